@@ -1,0 +1,83 @@
+/** Mapping between domain records and the billing table's items. */
+import { EntryKind, LedgerEntry } from '../../domain/ledger';
+import { Currency, micros } from '../../domain/money';
+import { PartnerAccount, PartnerStatus } from '../../domain/partner';
+import { attentionShard, ledgerEntryKey, partnerKey } from './keys';
+
+export type Item = Record<string, unknown>;
+
+export function partnerToItem(account: PartnerAccount): Item {
+  const { rechargeSettings: settings } = account;
+  return {
+    ...partnerKey(account.partnerId),
+    type: 'partner',
+    partnerId: account.partnerId,
+    currency: account.currency,
+    paymentMethod: account.paymentMethod,
+    threshold: settings.threshold,
+    autoRenewAmount: settings.autoRenewAmount,
+    autoRecharge: settings.autoRecharge,
+    status: account.status,
+    createdAt: account.createdAt.toISOString(),
+    liveBalance: account.liveBalance,
+    // Counts postings; the daily run compares it to know nothing moved while it worked.
+    version: 1,
+    // A new partner needs its first balance published.
+    attentionPk: attentionShard(account.partnerId),
+    attentionSk: account.partnerId,
+  };
+}
+
+export function itemToPartner(item: Item): PartnerAccount {
+  return {
+    partnerId: item.partnerId as string,
+    currency: item.currency as Currency,
+    paymentMethod: item.paymentMethod as string,
+    rechargeSettings: {
+      threshold: micros(item.threshold as number),
+      autoRenewAmount: micros(item.autoRenewAmount as number),
+      autoRecharge: item.autoRecharge as boolean,
+    },
+    status: item.status as PartnerStatus,
+    createdAt: new Date(item.createdAt as string),
+    liveBalance: micros(item.liveBalance as number),
+    ...(item.publishedBalance !== undefined && {
+      publishedBalance: {
+        amount: micros(item.publishedBalance as number),
+        asOf: new Date(item.publishedAsOf as string),
+      },
+    }),
+    ...(item.overdueSince !== undefined && { overdueSince: new Date(item.overdueSince as string) }),
+    ...(item.blockedAt !== undefined && { blockedAt: new Date(item.blockedAt as string) }),
+  };
+}
+
+export function entryToItem(entry: LedgerEntry): Item {
+  return {
+    ...ledgerEntryKey(entry.partnerId, entry.postedAt, entry.entryId),
+    type: 'ledger-entry',
+    partnerId: entry.partnerId,
+    entryId: entry.entryId,
+    kind: entry.kind,
+    idempotencyKey: entry.idempotencyKey,
+    amount: entry.amount,
+    currency: entry.currency,
+    postedAt: entry.postedAt.toISOString(),
+    eventCount: entry.eventCount,
+    ...(entry.memo !== undefined && { memo: entry.memo }),
+  };
+}
+
+export function itemToEntry(item: Item): LedgerEntry {
+  return {
+    partnerId: item.partnerId as string,
+    entryId: item.entryId as string,
+    kind: item.kind as EntryKind,
+    idempotencyKey: item.idempotencyKey as string,
+    amount: micros(item.amount as number),
+    currency: item.currency as Currency,
+    postedAt: new Date(item.postedAt as string),
+    eventCount: item.eventCount as number,
+    ...(item.memo !== undefined && { memo: item.memo as string }),
+  };
+}

@@ -1,0 +1,44 @@
+/**
+ * Key layout of the single billing table (docs/data-model.md). Partner ids cannot contain
+ * `#` (SPEC section 3), so every composite key below is unambiguous.
+ */
+export interface ItemKey {
+  readonly pk: string;
+  readonly sk: string;
+}
+
+/** Shards of the sparse attention index, so no single index partition takes every partner. */
+export const ATTENTION_SHARDS = 16;
+
+export const partnerKey = (partnerId: string): ItemKey => ({ pk: `PARTNER#${partnerId}`, sk: 'ACCOUNT' });
+
+/** Guard of one posting: exists iff that entry was posted. */
+export const postingGuardKey = (partnerId: string, entryId: string): ItemKey => ({
+  pk: `PARTNER#${partnerId}`,
+  sk: `POSTED#${entryId}`,
+});
+
+/** Ledger entries live in their own partition, ordered by the time they were posted. */
+export const ledgerPartition = (partnerId: string): string => `PARTNER#${partnerId}#LEDGER`;
+
+export const ledgerEntryKey = (partnerId: string, postedAt: Date, entryId: string): ItemKey => ({
+  pk: ledgerPartition(partnerId),
+  sk: `${postedAt.toISOString()}#${entryId}`,
+});
+
+/** Usage events are deduplicated globally by event id: one item per id, ever. */
+export const usageEventKey = (eventId: string): ItemKey => ({ pk: `EVENT#${eventId}`, sk: 'EVENT' });
+
+export function attentionShard(partnerId: string): string {
+  return `ATTENTION#${fnv1a(partnerId) % ATTENTION_SHARDS}`;
+}
+
+/** FNV-1a: a stable, evenly spread hash of the partner id for shard assignment. */
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i += 1) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash;
+}

@@ -1,0 +1,176 @@
+/**
+ * The ledger on DynamoDB: every posting changes the partner's live balance and writes
+ * its ledger entry and its idempotency guard in one transaction, so a balance always
+ * equals the sum of its entries and a posting repeated by a retry changes nothing.
+ */
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { CurrencyMismatchError, PartnerExistsError, PostingConflictError, UnknownPartnerError } from '../../domain/errors';
+import { LedgerEntry, LedgerPage, Posting, PostingResult, entryIdOf } from '../../domain/ledger';
+import { PartnerAccount } from '../../domain/partner';
+import { CreatePartnerOutcome, LedgerRepository, NewPartner, PageRequest } from '../../domain/ports';
+import { decodeCursor, encodeCursor } from './cursor';
+import { Item, entryToItem, itemToEntry, itemToPartner, partnerToItem } from './items';
+import { attentionShard, ledgerPartition, partnerKey, postingGuardKey } from './keys';
+import { CancellationReason, cancellationReasons, isConditionFailure, retryOnContention } from './transactions';
+
+export class DynamoDbLedgerRepository implements LedgerRepository {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async createPartner(partner: NewPartner): Promise<{ outcome: CreatePartnerOutcome; account: PartnerAccount }> {
+    const { account: details, openingBalance } = partner;
+    const account: PartnerAccount = { ...details, status: 'active', liveBalance: openingBalance };
+    const opening = toEntry({
+      partnerId: details.partnerId,
+      currency: details.currency,
+      kind: 'opening',
+      idempotencyKey: details.partnerId,
+      amount: openingBalance,
+      postedAt: details.createdAt,
+      memo: 'remainder of the previous usage invoice',
+    });
+    try {
+      await retryOnContention(() =>
+        this.client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Put: {
+                  TableName: this.tableName,
+                  Item: partnerToItem(account),
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                  ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+                },
+              },
+              this.putEntry(opening),
+              this.putGuard(opening),
+            ],
+          }),
+        ),
+      );
+      return { outcome: 'created', account };
+    } catch (error) {
+      const existing = cancellationReasons(error)?.[0]?.item;
+      if (existing === undefined) throw error;
+      const stored = itemToPartner(existing);
+      // A retried create is answered with the account it made; other details are a conflict.
+      if (stored.currency !== details.currency) throw new PartnerExistsError(details.partnerId);
+      return { outcome: 'exists', account: stored };
+    }
+  }
+
+  async getPartner(partnerId: string): Promise<PartnerAccount | undefined> {
+    const { Item: item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: partnerKey(partnerId), ConsistentRead: true }),
+    );
+    return item === undefined ? undefined : itemToPartner(item);
+  }
+
+  async post(posting: Posting): Promise<PostingResult> {
+    const entry = toEntry(posting);
+    try {
+      await retryOnContention(() =>
+        this.client.send(
+          new TransactWriteCommand({
+            TransactItems: [this.moveBalance(entry), this.putGuard(entry), this.putEntry(entry)],
+          }),
+        ),
+      );
+      return { outcome: 'posted', entry };
+    } catch (error) {
+      const reasons = cancellationReasons(error);
+      if (reasons === undefined) throw error;
+      return { outcome: 'duplicate', entry: explainRefusedPosting(entry, reasons) };
+    }
+  }
+
+  async ledgerPage(partnerId: string, page: PageRequest): Promise<LedgerPage> {
+    const pk = ledgerPartition(partnerId);
+    const { Items: items = [], LastEvaluatedKey: last } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+        ScanIndexForward: false,
+        Limit: page.limit,
+        ...(page.cursor !== undefined && { ExclusiveStartKey: { pk, sk: decodeCursor(page.cursor) } }),
+      }),
+    );
+    return {
+      entries: items.map(itemToEntry),
+      ...(last !== undefined && { nextCursor: encodeCursor(last.sk as string) }),
+    };
+  }
+
+  /** Adds the amount to the live balance of an existing partner in the posting's currency. */
+  private moveBalance(entry: LedgerEntry) {
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: partnerKey(entry.partnerId),
+        UpdateExpression:
+          'ADD liveBalance :amount, version :one SET attentionPk = if_not_exists(attentionPk, :shard), attentionSk = if_not_exists(attentionSk, :partnerId)',
+        ConditionExpression: 'attribute_exists(pk) AND currency = :currency',
+        ExpressionAttributeValues: {
+          ':amount': entry.amount,
+          ':one': 1,
+          ':shard': attentionShard(entry.partnerId),
+          ':partnerId': entry.partnerId,
+          ':currency': entry.currency,
+        },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+      },
+    };
+  }
+
+  private putGuard(entry: LedgerEntry) {
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: { ...entryToItem(entry), ...postingGuardKey(entry.partnerId, entry.entryId), type: 'posting-guard' },
+        ConditionExpression: 'attribute_not_exists(pk)',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+      },
+    };
+  }
+
+  private putEntry(entry: LedgerEntry) {
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: entryToItem(entry),
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    };
+  }
+}
+
+function toEntry(posting: Posting): LedgerEntry {
+  return { ...posting, entryId: entryIdOf(posting.kind, posting.idempotencyKey), eventCount: 1 };
+}
+
+/**
+ * Why a posting was refused, from the transaction's cancellation reasons (items in the
+ * order balance, guard, entry): a missing partner or a currency mismatch is an error; an
+ * existing guard is a duplicate when the amount and currency match, a conflict otherwise.
+ */
+function explainRefusedPosting(entry: LedgerEntry, reasons: CancellationReason[]): LedgerEntry {
+  const [balance, guard] = reasons;
+  if (isConditionFailure(balance)) {
+    const partner = balance?.item;
+    if (partner === undefined) throw new UnknownPartnerError(entry.partnerId);
+    throw new CurrencyMismatchError(partner.currency as string, entry.currency);
+  }
+  const original = guard?.item;
+  if (!isConditionFailure(guard) || original === undefined) {
+    throw new Error(`posting ${entry.entryId} was cancelled: ${reasons.map((reason) => reason.code).join(', ')}`);
+  }
+  if (!isSameMovement(original, entry)) throw new PostingConflictError(entry.entryId);
+  return itemToEntry(original);
+}
+
+function isSameMovement(original: Item, entry: LedgerEntry): boolean {
+  return original.amount === entry.amount && original.currency === entry.currency;
+}

@@ -1,0 +1,165 @@
+/**
+ * Exact money. Amounts are integers of micro-units (10^-6 of the currency) held in a
+ * branded `number`: every value is checked to be a safe integer (|x| < 2^53, i.e. about
+ * 9 billion currency units), so no arithmetic can silently lose precision.
+ */
+import {
+  AmountOutOfRangeError,
+  CurrencyMismatchError,
+  InvalidAmountError,
+  UnsupportedCurrencyError,
+} from './errors';
+
+export type Micros = number & { readonly __brand: 'Micros' };
+
+export const CURRENCIES = ['EUR', 'USD'] as const;
+export type Currency = (typeof CURRENCIES)[number];
+
+export interface Money {
+  readonly amount: Micros;
+  readonly currency: Currency;
+}
+
+export const MICROS_PER_UNIT = 1_000_000;
+export const MICROS_PER_CENT = 10_000;
+/** The card fee is 4% of the credited amount, billed on top. */
+const CARD_FEE_PERCENT = 4;
+
+/** Wire format of SPEC section 2: optional minus, integer part, 2 to 6 fraction digits. */
+const AMOUNT_PATTERN = /^(-?)(0|[1-9][0-9]*)\.([0-9]{2,6})$/;
+
+export const ZERO = micros(0);
+
+/** Wraps an integer count of micro-units, refusing anything that is not exact. */
+export function micros(value: number): Micros {
+  if (!Number.isSafeInteger(value)) {
+    throw new AmountOutOfRangeError(`${value} is not a safe integer number of micro-units`);
+  }
+  // -0 and 0 must not be told apart by anything downstream (Object.is, JSON).
+  return (value === 0 ? 0 : value) as Micros;
+}
+
+export function parseAmount(text: string): Micros {
+  if (typeof text !== 'string' || text.length === 0) {
+    throw new InvalidAmountError('amount is empty; expected a decimal string such as "0.0625" or "380.00"');
+  }
+  const match = AMOUNT_PATTERN.exec(text);
+  if (match === null) {
+    throw new InvalidAmountError(describeBadAmount(text));
+  }
+  const [, sign = '', whole = '0', fraction = ''] = match;
+  const units = Number(whole);
+  const fractionMicros = Number(fraction.padEnd(6, '0'));
+  if (!Number.isSafeInteger(units * MICROS_PER_UNIT + fractionMicros)) {
+    throw new AmountOutOfRangeError(`amount "${text}" is too large`);
+  }
+  const magnitude = units * MICROS_PER_UNIT + fractionMicros;
+  return micros(sign === '-' ? -magnitude : magnitude);
+}
+
+function describeBadAmount(text: string): string {
+  if (/^-?[0-9]+\.[0-9]{7,}$/.test(text)) {
+    return `amount "${text}" has more than 6 fraction digits; the smallest unit is 0.000001`;
+  }
+  if (/[eE]/.test(text)) {
+    return `amount "${text}" uses an exponent; write it as a plain decimal such as "0.0625"`;
+  }
+  if (/^-?[0-9]+(\.[0-9])?$/.test(text)) {
+    return `amount "${text}" needs 2 to 6 fraction digits, e.g. "${text.includes('.') ? `${text}0` : `${text}.00`}"`;
+  }
+  return `amount "${text}" is not a decimal string with 2 to 6 fraction digits such as "0.0625" or "-20.50"`;
+}
+
+/** Canonical wire form: at least 2 and at most 6 fraction digits, trailing zeros past the cents dropped. */
+export function formatAmount(amount: Micros): string {
+  const magnitude = Math.abs(amount);
+  const whole = Math.floor(magnitude / MICROS_PER_UNIT);
+  const fraction = String(magnitude % MICROS_PER_UNIT)
+    .padStart(6, '0')
+    .replace(/0{1,4}$/, '');
+  return `${amount < 0 ? '-' : ''}${whole}.${fraction}`;
+}
+
+export function parseCurrency(code: string): Currency {
+  if (!(CURRENCIES as readonly string[]).includes(code)) {
+    throw new UnsupportedCurrencyError(`currency "${code}" is not supported; use one of ${CURRENCIES.join(', ')}`);
+  }
+  return code as Currency;
+}
+
+/** Parses an amount on the wire that must be in the partner's contract currency. */
+export function parseMoney(wire: { amount: string; currency: string }, contractCurrency: Currency): Money {
+  const currency = parseCurrency(wire.currency);
+  if (currency !== contractCurrency) {
+    throw new CurrencyMismatchError(contractCurrency, currency);
+  }
+  return { amount: parseAmount(wire.amount), currency };
+}
+
+export function add(a: Micros, b: Micros): Micros {
+  return micros(a + b);
+}
+
+export function subtract(a: Micros, b: Micros): Micros {
+  return micros(a - b);
+}
+
+export function negate(a: Micros): Micros {
+  return micros(-a);
+}
+
+export function sum(amounts: Iterable<Micros>): Micros {
+  let total = ZERO;
+  for (const amount of amounts) total = add(total, amount);
+  return total;
+}
+
+/** Nearest cent, halves away from zero ("half up" on magnitudes, as card acquirers round). */
+export function roundToCentHalfUp(amount: Micros): Micros {
+  const cents = floorDiv(Math.abs(amount) + MICROS_PER_CENT / 2, MICROS_PER_CENT);
+  return micros(Math.sign(amount) * cents * MICROS_PER_CENT);
+}
+
+/** Smallest whole-cent amount >= `amount`: a charge that must cover a balance never falls short of it. */
+export function ceilToCent(amount: Micros): Micros {
+  const belowCent = amount % MICROS_PER_CENT;
+  return belowCent > 0 ? micros(amount - belowCent + MICROS_PER_CENT) : micros(amount - belowCent);
+}
+
+export function isWholeCents(amount: Micros): boolean {
+  return amount % MICROS_PER_CENT === 0;
+}
+
+/**
+ * 4% of the credited amount, rounded half up to the cent. 4% of x micro-units in cents
+ * is x / 250,000, so the rounded fee is floor((x + 125,000) / 250,000) cents: one exact
+ * integer division, no intermediate product that could exceed 2^53.
+ */
+export function cardFee(credited: Micros): Micros {
+  if (credited < 0) {
+    throw new AmountOutOfRangeError('a card fee is only charged on a positive credit');
+  }
+  const microsPerFeeCent = (MICROS_PER_CENT * 100) / CARD_FEE_PERCENT;
+  return micros(floorDiv(credited + microsPerFeeCent / 2, microsPerFeeCent) * MICROS_PER_CENT);
+}
+
+/** Exact floor division of a non-negative safe integer: `%` on integers never rounds. */
+function floorDiv(dividend: number, divisor: number): number {
+  return (dividend - (dividend % divisor)) / divisor;
+}
+
+/** Card total for a credit: the credit plus its fee, both whole cents. */
+export function cardTotal(credited: Micros): Micros {
+  return add(credited, cardFee(credited));
+}
+
+export function toCents(amount: Micros): number {
+  if (!isWholeCents(amount)) {
+    throw new AmountOutOfRangeError(`${formatAmount(amount)} is not a whole number of cents`);
+  }
+  return amount / MICROS_PER_CENT;
+}
+
+export function compare(a: Micros, b: Micros): number {
+  return a === b ? 0 : a < b ? -1 : 1;
+}

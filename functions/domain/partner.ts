@@ -1,0 +1,38 @@
+/** A partner account: contract currency, card reference, recharge settings, status, balances. */
+import { InvalidPartnerIdError } from './errors';
+import { Currency, Micros } from './money';
+import { RechargeSettings } from './recharge-rules';
+
+export type PartnerStatus = 'active' | 'overdue' | 'blocked';
+
+export interface PublishedBalance {
+  readonly amount: Micros;
+  /** The daily cut-off the amount is the balance of. */
+  readonly asOf: Date;
+}
+
+export interface PartnerAccount {
+  readonly partnerId: string;
+  readonly currency: Currency;
+  /** A reference to a card held by the payment provider; never card data. */
+  readonly paymentMethod: string;
+  readonly rechargeSettings: RechargeSettings;
+  readonly status: PartnerStatus;
+  readonly createdAt: Date;
+  /** Moves in real time with every posting. */
+  readonly liveBalance: Micros;
+  /** The balance as of the last daily cut-off; absent before the first daily run. */
+  readonly publishedBalance?: PublishedBalance;
+  /** When a posting first took the live balance below 0: the start of the 7-day clock. */
+  readonly overdueSince?: Date;
+  readonly blockedAt?: Date;
+}
+
+const PARTNER_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+export function assertPartnerId(partnerId: string): string {
+  if (!PARTNER_ID_PATTERN.test(partnerId)) {
+    throw new InvalidPartnerIdError(`partner id "${partnerId}" must be 1 to 64 characters of A-Z, a-z, 0-9, _ and -`);
+  }
+  return partnerId;
+}

