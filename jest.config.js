@@ -1,29 +1,41 @@
 /**
  * Test layers as jest projects: `unit` (pure domain), `integration` (adapters and
- * handlers against DynamoDB Local), `infra` (CDK assertions and cdk-nag).
- * DynamoDB Local is started once per run by the integration project's global setup.
+ * handlers against DynamoDB Local and the SQS emulator), `infra` (CDK assertions and
+ * cdk-nag). The emulators are started once per run by the integration project's global
+ * setup.
  */
 const tsJest = ['ts-jest', {}];
+// middy ships ES modules only; jest on Node 20 loads CommonJS, so those files are compiled too.
+const esmPackages = ['@middy'];
+
+const shared = {
+  transform: {
+    '^.+\\.ts$': tsJest,
+    [`/node_modules/(${esmPackages.join('|')})/.+\\.js$`]: ['ts-jest', { tsconfig: { allowJs: true, isolatedModules: true } }],
+  },
+  transformIgnorePatterns: [`/node_modules/(?!(${esmPackages.join('|')})/)`],
+  setupFiles: ['<rootDir>/test/support/quiet-observability.ts'],
+};
 
 /** @type {import('jest').Config} */
 module.exports = {
   projects: [
     {
+      ...shared,
       displayName: 'unit',
       testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
-      transform: { '^.+\\.ts$': tsJest },
     },
     {
+      ...shared,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
-      transform: { '^.+\\.ts$': tsJest },
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },
     {
+      ...shared,
       displayName: 'infra',
       testMatch: ['<rootDir>/test/infra/**/*.test.ts'],
-      transform: { '^.+\\.ts$': tsJest },
     },
   ],
 };

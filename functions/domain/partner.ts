@@ -23,6 +23,8 @@ export interface PartnerAccount {
   readonly liveBalance: Micros;
   /** The balance as of the last daily cut-off; absent before the first daily run. */
   readonly publishedBalance?: PublishedBalance;
+  /** When usage took the live balance below the threshold; cleared when a credit lifts it again. */
+  readonly belowThresholdSince?: Date;
   /** When a posting first took the live balance below 0: the start of the 7-day clock. */
   readonly overdueSince?: Date;
   readonly blockedAt?: Date;

@@ -1,7 +1,9 @@
 /** The ports the use cases depend on; adapters in functions/adapters implement them. */
-import { LedgerPage, Posting, PostingResult } from './ledger';
-import { Micros } from './money';
+import { DomainEvent } from './events';
+import { LedgerEntry, LedgerPage, Posting, PostingResult } from './ledger';
+import { Currency, Micros } from './money';
 import { PartnerAccount } from './partner';
+import { Rejection, UsageEvent } from './usage/usage-event';
 
 export interface Clock {
   now(): Date;
@@ -25,4 +27,58 @@ export interface LedgerRepository {
   getPartner(partnerId: string): Promise<PartnerAccount | undefined>;
   post(posting: Posting): Promise<PostingResult>;
   ledgerPage(partnerId: string, page: PageRequest): Promise<LedgerPage>;
+  /** Notes when the live balance fell below the threshold; false if already noted or no longer true. */
+  markBelowThreshold(partnerId: string, at: Date): Promise<boolean>;
+  /** Starts the 7-day clock and makes an active partner overdue; false if already started or no longer negative. */
+  startOverdueClock(partnerId: string, at: Date): Promise<boolean>;
 }
+
+/** Events of one partner in one currency, debited together; ids are distinct. */
+export interface UsageChunk {
+  readonly partnerId: string;
+  readonly currency: Currency;
+  readonly events: readonly UsageEvent[];
+  readonly postedAt: Date;
+}
+
+export type EventFate =
+  | { readonly kind: 'debited' }
+  | { readonly kind: 'duplicate' }
+  | { readonly kind: 'rejected'; readonly rejection: Rejection };
+
+export interface UsageChunkResult {
+  readonly fates: ReadonlyMap<string, EventFate>;
+  /** The ledger entry of what was debited; absent when nothing was. */
+  readonly entry?: LedgerEntry;
+}
+
+export interface UsageLedger {
+  /**
+   * Debits every event of the chunk not debited before, in one transaction with one
+   * ledger entry; events already debited are duplicates (same content) or conflicts.
+   */
+  debit(chunk: UsageChunk): Promise<UsageChunkResult>;
+}
+
+export interface EventPublisher {
+  publish(events: readonly DomainEvent[]): Promise<void>;
+}
+
+export type RechargeTrigger = 'below-threshold' | 'overdue' | 'daily-run' | 'payment-method-updated' | 'opening';
+
+export interface RechargeRequest {
+  readonly partnerId: string;
+  readonly trigger: RechargeTrigger;
+  readonly requestedAt: Date;
+}
+
+export interface RechargeRequests {
+  request(request: RechargeRequest): Promise<void>;
+}
+
+/** Named points where the fault-injection tests crash a use case; a no-op in production. */
+export interface FaultInjector {
+  reached(point: string): void;
+}
+
+export const NO_FAULTS: FaultInjector = { reached: () => undefined };

@@ -47,6 +47,7 @@ export function itemToPartner(item: Item): PartnerAccount {
         asOf: new Date(item.publishedAsOf as string),
       },
     }),
+    ...(item.belowThresholdSince !== undefined && { belowThresholdSince: new Date(item.belowThresholdSince as string) }),
     ...(item.overdueSince !== undefined && { overdueSince: new Date(item.overdueSince as string) }),
     ...(item.blockedAt !== undefined && { blockedAt: new Date(item.blockedAt as string) }),
   };

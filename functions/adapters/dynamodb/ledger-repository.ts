@@ -3,7 +3,8 @@
  * its ledger entry and its idempotency guard in one transaction, so a balance always
  * equals the sum of its entries and a posting repeated by a retry changes nothing.
  */
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { CurrencyMismatchError, PartnerExistsError, PostingConflictError, UnknownPartnerError } from '../../domain/errors';
 import { LedgerEntry, LedgerPage, Posting, PostingResult, entryIdOf } from '../../domain/ledger';
 import { PartnerAccount } from '../../domain/partner';
@@ -102,6 +103,39 @@ export class DynamoDbLedgerRepository implements LedgerRepository {
       entries: items.map(itemToEntry),
       ...(last !== undefined && { nextCursor: encodeCursor(last.sk as string) }),
     };
+  }
+
+  async markBelowThreshold(partnerId: string, at: Date): Promise<boolean> {
+    return this.updateIf(partnerId, {
+      UpdateExpression: 'SET belowThresholdSince = :at',
+      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(belowThresholdSince) AND liveBalance < threshold',
+      ExpressionAttributeValues: { ':at': at.toISOString() },
+    });
+  }
+
+  async startOverdueClock(partnerId: string, at: Date): Promise<boolean> {
+    // A partner without a running clock is never blocked (blocking requires one), so
+    // making it overdue cannot demote a blocked partner.
+    return this.updateIf(partnerId, {
+      UpdateExpression: 'SET overdueSince = :at, #status = :overdue',
+      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(overdueSince) AND liveBalance < :zero',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':at': at.toISOString(), ':overdue': 'overdue', ':zero': 0 },
+    });
+  }
+
+  /** A conditional update of the partner item: true if it applied, false if the condition did not hold. */
+  private async updateIf(
+    partnerId: string,
+    update: Pick<ConstructorParameters<typeof UpdateCommand>[0], 'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>,
+  ): Promise<boolean> {
+    try {
+      await this.client.send(new UpdateCommand({ TableName: this.tableName, Key: partnerKey(partnerId), ...update }));
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   /** Adds the amount to the live balance of an existing partner in the posting's currency. */

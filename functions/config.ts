@@ -1,0 +1,52 @@
+/**
+ * Configuration from the environment, read once at cold start. A missing variable fails
+ * the start with its name instead of failing a request later.
+ */
+export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
+  const value = env[name];
+  if (value === undefined || value.trim() === '') {
+    throw new Error(`environment variable ${name} is required but not set`);
+  }
+  return value;
+}
+
+export function optionalEnv(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value;
+}
+
+/** Endpoint overrides: set by the local runtime (DynamoDB Local, the SQS emulator); unset in AWS. */
+export interface Endpoints {
+  readonly dynamoDb?: string;
+  readonly sqs?: string;
+  readonly eventBridge?: string;
+}
+
+export function readEndpoints(env: NodeJS.ProcessEnv = process.env): Endpoints {
+  const dynamoDb = optionalEnv('DYNAMODB_ENDPOINT', env);
+  const sqs = optionalEnv('SQS_ENDPOINT', env);
+  const eventBridge = optionalEnv('EVENTBRIDGE_ENDPOINT', env);
+  return {
+    ...(dynamoDb !== undefined && { dynamoDb }),
+    ...(sqs !== undefined && { sqs }),
+    ...(eventBridge !== undefined && { eventBridge }),
+  };
+}
+
+export interface IngestUsageConfig {
+  readonly tableName: string;
+  readonly deadLetterQueueUrl: string;
+  readonly rechargeQueueUrl: string;
+  readonly eventBusName: string;
+  readonly endpoints: Endpoints;
+}
+
+export function readIngestUsageConfig(env: NodeJS.ProcessEnv = process.env): IngestUsageConfig {
+  return {
+    tableName: requireEnv('TABLE_NAME', env),
+    deadLetterQueueUrl: requireEnv('USAGE_DEAD_LETTER_QUEUE_URL', env),
+    rechargeQueueUrl: requireEnv('RECHARGE_QUEUE_URL', env),
+    eventBusName: requireEnv('EVENT_BUS_NAME', env),
+    endpoints: readEndpoints(env),
+  };
+}

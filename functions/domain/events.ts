@@ -1,0 +1,21 @@
+/** The events of SPEC section 10, published on the custom bus with `source` = `prepaid-billing`. */
+export const EVENT_SOURCE = 'prepaid-billing';
+
+export const EVENT_TYPES = [
+  'BalanceBelowThreshold',
+  'RechargeSucceeded',
+  'RechargeFailed',
+  'PartnerOverdue',
+  'PartnerBlocked',
+  'PartnerUnblocked',
+  'DailyBalancePublished',
+  'UsageRejected',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+export interface DomainEvent {
+  readonly type: EventType;
+  readonly time: Date;
+  /** Always carries `partnerId` (when known) and the amounts involved, as wire amounts. */
+  readonly detail: Readonly<Record<string, unknown>> & { readonly partnerId?: string };
+}

@@ -1,0 +1,43 @@
+/**
+ * What happens after usage moved a balance: below the threshold, `BalanceBelowThreshold`
+ * and a recharge request; below 0, the 7-day clock starts, `PartnerOverdue` and a
+ * recharge request. The event and request go out before the flag is written, so a crash
+ * in between repeats them (harmless: the recharge keeps one charge in flight) instead of
+ * losing them.
+ */
+import { formatAmount } from '../money';
+import { Clock, EventPublisher, FaultInjector, LedgerRepository, RechargeRequests } from '../ports';
+
+export interface BalanceFollowUpDependencies {
+  readonly ledger: LedgerRepository;
+  readonly events: EventPublisher;
+  readonly recharges: RechargeRequests;
+  readonly clock: Clock;
+  readonly faults: FaultInjector;
+}
+
+export class BalanceFollowUp {
+  constructor(private readonly deps: BalanceFollowUpDependencies) {}
+
+  async afterDebit(partnerId: string): Promise<void> {
+    const { ledger, events, recharges, clock, faults } = this.deps;
+    const account = await ledger.getPartner(partnerId);
+    if (account === undefined) return;
+    const now = clock.now();
+    const { liveBalance, currency, rechargeSettings } = account;
+    const amounts = { partnerId, currency, liveBalance: formatAmount(liveBalance), threshold: formatAmount(rechargeSettings.threshold) };
+
+    if (liveBalance < rechargeSettings.threshold && account.belowThresholdSince === undefined) {
+      await events.publish([{ type: 'BalanceBelowThreshold', time: now, detail: amounts }]);
+      await recharges.request({ partnerId, trigger: 'below-threshold', requestedAt: now });
+      faults.reached('follow-up:before-below-threshold-mark');
+      await ledger.markBelowThreshold(partnerId, now);
+    }
+    if (liveBalance < 0 && account.overdueSince === undefined) {
+      await events.publish([{ type: 'PartnerOverdue', time: now, detail: { ...amounts, overdueSince: now.toISOString() } }]);
+      await recharges.request({ partnerId, trigger: 'overdue', requestedAt: now });
+      faults.reached('follow-up:before-overdue-clock');
+      await ledger.startOverdueClock(partnerId, now);
+    }
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * The ingestion use case: debits a batch of parsed usage events exactly once, grouped
+ * per partner and currency so each partner's balance is written once per chunk, then
+ * follows up on the balances the batch moved (threshold, overdue clock, recharge).
+ */
+import { Clock, EventFate, FaultInjector, UsageLedger } from '../ports';
+import { BalanceFollowUp } from './balance-follow-up';
+import { Rejection, UsageEvent, usageDigest } from './usage-event';
+
+export interface ReceivedUsage {
+  /** The SQS message id: outcomes are per message, and one event id may arrive in several. */
+  readonly recordId: string;
+  readonly event: UsageEvent;
+}
+
+export type RecordOutcome =
+  | { readonly kind: 'debited' }
+  | { readonly kind: 'duplicate' }
+  | { readonly kind: 'rejected'; readonly rejection: Rejection }
+  /** A transient failure: the record goes back to the queue and is tried again. */
+  | { readonly kind: 'retry'; readonly error: Error };
+
+export interface IngestUsageDependencies {
+  readonly usageLedger: UsageLedger;
+  readonly followUp: BalanceFollowUp;
+  readonly clock: Clock;
+  readonly faults: FaultInjector;
+  readonly chunkSize: number;
+}
+
+export interface IngestionSummary {
+  readonly outcomes: ReadonlyMap<string, RecordOutcome>;
+  /** Debited micro-units per currency, for the metrics. */
+  readonly debited: ReadonlyMap<string, number>;
+}
+
+export async function ingestUsage(received: readonly ReceivedUsage[], deps: IngestUsageDependencies): Promise<IngestionSummary> {
+  const { firsts, repeats } = splitRepeats(received);
+  const fates = new Map<string, EventFate | { kind: 'retry'; error: Error }>();
+  const debited = new Map<string, number>();
+  await Promise.all(
+    [...groupByAccount(firsts).values()].map(async (events) => {
+      const [{ partnerId, currency }] = events as [UsageEvent, ...UsageEvent[]];
+      try {
+        for (let start = 0; start < events.length; start += deps.chunkSize) {
+          const chunk = events.slice(start, start + deps.chunkSize);
+          deps.faults.reached('ingest:before-debit');
+          const result = await deps.usageLedger.debit({ partnerId, currency, events: chunk, postedAt: deps.clock.now() });
+          deps.faults.reached('ingest:after-debit');
+          for (const [eventId, fate] of result.fates) fates.set(eventId, fate);
+          if (result.entry !== undefined) debited.set(currency, (debited.get(currency) ?? 0) - result.entry.amount);
+        }
+        // Also after a batch of pure duplicates: a crash after the debit and before this
+        // follow-up is healed by the redelivery.
+        if (events.some((event) => fates.get(event.eventId)?.kind !== 'rejected')) {
+          await deps.followUp.afterDebit(partnerId);
+        }
+      } catch (error) {
+        // Whatever this group already debited is safe: the retry finds it as duplicates.
+        for (const event of events) {
+          if (fates.get(event.eventId)?.kind !== 'rejected') fates.set(event.eventId, { kind: 'retry', error: error as Error });
+        }
+      }
+    }),
+  );
+  const outcomes = new Map<string, RecordOutcome>();
+  for (const { recordId, event } of firsts) outcomes.set(recordId, fates.get(event.eventId) ?? missingFate(event));
+  for (const { recordId, event, first } of repeats) outcomes.set(recordId, outcomeOfRepeat(event, first, outcomes.get(first.recordId)));
+  return { outcomes, debited };
+}
+
+/** The first record of each event id in the batch is debited; later ones follow its fate. */
+function splitRepeats(received: readonly ReceivedUsage[]) {
+  const firstById = new Map<string, ReceivedUsage>();
+  const repeats: (ReceivedUsage & { first: ReceivedUsage })[] = [];
+  for (const record of received) {
+    const first = firstById.get(record.event.eventId);
+    if (first === undefined) firstById.set(record.event.eventId, record);
+    else repeats.push({ ...record, first });
+  }
+  return { firsts: [...firstById.values()], repeats };
+}
+
+function groupByAccount(received: readonly ReceivedUsage[]): Map<string, UsageEvent[]> {
+  const groups = new Map<string, UsageEvent[]>();
+  for (const { event } of received) {
+    const key = `${event.partnerId} ${event.currency}`;
+    groups.set(key, [...(groups.get(key) ?? []), event]);
+  }
+  return groups;
+}
+
+function outcomeOfRepeat(event: UsageEvent, first: ReceivedUsage, firstOutcome: RecordOutcome | undefined): RecordOutcome {
+  if (usageDigest(event) !== usageDigest(first.event)) {
+    return {
+      kind: 'rejected',
+      rejection: { reason: 'conflicting-repeat', detail: `event "${event.eventId}" arrived twice in one batch with different content` },
+    };
+  }
+  if (firstOutcome === undefined) return missingFate(event);
+  return firstOutcome.kind === 'debited' ? { kind: 'duplicate' } : firstOutcome;
+}
+
+function missingFate(event: UsageEvent): RecordOutcome {
+  return { kind: 'retry', error: new Error(`no outcome was recorded for event "${event.eventId}"`) };
+}

@@ -1,0 +1,86 @@
+/**
+ * The usage event body of SPEC section 4, exactly: unknown fields are refused, so a
+ * platform change is noticed in the dead-letter queue instead of being billed blindly.
+ */
+import { z } from 'zod';
+import { DomainError } from '../domain/errors';
+import { CURRENCIES, formatAmount, parseAmount } from '../domain/money';
+import { FREE_CATEGORIES, Rejection, USAGE_CATEGORIES, UsageEvent } from '../domain/usage/usage-event';
+
+/** A wire amount read into micro-units; the domain's own parser names what is wrong. */
+const Amount = z.string().transform((text, context) => {
+  try {
+    return parseAmount(text);
+  } catch (error) {
+    if (!(error instanceof DomainError)) throw error;
+    context.addIssue({ code: 'custom', message: error.message });
+    return z.NEVER;
+  }
+});
+
+export const UsageEventSchema = z.strictObject({
+  eventId: z.string().min(1).max(128),
+  partnerId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 characters of A-Z, a-z, 0-9, _ and -'),
+  channelId: z.string().regex(/^\+[1-9][0-9]{1,14}$/, 'must be an E.164 number such as +4915112345678'),
+  conversationId: z.string().min(1).max(256),
+  category: z.enum(USAGE_CATEGORIES),
+  occurredAt: z.iso.datetime({ offset: true }),
+  cost: z.strictObject({
+    amount: Amount,
+    currency: z.enum(CURRENCIES),
+  }),
+});
+
+export type UsageParseResult =
+  | { readonly ok: true; readonly event: UsageEvent }
+  | { readonly ok: false; readonly rejection: Rejection; readonly partnerId?: string; readonly eventId?: string };
+
+/** Parses an SQS message body. Never throws: every way a body can be wrong is a rejection. */
+export function parseUsageBody(body: string): UsageParseResult {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch (error) {
+    return { ok: false, rejection: { reason: 'invalid-json', detail: `body is not JSON: ${(error as Error).message}` } };
+  }
+  const parsed = UsageEventSchema.safeParse(json);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      rejection: { reason: 'schema-violation', detail: describeIssues(parsed.error) },
+      ...identifiersOf(json),
+    };
+  }
+  const { cost, occurredAt, ...fields } = parsed.data;
+  const event: UsageEvent = { ...fields, occurredAt: new Date(occurredAt), cost: cost.amount, currency: cost.currency };
+  const free = FREE_CATEGORIES.includes(event.category);
+  if (event.cost < 0 || (event.cost === 0 && !free)) {
+    return {
+      ok: false,
+      rejection: {
+        reason: 'non-positive-cost',
+        detail: `cost ${formatAmount(cost.amount)} ${cost.currency} of a ${event.category} conversation must be ${free ? '>= 0' : '> 0'}`,
+      },
+      partnerId: event.partnerId,
+      eventId: event.eventId,
+    };
+  }
+  return { ok: true, event };
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : 'body'}: ${issue.message}`)
+    .join('; ');
+}
+
+/** The ids of a refused body where they can be read, to tag its dead letter. */
+function identifiersOf(json: unknown): { partnerId?: string; eventId?: string } {
+  const loose = z.looseObject({ partnerId: z.string().optional(), eventId: z.string().optional() }).safeParse(json);
+  if (!loose.success) return {};
+  return {
+    ...(loose.data.partnerId !== undefined && { partnerId: loose.data.partnerId.slice(0, 64) }),
+    ...(loose.data.eventId !== undefined && { eventId: loose.data.eventId.slice(0, 128) }),
+  };
+}
