@@ -85,7 +85,9 @@ function groupByAccount(received: readonly ReceivedUsage[]): Map<string, UsageEv
   const groups = new Map<string, UsageEvent[]>();
   for (const { event } of received) {
     const key = `${event.partnerId} ${event.currency}`;
-    groups.set(key, [...(groups.get(key) ?? []), event]);
+    const group = groups.get(key);
+    if (group === undefined) groups.set(key, [event]);
+    else group.push(event);
   }
   return groups;
 }
