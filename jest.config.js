@@ -31,6 +31,8 @@ module.exports = {
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+      // Real emulators on 2 cores: redelivery waits out visibility timeouts, and contention retries take time.
+      testTimeout: 60_000,
     },
     {
       ...shared,

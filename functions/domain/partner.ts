@@ -16,6 +16,8 @@ export interface PartnerAccount {
   readonly currency: Currency;
   /** A reference to a card held by the payment provider; never card data. */
   readonly paymentMethod: string;
+  /** The provider's customer the card belongs to, where the provider needs one (Stripe). */
+  readonly paymentCustomerId?: string;
   readonly rechargeSettings: RechargeSettings;
   readonly status: PartnerStatus;
   readonly createdAt: Date;
@@ -28,6 +30,21 @@ export interface PartnerAccount {
   /** When a posting first took the live balance below 0: the start of the 7-day clock. */
   readonly overdueSince?: Date;
   readonly blockedAt?: Date;
+  /** The charge attempt in flight; at most one per partner. */
+  readonly chargeInFlight?: string;
+  /** Set until the opening charge of SPEC section 3 succeeds; retries charge the opening shortfall. */
+  readonly openingPending?: boolean;
+  /** The last charge that was declined, until a charge succeeds. */
+  readonly lastDecline?: LastDecline;
+  /** The UTC day (YYYY-MM-DD) of the last daily run that retried a charge for this partner. */
+  readonly lastDailyRetryOn?: string;
+}
+
+export interface LastDecline {
+  readonly attemptId: string;
+  readonly declineCode: string;
+  readonly paymentMethod: string;
+  readonly at: Date;
 }
 
 const PARTNER_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;

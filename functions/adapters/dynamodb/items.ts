@@ -14,6 +14,8 @@ export function partnerToItem(account: PartnerAccount): Item {
     partnerId: account.partnerId,
     currency: account.currency,
     paymentMethod: account.paymentMethod,
+    ...(account.paymentCustomerId !== undefined && { paymentCustomerId: account.paymentCustomerId }),
+    ...(account.openingPending === true && { openingPending: true }),
     threshold: settings.threshold,
     autoRenewAmount: settings.autoRenewAmount,
     autoRecharge: settings.autoRecharge,
@@ -33,6 +35,7 @@ export function itemToPartner(item: Item): PartnerAccount {
     partnerId: item.partnerId as string,
     currency: item.currency as Currency,
     paymentMethod: item.paymentMethod as string,
+    ...(item.paymentCustomerId !== undefined && { paymentCustomerId: item.paymentCustomerId as string }),
     rechargeSettings: {
       threshold: micros(item.threshold as number),
       autoRenewAmount: micros(item.autoRenewAmount as number),
@@ -50,6 +53,17 @@ export function itemToPartner(item: Item): PartnerAccount {
     ...(item.belowThresholdSince !== undefined && { belowThresholdSince: new Date(item.belowThresholdSince as string) }),
     ...(item.overdueSince !== undefined && { overdueSince: new Date(item.overdueSince as string) }),
     ...(item.blockedAt !== undefined && { blockedAt: new Date(item.blockedAt as string) }),
+    ...(item.chargeInFlight !== undefined && { chargeInFlight: item.chargeInFlight as string }),
+    ...(item.openingPending === true && { openingPending: true }),
+    ...(item.lastDeclinedAt !== undefined && {
+      lastDecline: {
+        attemptId: item.lastDeclinedAttempt as string,
+        declineCode: item.lastDeclineCode as string,
+        paymentMethod: item.lastDeclinedPaymentMethod as string,
+        at: new Date(item.lastDeclinedAt as string),
+      },
+    }),
+    ...(item.lastDailyRetryOn !== undefined && { lastDailyRetryOn: item.lastDailyRetryOn as string }),
   };
 }
 

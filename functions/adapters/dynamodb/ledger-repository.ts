@@ -10,8 +10,9 @@ import { LedgerEntry, LedgerPage, Posting, PostingResult, entryIdOf } from '../.
 import { PartnerAccount } from '../../domain/partner';
 import { CreatePartnerOutcome, LedgerRepository, NewPartner, PageRequest } from '../../domain/ports';
 import { decodeCursor, encodeCursor } from './cursor';
-import { Item, entryToItem, itemToEntry, itemToPartner, partnerToItem } from './items';
-import { attentionShard, ledgerPartition, partnerKey, postingGuardKey } from './keys';
+import { Item, itemToEntry, itemToPartner, partnerToItem } from './items';
+import { ledgerPartition, partnerKey } from './keys';
+import { moveBalance, putLedgerEntry, putPostingGuard } from './posting-writes';
 import { CancellationReason, cancellationReasons, isConditionFailure, retryOnContention } from './transactions';
 
 export class DynamoDbLedgerRepository implements LedgerRepository {
@@ -45,8 +46,8 @@ export class DynamoDbLedgerRepository implements LedgerRepository {
                   ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
                 },
               },
-              this.putEntry(opening),
-              this.putGuard(opening),
+              putLedgerEntry(this.tableName, opening),
+              putPostingGuard(this.tableName, opening),
             ],
           }),
         ),
@@ -75,7 +76,7 @@ export class DynamoDbLedgerRepository implements LedgerRepository {
       await retryOnContention(() =>
         this.client.send(
           new TransactWriteCommand({
-            TransactItems: [this.moveBalance(entry), this.putGuard(entry), this.putEntry(entry)],
+            TransactItems: [moveBalance(this.tableName, entry.partnerId, entry.amount, entry.currency), putPostingGuard(this.tableName, entry), putLedgerEntry(this.tableName, entry)],
           }),
         ),
       );
@@ -136,48 +137,6 @@ export class DynamoDbLedgerRepository implements LedgerRepository {
       if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
-  }
-
-  /** Adds the amount to the live balance of an existing partner in the posting's currency. */
-  private moveBalance(entry: LedgerEntry) {
-    return {
-      Update: {
-        TableName: this.tableName,
-        Key: partnerKey(entry.partnerId),
-        UpdateExpression:
-          'ADD liveBalance :amount, version :one SET attentionPk = if_not_exists(attentionPk, :shard), attentionSk = if_not_exists(attentionSk, :partnerId)',
-        ConditionExpression: 'attribute_exists(pk) AND currency = :currency',
-        ExpressionAttributeValues: {
-          ':amount': entry.amount,
-          ':one': 1,
-          ':shard': attentionShard(entry.partnerId),
-          ':partnerId': entry.partnerId,
-          ':currency': entry.currency,
-        },
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
-      },
-    };
-  }
-
-  private putGuard(entry: LedgerEntry) {
-    return {
-      Put: {
-        TableName: this.tableName,
-        Item: { ...entryToItem(entry), ...postingGuardKey(entry.partnerId, entry.entryId), type: 'posting-guard' },
-        ConditionExpression: 'attribute_not_exists(pk)',
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
-      },
-    };
-  }
-
-  private putEntry(entry: LedgerEntry) {
-    return {
-      Put: {
-        TableName: this.tableName,
-        Item: entryToItem(entry),
-        ConditionExpression: 'attribute_not_exists(pk)',
-      },
-    };
   }
 }
 

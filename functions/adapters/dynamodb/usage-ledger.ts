@@ -10,8 +10,8 @@ import { LedgerEntry } from '../../domain/ledger';
 import { formatAmount, micros, negate, sum } from '../../domain/money';
 import { EventFate, UsageChunk, UsageChunkResult, UsageLedger } from '../../domain/ports';
 import { UsageEvent, usageDigest } from '../../domain/usage/usage-event';
-import { entryToItem } from './items';
-import { attentionShard, partnerKey, usageEventKey } from './keys';
+import { usageEventKey } from './keys';
+import { moveBalance, putLedgerEntry } from './posting-writes';
 import { CancellationReason, cancellationReasons, isConditionFailure, retryOnContention } from './transactions';
 
 /** DynamoDB allows 100 items per transaction: the partner update, the ledger entry and 98 events. */
@@ -51,24 +51,8 @@ export class DynamoDbUsageLedger implements UsageLedger {
     const processedAt = chunk.postedAt.toISOString();
     return new TransactWriteCommand({
       TransactItems: [
-        {
-          Update: {
-            TableName: this.tableName,
-            Key: partnerKey(chunk.partnerId),
-            UpdateExpression:
-              'ADD liveBalance :amount, version :one SET attentionPk = if_not_exists(attentionPk, :shard), attentionSk = if_not_exists(attentionSk, :partnerId)',
-            ConditionExpression: 'attribute_exists(pk) AND currency = :currency',
-            ExpressionAttributeValues: {
-              ':amount': entry.amount,
-              ':one': 1,
-              ':shard': attentionShard(chunk.partnerId),
-              ':partnerId': chunk.partnerId,
-              ':currency': chunk.currency,
-            },
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          },
-        },
-        { Put: { TableName: this.tableName, Item: entryToItem(entry), ConditionExpression: 'attribute_not_exists(pk)' } },
+        moveBalance(this.tableName, chunk.partnerId, entry.amount, chunk.currency),
+        putLedgerEntry(this.tableName, entry),
         ...events.map((event) => ({
           Put: {
             TableName: this.tableName,

@@ -1,0 +1,71 @@
+/**
+ * A charge attempt: recorded before the card is charged, and settled exactly once
+ * (succeeded: credited and invoiced; declined: recorded, nothing else). Its id is the
+ * provider's idempotency key, so resuming it can never charge the card a second time.
+ */
+import { randomUUID } from 'node:crypto';
+import { Currency, Micros } from '../money';
+import { RechargeTrigger } from '../ports';
+import { Charge } from '../recharge-rules';
+
+export type AttemptState = 'pending' | 'succeeded' | 'declined';
+/** An opening charge tops a new account up to 500.00; a recharge follows the table of SPEC section 5. */
+export type ChargePurpose = 'opening' | 'recharge';
+
+export interface ChargeAttempt {
+  readonly partnerId: string;
+  readonly attemptId: string;
+  readonly purpose: ChargePurpose;
+  readonly trigger: RechargeTrigger;
+  readonly charge: Charge;
+  readonly currency: Currency;
+  readonly paymentMethod: string;
+  readonly paymentCustomerId?: string;
+  readonly state: AttemptState;
+  readonly createdAt: Date;
+  readonly settledAt?: Date;
+  readonly declineCode?: string;
+  readonly providerChargeId?: string;
+  /** Why the last provider call had no clear answer; the attempt stays pending. */
+  readonly lastError?: string;
+}
+
+/** Attempt ids sort by creation time, so a partner's attempts list in order. */
+export function newAttemptId(at: Date): string {
+  return `att-${at.toISOString().replace(/[-:.]/g, '')}-${randomUUID().slice(0, 8)}`;
+}
+
+export interface InvoiceLine {
+  readonly kind: 'credit' | 'card-fee';
+  readonly description: string;
+  readonly amount: Micros;
+}
+
+export interface Invoice {
+  readonly partnerId: string;
+  readonly invoiceId: string;
+  readonly attemptId: string;
+  readonly issuedAt: Date;
+  readonly currency: Currency;
+  readonly lines: readonly InvoiceLine[];
+  /** Whole cents: what the card was charged. */
+  readonly total: Micros;
+  readonly providerChargeId: string;
+}
+
+export function invoiceFor(attempt: ChargeAttempt, providerChargeId: string, issuedAt: Date): Invoice {
+  const { credit, fee, total } = attempt.charge;
+  return {
+    partnerId: attempt.partnerId,
+    invoiceId: `inv-${attempt.attemptId}`,
+    attemptId: attempt.attemptId,
+    issuedAt,
+    currency: attempt.currency,
+    lines: [
+      { kind: 'credit', description: attempt.purpose === 'opening' ? 'Opening balance top-up' : 'Prepaid balance recharge', amount: credit },
+      { kind: 'card-fee', description: 'Card fee (4%)', amount: fee },
+    ],
+    total,
+    providerChargeId,
+  };
+}
