@@ -6,8 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import type { SQSEvent } from 'aws-lambda';
 import { DynamoDbLedgerRepository } from '../../functions/adapters/dynamodb/ledger-repository';
+import { partnerToItem } from '../../functions/adapters/dynamodb/items';
 import { usageEventKey } from '../../functions/adapters/dynamodb/keys';
-import { Clock } from '../../functions/domain/ports';
+import { Clock, NewPartner } from '../../functions/domain/ports';
 import { Currency, Micros, parseAmount } from '../../functions/domain/money';
 import { DEFAULT_RECHARGE_SETTINGS } from '../../functions/domain/recharge-rules';
 import { parseUsageBody } from '../../functions/schemas/usage-event-schema';
@@ -88,19 +89,28 @@ export function dedupeRecordLike(body: string, processedAt: Date): Record<string
   };
 }
 
-/** Creates the partners, `inFlight` at a time, each with the opening balance. */
-export async function createPartners(ledger: DynamoDbLedgerRepository, partnerIds: readonly string[], createdAt: Date, inFlight = 32): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < partnerIds.length) {
-      const partnerId = partnerIds[next++] as string;
-      await ledger.createPartner({
-        account: { partnerId, currency: CURRENCY, paymentMethod: 'pm_card_visa', rechargeSettings: DEFAULT_RECHARGE_SETTINGS, createdAt },
-        openingBalance: parseAmount(OPENING_BALANCE),
-      });
-    }
+function newPartner(partnerId: string, createdAt: Date): NewPartner {
+  return {
+    account: { partnerId, currency: CURRENCY, paymentMethod: 'pm_card_visa', rechargeSettings: DEFAULT_RECHARGE_SETTINGS, createdAt },
+    openingBalance: parseAmount(OPENING_BALANCE),
   };
-  await Promise.all(Array.from({ length: inFlight }, worker));
+}
+
+/** Creates a partner as the product does: its account item, opening ledger entry and posting guard in one transaction. */
+export async function createPartner(ledger: DynamoDbLedgerRepository, partnerId: string, createdAt: Date): Promise<void> {
+  await ledger.createPartner(newPartner(partnerId, createdAt));
+}
+
+/**
+ * The account items of many partners, as createPartner writes them, with BatchWriteItem:
+ * DynamoDB Local runs only about a hundred transactions a second, and ingestion reads and
+ * writes only the account item, never the opening entry or its guard.
+ */
+export function partnerItems(partnerIds: readonly string[], createdAt: Date): Record<string, unknown>[] {
+  return partnerIds.map((partnerId) => {
+    const { account, openingBalance } = newPartner(partnerId, createdAt);
+    return partnerToItem({ ...account, status: 'active', liveBalance: openingBalance });
+  });
 }
 
 /** The balance a partner must have after `events` debits of EVENT_COST. */

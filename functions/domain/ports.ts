@@ -1,5 +1,6 @@
 /** The ports the use cases depend on; adapters in functions/adapters implement them. */
 import { DomainEvent } from './events';
+import { ChargeAttempt, Invoice } from './recharge/charge-attempt';
 import { LedgerEntry, LedgerPage, Posting, PostingResult } from './ledger';
 import { Currency, Micros } from './money';
 import { PartnerAccount } from './partner';
@@ -58,6 +59,32 @@ export interface UsageLedger {
    * ledger entry; events already debited are duplicates (same content) or conflicts.
    */
   debit(chunk: UsageChunk): Promise<UsageChunkResult>;
+}
+
+export type SettleResult =
+  | {
+      readonly outcome: 'settled';
+      readonly attempt: ChargeAttempt;
+      readonly invoice?: Invoice;
+      /** The partner as the settlement left it. */
+      readonly account: PartnerAccount;
+      /** The partner was blocked before and is active again. */
+      readonly unblocked: boolean;
+    }
+  /** Someone else settled this attempt first (a concurrent resume): nothing was written. */
+  | { readonly outcome: 'already-settled'; readonly attempt: ChargeAttempt };
+
+export interface RechargeRepository {
+  /** Records the attempt and takes the partner's single in-flight slot; `busy` if another attempt holds it. */
+  openAttempt(attempt: ChargeAttempt): Promise<'opened' | 'busy'>;
+  getAttempt(partnerId: string, attemptId: string): Promise<ChargeAttempt | undefined>;
+  /** Credits the balance, issues the invoice, settles the attempt and restores a partner back at >= 0: one transaction. */
+  settleSucceeded(attempt: ChargeAttempt, providerChargeId: string, at: Date): Promise<SettleResult>;
+  /** Records the decline and frees the slot; no balance change, no invoice. */
+  settleDeclined(attempt: ChargeAttempt, declineCode: string, at: Date): Promise<SettleResult>;
+  /** Notes a provider call without a clear answer; the attempt stays pending and holds the slot. */
+  noteUnknownOutcome(attempt: ChargeAttempt, reason: string, at: Date): Promise<void>;
+  invoicesPage(partnerId: string, page: PageRequest): Promise<{ invoices: readonly Invoice[]; nextCursor?: string }>;
 }
 
 export interface EventPublisher {

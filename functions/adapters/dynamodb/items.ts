@@ -1,8 +1,10 @@
 /** Mapping between domain records and the billing table's items. */
 import { EntryKind, LedgerEntry } from '../../domain/ledger';
+import { RechargeTrigger } from '../../domain/ports';
+import { AttemptState, ChargeAttempt, ChargePurpose, Invoice, InvoiceLine } from '../../domain/recharge/charge-attempt';
 import { Currency, micros } from '../../domain/money';
 import { PartnerAccount, PartnerStatus } from '../../domain/partner';
-import { attentionShard, ledgerEntryKey, partnerKey } from './keys';
+import { attemptKey, attentionShard, invoiceKey, ledgerEntryKey, partnerKey } from './keys';
 
 export type Item = Record<string, unknown>;
 
@@ -94,5 +96,75 @@ export function itemToEntry(item: Item): LedgerEntry {
     postedAt: new Date(item.postedAt as string),
     eventCount: item.eventCount as number,
     ...(item.memo !== undefined && { memo: item.memo as string }),
+  };
+}
+
+export function attemptToItem(attempt: ChargeAttempt): Item {
+  return {
+    ...attemptKey(attempt.partnerId, attempt.attemptId),
+    type: 'charge-attempt',
+    partnerId: attempt.partnerId,
+    attemptId: attempt.attemptId,
+    purpose: attempt.purpose,
+    trigger: attempt.trigger,
+    credit: attempt.charge.credit,
+    fee: attempt.charge.fee,
+    total: attempt.charge.total,
+    currency: attempt.currency,
+    paymentMethod: attempt.paymentMethod,
+    ...(attempt.paymentCustomerId !== undefined && { paymentCustomerId: attempt.paymentCustomerId }),
+    state: attempt.state,
+    createdAt: attempt.createdAt.toISOString(),
+  };
+}
+
+export function itemToAttempt(item: Item): ChargeAttempt {
+  return {
+    partnerId: item.partnerId as string,
+    attemptId: item.attemptId as string,
+    purpose: item.purpose as ChargePurpose,
+    trigger: item.trigger as RechargeTrigger,
+    charge: { credit: micros(item.credit as number), fee: micros(item.fee as number), total: micros(item.total as number) },
+    currency: item.currency as Currency,
+    paymentMethod: item.paymentMethod as string,
+    ...(item.paymentCustomerId !== undefined && { paymentCustomerId: item.paymentCustomerId as string }),
+    state: item.state as AttemptState,
+    createdAt: new Date(item.createdAt as string),
+    ...(item.settledAt !== undefined && { settledAt: new Date(item.settledAt as string) }),
+    ...(item.declineCode !== undefined && { declineCode: item.declineCode as string }),
+    ...(item.providerChargeId !== undefined && { providerChargeId: item.providerChargeId as string }),
+    ...(item.lastError !== undefined && { lastError: item.lastError as string }),
+  };
+}
+
+export function invoiceToItem(invoice: Invoice): Item {
+  return {
+    ...invoiceKey(invoice.partnerId, invoice.issuedAt, invoice.invoiceId),
+    type: 'invoice',
+    partnerId: invoice.partnerId,
+    invoiceId: invoice.invoiceId,
+    attemptId: invoice.attemptId,
+    issuedAt: invoice.issuedAt.toISOString(),
+    currency: invoice.currency,
+    lines: invoice.lines.map((line) => ({ kind: line.kind, description: line.description, amount: line.amount })),
+    total: invoice.total,
+    providerChargeId: invoice.providerChargeId,
+  };
+}
+
+export function itemToInvoice(item: Item): Invoice {
+  return {
+    partnerId: item.partnerId as string,
+    invoiceId: item.invoiceId as string,
+    attemptId: item.attemptId as string,
+    issuedAt: new Date(item.issuedAt as string),
+    currency: item.currency as Currency,
+    lines: (item.lines as Item[]).map((line) => ({
+      kind: line.kind as InvoiceLine['kind'],
+      description: line.description as string,
+      amount: micros(line.amount as number),
+    })),
+    total: micros(item.total as number),
+    providerChargeId: item.providerChargeId as string,
   };
 }

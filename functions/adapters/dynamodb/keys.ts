@@ -26,6 +26,18 @@ export const ledgerEntryKey = (partnerId: string, postedAt: Date, entryId: strin
   sk: `${postedAt.toISOString()}#${entryId}`,
 });
 
+export const attemptKey = (partnerId: string, attemptId: string): ItemKey => ({
+  pk: `PARTNER#${partnerId}`,
+  sk: `ATTEMPT#${attemptId}`,
+});
+
+export const invoicePartition = (partnerId: string): string => `PARTNER#${partnerId}#INVOICE`;
+
+export const invoiceKey = (partnerId: string, issuedAt: Date, invoiceId: string): ItemKey => ({
+  pk: invoicePartition(partnerId),
+  sk: `${issuedAt.toISOString()}#${invoiceId}`,
+});
+
 /** Usage events are deduplicated globally by event id: one item per id, ever. */
 export const usageEventKey = (eventId: string): ItemKey => ({ pk: `EVENT#${eventId}`, sk: 'EVENT' });
 

@@ -80,8 +80,8 @@ function declineCodeOf(intent: Stripe.PaymentIntent): string | undefined {
  * - api (5xx), rate limit, authentication, permission errors: Stripe said nothing about the card;
  * - idempotency errors: the key was reused with other parameters, a bug to look into;
  * - invalid requests, even those naming the payment method (`resource_missing` on
- *   `payment_method`): they also come from a wrong key, account or mode, or a bug, and a
- *   decline would tell finance and the partner that the card failed when it may be ours.
+ *   `payment_method`): the same answer comes from a wrong key, account or mode, or a bug
+ *   of ours, and a decline would tell finance and the partner that the card failed.
  *   Unknown keeps the attempt open and alarms, and the reason says what Stripe answered.
  * Anything thrown by the call, whatever it is, comes after the request may have gone
  * out, so it is never rethrown.

@@ -1,0 +1,277 @@
+/**
+ * Charge attempts on DynamoDB. An attempt is recorded together with the partner's single
+ * in-flight slot; settling it is one transaction that moves the attempt out of `pending`
+ * (so it can be settled once), and on success also credits the balance with its ledger
+ * entry, issues the invoice, frees the slot and returns an overdue or blocked partner to
+ * `active` when the credit brings the balance back to >= 0.
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { LedgerEntry, entryIdOf } from '../../domain/ledger';
+import { PartnerAccount } from '../../domain/partner';
+import { PageRequest, RechargeRepository, SettleResult } from '../../domain/ports';
+import { ChargeAttempt, Invoice, invoiceFor } from '../../domain/recharge/charge-attempt';
+import { decodeCursor, encodeCursor } from './cursor';
+import { attemptToItem, invoiceToItem, itemToAttempt, itemToInvoice, itemToPartner } from './items';
+import { attemptKey, attentionShard, invoicePartition, partnerKey } from './keys';
+import { putLedgerEntry, putPostingGuard } from './posting-writes';
+import { cancellationReasons, isConditionFailure, retryOnContention } from './transactions';
+
+/** Rounds of read-decide-write when concurrent usage keeps changing the balance under a settlement. */
+const SETTLE_ROUNDS = 10;
+
+const DECLINE_ATTRIBUTES = 'lastDeclinedAt, lastDeclineCode, lastDeclinedPaymentMethod, lastDeclinedAttempt';
+
+export class DynamoDbRechargeRepository implements RechargeRepository {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async openAttempt(attempt: ChargeAttempt): Promise<'opened' | 'busy'> {
+    try {
+      await retryOnContention(() =>
+        this.client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              { Put: { TableName: this.tableName, Item: attemptToItem(attempt), ConditionExpression: 'attribute_not_exists(pk)' } },
+              {
+                Update: {
+                  TableName: this.tableName,
+                  Key: partnerKey(attempt.partnerId),
+                  UpdateExpression: 'SET chargeInFlight = :attemptId',
+                  ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(chargeInFlight)',
+                  ExpressionAttributeValues: { ':attemptId': attempt.attemptId },
+                },
+              },
+            ],
+          }),
+        ),
+      );
+      return 'opened';
+    } catch (error) {
+      if (isConditionFailure(cancellationReasons(error)?.[1])) return 'busy';
+      throw error;
+    }
+  }
+
+  async getAttempt(partnerId: string, attemptId: string): Promise<ChargeAttempt | undefined> {
+    const { Item: item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: attemptKey(partnerId, attemptId), ConsistentRead: true }),
+    );
+    return item === undefined ? undefined : itemToAttempt(item);
+  }
+
+  async settleSucceeded(attempt: ChargeAttempt, providerChargeId: string, at: Date): Promise<SettleResult> {
+    const invoice = invoiceFor(attempt, providerChargeId, at);
+    const entry = creditEntry(attempt, at);
+    for (let round = 0; round < SETTLE_ROUNDS; round += 1) {
+      const before = await this.partner(attempt.partnerId);
+      const settlement = creditPlan(before, attempt);
+      try {
+        await retryOnContention(() =>
+          this.client.send(
+            new TransactWriteCommand({
+              TransactItems: [
+                this.closeAttempt(attempt, 'succeeded', at, { providerChargeId }),
+                this.creditPartner(attempt, settlement),
+                putLedgerEntry(this.tableName, entry),
+                putPostingGuard(this.tableName, entry),
+                { Put: { TableName: this.tableName, Item: invoiceToItem(invoice), ConditionExpression: 'attribute_not_exists(pk)' } },
+              ],
+            }),
+          ),
+        );
+        return {
+          outcome: 'settled',
+          attempt: { ...attempt, state: 'succeeded', settledAt: at, providerChargeId },
+          invoice,
+          account: await this.partner(attempt.partnerId),
+          unblocked: before.status === 'blocked' && settlement.restoresStanding,
+        };
+      } catch (error) {
+        const reasons = cancellationReasons(error);
+        if (reasons === undefined) throw error;
+        if (isConditionFailure(reasons[0])) return this.alreadySettled(attempt);
+        // The balance or threshold moved between the read and the write: decide again.
+        if (!isConditionFailure(reasons[1])) throw error;
+      }
+    }
+    throw new Error(`could not settle attempt ${attempt.attemptId} in ${SETTLE_ROUNDS} rounds of concurrent balance changes`);
+  }
+
+  async settleDeclined(attempt: ChargeAttempt, declineCode: string, at: Date): Promise<SettleResult> {
+    try {
+      await retryOnContention(() =>
+        this.client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              this.closeAttempt(attempt, 'declined', at, { declineCode }),
+              {
+                Update: {
+                  TableName: this.tableName,
+                  Key: partnerKey(attempt.partnerId),
+                  UpdateExpression:
+                    'SET lastDeclinedAt = :at, lastDeclineCode = :code, lastDeclinedPaymentMethod = :paymentMethod, lastDeclinedAttempt = :attemptId REMOVE chargeInFlight',
+                  ConditionExpression: 'chargeInFlight = :attemptId',
+                  ExpressionAttributeValues: {
+                    ':at': at.toISOString(),
+                    ':code': declineCode,
+                    ':paymentMethod': attempt.paymentMethod,
+                    ':attemptId': attempt.attemptId,
+                  },
+                },
+              },
+            ],
+          }),
+        ),
+      );
+    } catch (error) {
+      if (isConditionFailure(cancellationReasons(error)?.[0])) return this.alreadySettled(attempt);
+      throw error;
+    }
+    return {
+      outcome: 'settled',
+      attempt: { ...attempt, state: 'declined', settledAt: at, declineCode },
+      account: await this.partner(attempt.partnerId),
+      unblocked: false,
+    };
+  }
+
+  async noteUnknownOutcome(attempt: ChargeAttempt, reason: string, at: Date): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: attemptKey(attempt.partnerId, attempt.attemptId),
+          UpdateExpression: 'SET lastError = :reason, lastErrorAt = :at ADD unknownOutcomes :one',
+          ConditionExpression: '#state = :pending',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':reason': reason.slice(0, 1_000), ':at': at.toISOString(), ':one': 1, ':pending': 'pending' },
+        }),
+      );
+    } catch (error) {
+      // Settled meanwhile by a concurrent resume: there is nothing left to note.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async invoicesPage(partnerId: string, page: PageRequest): Promise<{ invoices: readonly Invoice[]; nextCursor?: string }> {
+    const pk = invoicePartition(partnerId);
+    const { Items: items = [], LastEvaluatedKey: last } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+        ScanIndexForward: false,
+        Limit: page.limit,
+        ...(page.cursor !== undefined && { ExclusiveStartKey: { pk, sk: decodeCursor(page.cursor) } }),
+      }),
+    );
+    return { invoices: items.map(itemToInvoice), ...(last !== undefined && { nextCursor: encodeCursor(last.sk as string) }) };
+  }
+
+  private async partner(partnerId: string): Promise<PartnerAccount> {
+    const { Item: item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: partnerKey(partnerId), ConsistentRead: true }),
+    );
+    if (item === undefined) throw new Error(`partner ${partnerId} of a charge attempt does not exist`);
+    return itemToPartner(item);
+  }
+
+  private async alreadySettled(attempt: ChargeAttempt): Promise<SettleResult> {
+    const stored = await this.getAttempt(attempt.partnerId, attempt.attemptId);
+    return { outcome: 'already-settled', attempt: stored ?? attempt };
+  }
+
+  private closeAttempt(attempt: ChargeAttempt, state: 'succeeded' | 'declined', at: Date, result: { providerChargeId?: string; declineCode?: string }) {
+    const values: Record<string, unknown> = { ':state': state, ':at': at.toISOString(), ':pending': 'pending' };
+    const sets = ['#state = :state', 'settledAt = :at'];
+    if (result.providerChargeId !== undefined) {
+      sets.push('providerChargeId = :charge');
+      values[':charge'] = result.providerChargeId;
+    }
+    if (result.declineCode !== undefined) {
+      sets.push('declineCode = :code');
+      values[':code'] = result.declineCode;
+    }
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: attemptKey(attempt.partnerId, attempt.attemptId),
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ConditionExpression: '#state = :pending',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: values,
+      },
+    };
+  }
+
+  /**
+   * The credit on the partner item. Whether it restores the partner (balance >= 0) and
+   * lifts it above its threshold was decided from a read; the condition re-checks both
+   * against the balance the write meets, so a concurrent debit can only cause a retry,
+   * never a wrong status.
+   */
+  private creditPartner(attempt: ChargeAttempt, plan: CreditPlan) {
+    const credit = attempt.charge.credit;
+    const sets = ['attentionPk = if_not_exists(attentionPk, :shard)', 'attentionSk = if_not_exists(attentionSk, :partnerId)'];
+    const removes = ['chargeInFlight', DECLINE_ATTRIBUTES, 'openingPending'];
+    if (plan.restoresStanding) {
+      sets.push('#status = :active');
+      removes.push('overdueSince', 'blockedAt');
+    }
+    if (plan.liftsAboveThreshold) removes.push('belowThresholdSince');
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: partnerKey(attempt.partnerId),
+        UpdateExpression: `ADD liveBalance :credit, version :one SET ${sets.join(', ')} REMOVE ${removes.join(', ')}`,
+        ConditionExpression: [
+          'chargeInFlight = :attemptId',
+          'threshold = :threshold',
+          plan.restoresStanding ? 'liveBalance >= :restoreFloor' : 'liveBalance < :restoreFloor',
+          plan.liftsAboveThreshold ? 'liveBalance >= :thresholdFloor' : 'liveBalance < :thresholdFloor',
+        ].join(' AND '),
+        ...(plan.restoresStanding && { ExpressionAttributeNames: { '#status': 'status' } }),
+        ExpressionAttributeValues: {
+          ':credit': credit,
+          ':one': 1,
+          ':shard': attentionShard(attempt.partnerId),
+          ':partnerId': attempt.partnerId,
+          ':attemptId': attempt.attemptId,
+          ':threshold': plan.threshold,
+          ':restoreFloor': -credit,
+          ':thresholdFloor': plan.threshold - credit,
+          ...(plan.restoresStanding && { ':active': 'active' }),
+        },
+      },
+    };
+  }
+}
+
+interface CreditPlan {
+  readonly threshold: number;
+  readonly restoresStanding: boolean;
+  readonly liftsAboveThreshold: boolean;
+}
+
+function creditPlan(before: PartnerAccount, attempt: ChargeAttempt): CreditPlan {
+  const after = before.liveBalance + attempt.charge.credit;
+  const threshold = before.rechargeSettings.threshold;
+  return { threshold, restoresStanding: after >= 0, liftsAboveThreshold: after >= threshold };
+}
+
+function creditEntry(attempt: ChargeAttempt, at: Date): LedgerEntry {
+  return {
+    partnerId: attempt.partnerId,
+    currency: attempt.currency,
+    kind: 'recharge',
+    idempotencyKey: attempt.attemptId,
+    entryId: entryIdOf('recharge', attempt.attemptId),
+    amount: attempt.charge.credit,
+    postedAt: at,
+    eventCount: 1,
+    memo: attempt.purpose === 'opening' ? 'opening charge' : 'card recharge',
+  };
+}

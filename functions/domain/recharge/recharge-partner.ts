@@ -1,0 +1,138 @@
+/**
+ * The recharge use case of SPEC section 5. Resumes the attempt in flight if there is one
+ * (same idempotency key: the card cannot be charged twice); otherwise decides the amount
+ * with the pure rules, records the attempt before calling the provider, and settles it
+ * by the provider's answer. An unclear answer leaves the attempt pending for the next
+ * trigger to resume.
+ */
+import { formatAmount } from '../money';
+import { PartnerAccount } from '../partner';
+import { Clock, EventPublisher, FaultInjector, LedgerRepository, RechargeRepository, RechargeTrigger, SettleResult } from '../ports';
+import { RechargeDecision, decideOpeningCharge, decideRecharge } from '../recharge-rules';
+import { ChargeAttempt, newAttemptId } from './charge-attempt';
+import { PaymentProvider } from './payment-provider';
+
+export interface RechargeDependencies {
+  readonly ledger: LedgerRepository;
+  readonly attempts: RechargeRepository;
+  readonly provider: PaymentProvider;
+  readonly events: EventPublisher;
+  readonly clock: Clock;
+  readonly faults: FaultInjector;
+}
+
+export type RechargeOutcome =
+  | 'unknown-partner'
+  | 'nothing-to-charge'
+  /** Usage asked again after a decline: retries wait for the daily run or a new card. */
+  | 'waiting-after-decline'
+  /** Another trigger holds the partner's in-flight slot. */
+  | 'in-flight'
+  | 'succeeded'
+  | 'declined'
+  /** The provider gave no clear answer; the attempt stays pending and is resumed later. */
+  | 'unknown';
+
+export interface RechargeResult {
+  readonly outcome: RechargeOutcome;
+  readonly attempt?: ChargeAttempt;
+}
+
+/** Triggers that come from usage; after a decline they do not charge the same card again. */
+const USAGE_TRIGGERS: readonly RechargeTrigger[] = ['below-threshold', 'overdue'];
+
+export async function rechargePartner(partnerId: string, trigger: RechargeTrigger, deps: RechargeDependencies): Promise<RechargeResult> {
+  const account = await deps.ledger.getPartner(partnerId);
+  if (account === undefined) return { outcome: 'unknown-partner' };
+  if (account.chargeInFlight !== undefined) {
+    const inFlight = await deps.attempts.getAttempt(partnerId, account.chargeInFlight);
+    if (inFlight === undefined) throw new Error(`partner ${partnerId} holds attempt ${account.chargeInFlight}, which does not exist`);
+    return resumeAttempt(inFlight, deps);
+  }
+  const declinedSameCard = account.lastDecline !== undefined && account.lastDecline.paymentMethod === account.paymentMethod;
+  if (declinedSameCard && USAGE_TRIGGERS.includes(trigger)) return { outcome: 'waiting-after-decline' };
+
+  const decision = decideCharge(account);
+  if (decision.kind === 'none') return { outcome: 'nothing-to-charge' };
+  const now = deps.clock.now();
+  const attempt: ChargeAttempt = {
+    partnerId,
+    attemptId: newAttemptId(now),
+    purpose: account.openingPending === true ? 'opening' : 'recharge',
+    trigger,
+    charge: decision.charge,
+    currency: account.currency,
+    paymentMethod: account.paymentMethod,
+    ...(account.paymentCustomerId !== undefined && { paymentCustomerId: account.paymentCustomerId }),
+    state: 'pending',
+    createdAt: now,
+  };
+  deps.faults.reached('recharge:before-attempt-recorded');
+  if ((await deps.attempts.openAttempt(attempt)) === 'busy') return { outcome: 'in-flight' };
+  deps.faults.reached('recharge:after-attempt-recorded');
+  return resumeAttempt(attempt, deps);
+}
+
+/** An account still owed its opening top-up is charged the shortfall to 500.00; any other by the recharge table. */
+function decideCharge(account: PartnerAccount): RechargeDecision {
+  if (account.openingPending === true) {
+    const opening = decideOpeningCharge(account.liveBalance);
+    if (opening !== undefined) return { kind: 'charge', reason: account.liveBalance > 0 ? 'below-threshold' : 'overdue', charge: opening };
+  }
+  return decideRecharge(account.liveBalance, account.rechargeSettings);
+}
+
+async function resumeAttempt(attempt: ChargeAttempt, deps: RechargeDependencies): Promise<RechargeResult> {
+  const { credit, fee, total } = attempt.charge;
+  const result = await deps.provider.charge({
+    partnerId: attempt.partnerId,
+    ...(attempt.paymentCustomerId !== undefined && { customerId: attempt.paymentCustomerId }),
+    paymentMethod: attempt.paymentMethod,
+    amountCents: total / 10_000,
+    currency: attempt.currency,
+    idempotencyKey: attempt.attemptId,
+    description: `${attempt.purpose === 'opening' ? 'Opening balance' : 'Prepaid balance'} ${formatAmount(credit)} ${attempt.currency} + card fee ${formatAmount(fee)}`,
+  });
+  deps.faults.reached('recharge:after-provider-answer');
+  const now = deps.clock.now();
+  const amounts = {
+    partnerId: attempt.partnerId,
+    attemptId: attempt.attemptId,
+    currency: attempt.currency,
+    credit: formatAmount(credit),
+    fee: formatAmount(fee),
+    total: formatAmount(total),
+  };
+
+  if (result.outcome === 'unknown') {
+    await deps.attempts.noteUnknownOutcome(attempt, result.reason, now);
+    return { outcome: 'unknown', attempt };
+  }
+  if (result.outcome === 'declined') {
+    const settled = await deps.attempts.settleDeclined(attempt, result.declineCode, now);
+    if (settled.outcome === 'settled') {
+      await deps.events.publish([{ type: 'RechargeFailed', time: now, detail: { ...amounts, declineCode: result.declineCode } }]);
+    }
+    return outcomeOf(settled);
+  }
+  const settled = await deps.attempts.settleSucceeded(attempt, result.providerChargeId, now);
+  deps.faults.reached('recharge:after-settled');
+  if (settled.outcome === 'settled') {
+    await deps.events.publish([
+      {
+        type: 'RechargeSucceeded',
+        time: now,
+        detail: { ...amounts, invoiceId: settled.invoice?.invoiceId, liveBalance: formatAmount(settled.account.liveBalance) },
+      },
+      ...(settled.unblocked
+        ? [{ type: 'PartnerUnblocked' as const, time: now, detail: { partnerId: attempt.partnerId, currency: attempt.currency, liveBalance: formatAmount(settled.account.liveBalance) } }]
+        : []),
+    ]);
+  }
+  return outcomeOf(settled);
+}
+
+function outcomeOf(settled: SettleResult): RechargeResult {
+  const state = settled.attempt.state;
+  return { outcome: state === 'pending' ? 'unknown' : state, attempt: settled.attempt };
+}
