@@ -221,6 +221,11 @@ function report(events: number, results: readonly ScenarioFigures[], partnerByte
       `Item sizes (DynamoDB's rule): usage event ${size(first.tally, 'usage event')}, ledger entry ${size(first.tally, 'ledger entry')}, ` +
         `partner ${partnerBytes} B; floor item ${size(first.floorTally, 'usage event')}.`,
     );
+    const eventBytes = averageBytes(first.tally, 'usage event');
+    const floorBytes = averageBytes(first.floorTally, 'usage event');
+    if (eventBytes === undefined || floorBytes === undefined || Math.abs(eventBytes - floorBytes) >= 1) {
+      out('WARNING: the floor items are not the size of the dedupe records ingestion writes; the floor is off.');
+    }
     for (const { scenario, floor, floorTally } of results) {
       out(
         `Floor cross-check ${scenario.name}: ${int(floorTally.writeUnits)} WCU counted from the write plan, ` +

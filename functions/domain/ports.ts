@@ -32,6 +32,8 @@ export interface LedgerRepository {
   markBelowThreshold(partnerId: string, at: Date): Promise<boolean>;
   /** Starts the 7-day clock and makes an active partner overdue; false if already started or no longer negative. */
   startOverdueClock(partnerId: string, at: Date): Promise<boolean>;
+  /** Replaces the card reference; false for an unknown partner. */
+  updatePaymentMethod(partnerId: string, paymentMethod: string, paymentCustomerId?: string): Promise<boolean>;
 }
 
 /** Events of one partner in one currency, debited together; ids are distinct. */

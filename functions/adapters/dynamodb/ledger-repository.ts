@@ -125,6 +125,20 @@ export class DynamoDbLedgerRepository implements LedgerRepository {
     });
   }
 
+  async updatePaymentMethod(partnerId: string, paymentMethod: string, paymentCustomerId?: string): Promise<boolean> {
+    return this.updateIf(partnerId, {
+      UpdateExpression:
+        paymentCustomerId === undefined
+          ? 'SET paymentMethod = :paymentMethod REMOVE paymentCustomerId'
+          : 'SET paymentMethod = :paymentMethod, paymentCustomerId = :customer',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: {
+        ':paymentMethod': paymentMethod,
+        ...(paymentCustomerId !== undefined && { ':customer': paymentCustomerId }),
+      },
+    });
+  }
+
   /** A conditional update of the partner item: true if it applied, false if the condition did not hold. */
   private async updateIf(
     partnerId: string,

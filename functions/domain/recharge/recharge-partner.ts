@@ -24,7 +24,7 @@ export interface RechargeDependencies {
 export type RechargeOutcome =
   | 'unknown-partner'
   | 'nothing-to-charge'
-  /** Usage asked again after a decline: retries wait for the daily run or a new card. */
+  /** Asked again after a decline (by usage or a repeated create): retries wait for the daily run or a new card. */
   | 'waiting-after-decline'
   /** Another trigger holds the partner's in-flight slot. */
   | 'in-flight'
@@ -38,8 +38,11 @@ export interface RechargeResult {
   readonly attempt?: ChargeAttempt;
 }
 
-/** Triggers that come from usage; after a decline they do not charge the same card again. */
-const USAGE_TRIGGERS: readonly RechargeTrigger[] = ['below-threshold', 'overdue'];
+/**
+ * After a decline the same card is charged again only by the daily run or a new payment
+ * method (SPEC section 5), not by more usage or a repeated create.
+ */
+const WAIT_AFTER_DECLINE: readonly RechargeTrigger[] = ['below-threshold', 'overdue', 'opening'];
 
 export async function rechargePartner(partnerId: string, trigger: RechargeTrigger, deps: RechargeDependencies): Promise<RechargeResult> {
   const account = await deps.ledger.getPartner(partnerId);
@@ -50,7 +53,7 @@ export async function rechargePartner(partnerId: string, trigger: RechargeTrigge
     return resumeAttempt(inFlight, deps);
   }
   const declinedSameCard = account.lastDecline !== undefined && account.lastDecline.paymentMethod === account.paymentMethod;
-  if (declinedSameCard && USAGE_TRIGGERS.includes(trigger)) return { outcome: 'waiting-after-decline' };
+  if (declinedSameCard && WAIT_AFTER_DECLINE.includes(trigger)) return { outcome: 'waiting-after-decline' };
 
   const decision = decideCharge(account);
   if (decision.kind === 'none') return { outcome: 'nothing-to-charge' };

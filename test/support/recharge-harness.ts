@@ -1,0 +1,95 @@
+/** The recharge use case wired to a fresh table, the sandbox card provider, a pinned clock and switchable faults. */
+import { DynamoDbLedgerRepository } from '../../functions/adapters/dynamodb/ledger-repository';
+import { DynamoDbRechargeRepository } from '../../functions/adapters/dynamodb/recharge-repository';
+import { SandboxPaymentProvider } from '../../functions/adapters/payments/sandbox-payment-provider';
+import { Currency, parseAmount } from '../../functions/domain/money';
+import { OpenAccountResult, openAccount } from '../../functions/domain/partners/open-account';
+import { RechargeTrigger } from '../../functions/domain/ports';
+import { DEFAULT_RECHARGE_SETTINGS, RechargeSettings } from '../../functions/domain/recharge-rules';
+import { Invoice } from '../../functions/domain/recharge/charge-attempt';
+import { RechargeDependencies, RechargeResult, rechargePartner } from '../../functions/domain/recharge/recharge-partner';
+import { TestTable, createTestTable } from './billing-table';
+import { FaultSwitch } from './fault-switch';
+import { RecordingPublisher } from './recording-publisher';
+import { TestClock } from './test-clock';
+
+export class RechargeHarness {
+  readonly clock = new TestClock(new Date('2026-11-22T09:00:00Z'));
+  readonly events = new RecordingPublisher();
+  readonly faults = new FaultSwitch();
+  readonly provider = new SandboxPaymentProvider();
+  readonly ledger: DynamoDbLedgerRepository;
+  readonly attempts: DynamoDbRechargeRepository;
+  readonly deps: RechargeDependencies;
+
+  private constructor(readonly table: TestTable) {
+    this.ledger = new DynamoDbLedgerRepository(table.client, table.tableName);
+    this.attempts = new DynamoDbRechargeRepository(table.client, table.tableName);
+    this.deps = { ledger: this.ledger, attempts: this.attempts, provider: this.provider, events: this.events, clock: this.clock, faults: this.faults };
+  }
+
+  static async start(): Promise<RechargeHarness> {
+    return new RechargeHarness(await createTestTable());
+  }
+
+  stop(): Promise<void> {
+    return this.table.drop();
+  }
+
+  open(
+    partnerId: string,
+    remainder: string,
+    options: { paymentMethod?: string; currency?: Currency; settings?: RechargeSettings } = {},
+  ): Promise<OpenAccountResult> {
+    return openAccount(
+      {
+        partnerId,
+        currency: options.currency ?? 'EUR',
+        paymentMethod: options.paymentMethod ?? 'pm_card_visa',
+        previousInvoiceRemainder: parseAmount(remainder),
+        rechargeSettings: options.settings ?? DEFAULT_RECHARGE_SETTINGS,
+      },
+      this.deps,
+    );
+  }
+
+  recharge(partnerId: string, trigger: RechargeTrigger = 'below-threshold'): Promise<RechargeResult> {
+    return rechargePartner(partnerId, trigger, this.deps);
+  }
+
+  /** Usage of `amount` as one ledger posting, the way ingestion moves the balance. */
+  async spend(partnerId: string, amount: string, key: string): Promise<void> {
+    await this.ledger.post({
+      partnerId,
+      currency: 'EUR',
+      kind: 'usage',
+      idempotencyKey: key,
+      amount: parseAmount(`-${amount}`),
+      postedAt: this.clock.now(),
+    });
+  }
+
+  async invoices(partnerId: string): Promise<readonly Invoice[]> {
+    return (await this.attempts.invoicesPage(partnerId, { limit: 100 })).invoices;
+  }
+
+  async ledgerSum(partnerId: string): Promise<number> {
+    const { entries } = await this.ledger.ledgerPage(partnerId, { limit: 1000 });
+    return entries.reduce((total, entry) => total + entry.amount, 0);
+  }
+
+  /** Credits per attempt id, from the ledger. */
+  async credits(partnerId: string): Promise<Map<string, number>> {
+    const { entries } = await this.ledger.ledgerPage(partnerId, { limit: 1000 });
+    return new Map(entries.filter((entry) => entry.kind === 'recharge').map((entry) => [entry.idempotencyKey, entry.amount]));
+  }
+
+  /** Successful card charges per idempotency key, from the provider. */
+  successfulCharges(partnerId: string): Map<string, number> {
+    return new Map(
+      this.provider.charges
+        .filter((charge) => charge.request.partnerId === partnerId && charge.result.outcome === 'succeeded')
+        .map((charge) => [charge.request.idempotencyKey, charge.request.amountCents]),
+    );
+  }
+}
