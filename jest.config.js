@@ -19,6 +19,9 @@ const shared = {
 
 /** @type {import('jest').Config} */
 module.exports = {
+  // Integration tests run real emulators on 2 cores: redelivery waits out visibility
+  // timeouts and contention retries take time. Pure unit tests finish far below this.
+  testTimeout: 60_000,
   projects: [
     {
       ...shared,
@@ -31,8 +34,6 @@ module.exports = {
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
-      // Real emulators on 2 cores: redelivery waits out visibility timeouts, and contention retries take time.
-      testTimeout: 60_000,
     },
     {
       ...shared,

@@ -2,10 +2,10 @@
  * Usage ingestion benchmark: runs SQS batches through the real ingestion handler against
  * DynamoDB Local and the SQS emulator, and prints events/s, the ratio to a plain
  * BatchWriteItem floor, write units per event and balance-item writes per 100 events.
- * Not a test: it asserts only that the run did what it claims (nothing rejected or
- * retried, balances right), and reports the figures against their targets.
+ * Not a test: it checks only that the run did what it claims (nothing refused or
+ * retried, balances right, no threshold crossed) and reports the figures against targets.
  *
- *   npx tsx bench/ingest.ts [--events N]      (or: npm run bench:ingest -- --events N)
+ *   npx tsx bench/ingest.ts [--events N]      or      npm run bench:ingest -- --events N
  */
 import './support/quiet-output';
 import { cpus } from 'node:os';
@@ -18,10 +18,11 @@ import { DynamoDbLedgerRepository } from '../functions/adapters/dynamodb/ledger-
 import { MAX_EVENTS_PER_CHUNK } from '../functions/adapters/dynamodb/usage-ledger';
 import { createSqsClient } from '../functions/adapters/sqs/client';
 import { DomainEvent } from '../functions/domain/events';
-import { EventPublisher } from '../functions/domain/ports';
 import { formatAmount } from '../functions/domain/money';
+import { EventPublisher } from '../functions/domain/ports';
 import { createIngestUsageHandler } from '../functions/handlers/ingest-usage';
 import { wireIngestUsage } from '../functions/wiring/ingest-usage';
+import { CpuSample, cpuSpent, sampleCpu } from './support/cpu-time';
 import { BatchWriteResult, ITEMS_PER_BATCH_WRITE, batchWriteAll } from './support/floor';
 import { IngestHandler, InvocationResult, invokeAll, percentile } from './support/invocations';
 import { itemBytes } from './support/item-size';
@@ -48,7 +49,8 @@ const BATCH_SIZE = 100;
  * the queue. The floor keeps as many BatchWriteItem calls in flight.
  */
 const INVOCATIONS_IN_FLIGHT = 4;
-const DEFAULT_EVENTS = 20_000;
+/** Events per scenario unless --events says otherwise: sized to keep a run under 3 minutes on 2 cores. */
+const DEFAULT_EVENTS = 8_000;
 const SPREAD_PARTNERS = 10_000;
 /** BatchWriteItem calls in flight while the spread partners are created (untimed). */
 const PARTNER_WRITES_IN_FLIGHT = 8;
@@ -68,9 +70,11 @@ interface Scenario {
 interface ScenarioFigures {
   readonly scenario: Scenario;
   readonly run: InvocationResult;
+  readonly runCpu: CpuSample;
   readonly tally: WriteTally;
   readonly floor: BatchWriteResult;
   readonly floorTally: WriteTally;
+  readonly floorCpu: CpuSample;
 }
 
 /** EventBridge has no emulator: counts what would be published (nothing, in this run). */
@@ -86,46 +90,49 @@ async function main(): Promise<void> {
   const started = performance.now();
   const services = await startLocalServices();
   const clients: { destroy(): void }[] = [];
+  const newDynamoDbClient = () => {
+    const client = createDocumentClient({ endpoint: services.dynamoDbEndpoint });
+    clients.push(client);
+    return client;
+  };
+  const newSqsClient = () => {
+    const client = createSqsClient(services.sqsEndpoint);
+    clients.push(client);
+    return client;
+  };
   try {
-    const admin = createDocumentClient({ endpoint: services.dynamoDbEndpoint });
-    clients.push(admin);
+    const admin = newDynamoDbClient();
     const ledger = new DynamoDbLedgerRepository(admin, services.tableName);
-    const spreadIds = Array.from({ length: SPREAD_PARTNERS }, (_, index) => spreadPartner(index));
     const setupStarted = performance.now();
+    const spreadIds = Array.from({ length: SPREAD_PARTNERS }, (_, index) => spreadPartner(index));
     await Promise.all([HOT_PARTNER, WARM_UP_PARTNER].map((partnerId) => createPartner(ledger, partnerId, CLOCK.now())));
     await batchWriteAll(admin, services.tableName, partnerItems(spreadIds, CLOCK.now()), PARTNER_WRITES_IN_FLIGHT);
     const setupSeconds = (performance.now() - setupStarted) / 1000;
 
-    // An Update is billed on the item it leaves behind: every update here is a partner's
-    // balance item, sized from partner items as stored (the largest id of the run).
+    // An Update is billed on the item it leaves behind. Every update here is of a partner's
+    // balance item: sized from the partner items as stored (the larger of the two ids).
     const partnerBytes = Math.max(
       await storedItemBytes(admin, services.tableName, HOT_PARTNER),
       await storedItemBytes(admin, services.tableName, spreadPartner(SPREAD_PARTNERS - 1)),
     );
     const meter = new WriteMeter(() => partnerBytes);
     const publisher = new CountingPublisher();
-    const handlers: IngestHandler[] = [];
-    for (let slot = 0; slot < INVOCATIONS_IN_FLIGHT; slot += 1) {
-      const dynamoDb = createDocumentClient({ endpoint: services.dynamoDbEndpoint });
-      const sqs = createSqsClient(services.sqsEndpoint);
-      clients.push(dynamoDb, sqs);
+    const handlers: IngestHandler[] = Array.from({ length: INVOCATIONS_IN_FLIGHT }, () => {
+      const dynamoDb = newDynamoDbClient();
       meter.attach(dynamoDb);
-      handlers.push(
-        createIngestUsageHandler(
-          wireIngestUsage({
-            dynamoDb,
-            tableName: services.tableName,
-            sqs,
-            deadLetterQueueUrl: services.deadLetterQueueUrl,
-            rechargeQueueUrl: services.rechargeQueueUrl,
-            events: publisher,
-            clock: CLOCK,
-          }),
-        ),
+      return createIngestUsageHandler(
+        wireIngestUsage({
+          dynamoDb,
+          tableName: services.tableName,
+          sqs: newSqsClient(),
+          deadLetterQueueUrl: services.deadLetterQueueUrl,
+          rechargeQueueUrl: services.rechargeQueueUrl,
+          events: publisher,
+          clock: CLOCK,
+        }),
       );
-    }
-    const floorClient = createDocumentClient({ endpoint: services.dynamoDbEndpoint });
-    clients.push(floorClient);
+    });
+    const floorClient = newDynamoDbClient();
     meter.attach(floorClient);
 
     const measure = async (scenario: Scenario, count: number): Promise<ScenarioFigures> => {
@@ -133,21 +140,25 @@ async function main(): Promise<void> {
       const batches = sqsEvents(bodies, BATCH_SIZE, services.usageQueueArn);
       const floorItems = bodies.map((body) => dedupeRecordLike(body, CLOCK.now()));
       meter.take();
+      const floorCpuBefore = sampleCpu(services.dynamoDbPid);
       const floor = await batchWriteAll(floorClient, services.tableName, floorItems, INVOCATIONS_IN_FLIGHT);
+      const floorCpu = cpuSpent(floorCpuBefore, sampleCpu(services.dynamoDbPid));
       const floorTally = meter.take();
+      const runCpuBefore = sampleCpu(services.dynamoDbPid);
       const run = await invokeAll(handlers, batches);
+      const runCpu = cpuSpent(runCpuBefore, sampleCpu(services.dynamoDbPid));
       const tally = meter.take();
       if (run.failedRecords > 0) throw new Error(`${scenario.name}: ${run.failedRecords} records were handed back for a retry`);
-      return { scenario, run, tally, floor, floorTally };
+      return { scenario, run, runCpu, tally, floor, floorTally, floorCpu };
     };
 
     await measure({ name: 'warm-up', partnerOf: () => WARM_UP_PARTNER }, WARM_UP_EVENTS);
-    const random = seededRandom(20261122);
     const hot = await measure({ name: '(a) 1 hot partner', partnerOf: () => HOT_PARTNER }, events);
+    const random = seededRandom(20261122);
     const spreadCounts = new Map<string, number>();
     const spread = await measure(
       {
-        name: `(b) ${SPREAD_PARTNERS.toLocaleString('en-US')} partners`,
+        name: `(b) ${int(SPREAD_PARTNERS)} partners`,
         partnerOf: () => {
           const partnerId = spreadPartner(Math.floor(random() * SPREAD_PARTNERS));
           spreadCounts.set(partnerId, (spreadCounts.get(partnerId) ?? 0) + 1);
@@ -159,8 +170,7 @@ async function main(): Promise<void> {
 
     await checkBooks(ledger, new Map([[HOT_PARTNER, events], ...[...spreadCounts].slice(0, 50)]));
     if (publisher.published > 0) throw new Error(`${publisher.published} events were published: a threshold was crossed or a record refused`);
-    const queues = createSqsClient(services.sqsEndpoint);
-    clients.push(queues);
+    const queues = newSqsClient();
     for (const url of [services.deadLetterQueueUrl, services.rechargeQueueUrl]) {
       const waiting = await messagesIn(queues, url);
       if (waiting > 0) throw new Error(`${waiting} messages on ${url}: expected none`);
@@ -175,67 +185,88 @@ async function main(): Promise<void> {
 
 function report(events: number, results: readonly ScenarioFigures[], partnerBytes: number, times: { setupSeconds: number; totalSeconds: number }): void {
   const out = (line = '') => process.stdout.write(`${line}\n`);
+  const figures = results.map(({ scenario, run, tally, floor }) => {
+    const eventsPerSecond = run.records / run.seconds;
+    const floorPerSecond = floor.items / floor.seconds;
+    return {
+      name: scenario.name,
+      eventsPerSecond,
+      floorPerSecond,
+      ratio: eventsPerSecond / floorPerSecond,
+      unitsPerEvent: tally.writeUnits / run.records,
+      balanceWritesPer100: (100 * tally.balanceItemWrites) / run.records,
+      readsPer100: (100 * requestCount(tally, 'GetItemCommand')) / run.records,
+      p50: percentile(run.latenciesMs, 0.5),
+      p95: percentile(run.latenciesMs, 0.95),
+    };
+  });
+  const [first] = results;
+  const floorBytes = first === undefined ? undefined : averageBytes(first.floorTally, 'usage event');
+
   out(`Usage ingestion: ${int(events)} events per scenario, ${BATCH_SIZE} records per invocation, ${INVOCATIONS_IN_FLIGHT} invocations in flight`);
-  out(`DynamoDB Local (in memory) and the SQS emulator on this machine: ${cpus().length} CPUs, node ${process.version}`);
+  out(`Machine: ${cpus().length} CPUs, node ${process.version}; DynamoDB Local (in memory, one JVM) and the SQS emulator on the same machine`);
   out(
-    `Opening balances ${OPENING_BALANCE} ${CURRENCY}, threshold ${formatAmount(THRESHOLD)}: no threshold is crossed ` +
-      '(no events published, nothing on the recharge or dead-letter queue), so the follow-up is one GetItem per partner per batch.',
+    `Balances: opening ${OPENING_BALANCE} ${CURRENCY}, threshold ${formatAmount(THRESHOLD)}: no threshold is crossed (nothing published, ` +
+      'recharge and dead-letter queues empty), so the follow-up is one GetItem per partner per batch and no update',
   );
-  out(`Floor: BatchWriteItem of ${ITEMS_PER_BATCH_WRITE} items per call, ${INVOCATIONS_IN_FLIGHT} calls in flight, as many items as events, same size as the dedupe records.`);
+  out(
+    `Floor: BatchWriteItem, ${ITEMS_PER_BATCH_WRITE} items per call, ${INVOCATIONS_IN_FLIGHT} calls in flight, ` +
+      `one item per event of the dedupe record's size (${(floorBytes ?? 0).toFixed(0)} B), same table`,
+  );
   out();
   const rows = [
     ['scenario', 'events/s', 'floor items/s', 'ratio', 'WCU/event', 'balance writes/100 ev', 'GetItem/100 ev', 'p50 ms', 'p95 ms'],
-    ...results.map(({ scenario, run, tally, floor }) => [
-      scenario.name,
-      int(run.records / run.seconds),
-      int(floor.items / floor.seconds),
-      (run.records / run.seconds / (floor.items / floor.seconds)).toFixed(2),
-      (tally.writeUnits / run.records).toFixed(2),
-      ((100 * tally.balanceItemWrites) / run.records).toFixed(2),
-      ((100 * requestCount(tally, 'GetItemCommand')) / run.records).toFixed(1),
-      percentile(run.latenciesMs, 0.5).toFixed(0),
-      percentile(run.latenciesMs, 0.95).toFixed(0),
+    ...figures.map((row) => [
+      row.name,
+      int(row.eventsPerSecond),
+      int(row.floorPerSecond),
+      row.ratio.toFixed(2),
+      row.unitsPerEvent.toFixed(2),
+      row.balanceWritesPer100.toFixed(2),
+      row.readsPer100.toFixed(1),
+      row.p50.toFixed(0),
+      row.p95.toFixed(0),
     ]),
   ];
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
   for (const row of rows) out(row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  '));
   out();
   out(`Targets: ratio >= ${TARGETS.ratio}, WCU/event <= ${TARGETS.writeUnitsPerEvent}, balance writes/100 events <= ${TARGETS.balanceWritesPer100}`);
-  for (const { scenario, run, tally, floor } of results) {
-    const ratio = run.records / run.seconds / (floor.items / floor.seconds);
-    const verdicts = [
-      `ratio ${met(ratio >= TARGETS.ratio)}`,
-      `WCU/event ${met(tally.writeUnits / run.records <= TARGETS.writeUnitsPerEvent)}`,
-      `balance writes ${met((100 * tally.balanceItemWrites) / run.records <= TARGETS.balanceWritesPer100)}`,
-    ];
+  for (const row of figures) {
     out(
-      `  ${scenario.name}: ${verdicts.join(', ')}; ${int(requestCount(tally, 'TransactWriteItemsCommand'))} transactions ` +
-        `(${tally.cancelledTransactions} cancelled and retried), ${int(tally.writeUnits)} WCU, ${run.invocations} invocations in ${run.seconds.toFixed(1)} s`,
+      `  ${row.name}: ratio ${met(row.ratio >= TARGETS.ratio)}, WCU/event ${met(row.unitsPerEvent <= TARGETS.writeUnitsPerEvent)}, ` +
+        `balance writes ${met(row.balanceWritesPer100 <= TARGETS.balanceWritesPer100)}`,
     );
   }
-  const [first] = results;
-  if (first !== undefined) {
-    const size = (tally: WriteTally, kind: Parameters<typeof averageBytes>[1]) => `${(averageBytes(tally, kind) ?? 0).toFixed(0)} B`;
-    out();
+  out();
+  out('Details');
+  const cpu = (spent: CpuSample, seconds: number) =>
+    `CPU node ${spent.node.toFixed(1)} s${spent.other === undefined ? '' : ` + DynamoDB Local ${spent.other.toFixed(1)} s`} of ${(seconds * cpus().length).toFixed(1)} s`;
+  for (const { scenario, run, runCpu, tally, floor, floorCpu } of results) {
     out(
-      `Item sizes (DynamoDB's rule): usage event ${size(first.tally, 'usage event')}, ledger entry ${size(first.tally, 'ledger entry')}, ` +
-        `partner ${partnerBytes} B; floor item ${size(first.floorTally, 'usage event')}.`,
+      `  ${scenario.name}: ${run.invocations} invocations in ${run.seconds.toFixed(1)} s, ${int(requestCount(tally, 'TransactWriteItemsCommand'))} ` +
+        `transactions (${tally.cancelledTransactions} cancelled), ${int(tally.writeUnits)} WCU, ${cpu(runCpu, run.seconds)}; ` +
+        `floor ${floor.seconds.toFixed(1)} s, ${cpu(floorCpu, floor.seconds)}`,
     );
+  }
+  if (first !== undefined) {
+    const size = (bytes: number | undefined) => `${(bytes ?? 0).toFixed(0)} B`;
     const eventBytes = averageBytes(first.tally, 'usage event');
-    const floorBytes = averageBytes(first.floorTally, 'usage event');
+    out(
+      `  Item sizes (DynamoDB's rule): usage event ${size(eventBytes)}, ledger entry ${size(averageBytes(first.tally, 'ledger entry'))}, ` +
+        `partner ${partnerBytes} B, floor item ${size(floorBytes)}`,
+    );
     if (eventBytes === undefined || floorBytes === undefined || Math.abs(eventBytes - floorBytes) >= 1) {
-      out('WARNING: the floor items are not the size of the dedupe records ingestion writes; the floor is off.');
-    }
-    for (const { scenario, floor, floorTally } of results) {
-      out(
-        `Floor cross-check ${scenario.name}: ${int(floorTally.writeUnits)} WCU counted from the write plan, ` +
-          `${int(floor.consumedUnits)} WCU reported by DynamoDB Local (ReturnConsumedCapacity), ${floor.resentItems} items resent.`,
-      );
+      out('  WARNING: the floor items are not the size of the dedupe records ingestion writes; the floor is off');
     }
   }
   out(
-    `Events per chunk transaction: up to ${MAX_EVENTS_PER_CHUNK}. Untimed setup: ${int(SPREAD_PARTNERS + 2)} partners created in ` +
-      `${times.setupSeconds.toFixed(0)} s, then ${int(WARM_UP_EVENTS)} warm-up events. Whole run: ${times.totalSeconds.toFixed(0)} s.`,
+    `  Floor cross-check, WCU counted from the write plan / reported by DynamoDB Local (ReturnConsumedCapacity): ` +
+      results.map(({ scenario, floor, floorTally }) => `${scenario.name.split(' ')[0]} ${int(floorTally.writeUnits)} / ${int(floor.consumedUnits)}`).join(', '),
+  );
+  out(
+    `  Up to ${MAX_EVENTS_PER_CHUNK} events per transaction. Untimed: ${int(SPREAD_PARTNERS + 2)} partners created in ` +
+      `${times.setupSeconds.toFixed(0)} s, ${int(WARM_UP_EVENTS)} warm-up events. Whole run ${times.totalSeconds.toFixed(0)} s`,
   );
 }
 

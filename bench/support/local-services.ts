@@ -13,6 +13,8 @@ import { createUsageQueues } from '../../local/usage-queues';
 
 export interface LocalServices {
   readonly dynamoDbEndpoint: string;
+  /** The JVM running DynamoDB Local. */
+  readonly dynamoDbPid: number;
   readonly sqsEndpoint: string;
   readonly tableName: string;
   readonly usageQueueArn: string;
@@ -52,6 +54,7 @@ async function createResources(dynamoDb: RunningDynamoDbLocal, sqs: RunningSqsEm
     );
     return {
       dynamoDbEndpoint: dynamoDb.endpoint,
+      dynamoDbPid: dynamoDb.pid,
       sqsEndpoint: sqs.endpoint,
       tableName: TABLE_NAME,
       usageQueueArn: usage.queueArn,

@@ -109,7 +109,7 @@ export async function createPartner(ledger: DynamoDbLedgerRepository, partnerId:
 export function partnerItems(partnerIds: readonly string[], createdAt: Date): Record<string, unknown>[] {
   return partnerIds.map((partnerId) => {
     const { account, openingBalance } = newPartner(partnerId, createdAt);
-    return partnerToItem({ ...account, status: 'active', liveBalance: openingBalance });
+    return partnerToItem({ ...account, status: 'active', liveBalance: openingBalance, version: 1 });
   });
 }
 

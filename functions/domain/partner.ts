@@ -23,6 +23,8 @@ export interface PartnerAccount {
   readonly createdAt: Date;
   /** Moves in real time with every posting. */
   readonly liveBalance: Micros;
+  /** Counts postings: a change tells a reader the balance moved since it looked. */
+  readonly version: number;
   /** The balance as of the last daily cut-off; absent before the first daily run. */
   readonly publishedBalance?: PublishedBalance;
   /** When usage took the live balance below the threshold; cleared when a credit lifts it again. */

@@ -11,7 +11,7 @@ export interface Clock {
 }
 
 export interface NewPartner {
-  readonly account: Omit<PartnerAccount, 'liveBalance' | 'status' | 'publishedBalance' | 'overdueSince' | 'blockedAt'>;
+  readonly account: Omit<PartnerAccount, 'liveBalance' | 'version' | 'status' | 'publishedBalance' | 'overdueSince' | 'blockedAt'>;
   /** The opening balance; posted as the account's first ledger entry. */
   readonly openingBalance: Micros;
 }

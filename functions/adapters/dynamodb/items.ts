@@ -24,8 +24,7 @@ export function partnerToItem(account: PartnerAccount): Item {
     status: account.status,
     createdAt: account.createdAt.toISOString(),
     liveBalance: account.liveBalance,
-    // Counts postings; the daily run compares it to know nothing moved while it worked.
-    version: 1,
+    version: account.version,
     // A new partner needs its first balance published.
     attentionPk: attentionShard(account.partnerId),
     attentionSk: account.partnerId,
@@ -46,6 +45,7 @@ export function itemToPartner(item: Item): PartnerAccount {
     status: item.status as PartnerStatus,
     createdAt: new Date(item.createdAt as string),
     liveBalance: micros(item.liveBalance as number),
+    version: item.version as number,
     ...(item.publishedBalance !== undefined && {
       publishedBalance: {
         amount: micros(item.publishedBalance as number),

@@ -3,8 +3,8 @@
  * its ledger entry and its idempotency guard in one transaction, so a balance always
  * equals the sum of its entries and a posting repeated by a retry changes nothing.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { updateIf } from './conditional-update';
 import { CurrencyMismatchError, PartnerExistsError, PostingConflictError, UnknownPartnerError } from '../../domain/errors';
 import { LedgerEntry, LedgerPage, Posting, PostingResult, entryIdOf } from '../../domain/ledger';
 import { PartnerAccount } from '../../domain/partner';
@@ -23,7 +23,8 @@ export class DynamoDbLedgerRepository implements LedgerRepository {
 
   async createPartner(partner: NewPartner): Promise<{ outcome: CreatePartnerOutcome; account: PartnerAccount }> {
     const { account: details, openingBalance } = partner;
-    const account: PartnerAccount = { ...details, status: 'active', liveBalance: openingBalance };
+    // The opening entry is the account's first posting.
+    const account: PartnerAccount = { ...details, status: 'active', liveBalance: openingBalance, version: 1 };
     const opening = toEntry({
       partnerId: details.partnerId,
       currency: details.currency,
@@ -107,50 +108,36 @@ export class DynamoDbLedgerRepository implements LedgerRepository {
   }
 
   async markBelowThreshold(partnerId: string, at: Date): Promise<boolean> {
-    return this.updateIf(partnerId, {
-      UpdateExpression: 'SET belowThresholdSince = :at',
-      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(belowThresholdSince) AND liveBalance < threshold',
-      ExpressionAttributeValues: { ':at': at.toISOString() },
+    return updateIf(this.client, this.tableName, partnerKey(partnerId), {
+      update: 'SET belowThresholdSince = :at',
+      condition: 'attribute_exists(pk) AND attribute_not_exists(belowThresholdSince) AND liveBalance < threshold',
+      values: { ':at': at.toISOString() },
     });
   }
 
   async startOverdueClock(partnerId: string, at: Date): Promise<boolean> {
     // A partner without a running clock is never blocked (blocking requires one), so
     // making it overdue cannot demote a blocked partner.
-    return this.updateIf(partnerId, {
-      UpdateExpression: 'SET overdueSince = :at, #status = :overdue',
-      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(overdueSince) AND liveBalance < :zero',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':at': at.toISOString(), ':overdue': 'overdue', ':zero': 0 },
+    return updateIf(this.client, this.tableName, partnerKey(partnerId), {
+      update: 'SET overdueSince = :at, #status = :overdue',
+      condition: 'attribute_exists(pk) AND attribute_not_exists(overdueSince) AND liveBalance < :zero',
+      names: { '#status': 'status' },
+      values: { ':at': at.toISOString(), ':overdue': 'overdue', ':zero': 0 },
     });
   }
 
   async updatePaymentMethod(partnerId: string, paymentMethod: string, paymentCustomerId?: string): Promise<boolean> {
-    return this.updateIf(partnerId, {
-      UpdateExpression:
+    return updateIf(this.client, this.tableName, partnerKey(partnerId), {
+      update:
         paymentCustomerId === undefined
           ? 'SET paymentMethod = :paymentMethod REMOVE paymentCustomerId'
           : 'SET paymentMethod = :paymentMethod, paymentCustomerId = :customer',
-      ConditionExpression: 'attribute_exists(pk)',
-      ExpressionAttributeValues: {
+      condition: 'attribute_exists(pk)',
+      values: {
         ':paymentMethod': paymentMethod,
         ...(paymentCustomerId !== undefined && { ':customer': paymentCustomerId }),
       },
     });
-  }
-
-  /** A conditional update of the partner item: true if it applied, false if the condition did not hold. */
-  private async updateIf(
-    partnerId: string,
-    update: Pick<ConstructorParameters<typeof UpdateCommand>[0], 'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>,
-  ): Promise<boolean> {
-    try {
-      await this.client.send(new UpdateCommand({ TableName: this.tableName, Key: partnerKey(partnerId), ...update }));
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
   }
 }
 

@@ -55,7 +55,7 @@ export async function rechargePartner(partnerId: string, trigger: RechargeTrigge
   const declinedSameCard = account.lastDecline !== undefined && account.lastDecline.paymentMethod === account.paymentMethod;
   if (declinedSameCard && WAIT_AFTER_DECLINE.includes(trigger)) return { outcome: 'waiting-after-decline' };
 
-  const decision = decideCharge(account);
+  const decision = chargeDue(account);
   if (decision.kind === 'none') return { outcome: 'nothing-to-charge' };
   const now = deps.clock.now();
   const attempt: ChargeAttempt = {
@@ -77,7 +77,7 @@ export async function rechargePartner(partnerId: string, trigger: RechargeTrigge
 }
 
 /** An account still owed its opening top-up is charged the shortfall to 500.00; any other by the recharge table. */
-function decideCharge(account: PartnerAccount): RechargeDecision {
+export function chargeDue(account: PartnerAccount): RechargeDecision {
   if (account.openingPending === true) {
     const opening = decideOpeningCharge(account.liveBalance);
     if (opening !== undefined) return { kind: 'charge', reason: account.liveBalance > 0 ? 'below-threshold' : 'overdue', charge: opening };

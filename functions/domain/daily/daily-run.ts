@@ -1,0 +1,146 @@
+/**
+ * The daily run of SPEC section 6. `startDailyRun` records the day's run once and spreads
+ * the work over the shards of the attention index; `runDailyShard` visits the partners
+ * of one shard that need action, page by page, and hands back a cursor when its time is
+ * up. For each partner: publish the balance as of every cut-off it has not seen, retry a
+ * due charge once a day, block it if it has been below 0 for 7 days, and take it out of
+ * the index when nothing is left to do.
+ */
+import { formatAmount } from '../money';
+import { overdueVerdict } from '../overdue-rules';
+import { RechargeDependencies, chargeDue, rechargePartner } from '../recharge/recharge-partner';
+import { DailyRunRepository, DailyWork, DailyWorkQueue, Day, dayOf } from './daily-run-ports';
+
+export interface DailyRunDependencies extends RechargeDependencies {
+  readonly runs: DailyRunRepository;
+  readonly work: DailyWorkQueue;
+}
+
+/** Partners visited at once within a shard: enough to hide latency, few enough to stay under table limits. */
+export const PARTNERS_PER_PAGE = 25;
+
+export interface DailyRunStart {
+  readonly day: Day;
+  readonly state: 'started' | 'resumed' | 'already-completed';
+  readonly cutoffs: readonly Date[];
+}
+
+export async function startDailyRun(scheduledAt: Date, deps: DailyRunDependencies): Promise<DailyRunStart> {
+  const day = dayOf(scheduledAt);
+  const run = await deps.runs.beginRun(day, scheduledAt);
+  if (run.state === 'completed') return { day, state: 'already-completed', cutoffs: run.cutoffs };
+  const shards = Array.from({ length: deps.runs.shards }, (_, shard): DailyWork => ({ day, now: scheduledAt, cutoffs: run.cutoffs, shard }));
+  await deps.work.enqueue(shards);
+  return { day, state: run.state === 'new' ? 'started' : 'resumed', cutoffs: run.cutoffs };
+}
+
+export interface PartnerDay {
+  readonly published: boolean;
+  readonly retried: boolean;
+  readonly blocked: boolean;
+}
+
+export interface ShardProgress {
+  readonly visited: number;
+  readonly published: number;
+  readonly retried: number;
+  readonly blocked: number;
+  /** Set when the shard is not finished: where the next invocation picks up. */
+  readonly continueFrom?: string;
+  /** The whole run finished with this shard. */
+  readonly runCompleted: boolean;
+}
+
+export async function runDailyShard(
+  work: DailyWork,
+  deps: DailyRunDependencies,
+  hasTimeLeft: () => boolean,
+  pageSize = PARTNERS_PER_PAGE,
+): Promise<ShardProgress> {
+  const totals = { visited: 0, published: 0, retried: 0, blocked: 0 };
+  let cursor = work.cursor;
+  do {
+    const page = await deps.runs.attentionPage(work.shard, cursor, pageSize);
+    const results = await Promise.all(page.partnerIds.map((partnerId) => settlePartnerDay(partnerId, work, deps)));
+    totals.visited += results.length;
+    for (const result of results) {
+      if (result.published) totals.published += 1;
+      if (result.retried) totals.retried += 1;
+      if (result.blocked) totals.blocked += 1;
+    }
+    cursor = page.nextCursor;
+    if (cursor !== undefined && !hasTimeLeft()) {
+      await deps.work.enqueue([{ ...work, cursor }]);
+      return { ...totals, continueFrom: cursor, runCompleted: false };
+    }
+  } while (cursor !== undefined);
+  const last = await deps.runs.finishShard(work.day, work.shard);
+  if (last) await deps.runs.completeRun(work.day, deps.clock.now());
+  return { ...totals, runCompleted: last };
+}
+
+export async function settlePartnerDay(partnerId: string, work: DailyWork, deps: DailyRunDependencies): Promise<PartnerDay> {
+  const account = await deps.ledger.getPartner(partnerId);
+  if (account === undefined) return { published: false, retried: false, blocked: false };
+
+  // 1. Publish the balance as of each cut-off this partner has not been published for.
+  const unpublished = work.cutoffs.filter((cutoff) => account.publishedBalance === undefined || account.publishedBalance.asOf < cutoff);
+  const asOf = await deps.runs.balancesAsOf(partnerId, unpublished.length > 0 ? unpublished : work.cutoffs);
+  let published = false;
+  if (unpublished.length > 0) {
+    const snapshots = unpublished.map((cutoff, index) => ({ day: dayOf(cutoff), cutoff, balance: asOf.balances[index] ?? account.liveBalance }));
+    published = await deps.runs.publish(partnerId, snapshots);
+    const latest = snapshots[snapshots.length - 1];
+    if (published && latest !== undefined) {
+      await deps.events.publish([
+        {
+          type: 'DailyBalancePublished',
+          time: work.now,
+          detail: { partnerId, currency: account.currency, balance: formatAmount(latest.balance), balanceAsOf: latest.cutoff.toISOString(), days: snapshots.map((snapshot) => snapshot.day) },
+        },
+      ]);
+    }
+  }
+
+  // 2. Retry a due charge, once a day: a failed one, one whose answer was lost, or one that never started.
+  let retried = false;
+  if ((account.chargeInFlight !== undefined || chargeDue(account).kind === 'charge') && (await deps.runs.claimDailyRetry(partnerId, work.day))) {
+    await rechargePartner(partnerId, 'daily-run', deps);
+    retried = true;
+  }
+
+  // 3. The overdue sweep, on the balance after the retry.
+  const current = (await deps.ledger.getPartner(partnerId)) ?? account;
+  const verdict = overdueVerdict(current.liveBalance, current.overdueSince, work.now);
+  let blocked = false;
+  if (verdict === 'block' && current.status !== 'blocked' && current.overdueSince !== undefined) {
+    blocked = await deps.runs.block(partnerId, current.overdueSince, work.now);
+    if (blocked) {
+      await deps.events.publish([
+        {
+          type: 'PartnerBlocked',
+          time: work.now,
+          detail: {
+            partnerId,
+            currency: current.currency,
+            liveBalance: formatAmount(current.liveBalance),
+            overdueSince: current.overdueSince.toISOString(),
+            blockedAt: work.now.toISOString(),
+          },
+        },
+      ]);
+    }
+  } else if (verdict === 'overdue' && current.overdueSince === undefined) {
+    // A crash right after the debit never started the clock: it starts now, never earlier.
+    await deps.ledger.startOverdueClock(partnerId, work.now);
+  }
+
+  // 4. Nothing left to do until the balance moves again: leave the index. Only if nothing
+  // was posted since the latest cut-off (tomorrow's run must publish that), and only at
+  // the version that was seen quiet: a posting racing this run keeps the partner in.
+  const settled = current.liveBalance >= 0 && current.chargeInFlight === undefined && chargeDue(current).kind === 'none';
+  if (asOf.quietSinceLatest && current.version === asOf.version && settled) {
+    await deps.runs.releaseAttention(partnerId, asOf.version);
+  }
+  return { published, retried, blocked };
+}
