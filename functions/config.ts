@@ -50,3 +50,39 @@ export function readIngestUsageConfig(env: NodeJS.ProcessEnv = process.env): Ing
     endpoints: readEndpoints(env),
   };
 }
+
+export type PaymentProviderConfig =
+  | { readonly kind: 'sandbox' }
+  /** The Stripe secret key is read from Secrets Manager at cold start, never from the environment. */
+  | { readonly kind: 'stripe'; readonly secretId: string };
+
+export function readPaymentProviderConfig(env: NodeJS.ProcessEnv = process.env): PaymentProviderConfig {
+  const kind = requireEnv('PAYMENT_PROVIDER', env);
+  if (kind === 'sandbox') return { kind };
+  if (kind === 'stripe') return { kind, secretId: requireEnv('STRIPE_SECRET_ID', env) };
+  throw new Error(`PAYMENT_PROVIDER must be "stripe" or "sandbox", not "${kind}"`);
+}
+
+export interface RechargeConfig {
+  readonly tableName: string;
+  readonly eventBusName: string;
+  readonly payments: PaymentProviderConfig;
+  readonly endpoints: Endpoints;
+}
+
+export function readRechargeConfig(env: NodeJS.ProcessEnv = process.env): RechargeConfig {
+  return {
+    tableName: requireEnv('TABLE_NAME', env),
+    eventBusName: requireEnv('EVENT_BUS_NAME', env),
+    payments: readPaymentProviderConfig(env),
+    endpoints: readEndpoints(env),
+  };
+}
+
+export interface DailyRunConfig extends RechargeConfig {
+  readonly dailyWorkQueueUrl: string;
+}
+
+export function readDailyRunConfig(env: NodeJS.ProcessEnv = process.env): DailyRunConfig {
+  return { ...readRechargeConfig(env), dailyWorkQueueUrl: requireEnv('DAILY_WORK_QUEUE_URL', env) };
+}

@@ -3,8 +3,7 @@
  * Each in-flight slot is its own handler instance with its own clients, as each Lambda
  * execution environment is (the batch processor keeps the state of one invocation).
  */
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import type { Context } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { lambdaContext } from '../../local/lambda-context';
 
 export type IngestHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;

@@ -5,14 +5,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { SQSEvent } from 'aws-lambda';
-import { DynamoDbLedgerRepository } from '../../functions/adapters/dynamodb/ledger-repository';
 import { partnerToItem } from '../../functions/adapters/dynamodb/items';
 import { usageEventKey } from '../../functions/adapters/dynamodb/keys';
-import { Clock, NewPartner } from '../../functions/domain/ports';
+import { DynamoDbLedgerRepository } from '../../functions/adapters/dynamodb/ledger-repository';
 import { Currency, Micros, parseAmount } from '../../functions/domain/money';
+import { Clock, NewPartner } from '../../functions/domain/ports';
 import { DEFAULT_RECHARGE_SETTINGS } from '../../functions/domain/recharge-rules';
-import { parseUsageBody } from '../../functions/schemas/usage-event-schema';
 import { usageDigest } from '../../functions/domain/usage/usage-event';
+import { parseUsageBody } from '../../functions/schemas/usage-event-schema';
 
 export const CURRENCY: Currency = 'EUR';
 export const EVENT_COST = '0.0625';

@@ -8,7 +8,7 @@
  */
 import { formatAmount } from '../money';
 import { overdueVerdict } from '../overdue-rules';
-import { RechargeDependencies, chargeDue, rechargePartner } from '../recharge/recharge-partner';
+import { RechargeDependencies, RechargeResult, chargeDue, rechargePartner } from '../recharge/recharge-partner';
 import { DailyRunRepository, DailyWork, DailyWorkQueue, Day, dayOf } from './daily-run-ports';
 
 export interface DailyRunDependencies extends RechargeDependencies {
@@ -36,7 +36,8 @@ export async function startDailyRun(scheduledAt: Date, deps: DailyRunDependencie
 
 export interface PartnerDay {
   readonly published: boolean;
-  readonly retried: boolean;
+  /** The charge retried today, if one was. */
+  readonly charge?: RechargeResult;
   readonly blocked: boolean;
 }
 
@@ -45,6 +46,7 @@ export interface ShardProgress {
   readonly published: number;
   readonly retried: number;
   readonly blocked: number;
+  readonly charges: readonly RechargeResult[];
   /** Set when the shard is not finished: where the next invocation picks up. */
   readonly continueFrom?: string;
   /** The whole run finished with this shard. */
@@ -57,7 +59,7 @@ export async function runDailyShard(
   hasTimeLeft: () => boolean,
   pageSize = PARTNERS_PER_PAGE,
 ): Promise<ShardProgress> {
-  const totals = { visited: 0, published: 0, retried: 0, blocked: 0 };
+  const totals = { visited: 0, published: 0, retried: 0, blocked: 0, charges: [] as RechargeResult[] };
   let cursor = work.cursor;
   do {
     const page = await deps.runs.attentionPage(work.shard, cursor, pageSize);
@@ -65,7 +67,10 @@ export async function runDailyShard(
     totals.visited += results.length;
     for (const result of results) {
       if (result.published) totals.published += 1;
-      if (result.retried) totals.retried += 1;
+      if (result.charge !== undefined) {
+        totals.retried += 1;
+        totals.charges.push(result.charge);
+      }
       if (result.blocked) totals.blocked += 1;
     }
     cursor = page.nextCursor;
@@ -81,7 +86,7 @@ export async function runDailyShard(
 
 export async function settlePartnerDay(partnerId: string, work: DailyWork, deps: DailyRunDependencies): Promise<PartnerDay> {
   const account = await deps.ledger.getPartner(partnerId);
-  if (account === undefined) return { published: false, retried: false, blocked: false };
+  if (account === undefined) return { published: false, blocked: false };
 
   // 1. Publish the balance as of each cut-off this partner has not been published for.
   const unpublished = work.cutoffs.filter((cutoff) => account.publishedBalance === undefined || account.publishedBalance.asOf < cutoff);
@@ -103,10 +108,9 @@ export async function settlePartnerDay(partnerId: string, work: DailyWork, deps:
   }
 
   // 2. Retry a due charge, once a day: a failed one, one whose answer was lost, or one that never started.
-  let retried = false;
+  let charge: RechargeResult | undefined;
   if ((account.chargeInFlight !== undefined || chargeDue(account).kind === 'charge') && (await deps.runs.claimDailyRetry(partnerId, work.day))) {
-    await rechargePartner(partnerId, 'daily-run', deps);
-    retried = true;
+    charge = await rechargePartner(partnerId, 'daily-run', deps);
   }
 
   // 3. The overdue sweep, on the balance after the retry.
@@ -142,5 +146,5 @@ export async function settlePartnerDay(partnerId: string, work: DailyWork, deps:
   if (asOf.quietSinceLatest && current.version === asOf.version && settled) {
     await deps.runs.releaseAttention(partnerId, asOf.version);
   }
-  return { published, retried, blocked };
+  return { published, blocked, ...(charge !== undefined && { charge }) };
 }

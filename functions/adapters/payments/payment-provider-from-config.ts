@@ -1,0 +1,16 @@
+/** The configured card provider: Stripe with its key from Secrets Manager, or the sandbox for local runs. */
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { PaymentProviderConfig } from '../../config';
+import { PaymentProvider } from '../../domain/recharge/payment-provider';
+import { SandboxPaymentProvider } from './sandbox-payment-provider';
+import { createStripeClient } from './stripe-client';
+import { StripePaymentProvider } from './stripe-payment-provider';
+
+export async function paymentProviderFrom(config: PaymentProviderConfig): Promise<PaymentProvider> {
+  if (config.kind === 'sandbox') return new SandboxPaymentProvider();
+  const apiKey = await getSecret(config.secretId, { maxAge: 300 });
+  if (typeof apiKey !== 'string' || apiKey.trim() === '') {
+    throw new Error(`secret ${config.secretId} must hold the Stripe secret key as a plain string`);
+  }
+  return new StripePaymentProvider(createStripeClient({ apiKey }));
+}

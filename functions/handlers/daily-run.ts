@@ -1,0 +1,23 @@
+/**
+ * Lambda handler for the 00:00 UTC rule: records the day's run and queues one piece of
+ * work per shard. "Now" is the scheduled event's time, so a run is reproducible.
+ */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import type { ScheduledEvent } from 'aws-lambda';
+import { DailyRunDependencies, DailyRunStart, startDailyRun } from '../domain/daily/daily-run';
+import { logger, metrics, tracer } from '../observability';
+
+export function createDailyRunHandler(deps: DailyRunDependencies) {
+  const dailyRun = async (event: ScheduledEvent): Promise<DailyRunStart> => {
+    const start = await startDailyRun(new Date(event.time), deps);
+    logger.info('daily run', { day: start.day, state: start.state, cutoffs: start.cutoffs.map((cutoff) => cutoff.toISOString()) });
+    metrics.addMetric('DailyRunStarted', MetricUnit.Count, start.state === 'already-completed' ? 0 : 1);
+    metrics.addMetric('DailyRunCatchUpDays', MetricUnit.Count, start.cutoffs.length);
+    return start;
+  };
+  return middy(dailyRun).use(injectLambdaContext(logger)).use(logMetrics(metrics)).use(captureLambdaHandler(tracer));
+}

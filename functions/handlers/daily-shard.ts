@@ -1,0 +1,44 @@
+/**
+ * Lambda handler for one shard of the daily run. It works page by page while at least
+ * `reserveMs` of its time is left, then queues the rest of the shard for a fresh
+ * invocation. The shard that finishes the run records its completion and duration, the
+ * figures the "daily run missing" alarm watches.
+ */
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { DailyRunDependencies, runDailyShard } from '../domain/daily/daily-run';
+import { logger, metrics, tracer } from '../observability';
+import { DailyWorkSchema } from '../schemas/work-schemas';
+import { recordCharge } from './charge-metrics';
+
+/** Enough for a page of partners with a charge retry each, and the hand-over. */
+export const DEFAULT_RESERVE_MS = 90_000;
+
+export function createDailyShardHandler(deps: DailyRunDependencies, reserveMs = DEFAULT_RESERVE_MS) {
+  const processor = new BatchProcessor(EventType.SQS);
+
+  const dailyShard = (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    const handleRecord = async (record: SQSRecord): Promise<void> => {
+      const work = DailyWorkSchema.parse(JSON.parse(record.body));
+      const progress = await runDailyShard(work, deps, () => context.getRemainingTimeInMillis() > reserveMs);
+      const { charges, ...counts } = progress;
+      logger.info('daily run shard', { day: work.day, shard: work.shard, ...counts });
+      charges.forEach(recordCharge);
+      metrics.addMetric('DailyPartnersVisited', MetricUnit.Count, progress.visited);
+      metrics.addMetric('DailyChargeRetries', MetricUnit.Count, progress.retried);
+      metrics.addMetric('PartnersBlocked', MetricUnit.Count, progress.blocked);
+      if (progress.runCompleted) {
+        metrics.addMetric('DailyRunCompleted', MetricUnit.Count, 1);
+        metrics.addMetric('DailyRunDuration', MetricUnit.Seconds, (deps.clock.now().getTime() - work.now.getTime()) / 1000);
+      }
+    };
+    return processPartialResponse(event, handleRecord, processor, { context, processInParallel: false, throwOnFullBatchFailure: false });
+  };
+
+  return middy(dailyShard).use(injectLambdaContext(logger)).use(logMetrics(metrics)).use(captureLambdaHandler(tracer));
+}

@@ -1,0 +1,35 @@
+/**
+ * Lambda handler for recharge requests (from ingestion, a payment method update, or a
+ * retry). Requests of one batch run one after another, so two for the same partner do
+ * not race for its in-flight slot. A charge with no clear answer is reported as a batch
+ * item failure: SQS brings the request back and the attempt is resumed with its key.
+ */
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { RechargeDependencies, rechargePartner } from '../domain/recharge/recharge-partner';
+import { logger, metrics, tracer } from '../observability';
+import { RechargeRequestSchema } from '../schemas/work-schemas';
+import { recordCharge } from './charge-metrics';
+
+export function createRechargeHandler(deps: RechargeDependencies) {
+  const processor = new BatchProcessor(EventType.SQS);
+
+  const handleRecord = async (record: SQSRecord): Promise<void> => {
+    const request = RechargeRequestSchema.parse(JSON.parse(record.body));
+    const result = await rechargePartner(request.partnerId, request.trigger, deps);
+    logger.info('recharge request handled', { partnerId: request.partnerId, trigger: request.trigger, outcome: result.outcome, attemptId: result.attempt?.attemptId });
+    recordCharge(result);
+    if (result.outcome === 'unknown') {
+      throw new Error(`charge attempt ${result.attempt?.attemptId} of partner ${request.partnerId} has no clear answer yet`);
+    }
+  };
+
+  const recharge = (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
+    processPartialResponse(event, handleRecord, processor, { context, processInParallel: false, throwOnFullBatchFailure: false });
+
+  return middy(recharge).use(injectLambdaContext(logger)).use(logMetrics(metrics)).use(captureLambdaHandler(tracer));
+}

@@ -1,0 +1,21 @@
+/** Schemas of the messages the system sends itself: recharge requests and daily run work. */
+import { z } from 'zod';
+import { Day } from '../domain/daily/daily-run-ports';
+
+const RECHARGE_TRIGGERS = ['below-threshold', 'overdue', 'daily-run', 'payment-method-updated', 'opening'] as const;
+
+export const RechargeRequestSchema = z.object({
+  partnerId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  trigger: z.enum(RECHARGE_TRIGGERS),
+  requestedAt: z.iso.datetime().transform((time) => new Date(time)),
+});
+
+const DaySchema = z.iso.date().transform((day) => day as Day);
+
+export const DailyWorkSchema = z.object({
+  day: DaySchema,
+  now: z.iso.datetime().transform((time) => new Date(time)),
+  cutoffs: z.array(z.iso.datetime().transform((time) => new Date(time))).min(1),
+  shard: z.number().int().min(0),
+  cursor: z.string().min(1).optional(),
+});

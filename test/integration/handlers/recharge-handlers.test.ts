@@ -1,0 +1,114 @@
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import type { ScheduledEvent } from 'aws-lambda';
+import { SqsDailyWorkQueue } from '../../../functions/adapters/sqs/sqs-daily-work-queue';
+import { SqsRechargeRequests } from '../../../functions/adapters/sqs/sqs-recharge-requests';
+import { DailyRunDependencies } from '../../../functions/domain/daily/daily-run';
+import { parseAmount } from '../../../functions/domain/money';
+import { createDailyRunHandler } from '../../../functions/handlers/daily-run';
+import { createDailyShardHandler } from '../../../functions/handlers/daily-shard';
+import { createRechargeHandler } from '../../../functions/handlers/recharge';
+import { DynamoDbDailyRunRepository } from '../../../functions/adapters/dynamodb/daily-run-repository';
+import { lambdaContext } from '../../../local/lambda-context';
+import { pollBatch } from '../../../local/sqs-poller';
+import { RechargeHarness } from '../../support/recharge-harness';
+import { TestQueues, createTestQueues } from '../../support/usage-queues';
+
+describe('Handlers: recharge, daily run and daily shard', () => {
+  let harness: RechargeHarness;
+  let queues: TestQueues;
+
+  beforeAll(async () => {
+    [harness, queues] = await Promise.all([RechargeHarness.start(), createTestQueues()]);
+  });
+
+  afterAll(async () => {
+    await Promise.all([harness.stop(), queues.drop()]);
+  });
+
+  const poll = (handler: Parameters<typeof pollBatch>[2]) =>
+    pollBatch(queues.client, queues.queueUrl, handler, { batchSize: 10, context: lambdaContext('test') });
+
+  describe('Handler: recharge', () => {
+    it('charges a partner for a queued request and acknowledges it', async () => {
+      // Prepare
+      await harness.open('h-1', '500.00');
+      await harness.spend('h-1', '450.00', 'u-1');
+      await new SqsRechargeRequests(queues.client, queues.queueUrl).request({ partnerId: 'h-1', trigger: 'below-threshold', requestedAt: harness.clock.now() });
+
+      // Act
+      const result = await poll(createRechargeHandler(harness.deps));
+
+      // Assess
+      expect(result).toMatchObject({ received: 1, deleted: 1, failed: 0 });
+      expect((await harness.ledger.getPartner('h-1'))?.liveBalance).toBe(parseAmount('550.00'));
+    });
+
+    it('leaves a request whose charge had no clear answer on the queue, to be resumed', async () => {
+      await harness.open('h-2', '500.00');
+      await harness.spend('h-2', '450.00', 'u-1');
+      harness.provider.failNext('timeout-after-charge');
+      await new SqsRechargeRequests(queues.client, queues.queueUrl).request({ partnerId: 'h-2', trigger: 'below-threshold', requestedAt: harness.clock.now() });
+
+      const first = await poll(createRechargeHandler(harness.deps));
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      const second = await poll(createRechargeHandler(harness.deps));
+
+      expect(first).toMatchObject({ received: 1, failed: 1 });
+      expect(second).toMatchObject({ received: 1, deleted: 1 });
+      expect(harness.successfulCharges('h-2').size).toBe(1);
+      expect((await harness.ledger.getPartner('h-2'))?.liveBalance).toBe(parseAmount('550.00'));
+    });
+
+    it('does not acknowledge a malformed request', async () => {
+      await queues.client.send(new SendMessageCommand({ QueueUrl: queues.queueUrl, MessageBody: '{"partnerId":"x"}' }));
+
+      const result = await poll(createRechargeHandler(harness.deps));
+
+      expect(result).toMatchObject({ received: 1, failed: 1 });
+    });
+  });
+
+  describe('Handlers: daily run and daily shard', () => {
+    let work: TestQueues;
+
+    beforeAll(async () => {
+      work = await createTestQueues();
+    });
+
+    afterAll(async () => {
+      await work.drop();
+    });
+
+    const pollWork = (handler: Parameters<typeof pollBatch>[2]) =>
+      pollBatch(work.client, work.queueUrl, handler, { batchSize: 10, context: lambdaContext('daily-shard') });
+
+    it('queues one work item per shard from the scheduled event and completes the run through the shard workers', async () => {
+      // Prepare
+      harness.clock.set(new Date('2026-11-01T09:00:00Z'));
+      await harness.open('h-daily', '500.00');
+      const deps: DailyRunDependencies = {
+        ...harness.deps,
+        runs: new DynamoDbDailyRunRepository(harness.table.client, harness.table.tableName),
+        work: new SqsDailyWorkQueue(work.client, work.queueUrl),
+      };
+      const scheduled = { time: '2026-11-02T00:00:00Z', 'detail-type': 'Scheduled Event', source: 'aws.events' } as ScheduledEvent;
+
+      // Act
+      const start = await createDailyRunHandler(deps)(scheduled, lambdaContext('daily-run'));
+      let handled = 0;
+      const shardHandler = createDailyShardHandler(deps, 0);
+      for (let result = await pollWork(shardHandler); result.received > 0; result = await pollWork(shardHandler)) {
+        handled += result.deleted;
+      }
+
+      // Assess
+      expect(start).toMatchObject({ day: '2026-11-02', state: 'started' });
+      expect(handled).toBe(16);
+      expect((await harness.ledger.getPartner('h-daily'))?.publishedBalance).toEqual({
+        amount: parseAmount('500.00'),
+        asOf: new Date('2026-11-02T00:00:00Z'),
+      });
+      expect(await createDailyRunHandler(deps)(scheduled, lambdaContext('daily-run'))).toMatchObject({ state: 'already-completed' });
+    });
+  });
+});
