@@ -1,5 +1,6 @@
 /** Builds the recharge and daily run dependencies from clients: shared by Lambda, the local runtime and tests. */
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbChannelRepository } from '../adapters/dynamodb/channel-repository';
 import { DynamoDbDailyRunRepository } from '../adapters/dynamodb/daily-run-repository';
 import { DynamoDbLedgerRepository } from '../adapters/dynamodb/ledger-repository';
 import { DynamoDbRechargeRepository } from '../adapters/dynamodb/recharge-repository';
@@ -21,6 +22,7 @@ export interface RechargeWiring {
 export function wireRecharge(wiring: RechargeWiring): RechargeDependencies {
   return {
     ledger: new DynamoDbLedgerRepository(wiring.dynamoDb, wiring.tableName),
+    channels: new DynamoDbChannelRepository(wiring.dynamoDb, wiring.tableName),
     attempts: new DynamoDbRechargeRepository(wiring.dynamoDb, wiring.tableName),
     provider: wiring.provider,
     events: wiring.events,

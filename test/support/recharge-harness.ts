@@ -1,4 +1,5 @@
 /** The recharge use case wired to a fresh table, the sandbox card provider, a pinned clock and switchable faults. */
+import { DynamoDbChannelRepository } from '../../functions/adapters/dynamodb/channel-repository';
 import { DynamoDbLedgerRepository } from '../../functions/adapters/dynamodb/ledger-repository';
 import { DynamoDbRechargeRepository } from '../../functions/adapters/dynamodb/recharge-repository';
 import { SandboxPaymentProvider } from '../../functions/adapters/payments/sandbox-payment-provider';
@@ -20,12 +21,14 @@ export class RechargeHarness {
   readonly provider = new SandboxPaymentProvider();
   readonly ledger: DynamoDbLedgerRepository;
   readonly attempts: DynamoDbRechargeRepository;
+  readonly channels: DynamoDbChannelRepository;
   readonly deps: RechargeDependencies;
 
   private constructor(readonly table: TestTable) {
     this.ledger = new DynamoDbLedgerRepository(table.client, table.tableName);
     this.attempts = new DynamoDbRechargeRepository(table.client, table.tableName);
-    this.deps = { ledger: this.ledger, attempts: this.attempts, provider: this.provider, events: this.events, clock: this.clock, faults: this.faults };
+    this.channels = new DynamoDbChannelRepository(table.client, table.tableName);
+    this.deps = { ledger: this.ledger, channels: this.channels, attempts: this.attempts, provider: this.provider, events: this.events, clock: this.clock, faults: this.faults };
   }
 
   static async start(): Promise<RechargeHarness> {

@@ -134,6 +134,10 @@ export async function settlePartnerDay(partnerId: string, work: DailyWork, deps:
         },
       ]);
     }
+  }
+  if (blocked || (current.status === 'blocked' && verdict === 'block')) {
+    // Also for a partner blocked before: a crash between blocking and this step is healed by the next run.
+    await deps.channels.setBlocked(partnerId, true);
   } else if (verdict === 'overdue' && current.overdueSince === undefined) {
     // A crash right after the debit never started the clock: it starts now, never earlier.
     await deps.ledger.startOverdueClock(partnerId, work.now);

@@ -5,6 +5,7 @@
  * by the provider's answer. An unclear answer leaves the attempt pending for the next
  * trigger to resume.
  */
+import { ChannelRepository } from '../channels/channel';
 import { formatAmount } from '../money';
 import { PartnerAccount } from '../partner';
 import { Clock, EventPublisher, FaultInjector, LedgerRepository, RechargeRepository, RechargeTrigger, SettleResult } from '../ports';
@@ -14,6 +15,7 @@ import { PaymentProvider } from './payment-provider';
 
 export interface RechargeDependencies {
   readonly ledger: LedgerRepository;
+  readonly channels: ChannelRepository;
   readonly attempts: RechargeRepository;
   readonly provider: PaymentProvider;
   readonly events: EventPublisher;
@@ -121,6 +123,7 @@ async function resumeAttempt(attempt: ChargeAttempt, deps: RechargeDependencies)
   const settled = await deps.attempts.settleSucceeded(attempt, result.providerChargeId, now);
   deps.faults.reached('recharge:after-settled');
   if (settled.outcome === 'settled') {
+    if (settled.unblocked) await deps.channels.setBlocked(attempt.partnerId, false);
     await deps.events.publish([
       {
         type: 'RechargeSucceeded',

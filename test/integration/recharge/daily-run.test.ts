@@ -23,6 +23,8 @@ describe('Use case: daily run', () => {
     // A partner with a remainder of 120.00 is charged 380.00 + 15.20 and opens at 500.00.
     at('2026-11-01T09:00:00Z');
     const { account } = await recharge.open('story', '120.00');
+    await recharge.channels.register('story', '+4915112345678', recharge.clock.now());
+    await recharge.channels.register('story', '+4915112345679', recharge.clock.now());
     expect(account.liveBalance).toBe(amount('500.00'));
     expect([...recharge.successfulCharges('story').values()]).toEqual([39_520]);
 
@@ -54,6 +56,7 @@ describe('Use case: daily run', () => {
     expect(failures).toHaveLength(9);
     expect(new Set(failures.map((event) => event.detail.total))).toEqual(new Set(['540.80']));
     expect(recharge.events.ofType('PartnerBlocked', 'story')).toHaveLength(1);
+    expect((await recharge.channels.listForPartner('story')).map((channel) => channel.status)).toEqual(['blocked', 'blocked']);
 
     // A new payment method succeeds at once and unblocks the partner.
     at('2026-11-10T08:00:00Z');
@@ -61,6 +64,7 @@ describe('Use case: daily run', () => {
     expect((await recharge.recharge('story', 'payment-method-updated')).outcome).toBe('succeeded');
     expect(await recharge.ledger.getPartner('story')).toMatchObject({ status: 'active', liveBalance: amount('500.00') });
     expect(recharge.events.ofType('PartnerUnblocked', 'story')).toHaveLength(1);
+    expect((await recharge.channels.listForPartner('story')).map((channel) => channel.status)).toEqual(['active', 'active']);
     expect(await recharge.ledgerSum('story')).toBe(amount('500.00'));
     expect((await recharge.invoices('story')).map((invoice) => formatAmount(invoice.total))).toEqual(['540.80', '520.00', '395.20']);
   });
