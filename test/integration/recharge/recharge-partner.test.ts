@@ -1,3 +1,4 @@
+import { DynamoDbDailyRunRepository } from '../../../functions/adapters/dynamodb/daily-run-repository';
 import { formatAmount, parseAmount } from '../../../functions/domain/money';
 import { RechargeHarness } from '../../support/recharge-harness';
 
@@ -120,15 +121,7 @@ describe('Use case: rechargePartner', () => {
       await harness.spend('re-4', '520.00', 'u-1');
       await harness.ledger.startOverdueClock('re-4', harness.clock.now());
       await harness.recharge('re-4', 'overdue');
-      await harness.table.client.send(
-        new (require('@aws-sdk/lib-dynamodb').UpdateCommand)({
-          TableName: harness.table.tableName,
-          Key: { pk: 'PARTNER#re-4', sk: 'ACCOUNT' },
-          UpdateExpression: 'SET #status = :blocked, blockedAt = :at',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':blocked': 'blocked', ':at': harness.clock.now().toISOString() },
-        }),
-      );
+      await new DynamoDbDailyRunRepository(harness.table.client, harness.table.tableName).block('re-4', harness.clock.now(), harness.clock.now());
       await harness.ledger.updatePaymentMethod('re-4', 'pm_card_mastercard');
 
       // Act
