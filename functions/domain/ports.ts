@@ -18,6 +18,11 @@ export interface NewPartner {
 
 export type CreatePartnerOutcome = 'created' | 'exists';
 
+export interface CreditResult extends PostingResult {
+  /** The partner was blocked and this credit made it active again. */
+  readonly unblocked: boolean;
+}
+
 export interface PageRequest {
   readonly limit: number;
   readonly cursor?: string;
@@ -27,6 +32,11 @@ export interface LedgerRepository {
   createPartner(partner: NewPartner): Promise<{ outcome: CreatePartnerOutcome; account: PartnerAccount }>;
   getPartner(partnerId: string): Promise<PartnerAccount | undefined>;
   post(posting: Posting): Promise<PostingResult>;
+  /**
+   * Posts a credit (a finance payment, a credit adjustment) and, in the same transaction,
+   * returns an overdue or blocked partner to active when the balance is back at >= 0.
+   */
+  postCredit(posting: Posting): Promise<CreditResult>;
   ledgerPage(partnerId: string, page: PageRequest): Promise<LedgerPage>;
   /** Notes when the live balance fell below the threshold; false if already noted or no longer true. */
   markBelowThreshold(partnerId: string, at: Date): Promise<boolean>;

@@ -8,12 +8,16 @@ import { updateIf } from './conditional-update';
 import { CurrencyMismatchError, PartnerExistsError, PostingConflictError, UnknownPartnerError } from '../../domain/errors';
 import { LedgerEntry, LedgerPage, Posting, PostingResult, entryIdOf } from '../../domain/ledger';
 import { PartnerAccount } from '../../domain/partner';
-import { CreatePartnerOutcome, LedgerRepository, NewPartner, PageRequest } from '../../domain/ports';
+import { CreatePartnerOutcome, CreditResult, LedgerRepository, NewPartner, PageRequest } from '../../domain/ports';
+import { creditWithStanding, planStanding } from './credit-writes';
 import { decodeCursor, encodeCursor } from './cursor';
 import { Item, itemToEntry, itemToPartner, partnerToItem } from './items';
 import { ledgerPartition, partnerKey } from './keys';
 import { moveBalance, putLedgerEntry, putPostingGuard } from './posting-writes';
 import { CancellationReason, cancellationReasons, isConditionFailure, retryOnContention } from './transactions';
+
+/** Rounds of read-decide-write when concurrent postings keep changing the balance under a credit. */
+const CREDIT_ROUNDS = 10;
 
 export class DynamoDbLedgerRepository implements LedgerRepository {
   constructor(
@@ -89,6 +93,38 @@ export class DynamoDbLedgerRepository implements LedgerRepository {
     }
   }
 
+  async postCredit(posting: Posting): Promise<CreditResult> {
+    if (posting.amount <= 0) throw new RangeError(`a credit must be positive, got ${posting.amount}`);
+    const entry = toEntry(posting);
+    for (let round = 0; round < CREDIT_ROUNDS; round += 1) {
+      const before = await this.getPartner(posting.partnerId);
+      if (before === undefined) throw new UnknownPartnerError(posting.partnerId);
+      if (before.currency !== posting.currency) throw new CurrencyMismatchError(before.currency, posting.currency);
+      const plan = planStanding(before, posting.amount);
+      try {
+        await retryOnContention(() =>
+          this.client.send(
+            new TransactWriteCommand({
+              TransactItems: [
+                creditWithStanding(this.tableName, posting.partnerId, posting.amount, plan),
+                putPostingGuard(this.tableName, entry),
+                putLedgerEntry(this.tableName, entry),
+              ],
+            }),
+          ),
+        );
+        return { outcome: 'posted', entry, unblocked: plan.wasBlocked && plan.restoresStanding };
+      } catch (error) {
+        const reasons = cancellationReasons(error);
+        if (reasons === undefined) throw error;
+        if (isConditionFailure(reasons[1])) return { outcome: 'duplicate', entry: originalOf(entry, reasons[1]), unblocked: false };
+        // The balance, threshold or partner changed between the read and the write: decide again.
+        if (!isConditionFailure(reasons[0])) throw error;
+      }
+    }
+    throw new Error(`could not post credit ${entry.entryId} in ${CREDIT_ROUNDS} rounds of concurrent balance changes`);
+  }
+
   async ledgerPage(partnerId: string, page: PageRequest): Promise<LedgerPage> {
     const pk = ledgerPartition(partnerId);
     const { Items: items = [], LastEvaluatedKey: last } = await this.client.send(
@@ -147,20 +183,25 @@ function toEntry(posting: Posting): LedgerEntry {
 
 /**
  * Why a posting was refused, from the transaction's cancellation reasons (items in the
- * order balance, guard, entry): a missing partner or a currency mismatch is an error; an
- * existing guard is a duplicate when the amount and currency match, a conflict otherwise.
+ * order balance, guard, entry): an existing guard makes it a duplicate when the amount
+ * and currency match and a conflict otherwise; else a missing partner or a currency
+ * mismatch is the error.
  */
 function explainRefusedPosting(entry: LedgerEntry, reasons: CancellationReason[]): LedgerEntry {
   const [balance, guard] = reasons;
+  if (isConditionFailure(guard)) return originalOf(entry, guard);
   if (isConditionFailure(balance)) {
     const partner = balance?.item;
     if (partner === undefined) throw new UnknownPartnerError(entry.partnerId);
     throw new CurrencyMismatchError(partner.currency as string, entry.currency);
   }
+  throw new Error(`posting ${entry.entryId} was cancelled: ${reasons.map((reason) => reason.code).join(', ')}`);
+}
+
+/** The entry an existing guard stands for: the same movement (a duplicate) or a conflict. */
+function originalOf(entry: LedgerEntry, guard: CancellationReason | undefined): LedgerEntry {
   const original = guard?.item;
-  if (!isConditionFailure(guard) || original === undefined) {
-    throw new Error(`posting ${entry.entryId} was cancelled: ${reasons.map((reason) => reason.code).join(', ')}`);
-  }
+  if (original === undefined) throw new Error(`posting ${entry.entryId} met a guard without its item`);
   if (!isSameMovement(original, entry)) throw new PostingConflictError(entry.entryId);
   return itemToEntry(original);
 }

@@ -13,7 +13,8 @@ import { PageRequest, RechargeRepository, SettleResult } from '../../domain/port
 import { ChargeAttempt, Invoice, invoiceFor } from '../../domain/recharge/charge-attempt';
 import { decodeCursor, encodeCursor } from './cursor';
 import { attemptToItem, invoiceToItem, itemToAttempt, itemToInvoice, itemToPartner } from './items';
-import { attemptKey, attentionShard, invoicePartition, partnerKey } from './keys';
+import { creditWithStanding, planStanding } from './credit-writes';
+import { attemptKey, invoicePartition, partnerKey } from './keys';
 import { putLedgerEntry, putPostingGuard } from './posting-writes';
 import { cancellationReasons, isConditionFailure, retryOnContention } from './transactions';
 
@@ -67,14 +68,18 @@ export class DynamoDbRechargeRepository implements RechargeRepository {
     const entry = creditEntry(attempt, at);
     for (let round = 0; round < SETTLE_ROUNDS; round += 1) {
       const before = await this.partner(attempt.partnerId);
-      const settlement = creditPlan(before, attempt);
+      const plan = planStanding(before, attempt.charge.credit);
       try {
         await retryOnContention(() =>
           this.client.send(
             new TransactWriteCommand({
               TransactItems: [
                 this.closeAttempt(attempt, 'succeeded', at, { providerChargeId }),
-                this.creditPartner(attempt, settlement),
+                creditWithStanding(this.tableName, attempt.partnerId, attempt.charge.credit, plan, {
+                  conditions: ['chargeInFlight = :attemptId'],
+                  removes: ['chargeInFlight', DECLINE_ATTRIBUTES, 'openingPending'],
+                  values: { ':attemptId': attempt.attemptId },
+                }),
                 putLedgerEntry(this.tableName, entry),
                 putPostingGuard(this.tableName, entry),
                 { Put: { TableName: this.tableName, Item: invoiceToItem(invoice), ConditionExpression: 'attribute_not_exists(pk)' } },
@@ -87,7 +92,7 @@ export class DynamoDbRechargeRepository implements RechargeRepository {
           attempt: { ...attempt, state: 'succeeded', settledAt: at, providerChargeId },
           invoice,
           account: await this.partner(attempt.partnerId),
-          unblocked: before.status === 'blocked' && settlement.restoresStanding,
+          unblocked: plan.wasBlocked && plan.restoresStanding,
         };
       } catch (error) {
         const reasons = cancellationReasons(error);
@@ -206,60 +211,6 @@ export class DynamoDbRechargeRepository implements RechargeRepository {
       },
     };
   }
-
-  /**
-   * The credit on the partner item. Whether it restores the partner (balance >= 0) and
-   * lifts it above its threshold was decided from a read; the condition re-checks both
-   * against the balance the write meets, so a concurrent debit can only cause a retry,
-   * never a wrong status.
-   */
-  private creditPartner(attempt: ChargeAttempt, plan: CreditPlan) {
-    const credit = attempt.charge.credit;
-    const sets = ['attentionPk = if_not_exists(attentionPk, :shard)', 'attentionSk = if_not_exists(attentionSk, :partnerId)'];
-    const removes = ['chargeInFlight', DECLINE_ATTRIBUTES, 'openingPending'];
-    if (plan.restoresStanding) {
-      sets.push('#status = :active');
-      removes.push('overdueSince', 'blockedAt');
-    }
-    if (plan.liftsAboveThreshold) removes.push('belowThresholdSince');
-    return {
-      Update: {
-        TableName: this.tableName,
-        Key: partnerKey(attempt.partnerId),
-        UpdateExpression: `ADD liveBalance :credit, version :one SET ${sets.join(', ')} REMOVE ${removes.join(', ')}`,
-        ConditionExpression: [
-          'chargeInFlight = :attemptId',
-          'threshold = :threshold',
-          plan.restoresStanding ? 'liveBalance >= :restoreFloor' : 'liveBalance < :restoreFloor',
-          plan.liftsAboveThreshold ? 'liveBalance >= :thresholdFloor' : 'liveBalance < :thresholdFloor',
-        ].join(' AND '),
-        ...(plan.restoresStanding && { ExpressionAttributeNames: { '#status': 'status' } }),
-        ExpressionAttributeValues: {
-          ':credit': credit,
-          ':one': 1,
-          ':shard': attentionShard(attempt.partnerId),
-          ':partnerId': attempt.partnerId,
-          ':attemptId': attempt.attemptId,
-          ':threshold': plan.threshold,
-          ':restoreFloor': -credit,
-          ':thresholdFloor': plan.threshold - credit,
-          ...(plan.restoresStanding && { ':active': 'active' }),
-        },
-      },
-    };
-  }
-}
-
-interface CreditPlan {
-  readonly threshold: number;
-  readonly restoresStanding: boolean;
-  readonly liftsAboveThreshold: boolean;
-}
-
-function creditPlan(before: PartnerAccount, attempt: ChargeAttempt): CreditPlan {
-  const after = before.liveBalance + attempt.charge.credit;
-  const threshold = before.rechargeSettings.threshold;
-  return { threshold, restoresStanding: after >= 0, liftsAboveThreshold: after >= threshold };
 }
 
 function creditEntry(attempt: ChargeAttempt, at: Date): LedgerEntry {

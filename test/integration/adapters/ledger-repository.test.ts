@@ -146,6 +146,64 @@ describe('Class: DynamoDbLedgerRepository', () => {
     });
   });
 
+  describe('Method: postCredit', () => {
+    it('returns an overdue partner to active when the credit brings the balance back to 0', async () => {
+      // Prepare
+      await repository.createPartner(newPartner('credit-1', '-20.00'));
+      await repository.startOverdueClock('credit-1', new Date('2026-11-22T10:00:00Z'));
+
+      // Act
+      const result = await repository.postCredit(posting('credit-1', { amount: parseAmount('20.00'), idempotencyKey: 'bank-1' }));
+
+      // Assess
+      expect(result).toMatchObject({ outcome: 'posted', unblocked: false });
+      const account = await repository.getPartner('credit-1');
+      expect(account).toMatchObject({ status: 'active', liveBalance: 0 });
+      expect(account?.overdueSince).toBeUndefined();
+    });
+
+    it('keeps the partner overdue, with its clock, when the credit falls short', async () => {
+      await repository.createPartner(newPartner('credit-2', '-20.00'));
+      await repository.startOverdueClock('credit-2', new Date('2026-11-22T10:00:00Z'));
+
+      await repository.postCredit(posting('credit-2', { amount: parseAmount('19.99'), idempotencyKey: 'bank-1' }));
+
+      expect(await repository.getPartner('credit-2')).toMatchObject({
+        status: 'overdue',
+        liveBalance: parseAmount('-0.01'),
+        overdueSince: new Date('2026-11-22T10:00:00Z'),
+      });
+    });
+
+    it('changes nothing for a repeated reference and refuses one with another amount', async () => {
+      await repository.createPartner(newPartner('credit-3', '0.00'));
+      const first = await repository.postCredit(posting('credit-3', { amount: parseAmount('50.00'), idempotencyKey: 'bank-9' }));
+
+      const again = await repository.postCredit(posting('credit-3', { amount: parseAmount('50.00'), idempotencyKey: 'bank-9' }));
+
+      expect(again).toEqual({ outcome: 'duplicate', entry: first.entry, unblocked: false });
+      await expect(repository.postCredit(posting('credit-3', { amount: parseAmount('60.00'), idempotencyKey: 'bank-9' }))).rejects.toThrow(PostingConflictError);
+      expect((await repository.getPartner('credit-3'))?.liveBalance).toBe(parseAmount('50.00'));
+    });
+
+    it('stays exact when debits race the credit', async () => {
+      await repository.createPartner(newPartner('credit-4', '-5.00'));
+      await repository.startOverdueClock('credit-4', new Date('2026-11-22T10:00:00Z'));
+
+      await Promise.all([
+        repository.postCredit(posting('credit-4', { amount: parseAmount('10.00'), idempotencyKey: 'bank-1' })),
+        ...Array.from({ length: 8 }, (_, index) =>
+          repository.post(posting('credit-4', { kind: 'usage', amount: parseAmount('-1.00'), idempotencyKey: `u-${index}` })),
+        ),
+      ]);
+
+      // Whichever order the writes took, the status agrees with the clock.
+      const account = await repository.getPartner('credit-4');
+      expect(account?.liveBalance).toBe(parseAmount('-3.00'));
+      expect(account?.status === 'overdue').toBe(account?.overdueSince !== undefined);
+    });
+  });
+
   describe('Method: ledgerPage', () => {
     it('lists entries newest first across pages with an opaque cursor', async () => {
       // Prepare

@@ -1,0 +1,69 @@
+/**
+ * A credit that also restores the partner's standing: back at >= 0, an overdue or blocked
+ * partner becomes active (clock and block cleared); back at or above the threshold, the
+ * below-threshold mark is cleared. Whether the credit does either is decided from a read
+ * of the partner; the write's condition re-checks both against the balance it meets, so
+ * a concurrent posting can only make the caller read and decide again, never leave a
+ * wrong status.
+ */
+import { Micros } from '../../domain/money';
+import { PartnerAccount } from '../../domain/partner';
+import { attentionShard, partnerKey } from './keys';
+
+export interface StandingPlan {
+  readonly threshold: Micros;
+  readonly restoresStanding: boolean;
+  readonly liftsAboveThreshold: boolean;
+  readonly wasBlocked: boolean;
+}
+
+export function planStanding(before: PartnerAccount, credit: Micros): StandingPlan {
+  const after = before.liveBalance + credit;
+  const threshold = before.rechargeSettings.threshold;
+  return { threshold, restoresStanding: after >= 0, liftsAboveThreshold: after >= threshold, wasBlocked: before.status === 'blocked' };
+}
+
+export interface CreditExtras {
+  /** More conditions on the partner item, e.g. that it holds a given charge attempt. */
+  readonly conditions?: readonly string[];
+  /** More attributes to remove from the partner item. */
+  readonly removes?: readonly string[];
+  readonly values?: Record<string, unknown>;
+}
+
+export function creditWithStanding(tableName: string, partnerId: string, credit: Micros, plan: StandingPlan, extras: CreditExtras = {}) {
+  const sets = ['attentionPk = if_not_exists(attentionPk, :shard)', 'attentionSk = if_not_exists(attentionSk, :partnerId)'];
+  const removes = [...(extras.removes ?? [])];
+  if (plan.restoresStanding) {
+    sets.push('#status = :active');
+    removes.push('overdueSince', 'blockedAt');
+  }
+  if (plan.liftsAboveThreshold) removes.push('belowThresholdSince');
+  return {
+    Update: {
+      TableName: tableName,
+      Key: partnerKey(partnerId),
+      UpdateExpression: `ADD liveBalance :credit, version :one SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
+      ConditionExpression: [
+        'attribute_exists(pk)',
+        ...(extras.conditions ?? []),
+        'threshold = :threshold',
+        plan.restoresStanding ? 'liveBalance >= :restoreFloor' : 'liveBalance < :restoreFloor',
+        plan.liftsAboveThreshold ? 'liveBalance >= :thresholdFloor' : 'liveBalance < :thresholdFloor',
+      ].join(' AND '),
+      ...(plan.restoresStanding && { ExpressionAttributeNames: { '#status': 'status' } }),
+      ExpressionAttributeValues: {
+        ':credit': credit,
+        ':one': 1,
+        ':shard': attentionShard(partnerId),
+        ':partnerId': partnerId,
+        ':threshold': plan.threshold,
+        ':restoreFloor': -credit,
+        ':thresholdFloor': plan.threshold - credit,
+        ...(plan.restoresStanding && { ':active': 'active' }),
+        ...extras.values,
+      },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+    },
+  };
+}
