@@ -149,6 +149,8 @@ async function main(): Promise<void> {
       const runCpu = cpuSpent(runCpuBefore, sampleCpu(services.dynamoDbPid));
       const tally = meter.take();
       if (run.failedRecords > 0) throw new Error(`${scenario.name}: ${run.failedRecords} records were handed back for a retry`);
+      const updates = requestCount(tally, 'UpdateItemCommand');
+      if (updates > 0) throw new Error(`${scenario.name}: ${updates} conditional updates of a partner: a threshold was crossed`);
       return { scenario, run, runCpu, tally, floor, floorTally, floorCpu };
     };
 
