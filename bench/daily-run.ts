@@ -99,11 +99,11 @@ async function main(): Promise<void> {
     const populations = [];
     for (const partners of POPULATIONS) populations.push(await seed(admin, `billing-daily-${partners}`, partners));
 
-    await runDay(metered, dynamoDb, warmUp, meter, admin);
+    const warmUpRun = await runDay(metered, dynamoDb, warmUp, meter, admin);
     const figures: Figures[] = [];
     for (const population of populations) figures.push(await runDay(metered, dynamoDb, population, meter, admin));
     figures.sort((a, b) => a.population.partners - b.population.partners);
-    report(figures, (performance.now() - started) / 1000);
+    report(figures, { warmUpMs: warmUpRun.ms, totalSeconds: (performance.now() - started) / 1000 });
   } finally {
     admin.destroy();
     metered.destroy();
@@ -224,7 +224,7 @@ async function storedBytes(client: DynamoDBDocumentClient, tableName: string, ke
 
 const keyId = (key: Record<string, unknown>): string => `${String(key.pk)}|${String(key.sk)}`;
 
-function report(figures: readonly Figures[], totalSeconds: number): void {
+function report(figures: readonly Figures[], times: { warmUpMs: number; totalSeconds: number }): void {
   const out = (line = '') => process.stdout.write(`${line}\n`);
   const billedReads = (tally: CapacityTally) => tally.readUnits + 0.5 * tally.emptyQueries.eventual + tally.emptyQueries.consistent;
   const [cpu] = cpus();
@@ -293,7 +293,7 @@ function report(figures: readonly Figures[], totalSeconds: number): void {
   out(
     `  Untimed: seeding with BatchWriteItem (${ITEMS_PER_BATCH_WRITE} items per call, ${SEED_WRITES_IN_FLIGHT} calls in flight) ` +
       figures.map(({ population }) => `${int(population.seededItems)} items in ${population.seedSeconds.toFixed(1)} s`).join(', ') +
-      `; a warm-up run on a table of the ${PARTNERS_NEEDING_ACTION} partners needing action alone. Whole run ${totalSeconds.toFixed(0)} s`,
+      `; a warm-up run, ${int(times.warmUpMs)} ms, on a table of the ${PARTNERS_NEEDING_ACTION} partners needing action alone. Whole run ${times.totalSeconds.toFixed(0)} s`,
   );
 }
 
