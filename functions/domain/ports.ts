@@ -3,6 +3,7 @@ import { DomainEvent } from './events';
 import { ChargeAttempt, Invoice } from './recharge/charge-attempt';
 import { LedgerEntry, LedgerPage, Posting, PostingResult } from './ledger';
 import { Currency, Micros } from './money';
+import { RechargeSettings } from './recharge-rules';
 import { PartnerAccount } from './partner';
 import { Rejection, UsageEvent } from './usage/usage-event';
 
@@ -42,6 +43,11 @@ export interface LedgerRepository {
   markBelowThreshold(partnerId: string, at: Date): Promise<boolean>;
   /** Starts the 7-day clock and makes an active partner overdue; false if already started or no longer negative. */
   startOverdueClock(partnerId: string, at: Date): Promise<boolean>;
+  /**
+   * Replaces the recharge settings and puts the partner back before the daily run, which
+   * re-decides its charge; the below-threshold mark is cleared so the next debit re-decides it too.
+   */
+  updateRechargeSettings(partnerId: string, settings: RechargeSettings): Promise<boolean>;
   /** Replaces the card reference; false for an unknown partner. */
   updatePaymentMethod(partnerId: string, paymentMethod: string, paymentCustomerId?: string): Promise<boolean>;
 }

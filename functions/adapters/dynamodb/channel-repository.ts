@@ -3,7 +3,7 @@
  * partner to list its numbers. Sending is decided by the partner's status; the channel's
  * own status mirrors it so operators see which numbers are stopped.
  */
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { Channel, ChannelRepository, ChannelStatus } from '../../domain/channels/channel';
 import { updateIf } from './conditional-update';
 import { cancellationReasons, isConditionFailure } from './transactions';
@@ -51,6 +51,21 @@ export class DynamoDbChannelRepository implements ChannelRepository {
     // The membership item only lists the number; its status lives on the channel item.
     const channels = await Promise.all(items.map((item) => this.get(item.phoneNumber as string)));
     return channels.filter((channel): channel is Channel => channel !== undefined);
+  }
+
+  async cancel(partnerId: string, phoneNumber: string, at: Date): Promise<Channel> {
+    const { Attributes: attributes } = await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: channelKey(phoneNumber),
+        UpdateExpression: 'SET #status = :cancelled, cancelledAt = if_not_exists(cancelledAt, :at)',
+        ConditionExpression: 'partnerId = :partnerId',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':cancelled': 'cancelled', ':at': at.toISOString(), ':partnerId': partnerId },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return toChannel(attributes ?? {});
   }
 
   async setBlocked(partnerId: string, blocked: boolean): Promise<number> {

@@ -10,6 +10,7 @@ import { micros } from '../../domain/money';
 import { ATTENTION_INDEX } from '../../../lib/data/table-definition';
 import { decodeCursor, encodeCursor } from './cursor';
 import { ATTENTION_SHARDS, ledgerPartition, partnerKey } from './keys';
+import { newestFirstPage } from './page-query';
 import { cancellationReasons } from './transactions';
 
 /** A run catches up at most this many missed days; older gaps need an operator. */
@@ -207,21 +208,12 @@ export class DynamoDbDailyRunRepository implements DailyRunRepository {
   }
 
   async historyPage(partnerId: string, page: { limit: number; cursor?: string }) {
-    const pk = historyPartition(partnerId);
-    const { Items: items = [], LastEvaluatedKey: last } = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': pk },
-        ScanIndexForward: false,
-        Limit: page.limit,
-        ...(page.cursor !== undefined && { ExclusiveStartKey: { pk, sk: decodeCursor(page.cursor) } }),
-      }),
-    );
-    return {
-      snapshots: items.map((item) => ({ day: item.day as Day, cutoff: new Date(item.asOf as string), balance: micros(item.balance as number) })),
-      ...(last !== undefined && { nextCursor: encodeCursor(last.sk as string) }),
-    };
+    const { items, nextCursor } = await newestFirstPage(this.client, this.tableName, historyPartition(partnerId), page, (item) => ({
+      day: item.day as Day,
+      cutoff: new Date(item.asOf as string),
+      balance: micros(item.balance as number),
+    }));
+    return { snapshots: items, ...(nextCursor !== undefined && { nextCursor }) };
   }
 
   private async entriesSince(partnerId: string, since: Date): Promise<{ postedAt: string; amount: number }[]> {

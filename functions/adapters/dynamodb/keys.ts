@@ -41,6 +41,14 @@ export const invoiceKey = (partnerId: string, issuedAt: Date, invoiceId: string)
 /** Usage events are deduplicated globally by event id: one item per id, ever. */
 export const usageEventKey = (eventId: string): ItemKey => ({ pk: `EVENT#${eventId}`, sk: 'EVENT' });
 
+/**
+ * A partner's shard number (0 to ATTENTION_SHARDS - 1). Every sharded partition uses the
+ * same number for a partner, so the worker of shard n sees all of a partner's work.
+ */
+export function shardOf(partnerId: string): number {
+  return fnv1a(partnerId) % ATTENTION_SHARDS;
+}
+
 export function attentionShard(partnerId: string): string {
   return `ATTENTION#${fnv1a(partnerId) % ATTENTION_SHARDS}`;
 }

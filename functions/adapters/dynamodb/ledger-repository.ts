@@ -3,16 +3,17 @@
  * its ledger entry and its idempotency guard in one transaction, so a balance always
  * equals the sum of its entries and a posting repeated by a retry changes nothing.
  */
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { updateIf } from './conditional-update';
 import { CurrencyMismatchError, PartnerExistsError, PostingConflictError, UnknownPartnerError } from '../../domain/errors';
 import { LedgerEntry, LedgerPage, Posting, PostingResult, entryIdOf } from '../../domain/ledger';
 import { PartnerAccount } from '../../domain/partner';
+import { RechargeSettings } from '../../domain/recharge-rules';
 import { CreatePartnerOutcome, CreditResult, LedgerRepository, NewPartner, PageRequest } from '../../domain/ports';
 import { creditWithStanding, planStanding } from './credit-writes';
-import { decodeCursor, encodeCursor } from './cursor';
 import { Item, itemToEntry, itemToPartner, partnerToItem } from './items';
-import { ledgerPartition, partnerKey } from './keys';
+import { attentionShard, ledgerPartition, partnerKey } from './keys';
+import { newestFirstPage } from './page-query';
 import { moveBalance, putLedgerEntry, putPostingGuard } from './posting-writes';
 import { CancellationReason, cancellationReasons, isConditionFailure, retryOnContention } from './transactions';
 
@@ -126,21 +127,8 @@ export class DynamoDbLedgerRepository implements LedgerRepository {
   }
 
   async ledgerPage(partnerId: string, page: PageRequest): Promise<LedgerPage> {
-    const pk = ledgerPartition(partnerId);
-    const { Items: items = [], LastEvaluatedKey: last } = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': pk },
-        ScanIndexForward: false,
-        Limit: page.limit,
-        ...(page.cursor !== undefined && { ExclusiveStartKey: { pk, sk: decodeCursor(page.cursor) } }),
-      }),
-    );
-    return {
-      entries: items.map(itemToEntry),
-      ...(last !== undefined && { nextCursor: encodeCursor(last.sk as string) }),
-    };
+    const { items, nextCursor } = await newestFirstPage(this.client, this.tableName, ledgerPartition(partnerId), page, itemToEntry);
+    return { entries: items, ...(nextCursor !== undefined && { nextCursor }) };
   }
 
   async markBelowThreshold(partnerId: string, at: Date): Promise<boolean> {
@@ -159,6 +147,21 @@ export class DynamoDbLedgerRepository implements LedgerRepository {
       condition: 'attribute_exists(pk) AND attribute_not_exists(overdueSince) AND liveBalance < :zero',
       names: { '#status': 'status' },
       values: { ':at': at.toISOString(), ':overdue': 'overdue', ':zero': 0 },
+    });
+  }
+
+  async updateRechargeSettings(partnerId: string, settings: RechargeSettings): Promise<boolean> {
+    return updateIf(this.client, this.tableName, partnerKey(partnerId), {
+      update:
+        'SET threshold = :threshold, autoRenewAmount = :renew, autoRecharge = :auto, attentionPk = if_not_exists(attentionPk, :shard), attentionSk = if_not_exists(attentionSk, :partnerId) REMOVE belowThresholdSince',
+      condition: 'attribute_exists(pk)',
+      values: {
+        ':threshold': settings.threshold,
+        ':renew': settings.autoRenewAmount,
+        ':auto': settings.autoRecharge,
+        ':shard': attentionShard(partnerId),
+        ':partnerId': partnerId,
+      },
     });
   }
 

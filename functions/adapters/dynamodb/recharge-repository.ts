@@ -6,15 +6,15 @@
  * `active` when the credit brings the balance back to >= 0.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { LedgerEntry, entryIdOf } from '../../domain/ledger';
 import { PartnerAccount } from '../../domain/partner';
 import { PageRequest, RechargeRepository, SettleResult } from '../../domain/ports';
 import { ChargeAttempt, Invoice, invoiceFor } from '../../domain/recharge/charge-attempt';
-import { decodeCursor, encodeCursor } from './cursor';
 import { attemptToItem, invoiceToItem, itemToAttempt, itemToInvoice, itemToPartner } from './items';
 import { creditWithStanding, planStanding } from './credit-writes';
 import { attemptKey, invoicePartition, partnerKey } from './keys';
+import { newestFirstPage } from './page-query';
 import { putLedgerEntry, putPostingGuard } from './posting-writes';
 import { cancellationReasons, isConditionFailure, retryOnContention } from './transactions';
 
@@ -162,18 +162,8 @@ export class DynamoDbRechargeRepository implements RechargeRepository {
   }
 
   async invoicesPage(partnerId: string, page: PageRequest): Promise<{ invoices: readonly Invoice[]; nextCursor?: string }> {
-    const pk = invoicePartition(partnerId);
-    const { Items: items = [], LastEvaluatedKey: last } = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': pk },
-        ScanIndexForward: false,
-        Limit: page.limit,
-        ...(page.cursor !== undefined && { ExclusiveStartKey: { pk, sk: decodeCursor(page.cursor) } }),
-      }),
-    );
-    return { invoices: items.map(itemToInvoice), ...(last !== undefined && { nextCursor: encodeCursor(last.sk as string) }) };
+    const { items, nextCursor } = await newestFirstPage(this.client, this.tableName, invoicePartition(partnerId), page, itemToInvoice);
+    return { invoices: items, ...(nextCursor !== undefined && { nextCursor }) };
   }
 
   private async partner(partnerId: string): Promise<PartnerAccount> {

@@ -14,6 +14,8 @@ export interface ChannelRepository {
   register(partnerId: string, phoneNumber: string, at: Date): Promise<'registered' | 'exists'>;
   get(phoneNumber: string): Promise<Channel | undefined>;
   listForPartner(partnerId: string): Promise<readonly Channel[]>;
+  /** Stops hosting the number; it stays registered forever, so it can never be registered again. */
+  cancel(partnerId: string, phoneNumber: string, at: Date): Promise<Channel>;
   /** Marks every active channel of the partner blocked (blocked: true) or blocked ones active again. */
   setBlocked(partnerId: string, blocked: boolean): Promise<number>;
 }

@@ -36,7 +36,8 @@ export function newAttemptId(at: Date): string {
 }
 
 export interface InvoiceLine {
-  readonly kind: 'credit' | 'card-fee';
+  /** `license-fee`: the monthly fee for hosted numbers (functions/domain/monthly), charged without a credit. */
+  readonly kind: 'credit' | 'card-fee' | 'license-fee';
   readonly description: string;
   readonly amount: Micros;
 }

@@ -1,0 +1,38 @@
+/**
+ * One page of a partition, newest first, with an opaque cursor. It reads one item more
+ * than asked, so the last page carries no cursor (DynamoDB alone would hand out a cursor
+ * to an empty page whenever a page ends exactly at the limit).
+ */
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { decodeCursor, encodeCursor } from './cursor';
+import { Item } from './items';
+
+export interface Page<T> {
+  readonly items: readonly T[];
+  readonly nextCursor?: string;
+}
+
+export async function newestFirstPage<T>(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  pk: string,
+  page: { limit: number; cursor?: string },
+  toRecord: (item: Item) => T,
+): Promise<Page<T>> {
+  const { Items: items = [] } = await client.send(
+    new QueryCommand({
+      TableName: tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': pk },
+      ScanIndexForward: false,
+      Limit: page.limit + 1,
+      ...(page.cursor !== undefined && { ExclusiveStartKey: { pk, sk: decodeCursor(page.cursor) } }),
+    }),
+  );
+  const shown = items.slice(0, page.limit);
+  const last = shown[shown.length - 1];
+  return {
+    items: shown.map(toRecord),
+    ...(items.length > page.limit && last !== undefined && { nextCursor: encodeCursor(last.sk as string) }),
+  };
+}

@@ -1,0 +1,52 @@
+/**
+ * application/problem+json (RFC 9457). Every domain error has a stable `type` derived
+ * from its code and a `detail` a person can act on; unexpected errors answer 500 without
+ * internals.
+ */
+import { z } from 'zod';
+import { DomainError } from '../domain/errors';
+
+export const PROBLEM_TYPE_BASE = 'urn:prepaid-billing:problem:';
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+/** HTTP status and title per domain error code; codes not listed are 400. */
+const STATUS_BY_CODE: Readonly<Record<string, { status: number; title: string }>> = {
+  'unknown-partner': { status: 404, title: 'Unknown partner' },
+  'unknown-channel': { status: 404, title: 'Unknown channel' },
+  'partner-exists': { status: 409, title: 'Partner exists' },
+  'posting-conflict': { status: 409, title: 'Idempotency key reused' },
+  'number-already-registered': { status: 409, title: 'Number registered before' },
+  'reconciliation-conflict': { status: 409, title: 'Month reconciled with another amount' },
+  'payment-required': { status: 402, title: 'Payment required' },
+  'currency-mismatch': { status: 400, title: 'Currency mismatch' },
+  'blocked-region': { status: 400, title: 'Blocked region' },
+};
+
+export interface FieldError {
+  readonly field: string;
+  readonly message: string;
+}
+
+export function problem(status: number, code: string, title: string, detail: string, errors?: readonly FieldError[]): Response {
+  return new Response(
+    JSON.stringify({ type: `${PROBLEM_TYPE_BASE}${code}`, title, status, detail, ...(errors !== undefined && { errors }) }),
+    { status, headers: { 'content-type': PROBLEM_CONTENT_TYPE } },
+  );
+}
+
+export function domainProblem(error: DomainError): Response {
+  const known = STATUS_BY_CODE[error.code];
+  return problem(known?.status ?? 400, error.code, known?.title ?? titleOf(error.code), error.message);
+}
+
+/** A request that does not match its schema: 400, naming every field that is wrong. */
+export function validationProblem(where: 'body' | 'path' | 'query', error: z.ZodError): Response {
+  const errors = error.issues.map((issue) => ({ field: [where, ...issue.path.map(String)].join('.'), message: issue.message }));
+  const detail = errors.map((item) => `${item.field}: ${item.message}`).join('; ');
+  return problem(400, 'validation-failed', 'Request is not valid', detail, errors);
+}
+
+function titleOf(code: string): string {
+  const words = code.replace(/-/g, ' ');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}

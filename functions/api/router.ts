@@ -1,0 +1,57 @@
+/**
+ * The API router (Powertools event-handler), built from the route table: each route's
+ * path, body and query are validated with its schemas before its use case runs; every
+ * error leaves as application/problem+json.
+ */
+import { Router } from '@aws-lambda-powertools/event-handler/http';
+import { MethodNotAllowedError } from '@aws-lambda-powertools/event-handler/http';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { z } from 'zod';
+import { DomainError } from '../domain/errors';
+import { ApiDependencies } from './api-dependencies';
+import { domainProblem, problem, validationProblem } from './problems';
+import { API_ROUTES, ApiRoute } from './routes';
+
+/** `/partners/{partnerId}` in the table is `/partners/:partnerId` for the router. */
+export function routerPath(path: string): `/${string}` {
+  return path.replace(/\{(\w+)\}/g, ':$1') as `/${string}`;
+}
+
+export function createApiRouter(deps: ApiDependencies, logger: Logger): Router {
+  const app = new Router({ logger });
+  for (const definition of API_ROUTES) {
+    app[definition.method](routerPath(definition.path), async ({ req, params }) => serve(definition, req, params, deps));
+  }
+  // The router matches handlers by instanceof; DomainError is abstract, so it is passed as a plain constructor.
+  app.errorHandler(DomainError as unknown as new () => DomainError, async (error) => domainProblem(error));
+  app.notFound(async () => problem(404, 'route-not-found', 'Not found', 'no such resource: see the API description for the paths it serves'));
+  app.errorHandler(MethodNotAllowedError, async () => problem(405, 'method-not-allowed', 'Method not allowed', 'this path does not accept that method'));
+  app.errorHandler(Error, async (error) => {
+    logger.error('request failed', { error });
+    return problem(500, 'internal-error', 'Internal error', 'the request could not be completed; it is safe to retry');
+  });
+  return app;
+}
+
+async function serve(definition: ApiRoute, req: Request, params: Record<string, string>, deps: ApiDependencies): Promise<Response> {
+  const path = parse(definition.pathSchema, params);
+  if (!path.success) return validationProblem('path', path.error);
+  const query = parse(definition.querySchema, Object.fromEntries(new URL(req.url).searchParams));
+  if (!query.success) return validationProblem('query', query.error);
+  let json: unknown;
+  if (definition.bodySchema !== undefined) {
+    try {
+      json = JSON.parse(await req.text());
+    } catch {
+      return problem(400, 'invalid-json', 'Body is not JSON', 'the request body must be a JSON object');
+    }
+  }
+  const body = parse(definition.bodySchema, json);
+  if (!body.success) return validationProblem('body', body.error);
+  const result = await definition.handle({ path: path.data, body: body.data, query: query.data }, deps);
+  return new Response(JSON.stringify(result.body), { status: result.status, headers: { 'content-type': 'application/json' } });
+}
+
+function parse(schema: z.ZodType | undefined, input: unknown) {
+  return schema === undefined ? ({ success: true, data: undefined } as const) : schema.safeParse(input);
+}

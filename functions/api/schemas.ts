@@ -1,0 +1,167 @@
+/**
+ * The API's request and response schemas. The handler validates with them and the
+ * OpenAPI document is generated from them, so the two cannot disagree.
+ */
+import { z } from 'zod';
+import { DomainError } from '../domain/errors';
+import { CURRENCIES, MICROS_PER_CENT, parseAmount } from '../domain/money';
+
+/** A wire amount (SPEC section 2), read into micro-units by the domain's own parser. */
+const Amount = z
+  .string()
+  .meta({ description: 'Decimal string with 2 to 6 fraction digits', examples: ['500.00', '0.0625', '-20.50'] })
+  .transform((text, context) => {
+    try {
+      return parseAmount(text);
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      context.addIssue({ code: 'custom', message: error.message });
+      return z.NEVER;
+    }
+  });
+
+const WholeCents = Amount.refine((amount) => amount % MICROS_PER_CENT === 0, 'cards are charged in whole cents: use at most 2 fraction digits');
+
+export const PartnerId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 characters of A-Z, a-z, 0-9, _ and -');
+export const PhoneNumber = z.string().min(1).max(32).meta({ examples: ['+4915112345678'] });
+
+export const PartnerPath = z.object({ partnerId: PartnerId });
+export const ChannelPath = z.object({ partnerId: PartnerId, phoneNumber: PhoneNumber });
+export const PhonePath = z.object({ phoneNumber: PhoneNumber });
+
+export const RechargeSettingsBody = z.strictObject({
+  threshold: WholeCents.refine((amount) => amount >= 0, 'must be 0.00 or more'),
+  autoRenewAmount: WholeCents.refine((amount) => amount > 0, 'must be more than 0.00'),
+  autoRecharge: z.boolean(),
+});
+
+export const CreatePartnerBody = z.strictObject({
+  partnerId: PartnerId,
+  currency: z.enum(CURRENCIES),
+  paymentMethod: z.string().min(1).max(255).meta({ description: 'A reference to a card held by the payment provider, never card data' }),
+  paymentCustomerId: z.string().min(1).max(255).optional(),
+  previousInvoiceRemainder: Amount.optional(),
+  rechargeSettings: RechargeSettingsBody.partial().optional(),
+});
+
+export const PaymentMethodBody = z.strictObject({
+  paymentMethod: z.string().min(1).max(255),
+  paymentCustomerId: z.string().min(1).max(255).optional(),
+});
+
+export const PaymentBody = z.strictObject({
+  amount: Amount.refine((amount) => amount > 0, 'must be more than 0.00'),
+  reference: z.string().min(1).max(128),
+});
+
+export const ReconciliationBody = z.strictObject({
+  period: z.string().regex(/^[0-9]{4}-(0[1-9]|1[0-2])$/, 'must be a month as YYYY-MM'),
+  actualAmount: Amount.refine((amount) => amount >= 0, 'must be 0.00 or more'),
+});
+
+export const ChannelBody = z.strictObject({ phoneNumber: PhoneNumber });
+
+export const PageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+  cursor: z.string().min(1).optional(),
+});
+
+const WireAmount = z.string().meta({ examples: ['500.00'] });
+const Timestamp = z.iso.datetime();
+
+const RechargeSettingsView = z.object({ threshold: WireAmount, autoRenewAmount: WireAmount, autoRecharge: z.boolean() });
+
+export const PartnerView = z.object({
+  partnerId: PartnerId,
+  currency: z.enum(CURRENCIES),
+  paymentMethod: z.string(),
+  rechargeSettings: RechargeSettingsView,
+  status: z.enum(['active', 'overdue', 'blocked']),
+  createdAt: Timestamp,
+});
+
+export const BalanceView = z.object({
+  partnerId: PartnerId,
+  currency: z.enum(CURRENCIES),
+  balance: WireAmount.nullable().meta({ description: 'As of the last daily cut-off; null before the first' }),
+  balanceAsOf: Timestamp.nullable(),
+  liveBalance: WireAmount,
+  amountDue: WireAmount.meta({ description: 'What brings the live balance back to 0.00' }),
+  status: z.enum(['active', 'overdue', 'blocked']),
+  overdueSince: Timestamp.nullable(),
+  blockedAt: Timestamp.nullable(),
+});
+
+export const CreatedPartnerView = PartnerView.extend({
+  liveBalance: WireAmount,
+  openingCharge: z.object({ outcome: z.string(), credit: WireAmount, fee: WireAmount, total: WireAmount, declineCode: z.string().optional() }).optional(),
+});
+
+export const ChargeView = z.object({ outcome: z.string(), attemptId: z.string().optional() });
+
+export const LedgerPageView = z.object({
+  items: z.array(
+    z.object({
+      entryId: z.string(),
+      kind: z.enum(['opening', 'usage', 'recharge', 'payment', 'adjustment']),
+      amount: WireAmount,
+      currency: z.enum(CURRENCIES),
+      postedAt: Timestamp,
+      eventCount: z.number().int(),
+      memo: z.string().optional(),
+    }),
+  ),
+  nextCursor: z.string().optional(),
+});
+
+export const InvoicePageView = z.object({
+  items: z.array(
+    z.object({
+      invoiceId: z.string(),
+      issuedAt: Timestamp,
+      currency: z.enum(CURRENCIES),
+      lines: z.array(z.object({ kind: z.enum(['credit', 'card-fee']), description: z.string(), amount: WireAmount })),
+      total: WireAmount,
+    }),
+  ),
+  nextCursor: z.string().optional(),
+});
+
+export const HistoryPageView = z.object({
+  items: z.array(z.object({ day: z.iso.date(), balance: WireAmount, asOf: Timestamp })),
+  nextCursor: z.string().optional(),
+});
+
+export const PostingView = z.object({
+  outcome: z.enum(['posted', 'duplicate']),
+  entryId: z.string(),
+  amount: WireAmount,
+  liveBalance: WireAmount,
+  status: z.enum(['active', 'overdue', 'blocked']),
+});
+
+export const ReconciliationView = z.object({
+  period: z.string(),
+  estimated: WireAmount,
+  actual: WireAmount,
+  adjustment: WireAmount,
+  outcome: z.enum(['posted', 'duplicate']),
+});
+
+export const ChannelView = z.object({
+  phoneNumber: z.string(),
+  partnerId: PartnerId,
+  status: z.enum(['active', 'blocked', 'cancelled']),
+  registeredAt: Timestamp,
+  cancelledAt: Timestamp.optional(),
+});
+
+export const SendPermissionView = z.object({ allowed: z.literal(true) });
+
+export const ProblemView = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string(),
+  errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+});

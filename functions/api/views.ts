@@ -1,0 +1,69 @@
+/** Domain records as the API shows them: amounts as wire strings, times as ISO-8601. */
+import { Snapshot } from '../domain/daily/daily-run-ports';
+import { Channel } from '../domain/channels/channel';
+import { LedgerEntry } from '../domain/ledger';
+import { ZERO, formatAmount, negate } from '../domain/money';
+import { PartnerAccount } from '../domain/partner';
+import { Invoice } from '../domain/recharge/charge-attempt';
+
+export function partnerView(account: PartnerAccount) {
+  const { threshold, autoRenewAmount, autoRecharge } = account.rechargeSettings;
+  return {
+    partnerId: account.partnerId,
+    currency: account.currency,
+    paymentMethod: account.paymentMethod,
+    rechargeSettings: { threshold: formatAmount(threshold), autoRenewAmount: formatAmount(autoRenewAmount), autoRecharge },
+    status: account.status,
+    createdAt: account.createdAt.toISOString(),
+  };
+}
+
+export function balanceView(account: PartnerAccount) {
+  return {
+    partnerId: account.partnerId,
+    currency: account.currency,
+    balance: account.publishedBalance === undefined ? null : formatAmount(account.publishedBalance.amount),
+    balanceAsOf: account.publishedBalance?.asOf.toISOString() ?? null,
+    liveBalance: formatAmount(account.liveBalance),
+    amountDue: formatAmount(account.liveBalance < 0 ? negate(account.liveBalance) : ZERO),
+    status: account.status,
+    overdueSince: account.overdueSince?.toISOString() ?? null,
+    blockedAt: account.blockedAt?.toISOString() ?? null,
+  };
+}
+
+export function entryView(entry: LedgerEntry) {
+  return {
+    entryId: entry.entryId,
+    kind: entry.kind,
+    amount: formatAmount(entry.amount),
+    currency: entry.currency,
+    postedAt: entry.postedAt.toISOString(),
+    eventCount: entry.eventCount,
+    ...(entry.memo !== undefined && { memo: entry.memo }),
+  };
+}
+
+export function invoiceView(invoice: Invoice) {
+  return {
+    invoiceId: invoice.invoiceId,
+    issuedAt: invoice.issuedAt.toISOString(),
+    currency: invoice.currency,
+    lines: invoice.lines.map((line) => ({ kind: line.kind, description: line.description, amount: formatAmount(line.amount) })),
+    total: formatAmount(invoice.total),
+  };
+}
+
+export function snapshotView(snapshot: Snapshot) {
+  return { day: snapshot.day, balance: formatAmount(snapshot.balance), asOf: snapshot.cutoff.toISOString() };
+}
+
+export function channelView(channel: Channel) {
+  return {
+    phoneNumber: channel.phoneNumber,
+    partnerId: channel.partnerId,
+    status: channel.status,
+    registeredAt: channel.registeredAt.toISOString(),
+    ...(channel.cancelledAt !== undefined && { cancelledAt: channel.cancelledAt.toISOString() }),
+  };
+}

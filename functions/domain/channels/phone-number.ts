@@ -1,0 +1,42 @@
+/**
+ * Hosted numbers are E.164 (`+` and up to 15 digits, no leading 0 in the country code).
+ * Numbers of the regions in SPEC section 8 are refused. Country codes are prefix-free,
+ * so a prefix match is exact: `+53…` is always Cuba, while `+96…` is Syria only as `+963`.
+ */
+import { DomainError } from '../errors';
+
+const E164 = /^\+[1-9][0-9]{6,14}$/;
+
+export const BLOCKED_REGIONS: readonly { readonly prefix: string; readonly region: string }[] = [
+  { prefix: '+7978', region: 'Crimea' },
+  { prefix: '+7856', region: 'Donetsk' },
+  { prefix: '+7857', region: 'Luhansk' },
+  { prefix: '+53', region: 'Cuba' },
+  { prefix: '+98', region: 'Iran' },
+  { prefix: '+850', region: 'North Korea' },
+  { prefix: '+963', region: 'Syria' },
+];
+
+export class InvalidPhoneNumberError extends DomainError {
+  readonly code = 'invalid-phone-number';
+}
+
+export class BlockedRegionError extends DomainError {
+  readonly code = 'blocked-region';
+
+  constructor(
+    readonly phoneNumber: string,
+    readonly region: string,
+  ) {
+    super(`${phoneNumber} is a number of ${region}, where hosting numbers is not allowed`);
+  }
+}
+
+export function assertHostableNumber(phoneNumber: string): string {
+  if (!E164.test(phoneNumber)) {
+    throw new InvalidPhoneNumberError(`"${phoneNumber}" is not an E.164 number: write it as + and 7 to 15 digits, e.g. +4915112345678`);
+  }
+  const blocked = BLOCKED_REGIONS.find((region) => phoneNumber.startsWith(region.prefix));
+  if (blocked !== undefined) throw new BlockedRegionError(phoneNumber, blocked.region);
+  return phoneNumber;
+}
