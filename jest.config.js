@@ -5,7 +5,7 @@
  * setup.
  */
 const tsJest = ['ts-jest', {}];
-// middy ships ES modules only; jest on Node 20 loads CommonJS, so those files are compiled too.
+// These ship ES modules only; jest on Node 20 loads CommonJS, so their files are compiled too.
 const esmPackages = ['@middy'];
 
 const shared = {

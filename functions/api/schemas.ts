@@ -9,7 +9,11 @@ import { CURRENCIES, MICROS_PER_CENT, parseAmount } from '../domain/money';
 /** A wire amount (SPEC section 2), read into micro-units by the domain's own parser. */
 const Amount = z
   .string()
-  .meta({ description: 'Decimal string with 2 to 6 fraction digits', examples: ['500.00', '0.0625', '-20.50'] })
+  .meta({
+    description: 'Decimal string with 2 to 6 fraction digits',
+    pattern: '^-?(0|[1-9][0-9]*)\\.[0-9]{2,6}$',
+    examples: ['500.00', '0.0625', '-20.50'],
+  })
   .transform((text, context) => {
     try {
       return parseAmount(text);

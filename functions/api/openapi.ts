@@ -1,0 +1,80 @@
+/**
+ * The OpenAPI 3.1 description of the API, generated from the route table and the zod
+ * schemas the handler validates with. `npm run openapi` writes it to docs/openapi.json;
+ * a test fails when the committed file and the router disagree.
+ */
+import { z } from 'zod';
+import { PROBLEM_CONTENT_TYPE } from './problems';
+import { API_ROUTES, ApiRoute } from './routes';
+import { ProblemView } from './schemas';
+
+type JsonSchema = Record<string, unknown>;
+
+const PROBLEM_DESCRIPTIONS: Readonly<Record<number, string>> = {
+  400: 'The request is not valid; `errors` names each field',
+  402: 'Payment required: the partner is blocked for overdue payments',
+  404: 'The partner or number does not exist',
+  409: 'Conflicts with what exists: an id or idempotency key used with other details',
+};
+
+function jsonSchema(schema: z.ZodType): JsonSchema {
+  const { $schema, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+  return rest;
+}
+
+function parameters(schema: z.ZodType | undefined, location: 'path' | 'query') {
+  if (schema === undefined) return [];
+  const object = jsonSchema(schema) as { properties?: Record<string, JsonSchema>; required?: string[] };
+  return Object.entries(object.properties ?? {}).map(([name, property]) => ({
+    name,
+    in: location,
+    required: location === 'path' || (object.required ?? []).includes(name),
+    schema: property,
+  }));
+}
+
+function operation(route: ApiRoute) {
+  const responses: Record<string, unknown> = {};
+  for (const [status, response] of Object.entries(route.responses)) {
+    responses[status] = { description: response.description, content: { 'application/json': { schema: jsonSchema(response.schema) } } };
+  }
+  for (const status of route.problemStatuses) {
+    responses[String(status)] = {
+      description: PROBLEM_DESCRIPTIONS[status] ?? 'Problem',
+      content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: '#/components/schemas/Problem' } } },
+    };
+  }
+  const params = [...parameters(route.pathSchema, 'path'), ...parameters(route.querySchema, 'query')];
+  return {
+    operationId: route.operationId,
+    summary: route.summary,
+    ...(params.length > 0 && { parameters: params }),
+    ...(route.bodySchema !== undefined && {
+      requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.bodySchema) } } },
+    }),
+    responses,
+  };
+}
+
+export function openApiDocument() {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of API_ROUTES) {
+    paths[route.path] = { ...paths[route.path], [route.method]: operation(route) };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'prepaid-billing operator API',
+      version: '1.0.0',
+      description:
+        'Prepaid partner balances: accounts, balances, recharges, finance payments, reconciliation, channels. Amounts are decimal strings with 2 to 6 fraction digits; errors are application/problem+json (RFC 9457).',
+    },
+    // API Gateway with IAM authorization: requests are signed with AWS Signature Version 4.
+    security: [{ sigv4: [] }],
+    paths,
+    components: {
+      schemas: { Problem: jsonSchema(ProblemView) },
+      securitySchemes: { sigv4: { type: 'apiKey', name: 'Authorization', in: 'header', description: 'AWS Signature Version 4 (IAM)' } },
+    },
+  };
+}
