@@ -86,3 +86,12 @@ export interface DailyRunConfig extends RechargeConfig {
 export function readDailyRunConfig(env: NodeJS.ProcessEnv = process.env): DailyRunConfig {
   return { ...readRechargeConfig(env), dailyWorkQueueUrl: requireEnv('DAILY_WORK_QUEUE_URL', env) };
 }
+
+export interface ApiConfig extends RechargeConfig {
+  /** Named in the 402 message of a blocked partner's channels. */
+  readonly operatorName: string;
+}
+
+export function readApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
+  return { ...readRechargeConfig(env), operatorName: requireEnv('OPERATOR_NAME', env) };
+}
