@@ -73,10 +73,11 @@ export interface UsageChunkResult {
 
 export interface UsageLedger {
   /**
-   * Debits every event of the chunk not debited before, in one transaction with one
-   * ledger entry; events already debited are duplicates (same content) or conflicts.
+   * Debits every event of each chunk not debited before, each chunk with one ledger
+   * entry in the same transaction as its balance change; events already debited are
+   * duplicates (same content) or conflicts. Results are in the order of the chunks.
    */
-  debit(chunk: UsageChunk): Promise<UsageChunkResult>;
+  debit(chunks: readonly UsageChunk[]): Promise<UsageChunkResult[]>;
 }
 
 export type SettleResult =

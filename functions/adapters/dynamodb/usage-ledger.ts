@@ -20,64 +20,119 @@ export const MAX_EVENTS_PER_CHUNK = 98;
 /** Position of the first event in the transaction's items, after the partner update and the entry. */
 const FIRST_EVENT_ITEM = 2;
 
+/** DynamoDB's limit of items in one transaction. */
+const MAX_TRANSACTION_ITEMS = 100;
+
+/** A chunk still to debit in this call, and what became of its events so far. */
+interface ChunkState {
+  readonly chunk: UsageChunk;
+  pending: UsageEvent[];
+  readonly fates: Map<string, EventFate>;
+  entry?: LedgerEntry;
+}
+
 export class DynamoDbUsageLedger implements UsageLedger {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {}
 
-  async debit(chunk: UsageChunk): Promise<UsageChunkResult> {
-    if (chunk.events.length > MAX_EVENTS_PER_CHUNK) {
-      throw new RangeError(`a usage chunk holds at most ${MAX_EVENTS_PER_CHUNK} events, got ${chunk.events.length}`);
+  /**
+   * Debits the chunks, packing the chunks of several partners into one transaction while
+   * they fit in its 100 items: a batch spread over many partners costs a few
+   * transactions, not one per partner.
+   */
+  async debit(chunks: readonly UsageChunk[]): Promise<UsageChunkResult[]> {
+    for (const chunk of chunks) {
+      if (chunk.events.length > MAX_EVENTS_PER_CHUNK) {
+        throw new RangeError(`a usage chunk holds at most ${MAX_EVENTS_PER_CHUNK} events, got ${chunk.events.length}`);
+      }
     }
-    const fates = new Map<string, EventFate>();
-    let pending = [...chunk.events];
-    while (pending.length > 0) {
-      const entry = usageEntry(chunk, pending);
+    const states: ChunkState[] = chunks.map((chunk) => ({ chunk, pending: [...chunk.events], fates: new Map() }));
+    for (let group = nextTransaction(states); group.length > 0; group = nextTransaction(states)) {
+      await this.debitTogether(group);
+    }
+    return states.map(({ fates, entry }) => ({ fates, ...(entry !== undefined && { entry }) }));
+  }
+
+  /** One transaction for the group; refused events are set aside and the rest tried again until it commits. */
+  private async debitTogether(group: readonly ChunkState[]): Promise<void> {
+    for (;;) {
+      const live = group.filter((state) => state.pending.length > 0);
+      if (live.length === 0) return;
+      const entries = live.map((state) => usageEntry(state.chunk, state.pending));
       try {
-        await retryOnContention(() => this.client.send(this.transaction(chunk, entry, pending)));
-        for (const event of pending) fates.set(event.eventId, { kind: 'debited' });
-        return { fates, entry };
+        await retryOnContention(() =>
+          this.client.send(new TransactWriteCommand({ TransactItems: live.flatMap((state, index) => this.items(state.chunk, entries[index] as LedgerEntry, state.pending)) })),
+        );
+        live.forEach((state, index) => {
+          for (const event of state.pending) state.fates.set(event.eventId, { kind: 'debited' });
+          state.entry = entries[index];
+          state.pending = [];
+        });
+        return;
       } catch (error) {
         const reasons = cancellationReasons(error);
         if (reasons === undefined) throw error;
-        pending = setAsideRefused(chunk, pending, reasons, fates);
+        let offset = 0;
+        let refused = 0;
+        for (const state of live) {
+          const size = FIRST_EVENT_ITEM + state.pending.length;
+          const before = state.pending.length;
+          state.pending = setAsideRefused(state.chunk, state.pending, reasons.slice(offset, offset + size), state.fates);
+          refused += before - state.pending.length;
+          offset += size;
+        }
+        if (refused === 0) {
+          throw new Error(`usage transaction was cancelled without a refused item: ${reasons.map((reason) => reason.code).join(', ')}`);
+        }
       }
     }
-    return { fates };
   }
 
-  private transaction(chunk: UsageChunk, entry: LedgerEntry, events: readonly UsageEvent[]) {
+  private items(chunk: UsageChunk, entry: LedgerEntry, events: readonly UsageEvent[]) {
     const processedAt = chunk.postedAt.toISOString();
-    return new TransactWriteCommand({
-      TransactItems: [
-        moveBalance(this.tableName, chunk.partnerId, entry.amount, chunk.currency),
-        putLedgerEntry(this.tableName, entry),
-        ...events.map((event) => ({
-          Put: {
-            TableName: this.tableName,
-            Item: {
-              ...usageEventKey(event.eventId),
-              type: 'usage-event',
-              eventId: event.eventId,
-              partnerId: event.partnerId,
-              channelId: event.channelId,
-              conversationId: event.conversationId,
-              category: event.category,
-              occurredAt: event.occurredAt.toISOString(),
-              amount: event.cost,
-              currency: event.currency,
-              digest: usageDigest(event),
-              entryId: entry.entryId,
-              processedAt,
-            },
-            ConditionExpression: 'attribute_not_exists(pk)',
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+    return [
+      moveBalance(this.tableName, chunk.partnerId, entry.amount, chunk.currency),
+      putLedgerEntry(this.tableName, entry),
+      ...events.map((event) => ({
+        Put: {
+          TableName: this.tableName,
+          Item: {
+            ...usageEventKey(event.eventId),
+            type: 'usage-event',
+            eventId: event.eventId,
+            partnerId: event.partnerId,
+            channelId: event.channelId,
+            conversationId: event.conversationId,
+            category: event.category,
+            occurredAt: event.occurredAt.toISOString(),
+            amount: event.cost,
+            currency: event.currency,
+            digest: usageDigest(event),
+            entryId: entry.entryId,
+            processedAt,
           },
-        })),
-      ],
-    });
+          ConditionExpression: 'attribute_not_exists(pk)',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+        },
+      })),
+    ];
   }
+}
+
+/** The next chunks to debit together: those still pending, in order, while they fit in one transaction. */
+function nextTransaction(states: readonly ChunkState[]): ChunkState[] {
+  const group: ChunkState[] = [];
+  let items = 0;
+  for (const state of states) {
+    if (state.pending.length === 0) continue;
+    const size = FIRST_EVENT_ITEM + state.pending.length;
+    if (items + size > MAX_TRANSACTION_ITEMS) break;
+    group.push(state);
+    items += size;
+  }
+  return group;
 }
 
 /** One ledger entry for the chunk: its id is derived from the event ids it debits. */
@@ -142,8 +197,5 @@ function setAsideRefused(
           },
     );
   });
-  if (stillPending.length === pending.length) {
-    throw new Error(`usage chunk was cancelled without a refused item: ${reasons.map((reason) => reason.code).join(', ')}`);
-  }
   return stillPending;
 }

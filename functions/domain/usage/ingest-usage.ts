@@ -3,7 +3,7 @@
  * per partner and currency so each partner's balance is written once per chunk, then
  * follows up on the balances the batch moved (threshold, overdue clock, recharge).
  */
-import { Clock, EventFate, FaultInjector, UsageLedger } from '../ports';
+import { Clock, EventFate, FaultInjector, UsageChunk, UsageLedger } from '../ports';
 import { BalanceFollowUp } from './balance-follow-up';
 import { Rejection, UsageEvent, usageDigest } from './usage-event';
 
@@ -36,30 +36,45 @@ export interface IngestionSummary {
 
 export async function ingestUsage(received: readonly ReceivedUsage[], deps: IngestUsageDependencies): Promise<IngestionSummary> {
   const { firsts, repeats } = splitRepeats(received);
+  const groups = [...groupByAccount(firsts).values()];
   const fates = new Map<string, EventFate | { kind: 'retry'; error: Error }>();
   const debited = new Map<string, number>();
+  const postedAt = deps.clock.now();
+  const chunks: UsageChunk[] = groups.flatMap((events) => {
+    const [{ partnerId, currency }] = events as [UsageEvent, ...UsageEvent[]];
+    const split: UsageChunk[] = [];
+    for (let start = 0; start < events.length; start += deps.chunkSize) {
+      split.push({ partnerId, currency, events: events.slice(start, start + deps.chunkSize), postedAt });
+    }
+    return split;
+  });
+  try {
+    deps.faults.reached('ingest:before-debit');
+    const results = await deps.usageLedger.debit(chunks);
+    deps.faults.reached('ingest:after-debit');
+    results.forEach((result, index) => {
+      for (const [eventId, fate] of result.fates) fates.set(eventId, fate);
+      const currency = chunks[index]?.currency;
+      if (result.entry !== undefined && currency !== undefined) debited.set(currency, (debited.get(currency) ?? 0) - result.entry.amount);
+    });
+  } catch (error) {
+    // Whatever was debited already is safe: the retry finds it as duplicates.
+    for (const { event } of firsts) fates.set(event.eventId, { kind: 'retry', error: error as Error });
+  }
+  // Also after a batch of pure duplicates: a crash after the debit and before the
+  // follow-up is healed by the redelivery.
   await Promise.all(
-    [...groupByAccount(firsts).values()].map(async (events) => {
-      const [{ partnerId, currency }] = events as [UsageEvent, ...UsageEvent[]];
+    groups.map(async (events) => {
+      const [{ partnerId }] = events as [UsageEvent, ...UsageEvent[]];
+      const settled = events.filter((event) => {
+        const kind = fates.get(event.eventId)?.kind;
+        return kind === 'debited' || kind === 'duplicate';
+      });
+      if (settled.length === 0) return;
       try {
-        for (let start = 0; start < events.length; start += deps.chunkSize) {
-          const chunk = events.slice(start, start + deps.chunkSize);
-          deps.faults.reached('ingest:before-debit');
-          const result = await deps.usageLedger.debit({ partnerId, currency, events: chunk, postedAt: deps.clock.now() });
-          deps.faults.reached('ingest:after-debit');
-          for (const [eventId, fate] of result.fates) fates.set(eventId, fate);
-          if (result.entry !== undefined) debited.set(currency, (debited.get(currency) ?? 0) - result.entry.amount);
-        }
-        // Also after a batch of pure duplicates: a crash after the debit and before this
-        // follow-up is healed by the redelivery.
-        if (events.some((event) => fates.get(event.eventId)?.kind !== 'rejected')) {
-          await deps.followUp.afterDebit(partnerId);
-        }
+        await deps.followUp.afterDebit(partnerId);
       } catch (error) {
-        // Whatever this group already debited is safe: the retry finds it as duplicates.
-        for (const event of events) {
-          if (fates.get(event.eventId)?.kind !== 'rejected') fates.set(event.eventId, { kind: 'retry', error: error as Error });
-        }
+        for (const event of settled) fates.set(event.eventId, { kind: 'retry', error: error as Error });
       }
     }),
   );
