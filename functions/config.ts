@@ -95,3 +95,22 @@ export interface ApiConfig extends RechargeConfig {
 export function readApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   return { ...readRechargeConfig(env), operatorName: requireEnv('OPERATOR_NAME', env) };
 }
+
+export interface MonthlyRunConfig extends RechargeConfig {
+  /** JSON such as {"EUR":"25.00","USD":"27.00"}: the monthly fee per hosted number in each currency. */
+  readonly licenseFees: Record<string, string>;
+}
+
+export function readMonthlyRunConfig(env: NodeJS.ProcessEnv = process.env): MonthlyRunConfig {
+  const text = requireEnv('LICENSE_FEES', env);
+  let licenseFees: unknown;
+  try {
+    licenseFees = JSON.parse(text);
+  } catch {
+    throw new Error(`LICENSE_FEES must be JSON such as {"EUR":"25.00","USD":"27.00"}, got ${text}`);
+  }
+  if (typeof licenseFees !== 'object' || licenseFees === null || Object.values(licenseFees).some((fee) => typeof fee !== 'string')) {
+    throw new Error(`LICENSE_FEES must map each currency to an amount string, got ${text}`);
+  }
+  return { ...readRechargeConfig(env), licenseFees: licenseFees as Record<string, string> };
+}

@@ -1,10 +1,16 @@
 /** What the API's routes need: the recharge use cases' ports, the daily history, channels, configuration. */
 import { ChannelDependencies } from '../domain/channels/channel-rules';
 import { DailyRunRepository } from '../domain/daily/daily-run-ports';
+import { ReconcileMonthDependencies } from '../domain/finance/reconcile-month';
+import { LicenseFeeDependencies } from '../domain/monthly/license-fees';
 import { RechargeDependencies } from '../domain/recharge/recharge-partner';
 
 export interface ApiDependencies {
   readonly recharge: RechargeDependencies;
+  /** Payments and reconciliations. */
+  readonly finance: ReconcileMonthDependencies;
+  /** A new card also retries a declined monthly license fee. */
+  readonly licenses: LicenseFeeDependencies;
   readonly runs: Pick<DailyRunRepository, 'historyPage'>;
   readonly channelRules: ChannelDependencies;
   /** Named in the 402 message of a blocked partner's channels. */

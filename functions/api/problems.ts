@@ -17,6 +17,7 @@ const STATUS_BY_CODE: Readonly<Record<string, { status: number; title: string }>
   'posting-conflict': { status: 409, title: 'Idempotency key reused' },
   'number-already-registered': { status: 409, title: 'Number registered before' },
   'reconciliation-conflict': { status: 409, title: 'Month reconciled with another amount' },
+  'period-not-closed': { status: 409, title: 'Month not over' },
   'payment-required': { status: 402, title: 'Payment required' },
   'currency-mismatch': { status: 400, title: 'Currency mismatch' },
   'blocked-region': { status: 400, title: 'Blocked region' },

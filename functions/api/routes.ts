@@ -4,7 +4,11 @@
  */
 import { z } from 'zod';
 import { cancelChannel, registerChannel, sendPermission } from '../domain/channels/channel-rules';
+import { dayOf } from '../domain/daily/daily-run-ports';
 import { UnknownPartnerError } from '../domain/errors';
+import { reconcileMonth } from '../domain/finance/reconcile-month';
+import { recordPayment } from '../domain/finance/record-payment';
+import { retryLicenseFees } from '../domain/monthly/license-fees';
 import { ZERO, formatAmount } from '../domain/money';
 import { openAccount } from '../domain/partners/open-account';
 import { DEFAULT_RECHARGE_SETTINGS } from '../domain/recharge-rules';
@@ -140,11 +144,66 @@ export const API_ROUTES: readonly ApiRoute[] = [
       const updated = await deps.recharge.ledger.updatePaymentMethod(path.partnerId, body.paymentMethod, body.paymentCustomerId);
       if (!updated) throw new UnknownPartnerError(path.partnerId);
       const charge = await rechargePartner(path.partnerId, 'payment-method-updated', deps.recharge);
+      await retryLicenseFees(path.partnerId, dayOf(deps.recharge.clock.now()), deps.licenses);
       return {
         status: 200,
         body: {
           ...partnerView(await existingPartner(path.partnerId, deps)),
           charge: { outcome: charge.outcome, ...(charge.attempt !== undefined && { attemptId: charge.attempt.attemptId }) },
+        },
+      };
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/partners/{partnerId}/payments',
+    operationId: 'recordPayment',
+    summary: 'Finance confirms an offline payment: credited once per reference; unblocks when the balance is back to >= 0',
+    pathSchema: schemas.PartnerPath,
+    bodySchema: schemas.PaymentBody,
+    responses: {
+      201: { description: 'Recorded', schema: schemas.PaymentView },
+      200: { description: 'Recorded before with this reference and amount; nothing changed', schema: schemas.PaymentView },
+    },
+    problemStatuses: [400, 404, 409],
+    async handle({ path, body }, deps) {
+      const result = await recordPayment({ partnerId: path.partnerId, amount: body.amount, reference: body.reference }, deps.finance);
+      return {
+        status: result.outcome === 'recorded' ? 201 : 200,
+        body: {
+          outcome: result.outcome,
+          entryId: result.entry.entryId,
+          amount: formatAmount(result.entry.amount),
+          reference: body.reference,
+          liveBalance: formatAmount(result.account.liveBalance),
+          status: result.account.status,
+          unblocked: result.unblocked,
+        },
+      };
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/partners/{partnerId}/reconciliations',
+    operationId: 'reconcileMonth',
+    summary: "Book the difference between the upstream invoice and the month's estimated usage, once per month",
+    pathSchema: schemas.PartnerPath,
+    bodySchema: schemas.ReconciliationBody,
+    responses: {
+      201: { description: 'Reconciled', schema: schemas.ReconciliationView },
+      200: { description: 'Reconciled before with this amount; the original result', schema: schemas.ReconciliationView },
+    },
+    problemStatuses: [400, 404, 409],
+    async handle({ path, body }, deps) {
+      const { outcome, reconciliation } = await reconcileMonth({ partnerId: path.partnerId, period: body.period, actualAmount: body.actualAmount }, deps.finance);
+      return {
+        status: outcome === 'reconciled' ? 201 : 200,
+        body: {
+          outcome,
+          period: reconciliation.period,
+          estimated: formatAmount(reconciliation.estimated),
+          actual: formatAmount(reconciliation.actual),
+          adjustment: formatAmount(reconciliation.adjustment),
         },
       };
     },

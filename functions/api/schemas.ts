@@ -124,7 +124,7 @@ export const InvoicePageView = z.object({
       invoiceId: z.string(),
       issuedAt: Timestamp,
       currency: z.enum(CURRENCIES),
-      lines: z.array(z.object({ kind: z.enum(['credit', 'card-fee']), description: z.string(), amount: WireAmount })),
+      lines: z.array(z.object({ kind: z.enum(['credit', 'card-fee', 'license-fee']), description: z.string(), amount: WireAmount })),
       total: WireAmount,
     }),
   ),
@@ -136,20 +136,22 @@ export const HistoryPageView = z.object({
   nextCursor: z.string().optional(),
 });
 
-export const PostingView = z.object({
-  outcome: z.enum(['posted', 'duplicate']),
+export const PaymentView = z.object({
+  outcome: z.enum(['recorded', 'duplicate']),
   entryId: z.string(),
   amount: WireAmount,
+  reference: z.string(),
   liveBalance: WireAmount,
   status: z.enum(['active', 'overdue', 'blocked']),
+  unblocked: z.boolean(),
 });
 
 export const ReconciliationView = z.object({
+  outcome: z.enum(['reconciled', 'already-reconciled']),
   period: z.string(),
-  estimated: WireAmount,
-  actual: WireAmount,
-  adjustment: WireAmount,
-  outcome: z.enum(['posted', 'duplicate']),
+  estimated: WireAmount.meta({ description: "The month's usage as debited from the balance" }),
+  actual: WireAmount.meta({ description: 'The upstream invoice amount' }),
+  adjustment: WireAmount.meta({ description: 'Booked to the balance: estimated - actual (a debit when upstream billed more)' }),
 });
 
 export const ChannelView = z.object({

@@ -1,14 +1,30 @@
 /** Builds the API's dependencies from clients: shared by Lambda, the local runtime and tests. */
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbDailyRunRepository } from '../adapters/dynamodb/daily-run-repository';
+import { DynamoDbLicenseRepository } from '../adapters/dynamodb/license-repository';
+import { DynamoDbReconciliationRepository } from '../adapters/dynamodb/reconciliation-repository';
+import { InlineRechargeRequests } from '../adapters/inline-recharge-requests';
 import { ApiDependencies } from '../api/api-dependencies';
+import { RechargeDependencies } from '../domain/recharge/recharge-partner';
+import { BalanceFollowUp } from '../domain/usage/balance-follow-up';
 import { RechargeWiring, wireRecharge } from './recharge';
 
 export function wireApi(wiring: RechargeWiring & { readonly operatorName: string }): ApiDependencies {
-  const recharge = wireRecharge(wiring);
+  return apiDependencies(wireRecharge(wiring), wiring.dynamoDb, wiring.tableName, wiring.operatorName);
+}
+
+/** The API around a given set of recharge dependencies (tests pass theirs, with a sandbox provider and faults). */
+export function apiDependencies(recharge: RechargeDependencies, dynamoDb: DynamoDBDocumentClient, tableName: string, operatorName: string): ApiDependencies {
   return {
     recharge,
-    runs: new DynamoDbDailyRunRepository(wiring.dynamoDb, wiring.tableName),
-    channelRules: { ledger: recharge.ledger, channels: recharge.channels, now: () => wiring.clock.now() },
-    operatorName: wiring.operatorName,
+    finance: {
+      ...recharge,
+      reconciliations: new DynamoDbReconciliationRepository(dynamoDb, tableName),
+      followUp: new BalanceFollowUp({ ...recharge, recharges: new InlineRechargeRequests(recharge) }),
+    },
+    licenses: { ...recharge, licenses: new DynamoDbLicenseRepository(dynamoDb, tableName) },
+    runs: new DynamoDbDailyRunRepository(dynamoDb, tableName),
+    channelRules: { ledger: recharge.ledger, channels: recharge.channels, now: () => recharge.clock.now() },
+    operatorName,
   };
 }

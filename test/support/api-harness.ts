@@ -1,8 +1,8 @@
 /** The API handler over a fresh table and the sandbox card provider, called with API Gateway-shaped events. */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { DynamoDbDailyRunRepository } from '../../functions/adapters/dynamodb/daily-run-repository';
 import { ApiDependencies } from '../../functions/api/api-dependencies';
 import { createApiHandler } from '../../functions/handlers/api';
+import { apiDependencies } from '../../functions/wiring/api';
 import { lambdaContext } from '../../local/lambda-context';
 import { RechargeHarness } from './recharge-harness';
 
@@ -17,12 +17,7 @@ export class ApiHarness {
   private readonly handler: ReturnType<typeof createApiHandler>;
 
   constructor(readonly recharge: RechargeHarness) {
-    this.deps = {
-      recharge: recharge.deps,
-      runs: new DynamoDbDailyRunRepository(recharge.table.client, recharge.table.tableName),
-      channelRules: { ledger: recharge.ledger, channels: recharge.channels, now: () => recharge.clock.now() },
-      operatorName: '360dialog',
-    };
+    this.deps = apiDependencies(recharge.deps, recharge.table.client, recharge.table.tableName, '360dialog');
     this.handler = createApiHandler(this.deps);
   }
 

@@ -6,6 +6,7 @@
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { Channel, ChannelRepository, ChannelStatus } from '../../domain/channels/channel';
 import { updateIf } from './conditional-update';
+import { markLicensedWrite } from './license-repository';
 import { cancellationReasons, isConditionFailure } from './transactions';
 
 const channelKey = (phoneNumber: string) => ({ pk: `CHANNEL#${phoneNumber}`, sk: 'CHANNEL' });
@@ -25,6 +26,8 @@ export class DynamoDbChannelRepository implements ChannelRepository {
           TransactItems: [
             { Put: { TableName: this.tableName, Item: { ...channelKey(phoneNumber), type: 'channel', ...item }, ConditionExpression: 'attribute_not_exists(pk)' } },
             { Put: { TableName: this.tableName, Item: { ...membershipKey(partnerId, phoneNumber), type: 'channel-membership', ...item } } },
+            // A partner with a hosted number is billed the monthly license fee from now on.
+            markLicensedWrite(this.tableName, partnerId, at),
           ],
         }),
       );

@@ -8,12 +8,15 @@
  */
 import { formatAmount } from '../money';
 import { overdueVerdict } from '../overdue-rules';
+import { retryDueLicenseFees } from '../monthly/license-fees';
+import { LicenseFeeRepository } from '../monthly/license-ports';
 import { RechargeDependencies, RechargeResult, chargeDue, rechargePartner } from '../recharge/recharge-partner';
 import { DailyRunRepository, DailyWork, DailyWorkQueue, Day, dayOf } from './daily-run-ports';
 
 export interface DailyRunDependencies extends RechargeDependencies {
   readonly runs: DailyRunRepository;
   readonly work: DailyWorkQueue;
+  readonly licenses: LicenseFeeRepository;
 }
 
 /** Partners visited at once within a shard: enough to hide latency, few enough to stay under table limits. */
@@ -79,6 +82,8 @@ export async function runDailyShard(
       return { ...totals, continueFrom: cursor, runCompleted: false };
     }
   } while (cursor !== undefined);
+  // Monthly license fees that were declined are retried daily, like recharges.
+  await retryDueLicenseFees(work.shard, work.day, deps);
   const last = await deps.runs.finishShard(work.day, work.shard);
   if (last) await deps.runs.completeRun(work.day, deps.clock.now());
   return { ...totals, runCompleted: last };

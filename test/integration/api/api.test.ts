@@ -186,6 +186,73 @@ describe('Handler: api', () => {
     });
   });
 
+  describe('POST /partners/{id}/payments', () => {
+    it('credits an offline payment once per reference and unblocks the partner', async () => {
+      // Prepare: blocked at -20.00 with a channel.
+      recharge.clock.set(new Date('2026-11-10T09:00:00Z'));
+      await createPartner('pay-1', { previousInvoiceRemainder: '500.00', paymentMethod: 'pm_card_chargeDeclined' });
+      await api.call('POST', '/partners/pay-1/channels', { phoneNumber: '+4915112340101' });
+      await recharge.spend('pay-1', '520.00', 'u-1');
+      await recharge.ledger.startOverdueClock('pay-1', new Date('2026-11-01T00:00:00Z'));
+      await new DynamoDbDailyRunRepository(recharge.table.client, recharge.table.tableName).block('pay-1', new Date('2026-11-01T00:00:00Z'), new Date('2026-11-08T00:00:00Z'));
+      await recharge.channels.setBlocked('pay-1', true);
+
+      // Act
+      const paid = await api.call('POST', '/partners/pay-1/payments', { amount: '20.00', reference: 'SEPA 2026-11-0042' });
+      const again = await api.call('POST', '/partners/pay-1/payments', { amount: '20.00', reference: 'SEPA 2026-11-0042' });
+      const conflict = await api.call('POST', '/partners/pay-1/payments', { amount: '25.00', reference: 'SEPA 2026-11-0042' });
+
+      // Assess
+      expect(paid).toMatchObject({ status: 201, body: { outcome: 'recorded', liveBalance: '0.00', status: 'active', unblocked: true } });
+      expect(again).toMatchObject({ status: 200, body: { outcome: 'duplicate', liveBalance: '0.00' } });
+      expect(conflict).toMatchObject({ status: 409, body: { type: 'urn:prepaid-billing:problem:posting-conflict' } });
+      expect((await api.call('GET', `/channels/${encodeURIComponent('+4915112340101')}/send-permission`)).status).toBe(200);
+    });
+
+    it.each([
+      [{ amount: '0.00', reference: 'r' }, 'body.amount'],
+      [{ amount: '10', reference: 'r' }, 'body.amount'],
+      [{ amount: '10.00' }, 'body.reference'],
+    ])('refuses %j naming %s', async (body, field) => {
+      const response = await api.call('POST', '/partners/pay-1/payments', body);
+
+      expect(response.status).toBe(400);
+      expect(response.body.detail).toContain(field);
+    });
+
+    it('answers 404 for an unknown partner', async () => {
+      expect((await api.call('POST', '/partners/nobody/payments', { amount: '10.00', reference: 'r-1' })).status).toBe(404);
+    });
+  });
+
+  describe('POST /partners/{id}/reconciliations', () => {
+    it('books the difference to the estimated usage once, and refuses another amount for the month', async () => {
+      // Prepare: 100.00 of usage in October.
+      recharge.clock.set(new Date('2026-10-05T09:00:00Z'));
+      await createPartner('rec-1', { previousInvoiceRemainder: '1000.00' });
+      await recharge.spend('rec-1', '60.00', 'u-1');
+      recharge.clock.set(new Date('2026-10-31T23:59:59.999Z'));
+      await recharge.spend('rec-1', '40.00', 'u-2');
+      recharge.clock.set(new Date('2026-11-03T09:00:00Z'));
+
+      // Act
+      const first = await api.call('POST', '/partners/rec-1/reconciliations', { period: '2026-10', actualAmount: '103.50' });
+      const again = await api.call('POST', '/partners/rec-1/reconciliations', { period: '2026-10', actualAmount: '103.50' });
+      const conflict = await api.call('POST', '/partners/rec-1/reconciliations', { period: '2026-10', actualAmount: '99.00' });
+
+      // Assess
+      expect(first).toMatchObject({ status: 201, body: { period: '2026-10', estimated: '100.00', actual: '103.50', adjustment: '-3.50' } });
+      expect(again).toMatchObject({ status: 200, body: { outcome: 'already-reconciled', adjustment: '-3.50' } });
+      expect(conflict.status).toBe(409);
+      expect((await api.call('GET', '/partners/rec-1/balance')).body).toMatchObject({ liveBalance: '896.50' });
+    });
+
+    it('refuses a month that is not over, and a malformed period naming it', async () => {
+      expect((await api.call('POST', '/partners/rec-1/reconciliations', { period: '2026-11', actualAmount: '1.00' })).status).toBe(409);
+      expect((await api.call('POST', '/partners/rec-1/reconciliations', { period: '2026-13', actualAmount: '1.00' })).body.detail).toContain('body.period');
+    });
+  });
+
   describe('Channels', () => {
     it('registers a number and allows it to send', async () => {
       await createPartner('api-9', { previousInvoiceRemainder: '600.00' });

@@ -5,9 +5,12 @@ import { SqsRechargeRequests } from '../../../functions/adapters/sqs/sqs-recharg
 import { DailyRunDependencies } from '../../../functions/domain/daily/daily-run';
 import { parseAmount } from '../../../functions/domain/money';
 import { createDailyRunHandler } from '../../../functions/handlers/daily-run';
+import { createMonthlyRunHandler } from '../../../functions/handlers/monthly-run';
+import { parseLicenseFeeSchedule } from '../../../functions/domain/monthly/license-fee';
 import { createDailyShardHandler } from '../../../functions/handlers/daily-shard';
 import { createRechargeHandler } from '../../../functions/handlers/recharge';
 import { DynamoDbDailyRunRepository } from '../../../functions/adapters/dynamodb/daily-run-repository';
+import { DynamoDbLicenseRepository } from '../../../functions/adapters/dynamodb/license-repository';
 import { lambdaContext } from '../../../local/lambda-context';
 import { pollBatch } from '../../../local/sqs-poller';
 import { RechargeHarness } from '../../support/recharge-harness';
@@ -90,6 +93,7 @@ describe('Handlers: recharge, daily run and daily shard', () => {
         ...harness.deps,
         runs: new DynamoDbDailyRunRepository(harness.table.client, harness.table.tableName),
         work: new SqsDailyWorkQueue(work.client, work.queueUrl),
+        licenses: new DynamoDbLicenseRepository(harness.table.client, harness.table.tableName),
       };
       const scheduled = { time: '2026-11-02T00:00:00Z', 'detail-type': 'Scheduled Event', source: 'aws.events' } as ScheduledEvent;
 
@@ -109,6 +113,32 @@ describe('Handlers: recharge, daily run and daily shard', () => {
         asOf: new Date('2026-11-02T00:00:00Z'),
       });
       expect(await createDailyRunHandler(deps)(scheduled, lambdaContext('daily-run'))).toMatchObject({ state: 'already-completed' });
+    });
+  });
+
+  describe('Handler: monthly run', () => {
+    it('charges the license fee of the hosted numbers from the scheduled event, once per month', async () => {
+      // Prepare
+      harness.clock.set(new Date('2026-11-20T09:00:00Z'));
+      await harness.open('h-monthly', '500.00');
+      await harness.channels.register('h-monthly', '+4915112349901', harness.clock.now());
+      await harness.channels.register('h-monthly', '+4915112349902', harness.clock.now());
+      const deps = { ...harness.deps, licenses: new DynamoDbLicenseRepository(harness.table.client, harness.table.tableName), fees: parseLicenseFeeSchedule({ EUR: '25.00', USD: '27.00' }) };
+      const scheduled = { time: '2026-12-01T00:00:00Z', 'detail-type': 'Scheduled Event', source: 'aws.events' } as ScheduledEvent;
+
+      // Act
+      const first = await createMonthlyRunHandler(deps)(scheduled, lambdaContext('monthly-run'));
+      const again = await createMonthlyRunHandler(deps)(scheduled, lambdaContext('monthly-run'));
+
+      // Assess
+      expect(first.counts.succeeded).toBe(1);
+      expect(again.counts.succeeded).toBe(0);
+      const [invoice] = await harness.invoices('h-monthly');
+      expect(invoice?.lines.map((line) => [line.kind, line.amount])).toEqual([
+        ['license-fee', parseAmount('50.00')],
+        ['card-fee', parseAmount('2.00')],
+      ]);
+      expect((await harness.ledger.getPartner('h-monthly'))?.liveBalance).toBe(parseAmount('500.00'));
     });
   });
 });

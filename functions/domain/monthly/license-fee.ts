@@ -1,0 +1,164 @@
+/**
+ * The monthly license fee, the pure part. On the 1st of each month (UTC) every partner
+ * pays a fee per hosted number, configured per currency, charged to its card with the 4%
+ * card fee on top, as its own invoice. It never touches the prepaid balance.
+ *
+ * One record per partner and month holds the charge (decided once, at the first attempt)
+ * and its current attempt. Attempt ids are deterministic (`lic-{period}-{partnerId}-{n}`)
+ * and are the provider's idempotency key: the first attempt of a month is always n = 1,
+ * so a repeated or crashed run asks the provider about the same charge, never a new one;
+ * only a recorded decline moves on to n + 1.
+ */
+import { Channel } from '../channels/channel';
+import { Day } from '../daily/daily-run-ports';
+import { CURRENCIES, Currency, Micros, cardFee, formatAmount, isWholeCents, micros, parseAmount, parseCurrency } from '../money';
+import { Month, monthName } from '../month';
+import { Invoice } from '../recharge/charge-attempt';
+
+/** The fee per hosted number in each contract currency; whole cents. */
+export type LicenseFeeSchedule = Readonly<Record<Currency, Micros>>;
+
+/** Reads the schedule from configuration such as `{ EUR: '25.00', USD: '27.00' }`; every currency needs a fee. */
+export function parseLicenseFeeSchedule(config: Readonly<Record<string, string>>): LicenseFeeSchedule {
+  for (const code of Object.keys(config)) parseCurrency(code);
+  const entries = CURRENCIES.map((currency) => {
+    const text = config[currency];
+    if (text === undefined) throw new Error(`the license fee schedule has no fee for ${currency}; it needs one per currency (${CURRENCIES.join(', ')})`);
+    const fee = parseAmount(text);
+    if (fee <= 0 || !isWholeCents(fee)) throw new Error(`the license fee for ${currency} must be a positive whole number of cents, got "${text}"`);
+    return [currency, fee] as const;
+  });
+  return Object.fromEntries(entries) as Record<Currency, Micros>;
+}
+
+/**
+ * Numbers hosted at `at`: registered by then and not cancelled by then. A blocked
+ * partner's numbers are still hosted, so they are billed; cancelled ones are not.
+ */
+export function billableNumbers(channels: readonly Channel[], at: Date): number {
+  return channels.filter(
+    (channel) =>
+      channel.registeredAt.getTime() <= at.getTime() &&
+      (channel.status !== 'cancelled' || (channel.cancelledAt !== undefined && channel.cancelledAt.getTime() > at.getTime())),
+  ).length;
+}
+
+export interface LicenseCharge {
+  readonly numbers: number;
+  readonly feePerNumber: Micros;
+  /** `feePerNumber × numbers`. */
+  readonly fees: Micros;
+  /** 4% of the fees, rounded half up to the cent. */
+  readonly cardFee: Micros;
+  /** What the card is charged: fees + card fee, whole cents. */
+  readonly total: Micros;
+}
+
+export function licenseCharge(feePerNumber: Micros, numbers: number): LicenseCharge {
+  if (!Number.isSafeInteger(numbers) || numbers <= 0) throw new RangeError(`a license fee is charged for a positive number of numbers, got ${numbers}`);
+  if (feePerNumber <= 0 || !isWholeCents(feePerNumber)) throw new RangeError('a license fee is a positive whole number of cents');
+  const fees = micros(feePerNumber * numbers);
+  const fee = cardFee(fees);
+  return { numbers, feePerNumber, fees, cardFee: fee, total: micros(fees + fee) };
+}
+
+export function licenseAttemptId(partnerId: string, period: Month, attemptNumber: number): string {
+  return `lic-${period}-${partnerId}-${attemptNumber}`;
+}
+
+export type LicenseFeeState = 'pending' | 'succeeded' | 'declined';
+
+export interface LicenseFee {
+  readonly partnerId: string;
+  readonly period: Month;
+  readonly currency: Currency;
+  /** Decided at the first attempt; retries charge the same amount. */
+  readonly charge: LicenseCharge;
+  /** 1 for the monthly run's charge; each retry after a decline is the next number. */
+  readonly attemptNumber: number;
+  /** `licenseAttemptId(partnerId, period, attemptNumber)`: the provider's idempotency key. */
+  readonly attemptId: string;
+  /** The card of the current attempt: a resumed attempt charges the card it started with. */
+  readonly paymentMethod: string;
+  readonly paymentCustomerId?: string;
+  readonly state: LicenseFeeState;
+  /** When the month's record was made (the first attempt). */
+  readonly createdAt: Date;
+  /** The UTC day the current attempt was opened: a decline is retried with the same card at most once a day. */
+  readonly attemptedOn: Day;
+  readonly settledAt?: Date;
+  readonly providerChargeId?: string;
+  readonly declineCode?: string;
+  readonly invoiceId?: string;
+  /** Why the last provider call had no clear answer; the attempt stays pending. */
+  readonly lastError?: string;
+}
+
+export function firstAttempt(
+  account: { partnerId: string; currency: Currency; paymentMethod: string; paymentCustomerId?: string },
+  period: Month,
+  charge: LicenseCharge,
+  now: Date,
+  day: Day,
+): LicenseFee {
+  return {
+    partnerId: account.partnerId,
+    period,
+    currency: account.currency,
+    charge,
+    attemptNumber: 1,
+    attemptId: licenseAttemptId(account.partnerId, period, 1),
+    paymentMethod: account.paymentMethod,
+    ...(account.paymentCustomerId !== undefined && { paymentCustomerId: account.paymentCustomerId }),
+    state: 'pending',
+    createdAt: now,
+    attemptedOn: day,
+  };
+}
+
+/** The attempt after a decline: same charge, the partner's current card, the next idempotency key. */
+export function nextAttempt(declined: LicenseFee, card: { paymentMethod: string; paymentCustomerId?: string }, day: Day): LicenseFee {
+  const attemptNumber = declined.attemptNumber + 1;
+  return {
+    partnerId: declined.partnerId,
+    period: declined.period,
+    currency: declined.currency,
+    charge: declined.charge,
+    attemptNumber,
+    attemptId: licenseAttemptId(declined.partnerId, declined.period, attemptNumber),
+    paymentMethod: card.paymentMethod,
+    ...(card.paymentCustomerId !== undefined && { paymentCustomerId: card.paymentCustomerId }),
+    state: 'pending',
+    createdAt: declined.createdAt,
+    attemptedOn: day,
+  };
+}
+
+/**
+ * A declined fee is tried again by the daily retry once a day with the same card, and at
+ * once with a new one.
+ */
+export function isRetryDue(fee: LicenseFee, currentPaymentMethod: string, day: Day): boolean {
+  return fee.state === 'declined' && (fee.attemptedOn < day || fee.paymentMethod !== currentPaymentMethod);
+}
+
+export function licenseDescription(fee: LicenseFee): string {
+  const { numbers, feePerNumber } = fee.charge;
+  return `License fee ${monthName(fee.period)}: ${numbers} hosted number${numbers === 1 ? '' : 's'} × ${formatAmount(feePerNumber)} ${fee.currency}`;
+}
+
+export function licenseInvoice(fee: LicenseFee, providerChargeId: string, issuedAt: Date): Invoice {
+  return {
+    partnerId: fee.partnerId,
+    invoiceId: `inv-${fee.attemptId}`,
+    attemptId: fee.attemptId,
+    issuedAt,
+    currency: fee.currency,
+    lines: [
+      { kind: 'license-fee', description: licenseDescription(fee), amount: fee.charge.fees },
+      { kind: 'card-fee', description: 'Card fee (4%)', amount: fee.charge.cardFee },
+    ],
+    total: fee.charge.total,
+    providerChargeId,
+  };
+}

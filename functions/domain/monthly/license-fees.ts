@@ -1,0 +1,260 @@
+/**
+ * The monthly run: on the 1st of the month at 00:00 UTC ("now" is the scheduled event's
+ * time) every licensed partner is charged its license fee for the month that starts,
+ * `fee per hosted number × numbers + 4%`, on its card, as its own invoice. The prepaid
+ * balance is never touched: no ledger entry, no balance change.
+ *
+ * Exactly one charge per partner and month: the month's record is written before the
+ * provider is called, its first attempt id is deterministic and is the provider's
+ * idempotency key, so a repeated run, a concurrent one or one that crashed anywhere asks
+ * about the same charge. A pending attempt (no clear answer, or a crash) is resumed with
+ * the same key by a repeated run or by the daily retry. A declined fee is retried by the
+ * daily run (`retryDueLicenseFees` per shard, or `retryLicenseFees` for one partner), once
+ * a day with the same card and at once with a new one, each retry with the next key.
+ *
+ * Partners are found without a scan: `markLicensed` puts a partner on a sharded list when
+ * it registers a number (see docs/data-model.md), and the run queries that list.
+ */
+import { ChannelRepository } from '../channels/channel';
+import { Day, dayOf } from '../daily/daily-run-ports';
+import { DomainEvent } from '../events';
+import { formatAmount } from '../money';
+import { Month, monthOf } from '../month';
+import { Clock, EventPublisher, FaultInjector, LedgerRepository } from '../ports';
+import { PaymentProvider } from '../recharge/payment-provider';
+import {
+  LicenseFee,
+  LicenseFeeSchedule,
+  billableNumbers,
+  firstAttempt,
+  isRetryDue,
+  licenseCharge,
+  licenseDescription,
+  nextAttempt,
+} from './license-fee';
+import { LicenseFeeRepository, LicenseSettleResult } from './license-ports';
+
+export interface LicenseFeeDependencies {
+  readonly ledger: LedgerRepository;
+  readonly channels: ChannelRepository;
+  readonly licenses: LicenseFeeRepository;
+  readonly provider: PaymentProvider;
+  readonly events: EventPublisher;
+  readonly clock: Clock;
+  readonly faults: FaultInjector;
+}
+
+export interface MonthlyRunDependencies extends LicenseFeeDependencies {
+  readonly fees: LicenseFeeSchedule;
+}
+
+export type LicenseFeeOutcome =
+  | 'unknown-partner'
+  /** No hosted number at the run's time: nothing is charged or recorded. */
+  | 'nothing-due'
+  | 'succeeded'
+  | 'declined'
+  /** The provider gave no clear answer; the attempt stays pending and is resumed with the same key. */
+  | 'unknown'
+  /** The month's fee was charged before: nothing more. */
+  | 'already-charged'
+  /** The month's fee was declined before; the monthly run leaves it to the daily retry. */
+  | 'declined-earlier'
+  /** Declined today already with this card: the next retry is tomorrow's, or a new card's. */
+  | 'retried-today';
+
+export interface LicenseFeeResult {
+  readonly partnerId: string;
+  readonly period: Month;
+  readonly outcome: LicenseFeeOutcome;
+  readonly fee?: LicenseFee;
+}
+
+/** Partners charged at once within a shard: enough to hide the provider's latency. */
+export const LICENSED_PER_PAGE = 25;
+
+export interface MonthlyWork {
+  readonly period: Month;
+  /** The run's "now": numbers hosted at this moment are billed. */
+  readonly at: Date;
+  readonly shard: number;
+  readonly cursor?: string;
+}
+
+export interface LicenseShardProgress {
+  readonly results: readonly LicenseFeeResult[];
+  /** Set when the shard is not finished: where the next invocation picks up. */
+  readonly continueFrom?: string;
+}
+
+export interface MonthlyRunSummary {
+  readonly period: Month;
+  readonly counts: Readonly<Record<LicenseFeeOutcome, number>>;
+  readonly results: readonly LicenseFeeResult[];
+}
+
+/** The whole run in one go, shard after shard; `runLicenseShard` is the unit to fan out. */
+export async function runMonthlyLicenseFees(scheduledAt: Date, deps: MonthlyRunDependencies, pageSize = LICENSED_PER_PAGE): Promise<MonthlyRunSummary> {
+  const period = monthOf(scheduledAt);
+  const results: LicenseFeeResult[] = [];
+  for (let shard = 0; shard < deps.licenses.shards; shard += 1) {
+    const progress = await runLicenseShard({ period, at: scheduledAt, shard }, deps, () => true, pageSize);
+    results.push(...progress.results);
+  }
+  return { period, counts: countOutcomes(results), results };
+}
+
+export async function runLicenseShard(
+  work: MonthlyWork,
+  deps: MonthlyRunDependencies,
+  hasTimeLeft: () => boolean,
+  pageSize = LICENSED_PER_PAGE,
+): Promise<LicenseShardProgress> {
+  const results: LicenseFeeResult[] = [];
+  let cursor = work.cursor;
+  do {
+    const page = await deps.licenses.licensedPage(work.shard, cursor, pageSize);
+    results.push(...(await Promise.all(page.partnerIds.map((partnerId) => chargeLicenseFee(partnerId, work, deps)))));
+    cursor = page.nextCursor;
+    if (cursor !== undefined && !hasTimeLeft()) return { results, continueFrom: cursor };
+  } while (cursor !== undefined);
+  return { results };
+}
+
+/** The month's fee of one partner: charged once, whatever happens around it. */
+export async function chargeLicenseFee(partnerId: string, work: Pick<MonthlyWork, 'period' | 'at'>, deps: MonthlyRunDependencies): Promise<LicenseFeeResult> {
+  const { period } = work;
+  let fee = await deps.licenses.get(partnerId, period);
+  if (fee === undefined) {
+    const account = await deps.ledger.getPartner(partnerId);
+    if (account === undefined) return { partnerId, period, outcome: 'unknown-partner' };
+    const numbers = billableNumbers(await deps.channels.listForPartner(partnerId), work.at);
+    if (numbers === 0) return { partnerId, period, outcome: 'nothing-due' };
+    const now = deps.clock.now();
+    const opened = firstAttempt(account, period, licenseCharge(deps.fees[account.currency], numbers), now, dayOf(now));
+    deps.faults.reached('license:before-attempt-recorded');
+    if ((await deps.licenses.open(opened)) === 'opened') {
+      deps.faults.reached('license:after-attempt-recorded');
+      return attemptCharge(opened, deps);
+    }
+    // A concurrent run recorded the month first: go on with its record.
+    fee = await deps.licenses.get(partnerId, period);
+    if (fee === undefined) throw new Error(`license fee ${period} of partner ${partnerId} exists and cannot be read`);
+  }
+  if (fee.state === 'succeeded') return { partnerId, period, outcome: 'already-charged', fee };
+  if (fee.state === 'declined') return { partnerId, period, outcome: 'declined-earlier', fee };
+  return attemptCharge(fee, deps);
+}
+
+/**
+ * The daily retry of one partner's license fees not charged yet, every month of them: a
+ * pending attempt is resumed with its key; a declined one is tried again once a day with
+ * the same card, at once with a new one.
+ */
+export async function retryLicenseFees(partnerId: string, day: Day, deps: LicenseFeeDependencies): Promise<readonly LicenseFeeResult[]> {
+  const results: LicenseFeeResult[] = [];
+  for (const period of await deps.licenses.duePeriods(partnerId)) results.push(await retryLicenseFee(partnerId, period, day, deps));
+  return results;
+}
+
+/** The daily run's step for one shard: every fee due of the shard's partners. */
+export async function retryDueLicenseFees(shard: number, day: Day, deps: LicenseFeeDependencies, pageSize = LICENSED_PER_PAGE): Promise<readonly LicenseFeeResult[]> {
+  const results: LicenseFeeResult[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await deps.licenses.duePage(shard, cursor, pageSize);
+    results.push(...(await Promise.all(page.due.map((due) => retryLicenseFee(due.partnerId, due.period, day, deps)))));
+    cursor = page.nextCursor;
+  } while (cursor !== undefined);
+  return results;
+}
+
+async function retryLicenseFee(partnerId: string, period: Month, day: Day, deps: LicenseFeeDependencies): Promise<LicenseFeeResult> {
+  const fee = await deps.licenses.get(partnerId, period);
+  if (fee === undefined) throw new Error(`license fee ${period} of partner ${partnerId} is due but has no record`);
+  if (fee.state === 'succeeded') return { partnerId, period, outcome: 'already-charged', fee };
+  if (fee.state === 'pending') return attemptCharge(fee, deps);
+
+  const account = await deps.ledger.getPartner(partnerId);
+  if (account === undefined) return { partnerId, period, outcome: 'unknown-partner', fee };
+  if (!isRetryDue(fee, account.paymentMethod, day)) return { partnerId, period, outcome: 'retried-today', fee };
+  const next = nextAttempt(fee, account, day);
+  deps.faults.reached('license:before-attempt-recorded');
+  if (!(await deps.licenses.openRetry(next, fee.attemptId))) {
+    // Another retry opened the next attempt first; it settles it.
+    const current = (await deps.licenses.get(partnerId, period)) ?? fee;
+    return { partnerId, period, outcome: current.state === 'succeeded' ? 'already-charged' : 'retried-today', fee: current };
+  }
+  deps.faults.reached('license:after-attempt-recorded');
+  return attemptCharge(next, deps);
+}
+
+/** Calls the provider for the attempt (first call or resume: same key) and settles it by the answer. */
+async function attemptCharge(fee: LicenseFee, deps: LicenseFeeDependencies): Promise<LicenseFeeResult> {
+  const { partnerId, period, charge } = fee;
+  const result = await deps.provider.charge({
+    partnerId,
+    ...(fee.paymentCustomerId !== undefined && { customerId: fee.paymentCustomerId }),
+    paymentMethod: fee.paymentMethod,
+    amountCents: charge.total / 10_000,
+    currency: fee.currency,
+    idempotencyKey: fee.attemptId,
+    description: `${licenseDescription(fee)} + card fee ${formatAmount(charge.cardFee)}`,
+  });
+  deps.faults.reached('license:after-provider-answer');
+  const now = deps.clock.now();
+  const detail = {
+    partnerId,
+    purpose: 'license-fee',
+    period,
+    attemptId: fee.attemptId,
+    currency: fee.currency,
+    numbers: charge.numbers,
+    feePerNumber: formatAmount(charge.feePerNumber),
+    licenseFees: formatAmount(charge.fees),
+    fee: formatAmount(charge.cardFee),
+    total: formatAmount(charge.total),
+  };
+
+  if (result.outcome === 'unknown') {
+    await deps.licenses.noteUnknownOutcome(fee, result.reason, now);
+    return { partnerId, period, outcome: 'unknown', fee: { ...fee, lastError: result.reason } };
+  }
+  if (result.outcome === 'declined') {
+    const settled = await deps.licenses.settleDeclined(fee, result.declineCode, now);
+    await publishIfSettled(settled, deps, { type: 'RechargeFailed', time: now, detail: { ...detail, declineCode: result.declineCode } });
+    return outcomeOf(settled);
+  }
+  const settled = await deps.licenses.settleSucceeded(fee, result.providerChargeId, now);
+  deps.faults.reached('license:after-settled');
+  await publishIfSettled(settled, deps, {
+    type: 'RechargeSucceeded',
+    time: now,
+    detail: { ...detail, invoiceId: settled.outcome === 'settled' ? settled.invoice?.invoiceId : undefined },
+  });
+  return outcomeOf(settled);
+}
+
+async function publishIfSettled(settled: LicenseSettleResult, deps: LicenseFeeDependencies, event: DomainEvent): Promise<void> {
+  if (settled.outcome === 'settled') await deps.events.publish([event]);
+}
+
+function outcomeOf(settled: LicenseSettleResult): LicenseFeeResult {
+  const { fee } = settled;
+  return { partnerId: fee.partnerId, period: fee.period, outcome: fee.state === 'pending' ? 'unknown' : fee.state, fee };
+}
+
+function countOutcomes(results: readonly LicenseFeeResult[]): Record<LicenseFeeOutcome, number> {
+  const counts: Record<LicenseFeeOutcome, number> = {
+    'unknown-partner': 0,
+    'nothing-due': 0,
+    succeeded: 0,
+    declined: 0,
+    unknown: 0,
+    'already-charged': 0,
+    'declined-earlier': 0,
+    'retried-today': 0,
+  };
+  for (const result of results) counts[result.outcome] += 1;
+  return counts;
+}

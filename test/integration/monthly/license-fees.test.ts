@@ -1,0 +1,259 @@
+import { formatAmount, parseAmount } from '../../../functions/domain/money';
+import { parseMonth } from '../../../functions/domain/month';
+import { LicenseHarness } from '../../support/license-harness';
+
+const amount = parseAmount;
+const DECEMBER = parseMonth('2026-12');
+
+describe('Use case: monthly license fees', () => {
+  let harness: LicenseHarness;
+
+  // Every run bills every licensed partner of the table: each test has a table of its own.
+  beforeEach(async () => {
+    harness = await LicenseHarness.start();
+    harness.at('2026-11-10T09:00:00Z');
+  });
+
+  afterEach(async () => {
+    await harness.stop();
+  });
+
+  /** What a test compares to show the balance and ledger were not touched. */
+  async function books(partnerId: string) {
+    const account = await harness.recharge.ledger.getPartner(partnerId);
+    const { entries } = await harness.recharge.ledger.ledgerPage(partnerId, { limit: 1000 });
+    return { liveBalance: account?.liveBalance, version: account?.version, entries };
+  }
+
+  it('charges fee × hosted numbers + 4% to the card as its own invoice, and leaves the balance and ledger untouched', async () => {
+    // Prepare: 3 hosted numbers and a cancelled one in EUR; 1 number in USD.
+    await harness.recharge.open('eur', '500.00');
+    await harness.recharge.open('usd', '500.00', { currency: 'USD' });
+    for (const phoneNumber of ['+4915100000001', '+4915100000002', '+4915100000003', '+4915100000004']) await harness.registerNumber('eur', phoneNumber);
+    await harness.cancelNumber('+4915100000004');
+    await harness.registerNumber('usd', '+12025550101');
+    const before = { eur: await books('eur'), usd: await books('usd') };
+
+    // Act
+    const summary = await harness.runMonth('2026-12');
+
+    // Assess
+    expect(summary.period).toBe('2026-12');
+    expect(summary.counts.succeeded).toBe(2);
+    expect(harness.recharge.successfulCharges('eur')).toEqual(new Map([['lic-2026-12-eur-1', 7_800]]));
+    expect(harness.recharge.successfulCharges('usd')).toEqual(new Map([['lic-2026-12-usd-1', 2_808]]));
+    const [invoice, ...others] = await harness.recharge.invoices('eur');
+    expect(others).toEqual([]);
+    expect(invoice?.lines.map((line) => [line.kind, formatAmount(line.amount)])).toEqual([
+      ['license-fee', '75.00'],
+      ['card-fee', '3.00'],
+    ]);
+    expect(invoice?.lines[0]?.description).toBe('License fee December 2026: 3 hosted numbers × 25.00 EUR');
+    expect(formatAmount(invoice?.total ?? amount('0.00'))).toBe('78.00');
+    expect(await books('eur')).toEqual(before.eur);
+    expect(await books('usd')).toEqual(before.usd);
+    expect(harness.recharge.events.ofType('RechargeSucceeded', 'eur').map((event) => event.detail)).toEqual([
+      expect.objectContaining({ purpose: 'license-fee', period: '2026-12', numbers: 3, licenseFees: '75.00', fee: '3.00', total: '78.00', invoiceId: invoice?.invoiceId }),
+    ]);
+    expect(await harness.licenses.get('eur', DECEMBER)).toMatchObject({ state: 'succeeded', attemptNumber: 1, invoiceId: invoice?.invoiceId });
+    expect(await harness.licenses.duePeriods('eur')).toEqual([]);
+  });
+
+  it('bills the numbers of a blocked partner: they are still hosted', async () => {
+    await harness.recharge.open('blocked', '500.00');
+    await harness.registerNumber('blocked', '+4915100000011');
+    await harness.registerNumber('blocked', '+4915100000012');
+    await harness.recharge.channels.setBlocked('blocked', true);
+
+    await harness.runMonth('2026-12');
+
+    expect([...harness.recharge.successfulCharges('blocked').values()]).toEqual([5_200]);
+  });
+
+  it('charges nothing and records nothing for a partner whose numbers are all cancelled', async () => {
+    await harness.recharge.open('gone', '500.00');
+    await harness.registerNumber('gone', '+4915100000021');
+    await harness.cancelNumber('+4915100000021');
+
+    const summary = await harness.runMonth('2026-12');
+
+    expect(summary.results).toMatchObject([{ partnerId: 'gone', outcome: 'nothing-due' }]);
+    expect(harness.recharge.provider.charges).toEqual([]);
+    expect(await harness.licenses.get('gone', DECEMBER)).toBeUndefined();
+  });
+
+  it('charges nothing more when the run repeats for the same month', async () => {
+    // Prepare
+    await harness.recharge.open('twice', '500.00');
+    await harness.registerNumber('twice', '+4915100000031');
+    await harness.runMonth('2026-12');
+    const calls = harness.recharge.provider.charges.length;
+
+    // Act
+    const again = await harness.runMonth('2026-12');
+
+    // Assess
+    expect(again.results).toMatchObject([{ partnerId: 'twice', outcome: 'already-charged' }]);
+    expect(harness.recharge.provider.charges.length).toBe(calls);
+    expect(await harness.licenseInvoices('twice')).toHaveLength(1);
+    expect(harness.recharge.events.ofType('RechargeSucceeded', 'twice')).toHaveLength(1);
+  });
+
+  it('charges each month once: January is a new charge with its own key', async () => {
+    await harness.recharge.open('months', '500.00');
+    await harness.registerNumber('months', '+4915100000041');
+
+    await harness.runMonth('2026-12');
+    await harness.runMonth('2027-01');
+
+    expect([...harness.recharge.successfulCharges('months').keys()]).toEqual(['lic-2026-12-months-1', 'lic-2027-01-months-1']);
+  });
+
+  it('bills only the numbers registered by the run time', async () => {
+    await harness.recharge.open('late', '500.00');
+    await harness.registerNumber('late', '+4915100000051');
+    harness.at('2026-12-01T00:00:00.001Z');
+    await harness.registerNumber('late', '+4915100000052');
+
+    await harness.runMonth('2026-12');
+
+    expect(await harness.licenses.get('late', DECEMBER)).toMatchObject({ charge: { numbers: 1, total: amount('26.00') } });
+  });
+
+  describe('Faults', () => {
+    it.each(['license:after-attempt-recorded', 'license:after-provider-answer', 'license:after-settled'])(
+      'charges the card once and invoices once when the run dies at %s and runs again',
+      async (point) => {
+        // Prepare
+        await harness.recharge.open('crash', '500.00');
+        await harness.registerNumber('crash', '+4915100000061');
+        harness.recharge.faults.arm(point);
+
+        // Act
+        await expect(harness.runMonth('2026-12')).rejects.toThrow(point);
+        await harness.runMonth('2026-12');
+
+        // Assess
+        expect(harness.recharge.successfulCharges('crash')).toEqual(new Map([['lic-2026-12-crash-1', 2_600]]));
+        expect(await harness.licenseInvoices('crash')).toHaveLength(1);
+        expect(await harness.licenses.get('crash', DECEMBER)).toMatchObject({ state: 'succeeded', attemptNumber: 1 });
+      },
+    );
+
+    it('resumes a charge recorded before a crash from the daily retry when the run does not repeat', async () => {
+      await harness.recharge.open('resume', '500.00');
+      await harness.registerNumber('resume', '+4915100000071');
+      harness.recharge.faults.arm('license:after-attempt-recorded');
+      await expect(harness.runMonth('2026-12')).rejects.toThrow();
+
+      const results = await harness.retryAllShards('2026-12-02');
+
+      expect(results).toMatchObject([{ partnerId: 'resume', outcome: 'succeeded', fee: { attemptId: 'lic-2026-12-resume-1' } }]);
+      expect(harness.recharge.successfulCharges('resume').size).toBe(1);
+    });
+
+    it('resumes a charge whose answer was lost after the card was charged with the same key, without a second charge', async () => {
+      // Prepare
+      await harness.recharge.open('lost', '500.00');
+      await harness.registerNumber('lost', '+4915100000081');
+      harness.recharge.provider.failNext('timeout-after-charge');
+
+      // Act
+      const first = await harness.runMonth('2026-12');
+      const pending = await harness.licenses.get('lost', DECEMBER);
+      const resumed = await harness.retry('lost', '2026-12-02');
+
+      // Assess
+      expect(first.results).toMatchObject([{ outcome: 'unknown' }]);
+      expect(pending).toMatchObject({ state: 'pending', attemptId: 'lic-2026-12-lost-1', lastError: 'sandbox: timed out after the charge' });
+      expect(resumed).toMatchObject([{ outcome: 'succeeded', fee: { attemptId: 'lic-2026-12-lost-1' } }]);
+      expect(harness.recharge.provider.charges.filter((charge) => charge.request.partnerId === 'lost')).toHaveLength(1);
+      expect(await harness.licenseInvoices('lost')).toHaveLength(1);
+    });
+
+    it('makes one charge for two concurrent runs of the same month', async () => {
+      await harness.recharge.open('race', '500.00');
+      await harness.registerNumber('race', '+4915100000091');
+
+      await Promise.all([harness.runMonth('2026-12'), harness.runMonth('2026-12')]);
+
+      expect(harness.recharge.successfulCharges('race').size).toBe(1);
+      expect(await harness.licenseInvoices('race')).toHaveLength(1);
+    });
+  });
+
+  describe('Declines', () => {
+    it('records a decline, retries it daily, and charges it after a new payment method', async () => {
+      // Prepare
+      await harness.recharge.open('declined', '500.00', { paymentMethod: 'pm_card_chargeDeclined' });
+      await harness.registerNumber('declined', '+4915100000101');
+      await harness.registerNumber('declined', '+4915100000102');
+      const before = await books('declined');
+
+      // Act and assess: the run's charge is declined and recorded.
+      const run = await harness.runMonth('2026-12');
+      expect(run.results).toMatchObject([{ outcome: 'declined' }]);
+      expect(await harness.licenses.get('declined', DECEMBER)).toMatchObject({ state: 'declined', declineCode: 'generic_decline', attemptNumber: 1 });
+      expect(harness.recharge.events.ofType('RechargeFailed', 'declined').map((event) => event.detail)).toEqual([
+        expect.objectContaining({ purpose: 'license-fee', declineCode: 'generic_decline', total: '52.00' }),
+      ]);
+      expect(await harness.licenseInvoices('declined')).toEqual([]);
+
+      // The same day's daily run does not try the same card again.
+      expect(await harness.retryAllShards('2026-12-01')).toMatchObject([{ outcome: 'retried-today' }]);
+
+      // The next day's daily run finds it on the due list and tries again: declined again.
+      expect(await harness.retryAllShards('2026-12-02')).toMatchObject([{ outcome: 'declined', fee: { attemptId: 'lic-2026-12-declined-2' } }]);
+
+      // A new card: the next daily retry charges it.
+      await harness.recharge.ledger.updatePaymentMethod('declined', 'pm_card_visa');
+      const retried = await harness.retry('declined', '2026-12-03');
+      expect(retried).toMatchObject([{ outcome: 'succeeded', fee: { attemptId: 'lic-2026-12-declined-3', paymentMethod: 'pm_card_visa' } }]);
+
+      expect(harness.recharge.successfulCharges('declined')).toEqual(new Map([['lic-2026-12-declined-3', 5_200]]));
+      const [invoice] = await harness.licenseInvoices('declined');
+      expect(formatAmount(invoice?.total ?? amount('0.00'))).toBe('52.00');
+      expect(await harness.licenses.duePeriods('declined')).toEqual([]);
+      expect(await harness.retryAllShards('2026-12-04')).toEqual([]);
+      expect(await books('declined')).toEqual(before);
+    });
+
+    it('charges a new card at once, even on a day the old one was declined', async () => {
+      await harness.recharge.open('new-card', '500.00', { paymentMethod: 'pm_card_chargeDeclinedInsufficientFunds' });
+      await harness.registerNumber('new-card', '+4915100000111');
+      await harness.runMonth('2026-12');
+      await harness.recharge.ledger.updatePaymentMethod('new-card', 'pm_card_mastercard');
+
+      const retried = await harness.retry('new-card', '2026-12-01');
+
+      expect(retried).toMatchObject([{ outcome: 'succeeded' }]);
+      expect(harness.recharge.successfulCharges('new-card').size).toBe(1);
+    });
+
+    it('leaves a declined month to the daily retry when the run repeats', async () => {
+      await harness.recharge.open('declined-twice', '500.00', { paymentMethod: 'pm_card_chargeDeclined' });
+      await harness.registerNumber('declined-twice', '+4915100000121');
+      await harness.runMonth('2026-12');
+
+      const again = await harness.runMonth('2026-12');
+
+      expect(again.results).toMatchObject([{ outcome: 'declined-earlier' }]);
+      expect(harness.recharge.provider.charges).toHaveLength(1);
+    });
+  });
+
+  it('finds every licensed partner page by page, once, however many numbers each registered', async () => {
+    const partners = Array.from({ length: 30 }, (_, index) => `many-${index}`);
+    for (const [index, partnerId] of partners.entries()) {
+      await harness.recharge.open(partnerId, '500.00');
+      await harness.registerNumber(partnerId, `+49152000${String(index).padStart(3, '0')}1`);
+      await harness.registerNumber(partnerId, `+49152000${String(index).padStart(3, '0')}2`);
+    }
+
+    const summary = await harness.runMonth('2026-12', 4);
+
+    expect(summary.counts.succeeded).toBe(30);
+    expect(new Set(summary.results.map((result) => result.partnerId))).toEqual(new Set(partners));
+    expect(harness.recharge.provider.charges).toHaveLength(30);
+  });
+});

@@ -1,0 +1,82 @@
+/**
+ * The recharge harness plus finance payments and monthly reconciliation on the same
+ * table, with recorded recharge requests, and the steps a test needs to put a partner
+ * into a given standing.
+ */
+import { DynamoDbDailyRunRepository } from '../../functions/adapters/dynamodb/daily-run-repository';
+import { DynamoDbReconciliationRepository } from '../../functions/adapters/dynamodb/reconciliation-repository';
+import { PaymentResult, RecordPaymentDependencies, recordPayment } from '../../functions/domain/finance/record-payment';
+import { ReconcileMonthDependencies, ReconcileResult, reconcileMonth } from '../../functions/domain/finance/reconcile-month';
+import { LedgerEntry } from '../../functions/domain/ledger';
+import { parseAmount } from '../../functions/domain/money';
+import { BalanceFollowUp } from '../../functions/domain/usage/balance-follow-up';
+import { RechargeHarness } from './recharge-harness';
+import { RecordingRechargeRequests } from './recording-recharge-requests';
+
+export class FinanceHarness {
+  readonly rechargeRequests = new RecordingRechargeRequests();
+  readonly reconciliations: DynamoDbReconciliationRepository;
+  readonly runs: DynamoDbDailyRunRepository;
+  readonly deps: ReconcileMonthDependencies & RecordPaymentDependencies;
+
+  private constructor(readonly recharge: RechargeHarness) {
+    const { client, tableName } = recharge.table;
+    this.reconciliations = new DynamoDbReconciliationRepository(client, tableName);
+    this.runs = new DynamoDbDailyRunRepository(client, tableName);
+    const base = { ledger: recharge.ledger, events: recharge.events, clock: recharge.clock, faults: recharge.faults };
+    this.deps = {
+      ...base,
+      channels: recharge.channels,
+      reconciliations: this.reconciliations,
+      followUp: new BalanceFollowUp({ ...base, recharges: this.rechargeRequests }),
+    };
+  }
+
+  static async start(): Promise<FinanceHarness> {
+    return new FinanceHarness(await RechargeHarness.start());
+  }
+
+  stop(): Promise<void> {
+    return this.recharge.stop();
+  }
+
+  get events() {
+    return this.recharge.events;
+  }
+
+  at(time: string): void {
+    this.recharge.clock.set(new Date(time));
+  }
+
+  pay(partnerId: string, amount: string, reference: string): Promise<PaymentResult> {
+    return recordPayment({ partnerId, amount: parseAmount(amount), reference }, this.deps);
+  }
+
+  reconcile(partnerId: string, period: string, actualAmount: string): Promise<ReconcileResult> {
+    return reconcileMonth({ partnerId, period, actualAmount: parseAmount(actualAmount) }, this.deps);
+  }
+
+  /** Usage posted at `time`, the way ingestion moves the balance. */
+  async spendAt(partnerId: string, amount: string, key: string, time: string): Promise<void> {
+    this.at(time);
+    await this.recharge.spend(partnerId, amount, key);
+  }
+
+  /** Blocks a partner whose balance is below 0, with its channels, as the daily run does after 7 days. */
+  async block(partnerId: string): Promise<void> {
+    const now = this.recharge.clock.now();
+    await this.recharge.ledger.startOverdueClock(partnerId, now);
+    const account = await this.recharge.ledger.getPartner(partnerId);
+    if (account?.overdueSince === undefined) throw new Error(`partner ${partnerId} is not overdue and cannot be blocked`);
+    if (!(await this.runs.block(partnerId, account.overdueSince, now))) throw new Error(`partner ${partnerId} could not be blocked`);
+    await this.recharge.channels.setBlocked(partnerId, true);
+  }
+
+  async entries(partnerId: string): Promise<readonly LedgerEntry[]> {
+    return (await this.recharge.ledger.ledgerPage(partnerId, { limit: 1000 })).entries;
+  }
+
+  async channelStatuses(partnerId: string): Promise<string[]> {
+    return (await this.recharge.channels.listForPartner(partnerId)).map((channel) => channel.status);
+  }
+}

@@ -1,0 +1,127 @@
+import fc from 'fast-check';
+import { Channel } from '../../../functions/domain/channels/channel';
+import { UnsupportedCurrencyError } from '../../../functions/domain/errors';
+import { cardFee, formatAmount, micros, parseAmount } from '../../../functions/domain/money';
+import { parseMonth } from '../../../functions/domain/month';
+import {
+  LicenseFee,
+  billableNumbers,
+  firstAttempt,
+  isRetryDue,
+  licenseAttemptId,
+  licenseCharge,
+  licenseInvoice,
+  nextAttempt,
+  parseLicenseFeeSchedule,
+} from '../../../functions/domain/monthly/license-fee';
+
+const amount = parseAmount;
+const RUN = new Date('2026-12-01T00:00:00.000Z');
+const DECEMBER = parseMonth('2026-12');
+
+const channel = (status: Channel['status'], registeredAt: string, cancelledAt?: string): Channel => ({
+  phoneNumber: '+4915100000001',
+  partnerId: 'p',
+  status,
+  registeredAt: new Date(registeredAt),
+  ...(cancelledAt !== undefined && { cancelledAt: new Date(cancelledAt) }),
+});
+
+describe('Module: license fee', () => {
+  describe('Function: parseLicenseFeeSchedule', () => {
+    it('reads a fee per currency', () => {
+      expect(parseLicenseFeeSchedule({ EUR: '25.00', USD: '27.00' })).toEqual({ EUR: amount('25.00'), USD: amount('27.00') });
+    });
+
+    it('needs a fee for every currency', () => {
+      expect(() => parseLicenseFeeSchedule({ EUR: '25.00' })).toThrow('no fee for USD');
+    });
+
+    it('refuses an unknown currency', () => {
+      expect(() => parseLicenseFeeSchedule({ EUR: '25.00', USD: '27.00', GBP: '22.00' })).toThrow(UnsupportedCurrencyError);
+    });
+
+    it.each(['0.00', '-25.00', '25.001'])('refuses a fee of %s', (fee) => {
+      expect(() => parseLicenseFeeSchedule({ EUR: fee, USD: '27.00' })).toThrow('positive whole number of cents');
+    });
+  });
+
+  describe('Function: billableNumbers', () => {
+    it('bills active and blocked numbers registered by the run, not cancelled ones', () => {
+      const channels = [
+        channel('active', '2026-11-01T00:00:00Z'),
+        channel('blocked', '2026-10-01T00:00:00Z'),
+        channel('cancelled', '2026-10-01T00:00:00Z', '2026-11-20T00:00:00Z'),
+      ];
+      expect(billableNumbers(channels, RUN)).toBe(2);
+    });
+
+    it('bills a number registered exactly at the run, not one registered after it', () => {
+      expect(billableNumbers([channel('active', '2026-12-01T00:00:00.000Z'), channel('active', '2026-12-01T00:00:00.001Z')], RUN)).toBe(1);
+    });
+
+    it('bills a number cancelled after the run: it was hosted then', () => {
+      expect(billableNumbers([channel('cancelled', '2026-10-01T00:00:00Z', '2026-12-01T00:00:00.001Z')], RUN)).toBe(1);
+    });
+  });
+
+  describe('Function: licenseCharge', () => {
+    it('charges 3 numbers × 25.00 = 75.00 plus 3.00 card fee: 78.00', () => {
+      const charge = licenseCharge(amount('25.00'), 3);
+      expect([charge.fees, charge.cardFee, charge.total].map(formatAmount)).toEqual(['75.00', '3.00', '78.00']);
+    });
+
+    it('rounds the card fee half up to the cent: 27.33 is charged 1.09 on top', () => {
+      expect(formatAmount(licenseCharge(amount('27.33'), 1).cardFee)).toBe('1.09');
+      expect(formatAmount(licenseCharge(amount('0.50'), 25).cardFee)).toBe('0.50');
+      expect(formatAmount(licenseCharge(amount('0.13'), 1).cardFee)).toBe('0.01');
+    });
+
+    it('always charges whole cents: the fees plus 4% of them', () => {
+      fc.assert(
+        fc.property(fc.integer({ min: 1, max: 1_000_000 }), fc.integer({ min: 1, max: 10_000 }), (cents, numbers) => {
+          const charge = licenseCharge(micros(cents * 10_000), numbers);
+          return charge.fees === cents * 10_000 * numbers && charge.cardFee === cardFee(charge.fees) && charge.total === charge.fees + charge.cardFee && charge.total % 10_000 === 0;
+        }),
+      );
+    });
+
+    it('refuses no numbers', () => {
+      expect(() => licenseCharge(amount('25.00'), 0)).toThrow(RangeError);
+    });
+  });
+
+  describe('Attempts', () => {
+    const account = { partnerId: 'acme', currency: 'EUR' as const, paymentMethod: 'pm_card_chargeDeclined' };
+    const first = firstAttempt(account, DECEMBER, licenseCharge(amount('25.00'), 2), RUN, '2026-12-01');
+    const declined: LicenseFee = { ...first, state: 'declined', declineCode: 'generic_decline' };
+
+    it('names attempts by partner, month and number, so a repeated run asks about the same charge', () => {
+      expect(first.attemptId).toBe('lic-2026-12-acme-1');
+      expect(licenseAttemptId('acme', DECEMBER, 1)).toBe(first.attemptId);
+    });
+
+    it('moves to the next key with the partner card and the same charge after a decline', () => {
+      const next = nextAttempt(declined, { paymentMethod: 'pm_card_visa' }, '2026-12-02');
+      expect(next).toMatchObject({ attemptNumber: 2, attemptId: 'lic-2026-12-acme-2', paymentMethod: 'pm_card_visa', state: 'pending', charge: first.charge });
+      expect(next.declineCode).toBeUndefined();
+    });
+
+    it('retries a decline once a day with the same card, at once with a new one, never a pending or charged fee', () => {
+      expect(isRetryDue(declined, 'pm_card_chargeDeclined', '2026-12-01')).toBe(false);
+      expect(isRetryDue(declined, 'pm_card_chargeDeclined', '2026-12-02')).toBe(true);
+      expect(isRetryDue(declined, 'pm_card_visa', '2026-12-01')).toBe(true);
+      expect(isRetryDue(first, 'pm_card_visa', '2026-12-02')).toBe(false);
+      expect(isRetryDue({ ...first, state: 'succeeded' }, 'pm_card_visa', '2026-12-02')).toBe(false);
+    });
+
+    it('invoices the fees and the card fee as their own lines', () => {
+      const invoice = licenseInvoice(first, 'pi_1', new Date('2026-12-01T00:00:01Z'));
+      expect(invoice).toMatchObject({ invoiceId: 'inv-lic-2026-12-acme-1', attemptId: 'lic-2026-12-acme-1', total: amount('52.00'), providerChargeId: 'pi_1' });
+      expect(invoice.lines).toEqual([
+        { kind: 'license-fee', description: 'License fee December 2026: 2 hosted numbers × 25.00 EUR', amount: amount('50.00') },
+        { kind: 'card-fee', description: 'Card fee (4%)', amount: amount('2.00') },
+      ]);
+    });
+  });
+});
