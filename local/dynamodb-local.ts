@@ -9,6 +9,7 @@ import { readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { waitUntilAnswering } from './wait-until-answering';
 
 export interface DynamoDbLocalOptions {
   /** Defaults to a free port chosen by the OS. */
@@ -58,7 +59,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   spawnFailure.catch(() => undefined);
   const endpoint = `http://127.0.0.1:${port}`;
   try {
-    await Promise.race([waitUntilAnswering(endpoint, options.startupTimeoutMs ?? 30_000), spawnFailure]);
+    await Promise.race([answers(endpoint, options.startupTimeoutMs ?? 30_000), spawnFailure]);
   } catch (error) {
     await stopProcess(child);
     throw error;
@@ -85,24 +86,15 @@ export function freePort(): Promise<number> {
   });
 }
 
-async function waitUntilAnswering(endpoint: string, timeoutMs: number): Promise<void> {
+async function answers(endpoint: string, timeoutMs: number): Promise<void> {
   const client = new DynamoDBClient({
     endpoint,
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     maxAttempts: 1,
   });
-  const deadline = Date.now() + timeoutMs;
   try {
-    for (;;) {
-      try {
-        await client.send(new ListTablesCommand({ Limit: 1 }));
-        return;
-      } catch (error) {
-        if (Date.now() > deadline) throw new Error(`DynamoDB Local did not answer on ${endpoint} within ${timeoutMs} ms`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    }
+    await waitUntilAnswering('DynamoDB Local', endpoint, () => client.send(new ListTablesCommand({ Limit: 1 })), timeoutMs);
   } finally {
     client.destroy();
   }

@@ -4,6 +4,7 @@
  * test harness.
  */
 import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { waitUntilAnswering } from './wait-until-answering';
 
 type Fauxqs = typeof import('fauxqs');
 
@@ -51,7 +52,7 @@ export async function startSqsEmulator(options: SqsEmulatorOptions = {}): Promis
   }
   const endpoint = `http://127.0.0.1:${address.port}`;
   try {
-    await waitUntilAnswering(endpoint, options.startupTimeoutMs ?? 10_000);
+    await answers(endpoint, options.startupTimeoutMs ?? 10_000);
   } catch (error) {
     await stop();
     throw error;
@@ -59,27 +60,15 @@ export async function startSqsEmulator(options: SqsEmulatorOptions = {}): Promis
   return { endpoint, stop };
 }
 
-async function waitUntilAnswering(endpoint: string, timeoutMs: number): Promise<void> {
+async function answers(endpoint: string, timeoutMs: number): Promise<void> {
   const client = new SQSClient({
     endpoint,
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     maxAttempts: 1,
   });
-  const deadline = Date.now() + timeoutMs;
   try {
-    for (;;) {
-      try {
-        await client.send(new ListQueuesCommand({ MaxResults: 1 }));
-        return;
-      } catch (error) {
-        if (Date.now() > deadline) {
-          const reason = `the SQS emulator did not answer on ${endpoint} within ${timeoutMs} ms: ${messageOf(error)}`;
-          throw new Error(reason, { cause: error });
-        }
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    }
+    await waitUntilAnswering('the SQS emulator', endpoint, () => client.send(new ListQueuesCommand({ MaxResults: 1 })), timeoutMs);
   } finally {
     client.destroy();
   }

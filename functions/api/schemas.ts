@@ -3,28 +3,10 @@
  * OpenAPI document is generated from them, so the two cannot disagree.
  */
 import { z } from 'zod';
-import { DomainError } from '../domain/errors';
-import { CURRENCIES, MICROS_PER_CENT, parseAmount } from '../domain/money';
+import { CURRENCIES, MICROS_PER_CENT } from '../domain/money';
+import { AmountSchema } from '../schemas/amount-schema';
 
-/** A wire amount (SPEC section 2), read into micro-units by the domain's own parser. */
-const Amount = z
-  .string()
-  .meta({
-    description: 'Decimal string with 2 to 6 fraction digits',
-    pattern: '^-?(0|[1-9][0-9]*)\\.[0-9]{2,6}$',
-    examples: ['500.00', '0.0625', '-20.50'],
-  })
-  .transform((text, context) => {
-    try {
-      return parseAmount(text);
-    } catch (error) {
-      if (!(error instanceof DomainError)) throw error;
-      context.addIssue({ code: 'custom', message: error.message });
-      return z.NEVER;
-    }
-  });
-
-const WholeCents = Amount.refine((amount) => amount % MICROS_PER_CENT === 0, 'cards are charged in whole cents: use at most 2 fraction digits');
+const WholeCents = AmountSchema.refine((amount) => amount % MICROS_PER_CENT === 0, 'cards are charged in whole cents: use at most 2 fraction digits');
 
 export const PartnerId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 characters of A-Z, a-z, 0-9, _ and -');
 export const PhoneNumber = z.string().min(1).max(32).meta({ examples: ['+4915112345678'] });
@@ -44,7 +26,7 @@ export const CreatePartnerBody = z.strictObject({
   currency: z.enum(CURRENCIES),
   paymentMethod: z.string().min(1).max(255).meta({ description: 'A reference to a card held by the payment provider, never card data' }),
   paymentCustomerId: z.string().min(1).max(255).optional(),
-  previousInvoiceRemainder: Amount.optional(),
+  previousInvoiceRemainder: AmountSchema.optional(),
   rechargeSettings: RechargeSettingsBody.partial().optional(),
 });
 
@@ -54,13 +36,13 @@ export const PaymentMethodBody = z.strictObject({
 });
 
 export const PaymentBody = z.strictObject({
-  amount: Amount.refine((amount) => amount > 0, 'must be more than 0.00'),
+  amount: AmountSchema.refine((amount) => amount > 0, 'must be more than 0.00'),
   reference: z.string().min(1).max(128),
 });
 
 export const ReconciliationBody = z.strictObject({
   period: z.string().regex(/^[0-9]{4}-(0[1-9]|1[0-2])$/, 'must be a month as YYYY-MM'),
-  actualAmount: Amount.refine((amount) => amount >= 0, 'must be 0.00 or more'),
+  actualAmount: AmountSchema.refine((amount) => amount >= 0, 'must be 0.00 or more'),
 });
 
 export const ChannelBody = z.strictObject({ phoneNumber: PhoneNumber });

@@ -3,20 +3,9 @@
  * platform change is noticed in the dead-letter queue instead of being billed blindly.
  */
 import { z } from 'zod';
-import { DomainError } from '../domain/errors';
-import { CURRENCIES, formatAmount, parseAmount } from '../domain/money';
+import { CURRENCIES, formatAmount } from '../domain/money';
+import { AmountSchema } from './amount-schema';
 import { FREE_CATEGORIES, Rejection, USAGE_CATEGORIES, UsageEvent } from '../domain/usage/usage-event';
-
-/** A wire amount read into micro-units; the domain's own parser names what is wrong. */
-const Amount = z.string().transform((text, context) => {
-  try {
-    return parseAmount(text);
-  } catch (error) {
-    if (!(error instanceof DomainError)) throw error;
-    context.addIssue({ code: 'custom', message: error.message });
-    return z.NEVER;
-  }
-});
 
 export const UsageEventSchema = z.strictObject({
   eventId: z.string().min(1).max(128),
@@ -26,7 +15,7 @@ export const UsageEventSchema = z.strictObject({
   category: z.enum(USAGE_CATEGORIES),
   occurredAt: z.iso.datetime({ offset: true }),
   cost: z.strictObject({
-    amount: Amount,
+    amount: AmountSchema,
     currency: z.enum(CURRENCIES),
   }),
 });

@@ -1,0 +1,22 @@
+/**
+ * What every Lambda that moves money builds at cold start from its configuration: the
+ * DynamoDB client, the event bus publisher, the card provider (its secret read once) and
+ * the system clock.
+ */
+import { createDocumentClient } from '../adapters/dynamodb/client';
+import { createEventBridgeClient } from '../adapters/events/client';
+import { EventBridgePublisher } from '../adapters/events/eventbridge-publisher';
+import { paymentProviderFrom } from '../adapters/payments/payment-provider-from-config';
+import { systemClock } from '../adapters/system-clock';
+import { RechargeConfig } from '../config';
+import { RechargeWiring } from '../wiring/recharge';
+
+export async function rechargeWiringFrom(config: RechargeConfig): Promise<RechargeWiring> {
+  return {
+    dynamoDb: createDocumentClient({ ...(config.endpoints.dynamoDb !== undefined && { endpoint: config.endpoints.dynamoDb }) }),
+    tableName: config.tableName,
+    provider: await paymentProviderFrom(config.payments),
+    events: new EventBridgePublisher(createEventBridgeClient(config.endpoints.eventBridge), config.eventBusName),
+    clock: systemClock,
+  };
+}
