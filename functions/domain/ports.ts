@@ -32,6 +32,8 @@ export interface PageRequest {
 export interface LedgerRepository {
   createPartner(partner: NewPartner): Promise<{ outcome: CreatePartnerOutcome; account: PartnerAccount }>;
   getPartner(partnerId: string): Promise<PartnerAccount | undefined>;
+  /** Many accounts in few requests, strongly consistent; unknown ids are left out. */
+  getPartners(partnerIds: readonly string[]): Promise<PartnerAccount[]>;
   post(posting: Posting): Promise<PostingResult>;
   /**
    * Posts a credit (a finance payment, a credit adjustment) and, in the same transaction,

@@ -3,7 +3,7 @@
  * its ledger entry and its idempotency guard in one transaction, so a balance always
  * equals the sum of its entries and a posting repeated by a retry changes nothing.
  */
-import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { updateIf } from './conditional-update';
 import { CurrencyMismatchError, PartnerExistsError, PostingConflictError, UnknownPartnerError } from '../../domain/errors';
 import { LedgerEntry, LedgerPage, Posting, PostingResult, entryIdOf } from '../../domain/ledger';
@@ -16,6 +16,9 @@ import { attentionShard, ledgerPartition, partnerKey } from './keys';
 import { newestFirstPage } from './page-query';
 import { moveBalance, putLedgerEntry, putPostingGuard } from './posting-writes';
 import { CancellationReason, cancellationReasons, isConditionFailure, retryOnContention } from './transactions';
+
+/** BatchGetItem reads at most 100 keys per request. */
+const KEYS_PER_BATCH_GET = 100;
 
 /** Rounds of read-decide-write when concurrent postings keep changing the balance under a credit. */
 const CREDIT_ROUNDS = 10;
@@ -74,6 +77,24 @@ export class DynamoDbLedgerRepository implements LedgerRepository {
       new GetCommand({ TableName: this.tableName, Key: partnerKey(partnerId), ConsistentRead: true }),
     );
     return item === undefined ? undefined : itemToPartner(item);
+  }
+
+  async getPartners(partnerIds: readonly string[]): Promise<PartnerAccount[]> {
+    const accounts: PartnerAccount[] = [];
+    const unique = [...new Set(partnerIds)];
+    for (let start = 0; start < unique.length; start += KEYS_PER_BATCH_GET) {
+      let keys: Record<string, unknown>[] = unique.slice(start, start + KEYS_PER_BATCH_GET).map((partnerId) => ({ ...partnerKey(partnerId) }));
+      for (let round = 0; keys.length > 0; round += 1) {
+        if (round > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, 25 * 2 ** round)));
+        const { Responses: responses = {}, UnprocessedKeys: unprocessed = {} } = await this.client.send(
+          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
+        );
+        accounts.push(...(responses[this.tableName] ?? []).map(itemToPartner));
+        // Keys DynamoDB did not get to (throttling, 16 MB) are asked again, with backoff.
+        keys = unprocessed[this.tableName]?.Keys ?? [];
+      }
+    }
+    return accounts;
   }
 
   async post(posting: Posting): Promise<PostingResult> {

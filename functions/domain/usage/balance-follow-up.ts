@@ -6,6 +6,7 @@
  * losing them.
  */
 import { formatAmount } from '../money';
+import { PartnerAccount } from '../partner';
 import { Clock, EventPublisher, FaultInjector, LedgerRepository, RechargeRequests } from '../ports';
 
 export interface BalanceFollowUpDependencies {
@@ -20,9 +21,19 @@ export class BalanceFollowUp {
   constructor(private readonly deps: BalanceFollowUpDependencies) {}
 
   async afterDebit(partnerId: string): Promise<void> {
+    await this.afterDebits([partnerId]);
+  }
+
+  /** The follow-up of many partners, their accounts read in a few requests. */
+  async afterDebits(partnerIds: readonly string[]): Promise<void> {
+    if (partnerIds.length === 0) return;
+    const accounts = await this.deps.ledger.getPartners(partnerIds);
+    await Promise.all(accounts.map((account) => this.followUp(account)));
+  }
+
+  private async followUp(account: PartnerAccount): Promise<void> {
     const { ledger, events, recharges, clock, faults } = this.deps;
-    const account = await ledger.getPartner(partnerId);
-    if (account === undefined) return;
+    const partnerId = account.partnerId;
     const now = clock.now();
     const { liveBalance, currency, rechargeSettings } = account;
     const amounts = { partnerId, currency, liveBalance: formatAmount(liveBalance), threshold: formatAmount(rechargeSettings.threshold) };

@@ -63,21 +63,21 @@ export async function ingestUsage(received: readonly ReceivedUsage[], deps: Inge
   }
   // Also after a batch of pure duplicates: a crash after the debit and before the
   // follow-up is healed by the redelivery.
-  await Promise.all(
-    groups.map(async (events) => {
-      const [{ partnerId }] = events as [UsageEvent, ...UsageEvent[]];
-      const settled = events.filter((event) => {
-        const kind = fates.get(event.eventId)?.kind;
-        return kind === 'debited' || kind === 'duplicate';
-      });
-      if (settled.length === 0) return;
-      try {
-        await deps.followUp.afterDebit(partnerId);
-      } catch (error) {
-        for (const event of settled) fates.set(event.eventId, { kind: 'retry', error: error as Error });
-      }
-    }),
-  );
+  const settledByPartner = new Map<string, UsageEvent[]>();
+  for (const { event } of firsts) {
+    const kind = fates.get(event.eventId)?.kind;
+    if (kind !== 'debited' && kind !== 'duplicate') continue;
+    const settled = settledByPartner.get(event.partnerId);
+    if (settled === undefined) settledByPartner.set(event.partnerId, [event]);
+    else settled.push(event);
+  }
+  try {
+    await deps.followUp.afterDebits([...settledByPartner.keys()]);
+  } catch (error) {
+    for (const events of settledByPartner.values()) {
+      for (const event of events) fates.set(event.eventId, { kind: 'retry', error: error as Error });
+    }
+  }
   const outcomes = new Map<string, RecordOutcome>();
   for (const { recordId, event } of firsts) outcomes.set(recordId, fates.get(event.eventId) ?? missingFate(event));
   for (const { recordId, event, first } of repeats) outcomes.set(recordId, outcomeOfRepeat(event, first, outcomes.get(first.recordId)));
