@@ -10,7 +10,7 @@ import { micros } from '../../domain/money';
 import { ATTENTION_INDEX } from '../../../lib/data/table-definition';
 import { decodeCursor, encodeCursor } from './cursor';
 import { ATTENTION_SHARDS, ledgerPartition, partnerKey } from './keys';
-import { newestFirstPage } from './page-query';
+import { partitionPage } from './page-query';
 import { cancellationReasons } from './transactions';
 
 /** A run catches up at most this many missed days; older gaps need an operator. */
@@ -208,7 +208,7 @@ export class DynamoDbDailyRunRepository implements DailyRunRepository {
   }
 
   async historyPage(partnerId: string, page: { limit: number; cursor?: string }) {
-    const { items, nextCursor } = await newestFirstPage(this.client, this.tableName, historyPartition(partnerId), page, (item) => ({
+    const { items, nextCursor } = await partitionPage(this.client, this.tableName, historyPartition(partnerId), page, (item) => ({
       day: item.day as Day,
       cutoff: new Date(item.asOf as string),
       balance: micros(item.balance as number),

@@ -13,7 +13,7 @@ import { CreatePartnerOutcome, CreditResult, LedgerRepository, NewPartner, PageR
 import { creditWithStanding, planStanding } from './credit-writes';
 import { Item, itemToEntry, itemToPartner, partnerToItem } from './items';
 import { attentionShard, ledgerPartition, partnerKey } from './keys';
-import { newestFirstPage } from './page-query';
+import { partitionPage } from './page-query';
 import { moveBalance, putLedgerEntry, putPostingGuard } from './posting-writes';
 import { CancellationReason, cancellationReasons, isConditionFailure, retryOnContention } from './transactions';
 
@@ -148,7 +148,7 @@ export class DynamoDbLedgerRepository implements LedgerRepository {
   }
 
   async ledgerPage(partnerId: string, page: PageRequest): Promise<LedgerPage> {
-    const { items, nextCursor } = await newestFirstPage(this.client, this.tableName, ledgerPartition(partnerId), page, itemToEntry);
+    const { items, nextCursor } = await partitionPage(this.client, this.tableName, ledgerPartition(partnerId), page, itemToEntry);
     return { entries: items, ...(nextCursor !== undefined && { nextCursor }) };
   }
 

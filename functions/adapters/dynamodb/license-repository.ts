@@ -24,9 +24,9 @@ import { Currency, micros } from '../../domain/money';
 import { Month } from '../../domain/month';
 import { LicenseFee, LicenseFeeState, licenseInvoice } from '../../domain/monthly/license-fee';
 import { DueLicenseFee, LicenseFeeRepository, LicenseSettleResult } from '../../domain/monthly/license-ports';
-import { decodeCursor, encodeCursor } from './cursor';
 import { Item, invoiceToItem } from './items';
 import { ATTENTION_SHARDS, shardOf } from './keys';
+import { partitionPage } from './page-query';
 import { cancellationReasons, isConditionFailure, retryOnContention } from './transactions';
 
 export const licensedKey = (partnerId: string) => ({ pk: `LICENSED#${shardOf(partnerId)}`, sk: partnerId });
@@ -63,21 +63,10 @@ export class DynamoDbLicenseRepository implements LicenseFeeRepository {
   }
 
   async licensedPage(shard: number, cursor: string | undefined, limit: number) {
-    const pk = `LICENSED#${shard}`;
-    const { Items: items = [], LastEvaluatedKey: last } = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': pk },
-        Limit: limit,
-        ...(cursor !== undefined && { ExclusiveStartKey: { pk, sk: decodeCursor(cursor) } }),
-      }),
-    );
-    return {
-      partnerIds: items.map((item) => item.partnerId as string),
-      ...(last !== undefined && { nextCursor: encodeCursor(last.sk as string) }),
-    };
+    const page = await partitionPage(this.client, this.tableName, `LICENSED#${shard}`, { limit, ...(cursor !== undefined && { cursor }) }, (item) => item.partnerId as string, 'key-order');
+    return { partnerIds: page.items, ...(page.nextCursor !== undefined && { nextCursor: page.nextCursor }) };
   }
+
 
   async get(partnerId: string, period: Month): Promise<LicenseFee | undefined> {
     const { Item: item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: licenseFeeKey(partnerId, period), ConsistentRead: true }));
@@ -206,21 +195,17 @@ export class DynamoDbLicenseRepository implements LicenseFeeRepository {
   }
 
   async duePage(shard: number, cursor: string | undefined, limit: number): Promise<{ due: readonly DueLicenseFee[]; nextCursor?: string }> {
-    const pk = duePartition(shard);
-    const { Items: items = [], LastEvaluatedKey: last } = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': pk },
-        Limit: limit,
-        ...(cursor !== undefined && { ExclusiveStartKey: { pk, sk: decodeCursor(cursor) } }),
-      }),
+    const page = await partitionPage(
+      this.client,
+      this.tableName,
+      duePartition(shard),
+      { limit, ...(cursor !== undefined && { cursor }) },
+      (item) => ({ partnerId: item.partnerId as string, period: item.period as Month }),
+      'key-order',
     );
-    return {
-      due: items.map((item) => ({ partnerId: item.partnerId as string, period: item.period as Month })),
-      ...(last !== undefined && { nextCursor: encodeCursor(last.sk as string) }),
-    };
+    return { due: page.items, ...(page.nextCursor !== undefined && { nextCursor: page.nextCursor }) };
   }
+
 
   async duePeriods(partnerId: string): Promise<readonly Month[]> {
     const periods: Month[] = [];

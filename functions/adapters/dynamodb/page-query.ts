@@ -1,5 +1,5 @@
 /**
- * One page of a partition, newest first, with an opaque cursor. It reads one item more
+ * One page of a partition, newest first (or in key order), with an opaque cursor. It reads one item more
  * than asked, so the last page carries no cursor (DynamoDB alone would hand out a cursor
  * to an empty page whenever a page ends exactly at the limit).
  */
@@ -12,19 +12,20 @@ export interface Page<T> {
   readonly nextCursor?: string;
 }
 
-export async function newestFirstPage<T>(
+export async function partitionPage<T>(
   client: DynamoDBDocumentClient,
   tableName: string,
   pk: string,
   page: { limit: number; cursor?: string },
   toRecord: (item: Item) => T,
+  order: 'newest-first' | 'key-order' = 'newest-first',
 ): Promise<Page<T>> {
   const { Items: items = [] } = await client.send(
     new QueryCommand({
       TableName: tableName,
       KeyConditionExpression: 'pk = :pk',
       ExpressionAttributeValues: { ':pk': pk },
-      ScanIndexForward: false,
+      ScanIndexForward: order === 'key-order',
       Limit: page.limit + 1,
       ...(page.cursor !== undefined && { ExclusiveStartKey: { pk, sk: decodeCursor(page.cursor) } }),
     }),

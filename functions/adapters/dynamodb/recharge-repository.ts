@@ -14,7 +14,7 @@ import { ChargeAttempt, Invoice, invoiceFor } from '../../domain/recharge/charge
 import { attemptToItem, invoiceToItem, itemToAttempt, itemToInvoice, itemToPartner } from './items';
 import { creditWithStanding, planStanding } from './credit-writes';
 import { attemptKey, invoicePartition, partnerKey } from './keys';
-import { newestFirstPage } from './page-query';
+import { partitionPage } from './page-query';
 import { putLedgerEntry, putPostingGuard } from './posting-writes';
 import { cancellationReasons, isConditionFailure, retryOnContention } from './transactions';
 
@@ -162,7 +162,7 @@ export class DynamoDbRechargeRepository implements RechargeRepository {
   }
 
   async invoicesPage(partnerId: string, page: PageRequest): Promise<{ invoices: readonly Invoice[]; nextCursor?: string }> {
-    const { items, nextCursor } = await newestFirstPage(this.client, this.tableName, invoicePartition(partnerId), page, itemToInvoice);
+    const { items, nextCursor } = await partitionPage(this.client, this.tableName, invoicePartition(partnerId), page, itemToInvoice);
     return { invoices: items, ...(nextCursor !== undefined && { nextCursor }) };
   }
 
