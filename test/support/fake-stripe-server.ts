@@ -132,6 +132,11 @@ export class FakeStripeServer {
     this.nextStatus = { status, lastPaymentError };
   }
 
+  /** Stripe forgets idempotency keys after 24 hours: a replay then creates a new PaymentIntent. */
+  expireIdempotencyKeys(): void {
+    this.answers.clear();
+  }
+
   reset(): void {
     this.intents.length = 0;
     this.requests.length = 0;
@@ -160,6 +165,10 @@ export class FakeStripeServer {
       send(response, 401, { error: { type: 'invalid_request_error', message: 'Invalid API Key provided.' } });
       return;
     }
+    if (request.method === 'GET' && path === '/v1/payment_intents/search') {
+      send(response, 200, this.search(new URL(request.url ?? '/', 'http://fake').searchParams.get('query') ?? ''));
+      return;
+    }
     if (request.method !== 'POST' || path !== '/v1/payment_intents') {
       send(response, 404, invalidRequest(`Unrecognized request URL (${request.method}: ${path}).`));
       return;
@@ -181,6 +190,13 @@ export class FakeStripeServer {
       return;
     }
     send(response, answer.status, answer.body, answer.replayed ? { 'Idempotent-Replayed': 'true' } : {});
+  }
+
+  /** The Search API for `metadata['key']:'value'`, the only query the adapter sends. */
+  private search(query: string) {
+    const match = /^metadata\['(\w+)'\]:'([^']*)'$/.exec(query);
+    const data = match === null ? [] : this.intents.filter((intent) => intent.metadata[match[1] ?? ''] === match[2]);
+    return { object: 'search_result', url: '/v1/payment_intents/search', has_more: false, data };
   }
 
   /** As Stripe: an answer is kept per key once the request ran; validation failures are not kept. */

@@ -5,6 +5,7 @@
  * is resumed with the same key, which Stripe answers with the same PaymentIntent.
  */
 import Stripe from 'stripe';
+import { Clock } from '../../domain/ports';
 import { ChargeRequest, ChargeResult, PaymentProvider } from '../../domain/recharge/payment-provider';
 
 /** Reported when Stripe declines without saying why. */
@@ -12,12 +13,31 @@ const UNSPECIFIED_DECLINE = 'card_declined';
 /** An off-session charge that the bank wants the cardholder to confirm cannot go through. */
 const AUTHENTICATION_REQUIRED = 'authentication_required';
 const MAX_REASON_LENGTH = 500;
+/**
+ * Stripe keeps an idempotency key for at least 24 hours; past that a replay would create a
+ * second PaymentIntent. An attempt older than this is first looked up by its metadata.
+ */
+export const KEY_TRUSTED_FOR_MS = 23 * 60 * 60 * 1000;
 
 export class StripePaymentProvider implements PaymentProvider {
-  constructor(private readonly stripe: Stripe) {}
+  constructor(
+    private readonly stripe: Stripe,
+    private readonly clock: Clock = { now: () => new Date() },
+  ) {}
 
   async charge(request: ChargeRequest): Promise<ChargeResult> {
     assertChargeable(request);
+    const age = request.firstTriedAt === undefined ? 0 : this.clock.now().getTime() - request.firstTriedAt.getTime();
+    if (age >= KEY_TRUSTED_FOR_MS) {
+      let earlier: Stripe.PaymentIntent | undefined;
+      try {
+        earlier = await this.findByAttempt(request.idempotencyKey);
+      } catch (error) {
+        // A lookup that fails says nothing: the attempt stays open rather than risk a second charge.
+        return fromError(error);
+      }
+      if (earlier !== undefined) return fromIntent(earlier);
+    }
     let intent: Stripe.PaymentIntent;
     try {
       intent = await this.stripe.paymentIntents.create(
@@ -37,6 +57,12 @@ export class StripePaymentProvider implements PaymentProvider {
       return fromError(error);
     }
     return fromIntent(intent);
+  }
+
+  /** The PaymentIntent an attempt created, if any, through Stripe's Search API (metadata is indexed within a minute). */
+  private async findByAttempt(attemptId: string): Promise<Stripe.PaymentIntent | undefined> {
+    const result = await this.stripe.paymentIntents.search({ query: `metadata['attemptId']:'${attemptId.replace(/'/g, "\\'")}'`, limit: 1 });
+    return result.data[0];
   }
 }
 

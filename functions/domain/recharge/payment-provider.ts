@@ -17,6 +17,11 @@ export interface ChargeRequest {
   readonly currency: Currency;
   readonly idempotencyKey: string;
   readonly description: string;
+  /**
+   * When the attempt was first sent. Providers keep idempotency keys for a limited time
+   * (Stripe: 24 hours); an older attempt must be looked up before it is sent again.
+   */
+  readonly firstTriedAt?: Date;
 }
 
 export type ChargeResult =

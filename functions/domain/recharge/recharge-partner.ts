@@ -96,6 +96,7 @@ async function resumeAttempt(attempt: ChargeAttempt, deps: RechargeDependencies)
     amountCents: total / 10_000,
     currency: attempt.currency,
     idempotencyKey: attempt.attemptId,
+    firstTriedAt: attempt.createdAt,
     description: `${attempt.purpose === 'opening' ? 'Opening balance' : 'Prepaid balance'} ${formatAmount(credit)} ${attempt.currency} + card fee ${formatAmount(fee)}`,
   });
   deps.faults.reached('recharge:after-provider-answer');

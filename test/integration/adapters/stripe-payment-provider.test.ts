@@ -262,4 +262,46 @@ describe('Class: StripePaymentProvider', () => {
       });
     });
   });
+
+  describe('Attempts older than the idempotency key lifetime', () => {
+    const firstTriedAt = new Date('2026-11-20T09:00:00Z');
+    const dayLater = { now: () => new Date('2026-11-21T10:00:00Z') };
+    const later = () =>
+      new StripePaymentProvider(
+        createStripeClient({ apiKey: 'sk_test_fake', host: '127.0.0.1', port: fake.port, protocol: 'http', timeoutMs: TEST_TIMEOUT_MS, maxNetworkRetries: 0 }),
+        dayLater,
+      );
+
+    it('finds the charge a lost answer made instead of charging again after Stripe forgot the key', async () => {
+      // Prepare: the first call charged the card but its answer was lost; a day passes.
+      const request = chargeRequest({ firstTriedAt });
+      fake.failNext(1, 'timeout-after-charge');
+      expect((await later().charge({ ...request, firstTriedAt: undefined })).outcome).toBe('unknown');
+      fake.expireIdempotencyKeys();
+
+      // Act
+      const resumed = await later().charge(request);
+
+      // Assess
+      expect(resumed).toEqual({ outcome: 'succeeded', providerChargeId: fake.charges[0]?.id });
+      expect(fake.charges).toHaveLength(1);
+    });
+
+    it('charges once when no earlier charge exists', async () => {
+      const request = chargeRequest({ firstTriedAt });
+      fake.expireIdempotencyKeys();
+
+      const result = await later().charge(request);
+
+      expect(result.outcome).toBe('succeeded');
+      expect(fake.charges).toHaveLength(1);
+      expect(fake.requests.map((received) => `${received.method} ${received.path}`)).toEqual(['GET /v1/payment_intents/search', 'POST /v1/payment_intents']);
+    });
+
+    it('does not search for a fresh attempt', async () => {
+      await later().charge(chargeRequest({ firstTriedAt: new Date('2026-11-21T09:59:00Z') }));
+
+      expect(fake.requests.map((received) => received.path)).toEqual(['/v1/payment_intents']);
+    });
+  });
 });
