@@ -1,20 +1,105 @@
 /** The prepaid-billing stack: one construct per capability, configured by the operator's props. */
-import { RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import { RemovalPolicy, SecretValue, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import { ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { OperatorApi } from './api/operator-api';
 import { BillingTable } from './data/billing-table';
+import { BillingEventBus } from './events/event-bus';
+import { UsageIngestion } from './ingestion/usage-ingestion';
+import { Observability } from './observability/observability';
+import { Recharges } from './recharges/recharges';
+import { ScheduledRuns } from './schedules/scheduled-runs';
+
+/** Name of the secret the stack creates when the operator names none. */
+export const PLACEHOLDER_STRIPE_SECRET_NAME = 'prepaid-billing/stripe-secret-key';
 
 export interface PrepaidBillingStackProps extends StackProps {
-  /** RETAIN (the default) keeps the table when the stack is deleted. */
+  /** Named in the 402 message of a blocked partner's channels. */
+  readonly operatorName: string;
+  /** The monthly license fee per hosted number in each currency, e.g. { EUR: '25.00', USD: '27.00' }. */
+  readonly licenseFees: Readonly<Record<string, string>>;
+  /** Subscribed to the alarm topic when given (the address must confirm the subscription). */
+  readonly alarmEmail?: string;
+  /**
+   * Name of an existing Secrets Manager secret holding the Stripe secret key as a plain
+   * string. When absent the stack creates `prepaid-billing/stripe-secret-key` (see below).
+   */
+  readonly stripeSecretName?: string;
+  /** RETAIN (the default) keeps the table, queues and logs when the stack is deleted. */
   readonly removalPolicy?: RemovalPolicy;
+  /** Queues the messaging platform already sends usage events to; consumed like the stack's usage queue. */
+  readonly existingUsageQueueArns?: readonly string[];
 }
 
 export class PrepaidBillingStack extends Stack {
   readonly data: BillingTable;
+  readonly events: BillingEventBus;
+  readonly stripeSecret: ISecret;
+  readonly recharges: Recharges;
+  readonly ingestion: UsageIngestion;
+  readonly scheduledRuns: ScheduledRuns;
+  readonly api: OperatorApi;
+  readonly observability: Observability;
 
-  constructor(scope: Construct, id: string, props: PrepaidBillingStackProps = {}) {
+  constructor(scope: Construct, id: string, props: PrepaidBillingStackProps) {
     super(scope, id, props);
-    this.data = new BillingTable(this, 'Data', {
-      ...(props.removalPolicy !== undefined && { removalPolicy: props.removalPolicy }),
+    const removal = props.removalPolicy !== undefined ? { removalPolicy: props.removalPolicy } : {};
+    this.data = new BillingTable(this, 'Data', removal);
+    this.events = new BillingEventBus(this, 'Events');
+    this.stripeSecret = stripeSecret(this, props.stripeSecretName);
+
+    const shared = { table: this.data.table, bus: this.events.bus, stripeSecret: this.stripeSecret, ...removal };
+    this.recharges = new Recharges(this, 'Recharges', shared);
+    this.ingestion = new UsageIngestion(this, 'Ingestion', {
+      table: this.data.table,
+      bus: this.events.bus,
+      rechargeQueue: this.recharges.requests.queue,
+      ...(props.existingUsageQueueArns !== undefined && { existingUsageQueueArns: props.existingUsageQueueArns }),
+      ...removal,
+    });
+    this.scheduledRuns = new ScheduledRuns(this, 'ScheduledRuns', { ...shared, licenseFees: props.licenseFees });
+    this.api = new OperatorApi(this, 'OperatorApi', { ...shared, operatorName: props.operatorName });
+
+    this.observability = new Observability(this, 'Observability', {
+      ...(props.alarmEmail !== undefined && { alarmEmail: props.alarmEmail }),
+      functions: {
+        Ingestion: this.ingestion.handler,
+        Recharge: this.recharges.handler,
+        DailyStart: this.scheduledRuns.dailyStarter,
+        DailyShard: this.scheduledRuns.dailyShard,
+        MonthlyRun: this.scheduledRuns.monthly,
+        Api: this.api.handler,
+      },
+      deadLetterQueues: {
+        Usage: this.ingestion.usage.deadLetterQueue,
+        Recharge: this.recharges.requests.deadLetterQueue,
+        DailyWork: this.scheduledRuns.dailyWork.deadLetterQueue,
+        Schedule: this.scheduledRuns.scheduleDeadLetterQueue,
+      },
+      chargeLogGroups: [this.recharges.handler.logGroup, this.scheduledRuns.dailyShard.logGroup],
     });
   }
+}
+
+/**
+ * The Stripe secret key. Charging through the sandbox provider is never deployed to AWS.
+ * With a name from the operator, that secret is used. Without one, the stack creates a
+ * placeholder secret (retained on stack deletion) that the operator fills with the key
+ * before traffic arrives: until then it holds a blank value, which the functions refuse
+ * at cold start, so nothing is charged and recharge requests wait in their queue and then
+ * their dead-letter queue, both alarmed, instead of failing against Stripe.
+ */
+function stripeSecret(scope: Construct, name: string | undefined): ISecret {
+  if (name !== undefined && name !== '') return Secret.fromSecretNameV2(scope, 'StripeSecret', name);
+  const secret = new Secret(scope, 'StripeSecret', {
+    secretName: PLACEHOLDER_STRIPE_SECRET_NAME,
+    description: 'Stripe secret key (plain string) used by prepaid-billing; replace the blank placeholder before use',
+    secretStringValue: SecretValue.unsafePlainText(' '),
+    removalPolicy: RemovalPolicy.RETAIN,
+  });
+  Validations.of(secret).acknowledge({
+    id: 'AwsSolutions-SMG4',
+    reason: 'The Stripe secret key is issued and rolled in the Stripe dashboard; Secrets Manager cannot rotate it, the operator replaces the value when rolling the key.',
+  });
+  return secret;
 }

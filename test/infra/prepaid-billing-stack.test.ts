@@ -2,19 +2,33 @@ import { App, RemovalPolicy } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { BILLING_TABLE } from '../../lib/data/table-definition';
-import { PrepaidBillingStack } from '../../lib/prepaid-billing-stack';
+import { PrepaidBillingStack, PrepaidBillingStackProps } from '../../lib/prepaid-billing-stack';
 
-function synth(props: ConstructorParameters<typeof PrepaidBillingStack>[2] = {}) {
-  const app = new App();
-  const stack = new PrepaidBillingStack(app, 'Test', props);
+const OPERATOR: PrepaidBillingStackProps = { operatorName: '360dialog', licenseFees: { EUR: '25.00', USD: '27.00' } };
+const EXISTING_QUEUE_ARN = 'arn:aws:sqs:eu-central-1:123456789012:platform-usage';
+
+function synth(props: Partial<PrepaidBillingStackProps> = {}) {
+  // No bundling in tests: the functions' code is not needed to check the template.
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new PrepaidBillingStack(app, 'Test', { ...OPERATOR, ...props });
   return { app, stack, template: Template.fromStack(stack) };
 }
+
+const { stack: defaultStack, template } = synth();
+const ref = (construct: { node: { defaultChild?: unknown } }) => ({ Ref: defaultStack.getLogicalId(construct.node.defaultChild as never) });
+const arnOf = (construct: { node: { defaultChild?: unknown } }) => ({ 'Fn::GetAtt': [defaultStack.getLogicalId(construct.node.defaultChild as never), 'Arn'] });
+
+/** The IAM policy statements attached to a function's role. */
+function statementsOf(fn: { role?: { node: { defaultChild?: unknown } } | undefined }): Array<Record<string, unknown>> {
+  const roleId = defaultStack.getLogicalId(fn.role!.node.defaultChild as never);
+  const policies = template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } });
+  return Object.values(policies).flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+}
+const actionsOf = (statement: Record<string, unknown>): string[] => [statement.Action as string | string[]].flat();
 
 describe('Class: PrepaidBillingStack', () => {
   describe('Construct: BillingTable', () => {
     it('deploys the key schema and indexes of the definition the tests build their tables from', () => {
-      const { template } = synth();
-
       template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
         KeySchema: [
           { AttributeName: BILLING_TABLE.partitionKey.name, KeyType: 'HASH' },
@@ -32,8 +46,6 @@ describe('Class: PrepaidBillingStack', () => {
     });
 
     it('is on-demand, encrypted, recoverable to a point in time and protected from deletion', () => {
-      const { template } = synth();
-
       template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
         BillingMode: 'PAY_PER_REQUEST',
         SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
@@ -47,13 +59,279 @@ describe('Class: PrepaidBillingStack', () => {
     });
 
     it('is retained when the stack is deleted, unless the operator chooses a throwaway stack', () => {
-      synth().template.hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+      template.hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
 
       const throwaway = synth({ removalPolicy: RemovalPolicy.DESTROY }).template;
       throwaway.hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Delete' });
       throwaway.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
         Replicas: [Match.objectLike({ DeletionProtectionEnabled: false })],
       });
+    });
+  });
+
+  describe('Construct: BillingFunction', () => {
+    it('runs every function on Node.js 22, ARM, with active tracing, Powertools settings and a log group with retention', () => {
+      const functions = template.findResources('AWS::Lambda::Function');
+      expect(Object.keys(functions)).toHaveLength(6);
+      for (const fn of Object.values(functions)) {
+        expect(fn.Properties).toMatchObject({
+          Runtime: 'nodejs22.x',
+          Architectures: ['arm64'],
+          TracingConfig: { Mode: 'Active' },
+          LoggingConfig: { LogGroup: expect.anything() },
+          Environment: {
+            Variables: expect.objectContaining({
+              POWERTOOLS_SERVICE_NAME: 'prepaid-billing',
+              POWERTOOLS_METRICS_NAMESPACE: 'PrepaidBilling',
+              POWERTOOLS_LOG_LEVEL: 'INFO',
+              NODE_OPTIONS: '--enable-source-maps',
+            }),
+          },
+        });
+      }
+      template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 6);
+    });
+
+    it('points each function at its entry export and gives it its configuration', () => {
+      const { ingestion, recharges, scheduledRuns, api } = defaultStack;
+      const env = (fn: { function: { node: { defaultChild?: unknown } } }) =>
+        template.toJSON().Resources[defaultStack.getLogicalId(fn.function.node.defaultChild as never)].Properties;
+
+      expect(env(ingestion.handler).Handler).toBe('index.handler');
+      expect(Object.keys(env(ingestion.handler).Environment.Variables)).toEqual(
+        expect.arrayContaining(['TABLE_NAME', 'USAGE_DEAD_LETTER_QUEUE_URL', 'RECHARGE_QUEUE_URL', 'EVENT_BUS_NAME']),
+      );
+      expect(env(recharges.handler).Environment.Variables).toMatchObject({ PAYMENT_PROVIDER: 'stripe', STRIPE_SECRET_ID: expect.anything() });
+      expect(env(recharges.handler).Timeout).toBe(120);
+      expect(env(scheduledRuns.dailyStarter).Handler).toBe('index.startHandler');
+      expect(env(scheduledRuns.dailyShard).Handler).toBe('index.shardHandler');
+      expect(env(scheduledRuns.dailyShard).Environment.Variables).toMatchObject({ DAILY_WORK_QUEUE_URL: expect.anything(), PAYMENT_PROVIDER: 'stripe' });
+      expect(env(scheduledRuns.dailyShard).Timeout).toBe(900);
+      expect(env(scheduledRuns.monthly).Timeout).toBe(900);
+      expect(env(scheduledRuns.monthly).Environment.Variables.LICENSE_FEES).toBe(JSON.stringify(OPERATOR.licenseFees));
+      expect(env(api.handler).Environment.Variables).toMatchObject({ OPERATOR_NAME: '360dialog', PAYMENT_PROVIDER: 'stripe' });
+    });
+  });
+
+  describe('Construct: UsageIngestion', () => {
+    it('consumes the usage queue in batches of 100 with partial batch responses and bounded concurrency', () => {
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        EventSourceArn: arnOf(defaultStack.ingestion.usage.queue),
+        BatchSize: 100,
+        MaximumBatchingWindowInSeconds: 1,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ScalingConfig: { MaximumConcurrency: 10 },
+      });
+    });
+
+    it('gives an existing usage queue of the operator its own event source mapping with the same settings', () => {
+      const { template: withExisting } = synth({ existingUsageQueueArns: [EXISTING_QUEUE_ARN] });
+
+      withExisting.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        EventSourceArn: EXISTING_QUEUE_ARN,
+        BatchSize: 100,
+        MaximumBatchingWindowInSeconds: 1,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ScalingConfig: { MaximumConcurrency: 10 },
+      });
+      withExisting.resourceCountIs('AWS::Lambda::EventSourceMapping', 4);
+    });
+
+    it('scopes the ingestion policy to the table, its queues and the bus: no "*" for DynamoDB, SQS or events', () => {
+      const statements = statementsOf(defaultStack.ingestion.handler.function);
+      const table = arnOf(defaultStack.data.table);
+
+      const dynamo = statements.filter((statement) => actionsOf(statement).some((action) => action.startsWith('dynamodb:')));
+      expect(dynamo.length).toBeGreaterThan(0);
+      for (const statement of dynamo) {
+        expect(statement.Resource).not.toEqual('*');
+        expect(JSON.stringify(statement.Resource)).toContain(JSON.stringify(table['Fn::GetAtt']));
+      }
+      for (const statement of statements) {
+        for (const action of actionsOf(statement)) expect(action).not.toMatch(/^[a-z0-9-]+:\*$|^\*$/);
+        if (statement.Resource === '*') expect(actionsOf(statement).every((action) => action.startsWith('xray:'))).toBe(true);
+      }
+      const sends = statements.filter((statement) => actionsOf(statement).includes('sqs:SendMessage'));
+      expect(sends.map((statement) => statement.Resource)).toEqual(
+        expect.arrayContaining([arnOf(defaultStack.ingestion.usage.deadLetterQueue), arnOf(defaultStack.recharges.requests.queue)]),
+      );
+      expect(statements).toContainEqual(expect.objectContaining({ Action: 'events:PutEvents', Resource: arnOf(defaultStack.events.bus) }));
+    });
+
+    it('lets only the functions that charge cards read the Stripe secret', () => {
+      const readers = [defaultStack.recharges.handler, defaultStack.scheduledRuns.dailyShard, defaultStack.api.handler];
+      for (const reader of readers) {
+        expect(statementsOf(reader.function)).toContainEqual(
+          expect.objectContaining({ Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], Resource: ref(defaultStack.stripeSecret as never) }),
+        );
+      }
+      const ingestion = statementsOf(defaultStack.ingestion.handler.function);
+      expect(ingestion.some((statement) => actionsOf(statement).some((action) => action.startsWith('secretsmanager:')))).toBe(false);
+    });
+  });
+
+  describe('Queues', () => {
+    const queues = () => template.findResources('AWS::SQS::Queue');
+    const timeoutOf = (fn: { timeout: { toSeconds(): number } }) => fn.timeout.toSeconds();
+
+    it('encrypts every queue with SQS-managed keys and denies requests without TLS', () => {
+      for (const queue of Object.values(queues())) expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
+      const policies = Object.values(template.findResources('AWS::SQS::QueuePolicy'));
+      const tlsDenied = policies.flatMap((policy) => policy.Properties.Queues).length;
+      expect(tlsDenied).toBe(Object.keys(queues()).length);
+    });
+
+    it('redrives each work queue to its dead-letter queue after 5 receives, kept for 14 days', () => {
+      for (const work of [defaultStack.ingestion.usage, defaultStack.recharges.requests, defaultStack.scheduledRuns.dailyWork]) {
+        template.hasResourceProperties('AWS::SQS::Queue', {
+          RedrivePolicy: { deadLetterTargetArn: arnOf(work.deadLetterQueue), maxReceiveCount: 5 },
+        });
+        const dlq = queues()[defaultStack.getLogicalId(work.deadLetterQueue.node.defaultChild as never)];
+        expect(dlq?.Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
+      }
+    });
+
+    it('keeps a message invisible for at least 6 times its consumer timeout', () => {
+      const pairs = [
+        [defaultStack.ingestion.usage, defaultStack.ingestion.handler],
+        [defaultStack.recharges.requests, defaultStack.recharges.handler],
+        [defaultStack.scheduledRuns.dailyWork, defaultStack.scheduledRuns.dailyShard],
+      ] as const;
+      for (const [work, consumer] of pairs) {
+        const queue = queues()[defaultStack.getLogicalId(work.queue.node.defaultChild as never)];
+        expect(queue?.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * timeoutOf(consumer));
+      }
+    });
+
+    it('consumes recharges in batches of 10 and daily shards one at a time, with partial batch responses', () => {
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        EventSourceArn: arnOf(defaultStack.recharges.requests.queue),
+        BatchSize: 10,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        EventSourceArn: arnOf(defaultStack.scheduledRuns.dailyWork.queue),
+        BatchSize: 1,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+    });
+  });
+
+  describe('Construct: ScheduledRuns', () => {
+    it('starts the daily run at 00:00 UTC and the monthly run on the 1st, with retries and a dead-letter queue', () => {
+      const dlq = { Arn: arnOf(defaultStack.scheduledRuns.scheduleDeadLetterQueue) };
+      const target = (fn: { function: { node: { defaultChild?: unknown } } }) =>
+        Match.objectLike({
+          Arn: arnOf(fn.function),
+          RetryPolicy: Match.objectLike({ MaximumRetryAttempts: 4 }),
+          DeadLetterConfig: dlq,
+        });
+      template.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: 'cron(0 0 * * ? *)',
+        Targets: [target(defaultStack.scheduledRuns.dailyStarter)],
+      });
+      template.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: 'cron(0 0 1 * ? *)',
+        Targets: [target(defaultStack.scheduledRuns.monthly)],
+      });
+    });
+  });
+
+  describe('Construct: BillingEventBus', () => {
+    it('is a custom bus named prepaid-billing', () => {
+      template.hasResourceProperties('AWS::Events::EventBus', { Name: 'prepaid-billing' });
+    });
+  });
+
+  describe('Construct: OperatorApi', () => {
+    it('requires IAM authorization on every method', () => {
+      const methods = Object.values(template.findResources('AWS::ApiGateway::Method'));
+      expect(methods.length).toBeGreaterThan(0);
+      for (const method of methods) expect(method.Properties.AuthorizationType).toBe('AWS_IAM');
+    });
+
+    it('logs access to a log group and throttles the stage', () => {
+      template.hasResourceProperties('AWS::ApiGateway::Stage', {
+        AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.anyValue() },
+        MethodSettings: [Match.objectLike({ ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 })],
+      });
+    });
+  });
+
+  describe('Construct: Observability', () => {
+    const alarms = () => Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((alarm) => alarm.Properties);
+
+    it('has a dashboard with the business and dead-letter widgets', () => {
+      const dashboards = template.findResources('AWS::CloudWatch::Dashboard');
+      expect(Object.keys(dashboards)).toHaveLength(1);
+      const body = JSON.stringify(Object.values(dashboards)[0]?.Properties.DashboardBody);
+      for (const metric of ['UsageIngested', 'UsageRejected', 'IngestionBatchLatency', 'ApproximateNumberOfMessagesVisible', 'ChargesSucceeded', 'ChargesDeclined', 'ChargedAmount', 'PartnersBlocked', 'DailyRunDuration', 'DailyRunCompleted']) {
+        expect(body).toContain(metric);
+      }
+    });
+
+    it('alarms when any dead-letter queue holds a message', () => {
+      const dlqAlarms = alarms().filter((alarm) => alarm.MetricName === 'ApproximateNumberOfMessagesVisible');
+      expect(dlqAlarms).toHaveLength(4);
+      for (const alarm of dlqAlarms) expect(alarm).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+    });
+
+    it('alarms when no daily run completed in 25 hours, missing data included', () => {
+      expect(alarms()).toContainEqual(
+        expect.objectContaining({
+          MetricName: 'DailyRunCompleted',
+          Namespace: 'PrepaidBilling',
+          Period: 3600,
+          EvaluationPeriods: 25,
+          DatapointsToAlarm: 25,
+          Threshold: 1,
+          ComparisonOperator: 'LessThanThreshold',
+          TreatMissingData: 'breaching',
+        }),
+      );
+    });
+
+    it('alarms on errors and throttles of every function', () => {
+      for (const metric of ['Errors', 'Throttles']) {
+        const found = alarms().filter((alarm) => alarm.MetricName === metric && alarm.Namespace === 'AWS/Lambda');
+        expect(found).toHaveLength(6);
+        for (const alarm of found) expect(alarm).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+      }
+    });
+
+    it('alarms when more than half of the charges are declined', () => {
+      const rate = alarms().find((alarm) => alarm.Metrics !== undefined);
+      expect(rate).toMatchObject({ Threshold: 0.5, ComparisonOperator: 'GreaterThanThreshold' });
+      expect(JSON.stringify(rate?.Metrics)).toContain('ChargesSucceeded');
+      expect(JSON.stringify(rate?.Metrics)).toContain('ChargesDeclinedTotal');
+      template.resourcePropertiesCountIs(
+        'AWS::Logs::MetricFilter',
+        { FilterPattern: '{ $.ChargesDeclined >= 0 }', MetricTransformations: [Match.objectLike({ MetricName: 'ChargesDeclinedTotal', MetricValue: '$.ChargesDeclined' })] },
+        2,
+      );
+    });
+
+    it('sends every alarm to the alarm topic, which an e-mail address can subscribe to', () => {
+      for (const alarm of alarms()) expect(alarm.AlarmActions).toEqual([ref(defaultStack.observability.topic)]);
+      template.resourceCountIs('AWS::SNS::Subscription', 0);
+      synth({ alarmEmail: 'billing-alerts@example.com' }).template.hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: 'email',
+        Endpoint: 'billing-alerts@example.com',
+      });
+    });
+  });
+
+  describe('Stripe secret', () => {
+    it('creates a retained placeholder secret when the operator names none', () => {
+      template.hasResource('AWS::SecretsManager::Secret', {
+        DeletionPolicy: 'Retain',
+        Properties: Match.objectLike({ Name: 'prepaid-billing/stripe-secret-key' }),
+      });
+    });
+
+    it('uses the operator secret when named, and creates none', () => {
+      const named = synth({ stripeSecretName: 'stripe/live-key' }).template;
+      named.resourceCountIs('AWS::SecretsManager::Secret', 0);
     });
   });
 
@@ -64,6 +342,17 @@ describe('Class: PrepaidBillingStack', () => {
       const report = new AwsSolutionsChecks().validateScope(app);
 
       expect(report.violations).toEqual([]);
+    });
+
+    it('reports none either with every option set', () => {
+      const { app } = synth({
+        alarmEmail: 'billing-alerts@example.com',
+        stripeSecretName: 'stripe/live-key',
+        existingUsageQueueArns: [EXISTING_QUEUE_ARN],
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+
+      expect(new AwsSolutionsChecks().validateScope(app).violations).toEqual([]);
     });
   });
 });

@@ -1,0 +1,207 @@
+/**
+ * Observability: the alarm topic (with an optional e-mail subscription), one dashboard and
+ * the alarms. Business metrics are the Powertools EMF metrics of namespace PrepaidBilling,
+ * dimension `service = prepaid-billing`; metrics with an extra dimension (rejection reason,
+ * decline code, currency) are summed with SEARCH on the dashboard.
+ */
+import { Duration, Validations } from 'aws-cdk-lib';
+import {
+  Alarm,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  IMetric,
+  MathExpression,
+  Metric,
+  SingleValueWidget,
+  TextWidget,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { FilterPattern, ILogGroup, MetricFilter } from 'aws-cdk-lib/aws-logs';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { BillingFunction } from '../functions/billing-function';
+
+export const METRICS_NAMESPACE = 'PrepaidBilling';
+const SERVICE = { service: 'prepaid-billing' };
+/** Published by the metric filters below: declines of every decline code, in one series. */
+export const DECLINES_TOTAL_METRIC = 'ChargesDeclinedTotal';
+
+export interface ObservabilityProps {
+  /** The functions whose errors and throttles are alarmed, by a readable name. */
+  readonly functions: Readonly<Record<string, BillingFunction>>;
+  /** Dead-letter queues that must stay empty, by a readable name. */
+  readonly deadLetterQueues: Readonly<Record<string, IQueue>>;
+  /** Log groups of the functions that charge cards (their EMF logs carry ChargesDeclined). */
+  readonly chargeLogGroups: readonly ILogGroup[];
+  readonly alarmEmail?: string;
+}
+
+export class Observability extends Construct {
+  readonly topic: Topic;
+  readonly dashboard: Dashboard;
+  readonly alarms: Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: ObservabilityProps) {
+    super(scope, id);
+    this.topic = new Topic(this, 'AlarmTopic', { displayName: 'prepaid-billing alarms', enforceSSL: true });
+    Validations.of(this.topic).acknowledge({
+      id: 'AwsSolutions-SNS2',
+      reason:
+        'Alarm notifications carry only alarm names and states, no partner data; CloudWatch alarms cannot publish to a topic encrypted with the AWS managed SNS key, and a customer managed key for this alone is not worth its cost.',
+    });
+    if (props.alarmEmail !== undefined && props.alarmEmail !== '') {
+      this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
+    }
+    const action = new SnsAction(this.topic);
+    const alarm = (alarmId: string, alarmProps: ConstructorParameters<typeof Alarm>[2]): Alarm => {
+      const created = new Alarm(this, alarmId, alarmProps);
+      created.addAlarmAction(action);
+      this.alarms.push(created);
+      return created;
+    };
+
+    // ChargesDeclined is emitted with a declineCode dimension; alarms cannot SEARCH, so
+    // metric filters on the charging functions' logs publish the declines as one series.
+    props.chargeLogGroups.forEach((logGroup, index) => {
+      new MetricFilter(this, `DeclinesFilter${index}`, {
+        logGroup,
+        filterPattern: FilterPattern.numberValue('$.ChargesDeclined', '>=', 0),
+        metricNamespace: METRICS_NAMESPACE,
+        metricName: DECLINES_TOTAL_METRIC,
+        metricValue: '$.ChargesDeclined',
+        defaultValue: 0,
+      });
+    });
+
+    const business = (metricName: string, statistic = 'Sum', period = Duration.minutes(5)) =>
+      new Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: SERVICE, statistic, period });
+    const searchSum = (metricName: string, dimension: string, label: string) =>
+      new MathExpression({
+        expression: `SUM(SEARCH('{${METRICS_NAMESPACE},${dimension},service} MetricName="${metricName}"', 'Sum', 300))`,
+        label,
+        period: Duration.minutes(5),
+      });
+
+    // Alarms: every dead-letter queue must stay empty.
+    for (const [name, queue] of Object.entries(props.deadLetterQueues)) {
+      alarm(`${name}DeadLetters`, {
+        alarmDescription: `${name} dead-letter queue holds messages`,
+        metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+    }
+
+    // Daily run missing: no DailyRunCompleted in 25 hours. A period of 1 hour with 25 of 25
+    // breaching data points is a valid alarm (periods of 1 hour or more may span up to 7 days
+    // in total); hours without data count as breaching, so a run that never starts alarms too.
+    alarm('DailyRunMissing', {
+      alarmDescription: 'No daily run completed in the last 25 hours',
+      metric: business('DailyRunCompleted', 'Sum', Duration.hours(1)),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: 25,
+      datapointsToAlarm: 25,
+      treatMissingData: TreatMissingData.BREACHING,
+    });
+
+    // More than half of the charges of an hour declined.
+    const hourly = Duration.hours(1);
+    alarm('ChargeFailureRate', {
+      alarmDescription: 'More than half of the card charges in the last hour were declined',
+      metric: new MathExpression({
+        expression: 'IF((FILL(s, 0) + FILL(d, 0)) > 0, FILL(d, 0) / (FILL(s, 0) + FILL(d, 0)), 0)',
+        usingMetrics: {
+          s: business('ChargesSucceeded', 'Sum', hourly),
+          d: new Metric({ namespace: METRICS_NAMESPACE, metricName: DECLINES_TOTAL_METRIC, statistic: 'Sum', period: hourly }),
+        },
+        period: hourly,
+        label: 'declined / (succeeded + declined)',
+      }),
+      threshold: 0.5,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+
+    // Handler errors and throttles of every function.
+    for (const [name, fn] of Object.entries(props.functions)) {
+      alarm(`${name}Errors`, {
+        alarmDescription: `${name} handler errors`,
+        metric: fn.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      alarm(`${name}Throttles`, {
+        alarmDescription: `${name} invocations throttled`,
+        metric: fn.function.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }),
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+    }
+
+    const deadLetterDepth: IMetric[] = Object.entries(props.deadLetterQueues).map(([name, queue]) =>
+      queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum', label: name }),
+    );
+    this.dashboard = new Dashboard(this, 'Dashboard', {
+      dashboardName: 'prepaid-billing',
+      widgets: [
+        [new TextWidget({ markdown: '# prepaid-billing', width: 24, height: 1 })],
+        [
+          new GraphWidget({
+            title: 'Usage ingested and rejected',
+            left: [business('UsageIngested'), searchSum('UsageRejected', 'reason', 'UsageRejected')],
+            width: 8,
+          }),
+          new GraphWidget({
+            title: 'Ingestion batch latency (ms)',
+            left: [business('IngestionBatchLatency', 'p50'), business('IngestionBatchLatency', 'p95'), business('IngestionBatchLatency', 'Maximum')],
+            width: 8,
+          }),
+          new GraphWidget({ title: 'Dead-letter queue depth', left: deadLetterDepth, width: 8 }),
+        ],
+        [
+          new GraphWidget({
+            title: 'Charges succeeded and declined',
+            left: [business('ChargesSucceeded'), searchSum('ChargesDeclined', 'declineCode', 'ChargesDeclined')],
+            width: 8,
+          }),
+          new GraphWidget({
+            title: 'Charged amount per currency',
+            left: [
+              new MathExpression({
+                expression: `SEARCH('{${METRICS_NAMESPACE},currency,service} MetricName="ChargedAmount"', 'Sum', 300)`,
+                label: '',
+                period: Duration.minutes(5),
+              }),
+            ],
+            width: 8,
+          }),
+          new GraphWidget({ title: 'Partners blocked', left: [business('PartnersBlocked', 'Sum', Duration.hours(1))], width: 8 }),
+        ],
+        [
+          new GraphWidget({
+            title: 'Daily run duration (s)',
+            left: [business('DailyRunDuration', 'Maximum', Duration.hours(1))],
+            width: 12,
+          }),
+          new SingleValueWidget({
+            title: 'Daily runs completed (last 25 h)',
+            metrics: [business('DailyRunCompleted', 'Sum', Duration.hours(25))],
+            width: 12,
+          }),
+        ],
+      ],
+    });
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * The scheduled runs. Daily at 00:00 UTC a starter Lambda queues one message per shard
+ * on the daily work queue, and the shard worker runs each shard in its own invocation.
+ * On the 1st of each month at 00:00 UTC the monthly run charges the license fees.
+ * EventBridge retries a failed invocation and keeps an event it could not deliver in a
+ * dead-letter queue (alarmed), so a missed run is visible and can be replayed.
+ */
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { IEventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { BillingFunction } from '../functions/billing-function';
+import { WorkQueue } from '../messaging/work-queue';
+import { paymentEnvironment } from '../recharges/recharges';
+
+export interface ScheduledRunsProps {
+  readonly table: ITableV2;
+  readonly bus: IEventBus;
+  readonly stripeSecret: ISecret;
+  /** The monthly license fee per hosted number, per currency, e.g. { EUR: '25.00' }. */
+  readonly licenseFees: Readonly<Record<string, string>>;
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+export const DAILY_SCHEDULE = Schedule.cron({ minute: '0', hour: '0' });
+export const MONTHLY_SCHEDULE = Schedule.cron({ minute: '0', hour: '0', day: '1' });
+
+export class ScheduledRuns extends Construct {
+  readonly dailyStarter: BillingFunction;
+  readonly dailyWork: WorkQueue;
+  readonly dailyShard: BillingFunction;
+  readonly monthly: BillingFunction;
+  /** Scheduled events EventBridge could not deliver after its retries. */
+  readonly scheduleDeadLetterQueue: Queue;
+
+  constructor(scope: Construct, id: string, props: ScheduledRunsProps) {
+    super(scope, id);
+    const removal = props.removalPolicy !== undefined ? { removalPolicy: props.removalPolicy } : {};
+    const common = {
+      TABLE_NAME: props.table.tableName,
+      EVENT_BUS_NAME: props.bus.eventBusName,
+      ...paymentEnvironment(props.stripeSecret),
+    };
+
+    this.scheduleDeadLetterQueue = new Queue(this, 'ScheduleDeadLetterQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.scheduleDeadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter queue of the EventBridge schedule targets (not of an SQS queue, so no redrive policy names it).',
+    });
+
+    const shardTimeout = Duration.seconds(900);
+    this.dailyWork = new WorkQueue(this, 'DailyWork', { consumerTimeout: shardTimeout, ...removal });
+    const daily = { ...common, DAILY_WORK_QUEUE_URL: this.dailyWork.queue.queueUrl };
+
+    this.dailyStarter = new BillingFunction(this, 'DailyStart', {
+      entry: 'daily-run',
+      handler: 'startHandler',
+      description: 'Starts the 00:00 UTC daily run: one work message per shard',
+      timeout: Duration.seconds(300),
+      memorySize: 512,
+      environment: daily,
+      ...removal,
+    });
+    this.dailyShard = new BillingFunction(this, 'DailyShard', {
+      entry: 'daily-run',
+      handler: 'shardHandler',
+      description: 'Runs one shard of the daily run: balances, charge retries, blocking',
+      timeout: shardTimeout,
+      memorySize: 1024,
+      environment: daily,
+      ...removal,
+    });
+    this.monthly = new BillingFunction(this, 'Monthly', {
+      entry: 'monthly-run',
+      description: 'Charges the monthly license fees on the 1st at 00:00 UTC',
+      timeout: Duration.seconds(900),
+      memorySize: 1024,
+      environment: { ...common, LICENSE_FEES: JSON.stringify(props.licenseFees) },
+      ...removal,
+    });
+
+    for (const run of [this.dailyStarter, this.dailyShard, this.monthly]) {
+      run.grantTableReadWrite(props.table);
+      props.bus.grantPutEventsTo(run.function);
+      run.grantSecretRead(props.stripeSecret);
+    }
+    // The starter queues the shards; a worker queues the rest of its shard when it runs long.
+    this.dailyWork.queue.grantSendMessages(this.dailyStarter.function);
+    this.dailyWork.queue.grantSendMessages(this.dailyShard.function);
+    this.dailyShard.function.addEventSource(
+      new SqsEventSource(this.dailyWork.queue, { batchSize: 1, reportBatchItemFailures: true, maxConcurrency: 10 }),
+    );
+
+    const target = (fn: BillingFunction) =>
+      new LambdaFunction(fn.function, {
+        retryAttempts: 4,
+        maxEventAge: Duration.hours(2),
+        deadLetterQueue: this.scheduleDeadLetterQueue,
+      });
+    new Rule(this, 'DailyRule', {
+      description: 'Daily run at 00:00 UTC',
+      schedule: DAILY_SCHEDULE,
+      targets: [target(this.dailyStarter)],
+    });
+    new Rule(this, 'MonthlyRule', {
+      description: 'Monthly license fee run on the 1st at 00:00 UTC',
+      schedule: MONTHLY_SCHEDULE,
+      targets: [target(this.monthly)],
+    });
+  }
+}
