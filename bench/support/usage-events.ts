@@ -6,12 +6,11 @@
 import { randomUUID } from 'node:crypto';
 import type { SQSEvent } from 'aws-lambda';
 import { partnerToItem } from '../../functions/adapters/dynamodb/items';
-import { usageEventKey } from '../../functions/adapters/dynamodb/keys';
 import { DynamoDbLedgerRepository } from '../../functions/adapters/dynamodb/ledger-repository';
+import { usageEventItem } from '../../functions/adapters/dynamodb/usage-ledger';
 import { Currency, Micros, parseAmount } from '../../functions/domain/money';
 import { Clock, NewPartner } from '../../functions/domain/ports';
 import { DEFAULT_RECHARGE_SETTINGS } from '../../functions/domain/recharge-rules';
-import { usageDigest } from '../../functions/domain/usage/usage-event';
 import { parseUsageBody } from '../../functions/schemas/usage-event-schema';
 
 export const CURRENCY: Currency = 'EUR';
@@ -71,22 +70,8 @@ export function dedupeRecordLike(body: string, processedAt: Date): Record<string
   const parsed = parseUsageBody(body);
   if (!parsed.ok) throw new Error(`benchmark body is invalid: ${parsed.rejection.detail}`);
   const event = { ...parsed.event, eventId: parsed.event.eventId.replace(/^wamid-/, 'floor-') };
-  return {
-    ...usageEventKey(event.eventId),
-    type: 'usage-event',
-    eventId: event.eventId,
-    partnerId: event.partnerId,
-    channelId: event.channelId,
-    conversationId: event.conversationId,
-    category: event.category,
-    occurredAt: event.occurredAt.toISOString(),
-    amount: event.cost,
-    currency: event.currency,
-    digest: usageDigest(event),
-    // An entry id has the form usage:{24 characters}.
-    entryId: `usage:${'x'.repeat(24)}`,
-    processedAt: processedAt.toISOString(),
-  };
+  // An entry id has the form usage:{24 characters}.
+  return usageEventItem(event, `usage:${'x'.repeat(24)}`, processedAt.toISOString());
 }
 
 function newPartner(partnerId: string, createdAt: Date): NewPartner {

@@ -98,27 +98,32 @@ export class DynamoDbUsageLedger implements UsageLedger {
       ...events.map((event) => ({
         Put: {
           TableName: this.tableName,
-          Item: {
-            ...usageEventKey(event.eventId),
-            type: 'usage-event',
-            eventId: event.eventId,
-            partnerId: event.partnerId,
-            channelId: event.channelId,
-            conversationId: event.conversationId,
-            category: event.category,
-            occurredAt: event.occurredAt.toISOString(),
-            amount: event.cost,
-            currency: event.currency,
-            digest: usageDigest(event),
-            entryId: entry.entryId,
-            processedAt,
-          },
+          Item: usageEventItem(event, entry.entryId, processedAt),
           ConditionExpression: 'attribute_not_exists(pk)',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
         },
       })),
     ];
   }
+}
+
+/** The dedupe record of one event: the global proof that its id was debited, and by which entry. */
+export function usageEventItem(event: UsageEvent, entryId: string, processedAt: string): Record<string, unknown> {
+  return {
+    ...usageEventKey(event.eventId),
+    type: 'usage-event',
+    eventId: event.eventId,
+    partnerId: event.partnerId,
+    channelId: event.channelId,
+    conversationId: event.conversationId,
+    category: event.category,
+    occurredAt: event.occurredAt.toISOString(),
+    amount: event.cost,
+    currency: event.currency,
+    digest: usageDigest(event),
+    entryId,
+    processedAt,
+  };
 }
 
 /** The next chunks to debit together: those still pending, in order, while they fit in one transaction. */
