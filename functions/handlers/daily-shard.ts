@@ -32,6 +32,7 @@ export function createDailyShardHandler(deps: DailyRunDependencies, reserveMs = 
       metrics.addMetric('DailyPartnersVisited', MetricUnit.Count, progress.visited);
       metrics.addMetric('DailyChargeRetries', MetricUnit.Count, progress.retried);
       metrics.addMetric('PartnersBlocked', MetricUnit.Count, progress.blocked);
+      metrics.addMetric('PartnersOverdue', MetricUnit.Count, progress.overdue);
       if (progress.runCompleted) {
         metrics.addMetric('DailyRunCompleted', MetricUnit.Count, 1);
         metrics.addMetric('DailyRunDuration', MetricUnit.Seconds, (deps.clock.now().getTime() - work.now.getTime()) / 1000);

@@ -187,7 +187,11 @@ export class Observability extends Construct {
             ],
             width: 8,
           }),
-          new GraphWidget({ title: 'Partners blocked', left: [business('PartnersBlocked', 'Sum', Duration.hours(1))], width: 8 }),
+          new GraphWidget({
+            title: 'Partners overdue and blocked (daily run)',
+            left: [business('PartnersOverdue', 'Sum', Duration.hours(1)), business('PartnersBlocked', 'Sum', Duration.hours(1))],
+            width: 8,
+          }),
         ],
         [
           new GraphWidget({

@@ -265,7 +265,7 @@ describe('Class: PrepaidBillingStack', () => {
       const dashboards = template.findResources('AWS::CloudWatch::Dashboard');
       expect(Object.keys(dashboards)).toHaveLength(1);
       const body = JSON.stringify(Object.values(dashboards)[0]?.Properties.DashboardBody);
-      for (const metric of ['UsageIngested', 'UsageRejected', 'IngestionBatchLatency', 'ApproximateNumberOfMessagesVisible', 'ChargesSucceeded', 'ChargesDeclined', 'ChargedAmount', 'PartnersBlocked', 'DailyRunDuration', 'DailyRunCompleted']) {
+      for (const metric of ['UsageIngested', 'UsageRejected', 'IngestionBatchLatency', 'ApproximateNumberOfMessagesVisible', 'ChargesSucceeded', 'ChargesDeclined', 'ChargedAmount', 'PartnersOverdue', 'PartnersBlocked', 'DailyRunDuration', 'DailyRunCompleted']) {
         expect(body).toContain(metric);
       }
     });

@@ -39,6 +39,8 @@ export async function startDailyRun(scheduledAt: Date, deps: DailyRunDependencie
 
 export interface PartnerDay {
   readonly published: boolean;
+  /** Below 0 and not blocked after this run. */
+  readonly overdue: boolean;
   /** The charge retried today, if one was. */
   readonly charge?: RechargeResult;
   readonly blocked: boolean;
@@ -49,6 +51,7 @@ export interface ShardProgress {
   readonly published: number;
   readonly retried: number;
   readonly blocked: number;
+  readonly overdue: number;
   readonly charges: readonly RechargeResult[];
   /** Set when the shard is not finished: where the next invocation picks up. */
   readonly continueFrom?: string;
@@ -62,7 +65,7 @@ export async function runDailyShard(
   hasTimeLeft: () => boolean,
   pageSize = PARTNERS_PER_PAGE,
 ): Promise<ShardProgress> {
-  const totals = { visited: 0, published: 0, retried: 0, blocked: 0, charges: [] as RechargeResult[] };
+  const totals = { visited: 0, published: 0, retried: 0, blocked: 0, overdue: 0, charges: [] as RechargeResult[] };
   let cursor = work.cursor;
   do {
     const page = await deps.runs.attentionPage(work.shard, cursor, pageSize);
@@ -75,6 +78,7 @@ export async function runDailyShard(
         totals.charges.push(result.charge);
       }
       if (result.blocked) totals.blocked += 1;
+      if (result.overdue) totals.overdue += 1;
     }
     cursor = page.nextCursor;
     if (cursor !== undefined && !hasTimeLeft()) {
@@ -91,7 +95,7 @@ export async function runDailyShard(
 
 export async function settlePartnerDay(partnerId: string, work: DailyWork, deps: DailyRunDependencies): Promise<PartnerDay> {
   const account = await deps.ledger.getPartner(partnerId);
-  if (account === undefined) return { published: false, blocked: false };
+  if (account === undefined) return { published: false, overdue: false, blocked: false };
 
   // 1. Publish the balance as of each cut-off this partner has not been published for.
   const unpublished = work.cutoffs.filter((cutoff) => account.publishedBalance === undefined || account.publishedBalance.asOf < cutoff);
@@ -155,5 +159,5 @@ export async function settlePartnerDay(partnerId: string, work: DailyWork, deps:
   if (asOf.quietSinceLatest && current.version === asOf.version && settled) {
     await deps.runs.releaseAttention(partnerId, asOf.version);
   }
-  return { published, blocked, ...(charge !== undefined && { charge }) };
+  return { published, blocked, overdue: !blocked && verdict !== 'in-good-standing' && current.status !== 'blocked', ...(charge !== undefined && { charge }) };
 }

@@ -45,8 +45,9 @@ describe('Use case: daily run', () => {
 
     // Every daily run retries the charge; the partner is not blocked before Nov 9 10:00.
     for (const day of ['2026-11-03', '2026-11-04', '2026-11-05', '2026-11-06', '2026-11-07', '2026-11-08', '2026-11-09']) {
-      await daily.runDay(day);
+      const progress = await daily.runDay(day);
       expect((await recharge.ledger.getPartner('story'))?.status).toBe('overdue');
+      expect(progress.reduce((total, shard) => total + shard.overdue, 0)).toBe(1);
     }
     // The first run with now - t >= 7 days is Nov 10 00:00.
     await daily.runDay('2026-11-10');
