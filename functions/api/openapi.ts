@@ -3,7 +3,7 @@
  * schemas the handler validates with. `npm run openapi` writes it to docs/openapi.json;
  * a test fails when the committed file and the router disagree.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { PROBLEM_CONTENT_TYPE } from './problems';
 import { API_ROUTES, ApiRoute } from './routes';
 import { ProblemView } from './schemas';

@@ -3,7 +3,7 @@
  * from its code and a `detail` a person can act on; unexpected errors answer 500 without
  * internals.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { DomainError } from '../domain/errors';
 
 export const PROBLEM_TYPE_BASE = 'urn:prepaid-billing:problem:';

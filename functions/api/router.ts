@@ -6,7 +6,7 @@
 import { Router } from '@aws-lambda-powertools/event-handler/http';
 import { MethodNotAllowedError } from '@aws-lambda-powertools/event-handler/http';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DomainError } from '../domain/errors';
 import { ApiDependencies } from './api-dependencies';
 import { domainProblem, problem, validationProblem } from './problems';

@@ -2,7 +2,7 @@
  * The API of SPEC section 9 as one table: path, schemas, responses and the use case each
  * route calls. The router and the OpenAPI document are both built from this table.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { cancelChannel, registerChannel, sendPermission } from '../domain/channels/channel-rules';
 import { dayOf } from '../domain/daily/daily-run-ports';
 import { UnknownPartnerError } from '../domain/errors';

@@ -2,7 +2,7 @@
  * The API's request and response schemas. The handler validates with them and the
  * OpenAPI document is generated from them, so the two cannot disagree.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { CURRENCIES, MICROS_PER_CENT } from '../domain/money';
 import { AmountSchema } from '../schemas/amount-schema';
 

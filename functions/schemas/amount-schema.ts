@@ -1,5 +1,5 @@
 /** A wire amount (SPEC section 2) read into micro-units; the domain's own parser names what is wrong. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { DomainError } from '../domain/errors';
 import { parseAmount } from '../domain/money';
 

@@ -2,7 +2,7 @@
  * The usage event body of SPEC section 4, exactly: unknown fields are refused, so a
  * platform change is noticed in the dead-letter queue instead of being billed blindly.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { CURRENCIES, formatAmount } from '../domain/money';
 import { AmountSchema } from './amount-schema';
 import { FREE_CATEGORIES, Rejection, USAGE_CATEGORIES, UsageEvent } from '../domain/usage/usage-event';

@@ -1,5 +1,5 @@
 /** Schemas of the messages the system sends itself: recharge requests and daily run work. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { Day } from '../domain/daily/daily-run-ports';
 
 const RECHARGE_TRIGGERS = ['below-threshold', 'overdue', 'daily-run', 'payment-method-updated', 'opening'] as const;
