@@ -69,6 +69,13 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
 
 /** For scripts: Ctrl-C and exits that skip `stop` must not leave the JVM behind. */
 export function killOnExit(dynamoDb: RunningDynamoDbLocal): void {
+  killWhenProcessExits(dynamoDb);
+  process.once('SIGINT', () => process.exit(130));
+  process.once('SIGTERM', () => process.exit(143));
+}
+
+/** The last resort for a process that stops its services itself on signals: an exit that skips `stop` still ends the JVM. */
+export function killWhenProcessExits(dynamoDb: Pick<RunningDynamoDbLocal, 'pid'>): void {
   process.once('exit', () => {
     try {
       process.kill(dynamoDb.pid, 'SIGKILL');
@@ -76,8 +83,6 @@ export function killOnExit(dynamoDb: RunningDynamoDbLocal): void {
       // Already stopped.
     }
   });
-  process.once('SIGINT', () => process.exit(130));
-  process.once('SIGTERM', () => process.exit(143));
 }
 
 function locateJar(): string {

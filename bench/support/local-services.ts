@@ -9,7 +9,7 @@ import { createSqsClient } from '../../functions/adapters/sqs/client';
 import { createBillingTable } from '../../local/create-tables';
 import { RunningDynamoDbLocal, killOnExit, startDynamoDbLocal } from '../../local/dynamodb-local';
 import { RunningSqsEmulator, startSqsEmulator } from '../../local/sqs-emulator';
-import { createUsageQueues } from '../../local/usage-queues';
+import { createQueuePair } from '../../local/queue-pair';
 
 export interface LocalServices {
   readonly dynamoDbEndpoint: string;
@@ -47,7 +47,7 @@ async function createResources(dynamoDb: RunningDynamoDbLocal, sqs: RunningSqsEm
   const queues = createSqsClient(sqs.endpoint);
   try {
     await createBillingTable(documents, TABLE_NAME);
-    const usage = await createUsageQueues(
+    const usage = await createQueuePair(
       queues,
       { queue: 'usage-bench', deadLetterQueue: 'usage-bench-dlq' },
       { maxReceiveCount: 3, visibilityTimeoutSeconds: 30 },

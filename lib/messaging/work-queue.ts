@@ -7,9 +7,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-
-/** A message that fails this many receives moves to the dead-letter queue. */
-export const MAX_RECEIVE_COUNT = 5;
+import { MAX_RECEIVE_COUNT } from './redrive';
 
 export interface WorkQueueProps {
   /** The timeout of the function consuming the queue. */
@@ -37,9 +35,6 @@ export class WorkQueue extends Construct {
       // Shorter than the dead-letter queue's 14 days: a standard queue's message keeps its
       // original enqueue time when it moves, so it must not expire on arrival there.
       retentionPeriod: Duration.days(4),
-      // 5 receives: enough for transient throttling and contention retries (each failed
-      // record is retried alone thanks to partial batch responses), few enough that a
-      // poison message reaches the dead-letter queue and its alarm within minutes.
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: MAX_RECEIVE_COUNT },
       removalPolicy,
     });

@@ -11,7 +11,7 @@ import {
   ReceiveMessageCommandInput,
   SendMessageCommand,
 } from '@aws-sdk/client-sqs';
-import { createUsageQueues } from '../../../local/usage-queues';
+import { createQueuePair } from '../../../local/queue-pair';
 import { TEST_QUEUE_OPTIONS, TestQueues, createTestQueues } from '../../support/usage-queues';
 
 const usageAttributes: Record<string, MessageAttributeValue> = {
@@ -147,7 +147,7 @@ describe('Module: SQS emulator', () => {
   });
 });
 
-describe('Function: createUsageQueues', () => {
+describe('Function: createQueuePair', () => {
   let queues: TestQueues;
 
   beforeAll(async () => {
@@ -164,7 +164,7 @@ describe('Function: createUsageQueues', () => {
     const names = { queue: nameOf(queues.queueUrl), deadLetterQueue: nameOf(queues.deadLetterQueueUrl) };
 
     // Act
-    const again = await createUsageQueues(queues.client, names, TEST_QUEUE_OPTIONS);
+    const again = await createQueuePair(queues.client, names, TEST_QUEUE_OPTIONS);
 
     // Assess
     const { client, drop, ...created } = queues;

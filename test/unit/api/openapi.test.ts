@@ -6,7 +6,7 @@ import { Router } from '@aws-lambda-powertools/event-handler/http';
 import { openApiDocument } from '../../../functions/api/openapi';
 import { routerPath } from '../../../functions/api/router';
 import { API_ROUTES } from '../../../functions/api/routes';
-import { apiGatewayEvent } from '../../support/api-harness';
+import { jsonRequest } from '../../support/api-harness';
 import { lambdaContext } from '../../../local/lambda-context';
 
 const committed = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'docs', 'openapi.json'), 'utf8')) as {
@@ -49,7 +49,7 @@ describe('Document: docs/openapi.json', () => {
       documented.map(async (operation) => {
         const [method = '', path = ''] = operation.split(' ');
         const concrete = path.replace(/\{[^}]+\}/g, 'sample');
-        const response = await router.resolve(apiGatewayEvent(method, concrete, undefined, {}), lambdaContext('api'));
+        const response = await router.resolve(jsonRequest(method, concrete, undefined), lambdaContext('api'));
         return response.statusCode === 200 ? (JSON.parse(response.body) as { served: string }).served : `missing ${operation}`;
       }),
     );

@@ -1,18 +1,18 @@
-/** Creates the usage queue with its dead-letter queue, for tests and local runs. */
+/** Creates a queue with its dead-letter queue (redrive after `maxReceiveCount` receives), for tests and local runs. */
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 
-export interface UsageQueueNames {
+export interface QueuePairNames {
   readonly queue: string;
   readonly deadLetterQueue: string;
 }
 
-export interface UsageQueueOptions {
+export interface QueuePairOptions {
   /** Receives without a delete after which SQS moves a message to the dead-letter queue. */
   readonly maxReceiveCount: number;
   readonly visibilityTimeoutSeconds: number;
 }
 
-export interface UsageQueues {
+export interface QueuePair {
   readonly queueUrl: string;
   readonly queueArn: string;
   readonly deadLetterQueueUrl: string;
@@ -26,11 +26,11 @@ const DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 60 * 60;
  * Idempotent: CreateQueue with the name and the attributes of an existing queue answers
  * that queue, so a second call returns the same URLs (different attributes are an error).
  */
-export async function createUsageQueues(
+export async function createQueuePair(
   client: SQSClient,
-  names: UsageQueueNames,
-  options: UsageQueueOptions,
-): Promise<UsageQueues> {
+  names: QueuePairNames,
+  options: QueuePairOptions,
+): Promise<QueuePair> {
   const deadLetter = await createQueue(client, names.deadLetterQueue, {
     // A standard queue keeps a moved message's original enqueue time, so the dead-letter
     // queue must keep messages longer than the source queue does.

@@ -1,0 +1,43 @@
+/**
+ * Waits until the local queues are empty and nothing is in flight. SQS counts a received
+ * message as "not visible" until its consumer deletes it, and a consumer sends what its
+ * work triggers (a recharge request, the rest of a daily shard) before it deletes the
+ * message that caused it. So once every queue reads zero of everything twice in a row,
+ * no work is left anywhere.
+ */
+import { GetQueueAttributesCommand, QueueAttributeName, SQSClient } from '@aws-sdk/client-sqs';
+
+const COUNTS: QueueAttributeName[] = ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'];
+const PAUSE_MS = 50;
+
+export class DrainTimeout extends Error {
+  constructor(
+    readonly timeoutMs: number,
+    readonly pending: Readonly<Record<string, number>>,
+  ) {
+    super(`work still pending after ${timeoutMs} ms: ${Object.entries(pending).map(([queue, count]) => `${queue}: ${count}`).join(', ')}`);
+  }
+}
+
+/** `queues` maps a name for messages to a queue URL. */
+export async function drainQueues(client: SQSClient, queues: Readonly<Record<string, string>>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let quietReads = 0;
+  for (;;) {
+    const pending = await pendingMessages(client, queues);
+    quietReads = Object.values(pending).every((count) => count === 0) ? quietReads + 1 : 0;
+    if (quietReads === 2) return;
+    if (Date.now() > deadline) throw new DrainTimeout(timeoutMs, pending);
+    await new Promise((resolve) => setTimeout(resolve, PAUSE_MS));
+  }
+}
+
+async function pendingMessages(client: SQSClient, queues: Readonly<Record<string, string>>): Promise<Record<string, number>> {
+  const entries = await Promise.all(
+    Object.entries(queues).map(async ([name, queueUrl]) => {
+      const { Attributes: attributes = {} } = await client.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: COUNTS }));
+      return [name, COUNTS.reduce((sum, count) => sum + Number(attributes[count] ?? 0), 0)] as const;
+    }),
+  );
+  return Object.fromEntries(entries);
+}

@@ -1,0 +1,80 @@
+/**
+ * The local-only endpoints of SPEC section 11 (`/local/...`): where the queues and the
+ * database are, the test clock, and draining the queues. Same router and problem+json
+ * answers as the operator API.
+ */
+import { Router } from '@aws-lambda-powertools/event-handler/http';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import * as z from 'zod';
+import { problem, validationProblem } from '../functions/api/problems';
+import { DrainTimeout } from './drain';
+import { ClockAdvanceRefused } from './local-clock';
+import { ScheduledJob } from './scheduled-jobs';
+
+export interface LocalInfo {
+  readonly sqsEndpoint: string;
+  readonly usageQueueUrl: string;
+  readonly deadLetterQueueUrl: string;
+  readonly dynamoDbEndpoint: string;
+  readonly tableName: string;
+  readonly eventLog: string;
+}
+
+export interface JobRun extends ScheduledJob {
+  readonly result: unknown;
+}
+
+export interface LocalControls {
+  readonly info: LocalInfo;
+  now(): Date;
+  /**
+   * Moves the clock from where it is to `to`, running every job crossed on the way, in
+   * order and to completion; refuses (ClockAdvanceRefused) to go back or too far.
+   */
+  advanceClock(to: Date): Promise<{ readonly from: Date; readonly ran: readonly JobRun[] }>;
+  drain(): Promise<void>;
+}
+
+const AdvanceSchema = z.strictObject({ to: z.iso.datetime({ offset: true }) });
+
+export function createLocalRouter(controls: LocalControls, logger: Logger): Router {
+  const app = new Router({ logger });
+
+  app.get('/local/info', async () => json(200, controls.info));
+
+  app.get('/local/clock', async () => json(200, { now: controls.now().toISOString() }));
+
+  app.post('/local/clock/advance', async ({ req }) => {
+    let body: unknown;
+    try {
+      body = JSON.parse(await req.text());
+    } catch {
+      return problem(400, 'invalid-json', 'Body is not JSON', 'send {"to": "<ISO-8601 date-time>"}');
+    }
+    const parsed = AdvanceSchema.safeParse(body);
+    if (!parsed.success) return validationProblem('body', parsed.error);
+    const to = new Date(parsed.data.to);
+    const { from, ran } = await controls.advanceClock(to);
+    return json(200, { from: from.toISOString(), to: to.toISOString(), ran: ran.map((run) => ({ job: run.job, at: run.at.toISOString(), result: run.result })) });
+  });
+
+  app.post('/local/drain', async () => {
+    await controls.drain();
+    return json(200, { drained: true });
+  });
+
+  app.errorHandler(ClockAdvanceRefused, async (error) =>
+    problem(error.code === 'clock-cannot-go-back' ? 409 : 400, error.code, 'Clock not advanced', error.message),
+  );
+  app.errorHandler(DrainTimeout, async (error) => problem(504, 'drain-timeout', 'Work still pending', error.message));
+  app.notFound(async () => problem(404, 'route-not-found', 'Not found', 'the local endpoints are /local/info, /local/clock, /local/clock/advance and /local/drain'));
+  app.errorHandler(Error, async (error) => {
+    logger.error('local request failed', { error });
+    return problem(500, 'internal-error', 'Internal error', error.message);
+  });
+  return app;
+}
+
+function json(status: number, body: unknown): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+}

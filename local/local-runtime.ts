@@ -1,0 +1,224 @@
+/**
+ * The whole system on one machine: DynamoDB Local keeping its data in a folder, the SQS
+ * emulator with the stack's queues, and the handler modules that run in Lambda, fed by
+ * queue workers (the SQS event sources), a scheduler driven by the test clock (the
+ * EventBridge rules) and a loopback HTTP server (API Gateway). Cards go to the sandbox
+ * provider; events to a JSON-lines file.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createDocumentClient } from '../functions/adapters/dynamodb/client';
+import { SandboxPaymentProvider } from '../functions/adapters/payments/sandbox-payment-provider';
+import { createSqsClient } from '../functions/adapters/sqs/client';
+import { SqsDailyWorkQueue } from '../functions/adapters/sqs/sqs-daily-work-queue';
+import { parseLicenseFeeSchedule } from '../functions/domain/monthly/license-fee';
+import { createApiHandler } from '../functions/handlers/api';
+import { createDailyRunHandler } from '../functions/handlers/daily-run';
+import { createDailyShardHandler } from '../functions/handlers/daily-shard';
+import { createIngestUsageHandler } from '../functions/handlers/ingest-usage';
+import { createMonthlyRunHandler } from '../functions/handlers/monthly-run';
+import { createRechargeHandler } from '../functions/handlers/recharge';
+import { logger } from '../functions/observability';
+import { wireApi } from '../functions/wiring/api';
+import { wireIngestUsage } from '../functions/wiring/ingest-usage';
+import { RechargeWiring, wireDailyRun, wireMonthlyRun, wireRecharge } from '../functions/wiring/recharge';
+import { MAX_RECEIVE_COUNT } from '../lib/messaging/redrive';
+import { createBillingTable } from './create-tables';
+import { drainQueues } from './drain';
+import { RunningDynamoDbLocal, killWhenProcessExits, startDynamoDbLocal } from './dynamodb-local';
+import { EventLog } from './event-log';
+import { startHttpServer } from './http-server';
+import { lambdaContext } from './lambda-context';
+import { ClockAdvanceRefused, LocalClock, MAX_ADVANCE_DAYS } from './local-clock';
+import { JobRun, LocalControls, LocalInfo, createLocalRouter } from './local-routes';
+import { QueuePair, createQueuePair } from './queue-pair';
+import { QueueWorker } from './queue-worker';
+import { scheduledEvent } from './scheduled-event';
+import { ScheduledJobName, scheduledJobsBetween } from './scheduled-jobs';
+import { RunningSqsEmulator, startSqsEmulator } from './sqs-emulator';
+
+export interface LocalRuntimeOptions {
+  readonly apiPort: number;
+  readonly dynamoDbPort: number;
+  readonly sqsPort: number;
+  /** DynamoDB's files, the clock and the event log live here. */
+  readonly dataDir: string;
+  readonly operatorName: string;
+  readonly licenseFees: Readonly<Record<string, string>>;
+  /** Where the runtime tells what happens: events, handler errors. */
+  readonly tell: (line: string) => void;
+}
+
+export interface LocalRuntime {
+  readonly apiUrl: string;
+  readonly info: LocalInfo;
+  stop(): Promise<void>;
+}
+
+export const TABLE_NAME = 'prepaid-billing';
+/** How long `POST /local/drain` and each job of a clock advance wait for the queues. */
+const DRAIN_TIMEOUT_MS = 120_000;
+/** The functions' timeouts in the stack (lib/), so handlers that budget time see the same. */
+const TIMEOUTS_MS = { ingestUsage: 60_000, recharge: 120_000, dailyRun: 300_000, dailyShard: 900_000, monthlyRun: 900_000 };
+/**
+ * Shorter than in AWS (6 x the function timeout): locally one worker per queue runs one
+ * batch at a time, and a failed message comes back, or moves to its dead-letter queue,
+ * within seconds instead of minutes.
+ */
+const VISIBILITY_TIMEOUT_SECONDS = 10;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+  mkdirSync(join(options.dataDir, 'dynamodb'), { recursive: true });
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.splice(0).reverse()) await stop().catch((error: unknown) => options.tell(`stopping: ${messageOf(error)}`));
+  };
+  try {
+    const [dynamoDbLocal, sqsEmulator] = await startServices(options, stops);
+    const dynamoDb = createDocumentClient({ endpoint: dynamoDbLocal.endpoint });
+    const sqs = createSqsClient(sqsEmulator.endpoint);
+    stops.push(async () => {
+      dynamoDb.destroy();
+      sqs.destroy();
+    });
+    await createBillingTable(dynamoDb, TABLE_NAME);
+    const queues = await createQueues(sqs);
+    const clock = LocalClock.open(join(options.dataDir, 'clock.json'), new Date());
+    const eventLog = join(options.dataDir, 'events.jsonl');
+    const wiring: RechargeWiring = {
+      dynamoDb,
+      tableName: TABLE_NAME,
+      provider: new SandboxPaymentProvider(),
+      events: new EventLog(eventLog, options.tell),
+      clock,
+    };
+    const workers = startWorkers(sqs, dynamoDb, wiring, queues, options);
+    stops.push(() => Promise.all(workers.map((worker) => worker.stop())).then(() => undefined));
+
+    const info: LocalInfo = {
+      sqsEndpoint: sqsEmulator.endpoint,
+      usageQueueUrl: queues.usage.queueUrl,
+      deadLetterQueueUrl: queues.usage.deadLetterQueueUrl,
+      dynamoDbEndpoint: dynamoDbLocal.endpoint,
+      tableName: TABLE_NAME,
+      eventLog,
+    };
+    const controls = localControls(info, clock, sqs, queues, wiring, options);
+    const api = createApiHandler(wireApi({ ...wiring, operatorName: options.operatorName }));
+    const localRouter = createLocalRouter(controls, logger);
+    const http = await startHttpServer(
+      options.apiPort,
+      { api, local: (event, context) => localRouter.resolve(event, context) },
+      (error) => options.tell(`request failed: ${messageOf(error)}`),
+    );
+    stops.push(() => http.stop());
+    return { apiUrl: http.url, info, stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+async function startServices(options: LocalRuntimeOptions, stops: (() => Promise<void>)[]): Promise<[RunningDynamoDbLocal, RunningSqsEmulator]> {
+  const [dynamoDb, sqs] = await Promise.allSettled([
+    startDynamoDbLocal({ port: options.dynamoDbPort, dbPath: join(options.dataDir, 'dynamodb') }),
+    startSqsEmulator({ port: options.sqsPort }),
+  ]);
+  for (const started of [dynamoDb, sqs]) if (started.status === 'fulfilled') stops.push(() => started.value.stop());
+  if (dynamoDb.status === 'fulfilled') killWhenProcessExits(dynamoDb.value);
+  if (dynamoDb.status === 'rejected') throw dynamoDb.reason;
+  if (sqs.status === 'rejected') throw sqs.reason;
+  return [dynamoDb.value, sqs.value];
+}
+
+interface LocalQueues {
+  readonly usage: QueuePair;
+  readonly recharge: QueuePair;
+  readonly dailyWork: QueuePair;
+}
+
+/** The emulator keeps queues in memory: they are created on every start (the data is in DynamoDB). */
+async function createQueues(sqs: SQSClient): Promise<LocalQueues> {
+  const options = { maxReceiveCount: MAX_RECEIVE_COUNT, visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS };
+  const pair = (name: string) => createQueuePair(sqs, { queue: `prepaid-billing-${name}`, deadLetterQueue: `prepaid-billing-${name}-dlq` }, options);
+  return { usage: await pair('usage'), recharge: await pair('recharge'), dailyWork: await pair('daily-work') };
+}
+
+function startWorkers(sqs: SQSClient, dynamoDb: DynamoDBDocumentClient, wiring: RechargeWiring, queues: LocalQueues, options: LocalRuntimeOptions): QueueWorker[] {
+  const onError = (functionName: string, error: unknown) => options.tell(`${functionName}: ${messageOf(error)}`);
+  const ingestUsage = createIngestUsageHandler(
+    wireIngestUsage({
+      dynamoDb,
+      tableName: TABLE_NAME,
+      sqs,
+      deadLetterQueueUrl: queues.usage.deadLetterQueueUrl,
+      rechargeQueueUrl: queues.recharge.queueUrl,
+      events: wiring.events,
+      clock: wiring.clock,
+    }),
+  );
+  const dailyShard = createDailyShardHandler(dailyRunDependencies(sqs, wiring, queues));
+  const workers = [
+    // The batch sizes of the stack's event sources (lib/ingestion, lib/recharges, lib/schedules).
+    new QueueWorker(sqs, queues.usage.queueUrl, ingestUsage, { functionName: 'ingest-usage', batchSize: 100, timeoutMs: TIMEOUTS_MS.ingestUsage, onError }),
+    new QueueWorker(sqs, queues.recharge.queueUrl, createRechargeHandler(wireRecharge(wiring)), { functionName: 'recharge', batchSize: 10, timeoutMs: TIMEOUTS_MS.recharge, onError }),
+    new QueueWorker(sqs, queues.dailyWork.queueUrl, dailyShard, { functionName: 'daily-shard', batchSize: 1, timeoutMs: TIMEOUTS_MS.dailyShard, onError }),
+  ];
+  workers.forEach((worker) => worker.start());
+  return workers;
+}
+
+function dailyRunDependencies(sqs: SQSClient, wiring: RechargeWiring, queues: LocalQueues) {
+  return wireDailyRun({ ...wiring, work: new SqsDailyWorkQueue(sqs, queues.dailyWork.queueUrl) });
+}
+
+function localControls(info: LocalInfo, clock: LocalClock, sqs: SQSClient, queues: LocalQueues, wiring: RechargeWiring, options: LocalRuntimeOptions): LocalControls {
+  const dailyRun = createDailyRunHandler(dailyRunDependencies(sqs, wiring, queues));
+  const monthlyRun = createMonthlyRunHandler(wireMonthlyRun({ ...wiring, fees: parseLicenseFeeSchedule(options.licenseFees) }));
+  const jobs: Record<ScheduledJobName, (at: Date) => Promise<unknown>> = {
+    'daily-run': (at) => dailyRun(scheduledEvent('daily-run', at), lambdaContext('daily-run', TIMEOUTS_MS.dailyRun)),
+    'monthly-run': (at) => monthlyRun(scheduledEvent('monthly-run', at), lambdaContext('monthly-run', TIMEOUTS_MS.monthlyRun)),
+  };
+  const workQueues = { usage: queues.usage.queueUrl, recharge: queues.recharge.queueUrl, 'daily-work': queues.dailyWork.queueUrl };
+  const drain = () => drainQueues(sqs, workQueues, DRAIN_TIMEOUT_MS);
+  // One advance or drain at a time: two advances interleaving would run jobs out of order.
+  let turn: Promise<unknown> = Promise.resolve();
+  const exclusively = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = turn.then(work, work);
+    turn = next.catch(() => undefined);
+    return next;
+  };
+  return {
+    info,
+    now: () => clock.now(),
+    drain: () => exclusively(drain),
+    advanceClock: (to) =>
+      exclusively(async () => {
+        const from = clock.now();
+        if (to.getTime() <= from.getTime()) {
+          throw new ClockAdvanceRefused('clock-cannot-go-back', `the clock is at ${from.toISOString()}; it only moves forward`);
+        }
+        if (to.getTime() - from.getTime() > MAX_ADVANCE_DAYS * DAY_MS) {
+          throw new ClockAdvanceRefused('advance-too-far', `advance at most ${MAX_ADVANCE_DAYS} days per request`);
+        }
+        // Usage sent before the advance is processed at the time it was sent.
+        await drain();
+        const ran: JobRun[] = [];
+        for (const job of scheduledJobsBetween(clock.now(), to)) {
+          clock.set(job.at);
+          const result = await jobs[job.job](job.at);
+          await drain();
+          ran.push({ ...job, result });
+        }
+        clock.set(to);
+        return { from, ran };
+      }),
+  };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,98 @@
+/**
+ * `npm start`: runs the whole system on this machine (see local-runtime.ts) until Ctrl-C.
+ * Settings come from the environment: PORT (API, 8080), DYNAMODB_PORT (8000), SQS_PORT
+ * (9324), LOCAL_DATA_DIR (.local-data); the operator's name and license fees from the
+ * CDK context in cdk.json, as for a deployment.
+ */
+import './observability-defaults';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { LocalRuntime, startLocalRuntime } from './local-runtime';
+import { assertPortFree } from './port-check';
+
+const PROJECT_ROOT = resolve(__dirname, '..');
+
+async function main(): Promise<void> {
+  const startedAt = Date.now();
+  const ports = { PORT: portOf('PORT', 8080), DYNAMODB_PORT: portOf('DYNAMODB_PORT', 8000), SQS_PORT: portOf('SQS_PORT', 9324) };
+  for (const [setting, port] of Object.entries(ports)) await assertPortFree(port, setting);
+  const operator = operatorContext();
+  const runtime = await startLocalRuntime({
+    apiPort: ports.PORT,
+    dynamoDbPort: ports.DYNAMODB_PORT,
+    sqsPort: ports.SQS_PORT,
+    dataDir: resolve(process.env.LOCAL_DATA_DIR ?? join(PROJECT_ROOT, '.local-data')),
+    operatorName: operator.operatorName,
+    licenseFees: operator.licenseFees,
+    tell: (line) => console.log(line),
+  });
+  stopOnSignals(runtime);
+  console.log(summary(runtime, (Date.now() - startedAt) / 1000));
+}
+
+function portOf(setting: string, fallback: number): number {
+  const text = process.env[setting];
+  if (text === undefined || text === '') return fallback;
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`${setting} must be a port number (1-65535), not "${text}"`);
+  return port;
+}
+
+function operatorContext(): { operatorName: string; licenseFees: Record<string, string> } {
+  const context = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> }).context ?? {};
+  const operatorName = context['prepaid-billing:operatorName'];
+  const licenseFees = context['prepaid-billing:licenseFees'];
+  if (typeof operatorName !== 'string' || typeof licenseFees !== 'object' || licenseFees === null) {
+    throw new Error('cdk.json must set the context prepaid-billing:operatorName and prepaid-billing:licenseFees');
+  }
+  return { operatorName, licenseFees: licenseFees as Record<string, string> };
+}
+
+function stopOnSignals(runtime: LocalRuntime): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      console.log('stopping at once');
+      process.exit(1);
+    }
+    stopping = true;
+    console.log(`\n${signal}: stopping (Ctrl-C again to stop at once)`);
+    runtime.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+function summary(runtime: LocalRuntime, seconds: number): string {
+  const api = runtime.apiUrl;
+  const { info } = runtime;
+  return `prepaid-billing is running (ready in ${seconds.toFixed(1)} s)
+
+  API              ${api}
+  local info       ${api}/local/info
+  test clock       ${api}/local/clock
+  DynamoDB Local   ${info.dynamoDbEndpoint}  (table ${info.tableName})
+  SQS emulator     ${info.sqsEndpoint}
+  usage queue      ${info.usageQueueUrl}
+  dead letters     ${info.deadLetterQueueUrl}
+  events           ${info.eventLog}
+
+Try:
+  curl -s -X POST ${api}/partners -H 'content-type: application/json' \\
+    -d '{"partnerId":"partner-42","currency":"EUR","paymentMethod":"pm_card_visa"}'
+  curl -s ${api}/partners/partner-42/balance
+  curl -s -X POST ${api}/local/clock/advance -H 'content-type: application/json' -d '{"to":"<a later ISO-8601 time>"}'
+
+Ctrl-C stops it; the data stays in the data folder for the next start.`;
+}
+
+main().catch((error: unknown) => {
+  console.error(`npm start failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
