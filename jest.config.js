@@ -1,7 +1,7 @@
 /**
  * Test layers as jest projects: `unit` (pure domain), `integration` (adapters and
- * handlers against DynamoDB Local and the SQS emulator), `infra` (CDK assertions and
- * cdk-nag). The emulators are started once per run by the integration project's global
+ * handlers against DynamoDB Local and the SQS emulator), `e2e` (`npm start` driven over
+ * HTTP and SQS), `infra` (CDK assertions and cdk-nag). The emulators are started once per run by the integration project's global
  * setup.
  */
 const tsJest = ['ts-jest', {}];
@@ -34,6 +34,12 @@ module.exports = {
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+    },
+    {
+      ...shared,
+      // `npm start` as a user runs it: starts its own emulators, so no global setup.
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
     },
     {
       ...shared,

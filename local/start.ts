@@ -48,14 +48,22 @@ function operatorContext(): { operatorName: string; licenseFees: Record<string, 
   return { operatorName, licenseFees: licenseFees as Record<string, string> };
 }
 
+/**
+ * Ctrl-C reaches this process more than once: from the terminal to the whole process
+ * group, and again relayed by npm and tsx. Only a second press, later than that echo,
+ * stops at once instead of cleanly.
+ */
+const SIGNAL_ECHO_MS = 2_000;
+
 function stopOnSignals(runtime: LocalRuntime): void {
-  let stopping = false;
+  let firstAt: number | undefined;
   const stop = (signal: NodeJS.Signals) => {
-    if (stopping) {
+    if (firstAt !== undefined) {
+      if (Date.now() - firstAt < SIGNAL_ECHO_MS) return;
       console.log('stopping at once');
       process.exit(1);
     }
-    stopping = true;
+    firstAt = Date.now();
     console.log(`\n${signal}: stopping (Ctrl-C again to stop at once)`);
     runtime.stop().then(
       () => process.exit(0),
