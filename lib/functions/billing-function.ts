@@ -17,7 +17,8 @@ import { Construct } from 'constructs';
 const PROJECT_ROOT = path.join(__dirname, '..', '..');
 
 /** The Lambda entry files in functions/lambda/. */
-export type BillingEntry = 'ingest-usage' | 'recharge' | 'daily-run' | 'monthly-run' | 'api';
+export const BILLING_ENTRIES = ['ingest-usage', 'recharge', 'daily-run', 'monthly-run', 'api'] as const;
+export type BillingEntry = (typeof BILLING_ENTRIES)[number];
 
 /** What a function that charges cards is given: the Stripe secret key and the Stripe SDK. */
 export interface StripeAccess {

@@ -19,8 +19,18 @@ const INSTALLED_SDK = path.join(PROJECT_ROOT, 'node_modules', 'stripe');
 /** Where the Node.js runtimes look for layer packages (/opt/nodejs/node_modules). */
 const PACKAGE_DIR = path.join('nodejs', 'node_modules', 'stripe');
 
-/** The SDK's Node.js CommonJS build in one minified file; `require('stripe')` finds it through the package's `main`. */
-const BUILD: BuildOptions = { bundle: true, platform: 'node', format: 'cjs', target: 'node22', minify: true, legalComments: 'eof' };
+/** The SDK in one minified CommonJS file; with the two versions, these make the asset hash. */
+const BUILD = { bundle: true, platform: 'node', format: 'cjs', target: 'node22', minify: true, legalComments: 'eof' } satisfies BuildOptions;
+
+/** The esbuild options of the layer's index.js: the installed package's Node.js CommonJS build, bundled. */
+export function stripeSdkBuild(): BuildOptions {
+  return {
+    ...BUILD,
+    entryPoints: [require.resolve('stripe', { paths: [PROJECT_ROOT] })],
+    // Module ids in the bundle are relative to this folder, so the output is the same on any machine.
+    absWorkingDir: PROJECT_ROOT,
+  };
+}
 
 export class StripeSdkLayer extends Construct {
   readonly layer: LayerVersion;
@@ -68,14 +78,7 @@ function lockedStripeVersion(): string {
 function buildLayer(outputDir: string, sdkVersion: string): void {
   const packageDir = path.join(outputDir, PACKAGE_DIR);
   mkdirSync(packageDir, { recursive: true });
-  buildSync({
-    ...BUILD,
-    entryPoints: [require.resolve('stripe', { paths: [PROJECT_ROOT] })],
-    // Module ids in the bundle are relative to this folder, so the output is the same on any machine.
-    absWorkingDir: PROJECT_ROOT,
-    outfile: path.join(packageDir, 'index.js'),
-    logLevel: 'error',
-  });
+  buildSync({ ...stripeSdkBuild(), outfile: path.join(packageDir, 'index.js'), logLevel: 'error' });
   writeFileSync(path.join(packageDir, 'package.json'), `${JSON.stringify({ name: 'stripe', version: sdkVersion, main: 'index.js', license: 'MIT' }, null, 2)}\n`);
   copyFileSync(path.join(INSTALLED_SDK, 'LICENSE'), path.join(packageDir, 'LICENSE'));
 }
