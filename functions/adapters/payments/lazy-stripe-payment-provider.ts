@@ -1,8 +1,8 @@
 /**
  * Stripe behind the payment port, with the SDK loaded and the client created on the first
  * charge rather than at cold start. The SDK is most of what a charging function would load,
- * and most invocations never charge: the API mostly reads and records, the daily run starter
- * only queues shards, a shard or a monthly run charges only the partners that owe.
+ * and many invocations never charge: the API mostly reads and records, the daily run
+ * starter only queues shards, a shard charges only partners with a retry due.
  *
  * The modules below are imported only for their types here, so a bundle keeps their code
  * behind the dynamic import and `require('stripe')` runs on the first charge. A load that
