@@ -7,6 +7,7 @@ import { BillingTable } from './data/billing-table';
 import { BillingEventBus } from './events/event-bus';
 import { UsageIngestion } from './ingestion/usage-ingestion';
 import { Observability } from './observability/observability';
+import { StripeSdkLayer } from './functions/stripe-sdk-layer';
 import { Recharges } from './recharges/recharges';
 import { ScheduledRuns } from './schedules/scheduled-runs';
 
@@ -35,6 +36,8 @@ export class PrepaidBillingStack extends Stack {
   readonly data: BillingTable;
   readonly events: BillingEventBus;
   readonly stripeSecret: ISecret;
+  /** The Stripe SDK, shared by the functions that charge cards. */
+  readonly stripeSdk: StripeSdkLayer;
   readonly recharges: Recharges;
   readonly ingestion: UsageIngestion;
   readonly scheduledRuns: ScheduledRuns;
@@ -47,8 +50,10 @@ export class PrepaidBillingStack extends Stack {
     this.data = new BillingTable(this, 'Data', removal);
     this.events = new BillingEventBus(this, 'Events');
     this.stripeSecret = stripeSecret(this, props.stripeSecretName);
+    this.stripeSdk = new StripeSdkLayer(this, 'StripeSdk');
 
-    const shared = { table: this.data.table, bus: this.events.bus, stripeSecret: this.stripeSecret, ...removal };
+    const stripe = { secret: this.stripeSecret, sdkLayer: this.stripeSdk.layer };
+    const shared = { table: this.data.table, bus: this.events.bus, stripe, ...removal };
     this.recharges = new Recharges(this, 'Recharges', shared);
     this.ingestion = new UsageIngestion(this, 'Ingestion', {
       table: this.data.table,

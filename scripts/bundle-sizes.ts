@@ -1,43 +1,138 @@
 /**
- * Prints the size of each Lambda bundle of the last synth (`npx cdk synth`, then
- * `npx tsx scripts/bundle-sizes.ts [cdk.out]`): one line per function with its handler,
- * asset folder and the size of index.js (and of its source map).
+ * Prints what the Lambda code of the last synth weighs (`npm run synth`, then
+ * `npm run bundle-sizes [cdk.out]`):
+ * - per function: index.js as deployed (minified) and rebuilt unminified with the same
+ *   entry and external modules (the "unminified-equivalent" of the 1 MB target), its
+ *   layers, and the external packages its cold start requires;
+ * - per layer: its files, and the Stripe SDK rebuilt unminified.
+ *
+ * The cold start is observed by loading each bundle in a child Node.js process with the
+ * function's environment (intrinsic values replaced by placeholders, AWS endpoints pointed
+ * at a closed local port so nothing leaves the machine), up to the first macrotask: what
+ * module initialisation requires, before any invocation.
  */
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
+import { join, relative, resolve } from 'node:path';
+import { buildSync } from 'esbuild';
+import { BILLING_ENTRIES } from '../lib/functions/billing-function';
+import { stripeSdkBuild } from '../lib/functions/stripe-sdk-layer';
 
 interface TemplateResource {
   readonly Type: string;
-  readonly Properties?: { readonly Handler?: string };
+  readonly Properties?: {
+    readonly Handler?: string;
+    readonly Layers?: unknown[];
+    readonly Environment?: { readonly Variables?: Record<string, unknown> };
+  };
   readonly Metadata?: Record<string, unknown>;
 }
 
-const outDir = process.argv[2] ?? join(__dirname, '..', 'cdk.out');
+const outDir = resolve(process.argv[2] ?? join(__dirname, '..', 'cdk.out'));
 const templates = readdirSync(outDir).filter((name) => name.endsWith('.template.json'));
 if (templates.length === 0) {
-  process.stderr.write(`no template in ${outDir}: run npx cdk synth first\n`);
+  process.stderr.write(`no template in ${outDir}: run npm run synth first\n`);
   process.exit(1);
 }
 
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
-const rows: string[][] = [['stack', 'function', 'handler', 'asset', 'index.js', 'index.js.map']];
+const unminifiedBytes = (options: Parameters<typeof buildSync>[0]) =>
+  buildSync({ ...options, minify: false, write: false, logLevel: 'error' }).outputFiles[0]!.contents.length;
+
+/** Packages (not Node.js built-ins) the bundle leaves to the runtime or a layer. */
+function externalsOf(bundle: string): string[] {
+  const required = [...readFileSync(bundle, 'utf8').matchAll(/require\("([^"]+)"\)/g)].map((match) => match[1]!);
+  return [...new Set(required.filter((name) => !isBuiltin(name)))].sort();
+}
+
+/** The functions/lambda entry the bundle was built from, found among the sources of its map. */
+function entryOf(assetDir: string): string {
+  const { sources } = JSON.parse(readFileSync(join(assetDir, 'index.js.map'), 'utf8')) as { sources: string[] };
+  const entries = sources.map((source) => resolve(assetDir, source)).filter((file) => BILLING_ENTRIES.some((entry) => file.endsWith(join('functions', 'lambda', `${entry}.ts`))));
+  if (entries.length !== 1) throw new Error(`${assetDir}: expected one entry among the sources, found ${entries.length}`);
+  return entries[0]!;
+}
+
+/** Where the function gets the Stripe SDK from, and whether its cold start loads it. */
+function stripeOf(assetDir: string, coldStart: string[]): string {
+  if (externalsOf(join(assetDir, 'index.js')).includes('stripe')) return coldStart.includes('stripe') ? 'layer, at cold start' : 'layer, on first charge';
+  const { sources } = JSON.parse(readFileSync(join(assetDir, 'index.js.map'), 'utf8')) as { sources: string[] };
+  return sources.some((source) => source.includes('node_modules/stripe/')) ? 'bundled' : '-';
+}
+
+/** The external packages required while the bundle initialises, loaded as Lambda would with the layers on NODE_PATH. */
+function coldStartRequires(bundle: string, environment: Record<string, unknown>, layerDirs: string[]): string[] {
+  const closedPort = 'http://127.0.0.1:9';
+  const env = {
+    PATH: process.env.PATH,
+    ...Object.fromEntries(Object.entries(environment).map(([name, value]) => [name, typeof value === 'string' ? value : `placeholder-${name.toLowerCase()}`])),
+    AWS_REGION: 'eu-central-1',
+    AWS_ACCESS_KEY_ID: 'placeholder',
+    AWS_SECRET_ACCESS_KEY: 'placeholder',
+    AWS_ENDPOINT_URL: closedPort,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    NODE_PATH: layerDirs.map((dir) => join(dir, 'nodejs', 'node_modules')).join(':'),
+  };
+  const probe = `
+    process.on('unhandledRejection', () => {});
+    require(process.argv[1]);
+    setImmediate(() => {
+      const packages = Object.keys(require.cache).map((file) => /.*node_modules\\/((?:@[^/]+\\/)?[^/]+)/.exec(file)?.[1]).filter(Boolean);
+      process.stdout.write(JSON.stringify([...new Set(packages)]));
+      process.exit(0);
+    });`;
+  const loaded = JSON.parse(execFileSync(process.execPath, ['--no-warnings', '-e', probe, bundle], { env, encoding: 'utf8' })) as string[];
+  const externals = externalsOf(bundle);
+  return loaded.filter((name) => externals.includes(name)).sort();
+}
+
+const layers = new Map<string, { logicalId: string; dir: string }>();
+const functions: Array<{ logicalId: string; resource: TemplateResource; dir: string }> = [];
 for (const file of templates) {
   const template = JSON.parse(readFileSync(join(outDir, file), 'utf8')) as { Resources?: Record<string, TemplateResource> };
   for (const [logicalId, resource] of Object.entries(template.Resources ?? {})) {
     const assetPath = resource.Metadata?.['aws:asset:path'];
-    if (resource.Type !== 'AWS::Lambda::Function' || typeof assetPath !== 'string') continue;
-    const bundle = join(outDir, assetPath, 'index.js');
-    const map = `${bundle}.map`;
-    rows.push([
-      file.replace('.template.json', ''),
-      logicalId,
-      resource.Properties?.Handler ?? '',
-      assetPath,
-      existsSync(bundle) ? kib(statSync(bundle).size) : 'missing',
-      existsSync(map) ? kib(statSync(map).size) : '-',
-    ]);
+    if (typeof assetPath !== 'string') continue;
+    if (resource.Type === 'AWS::Lambda::LayerVersion') layers.set(logicalId, { logicalId, dir: join(outDir, assetPath) });
+    if (resource.Type === 'AWS::Lambda::Function') functions.push({ logicalId, resource, dir: join(outDir, assetPath) });
   }
 }
 
-const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-for (const row of rows) process.stdout.write(`${row.map((cell, column) => cell.padEnd(widths[column]!)).join("  ").trimEnd()}\n`);
+const functionRows = [['function', 'handler', 'minified', 'unminified', 'layers', 'stripe', 'cold start requires']];
+for (const { logicalId, resource, dir } of functions) {
+  const bundle = join(dir, 'index.js');
+  const layerIds = (resource.Properties?.Layers ?? []).map((layer) => (layer as { Ref?: string }).Ref ?? 'external');
+  const layerDirs = layerIds.flatMap((id) => layers.get(id)?.dir ?? []);
+  const coldStart = coldStartRequires(bundle, resource.Properties?.Environment?.Variables ?? {}, layerDirs);
+  functionRows.push([
+    logicalId,
+    resource.Properties?.Handler ?? '',
+    kib(statSync(bundle).size),
+    kib(unminifiedBytes({ entryPoints: [entryOf(dir)], bundle: true, platform: 'node', format: 'cjs', target: 'node22', external: externalsOf(bundle) })),
+    layerIds.join(', ') || '-',
+    stripeOf(dir, coldStart),
+    coldStart.join(', '),
+  ]);
+}
+
+const layerRows = [['layer', 'file', 'size', 'unminified']];
+for (const { logicalId, dir } of layers.values()) {
+  const files = (folder: string): string[] =>
+    readdirSync(folder, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? files(join(folder, entry.name)) : [join(folder, entry.name)]));
+  for (const file of files(dir)) {
+    const isStripe = relative(dir, file) === join('nodejs', 'node_modules', 'stripe', 'index.js');
+    layerRows.push([logicalId, relative(dir, file), kib(statSync(file).size), isStripe ? kib(unminifiedBytes(stripeSdkBuild())) : '-']);
+  }
+  const total = files(dir).reduce((sum, file) => sum + statSync(file).size, 0);
+  layerRows.push([logicalId, '(unzipped total)', kib(total), '-']);
+}
+
+function print(rows: string[][]): void {
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  for (const row of rows) process.stdout.write(`${row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()}\n`);
+}
+
+print(functionRows);
+process.stdout.write('\n');
+print(layerRows);

@@ -1,7 +1,7 @@
 /**
  * What every Lambda that moves money builds at cold start from its configuration: the
- * DynamoDB client, the event bus publisher, the card provider (its secret read once) and
- * the system clock.
+ * DynamoDB client, the event bus publisher, the card provider (its secret read once, the
+ * Stripe SDK loaded on the first charge) and the system clock.
  */
 import { createDocumentClient } from '../adapters/dynamodb/client';
 import { createEventBridgeClient } from '../adapters/events/client';

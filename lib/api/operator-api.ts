@@ -15,15 +15,13 @@ import {
 import { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { IEventBus } from 'aws-cdk-lib/aws-events';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct, IConstruct } from 'constructs';
-import { BillingFunction } from '../functions/billing-function';
-import { paymentEnvironment } from '../recharges/recharges';
+import { BillingFunction, StripeAccess } from '../functions/billing-function';
 
 export interface OperatorApiProps {
   readonly table: ITableV2;
   readonly bus: IEventBus;
-  readonly stripeSecret: ISecret;
+  readonly stripe: StripeAccess;
   readonly operatorName: string;
   readonly removalPolicy?: RemovalPolicy;
 }
@@ -46,13 +44,12 @@ export class OperatorApi extends Construct {
         TABLE_NAME: props.table.tableName,
         EVENT_BUS_NAME: props.bus.eventBusName,
         OPERATOR_NAME: props.operatorName,
-        ...paymentEnvironment(props.stripeSecret),
       },
+      stripe: props.stripe,
     });
     const fn = this.handler.function;
     this.handler.grantTableReadWrite(props.table);
     props.bus.grantPutEventsTo(fn);
-    this.handler.grantSecretRead(props.stripeSecret);
 
     const accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.ONE_YEAR, removalPolicy });
     this.api = new RestApi(this, 'Api', {

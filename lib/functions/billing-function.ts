@@ -1,12 +1,13 @@
 /**
  * Every Lambda of the system is built the same way: Node.js 22 on ARM, X-Ray tracing,
  * its own log group with a retention, Powertools settings and an esbuild bundle (CJS,
- * minified, with source maps; the AWS SDK v3 comes from the runtime).
+ * minified, with source maps; the AWS SDK v3 comes from the runtime, and the Stripe SDK
+ * from its layer in the functions that charge cards).
  */
 import * as path from 'path';
 import { CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, ILayerVersion, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -16,7 +17,16 @@ import { Construct } from 'constructs';
 const PROJECT_ROOT = path.join(__dirname, '..', '..');
 
 /** The Lambda entry files in functions/lambda/. */
-export type BillingEntry = 'ingest-usage' | 'recharge' | 'daily-run' | 'monthly-run' | 'api';
+export const BILLING_ENTRIES = ['ingest-usage', 'recharge', 'daily-run', 'monthly-run', 'api'] as const;
+export type BillingEntry = (typeof BILLING_ENTRIES)[number];
+
+/** What a function that charges cards is given: the Stripe secret key and the Stripe SDK. */
+export interface StripeAccess {
+  /** Holds the Stripe secret key as a plain string. */
+  readonly secret: ISecret;
+  /** The layer with the `stripe` package (see StripeSdkLayer). */
+  readonly sdkLayer: ILayerVersion;
+}
 
 export interface BillingFunctionProps {
   /** File name in functions/lambda/, without the extension. */
@@ -30,6 +40,11 @@ export interface BillingFunctionProps {
   readonly logRetention?: RetentionDays;
   /** Applied to the log group; RETAIN by default. */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * For the functions that charge cards: Stripe as their provider, the secret's ARN in
+   * their environment with read access to it, and the SDK from its layer, not the bundle.
+   */
+  readonly stripe?: StripeAccess;
 }
 
 export class BillingFunction extends Construct {
@@ -62,15 +77,19 @@ export class BillingFunction extends Construct {
         POWERTOOLS_LOG_LEVEL: 'INFO',
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
+        ...(props.stripe !== undefined && { PAYMENT_PROVIDER: 'stripe', STRIPE_SECRET_ID: props.stripe.secret.secretArn }),
       },
+      ...(props.stripe !== undefined && { layers: [props.stripe.sdkLayer] }),
       bundling: {
         minify: true,
         sourceMap: true,
         format: OutputFormat.CJS,
         target: 'node22',
-        externalModules: ['@aws-sdk/*'],
+        // `stripe` stays out only where its layer is attached: anywhere else it is bundled, never missing.
+        externalModules: ['@aws-sdk/*', ...(props.stripe !== undefined ? ['stripe'] : [])],
       },
     });
+    props.stripe?.secret.grantRead(this.function);
 
     const role = this.function.role;
     if (role !== undefined) {
@@ -101,10 +120,5 @@ export class BillingFunction extends Construct {
           "Queries of the billing table's global secondary indexes (the sparse attention index) need <table>/index/*, the only form of index ARN the DynamoDB grants produce; it covers this table's indexes only.",
       });
     }
-  }
-
-  /** Read access to the Stripe secret. */
-  grantSecretRead(secret: ISecret): void {
-    secret.grantRead(this.function);
   }
 }

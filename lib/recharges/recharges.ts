@@ -3,21 +3,15 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { IEventBus } from 'aws-cdk-lib/aws-events';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { BillingFunction } from '../functions/billing-function';
+import { BillingFunction, StripeAccess } from '../functions/billing-function';
 import { WorkQueue } from '../messaging/work-queue';
 
 export interface RechargesProps {
   readonly table: ITableV2;
   readonly bus: IEventBus;
-  readonly stripeSecret: ISecret;
+  readonly stripe: StripeAccess;
   readonly removalPolicy?: RemovalPolicy;
-}
-
-/** The environment of every function that charges a card through Stripe. */
-export function paymentEnvironment(stripeSecret: ISecret): Record<string, string> {
-  return { PAYMENT_PROVIDER: 'stripe', STRIPE_SECRET_ID: stripeSecret.secretArn };
 }
 
 export class Recharges extends Construct {
@@ -40,13 +34,12 @@ export class Recharges extends Construct {
       environment: {
         TABLE_NAME: props.table.tableName,
         EVENT_BUS_NAME: props.bus.eventBusName,
-        ...paymentEnvironment(props.stripeSecret),
       },
+      stripe: props.stripe,
     });
     const fn = this.handler.function;
     this.handler.grantTableReadWrite(props.table);
     props.bus.grantPutEventsTo(fn);
-    this.handler.grantSecretRead(props.stripeSecret);
     fn.addEventSource(new SqsEventSource(this.requests.queue, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency: 5 }));
   }
 }

@@ -10,17 +10,15 @@ import { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { IEventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { BillingFunction } from '../functions/billing-function';
+import { BillingFunction, StripeAccess } from '../functions/billing-function';
 import { WorkQueue } from '../messaging/work-queue';
-import { paymentEnvironment } from '../recharges/recharges';
 
 export interface ScheduledRunsProps {
   readonly table: ITableV2;
   readonly bus: IEventBus;
-  readonly stripeSecret: ISecret;
+  readonly stripe: StripeAccess;
   /** The monthly license fee per hosted number, per currency, e.g. { EUR: '25.00' }. */
   readonly licenseFees: Readonly<Record<string, string>>;
   readonly removalPolicy?: RemovalPolicy;
@@ -40,11 +38,7 @@ export class ScheduledRuns extends Construct {
   constructor(scope: Construct, id: string, props: ScheduledRunsProps) {
     super(scope, id);
     const removal = props.removalPolicy !== undefined ? { removalPolicy: props.removalPolicy } : {};
-    const common = {
-      TABLE_NAME: props.table.tableName,
-      EVENT_BUS_NAME: props.bus.eventBusName,
-      ...paymentEnvironment(props.stripeSecret),
-    };
+    const common = { TABLE_NAME: props.table.tableName, EVENT_BUS_NAME: props.bus.eventBusName };
 
     this.scheduleDeadLetterQueue = new Queue(this, 'ScheduleDeadLetterQueue', {
       encryption: QueueEncryption.SQS_MANAGED,
@@ -68,6 +62,7 @@ export class ScheduledRuns extends Construct {
       timeout: Duration.seconds(300),
       memorySize: 512,
       environment: daily,
+      stripe: props.stripe,
       ...removal,
     });
     this.dailyShard = new BillingFunction(this, 'DailyShard', {
@@ -77,6 +72,7 @@ export class ScheduledRuns extends Construct {
       timeout: shardTimeout,
       memorySize: 1024,
       environment: daily,
+      stripe: props.stripe,
       ...removal,
     });
     this.monthly = new BillingFunction(this, 'Monthly', {
@@ -85,13 +81,13 @@ export class ScheduledRuns extends Construct {
       timeout: Duration.seconds(900),
       memorySize: 1024,
       environment: { ...common, LICENSE_FEES: JSON.stringify(props.licenseFees) },
+      stripe: props.stripe,
       ...removal,
     });
 
     for (const run of [this.dailyStarter, this.dailyShard, this.monthly]) {
       run.grantTableReadWrite(props.table);
       props.bus.grantPutEventsTo(run.function);
-      run.grantSecretRead(props.stripeSecret);
     }
     // The starter queues the shards; a worker queues the rest of its shard when it runs long.
     this.dailyWork.queue.grantSendMessages(this.dailyStarter.function);

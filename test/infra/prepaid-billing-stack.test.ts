@@ -1,6 +1,7 @@
 import { App, RemovalPolicy } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import Stripe from 'stripe';
 import { BILLING_TABLE } from '../../lib/data/table-definition';
 import { PrepaidBillingStack, PrepaidBillingStackProps } from '../../lib/prepaid-billing-stack';
 
@@ -25,6 +26,10 @@ function statementsOf(fn: { role?: { node: { defaultChild?: unknown } } | undefi
   return Object.values(policies).flatMap((policy) => policy.Properties.PolicyDocument.Statement);
 }
 const actionsOf = (statement: Record<string, unknown>): string[] => [statement.Action as string | string[]].flat();
+const chargingFunctions = () => {
+  const { recharges, scheduledRuns, api } = defaultStack;
+  return [recharges.handler, scheduledRuns.dailyStarter, scheduledRuns.dailyShard, scheduledRuns.monthly, api.handler];
+};
 
 describe('Class: PrepaidBillingStack', () => {
   describe('Construct: BillingTable', () => {
@@ -113,6 +118,28 @@ describe('Class: PrepaidBillingStack', () => {
     });
   });
 
+  describe('Construct: StripeSdkLayer', () => {
+    it('is one layer for Node.js 22 on ARM with the Stripe SDK version the adapter tests run', () => {
+      template.resourceCountIs('AWS::Lambda::LayerVersion', 1);
+      template.hasResourceProperties('AWS::Lambda::LayerVersion', {
+        CompatibleRuntimes: ['nodejs22.x'],
+        CompatibleArchitectures: ['arm64'],
+        Description: Match.stringLikeRegexp(`^Stripe SDK ${Stripe.PACKAGE_VERSION} `),
+      });
+      expect(defaultStack.stripeSdk.sdkVersion).toBe(Stripe.PACKAGE_VERSION);
+    });
+
+    it('is attached to exactly the functions that charge cards, not to ingestion', () => {
+      const layer = ref(defaultStack.stripeSdk.layer);
+      const functions = template.findResources('AWS::Lambda::Function');
+      const withLayer = Object.keys(functions).filter((id) => JSON.stringify(functions[id]?.Properties.Layers) === JSON.stringify([layer]));
+      const withoutLayer = Object.keys(functions).filter((id) => functions[id]?.Properties.Layers === undefined);
+
+      expect(withLayer.sort()).toEqual(chargingFunctions().map((fn) => defaultStack.getLogicalId(fn.function.node.defaultChild as never)).sort());
+      expect(withoutLayer).toEqual([defaultStack.getLogicalId(defaultStack.ingestion.handler.function.node.defaultChild as never)]);
+    });
+  });
+
   describe('Construct: UsageIngestion', () => {
     it('consumes the usage queue in batches of 100 with partial batch responses and bounded concurrency', () => {
       template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
@@ -159,7 +186,7 @@ describe('Class: PrepaidBillingStack', () => {
     });
 
     it('lets only the functions that charge cards read the Stripe secret', () => {
-      const readers = [defaultStack.recharges.handler, defaultStack.scheduledRuns.dailyShard, defaultStack.api.handler];
+      const readers = chargingFunctions();
       for (const reader of readers) {
         expect(statementsOf(reader.function)).toContainEqual(
           expect.objectContaining({ Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], Resource: ref(defaultStack.stripeSecret as never) }),

@@ -1,10 +1,13 @@
-/** The configured card provider: Stripe with its key from Secrets Manager, or the sandbox for local runs. */
+/**
+ * The configured card provider: Stripe with its key from Secrets Manager, or the sandbox
+ * for local runs. The key is read and checked at cold start, so a blank secret stops the
+ * function before it takes work; the Stripe SDK itself is loaded on the first charge.
+ */
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { PaymentProviderConfig } from '../../config';
 import { PaymentProvider } from '../../domain/recharge/payment-provider';
+import { LazyStripePaymentProvider } from './lazy-stripe-payment-provider';
 import { SandboxPaymentProvider } from './sandbox-payment-provider';
-import { createStripeClient } from './stripe-client';
-import { StripePaymentProvider } from './stripe-payment-provider';
 
 export async function paymentProviderFrom(config: PaymentProviderConfig): Promise<PaymentProvider> {
   if (config.kind === 'sandbox') return new SandboxPaymentProvider();
@@ -12,5 +15,5 @@ export async function paymentProviderFrom(config: PaymentProviderConfig): Promis
   if (typeof apiKey !== 'string' || apiKey.trim() === '') {
     throw new Error(`secret ${config.secretId} must hold the Stripe secret key as a plain string`);
   }
-  return new StripePaymentProvider(createStripeClient({ apiKey }));
+  return new LazyStripePaymentProvider({ apiKey });
 }
