@@ -1,5 +1,5 @@
 /** The prepaid-billing stack: one construct per capability, configured by the operator's props. */
-import { RemovalPolicy, SecretValue, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import { CfnOutput, RemovalPolicy, SecretValue, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import { ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { OperatorApi } from './api/operator-api';
@@ -83,6 +83,24 @@ export class PrepaidBillingStack extends Stack {
       },
       chargeLogGroups: [this.recharges.handler.logGroup, this.scheduledRuns.dailyShard.logGroup],
     });
+
+    this.outputs();
+  }
+
+  /** What an operator needs after a deploy (the API's URL is the REST API's own `OperatorApiEndpoint…` output). */
+  private outputs(): void {
+    const outputs: Record<string, { value: string; description: string }> = {
+      UsageQueueUrl: { value: this.ingestion.usage.queue.queueUrl, description: 'The messaging platform sends one usage event per conversation here' },
+      UsageDeadLetterQueueUrl: { value: this.ingestion.usage.deadLetterQueue.queueUrl, description: 'Rejected usage events, with the reason in message attributes' },
+      StripeSecretName: { value: this.stripeSecret.secretName, description: 'Put the Stripe secret key here as a plain string' },
+      EventBusName: { value: this.events.bus.eventBusName, description: 'Billing events (source prepaid-billing)' },
+      AlarmTopicArn: { value: this.observability.topic.topicArn, description: 'Alarms are published here' },
+      DashboardUrl: {
+        value: `https://${this.region}.console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards/dashboard/${this.observability.dashboard.dashboardName}`,
+        description: 'The CloudWatch dashboard',
+      },
+    };
+    for (const [id, output] of Object.entries(outputs)) new CfnOutput(this, id, output);
   }
 }
 

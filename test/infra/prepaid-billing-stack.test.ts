@@ -1,4 +1,4 @@
-import { App, RemovalPolicy } from 'aws-cdk-lib';
+import { App, CfnElement, RemovalPolicy } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import Stripe from 'stripe';
@@ -359,6 +359,27 @@ describe('Class: PrepaidBillingStack', () => {
     it('uses the operator secret when named, and creates none', () => {
       const named = synth({ stripeSecretName: 'stripe/live-key' }).template;
       named.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    });
+  });
+
+  describe('Outputs', () => {
+    it('tells the operator where to send usage, the API, the secret to fill, the bus, the alarm topic and the dashboard', () => {
+      const { ingestion } = defaultStack;
+      template.hasOutput('UsageQueueUrl', { Value: ref(ingestion.usage.queue) });
+      template.hasOutput('UsageDeadLetterQueueUrl', { Value: ref(ingestion.usage.deadLetterQueue) });
+      template.hasOutput('StripeSecretName', { Value: Match.anyValue() });
+      expect(Object.keys(template.findOutputs('*')).sort()).toEqual([
+        'AlarmTopicArn',
+        'DashboardUrl',
+        'EventBusName',
+        defaultStack.getLogicalId(defaultStack.api.api.node.findChild('Endpoint') as CfnElement),
+        'StripeSecretName',
+        'UsageDeadLetterQueueUrl',
+        'UsageQueueUrl',
+      ].sort());
+      template.hasOutput('DashboardUrl', {
+        Value: { 'Fn::Join': ['', Match.arrayWith(['#dashboards/dashboard/', ref(defaultStack.observability.dashboard)])] },
+      });
     });
   });
 
