@@ -31,7 +31,8 @@ module.exports = {
     {
       ...shared,
       displayName: 'integration',
-      testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      // The simulator runs the handlers on the same emulators: a short fixed-seed run is part of the suite.
+      testMatch: ['<rootDir>/test/integration/**/*.test.ts', '<rootDir>/test/simulation/**/*.test.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },

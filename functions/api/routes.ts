@@ -143,6 +143,8 @@ export const API_ROUTES: readonly ApiRoute[] = [
     async handle({ path, body }, deps) {
       const updated = await deps.recharge.ledger.updatePaymentMethod(path.partnerId, body.paymentMethod, body.paymentCustomerId);
       if (!updated) throw new UnknownPartnerError(path.partnerId);
+      // A crash here loses only the immediate retry: the daily run charges the new card.
+      deps.recharge.faults.reached('payment-method:before-retry');
       const charge = await rechargePartner(path.partnerId, 'payment-method-updated', deps.recharge);
       await retryLicenseFees(path.partnerId, dayOf(deps.recharge.clock.now()), deps.licenses);
       return {

@@ -32,6 +32,7 @@ export async function startDailyRun(scheduledAt: Date, deps: DailyRunDependencie
   const day = dayOf(scheduledAt);
   const run = await deps.runs.beginRun(day, scheduledAt);
   if (run.state === 'completed') return { day, state: 'already-completed', cutoffs: run.cutoffs };
+  deps.faults.reached('daily:after-run-recorded');
   const shards = Array.from({ length: deps.runs.shards }, (_, shard): DailyWork => ({ day, now: scheduledAt, cutoffs: run.cutoffs, shard }));
   await deps.work.enqueue(shards);
   return { day, state: run.state === 'new' ? 'started' : 'resumed', cutoffs: run.cutoffs };
@@ -88,6 +89,7 @@ export async function runDailyShard(
   } while (cursor !== undefined);
   // Monthly license fees that were declined are retried daily, like recharges.
   await retryDueLicenseFees(work.shard, work.day, deps);
+  deps.faults.reached('daily:before-finish-shard');
   const last = await deps.runs.finishShard(work.day, work.shard);
   if (last) await deps.runs.completeRun(work.day, deps.clock.now());
   return { ...totals, runCompleted: last };
@@ -103,7 +105,9 @@ export async function settlePartnerDay(partnerId: string, work: DailyWork, deps:
   let published = false;
   if (unpublished.length > 0) {
     const snapshots = unpublished.map((cutoff, index) => ({ day: dayOf(cutoff), cutoff, balance: asOf.balances[index] ?? account.liveBalance }));
+    deps.faults.reached('daily:before-publish');
     published = await deps.runs.publish(partnerId, snapshots);
+    deps.faults.reached('daily:after-publish');
     const latest = snapshots[snapshots.length - 1];
     if (published && latest !== undefined) {
       await deps.events.publish([
@@ -119,6 +123,7 @@ export async function settlePartnerDay(partnerId: string, work: DailyWork, deps:
   // 2. Retry a due charge, once a day: a failed one, one whose answer was lost, or one that never started.
   let charge: RechargeResult | undefined;
   if ((account.chargeInFlight !== undefined || chargeDue(account).kind === 'charge') && (await deps.runs.claimDailyRetry(partnerId, work.day))) {
+    deps.faults.reached('daily:after-retry-claimed');
     charge = await rechargePartner(partnerId, 'daily-run', deps);
   }
 
@@ -127,7 +132,9 @@ export async function settlePartnerDay(partnerId: string, work: DailyWork, deps:
   const verdict = overdueVerdict(current.liveBalance, current.overdueSince, work.now);
   let blocked = false;
   if (verdict === 'block' && current.status !== 'blocked' && current.overdueSince !== undefined) {
+    deps.faults.reached('daily:before-block');
     blocked = await deps.runs.block(partnerId, current.overdueSince, work.now);
+    deps.faults.reached('daily:after-block');
     if (blocked) {
       await deps.events.publish([
         {

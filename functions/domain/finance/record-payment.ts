@@ -11,7 +11,7 @@ import { ChannelRepository } from '../channels/channel';
 import { LedgerEntry } from '../ledger';
 import { Currency, Micros, formatAmount } from '../money';
 import { PartnerAccount, assertPartnerId } from '../partner';
-import { Clock, EventPublisher, LedgerRepository } from '../ports';
+import { Clock, EventPublisher, FaultInjector, LedgerRepository } from '../ports';
 import { InvalidPaymentAmountError, InvalidPaymentReferenceError } from './finance-errors';
 
 export interface PaymentRequest {
@@ -29,6 +29,7 @@ export interface RecordPaymentDependencies {
   readonly channels: ChannelRepository;
   readonly events: EventPublisher;
   readonly clock: Clock;
+  readonly faults: FaultInjector;
 }
 
 export interface PaymentResult {
@@ -73,6 +74,7 @@ export async function recordPayment(request: PaymentRequest, deps: RecordPayment
     postedAt: now,
     memo: `finance payment ${reference}`,
   });
+  deps.faults.reached('payment:after-credit');
   const account = (await deps.ledger.getPartner(partnerId)) ?? before;
 
   if (credit.unblocked) {

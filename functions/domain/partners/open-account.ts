@@ -37,6 +37,7 @@ export async function openAccount(request: OpenAccountRequest, deps: RechargeDep
   });
   // Also on a repeated create: a crash after the account and before its charge is healed here.
   if (created.account.openingPending !== true) return created;
+  deps.faults.reached('open-account:before-opening-charge');
   const openingCharge = await rechargePartner(request.partnerId, 'opening', deps);
   const account = (await deps.ledger.getPartner(request.partnerId)) ?? created.account;
   return { outcome: created.outcome, account, openingCharge };

@@ -108,13 +108,19 @@ function groupByAccount(received: readonly ReceivedUsage[]): Map<string, UsageEv
 }
 
 function outcomeOfRepeat(event: UsageEvent, first: ReceivedUsage, firstOutcome: RecordOutcome | undefined): RecordOutcome {
-  if (usageDigest(event) !== usageDigest(first.event)) {
-    return {
-      kind: 'rejected',
-      rejection: { reason: 'conflicting-repeat', detail: `event "${event.eventId}" arrived twice in one batch with different content` },
-    };
-  }
   if (firstOutcome === undefined) return missingFate(event);
+  if (usageDigest(event) !== usageDigest(first.event)) {
+    // Only a first record that was debited, or found debited, tells what the stored content is.
+    if (firstOutcome.kind === 'debited' || firstOutcome.kind === 'duplicate') {
+      return {
+        kind: 'rejected',
+        rejection: { reason: 'conflicting-repeat', detail: `event "${event.eventId}" arrived twice in one batch with different content` },
+      };
+    }
+    // The first was refused (e.g. itself a conflict with what was debited before): this
+    // record may be a plain redelivery. SQS brings it back alone, to meet the stored event.
+    return { kind: 'retry', error: new Error(`event "${event.eventId}" arrived twice in one batch and the first was not debited`) };
+  }
   return firstOutcome.kind === 'debited' ? { kind: 'duplicate' } : firstOutcome;
 }
 

@@ -54,6 +54,27 @@ describe('Handler: ingest-usage, refused input', () => {
     expect(harness.events.ofType('UsageRejected')).toHaveLength(7);
   });
 
+  it('acknowledges a redelivery that follows a conflicting repeat of a debited event in the same batch', async () => {
+    // Prepare: the event is debited; later one batch brings a conflicting repeat first, then the event itself again.
+    await harness.createPartner('conflict-order-1', '100.00');
+    const original = usageBody({ partnerId: 'conflict-order-1', cost: { amount: '1.00', currency: 'EUR' } });
+    await harness.invoke(sqsEvent([json(original)]));
+    await harness.deadLetters();
+    const conflicting = json({ ...original, cost: { amount: '2.00', currency: 'EUR' } });
+    const event = sqsEvent([conflicting, json(original)]);
+    const [, redelivery] = event.Records;
+
+    // Act
+    const response = await harness.invoke(event);
+
+    // Assess: only the conflict is refused; the redelivery comes back alone and is the duplicate it is.
+    expect((await harness.deadLetters()).map((letter) => letter.body)).toEqual([conflicting]);
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: redelivery?.messageId }]);
+    expect((await harness.invoke(sqsEvent([json(original)]))).batchItemFailures).toEqual([]);
+    expect(await harness.deadLetters()).toEqual([]);
+    expect(await harness.books('conflict-order-1')).toMatchObject({ liveBalance: parseAmount('99.00'), eventsDebited: 1 });
+  });
+
   it('names the field a schema violation is about', async () => {
     const body = json({ ...usageBody({ partnerId: 'poison-1' }), occurredAt: 'yesterday' });
 

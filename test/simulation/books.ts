@@ -1,0 +1,124 @@
+/**
+ * What DynamoDB holds for each partner, read through the production repositories and
+ * kept between steps: a check reads only what is new (newest first, down to what it saw
+ * last), so checking after every step stays cheap however long the run.
+ */
+import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
+import { Snapshot } from '../../functions/domain/daily/daily-run-ports';
+import { LedgerEntry } from '../../functions/domain/ledger';
+import { Invoice } from '../../functions/domain/recharge/charge-attempt';
+import { usageEventKey } from '../../functions/adapters/dynamodb/keys';
+import { SimWorld } from './sim-world';
+
+export class PartnerBooks {
+  readonly entries = new Map<string, LedgerEntry>();
+  readonly invoices = new Map<string, Invoice>();
+  readonly snapshots = new Map<string, Snapshot>();
+  entriesSeenUpTo = '';
+  invoicesSeenUpTo = '';
+  snapshotsSeenUpTo = '';
+
+  sum(kind?: LedgerEntry['kind']): number {
+    let total = 0;
+    for (const entry of this.entries.values()) if (kind === undefined || entry.kind === kind) total += entry.amount;
+    return total;
+  }
+
+  /** The balance as of a cut-off: every entry posted before it. */
+  balanceBefore(cutoff: Date): number {
+    const limit = cutoff.toISOString();
+    let total = 0;
+    for (const entry of this.entries.values()) if (entry.postedAt.toISOString() < limit) total += entry.amount;
+    return total;
+  }
+}
+
+const PAGE = 50;
+const KEYS_PER_BATCH_GET = 100;
+
+export class Books {
+  private readonly byPartner = new Map<string, PartnerBooks>();
+
+  constructor(private readonly world: SimWorld) {}
+
+  of(partnerId: string): PartnerBooks {
+    let books = this.byPartner.get(partnerId);
+    if (books === undefined) {
+      books = new PartnerBooks();
+      this.byPartner.set(partnerId, books);
+    }
+    return books;
+  }
+
+  /** Reads the ledger entries and invoices written since the last refresh. */
+  async refresh(partnerId: string): Promise<PartnerBooks> {
+    const books = this.of(partnerId);
+    books.entriesSeenUpTo = await readNewest(
+      (cursor) => this.world.ledger.ledgerPage(partnerId, { limit: PAGE, ...(cursor !== undefined && { cursor }) }).then((page) => ({ items: page.entries, nextCursor: page.nextCursor })),
+      (entry) => entry.postedAt.toISOString(),
+      (entry) => books.entries.set(entry.entryId, entry),
+      books.entriesSeenUpTo,
+    );
+    books.invoicesSeenUpTo = await readNewest(
+      (cursor) => this.world.attempts.invoicesPage(partnerId, { limit: PAGE, ...(cursor !== undefined && { cursor }) }).then((page) => ({ items: page.invoices, nextCursor: page.nextCursor })),
+      (invoice) => invoice.issuedAt.toISOString(),
+      (invoice) => books.invoices.set(invoice.invoiceId, invoice),
+      books.invoicesSeenUpTo,
+    );
+    return books;
+  }
+
+  /** Reads the published daily balances written since the last refresh. */
+  async refreshHistory(partnerId: string): Promise<PartnerBooks> {
+    const books = this.of(partnerId);
+    books.snapshotsSeenUpTo = await readNewest(
+      (cursor) => this.world.runs.historyPage(partnerId, { limit: PAGE, ...(cursor !== undefined && { cursor }) }).then((page) => ({ items: page.snapshots, nextCursor: page.nextCursor })),
+      (snapshot) => snapshot.day,
+      (snapshot) => books.snapshots.set(snapshot.day, snapshot),
+      books.snapshotsSeenUpTo,
+    );
+    return books;
+  }
+
+  /** Which of these event ids have a dedupe record: the ingestion's proof that they were debited. */
+  async debited(eventIds: readonly string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (let start = 0; start < eventIds.length; start += KEYS_PER_BATCH_GET) {
+      let keys: Record<string, unknown>[] = eventIds.slice(start, start + KEYS_PER_BATCH_GET).map((eventId) => ({ ...usageEventKey(eventId) }));
+      while (keys.length > 0) {
+        const { Responses: responses = {}, UnprocessedKeys: unprocessed = {} } = await this.world.client.send(
+          new BatchGetCommand({ RequestItems: { [this.world.tableName]: { Keys: keys, ConsistentRead: true, ProjectionExpression: 'eventId' } } }),
+        );
+        for (const item of responses[this.world.tableName] ?? []) found.add(item.eventId as string);
+        keys = unprocessed[this.world.tableName]?.Keys ?? [];
+      }
+    }
+    return found;
+  }
+}
+
+/**
+ * Pages newest first and keeps every item down to the newest position seen before
+ * (items at that very position are read again: others may have joined them). Returns the
+ * new newest position.
+ */
+async function readNewest<T>(
+  page: (cursor: string | undefined) => Promise<{ items: readonly T[]; nextCursor?: string | undefined }>,
+  position: (item: T) => string,
+  keep: (item: T) => void,
+  seenUpTo: string,
+): Promise<string> {
+  let newest = seenUpTo;
+  let cursor: string | undefined;
+  do {
+    const { items, nextCursor } = await page(cursor);
+    for (const item of items) {
+      const at = position(item);
+      if (at < seenUpTo) return newest;
+      if (at > newest) newest = at;
+      keep(item);
+    }
+    cursor = nextCursor;
+  } while (cursor !== undefined);
+  return newest;
+}

@@ -1,0 +1,115 @@
+/** The figures of a run: what was simulated, what was injected, what the books hold. Printed by the CLI, compared by the replay test. */
+import { formatAmount, micros } from '../../functions/domain/money';
+import { OperatorActions } from './operator-actions';
+import { ReferenceModel } from './reference-model';
+import { SimWorld } from './sim-world';
+import { UsageMessages } from './usage-messages';
+
+export interface Figures {
+  readonly seed: number;
+  readonly steps: number;
+  readonly simulatedDays: number;
+  readonly partners: number;
+  readonly usageMessages: Readonly<Record<string, number>>;
+  readonly eventsDebited: number;
+  readonly amountDebited: string;
+  readonly deliveries: number;
+  readonly concurrentDeliveries: number;
+  readonly handlerCrashes: number;
+  readonly faultsInjected: number;
+  readonly faultsByPoint: Readonly<Record<string, number>>;
+  readonly faultPointsReached: number;
+  readonly cardCharges: { readonly succeeded: number; readonly declined: number; readonly timeoutsAfterCharge: number; readonly timeoutsBeforeCharge: number };
+  readonly invoices: number;
+  readonly operator: Readonly<Record<string, number>>;
+  readonly apiRetries: number;
+  readonly dailyRuns: number;
+  readonly missedDailyRuns: number;
+  readonly monthlyRuns: number;
+  readonly scheduledRetries: number;
+  readonly partnersBlockedEvents: number;
+  readonly partnersUnblockedEvents: number;
+  readonly invariantChecks: number;
+  /** Handler failures that were not injected crashes; the books must hold anyway, but they are worth a look. */
+  readonly unexpectedErrors: readonly string[];
+  readonly wallSeconds: number;
+}
+
+export function figuresOf(run: {
+  seed: number;
+  steps: number;
+  world: SimWorld;
+  model: ReferenceModel;
+  usage: UsageMessages;
+  operator: OperatorActions;
+  counts: { deliveries: number; concurrentDeliveries: number; handlerCrashes: number; unexpectedErrors: readonly string[]; dailyRuns: number; missedRuns: number; monthlyRuns: number; scheduledRetries: number };
+  checks: number;
+  simulatedFrom: Date;
+  wallSeconds: number;
+}): Figures {
+  const { world, model, counts } = run;
+  const faultsByPoint: Record<string, number> = {};
+  let reached = 0;
+  for (const faults of world.allFaults) {
+    for (const [point, count] of faults.injected) faultsByPoint[point] = (faultsByPoint[point] ?? 0) + count;
+    for (const count of faults.reachedTotal.values()) reached += count;
+  }
+  const charges = world.cards.sandbox.charges;
+  let eventsDebited = 0;
+  let amountDebited = 0;
+  for (const partner of model.partners.values()) {
+    eventsDebited += partner.confirmedEvents;
+    amountDebited += partner.confirmedCost;
+  }
+  return {
+    seed: run.seed,
+    steps: run.steps,
+    simulatedDays: Math.round((world.clock.now().getTime() - run.simulatedFrom.getTime()) / (24 * 60 * 60 * 1000)),
+    partners: model.partners.size,
+    usageMessages: Object.fromEntries([...run.usage.sent.entries()].sort(([a], [b]) => a.localeCompare(b))),
+    eventsDebited,
+    amountDebited: formatAmount(micros(amountDebited)),
+    deliveries: counts.deliveries,
+    concurrentDeliveries: counts.concurrentDeliveries,
+    handlerCrashes: counts.handlerCrashes,
+    faultsInjected: Object.values(faultsByPoint).reduce((total, count) => total + count, 0),
+    faultsByPoint: Object.fromEntries(Object.entries(faultsByPoint).sort(([a], [b]) => a.localeCompare(b))),
+    faultPointsReached: reached,
+    cardCharges: {
+      succeeded: charges.filter((charge) => charge.result.outcome === 'succeeded').length,
+      declined: charges.filter((charge) => charge.result.outcome === 'declined').length,
+      timeoutsAfterCharge: world.cards.timeouts.afterCharge,
+      timeoutsBeforeCharge: world.cards.timeouts.beforeCharge,
+    },
+    invoices: charges.filter((charge) => charge.result.outcome === 'succeeded').length,
+    operator: { ...run.operator.done },
+    apiRetries: run.operator.apiRetries,
+    dailyRuns: counts.dailyRuns,
+    missedDailyRuns: counts.missedRuns,
+    monthlyRuns: counts.monthlyRuns,
+    scheduledRetries: counts.scheduledRetries,
+    partnersBlockedEvents: world.events.ofType('PartnerBlocked').length,
+    partnersUnblockedEvents: world.events.ofType('PartnerUnblocked').length,
+    invariantChecks: run.checks,
+    unexpectedErrors: counts.unexpectedErrors,
+    wallSeconds: Math.round(run.wallSeconds * 10) / 10,
+  };
+}
+
+/** The figures as the CLI prints them and docs/reliability.md records them. */
+export function formatFigures(figures: Figures): string {
+  const lines = [
+    `seed ${figures.seed}: ${figures.steps} steps over ${figures.simulatedDays} simulated days, ${figures.partners} partners, ${figures.wallSeconds} s`,
+    `usage messages: ${Object.entries(figures.usageMessages).map(([kind, count]) => `${kind} ${count}`).join(', ')}`,
+    `events debited: ${figures.eventsDebited} (${figures.amountDebited}); deliveries ${figures.deliveries} (${figures.concurrentDeliveries} steps with concurrent pollers), handler crashes ${figures.handlerCrashes}`,
+    `faults injected: ${figures.faultsInjected} of ${figures.faultPointsReached} fault points reached`,
+    ...Object.entries(figures.faultsByPoint).map(([point, count]) => `  ${point}: ${count}`),
+    `card charges: ${figures.cardCharges.succeeded} succeeded, ${figures.cardCharges.declined} declined; answers lost ${figures.cardCharges.timeoutsAfterCharge} after charging, ${figures.cardCharges.timeoutsBeforeCharge} before`,
+    `operator: ${Object.entries(figures.operator).map(([kind, count]) => `${kind} ${count}`).join(', ')}; API 5xx retried ${figures.apiRetries}`,
+    `scheduled: daily runs ${figures.dailyRuns} (${figures.missedDailyRuns} midnights missed and caught up), monthly runs ${figures.monthlyRuns}, invocations retried ${figures.scheduledRetries}`,
+    `standing: PartnerBlocked ${figures.partnersBlockedEvents}, PartnerUnblocked ${figures.partnersUnblockedEvents}`,
+    `invariant checks: ${figures.invariantChecks}, all held`,
+  ];
+  if (figures.unexpectedErrors.length > 0) lines.push(`handler errors other than injected crashes: ${figures.unexpectedErrors.join(' | ')}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,346 @@
+/**
+ * The six invariants of the books, checked against DynamoDB, the card provider's own
+ * record and the reference model. Per step only the partners the step touched are
+ * checked; the daily runs and the end check all of them. A pending charge (the card was
+ * charged, the answer lost, the attempt not resumed yet) is allowed while the run goes
+ * on and must be settled at the end.
+ */
+import { SandboxCharge } from '../../functions/adapters/payments/sandbox-payment-provider';
+import { dayOf } from '../../functions/domain/daily/daily-run-ports';
+import { LedgerEntry } from '../../functions/domain/ledger';
+import { cardFee, formatAmount, micros } from '../../functions/domain/money';
+import { BLOCKING_GRACE_MS } from '../../functions/domain/overdue-rules';
+import { PartnerAccount } from '../../functions/domain/partner';
+import { Invoice } from '../../functions/domain/recharge/charge-attempt';
+import { Books, PartnerBooks } from './books';
+import { MessageModel, ReferenceModel } from './reference-model';
+import { SimWorld } from './sim-world';
+
+export const INVARIANTS = {
+  1: 'balance equals the ledger',
+  2: 'each accepted event debited exactly once, each rejected one dead-lettered',
+  3: 'card charges match credited recharges and fees',
+  4: 'blocked iff below 0 for 7 days at the last daily run',
+  5: 'one invoice per successful charge, none per failed one',
+  6: 'published daily balances equal the ledger at each cut-off',
+} as const;
+export type InvariantNumber = keyof typeof INVARIANTS;
+
+export class InvariantBroken extends Error {
+  constructor(
+    readonly invariant: InvariantNumber,
+    readonly seed: number,
+    readonly step: number,
+    readonly detail: string,
+    steps: number,
+  ) {
+    super(`invariant ${invariant} (${INVARIANTS[invariant]}) broken at seed ${seed} step ${step}: ${detail}. Replay: npm run simulate -- --seed ${seed} --steps ${steps}`);
+  }
+}
+
+/** Pending charges are allowed while the run goes on, not at the end. */
+export type Strictness = 'running' | 'settled';
+
+export class Invariants {
+  step = 0;
+  checks = 0;
+  private indexedCharges = 0;
+  private readonly chargesByPartner = new Map<string, SandboxCharge[]>();
+  private readonly chargesByKey = new Map<string, SandboxCharge>();
+  private readonly deadLettered = new Map<string, { reason: string; body: string }>();
+  private deadLettersIndexed = 0;
+  /** What the last check of each partner saw: an unchanged account version and charge count need no new reads. */
+  private readonly lastSeen = new Map<string, { version: number; charges: number }>();
+
+  constructor(
+    private readonly world: SimWorld,
+    private readonly model: ReferenceModel,
+    private readonly books: Books,
+    private readonly run: { readonly seed: number; readonly steps: number },
+  ) {}
+
+  fail(invariant: InvariantNumber, detail: string): never {
+    throw new InvariantBroken(invariant, this.run.seed, this.step, detail, this.run.steps);
+  }
+
+  /** Invariant 2 for the messages a delivery deleted: acknowledged when accepted, dead-lettered with the right reason when not. */
+  settleMessages(deleted: readonly string[]): void {
+    this.indexDeadLetters();
+    for (const messageId of deleted) {
+      const message = this.model.pending.get(messageId);
+      if (message === undefined) throw new Error(`message ${messageId} was deleted twice or never sent`);
+      this.model.pending.delete(messageId);
+      this.settleMessage(message, this.deadLettered.get(messageId));
+    }
+  }
+
+  private settleMessage(message: MessageModel, letter: { reason: string; body: string } | undefined): void {
+    const { expect } = message;
+    if (expect.kind === 'accept') {
+      if (letter !== undefined) this.fail(2, `event ${expect.eventId} (message ${message.messageId}) was dead-lettered as ${letter.reason} instead of debited`);
+      this.model.confirm(expect.eventId);
+      return;
+    }
+    if (letter === undefined) this.fail(2, `message ${message.messageId}, to be rejected as ${expect.reason}, was acknowledged without reaching the dead-letter queue`);
+    if (letter.reason !== expect.reason) this.fail(2, `message ${message.messageId} was dead-lettered as ${letter.reason}, expected ${expect.reason}`);
+    if (letter.body !== message.body && !(message.body === '' && letter.body === ' ')) this.fail(2, `message ${message.messageId} reached the dead-letter queue altered`);
+  }
+
+  private indexDeadLetters(): void {
+    const letters = this.world.deadLetters.all();
+    for (const letter of letters.slice(this.deadLettersIndexed)) {
+      const source = letter.attributes.sourceMessageId ?? '';
+      const reason = letter.attributes.rejectionReason;
+      if (reason === undefined || reason === '') this.fail(2, `dead letter of message ${source} carries no reason`);
+      // At-least-once: a refusal repeated after a crash may dead-letter a message twice, with the same reason.
+      this.deadLettered.set(source, { reason, body: letter.body });
+    }
+    this.deadLettersIndexed = letters.length;
+  }
+
+  private indexCharges(): void {
+    const charges = this.world.cards.sandbox.charges;
+    for (const charge of charges.slice(this.indexedCharges)) {
+      const partnerId = charge.request.partnerId;
+      const list = this.chargesByPartner.get(partnerId) ?? [];
+      list.push(charge);
+      this.chargesByPartner.set(partnerId, list);
+      this.chargesByKey.set(charge.request.idempotencyKey, charge);
+    }
+    this.indexedCharges = charges.length;
+  }
+
+  /**
+   * Invariants 1, 2, 3, 4 (standing) and 5 for the partners a step touched, their accounts
+   * read in one request. `exact` also asks ingestion which queued events it debited
+   * already; without it, those events only bound the count (cheaper, for every step).
+   */
+  async checkPartners(partnerIds: readonly string[], strictness: Strictness, exact: boolean): Promise<void> {
+    if (partnerIds.length === 0) return;
+    this.indexCharges();
+    const accounts = new Map((await this.world.ledger.getPartners(partnerIds)).map((account) => [account.partnerId, account]));
+    for (const partnerId of partnerIds) {
+      this.checks += 1;
+      const account = accounts.get(partnerId);
+      if (account === undefined) this.fail(1, `partner ${partnerId} was created but has no account`);
+      const charges = this.chargesByPartner.get(partnerId)?.length ?? 0;
+      const last = this.lastSeen.get(partnerId);
+      const books = last?.version === account.version && last.charges === charges ? this.books.of(partnerId) : await this.books.refresh(partnerId);
+      this.lastSeen.set(partnerId, { version: account.version, charges });
+      this.checkLedger(account, books);
+      await this.checkUsage(account, books, exact);
+      this.checkCharges(account, books, strictness);
+      this.checkStanding(account);
+    }
+  }
+
+  private checkLedger(account: PartnerAccount, books: PartnerBooks): void {
+    const { partnerId } = account;
+    const partner = this.model.partner(partnerId);
+    const total = books.sum();
+    if (account.liveBalance !== total) {
+      this.fail(1, `partner ${partnerId} has a live balance of ${formatAmount(account.liveBalance)} but its ${books.entries.size} ledger entries sum to ${formatAmount(micros(total))}`);
+    }
+    const opening = books.entries.get(`opening:${partnerId}`);
+    if (opening?.amount !== partner.opening) this.fail(1, `partner ${partnerId} opened with ${formatAmount(partner.opening)}, its opening entry says ${opening === undefined ? 'nothing' : formatAmount(opening.amount)}`);
+    const payments = entriesOf(books, 'payment');
+    for (const [reference, amount] of partner.payments) {
+      const entry = payments.get(reference);
+      if (entry?.amount !== amount) this.fail(1, `payment ${reference} of ${formatAmount(amount)} to partner ${partnerId} is booked as ${entry === undefined ? 'nothing' : formatAmount(entry.amount)}`);
+    }
+    for (const reference of payments.keys()) {
+      if (!partner.payments.has(reference)) this.fail(1, `partner ${partnerId} was credited a payment ${reference} that finance never confirmed`);
+    }
+    const adjustments = entriesOf(books, 'adjustment');
+    for (const [period, { adjustment }] of partner.reconciliations) {
+      const entry = adjustments.get(period);
+      if ((entry?.amount ?? 0) !== adjustment) this.fail(1, `reconciliation ${period} of partner ${partnerId} must book ${formatAmount(adjustment)}, the ledger has ${entry === undefined ? 'nothing' : formatAmount(entry.amount)}`);
+    }
+    for (const period of adjustments.keys()) {
+      if (!partner.reconciliations.has(period)) this.fail(1, `partner ${partnerId} has an adjustment for ${period}, a month never reconciled`);
+    }
+  }
+
+  private async checkUsage(account: PartnerAccount, books: PartnerBooks, exact: boolean): Promise<void> {
+    const partner = this.model.partner(account.partnerId);
+    let events = 0;
+    let debited = 0;
+    for (const entry of books.entries.values()) {
+      if (entry.kind !== 'usage') continue;
+      events += entry.eventCount;
+      debited -= entry.amount;
+    }
+    // Events whose messages are still queued may or may not be debited yet: ingestion's dedupe record says which.
+    const inFlight = [...partner.unconfirmed];
+    if (!exact && inFlight.length > 0) {
+      let mostCost = partner.confirmedCost as number;
+      for (const eventId of inFlight) mostCost += this.model.events.get(eventId)?.cost ?? 0;
+      if (events < partner.confirmedEvents || events > partner.confirmedEvents + inFlight.length || debited < partner.confirmedCost || debited > mostCost) {
+        this.fail(
+          2,
+          `partner ${account.partnerId} has ${events} events debited for ${formatAmount(micros(debited))}, but ${partner.confirmedEvents} distinct events were accepted for ${formatAmount(partner.confirmedCost)} and at most ${inFlight.length} more are on the queue`,
+        );
+      }
+      return;
+    }
+    const debitedInFlight = inFlight.length === 0 ? new Set<string>() : await this.books.debited(inFlight);
+    let expectedEvents = partner.confirmedEvents;
+    let expectedCost = partner.confirmedCost as number;
+    for (const eventId of debitedInFlight) {
+      expectedEvents += 1;
+      expectedCost += this.model.events.get(eventId)?.cost ?? 0;
+    }
+    if (events !== expectedEvents || debited !== expectedCost) {
+      this.fail(
+        2,
+        `partner ${account.partnerId} has ${events} events debited for ${formatAmount(micros(debited))}, but ${expectedEvents} distinct events were accepted for ${formatAmount(micros(expectedCost))}`,
+      );
+    }
+  }
+
+  private checkCharges(account: PartnerAccount, books: PartnerBooks, strictness: Strictness): void {
+    const { partnerId } = account;
+    const credits = entriesOf(books, 'recharge');
+    const invoicesByAttempt = new Map<string, Invoice[]>();
+    for (const invoice of books.invoices.values()) {
+      invoicesByAttempt.set(invoice.attemptId, [...(invoicesByAttempt.get(invoice.attemptId) ?? []), invoice]);
+    }
+    for (const charge of this.chargesByPartner.get(partnerId) ?? []) {
+      const key = charge.request.idempotencyKey;
+      const total = charge.request.amountCents * 10_000;
+      const credit = credits.get(key);
+      const invoices = invoicesByAttempt.get(key) ?? [];
+      if (charge.result.outcome !== 'succeeded') {
+        if (credit !== undefined) this.fail(3, `attempt ${key} of partner ${partnerId} was declined by the card but credited ${formatAmount(credit.amount)}`);
+        if (invoices.length > 0) this.fail(5, `attempt ${key} of partner ${partnerId} was declined but has an invoice`);
+        continue;
+      }
+      if (invoices.length > 1) this.fail(5, `charge ${charge.chargeId} (attempt ${key}) of partner ${partnerId} has ${invoices.length} invoices`);
+      const invoice = invoices[0];
+      if (invoice !== undefined && (invoice.total !== total || invoice.providerChargeId !== charge.chargeId)) {
+        this.fail(5, `invoice ${invoice.invoiceId} of partner ${partnerId} says ${formatAmount(invoice.total)} by ${invoice.providerChargeId}, the card was charged ${formatAmount(micros(total))} by ${charge.chargeId}`);
+      }
+      if (key.startsWith('lic-')) {
+        // A license fee is charged to the card only: an invoice, never a credit.
+        if (credit !== undefined) this.fail(3, `license fee ${key} of partner ${partnerId} was credited to the prepaid balance`);
+        if (invoice === undefined && strictness === 'settled') this.fail(5, `license fee ${key} of partner ${partnerId} was charged ${formatAmount(micros(total))} and never invoiced`);
+        continue;
+      }
+      if (credit === undefined) {
+        if (invoice !== undefined) this.fail(5, `attempt ${key} of partner ${partnerId} is invoiced but nothing was credited`);
+        if (strictness === 'settled' || account.chargeInFlight !== key) {
+          this.fail(3, `card charged ${formatAmount(micros(total))} for attempt ${key} of partner ${partnerId}, nothing credited${account.chargeInFlight === key ? ' by the end' : ' and the attempt is not in flight'}`);
+        }
+        continue;
+      }
+      if (credit.amount + cardFee(credit.amount) !== total) {
+        this.fail(3, `attempt ${key} of partner ${partnerId} credited ${formatAmount(credit.amount)} plus fee ${formatAmount(cardFee(credit.amount))}, the card was charged ${formatAmount(micros(total))}`);
+      }
+      if (invoice === undefined) this.fail(5, `charge ${charge.chargeId} (attempt ${key}) of partner ${partnerId} was credited without an invoice`);
+      const lines = invoice.lines.map((line) => `${line.kind} ${formatAmount(line.amount)}`).join(', ');
+      if (invoice.lines.find((line) => line.kind === 'credit')?.amount !== credit.amount || invoice.lines.find((line) => line.kind === 'card-fee')?.amount !== cardFee(credit.amount)) {
+        this.fail(5, `invoice ${invoice.invoiceId} of partner ${partnerId} has lines ${lines}, the credit was ${formatAmount(credit.amount)}`);
+      }
+    }
+    for (const [key, credit] of credits) {
+      if (this.chargesByKey.get(key)?.result.outcome !== 'succeeded') {
+        this.fail(3, `partner ${partnerId} was credited ${formatAmount(credit.amount)} for attempt ${key}, which the card network never charged`);
+      }
+    }
+    for (const invoice of books.invoices.values()) {
+      if (this.chargesByKey.get(invoice.attemptId)?.result.outcome !== 'succeeded') {
+        this.fail(5, `invoice ${invoice.invoiceId} of partner ${partnerId} has no successful card charge behind it`);
+      }
+    }
+  }
+
+  /** Between daily runs: a blocked partner is below 0, and one back at >= 0 is active with no clock. */
+  private checkStanding(account: PartnerAccount): void {
+    if (account.status === 'blocked' && account.liveBalance >= 0) {
+      this.fail(4, `partner ${account.partnerId} is blocked with a balance of ${formatAmount(account.liveBalance)}`);
+    }
+    if (account.liveBalance >= 0 && (account.status !== 'active' || account.overdueSince !== undefined)) {
+      this.fail(4, `partner ${account.partnerId} is back at ${formatAmount(account.liveBalance)} but still ${account.status}${account.overdueSince === undefined ? '' : ` with an overdue clock since ${account.overdueSince.toISOString()}`}`);
+    }
+  }
+
+  /**
+   * After a daily run at `runAt`: invariant 4 (the 7-day rule, by the clock the system
+   * kept, checked against when the ledger says the balance went below 0) and invariant
+   * 6 (each partner's published balance at each cut-off is the sum of the entries before it).
+   */
+  async checkDailyRun(runAt: Date, cutoffs: readonly Date[], completedRuns: readonly Date[]): Promise<void> {
+    const partnerIds = [...this.model.partners.keys()].sort();
+    await this.checkPartners(partnerIds, 'running', true);
+    const accounts = await this.world.ledger.getPartners(partnerIds);
+    for (const account of accounts) {
+      const books = await this.books.refreshHistory(account.partnerId);
+      this.checkOverdueRule(account, books, runAt, completedRuns);
+      this.checkPublished(account, books, cutoffs);
+    }
+  }
+
+  private checkOverdueRule(account: PartnerAccount, books: PartnerBooks, runAt: Date, completedRuns: readonly Date[]): void {
+    const { partnerId, liveBalance, overdueSince, status } = account;
+    if (liveBalance >= 0) return;
+    const wentNegative = negativeSince([...books.entries.values()]);
+    if (wentNegative === undefined) this.fail(4, `partner ${partnerId} is at ${formatAmount(liveBalance)} but its ledger never went below 0`);
+    if (overdueSince === undefined) this.fail(4, `partner ${partnerId} is below 0 since ${wentNegative.toISOString()} and the daily run at ${runAt.toISOString()} left it without an overdue clock`);
+    if (overdueSince < wentNegative) this.fail(4, `partner ${partnerId}'s overdue clock starts at ${overdueSince.toISOString()}, before its balance went below 0 at ${wentNegative.toISOString()}`);
+    const firstRunAfter = completedRuns.find((run) => run >= wentNegative);
+    if (firstRunAfter !== undefined && overdueSince > firstRunAfter) {
+      this.fail(4, `partner ${partnerId} went below 0 at ${wentNegative.toISOString()}; its overdue clock started only at ${overdueSince.toISOString()}, after the daily run at ${firstRunAfter.toISOString()}`);
+    }
+    const due = runAt.getTime() - overdueSince.getTime() >= BLOCKING_GRACE_MS;
+    if (due && status !== 'blocked') {
+      this.fail(4, `partner ${partnerId} has been below 0 since ${overdueSince.toISOString()} (${formatAmount(liveBalance)} now) and is still ${status} after the daily run at ${runAt.toISOString()}`);
+    }
+    if (status === 'blocked' && (account.blockedAt === undefined || account.blockedAt.getTime() - overdueSince.getTime() < BLOCKING_GRACE_MS)) {
+      this.fail(4, `partner ${partnerId} was blocked at ${account.blockedAt?.toISOString()}, less than 7 days after its overdue clock started at ${overdueSince.toISOString()}`);
+    }
+  }
+
+  private checkPublished(account: PartnerAccount, books: PartnerBooks, cutoffs: readonly Date[]): void {
+    const { partnerId } = account;
+    const days = [...books.snapshots.keys()].sort();
+    for (const cutoff of cutoffs) {
+      if (account.createdAt >= cutoff) continue;
+      const day = dayOf(cutoff);
+      const latest = days.filter((published) => published <= day).pop();
+      const expected = books.balanceBefore(cutoff);
+      if (latest === undefined) this.fail(6, `no balance of partner ${partnerId} was ever published as of ${cutoff.toISOString()} (the ledger says ${formatAmount(micros(expected))})`);
+      const snapshot = books.snapshots.get(latest);
+      if (snapshot?.balance !== expected) {
+        this.fail(6, `partner ${partnerId}'s balance as of ${cutoff.toISOString()} is published as ${formatAmount(micros(snapshot?.balance ?? 0))} (on ${latest}), the ledger says ${formatAmount(micros(expected))}`);
+      }
+    }
+    const newest = books.snapshots.get(days[days.length - 1] ?? '');
+    if (newest !== undefined && (account.publishedBalance?.amount !== newest.balance || account.publishedBalance.asOf.getTime() !== newest.cutoff.getTime())) {
+      this.fail(6, `partner ${partnerId} shows a published balance of ${formatAmount(account.publishedBalance?.amount ?? micros(0))} as of ${account.publishedBalance?.asOf.toISOString()}, its newest snapshot is ${formatAmount(newest.balance)} as of ${newest.cutoff.toISOString()}`);
+    }
+  }
+}
+
+function entriesOf(books: PartnerBooks, kind: LedgerEntry['kind']): Map<string, LedgerEntry> {
+  const byKey = new Map<string, LedgerEntry>();
+  for (const entry of books.entries.values()) if (entry.kind === kind) byKey.set(entry.idempotencyKey, entry);
+  return byKey;
+}
+
+/**
+ * When the balance last went from >= 0 to below 0, by the ledger; undefined when it is
+ * not below 0. Entries posted at the same instant count as one movement.
+ */
+export function negativeSince(entries: readonly LedgerEntry[]): Date | undefined {
+  const byTime = new Map<number, number>();
+  for (const entry of entries) byTime.set(entry.postedAt.getTime(), (byTime.get(entry.postedAt.getTime()) ?? 0) + entry.amount);
+  let balance = 0;
+  let since: number | undefined;
+  for (const time of [...byTime.keys()].sort((a, b) => a - b)) {
+    const before = balance;
+    balance += byTime.get(time) ?? 0;
+    if (balance < 0 && before >= 0) since = time;
+    if (balance >= 0) since = undefined;
+  }
+  return since === undefined ? undefined : new Date(since);
+}

@@ -1,0 +1,178 @@
+/**
+ * What operators and finance do through the HTTP API handler: create partners, change
+ * cards and recharge settings, record payments (new, repeated, conflicting), reconcile
+ * closed months, register and cancel numbers. A 5xx is retried as a client would (the
+ * API says it is safe to); the answer then must be what the request deserves.
+ */
+import { Currency, formatAmount, micros, parseAmount } from '../../functions/domain/money';
+import { monthOf, monthRange, parseMonth } from '../../functions/domain/month';
+import { lambdaContext } from '../../local/lambda-context';
+import { apiGatewayEvent } from '../support/api-harness';
+import { Books } from './books';
+import { Invariants } from './invariants';
+import { Prng } from './prng';
+import { PartnerModel, ReferenceModel } from './reference-model';
+import { SimWorld } from './sim-world';
+
+export const SUCCEEDING_CARDS = ['pm_card_visa', 'pm_card_mastercard'] as const;
+export const DECLINING_CARDS = ['pm_card_chargeDeclined', 'pm_card_chargeDeclinedInsufficientFunds', 'pm_card_chargeDeclinedExpiredCard'] as const;
+
+/** A client gives up after this many 5xx in a row; the faults never come close. */
+const MAX_API_TRIES = 25;
+
+export class OperatorActions {
+  private partnerSequence = 0;
+  private referenceSequence = 0;
+  private numberSequence = 0;
+  apiCalls = 0;
+  apiRetries = 0;
+  readonly done = { partners: 0, cardChanges: 0, settingsChanges: 0, payments: 0, repeatedPayments: 0, conflictingPayments: 0, reconciliations: 0, repeatedReconciliations: 0, channels: 0, cancelledChannels: 0 };
+
+  constructor(
+    private readonly world: SimWorld,
+    private readonly prng: Prng,
+    private readonly model: ReferenceModel,
+    private readonly books: Books,
+    private readonly invariants: Invariants,
+  ) {}
+
+  async createPartner(): Promise<string> {
+    this.partnerSequence += 1;
+    const partnerId = `partner-${String(this.partnerSequence).padStart(2, '0')}`;
+    const currency: Currency = this.prng.pick(['EUR', 'USD'] as const);
+    const paymentMethod = this.pickCard(0.75);
+    const remainder = this.prng.pick(['0.00', '0.00', '120.00', '499.99', '800.00', '-40.00']);
+    const settings = this.prng.chance(0.3) ? { threshold: '50.00', autoRenewAmount: '200.00', autoRecharge: this.prng.chance(0.8) } : undefined;
+    const response = await this.call('POST', '/partners', {
+      partnerId,
+      currency,
+      paymentMethod,
+      previousInvoiceRemainder: remainder,
+      ...(settings !== undefined && { rechargeSettings: settings }),
+    });
+    this.expectStatus(response.status, [200, 201], `creating ${partnerId}`);
+    this.model.addPartner({ partnerId, currency, opening: parseAmount(remainder), createdAt: this.world.clock.now(), paymentMethod });
+    this.done.partners += 1;
+    return partnerId;
+  }
+
+  async changeCard(partner: PartnerModel): Promise<void> {
+    const paymentMethod = this.pickCard(0.5);
+    const response = await this.call('PUT', `/partners/${partner.partnerId}/payment-method`, { paymentMethod });
+    this.expectStatus(response.status, [200], `changing the card of ${partner.partnerId}`);
+    partner.paymentMethod = paymentMethod;
+    this.done.cardChanges += 1;
+  }
+
+  async changeSettings(partner: PartnerModel): Promise<void> {
+    const settings = this.prng.pick([
+      { threshold: '100.00', autoRenewAmount: '500.00', autoRecharge: true },
+      { threshold: '50.00', autoRenewAmount: '200.00', autoRecharge: true },
+      { threshold: '300.00', autoRenewAmount: '1000.00', autoRecharge: true },
+      { threshold: '0.00', autoRenewAmount: '100.00', autoRecharge: false },
+    ]);
+    const response = await this.call('PUT', `/partners/${partner.partnerId}/recharge-settings`, settings);
+    this.expectStatus(response.status, [200], `changing the recharge settings of ${partner.partnerId}`);
+    this.done.settingsChanges += 1;
+  }
+
+  /** A new payment, or a repeat of an earlier reference: the same amount is the same payment, another is a conflict. */
+  async pay(partner: PartnerModel): Promise<void> {
+    const earlier = [...partner.payments.entries()];
+    const kind = earlier.length === 0 ? 'new' : this.prng.weighted({ new: 80, repeat: 15, conflict: 5 });
+    if (kind === 'new') {
+      this.referenceSequence += 1;
+      const reference = `SEPA ${this.referenceSequence}`;
+      const amount = micros(this.prng.int(1_000, 90_000) * 10_000);
+      const response = await this.call('POST', `/partners/${partner.partnerId}/payments`, { amount: formatAmount(amount), reference });
+      if (response.status !== 201 && response.status !== 200) this.invariants.fail(1, `finance payment ${reference} of ${formatAmount(amount)} to ${partner.partnerId} was answered ${response.status}`);
+      partner.payments.set(reference, amount);
+      this.done.payments += 1;
+      return;
+    }
+    const [reference, amount] = this.prng.pick(earlier);
+    const sent = kind === 'repeat' ? amount : micros(amount + 10_000);
+    const response = await this.call('POST', `/partners/${partner.partnerId}/payments`, { amount: formatAmount(sent), reference });
+    if (kind === 'repeat' && response.status !== 200) this.invariants.fail(1, `repeated payment ${reference} to ${partner.partnerId} was answered ${response.status}, not as the payment recorded before`);
+    if (kind === 'conflict' && response.status !== 409) this.invariants.fail(1, `payment ${reference} to ${partner.partnerId} repeated with another amount was answered ${response.status}, not refused as a conflict`);
+    if (kind === 'repeat') this.done.repeatedPayments += 1;
+    else this.done.conflictingPayments += 1;
+  }
+
+  /** Reconciles a closed month against an upstream amount near the month's estimate; repeats too. */
+  async reconcile(partner: PartnerModel): Promise<void> {
+    const now = this.world.clock.now();
+    const months = closedMonthsSince(partner.createdAt, now);
+    if (months.length === 0) return;
+    const period = this.prng.pick(months);
+    const earlier = partner.reconciliations.get(period);
+    if (earlier !== undefined) {
+      const same = this.prng.chance(0.7);
+      const actual = same ? earlier.actual : micros(earlier.actual + 1_000_000);
+      const response = await this.call('POST', `/partners/${partner.partnerId}/reconciliations`, { period, actualAmount: formatAmount(actual) });
+      if (same && (response.status !== 200 || response.body.adjustment !== formatAmount(earlier.adjustment))) {
+        this.invariants.fail(1, `repeated reconciliation ${period} of ${partner.partnerId} was answered ${response.status} ${JSON.stringify(response.body)}, not the adjustment of ${formatAmount(earlier.adjustment)} booked before`);
+      }
+      if (!same && response.status !== 409) this.invariants.fail(1, `reconciliation ${period} of ${partner.partnerId} with another amount was answered ${response.status}, not refused as a conflict`);
+      this.done.repeatedReconciliations += 1;
+      return;
+    }
+    const books = await this.books.refresh(partner.partnerId);
+    const range = monthRange(parseMonth(period));
+    let estimated = 0;
+    for (const entry of books.entries.values()) {
+      if (entry.kind === 'usage' && entry.postedAt >= range.start && entry.postedAt < range.end) estimated -= entry.amount;
+    }
+    const actual = micros(Math.round((estimated * this.prng.int(80, 120)) / 100));
+    const adjustment = micros(estimated - actual);
+    const response = await this.call('POST', `/partners/${partner.partnerId}/reconciliations`, { period, actualAmount: formatAmount(actual) });
+    if ((response.status !== 201 && response.status !== 200) || response.body.adjustment !== formatAmount(adjustment)) {
+      this.invariants.fail(1, `reconciling ${period} of ${partner.partnerId} (estimated ${formatAmount(micros(estimated))}, actual ${formatAmount(actual)}) was answered ${response.status} ${JSON.stringify(response.body)}`);
+    }
+    partner.reconciliations.set(period, { actual, adjustment });
+    this.done.reconciliations += 1;
+  }
+
+  async registerChannel(partner: PartnerModel): Promise<void> {
+    this.numberSequence += 1;
+    const phoneNumber = `+49160${String(this.numberSequence).padStart(7, '0')}`;
+    const response = await this.call('POST', `/partners/${partner.partnerId}/channels`, { phoneNumber });
+    this.expectStatus(response.status, [201], `registering ${phoneNumber} for ${partner.partnerId}`);
+    partner.channels.push(phoneNumber);
+    this.done.channels += 1;
+  }
+
+  async cancelChannel(partner: PartnerModel): Promise<void> {
+    const phoneNumber = partner.channels.shift();
+    if (phoneNumber === undefined) return;
+    const response = await this.call('DELETE', `/partners/${partner.partnerId}/channels/${encodeURIComponent(phoneNumber)}`);
+    this.expectStatus(response.status, [200], `cancelling ${phoneNumber} of ${partner.partnerId}`);
+    this.done.cancelledChannels += 1;
+  }
+
+  private pickCard(succeeding: number): string {
+    return this.prng.chance(succeeding) ? this.prng.pick(SUCCEEDING_CARDS) : this.prng.pick(DECLINING_CARDS);
+  }
+
+  private async call(method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+    for (let tries = 1; ; tries += 1) {
+      this.apiCalls += 1;
+      const result = await this.world.handlers.api(apiGatewayEvent(method, path, body, {}), lambdaContext('api'));
+      if (result.statusCode < 500) return { status: result.statusCode, body: result.body === '' ? {} : (JSON.parse(result.body) as Record<string, unknown>) };
+      if (tries >= MAX_API_TRIES) throw new Error(`${method} ${path} kept failing with ${result.statusCode}: ${result.body}`);
+      this.apiRetries += 1;
+    }
+  }
+
+  private expectStatus(status: number, expected: readonly number[], what: string): void {
+    if (!expected.includes(status)) throw new Error(`${what} was answered ${status}, expected ${expected.join(' or ')}`);
+  }
+}
+
+/** The UTC months from the partner's first to the one before `now`: those a reconciliation may name. */
+function closedMonthsSince(createdAt: Date, now: Date): string[] {
+  const months: string[] = [];
+  const current = monthOf(now);
+  for (let month = monthOf(createdAt); month < current; month = monthOf(monthRange(parseMonth(month)).end)) months.push(month);
+  return months;
+}

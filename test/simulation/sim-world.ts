@@ -1,0 +1,135 @@
+/**
+ * The system under simulation: the production handlers, wired by the production wiring
+ * to a fresh billing table on DynamoDB Local, with the simulated clock, SQS and card
+ * network, recorded events, and the random fault injector. A variant may replace the
+ * usage ledger or the card provider, to prove the simulator notices a broken rule.
+ */
+import { randomUUID } from 'node:crypto';
+import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createDocumentClient } from '../../functions/adapters/dynamodb/client';
+import { DynamoDbChannelRepository } from '../../functions/adapters/dynamodb/channel-repository';
+import { DynamoDbDailyRunRepository } from '../../functions/adapters/dynamodb/daily-run-repository';
+import { DynamoDbLedgerRepository } from '../../functions/adapters/dynamodb/ledger-repository';
+import { DynamoDbLicenseRepository } from '../../functions/adapters/dynamodb/license-repository';
+import { DynamoDbRechargeRepository } from '../../functions/adapters/dynamodb/recharge-repository';
+import { SqsDailyWorkQueue } from '../../functions/adapters/sqs/sqs-daily-work-queue';
+import { UsageLedger } from '../../functions/domain/ports';
+import { parseLicenseFeeSchedule } from '../../functions/domain/monthly/license-fee';
+import { PaymentProvider } from '../../functions/domain/recharge/payment-provider';
+import { createApiHandler } from '../../functions/handlers/api';
+import { createDailyRunHandler } from '../../functions/handlers/daily-run';
+import { createDailyShardHandler } from '../../functions/handlers/daily-shard';
+import { createIngestUsageHandler } from '../../functions/handlers/ingest-usage';
+import { createMonthlyRunHandler } from '../../functions/handlers/monthly-run';
+import { createRechargeHandler } from '../../functions/handlers/recharge';
+import { apiDependencies } from '../../functions/wiring/api';
+import { wireIngestUsage } from '../../functions/wiring/ingest-usage';
+import { wireDailyRun, wireMonthlyRun, wireRecharge } from '../../functions/wiring/recharge';
+import { createBillingTable } from '../../local/create-tables';
+import { RecordingPublisher } from '../support/recording-publisher';
+import { TestClock } from '../support/test-clock';
+import { RandomFaults } from './random-faults';
+import { SimulatedCardNetwork } from './simulated-card-network';
+import { SimulatedQueue, SimulatedSqs } from './simulated-sqs';
+
+/** Replaces a production part by a broken one; the simulator must then report a broken invariant. */
+export interface Variant {
+  readonly name: string;
+  readonly usageLedger?: (real: UsageLedger) => UsageLedger;
+  readonly provider?: (real: PaymentProvider) => PaymentProvider;
+}
+
+export interface WorldOptions {
+  readonly seed: number;
+  readonly dynamoDbEndpoint: string;
+  readonly start: Date;
+  readonly faultRate: number;
+  readonly timeoutRate: number;
+  readonly variant?: Variant;
+}
+
+/** Usage pollers running at once; each has its own fault injector, so crashes do not depend on which is faster. */
+export const INGEST_SLOTS = 3;
+
+/** Lambda's SQS visibility timeouts: how long a failed message waits before it comes back. */
+const VISIBILITY_MS = { usage: 30_000, recharges: 60_000, dailyWork: 120_000 };
+
+export const OPERATOR_NAME = '360dialog';
+
+export class SimWorld {
+  readonly clock: TestClock;
+  readonly events = new RecordingPublisher();
+  /** Faults of every handler but the concurrent ingestion slots. */
+  readonly faults: RandomFaults;
+  readonly ingestFaults: readonly RandomFaults[];
+  readonly cards: SimulatedCardNetwork;
+  readonly sqs = new SimulatedSqs();
+  readonly usage: SimulatedQueue;
+  readonly deadLetters: SimulatedQueue;
+  readonly recharges: SimulatedQueue;
+  readonly dailyWork: SimulatedQueue;
+  readonly ledger: DynamoDbLedgerRepository;
+  readonly attempts: DynamoDbRechargeRepository;
+  readonly runs: DynamoDbDailyRunRepository;
+  readonly licenses: DynamoDbLicenseRepository;
+  readonly channels: DynamoDbChannelRepository;
+  readonly handlers;
+
+  private constructor(
+    readonly client: DynamoDBDocumentClient,
+    readonly tableName: string,
+    options: WorldOptions,
+  ) {
+    this.clock = new TestClock(options.start);
+    this.faults = new RandomFaults(options.seed, options.faultRate, 'main');
+    this.ingestFaults = Array.from({ length: INGEST_SLOTS }, (_, slot) => new RandomFaults(options.seed, options.faultRate, `ingest-${slot}`));
+    this.cards = new SimulatedCardNetwork(options.seed, options.timeoutRate);
+    this.usage = new SimulatedQueue('usage', this.clock, VISIBILITY_MS.usage);
+    this.deadLetters = new SimulatedQueue('usage-dlq', this.clock, VISIBILITY_MS.usage);
+    this.recharges = new SimulatedQueue('recharges', this.clock, VISIBILITY_MS.recharges);
+    this.dailyWork = new SimulatedQueue('daily-work', this.clock, VISIBILITY_MS.dailyWork);
+    this.ledger = new DynamoDbLedgerRepository(client, tableName);
+    this.attempts = new DynamoDbRechargeRepository(client, tableName);
+    this.runs = new DynamoDbDailyRunRepository(client, tableName);
+    this.licenses = new DynamoDbLicenseRepository(client, tableName);
+    this.channels = new DynamoDbChannelRepository(client, tableName);
+
+    const variant = options.variant;
+    const sqs = this.sqs.asClient();
+    const deadLetterQueueUrl = this.sqs.add(this.deadLetters);
+    const rechargeQueueUrl = this.sqs.add(this.recharges);
+    const dailyWorkQueueUrl = this.sqs.add(this.dailyWork);
+    const provider = variant?.provider?.(this.cards) ?? this.cards;
+    const common = { dynamoDb: client, tableName, events: this.events, clock: this.clock, faults: this.faults };
+    const ingestion = (faults: RandomFaults) => {
+      const deps = wireIngestUsage({ ...common, faults, sqs, deadLetterQueueUrl, rechargeQueueUrl });
+      return createIngestUsageHandler({ ...deps, usageLedger: variant?.usageLedger?.(deps.usageLedger) ?? deps.usageLedger });
+    };
+    const recharge = wireRecharge({ ...common, provider });
+    this.handlers = {
+      ingestSlots: this.ingestFaults.map(ingestion),
+      recharge: createRechargeHandler(recharge),
+      dailyRun: createDailyRunHandler(wireDailyRun({ ...common, provider, work: new SqsDailyWorkQueue(sqs, dailyWorkQueueUrl) })),
+      dailyShard: createDailyShardHandler(wireDailyRun({ ...common, provider, work: new SqsDailyWorkQueue(sqs, dailyWorkQueueUrl) })),
+      monthlyRun: createMonthlyRunHandler(wireMonthlyRun({ ...common, provider, fees: parseLicenseFeeSchedule({ EUR: '25.00', USD: '27.00' }) })),
+      api: createApiHandler(apiDependencies(recharge, client, tableName, OPERATOR_NAME)),
+    };
+  }
+
+  get allFaults(): readonly RandomFaults[] {
+    return [this.faults, ...this.ingestFaults];
+  }
+
+  static async create(options: WorldOptions): Promise<SimWorld> {
+    const client = createDocumentClient({ endpoint: options.dynamoDbEndpoint });
+    const tableName = `simulation-${options.seed}-${randomUUID().slice(0, 8)}`;
+    await createBillingTable(client, tableName);
+    return new SimWorld(client, tableName, options);
+  }
+
+  async dispose(): Promise<void> {
+    await this.client.send(new DeleteTableCommand({ TableName: this.tableName }));
+    this.client.destroy();
+  }
+}
