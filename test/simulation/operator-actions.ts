@@ -7,7 +7,7 @@
 import { Currency, formatAmount, micros, parseAmount } from '../../functions/domain/money';
 import { monthOf, monthRange, parseMonth } from '../../functions/domain/month';
 import { lambdaContext } from '../../local/lambda-context';
-import { apiGatewayEvent } from '../support/api-harness';
+import { jsonRequest } from '../support/api-harness';
 import { Books } from './books';
 import { Invariants } from './invariants';
 import { Prng } from './prng';
@@ -157,7 +157,7 @@ export class OperatorActions {
   private async call(method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
     for (let tries = 1; ; tries += 1) {
       this.apiCalls += 1;
-      const result = await this.world.handlers.api(apiGatewayEvent(method, path, body, {}), lambdaContext('api'));
+      const result = await this.world.handlers.api(jsonRequest(method, path, body), lambdaContext('api'));
       if (result.statusCode < 500) return { status: result.statusCode, body: result.body === '' ? {} : (JSON.parse(result.body) as Record<string, unknown>) };
       if (tries >= MAX_API_TRIES) throw new Error(`${method} ${path} kept failing with ${result.statusCode}: ${result.body}`);
       this.apiRetries += 1;
