@@ -17,6 +17,8 @@ export interface DynamoDbLocalOptions {
   /** A folder for the database files; in memory when absent. */
   readonly dbPath?: string;
   readonly startupTimeoutMs?: number;
+  /** The Java executable; defaults to JAVA_HOME's, or `java` on the PATH. */
+  readonly java?: string;
 }
 
 export interface RunningDynamoDbLocal {
@@ -39,7 +41,8 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     // One database for every credential and region, as a deployed table is one table.
     '-sharedDb',
   ];
-  const child = spawn('java', args, { cwd: jarDir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const java = options.java ?? (process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : 'java');
+  const child = spawn(java, args, { cwd: jarDir, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
@@ -47,7 +50,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     child.once('error', (error: NodeJS.ErrnoException) =>
       reject(
         error.code === 'ENOENT'
-          ? new Error('DynamoDB Local needs Java 17 or newer on the PATH ("java" was not found)')
+          ? new Error(`DynamoDB Local needs Java 17 or newer: "${java}" was not found (install Java, or set JAVA_HOME)`)
           : error,
       ),
     );
@@ -120,7 +123,8 @@ async function answers(endpoint: string, timeoutMs: number): Promise<void> {
 
 /** SIGTERM, then SIGKILL if the JVM has not exited within 5 s. */
 async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
+  // No pid: the process never started (no java on the PATH), and no exit will come.
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
   const exited = once(child, 'exit');
   child.kill('SIGTERM');
   const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);

@@ -1,17 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { LazyStripePaymentProvider as Provider } from '../../../functions/adapters/payments/lazy-stripe-payment-provider';
-import { ChargeRequest } from '../../../functions/domain/recharge/payment-provider';
+import { chargeRequest } from '../../support/charge-request';
 import { FakeStripeServer } from '../../support/fake-stripe-server';
-
-const chargeRequest = (): ChargeRequest => ({
-  partnerId: 'partner-1',
-  customerId: 'cus_partner1',
-  paymentMethod: 'pm_card_visa',
-  amountCents: 52_000,
-  currency: 'EUR',
-  idempotencyKey: `att-${randomUUID()}`,
-  description: 'Prepaid balance recharge',
-});
 
 describe('Class: LazyStripePaymentProvider', () => {
   let fake: FakeStripeServer;

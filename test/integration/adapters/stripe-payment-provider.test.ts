@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { createStripeClient } from '../../../functions/adapters/payments/stripe-client';
 import { StripePaymentProvider } from '../../../functions/adapters/payments/stripe-payment-provider';
-import { ChargeRequest } from '../../../functions/domain/recharge/payment-provider';
+import { chargeRequest } from '../../support/charge-request';
 import { FakeStripeServer } from '../../support/fake-stripe-server';
 
 /** Short enough for a hung request to be given up quickly, long enough for a local answer. */
@@ -27,17 +26,6 @@ describe('Class: StripePaymentProvider', () => {
     new StripePaymentProvider(
       createStripeClient({ apiKey: 'sk_test_fake', host: '127.0.0.1', port: fake.port, protocol: 'http', ...overrides }),
     );
-
-  const chargeRequest = (overrides: Partial<ChargeRequest> = {}): ChargeRequest => ({
-    partnerId: 'partner-1',
-    customerId: 'cus_partner1',
-    paymentMethod: 'pm_card_visa',
-    amountCents: 52_000,
-    currency: 'EUR',
-    idempotencyKey: `att-${randomUUID()}`,
-    description: 'Prepaid balance recharge',
-    ...overrides,
-  });
 
   describe('Method: charge', () => {
     describe('Stated outcomes', () => {
