@@ -13,6 +13,7 @@ import { createDocumentClient } from '../functions/adapters/dynamodb/client';
 import { SandboxPaymentProvider } from '../functions/adapters/payments/sandbox-payment-provider';
 import { createSqsClient } from '../functions/adapters/sqs/client';
 import { SqsDailyWorkQueue } from '../functions/adapters/sqs/sqs-daily-work-queue';
+import { DailyRunDependencies } from '../functions/domain/daily/daily-run';
 import { parseLicenseFeeSchedule } from '../functions/domain/monthly/license-fee';
 import { createApiHandler } from '../functions/handlers/api';
 import { createDailyRunHandler } from '../functions/handlers/daily-run';
@@ -36,7 +37,7 @@ import { JobRun, LocalControls, LocalInfo, createLocalRouter } from './local-rou
 import { QueuePair, createQueuePair } from './queue-pair';
 import { QueueWorker } from './queue-worker';
 import { scheduledEvent } from './scheduled-event';
-import { ScheduledJobName, scheduledJobsBetween } from './scheduled-jobs';
+import { DAY_MS, ScheduledJobName, scheduledJobsBetween } from './scheduled-jobs';
 import { RunningSqsEmulator, startSqsEmulator } from './sqs-emulator';
 
 export interface LocalRuntimeOptions {
@@ -68,7 +69,6 @@ const TIMEOUTS_MS = { ingestUsage: 60_000, recharge: 120_000, dailyRun: 300_000,
  * within seconds instead of minutes.
  */
 const VISIBILITY_TIMEOUT_SECONDS = 10;
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   mkdirSync(join(options.dataDir, 'dynamodb'), { recursive: true });
@@ -95,7 +95,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       events: new EventLog(eventLog, options.tell),
       clock,
     };
-    const workers = startWorkers(sqs, dynamoDb, wiring, queues, options);
+    const daily = wireDailyRun({ ...wiring, work: new SqsDailyWorkQueue(sqs, queues.dailyWork.queueUrl) });
+    const workers = startWorkers(sqs, dynamoDb, wiring, daily, queues, options);
     stops.push(() => Promise.all(workers.map((worker) => worker.stop())).then(() => undefined));
 
     const info: LocalInfo = {
@@ -106,7 +107,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       tableName: TABLE_NAME,
       eventLog,
     };
-    const controls = localControls(info, clock, sqs, queues, wiring, options);
+    const controls = localControls(info, clock, sqs, queues, wiring, daily, options);
     const api = createApiHandler(wireApi({ ...wiring, operatorName: options.operatorName }));
     const localRouter = createLocalRouter(controls, logger);
     const http = await startHttpServer(
@@ -147,7 +148,14 @@ async function createQueues(sqs: SQSClient): Promise<LocalQueues> {
   return { usage: await pair('usage'), recharge: await pair('recharge'), dailyWork: await pair('daily-work') };
 }
 
-function startWorkers(sqs: SQSClient, dynamoDb: DynamoDBDocumentClient, wiring: RechargeWiring, queues: LocalQueues, options: LocalRuntimeOptions): QueueWorker[] {
+function startWorkers(
+  sqs: SQSClient,
+  dynamoDb: DynamoDBDocumentClient,
+  wiring: RechargeWiring,
+  daily: DailyRunDependencies,
+  queues: LocalQueues,
+  options: LocalRuntimeOptions,
+): QueueWorker[] {
   const onError = (functionName: string, error: unknown) => options.tell(`${functionName}: ${messageOf(error)}`);
   const ingestUsage = createIngestUsageHandler(
     wireIngestUsage({
@@ -160,7 +168,7 @@ function startWorkers(sqs: SQSClient, dynamoDb: DynamoDBDocumentClient, wiring: 
       clock: wiring.clock,
     }),
   );
-  const dailyShard = createDailyShardHandler(dailyRunDependencies(sqs, wiring, queues));
+  const dailyShard = createDailyShardHandler(daily);
   const workers = [
     // The batch sizes of the stack's event sources (lib/ingestion, lib/recharges, lib/schedules).
     new QueueWorker(sqs, queues.usage.queueUrl, ingestUsage, { functionName: 'ingest-usage', batchSize: 100, timeoutMs: TIMEOUTS_MS.ingestUsage, onError }),
@@ -171,12 +179,16 @@ function startWorkers(sqs: SQSClient, dynamoDb: DynamoDBDocumentClient, wiring: 
   return workers;
 }
 
-function dailyRunDependencies(sqs: SQSClient, wiring: RechargeWiring, queues: LocalQueues) {
-  return wireDailyRun({ ...wiring, work: new SqsDailyWorkQueue(sqs, queues.dailyWork.queueUrl) });
-}
-
-function localControls(info: LocalInfo, clock: LocalClock, sqs: SQSClient, queues: LocalQueues, wiring: RechargeWiring, options: LocalRuntimeOptions): LocalControls {
-  const dailyRun = createDailyRunHandler(dailyRunDependencies(sqs, wiring, queues));
+function localControls(
+  info: LocalInfo,
+  clock: LocalClock,
+  sqs: SQSClient,
+  queues: LocalQueues,
+  wiring: RechargeWiring,
+  daily: DailyRunDependencies,
+  options: LocalRuntimeOptions,
+): LocalControls {
+  const dailyRun = createDailyRunHandler(daily);
   const monthlyRun = createMonthlyRunHandler(wireMonthlyRun({ ...wiring, fees: parseLicenseFeeSchedule(options.licenseFees) }));
   const jobs: Record<ScheduledJobName, (at: Date) => Promise<unknown>> = {
     'daily-run': (at) => dailyRun(scheduledEvent('daily-run', at), lambdaContext('daily-run', TIMEOUTS_MS.dailyRun)),

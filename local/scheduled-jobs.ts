@@ -11,7 +11,7 @@ export interface ScheduledJob {
   readonly at: Date;
 }
 
-const DAY_MS = 24 * 60 * 60 * 1000;
+export const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Every job scheduled after `from` and at or before `to`, in the order they fire. */
 export function scheduledJobsBetween(from: Date, to: Date): ScheduledJob[] {
