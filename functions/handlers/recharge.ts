@@ -6,6 +6,7 @@
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
@@ -28,8 +29,12 @@ export function createRechargeHandler(deps: RechargeDependencies) {
     }
   };
 
-  const recharge = (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-    processPartialResponse(event, handleRecord, processor, { context, processInParallel: false, throwOnFullBatchFailure: false });
+  const recharge = (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    // Always one metric per batch: a request that needs no charge, or one declined (a
+    // metric of its own), would otherwise flush an empty set with a warning.
+    metrics.addMetric('RechargeRequests', MetricUnit.Count, event.Records.length);
+    return processPartialResponse(event, handleRecord, processor, { context, processInParallel: false, throwOnFullBatchFailure: false });
+  };
 
   return middy(recharge).use(injectLambdaContext(logger)).use(logMetrics(metrics)).use(captureLambdaHandler(tracer));
 }

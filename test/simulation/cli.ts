@@ -35,8 +35,9 @@ function parseArguments(argv: readonly string[]): Arguments {
 }
 
 /**
- * Powertools warns on stderr after every invocation that stored no metric (the API's
- * reads): thousands of lines that would bury the progress and a broken invariant.
+ * Powertools warns on stderr after every invocation that stored no metric, which is what
+ * an invocation the simulator crashes early leaves: thousands of lines that would bury
+ * the progress and a broken invariant.
  */
 function muteEmptyMetricsWarnings(): void {
   const write = process.stderr.write.bind(process.stderr);
