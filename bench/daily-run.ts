@@ -12,15 +12,14 @@
  */
 import './support/quiet-output';
 import { cpus } from 'node:os';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { createDocumentClient } from '../functions/adapters/dynamodb/client';
 import { ATTENTION_SHARDS } from '../functions/adapters/dynamodb/keys';
+import { OUTBOX_ITEM_TYPE } from '../functions/adapters/dynamodb/outbox';
 import { SandboxPaymentProvider } from '../functions/adapters/payments/sandbox-payment-provider';
 import { DailyRunStart, PARTNERS_PER_PAGE, ShardProgress, runDailyShard, startDailyRun } from '../functions/domain/daily/daily-run';
 import { DailyWork, DailyWorkQueue } from '../functions/domain/daily/daily-run-ports';
-import { DomainEvent } from '../functions/domain/events';
-import { EventPublisher } from '../functions/domain/ports';
 import { wireDailyRun } from '../functions/wiring/recharge';
 import { ATTENTION_INDEX } from '../lib/data/table-definition';
 import { createBillingTable } from '../local/create-tables';
@@ -77,15 +76,6 @@ class InMemoryWorkQueue implements DailyWorkQueue {
   }
 }
 
-/** EventBridge has no emulator: counts what would be published, by type. */
-class CountingPublisher implements EventPublisher {
-  readonly byType = new Map<string, number>();
-
-  async publish(events: readonly DomainEvent[]): Promise<void> {
-    for (const event of events) this.byType.set(event.type, (this.byType.get(event.type) ?? 0) + 1);
-  }
-}
-
 async function main(): Promise<void> {
   const started = performance.now();
   const dynamoDb = await startDynamoDbLocal();
@@ -131,12 +121,10 @@ async function runDay(
   admin: DynamoDBDocumentClient,
 ): Promise<Figures> {
   const queue = new InMemoryWorkQueue();
-  const publisher = new CountingPublisher();
   const deps = wireDailyRun({
     dynamoDb: client,
     tableName: population.tableName,
     provider: new SandboxPaymentProvider(),
-    events: publisher,
     clock: { now: () => RUN_AT },
     work: queue,
   });
@@ -169,7 +157,7 @@ async function runDay(
     writeUnits: tally.writeUnits + updates.units,
     largestUpdatedBytes: updates.largestBytes,
     progress,
-    events: publisher.byType,
+    events: await outboxEvents(admin, population.tableName),
     leftInIndex: await attentionCount(admin, population.tableName),
   };
   check(population, start, figures);
@@ -217,6 +205,27 @@ async function attentionCount(client: DynamoDBDocumentClient, tableName: string)
   return count;
 }
 
+/** The events the run wrote to the outbox, by type (read after the run, with a scan). */
+async function outboxEvents(client: DynamoDBDocumentClient, tableName: string): Promise<ReadonlyMap<string, number>> {
+  const byType = new Map<string, number>();
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await client.send(
+      new ScanCommand({
+        TableName: tableName,
+        FilterExpression: '#type = :outbox',
+        ProjectionExpression: 'eventType',
+        ExpressionAttributeNames: { '#type': 'type' },
+        ExpressionAttributeValues: { ':outbox': OUTBOX_ITEM_TYPE },
+        ...(start !== undefined && { ExclusiveStartKey: start }),
+      }),
+    );
+    for (const item of page.Items ?? []) byType.set(String(item.eventType), (byType.get(String(item.eventType)) ?? 0) + 1);
+    start = page.LastEvaluatedKey;
+  } while (start !== undefined);
+  return byType;
+}
+
 async function storedBytes(client: DynamoDBDocumentClient, tableName: string, key: Record<string, unknown>): Promise<number> {
   const { Item: item } = await client.send(new GetCommand({ TableName: tableName, Key: { pk: key.pk, sk: key.sk }, ConsistentRead: true }));
   return item === undefined ? 0 : itemBytes(marshall(item));
@@ -230,7 +239,7 @@ function report(figures: readonly Figures[], times: { warmUpMs: number; totalSec
   const [cpu] = cpus();
   out(
     `Daily run: one run at ${RUN_AT.toISOString()} (one cut-off), ${ATTENTION_SHARDS} shards, ${SHARDS_IN_FLIGHT} in flight, ` +
-      `${PARTNERS_PER_PAGE} partners per page; sandbox card provider, events counted, not sent`,
+      `${PARTNERS_PER_PAGE} partners per page; sandbox card provider, events counted in the outbox, not relayed`,
   );
   out(`Machine: ${cpus().length} CPUs (${cpu?.model.trim() ?? 'unknown'}), node ${process.version}; DynamoDB Local (in memory, one JVM) on the same machine`);
   out(

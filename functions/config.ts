@@ -65,7 +65,6 @@ export function readPaymentProviderConfig(env: NodeJS.ProcessEnv = process.env):
 
 export interface RechargeConfig {
   readonly tableName: string;
-  readonly eventBusName: string;
   readonly payments: PaymentProviderConfig;
   readonly endpoints: Endpoints;
 }
@@ -73,7 +72,6 @@ export interface RechargeConfig {
 export function readRechargeConfig(env: NodeJS.ProcessEnv = process.env): RechargeConfig {
   return {
     tableName: requireEnv('TABLE_NAME', env),
-    eventBusName: requireEnv('EVENT_BUS_NAME', env),
     payments: readPaymentProviderConfig(env),
     endpoints: readEndpoints(env),
   };
@@ -113,4 +111,13 @@ export function readMonthlyRunConfig(env: NodeJS.ProcessEnv = process.env): Mont
     throw new Error(`LICENSE_FEES must map each currency to an amount string, got ${text}`);
   }
   return { ...readRechargeConfig(env), licenseFees: licenseFees as Record<string, string> };
+}
+
+export interface PublishEventsConfig {
+  readonly eventBusName: string;
+  readonly endpoints: Endpoints;
+}
+
+export function readPublishEventsConfig(env: NodeJS.ProcessEnv = process.env): PublishEventsConfig {
+  return { eventBusName: requireEnv('EVENT_BUS_NAME', env), endpoints: readEndpoints(env) };
 }

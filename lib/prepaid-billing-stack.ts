@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { OperatorApi } from './api/operator-api';
 import { BillingTable } from './data/billing-table';
 import { BillingEventBus } from './events/event-bus';
+import { EventRelay } from './events/event-relay';
 import { UsageIngestion } from './ingestion/usage-ingestion';
 import { Observability } from './observability/observability';
 import { StripeSdkLayer } from './functions/stripe-sdk-layer';
@@ -35,6 +36,8 @@ export interface PrepaidBillingStackProps extends StackProps {
 export class PrepaidBillingStack extends Stack {
   readonly data: BillingTable;
   readonly events: BillingEventBus;
+  /** Puts the outbox events written with each transaction on the bus. */
+  readonly eventRelay: EventRelay;
   readonly stripeSecret: ISecret;
   /** The Stripe SDK, shared by the functions that charge cards. */
   readonly stripeSdk: StripeSdkLayer;
@@ -53,7 +56,10 @@ export class PrepaidBillingStack extends Stack {
     this.stripeSdk = new StripeSdkLayer(this, 'StripeSdk');
 
     const stripe = { secret: this.stripeSecret, sdkLayer: this.stripeSdk.layer };
-    const shared = { table: this.data.table, bus: this.events.bus, stripe, ...removal };
+    // Outbox events are put on the bus by the relay alone; of the other functions only
+    // ingestion publishes (UsageRejected, which no transaction records).
+    this.eventRelay = new EventRelay(this, 'EventRelay', { table: this.data.table, bus: this.events.bus, ...removal });
+    const shared = { table: this.data.table, stripe, ...removal };
     this.recharges = new Recharges(this, 'Recharges', shared);
     this.ingestion = new UsageIngestion(this, 'Ingestion', {
       table: this.data.table,
@@ -74,7 +80,9 @@ export class PrepaidBillingStack extends Stack {
         DailyShard: this.scheduledRuns.dailyShard,
         MonthlyRun: this.scheduledRuns.monthly,
         Api: this.api.handler,
+        EventRelay: this.eventRelay.handler,
       },
+      eventRelay: this.eventRelay,
       deadLetterQueues: {
         Usage: this.ingestion.usage.deadLetterQueue,
         Recharge: this.recharges.requests.deadLetterQueue,

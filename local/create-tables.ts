@@ -1,5 +1,16 @@
-/** Creates the billing table from the same definition the CDK stack deploys. */
-import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+/**
+ * Creates the billing table from the same definition the CDK stack deploys: keys, the
+ * attention index, the stream the event relay reads and the time to live of outbox items.
+ */
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DescribeTimeToLiveCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+  UpdateTableCommand,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
 import { BILLING_TABLE, KeyAttribute, TableDefinition } from '../lib/data/table-definition';
 
 export async function createBillingTable(client: DynamoDBClient, tableName: string, definition: TableDefinition = BILLING_TABLE): Promise<void> {
@@ -27,10 +38,34 @@ export async function createBillingTable(client: DynamoDBClient, tableName: stri
           ],
           Projection: { ProjectionType: index.projection },
         })),
+        StreamSpecification: { StreamEnabled: true, StreamViewType: definition.stream },
       }),
     );
   } catch (error) {
-    // A restart of the local runtime finds its table from the last run.
+    // A restart of the local runtime finds its table from the last run; one created
+    // before the table had a stream gets it now, so the event relay has one to read.
     if (!(error instanceof ResourceInUseException)) throw error;
+    await enableStream(client, tableName, definition);
   }
+  await enableTimeToLive(client, tableName, definition);
+}
+
+async function enableStream(client: DynamoDBClient, tableName: string, definition: TableDefinition): Promise<void> {
+  const { Table: table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+  const stream = table?.StreamSpecification;
+  if (stream?.StreamEnabled === true && stream.StreamViewType === definition.stream) return;
+  // A stream of another view type has to be switched off before the new one is switched on.
+  if (stream?.StreamEnabled === true) {
+    await client.send(new UpdateTableCommand({ TableName: tableName, StreamSpecification: { StreamEnabled: false } }));
+  }
+  await client.send(new UpdateTableCommand({ TableName: tableName, StreamSpecification: { StreamEnabled: true, StreamViewType: definition.stream } }));
+}
+
+async function enableTimeToLive(client: DynamoDBClient, tableName: string, definition: TableDefinition): Promise<void> {
+  // Enabling it again is refused ("already enabled"), so a restart asks first.
+  const { TimeToLiveDescription: current } = await client.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
+  if (current?.TimeToLiveStatus === 'ENABLED' && current.AttributeName === definition.timeToLiveAttribute) return;
+  await client.send(
+    new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { Enabled: true, AttributeName: definition.timeToLiveAttribute } }),
+  );
 }

@@ -3,7 +3,7 @@
  * emulator with the stack's queues, and the handler modules that run in Lambda, fed by
  * queue workers (the SQS event sources), a scheduler driven by the test clock (the
  * EventBridge rules) and a loopback HTTP server (API Gateway). Cards go to the sandbox
- * provider; events to a JSON-lines file.
+ * provider; events, relayed from the table's stream as in AWS, to a JSON-lines file.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,6 +20,7 @@ import { createDailyRunHandler } from '../functions/handlers/daily-run';
 import { createDailyShardHandler } from '../functions/handlers/daily-shard';
 import { createIngestUsageHandler } from '../functions/handlers/ingest-usage';
 import { createMonthlyRunHandler } from '../functions/handlers/monthly-run';
+import { createPublishEventsHandler } from '../functions/handlers/publish-events';
 import { createRechargeHandler } from '../functions/handlers/recharge';
 import { logger } from '../functions/observability';
 import { wireApi } from '../functions/wiring/api';
@@ -27,7 +28,7 @@ import { wireIngestUsage } from '../functions/wiring/ingest-usage';
 import { RechargeWiring, wireDailyRun, wireMonthlyRun, wireRecharge } from '../functions/wiring/recharge';
 import { MAX_RECEIVE_COUNT } from '../lib/messaging/redrive';
 import { createBillingTable } from './create-tables';
-import { drainQueues } from './drain';
+import { drainQueuesAndRelay } from './drain';
 import { RunningDynamoDbLocal, killWhenProcessExits, startDynamoDbLocal } from './dynamodb-local';
 import { EventLog } from './event-log';
 import { startHttpServer } from './http-server';
@@ -39,6 +40,7 @@ import { QueueWorker } from './queue-worker';
 import { scheduledEvent } from './scheduled-event';
 import { DAY_MS, ScheduledJobName, scheduledJobsBetween } from './scheduled-jobs';
 import { RunningSqsEmulator, startSqsEmulator } from './sqs-emulator';
+import { StreamRelay, startStreamRelay } from './stream-relay';
 
 export interface LocalRuntimeOptions {
   readonly apiPort: number;
@@ -59,10 +61,10 @@ export interface LocalRuntime {
 }
 
 export const TABLE_NAME = 'prepaid-billing';
-/** How long `POST /local/drain` and each job of a clock advance wait for the queues. */
+/** How long `POST /local/drain` and each job of a clock advance wait for the queues and the event relay. */
 const DRAIN_TIMEOUT_MS = 120_000;
 /** The functions' timeouts in the stack (lib/), so handlers that budget time see the same. */
-const TIMEOUTS_MS = { ingestUsage: 60_000, recharge: 120_000, dailyRun: 300_000, dailyShard: 900_000, monthlyRun: 900_000 };
+const TIMEOUTS_MS = { ingestUsage: 60_000, recharge: 120_000, dailyRun: 300_000, dailyShard: 900_000, monthlyRun: 900_000, publishEvents: 30_000 };
 /**
  * Shorter than in AWS (6 x the function timeout): locally one worker per queue runs one
  * batch at a time, and a failed message comes back, or moves to its dead-letter queue,
@@ -88,15 +90,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const queues = await createQueues(sqs);
     const clock = LocalClock.open(join(options.dataDir, 'clock.json'), new Date());
     const eventLog = join(options.dataDir, 'events.jsonl');
+    const events = new EventLog(eventLog, options.tell);
+    const relay = await startEventRelay(dynamoDbLocal.endpoint, events, options);
+    stops.push(() => relay.stop());
     const wiring: RechargeWiring = {
       dynamoDb,
       tableName: TABLE_NAME,
       provider: new SandboxPaymentProvider(),
-      events: new EventLog(eventLog, options.tell),
       clock,
     };
     const daily = wireDailyRun({ ...wiring, work: new SqsDailyWorkQueue(sqs, queues.dailyWork.queueUrl) });
-    const workers = startWorkers(sqs, dynamoDb, wiring, daily, queues, options);
+    const workers = startWorkers(sqs, dynamoDb, wiring, events, daily, queues, options);
     stops.push(() => Promise.all(workers.map((worker) => worker.stop())).then(() => undefined));
 
     const info: LocalInfo = {
@@ -107,7 +111,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       tableName: TABLE_NAME,
       eventLog,
     };
-    const controls = localControls(info, clock, sqs, queues, wiring, daily, options);
+    const controls = localControls(info, clock, sqs, queues, relay, wiring, daily, options);
     const api = createApiHandler(wireApi({ ...wiring, operatorName: options.operatorName }));
     const localRouter = createLocalRouter(controls, logger);
     const http = await startHttpServer(
@@ -135,6 +139,27 @@ async function startServices(options: LocalRuntimeOptions, stops: (() => Promise
   return [dynamoDb.value, sqs.value];
 }
 
+/**
+ * The event relay (the Lambda on the table's stream) in the background. It keeps its place
+ * in the stream next to the data: a restart resumes after the last event relayed, so
+ * events committed but not yet relayed when the runtime stopped, or died, come out on the
+ * next start, and none twice (at most the batch in hand at a crash, as in Lambda). Always
+ * starting at LATEST would lose those events; at TRIM_HORIZON, repeat up to a day of them.
+ */
+function startEventRelay(endpoint: string, events: EventLog, options: LocalRuntimeOptions): Promise<StreamRelay> {
+  return startStreamRelay({
+    endpoint,
+    tableName: TABLE_NAME,
+    handler: createPublishEventsHandler({ publisher: events }),
+    from: 'TRIM_HORIZON',
+    checkpointFile: join(options.dataDir, 'event-relay.json'),
+    background: true,
+    functionName: 'publish-events',
+    timeoutMs: TIMEOUTS_MS.publishEvents,
+    onError: (error) => options.tell(`publish-events: ${messageOf(error)}`),
+  });
+}
+
 interface LocalQueues {
   readonly usage: QueuePair;
   readonly recharge: QueuePair;
@@ -152,6 +177,7 @@ function startWorkers(
   sqs: SQSClient,
   dynamoDb: DynamoDBDocumentClient,
   wiring: RechargeWiring,
+  events: EventLog,
   daily: DailyRunDependencies,
   queues: LocalQueues,
   options: LocalRuntimeOptions,
@@ -164,7 +190,8 @@ function startWorkers(
       sqs,
       deadLetterQueueUrl: queues.usage.deadLetterQueueUrl,
       rechargeQueueUrl: queues.recharge.queueUrl,
-      events: wiring.events,
+      // Rejected usage has no transaction to go with: ingestion publishes it directly.
+      events,
       clock: wiring.clock,
     }),
   );
@@ -184,6 +211,7 @@ function localControls(
   clock: LocalClock,
   sqs: SQSClient,
   queues: LocalQueues,
+  relay: StreamRelay,
   wiring: RechargeWiring,
   daily: DailyRunDependencies,
   options: LocalRuntimeOptions,
@@ -195,7 +223,7 @@ function localControls(
     'monthly-run': (at) => monthlyRun(scheduledEvent('monthly-run', at), lambdaContext('monthly-run', TIMEOUTS_MS.monthlyRun)),
   };
   const workQueues = { usage: queues.usage.queueUrl, recharge: queues.recharge.queueUrl, 'daily-work': queues.dailyWork.queueUrl };
-  const drain = () => drainQueues(sqs, workQueues, DRAIN_TIMEOUT_MS);
+  const drain = () => drainQueuesAndRelay(sqs, workQueues, relay, DRAIN_TIMEOUT_MS);
   // One advance or drain at a time: two advances interleaving would run jobs out of order.
   let turn: Promise<unknown> = Promise.resolve();
   const exclusively = <T>(work: () => Promise<T>): Promise<T> => {

@@ -19,6 +19,12 @@ export interface NewPartner {
 
 export type CreatePartnerOutcome = 'created' | 'exists';
 
+/**
+ * The events a credit commits together with it, built from what the credit does once it
+ * is decided (a credit is decided again when a concurrent posting moves the balance).
+ */
+export type CreditEvents = (credit: { readonly liveBalance: Micros; readonly unblocked: boolean }) => readonly DomainEvent[];
+
 export interface CreditResult extends PostingResult {
   /** The partner was blocked and this credit made it active again. */
   readonly unblocked: boolean;
@@ -39,12 +45,12 @@ export interface LedgerRepository {
    * Posts a credit (a finance payment, a credit adjustment) and, in the same transaction,
    * returns an overdue or blocked partner to active when the balance is back at >= 0.
    */
-  postCredit(posting: Posting): Promise<CreditResult>;
+  postCredit(posting: Posting, events?: CreditEvents): Promise<CreditResult>;
   ledgerPage(partnerId: string, page: PageRequest): Promise<LedgerPage>;
-  /** Notes when the live balance fell below the threshold; false if already noted or no longer true. */
-  markBelowThreshold(partnerId: string, at: Date): Promise<boolean>;
-  /** Starts the 7-day clock and makes an active partner overdue; false if already started or no longer negative. */
-  startOverdueClock(partnerId: string, at: Date): Promise<boolean>;
+  /** Notes when the live balance fell below the threshold, with its event; false if already noted or no longer true. */
+  markBelowThreshold(partnerId: string, at: Date, event: DomainEvent): Promise<boolean>;
+  /** Starts the 7-day clock and makes an active partner overdue, with its event; false if already started or no longer negative. */
+  startOverdueClock(partnerId: string, at: Date, event: DomainEvent): Promise<boolean>;
   /**
    * Replaces the recharge settings and puts the partner back before the daily run, which
    * re-decides its charge; the below-threshold mark is cleared so the next debit re-decides it too.
@@ -99,15 +105,16 @@ export interface RechargeRepository {
   /** Records the attempt and takes the partner's single in-flight slot; `busy` if another attempt holds it. */
   openAttempt(attempt: ChargeAttempt): Promise<'opened' | 'busy'>;
   getAttempt(partnerId: string, attemptId: string): Promise<ChargeAttempt | undefined>;
-  /** Credits the balance, issues the invoice, settles the attempt and restores a partner back at >= 0: one transaction. */
-  settleSucceeded(attempt: ChargeAttempt, providerChargeId: string, at: Date): Promise<SettleResult>;
-  /** Records the decline and frees the slot; no balance change, no invoice. */
-  settleDeclined(attempt: ChargeAttempt, declineCode: string, at: Date): Promise<SettleResult>;
+  /** Credits the balance, issues the invoice, settles the attempt, restores a partner back at >= 0 and commits the events: one transaction. */
+  settleSucceeded(attempt: ChargeAttempt, providerChargeId: string, at: Date, events: CreditEvents): Promise<SettleResult>;
+  /** Records the decline with its event and frees the slot; no balance change, no invoice. */
+  settleDeclined(attempt: ChargeAttempt, declineCode: string, at: Date, event: DomainEvent): Promise<SettleResult>;
   /** Notes a provider call without a clear answer; the attempt stays pending and holds the slot. */
   noteUnknownOutcome(attempt: ChargeAttempt, reason: string, at: Date): Promise<void>;
   invoicesPage(partnerId: string, page: PageRequest): Promise<{ invoices: readonly Invoice[]; nextCursor?: string }>;
 }
 
+/** Puts events on the bus: the event relay (events from the outbox) and usage rejections. */
 export interface EventPublisher {
   publish(events: readonly DomainEvent[]): Promise<void>;
 }

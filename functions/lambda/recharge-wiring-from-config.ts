@@ -1,11 +1,9 @@
 /**
  * What every Lambda that moves money builds at cold start from its configuration: the
- * DynamoDB client, the event bus publisher, the card provider (its secret read once, the
+ * DynamoDB client, the card provider (its secret read once, the
  * Stripe SDK loaded on the first charge) and the system clock.
  */
 import { createDocumentClient } from '../adapters/dynamodb/client';
-import { createEventBridgeClient } from '../adapters/events/client';
-import { EventBridgePublisher } from '../adapters/events/eventbridge-publisher';
 import { paymentProviderFrom } from '../adapters/payments/payment-provider-from-config';
 import { systemClock } from '../adapters/system-clock';
 import { RechargeConfig } from '../config';
@@ -16,7 +14,6 @@ export async function rechargeWiringFrom(config: RechargeConfig): Promise<Rechar
     dynamoDb: createDocumentClient({ ...(config.endpoints.dynamoDb !== undefined && { endpoint: config.endpoints.dynamoDb }) }),
     tableName: config.tableName,
     provider: await paymentProviderFrom(config.payments),
-    events: new EventBridgePublisher(createEventBridgeClient(config.endpoints.eventBridge), config.eventBusName),
     clock: systemClock,
   };
 }

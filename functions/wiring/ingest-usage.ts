@@ -28,7 +28,6 @@ export function wireIngestUsage(wiring: IngestUsageWiring): IngestUsageHandlerDe
     usageLedger: new DynamoDbUsageLedger(wiring.dynamoDb, wiring.tableName),
     followUp: new BalanceFollowUp({
       ledger,
-      events: wiring.events,
       recharges: new SqsRechargeRequests(wiring.sqs, wiring.rechargeQueueUrl),
       clock: wiring.clock,
       faults,

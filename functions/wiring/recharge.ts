@@ -7,7 +7,7 @@ import { DynamoDbLedgerRepository } from '../adapters/dynamodb/ledger-repository
 import { DynamoDbRechargeRepository } from '../adapters/dynamodb/recharge-repository';
 import { DailyRunDependencies } from '../domain/daily/daily-run';
 import { DailyWorkQueue } from '../domain/daily/daily-run-ports';
-import { Clock, EventPublisher, FaultInjector, NO_FAULTS } from '../domain/ports';
+import { Clock, FaultInjector, NO_FAULTS } from '../domain/ports';
 import { LicenseFeeSchedule } from '../domain/monthly/license-fee';
 import { MonthlyRunDependencies } from '../domain/monthly/license-fees';
 import { PaymentProvider } from '../domain/recharge/payment-provider';
@@ -17,7 +17,6 @@ export interface RechargeWiring {
   readonly dynamoDb: DynamoDBDocumentClient;
   readonly tableName: string;
   readonly provider: PaymentProvider;
-  readonly events: EventPublisher;
   readonly clock: Clock;
   readonly faults?: FaultInjector;
 }
@@ -28,7 +27,6 @@ export function wireRecharge(wiring: RechargeWiring): RechargeDependencies {
     channels: new DynamoDbChannelRepository(wiring.dynamoDb, wiring.tableName),
     attempts: new DynamoDbRechargeRepository(wiring.dynamoDb, wiring.tableName),
     provider: wiring.provider,
-    events: wiring.events,
     clock: wiring.clock,
     faults: wiring.faults ?? NO_FAULTS,
   };

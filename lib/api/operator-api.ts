@@ -13,14 +13,12 @@ import {
   RestApi,
 } from 'aws-cdk-lib/aws-apigateway';
 import { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { IEventBus } from 'aws-cdk-lib/aws-events';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct, IConstruct } from 'constructs';
 import { BillingFunction, StripeAccess } from '../functions/billing-function';
 
 export interface OperatorApiProps {
   readonly table: ITableV2;
-  readonly bus: IEventBus;
   readonly stripe: StripeAccess;
   readonly operatorName: string;
   readonly removalPolicy?: RemovalPolicy;
@@ -42,14 +40,12 @@ export class OperatorApi extends Construct {
       removalPolicy,
       environment: {
         TABLE_NAME: props.table.tableName,
-        EVENT_BUS_NAME: props.bus.eventBusName,
         OPERATOR_NAME: props.operatorName,
       },
       stripe: props.stripe,
     });
     const fn = this.handler.function;
     this.handler.grantTableReadWrite(props.table);
-    props.bus.grantPutEventsTo(fn);
 
     const accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.ONE_YEAR, removalPolicy });
     this.api = new RestApi(this, 'Api', {

@@ -1,10 +1,11 @@
 /**
  * The stateful part: the billing table, built from the definition the tests use.
  * On-demand, point-in-time recovery, deletion protection and RETAIN unless the operator
- * explicitly chooses otherwise (a dev stack), encrypted with the AWS managed key.
+ * explicitly chooses otherwise (a dev stack), encrypted with the AWS managed key. Its
+ * stream carries new images for the event relay; TTL deletes relayed outbox items.
  */
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { Attribute, AttributeType, Billing, ProjectionType, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Attribute, AttributeType, Billing, ProjectionType, StreamViewType, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import { BILLING_TABLE, KeyAttribute, TableDefinition } from './table-definition';
 
@@ -29,6 +30,8 @@ export class BillingTable extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: removalPolicy !== RemovalPolicy.DESTROY,
       removalPolicy,
+      dynamoStream: StreamViewType[definition.stream],
+      timeToLiveAttribute: definition.timeToLiveAttribute,
       globalSecondaryIndexes: definition.globalSecondaryIndexes.map((index) => ({
         indexName: index.indexName,
         partitionKey: toAttribute(index.partitionKey),

@@ -20,6 +20,10 @@ export interface TableDefinition {
   readonly partitionKey: KeyAttribute;
   readonly sortKey: KeyAttribute;
   readonly globalSecondaryIndexes: readonly IndexDefinition[];
+  /** What the table's stream carries; the event relay reads the outbox items from it. */
+  readonly stream: 'NEW_IMAGE';
+  /** Epoch seconds after which DynamoDB deletes an item (outbox items, once relayed). */
+  readonly timeToLiveAttribute: string;
 }
 
 /** Sparse index of the partners the daily run must look at; see docs/data-model.md. */
@@ -38,4 +42,6 @@ export const BILLING_TABLE: TableDefinition = {
       projection: 'KEYS_ONLY',
     },
   ],
+  stream: 'NEW_IMAGE',
+  timeToLiveAttribute: 'expiresAt',
 };

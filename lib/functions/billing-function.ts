@@ -17,7 +17,7 @@ import { Construct } from 'constructs';
 const PROJECT_ROOT = path.join(__dirname, '..', '..');
 
 /** The Lambda entry files in functions/lambda/. */
-export const BILLING_ENTRIES = ['ingest-usage', 'recharge', 'daily-run', 'monthly-run', 'api'] as const;
+export const BILLING_ENTRIES = ['ingest-usage', 'recharge', 'daily-run', 'monthly-run', 'api', 'publish-events'] as const;
 export type BillingEntry = (typeof BILLING_ENTRIES)[number];
 
 /** What a function that charges cards is given: the Stripe secret key and the Stripe SDK. */

@@ -35,6 +35,8 @@ export interface ObservabilityProps {
   readonly functions: Readonly<Record<string, BillingFunction>>;
   /** Dead-letter queues that must stay empty, by a readable name. */
   readonly deadLetterQueues: Readonly<Record<string, IQueue>>;
+  /** The relay of outbox events to the bus: its failure queue and stream lag are alarmed. */
+  readonly eventRelay: { readonly handler: BillingFunction; readonly failureQueue: IQueue };
   /** Log groups of the functions that charge cards (their EMF logs carry ChargesDeclined). */
   readonly chargeLogGroups: readonly ILogGroup[];
   readonly alarmEmail?: string;
@@ -97,6 +99,29 @@ export class Observability extends Construct {
         treatMissingData: TreatMissingData.NOT_BREACHING,
       });
     }
+
+    // The event relay: a record in its failure queue is an event that did not reach the
+    // bus (replay it from its outbox item); a stream iterator older than 5 minutes means
+    // events are that late, usually a bus outage or a record retried at the head of a shard.
+    const relay = props.eventRelay;
+    alarm('EventRelayFailures', {
+      alarmDescription: 'Event relay failure queue holds records of outbox events not put on the bus',
+      metric: relay.failureQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    const iteratorAge = relay.handler.function.metric('IteratorAge', { period: Duration.minutes(5), statistic: 'Maximum' });
+    alarm('EventRelayIteratorAge', {
+      alarmDescription: 'Event relay is more than 5 minutes behind the billing table stream',
+      metric: iteratorAge,
+      threshold: Duration.minutes(5).toMilliseconds(),
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      // The relay is only invoked when there are outbox events: no data is no lag.
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
 
     // Daily run missing: no DailyRunCompleted in 25 hours. A period of 1 hour with 25 of 25
     // breaching data points is a valid alarm (periods of 1 hour or more may span up to 7 days
@@ -203,6 +228,19 @@ export class Observability extends Construct {
             title: 'Daily runs completed (last 25 h)',
             metrics: [business('DailyRunCompleted', 'Sum', Duration.hours(25))],
             width: 12,
+          }),
+        ],
+        [
+          new GraphWidget({
+            title: 'Events published to the bus (relay)',
+            left: [business('EventsPublished')],
+            width: 8,
+          }),
+          new GraphWidget({ title: 'Event relay iterator age (ms)', left: [iteratorAge], width: 8 }),
+          new GraphWidget({
+            title: 'Event relay failure queue depth',
+            left: [relay.failureQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' })],
+            width: 8,
           }),
         ],
       ],

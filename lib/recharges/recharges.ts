@@ -1,7 +1,6 @@
 /** Recharges: the recharge-request queue feeding the Lambda that charges partners' cards. */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { IEventBus } from 'aws-cdk-lib/aws-events';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
 import { BillingFunction, StripeAccess } from '../functions/billing-function';
@@ -9,7 +8,6 @@ import { WorkQueue } from '../messaging/work-queue';
 
 export interface RechargesProps {
   readonly table: ITableV2;
-  readonly bus: IEventBus;
   readonly stripe: StripeAccess;
   readonly removalPolicy?: RemovalPolicy;
 }
@@ -31,15 +29,11 @@ export class Recharges extends Construct {
       timeout,
       memorySize: 512,
       ...removal,
-      environment: {
-        TABLE_NAME: props.table.tableName,
-        EVENT_BUS_NAME: props.bus.eventBusName,
-      },
+      environment: { TABLE_NAME: props.table.tableName },
       stripe: props.stripe,
     });
     const fn = this.handler.function;
     this.handler.grantTableReadWrite(props.table);
-    props.bus.grantPutEventsTo(fn);
     fn.addEventSource(new SqsEventSource(this.requests.queue, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency: 5 }));
   }
 }

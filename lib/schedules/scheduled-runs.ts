@@ -7,7 +7,7 @@
  */
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { IEventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -17,7 +17,6 @@ import { WorkQueue } from '../messaging/work-queue';
 
 export interface ScheduledRunsProps {
   readonly table: ITableV2;
-  readonly bus: IEventBus;
   readonly stripe: StripeAccess;
   /** The monthly license fee per hosted number, per currency, e.g. { EUR: '25.00' }. */
   readonly licenseFees: Readonly<Record<string, string>>;
@@ -38,7 +37,7 @@ export class ScheduledRuns extends Construct {
   constructor(scope: Construct, id: string, props: ScheduledRunsProps) {
     super(scope, id);
     const removal = props.removalPolicy !== undefined ? { removalPolicy: props.removalPolicy } : {};
-    const common = { TABLE_NAME: props.table.tableName, EVENT_BUS_NAME: props.bus.eventBusName };
+    const common = { TABLE_NAME: props.table.tableName };
 
     this.scheduleDeadLetterQueue = new Queue(this, 'ScheduleDeadLetterQueue', {
       encryption: QueueEncryption.SQS_MANAGED,
@@ -85,10 +84,7 @@ export class ScheduledRuns extends Construct {
       ...removal,
     });
 
-    for (const run of [this.dailyStarter, this.dailyShard, this.monthly]) {
-      run.grantTableReadWrite(props.table);
-      props.bus.grantPutEventsTo(run.function);
-    }
+    for (const run of [this.dailyStarter, this.dailyShard, this.monthly]) run.grantTableReadWrite(props.table);
     // The starter queues the shards; a worker queues the rest of its shard when it runs long.
     this.dailyWork.queue.grantSendMessages(this.dailyStarter.function);
     this.dailyWork.queue.grantSendMessages(this.dailyShard.function);

@@ -2,6 +2,7 @@ import { App, CfnElement, RemovalPolicy } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import Stripe from 'stripe';
+import { OUTBOX_ITEM_TYPE, putOutboxEvent } from '../../functions/adapters/dynamodb/outbox';
 import { BILLING_TABLE } from '../../lib/data/table-definition';
 import { PrepaidBillingStack, PrepaidBillingStackProps } from '../../lib/prepaid-billing-stack';
 
@@ -30,6 +31,9 @@ const chargingFunctions = () => {
   const { recharges, scheduledRuns, api } = defaultStack;
   return [recharges.handler, scheduledRuns.dailyStarter, scheduledRuns.dailyShard, scheduledRuns.monthly, api.handler];
 };
+const variablesOf = (fn: { function: { node: { defaultChild?: unknown } } }): Record<string, unknown> =>
+  template.toJSON().Resources[defaultStack.getLogicalId(fn.function.node.defaultChild as never)].Properties.Environment.Variables;
+const streamArn = () => ({ 'Fn::GetAtt': [defaultStack.getLogicalId(defaultStack.data.table.node.defaultChild as never), 'StreamArn'] });
 
 describe('Class: PrepaidBillingStack', () => {
   describe('Construct: BillingTable', () => {
@@ -63,6 +67,14 @@ describe('Class: PrepaidBillingStack', () => {
       });
     });
 
+    it('streams new images for the event relay and expires items by the TTL attribute of the definition', () => {
+      template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+        StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
+        TimeToLiveSpecification: { AttributeName: BILLING_TABLE.timeToLiveAttribute, Enabled: true },
+      });
+      expect(BILLING_TABLE).toMatchObject({ stream: 'NEW_IMAGE', timeToLiveAttribute: 'expiresAt' });
+    });
+
     it('is retained when the stack is deleted, unless the operator chooses a throwaway stack', () => {
       template.hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
 
@@ -77,7 +89,7 @@ describe('Class: PrepaidBillingStack', () => {
   describe('Construct: BillingFunction', () => {
     it('runs every function on Node.js 22, ARM, with active tracing, Powertools settings and a log group with retention', () => {
       const functions = template.findResources('AWS::Lambda::Function');
-      expect(Object.keys(functions)).toHaveLength(6);
+      expect(Object.keys(functions)).toHaveLength(7);
       for (const fn of Object.values(functions)) {
         expect(fn.Properties).toMatchObject({
           Runtime: 'nodejs22.x',
@@ -94,7 +106,7 @@ describe('Class: PrepaidBillingStack', () => {
           },
         });
       }
-      template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 6);
+      template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 7);
     });
 
     it('points each function at its entry export and gives it its configuration', () => {
@@ -134,9 +146,10 @@ describe('Class: PrepaidBillingStack', () => {
       const functions = template.findResources('AWS::Lambda::Function');
       const withLayer = Object.keys(functions).filter((id) => JSON.stringify(functions[id]?.Properties.Layers) === JSON.stringify([layer]));
       const withoutLayer = Object.keys(functions).filter((id) => functions[id]?.Properties.Layers === undefined);
+      const idOf = (fn: { function: { node: { defaultChild?: unknown } } }) => defaultStack.getLogicalId(fn.function.node.defaultChild as never);
 
-      expect(withLayer.sort()).toEqual(chargingFunctions().map((fn) => defaultStack.getLogicalId(fn.function.node.defaultChild as never)).sort());
-      expect(withoutLayer).toEqual([defaultStack.getLogicalId(defaultStack.ingestion.handler.function.node.defaultChild as never)]);
+      expect(withLayer.sort()).toEqual(chargingFunctions().map(idOf).sort());
+      expect(withoutLayer.sort()).toEqual([idOf(defaultStack.ingestion.handler), idOf(defaultStack.eventRelay.handler)].sort());
     });
   });
 
@@ -161,7 +174,7 @@ describe('Class: PrepaidBillingStack', () => {
         FunctionResponseTypes: ['ReportBatchItemFailures'],
         ScalingConfig: { MaximumConcurrency: 10 },
       });
-      withExisting.resourceCountIs('AWS::Lambda::EventSourceMapping', 4);
+      withExisting.resourceCountIs('AWS::Lambda::EventSourceMapping', 5);
     });
 
     it('scopes the ingestion policy to the table, its queues and the bus: no "*" for DynamoDB, SQS or events', () => {
@@ -268,6 +281,96 @@ describe('Class: PrepaidBillingStack', () => {
     it('is a custom bus named prepaid-billing', () => {
       template.hasResourceProperties('AWS::Events::EventBus', { Name: 'prepaid-billing' });
     });
+
+    it('lets only ingestion and the event relay put events on the bus, and gives only them its name', () => {
+      const { ingestion, eventRelay } = defaultStack;
+      const putsEvents = (fn: { function: { role?: { node: { defaultChild?: unknown } } | undefined } }) =>
+        statementsOf(fn.function).some((statement) => actionsOf(statement).some((action) => action.startsWith('events:')));
+
+      for (const fn of chargingFunctions()) {
+        expect(putsEvents(fn)).toBe(false);
+        expect(variablesOf(fn)).not.toHaveProperty('EVENT_BUS_NAME');
+      }
+      for (const fn of [ingestion.handler, eventRelay.handler]) {
+        expect(statementsOf(fn.function)).toContainEqual(expect.objectContaining({ Action: 'events:PutEvents', Resource: arnOf(defaultStack.events.bus) }));
+        expect(variablesOf(fn)).toMatchObject({ EVENT_BUS_NAME: ref(defaultStack.events.bus) });
+      }
+    });
+  });
+
+  describe('Construct: EventRelay', () => {
+    const mapping = () => {
+      const mappings = template.findResources('AWS::Lambda::EventSourceMapping', { Properties: { EventSourceArn: streamArn() } });
+      expect(Object.keys(mappings)).toHaveLength(1);
+      return Object.values(mappings)[0]?.Properties;
+    };
+
+    it('reads the table stream from its oldest record, passing only inserted outbox items to the relay', () => {
+      expect(mapping()).toMatchObject({
+        FunctionName: ref(defaultStack.eventRelay.handler.function),
+        StartingPosition: 'TRIM_HORIZON',
+        FilterCriteria: {
+          Filters: [{ Pattern: JSON.stringify({ eventName: ['INSERT'], dynamodb: { NewImage: { type: { S: ['outbox-event'] } } } }) }],
+        },
+      });
+    });
+
+    it('filters on the type the outbox writes into its items', () => {
+      const put = putOutboxEvent('billing', 'partner-42', { type: 'PartnerOverdue', time: new Date('2026-11-22T10:15:00Z'), detail: { partnerId: 'partner-42' } });
+
+      expect(put.Put?.Item?.type).toBe(OUTBOX_ITEM_TYPE);
+      expect(JSON.parse(mapping()?.FilterCriteria.Filters[0].Pattern).dynamodb.NewImage.type.S).toEqual([put.Put?.Item?.type]);
+    });
+
+    it('reports failed records, bisects a failing batch and bounds retries and record age', () => {
+      expect(mapping()).toMatchObject({
+        BatchSize: 100,
+        MaximumBatchingWindowInSeconds: 1,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        BisectBatchOnFunctionError: true,
+        MaximumRetryAttempts: 10,
+        MaximumRecordAgeInSeconds: 6 * 3600,
+      });
+      // Below the stream's 24 hours: a discarded record's position is recorded while it can still be read.
+      expect(mapping()?.MaximumRecordAgeInSeconds).toBeLessThan(24 * 3600);
+    });
+
+    it('records batches it gives up on in an encrypted failure queue kept for 14 days', () => {
+      const { failureQueue } = defaultStack.eventRelay;
+      expect(mapping()?.DestinationConfig).toEqual({ OnFailure: { Destination: arnOf(failureQueue) } });
+      const queue = template.toJSON().Resources[defaultStack.getLogicalId(failureQueue.node.defaultChild as never)];
+      expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
+      expect(queue.DeletionPolicy).toBe('Retain');
+    });
+
+    it('runs publish-events with the bus name as its only configuration', () => {
+      const { handler } = defaultStack.eventRelay;
+      const fn = template.toJSON().Resources[defaultStack.getLogicalId(handler.function.node.defaultChild as never)].Properties;
+      expect(fn.Handler).toBe('index.handler');
+      expect(fn.Timeout).toBe(30);
+      expect(Object.keys(variablesOf(handler)).filter((name) => !name.startsWith('POWERTOOLS_') && name !== 'NODE_OPTIONS')).toEqual(['EVENT_BUS_NAME']);
+    });
+
+    it('may put events on the bus, read the stream and send to its failure queue, and nothing more', () => {
+      const statements = statementsOf(defaultStack.eventRelay.handler.function);
+      const allowed = [
+        { actions: ['events:PutEvents'], resource: arnOf(defaultStack.events.bus) },
+        { actions: ['dynamodb:ListStreams', 'dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'], resource: streamArn() },
+        { actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'], resource: arnOf(defaultStack.eventRelay.failureQueue) },
+        { actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], resource: '*' },
+      ];
+
+      for (const statement of statements) {
+        expect(statement.Effect).toBe('Allow');
+        const grant = allowed.find((candidate) => JSON.stringify(statement.Resource) === JSON.stringify(candidate.resource));
+        expect(grant).toBeDefined();
+        for (const action of actionsOf(statement)) expect(grant?.actions).toContain(action);
+      }
+      for (const grant of allowed) {
+        const granted = statements.filter((statement) => JSON.stringify(statement.Resource) === JSON.stringify(grant.resource)).flatMap(actionsOf);
+        expect(granted.sort()).toEqual([...grant.actions].sort());
+      }
+    });
   });
 
   describe('Construct: OperatorApi', () => {
@@ -292,15 +395,31 @@ describe('Class: PrepaidBillingStack', () => {
       const dashboards = template.findResources('AWS::CloudWatch::Dashboard');
       expect(Object.keys(dashboards)).toHaveLength(1);
       const body = JSON.stringify(Object.values(dashboards)[0]?.Properties.DashboardBody);
-      for (const metric of ['UsageIngested', 'UsageRejected', 'IngestionBatchLatency', 'ApproximateNumberOfMessagesVisible', 'ChargesSucceeded', 'ChargesDeclined', 'ChargedAmount', 'PartnersOverdue', 'PartnersBlocked', 'DailyRunDuration', 'DailyRunCompleted']) {
+      for (const metric of ['UsageIngested', 'UsageRejected', 'IngestionBatchLatency', 'ApproximateNumberOfMessagesVisible', 'ChargesSucceeded', 'ChargesDeclined', 'ChargedAmount', 'PartnersOverdue', 'PartnersBlocked', 'DailyRunDuration', 'DailyRunCompleted', 'EventsPublished', 'IteratorAge']) {
         expect(body).toContain(metric);
       }
     });
 
-    it('alarms when any dead-letter queue holds a message', () => {
+    it('alarms when any dead-letter queue or the event relay failure queue holds a message', () => {
       const dlqAlarms = alarms().filter((alarm) => alarm.MetricName === 'ApproximateNumberOfMessagesVisible');
-      expect(dlqAlarms).toHaveLength(4);
+      expect(dlqAlarms).toHaveLength(5);
       for (const alarm of dlqAlarms) expect(alarm).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+      const queueName = { 'Fn::GetAtt': [defaultStack.getLogicalId(defaultStack.eventRelay.failureQueue.node.defaultChild as never), 'QueueName'] };
+      expect(dlqAlarms).toContainEqual(expect.objectContaining({ Dimensions: [{ Name: 'QueueName', Value: queueName }] }));
+    });
+
+    it('alarms when the event relay is more than 5 minutes behind the table stream', () => {
+      expect(alarms()).toContainEqual(
+        expect.objectContaining({
+          Namespace: 'AWS/Lambda',
+          MetricName: 'IteratorAge',
+          Dimensions: [{ Name: 'FunctionName', Value: ref(defaultStack.eventRelay.handler.function) }],
+          Statistic: 'Maximum',
+          Threshold: 5 * 60 * 1000,
+          ComparisonOperator: 'GreaterThanThreshold',
+          TreatMissingData: 'notBreaching',
+        }),
+      );
     });
 
     it('alarms when no daily run completed in 25 hours, missing data included', () => {
@@ -321,7 +440,8 @@ describe('Class: PrepaidBillingStack', () => {
     it('alarms on errors and throttles of every function', () => {
       for (const metric of ['Errors', 'Throttles']) {
         const found = alarms().filter((alarm) => alarm.MetricName === metric && alarm.Namespace === 'AWS/Lambda');
-        expect(found).toHaveLength(6);
+        expect(found).toHaveLength(7);
+        expect(found).toContainEqual(expect.objectContaining({ Dimensions: [{ Name: 'FunctionName', Value: ref(defaultStack.eventRelay.handler.function) }] }));
         for (const alarm of found) expect(alarm).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
       }
     });

@@ -8,15 +8,26 @@ import { Snapshot } from '../../functions/domain/daily/daily-run-ports';
 import { LedgerEntry } from '../../functions/domain/ledger';
 import { Invoice } from '../../functions/domain/recharge/charge-attempt';
 import { usageEventKey } from '../../functions/adapters/dynamodb/keys';
+import { outboxPartition } from '../../functions/adapters/dynamodb/outbox';
+import { partitionPage } from '../../functions/adapters/dynamodb/page-query';
 import { SimWorld } from './sim-world';
+
+/** An event the outbox holds: committed with the change it describes. */
+export interface OutboxRecord {
+  readonly eventId: string;
+  readonly type: string;
+  readonly time: string;
+}
 
 export class PartnerBooks {
   readonly entries = new Map<string, LedgerEntry>();
   readonly invoices = new Map<string, Invoice>();
   readonly snapshots = new Map<string, Snapshot>();
+  readonly outbox = new Map<string, OutboxRecord>();
   entriesSeenUpTo = '';
   invoicesSeenUpTo = '';
   snapshotsSeenUpTo = '';
+  outboxSeenUpTo = '';
 
   sum(kind?: LedgerEntry['kind']): number {
     let total = 0;
@@ -78,6 +89,24 @@ export class Books {
       books.snapshotsSeenUpTo,
     );
     return books;
+  }
+
+  /** The partner's outbox, read down to what was seen before. */
+  async outbox(partnerId: string): Promise<readonly OutboxRecord[]> {
+    const books = this.of(partnerId);
+    const { client, tableName } = this.world;
+    books.outboxSeenUpTo = await readNewest(
+      (cursor) =>
+        partitionPage(client, tableName, outboxPartition(partnerId), { limit: PAGE, ...(cursor !== undefined && { cursor }) }, (item) => ({
+          eventId: String((item.detail as Record<string, unknown>).eventId),
+          type: String(item.eventType),
+          time: String(item.time),
+        })),
+      (record) => record.time,
+      (record) => books.outbox.set(record.eventId, record),
+      books.outboxSeenUpTo,
+    );
+    return [...books.outbox.values()];
   }
 
   /** Which of these event ids have a dedupe record: the ingestion's proof that they were debited. */

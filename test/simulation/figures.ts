@@ -1,4 +1,5 @@
 /** The figures of a run: what was simulated, what was injected, what the books hold. Printed by the CLI, compared by the replay test. */
+import { DomainEvent } from '../../functions/domain/events';
 import { formatAmount, micros } from '../../functions/domain/money';
 import { OperatorActions } from './operator-actions';
 import { ReferenceModel } from './reference-model';
@@ -29,6 +30,9 @@ export interface Figures {
   readonly scheduledRetries: number;
   readonly partnersBlockedEvents: number;
   readonly partnersUnblockedEvents: number;
+  /** Distinct events the relay put on the bus, and how many of its puts were repeats. */
+  readonly eventsRelayed: number;
+  readonly eventsRedelivered: number;
   readonly invariantChecks: number;
   /** Handler failures that were not injected crashes; the books must hold anyway, but they are worth a look. */
   readonly unexpectedErrors: readonly string[];
@@ -55,6 +59,7 @@ export function figuresOf(run: {
     for (const count of faults.reachedTotal.values()) reached += count;
   }
   const charges = world.cards.sandbox.charges;
+  const relayed = world.events.published.filter((event) => event.type !== 'UsageRejected');
   let eventsDebited = 0;
   let amountDebited = 0;
   for (const partner of model.partners.values()) {
@@ -88,8 +93,10 @@ export function figuresOf(run: {
     missedDailyRuns: counts.missedRuns,
     monthlyRuns: counts.monthlyRuns,
     scheduledRetries: counts.scheduledRetries,
-    partnersBlockedEvents: world.events.ofType('PartnerBlocked').length,
-    partnersUnblockedEvents: world.events.ofType('PartnerUnblocked').length,
+    partnersBlockedEvents: distinct(world.events.ofType('PartnerBlocked')),
+    partnersUnblockedEvents: distinct(world.events.ofType('PartnerUnblocked')),
+    eventsRelayed: distinct(relayed),
+    eventsRedelivered: relayed.length - distinct(relayed),
     invariantChecks: run.checks,
     unexpectedErrors: counts.unexpectedErrors,
     wallSeconds: Math.round(run.wallSeconds * 10) / 10,
@@ -108,8 +115,14 @@ export function formatFigures(figures: Figures): string {
     `operator: ${Object.entries(figures.operator).map(([kind, count]) => `${kind} ${count}`).join(', ')}; API 5xx retried ${figures.apiRetries}`,
     `scheduled: daily runs ${figures.dailyRuns} (${figures.missedDailyRuns} midnights missed and caught up), monthly runs ${figures.monthlyRuns}, invocations retried ${figures.scheduledRetries}`,
     `standing: PartnerBlocked ${figures.partnersBlockedEvents}, PartnerUnblocked ${figures.partnersUnblockedEvents}`,
+    `events relayed from the outbox: ${figures.eventsRelayed}, ${figures.eventsRedelivered} of them put again after a relay fault`,
     `invariant checks: ${figures.invariantChecks}, all held`,
   ];
   if (figures.unexpectedErrors.length > 0) lines.push(`handler errors other than injected crashes: ${figures.unexpectedErrors.join(' | ')}`);
   return lines.join('\n');
+}
+
+/** Events counted once each: the relay delivers at least once. */
+function distinct(events: readonly DomainEvent[]): number {
+  return new Set(events.map((event) => String(event.detail.eventId))).size;
 }

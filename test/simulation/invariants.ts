@@ -1,12 +1,13 @@
 /**
- * The six invariants of the books, checked against DynamoDB, the card provider's own
- * record and the reference model. Per step only the partners the step touched are
+ * The seven invariants of the books, checked against DynamoDB, the card provider's own
+ * record, what reached the bus and the reference model. Per step only the partners the step touched are
  * checked; the daily runs and the end check all of them. A pending charge (the card was
  * charged, the answer lost, the attempt not resumed yet) is allowed while the run goes
  * on and must be settled at the end.
  */
 import { SandboxCharge } from '../../functions/adapters/payments/sandbox-payment-provider';
 import { dayOf } from '../../functions/domain/daily/daily-run-ports';
+import { DomainEvent } from '../../functions/domain/events';
 import { LedgerEntry } from '../../functions/domain/ledger';
 import { cardFee, formatAmount, micros } from '../../functions/domain/money';
 import { BLOCKING_GRACE_MS } from '../../functions/domain/overdue-rules';
@@ -23,6 +24,7 @@ export const INVARIANTS = {
   4: 'blocked iff below 0 for 7 days at the last daily run',
   5: 'one invoice per successful charge, none per failed one',
   6: 'published daily balances equal the ledger at each cut-off',
+  7: 'every committed event reaches the bus, and only those',
 } as const;
 export type InvariantNumber = keyof typeof INVARIANTS;
 
@@ -278,6 +280,35 @@ export class Invariants {
       this.checkOverdueRule(account, books, runAt, completedRuns);
       this.checkPublished(account, books, cutoffs);
     }
+  }
+
+  /**
+   * Invariant 7, once the relay has caught up: every event in the outbox reached the bus
+   * (more than once is allowed: consumers deduplicate on `eventId`), the bus got no event
+   * the outbox does not hold, and every invoice was announced by a `RechargeSucceeded`.
+   */
+  async checkEvents(): Promise<void> {
+    await this.world.relayEvents();
+    const relayed = new Map<string, DomainEvent>();
+    for (const event of this.world.events.published) {
+      if (event.type !== 'UsageRejected') relayed.set(String(event.detail.eventId), event);
+    }
+    let committed = 0;
+    for (const partnerId of [...this.model.partners.keys()].sort()) {
+      const outbox = await this.books.outbox(partnerId);
+      committed += outbox.length;
+      for (const { eventId, type, time } of outbox) {
+        if (!relayed.has(eventId)) this.fail(7, `${type} ${eventId} of partner ${partnerId}, committed at ${time}, never reached the bus`);
+      }
+      const announced = new Set(
+        [...relayed.values()].filter((event) => event.type === 'RechargeSucceeded' && event.detail.partnerId === partnerId).map((event) => String(event.detail.invoiceId)),
+      );
+      for (const invoiceId of (await this.books.refresh(partnerId)).invoices.keys()) {
+        if (!announced.has(invoiceId)) this.fail(7, `invoice ${invoiceId} of partner ${partnerId} was issued without a RechargeSucceeded event`);
+      }
+    }
+    if (relayed.size !== committed) this.fail(7, `the bus got ${relayed.size} distinct events, the outbox holds ${committed}`);
+    this.checks += 1;
   }
 
   private checkOverdueRule(account: PartnerAccount, books: PartnerBooks, runAt: Date, completedRuns: readonly Date[]): void {

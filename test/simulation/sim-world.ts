@@ -14,7 +14,8 @@ import { DynamoDbLedgerRepository } from '../../functions/adapters/dynamodb/ledg
 import { DynamoDbLicenseRepository } from '../../functions/adapters/dynamodb/license-repository';
 import { DynamoDbRechargeRepository } from '../../functions/adapters/dynamodb/recharge-repository';
 import { SqsDailyWorkQueue } from '../../functions/adapters/sqs/sqs-daily-work-queue';
-import { UsageLedger } from '../../functions/domain/ports';
+import { DomainEvent } from '../../functions/domain/events';
+import { EventPublisher, FaultInjector, UsageLedger } from '../../functions/domain/ports';
 import { parseLicenseFeeSchedule } from '../../functions/domain/monthly/license-fee';
 import { PaymentProvider } from '../../functions/domain/recharge/payment-provider';
 import { createApiHandler } from '../../functions/handlers/api';
@@ -22,11 +23,13 @@ import { createDailyRunHandler } from '../../functions/handlers/daily-run';
 import { createDailyShardHandler } from '../../functions/handlers/daily-shard';
 import { createIngestUsageHandler } from '../../functions/handlers/ingest-usage';
 import { createMonthlyRunHandler } from '../../functions/handlers/monthly-run';
+import { createPublishEventsHandler } from '../../functions/handlers/publish-events';
 import { createRechargeHandler } from '../../functions/handlers/recharge';
 import { apiDependencies } from '../../functions/wiring/api';
 import { wireIngestUsage } from '../../functions/wiring/ingest-usage';
 import { wireDailyRun, wireMonthlyRun, wireRecharge } from '../../functions/wiring/recharge';
 import { createBillingTable } from '../../local/create-tables';
+import { StreamRelay, startStreamRelay } from '../../local/stream-relay';
 import { RecordingPublisher } from '../support/recording-publisher';
 import { TestClock } from '../support/test-clock';
 import { RandomFaults } from './random-faults';
@@ -59,8 +62,7 @@ export const OPERATOR_NAME = '360dialog';
 
 export class SimWorld {
   readonly clock: TestClock;
-  readonly events = new RecordingPublisher();
-  /** Faults of every handler but the concurrent ingestion slots. */
+  /** Faults of every handler but the concurrent ingestion slots and the event relay. */
   readonly faults: RandomFaults;
   readonly ingestFaults: readonly RandomFaults[];
   readonly cards: SimulatedCardNetwork;
@@ -79,7 +81,12 @@ export class SimWorld {
   private constructor(
     readonly client: DynamoDBDocumentClient,
     readonly tableName: string,
+    private readonly relay: StreamRelay,
     options: WorldOptions,
+    /** What reached the bus: usage rejections put directly, everything else relayed from the outbox. */
+    readonly events: RecordingPublisher,
+    /** The relay's puts to the bus fail before or after the put, so records come again. */
+    readonly relayFaults: RandomFaults,
   ) {
     this.clock = new TestClock(options.start);
     this.faults = new RandomFaults(options.seed, options.faultRate, 'main');
@@ -118,18 +125,47 @@ export class SimWorld {
   }
 
   get allFaults(): readonly RandomFaults[] {
-    return [this.faults, ...this.ingestFaults];
+    return [this.faults, ...this.ingestFaults, this.relayFaults];
   }
 
   static async create(options: WorldOptions): Promise<SimWorld> {
     const client = createDocumentClient({ endpoint: options.dynamoDbEndpoint });
     const tableName = `simulation-${options.seed}-${randomUUID().slice(0, 8)}`;
     await createBillingTable(client, tableName);
-    return new SimWorld(client, tableName, options);
+    const events = new RecordingPublisher();
+    const faults = new RandomFaults(options.seed, options.faultRate, 'relay');
+    const relay = await startStreamRelay({
+      endpoint: options.dynamoDbEndpoint,
+      tableName,
+      handler: createPublishEventsHandler({ publisher: new FaultyPublisher(events, faults) }),
+      from: 'TRIM_HORIZON',
+      background: false,
+    });
+    return new SimWorld(client, tableName, relay, options, events, faults);
+  }
+
+  /** Runs the event relay until it has put every committed outbox event on the bus. */
+  async relayEvents(): Promise<void> {
+    await this.relay.catchUp();
   }
 
   async dispose(): Promise<void> {
+    await this.relay.stop();
     await this.client.send(new DeleteTableCommand({ TableName: this.tableName }));
     this.client.destroy();
+  }
+}
+
+/** A bus that fails at the relay's fault points: before a put (nothing sent) or after it (sent, the record comes again). */
+class FaultyPublisher implements EventPublisher {
+  constructor(
+    private readonly bus: EventPublisher,
+    private readonly faults: FaultInjector,
+  ) {}
+
+  async publish(events: readonly DomainEvent[]): Promise<void> {
+    this.faults.reached('relay:before-put-events');
+    await this.bus.publish(events);
+    this.faults.reached('relay:after-put-events');
   }
 }

@@ -45,6 +45,7 @@ describe('Simulator', () => {
     expect(figures.eventsDebited).toBeGreaterThan(0);
     expect(figures.cardCharges.succeeded + figures.cardCharges.declined).toBeGreaterThan(0);
     expect(figures.dailyRuns).toBeGreaterThan(0);
+    expect(figures.eventsRelayed).toBeGreaterThan(0);
     expect(figures.unexpectedErrors).toEqual([]);
   });
 

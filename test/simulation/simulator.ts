@@ -4,7 +4,8 @@
  * reconciliations, run against the production handlers on DynamoDB Local, with crashes
  * at the handlers' fault points and lost card-provider answers. The books are checked
  * after every step (invariants.ts); at the end the faults stop, every queue is drained,
- * two more daily runs settle what is pending, and everything is checked once more.
+ * two more daily runs settle what is pending, and everything is checked once more. The
+ * event relay runs at each daily run, with faults of its own, and at the end.
  */
 import type { ScheduledEvent } from 'aws-lambda';
 import { DailyRunStart } from '../../functions/domain/daily/daily-run';
@@ -216,6 +217,7 @@ class Simulation {
     this.counts.dailyRuns += 1;
     this.completedRuns.push(at);
     await this.invariants.checkDailyRun(at, (start as DailyRunStart).cutoffs, this.completedRuns);
+    await this.invariants.checkEvents();
   }
 
   private async monthlyRun(at: Date): Promise<void> {
@@ -263,6 +265,7 @@ class Simulation {
       await this.drain(this.world.recharges, this.world.handlers.recharge, lambdaContext('recharge'));
     }
     await this.invariants.checkPartners([...this.model.partners.keys()].sort(), 'settled', true);
+    await this.invariants.checkEvents();
   }
 }
 

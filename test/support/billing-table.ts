@@ -7,6 +7,7 @@ import { createBillingTable } from '../../local/create-tables';
 
 export interface TestTable {
   readonly client: DynamoDBDocumentClient;
+  readonly endpoint: string;
   readonly tableName: string;
   drop(): Promise<void>;
 }
@@ -19,6 +20,7 @@ export async function createTestTable(): Promise<TestTable> {
   await createBillingTable(client, tableName);
   return {
     client,
+    endpoint,
     tableName,
     drop: async () => {
       await client.send(new DeleteTableCommand({ TableName: tableName }));

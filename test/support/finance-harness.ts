@@ -12,6 +12,7 @@ import { parseAmount } from '../../functions/domain/money';
 import { BalanceFollowUp } from '../../functions/domain/usage/balance-follow-up';
 import { RechargeHarness } from './recharge-harness';
 import { RecordingRechargeRequests } from './recording-recharge-requests';
+import { block, startOverdueClock } from './standing';
 
 export class FinanceHarness {
   readonly rechargeRequests = new RecordingRechargeRequests();
@@ -23,7 +24,7 @@ export class FinanceHarness {
     const { client, tableName } = recharge.table;
     this.reconciliations = new DynamoDbReconciliationRepository(client, tableName);
     this.runs = new DynamoDbDailyRunRepository(client, tableName);
-    const base = { ledger: recharge.ledger, events: recharge.events, clock: recharge.clock, faults: recharge.faults };
+    const base = { ledger: recharge.ledger, clock: recharge.clock, faults: recharge.faults };
     this.deps = {
       ...base,
       channels: recharge.channels,
@@ -65,10 +66,8 @@ export class FinanceHarness {
   /** Blocks a partner whose balance is below 0, with its channels, as the daily run does after 7 days. */
   async block(partnerId: string): Promise<void> {
     const now = this.recharge.clock.now();
-    await this.recharge.ledger.startOverdueClock(partnerId, now);
-    const account = await this.recharge.ledger.getPartner(partnerId);
-    if (account?.overdueSince === undefined) throw new Error(`partner ${partnerId} is not overdue and cannot be blocked`);
-    if (!(await this.runs.block(partnerId, account.overdueSince, now))) throw new Error(`partner ${partnerId} could not be blocked`);
+    await startOverdueClock(this.recharge.ledger, partnerId, now);
+    if (!(await block(this.recharge.ledger, this.runs, partnerId, now))) throw new Error(`partner ${partnerId} could not be blocked`);
     await this.recharge.channels.setBlocked(partnerId, true);
   }
 

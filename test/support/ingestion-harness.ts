@@ -15,7 +15,7 @@ import { lambdaContext } from '../../local/lambda-context';
 import { pollBatch } from '../../local/sqs-poller';
 import { TestTable, createTestTable } from './billing-table';
 import { FaultSwitch } from './fault-switch';
-import { RecordingPublisher } from './recording-publisher';
+import { RelayedEvents } from './relayed-events';
 import { TestClock } from './test-clock';
 import { TestQueues, createTestQueues } from './usage-queues';
 
@@ -26,7 +26,7 @@ export interface DeadLetter {
 
 export class IngestionHarness {
   readonly clock = new TestClock(new Date('2026-11-22T10:20:00Z'));
-  readonly events = new RecordingPublisher();
+  readonly events: RelayedEvents;
   readonly faults = new FaultSwitch();
   readonly ledger: DynamoDbLedgerRepository;
   readonly handler: ReturnType<typeof createIngestUsageHandler>;
@@ -38,6 +38,7 @@ export class IngestionHarness {
     chunkSize?: number,
   ) {
     this.ledger = new DynamoDbLedgerRepository(table.client, table.tableName);
+    this.events = new RelayedEvents(table);
     this.handler = createIngestUsageHandler(
       wireIngestUsage({
         dynamoDb: table.client,
@@ -45,7 +46,8 @@ export class IngestionHarness {
         sqs: usage.client,
         deadLetterQueueUrl: usage.deadLetterQueueUrl,
         rechargeQueueUrl: recharges.queueUrl,
-        events: this.events,
+        // Rejections go to the bus directly; everything else through the outbox and its relay.
+        events: this.events.recorded,
         clock: this.clock,
         faults: this.faults,
         ...(chunkSize !== undefined && { chunkSize }),
@@ -59,6 +61,7 @@ export class IngestionHarness {
   }
 
   async stop(): Promise<void> {
+    await this.events.stop();
     await Promise.all([this.table.drop(), this.usage.drop(), this.recharges.drop()]);
   }
 

@@ -11,12 +11,12 @@ import { Invoice } from '../../functions/domain/recharge/charge-attempt';
 import { RechargeDependencies, RechargeResult, rechargePartner } from '../../functions/domain/recharge/recharge-partner';
 import { TestTable, createTestTable } from './billing-table';
 import { FaultSwitch } from './fault-switch';
-import { RecordingPublisher } from './recording-publisher';
+import { RelayedEvents } from './relayed-events';
 import { TestClock } from './test-clock';
 
 export class RechargeHarness {
   readonly clock = new TestClock(new Date('2026-11-22T09:00:00Z'));
-  readonly events = new RecordingPublisher();
+  readonly events: RelayedEvents;
   readonly faults = new FaultSwitch();
   readonly provider = new SandboxPaymentProvider();
   readonly ledger: DynamoDbLedgerRepository;
@@ -28,15 +28,17 @@ export class RechargeHarness {
     this.ledger = new DynamoDbLedgerRepository(table.client, table.tableName);
     this.attempts = new DynamoDbRechargeRepository(table.client, table.tableName);
     this.channels = new DynamoDbChannelRepository(table.client, table.tableName);
-    this.deps = { ledger: this.ledger, channels: this.channels, attempts: this.attempts, provider: this.provider, events: this.events, clock: this.clock, faults: this.faults };
+    this.events = new RelayedEvents(table);
+    this.deps = { ledger: this.ledger, channels: this.channels, attempts: this.attempts, provider: this.provider, clock: this.clock, faults: this.faults };
   }
 
   static async start(): Promise<RechargeHarness> {
     return new RechargeHarness(await createTestTable());
   }
 
-  stop(): Promise<void> {
-    return this.table.drop();
+  async stop(): Promise<void> {
+    await this.events.stop();
+    await this.table.drop();
   }
 
   open(

@@ -1,15 +1,18 @@
 /**
  * The daily run's storage: run records (a day runs once; catch-up knows the last day that
  * completed), the sparse attention index, balances as of a cut-off, snapshots, blocking.
+ * Publishing and blocking write their event to the outbox in the same transaction.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { updateIf } from './conditional-update';
+import { updateIf, updateIfTogether } from './conditional-update';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { BalancesAsOf, DailyRunRepository, Day, RunStart, Snapshot, cutoffOf, dayOf } from '../../domain/daily/daily-run-ports';
+import { DomainEvent } from '../../domain/events';
 import { micros } from '../../domain/money';
 import { ATTENTION_INDEX } from '../../../lib/data/table-definition';
 import { decodeCursor, encodeCursor } from './cursor';
 import { ATTENTION_SHARDS, ledgerPartition, partnerKey } from './keys';
+import { putOutboxEvent } from './outbox';
 import { partitionPage } from './page-query';
 import { cancellationReasons } from './transactions';
 
@@ -141,7 +144,7 @@ export class DynamoDbDailyRunRepository implements DailyRunRepository {
     }
   }
 
-  async publish(partnerId: string, snapshots: readonly Snapshot[]): Promise<boolean> {
+  async publish(partnerId: string, snapshots: readonly Snapshot[], event: DomainEvent): Promise<boolean> {
     const latest = snapshots[snapshots.length - 1];
     if (latest === undefined) return false;
     try {
@@ -172,6 +175,7 @@ export class DynamoDbDailyRunRepository implements DailyRunRepository {
                 ExpressionAttributeValues: { ':balance': latest.balance, ':asOf': latest.cutoff.toISOString() },
               },
             },
+            putOutboxEvent(this.tableName, partnerId, event),
           ],
         }),
       );
@@ -190,13 +194,19 @@ export class DynamoDbDailyRunRepository implements DailyRunRepository {
     });
   }
 
-  block(partnerId: string, overdueSince: Date, at: Date): Promise<boolean> {
-    return updateIf(this.client, this.tableName, partnerKey(partnerId), {
-      update: 'SET #status = :blocked, blockedAt = :at',
-      condition: 'liveBalance < :zero AND overdueSince = :since AND #status <> :blocked',
-      values: { ':blocked': 'blocked', ':at': at.toISOString(), ':zero': 0, ':since': overdueSince.toISOString() },
-      names: { '#status': 'status' },
-    });
+  block(partnerId: string, overdueSince: Date, at: Date, event: DomainEvent): Promise<boolean> {
+    return updateIfTogether(
+      this.client,
+      this.tableName,
+      partnerKey(partnerId),
+      {
+        update: 'SET #status = :blocked, blockedAt = :at',
+        condition: 'liveBalance < :zero AND overdueSince = :since AND #status <> :blocked',
+        values: { ':blocked': 'blocked', ':at': at.toISOString(), ':zero': 0, ':since': overdueSince.toISOString() },
+        names: { '#status': 'status' },
+      },
+      [putOutboxEvent(this.tableName, partnerId, event)],
+    );
   }
 
   releaseAttention(partnerId: string, version: number): Promise<boolean> {

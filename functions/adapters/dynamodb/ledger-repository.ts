@@ -4,15 +4,18 @@
  * equals the sum of its entries and a posting repeated by a retry changes nothing.
  */
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { updateIf } from './conditional-update';
+import { updateIf, updateIfTogether } from './conditional-update';
 import { CurrencyMismatchError, PartnerExistsError, PostingConflictError, UnknownPartnerError } from '../../domain/errors';
 import { LedgerEntry, LedgerPage, Posting, PostingResult, entryIdOf } from '../../domain/ledger';
 import { PartnerAccount } from '../../domain/partner';
 import { RechargeSettings } from '../../domain/recharge-rules';
-import { CreatePartnerOutcome, CreditResult, LedgerRepository, NewPartner, PageRequest } from '../../domain/ports';
+import { CreatePartnerOutcome, CreditEvents, CreditResult, LedgerRepository, NewPartner, PageRequest } from '../../domain/ports';
+import { DomainEvent } from '../../domain/events';
+import { add } from '../../domain/money';
 import { creditWithStanding, planStanding } from './credit-writes';
 import { Item, itemToEntry, itemToPartner, partnerToItem } from './items';
 import { attentionShard, ledgerPartition, partnerKey } from './keys';
+import { outboxPuts, putOutboxEvent } from './outbox';
 import { partitionPage } from './page-query';
 import { moveBalance, putLedgerEntry, putPostingGuard } from './posting-writes';
 import { CancellationReason, cancellationReasons, isConditionFailure, retryOnContention } from './transactions';
@@ -115,7 +118,7 @@ export class DynamoDbLedgerRepository implements LedgerRepository {
     }
   }
 
-  async postCredit(posting: Posting): Promise<CreditResult> {
+  async postCredit(posting: Posting, events: CreditEvents = () => []): Promise<CreditResult> {
     if (posting.amount <= 0) throw new RangeError(`a credit must be positive, got ${posting.amount}`);
     const entry = toEntry(posting);
     for (let round = 0; round < CREDIT_ROUNDS; round += 1) {
@@ -123,6 +126,7 @@ export class DynamoDbLedgerRepository implements LedgerRepository {
       if (before === undefined) throw new UnknownPartnerError(posting.partnerId);
       if (before.currency !== posting.currency) throw new CurrencyMismatchError(before.currency, posting.currency);
       const plan = planStanding(before, posting.amount);
+      const unblocked = plan.wasBlocked && plan.restoresStanding;
       try {
         await retryOnContention(() =>
           this.client.send(
@@ -131,11 +135,12 @@ export class DynamoDbLedgerRepository implements LedgerRepository {
                 creditWithStanding(this.tableName, posting.partnerId, posting.amount, plan),
                 putPostingGuard(this.tableName, entry),
                 putLedgerEntry(this.tableName, entry),
+                ...outboxPuts(this.tableName, posting.partnerId, events({ liveBalance: add(before.liveBalance, posting.amount), unblocked })),
               ],
             }),
           ),
         );
-        return { outcome: 'posted', entry, unblocked: plan.wasBlocked && plan.restoresStanding };
+        return { outcome: 'posted', entry, unblocked };
       } catch (error) {
         const reasons = cancellationReasons(error);
         if (reasons === undefined) throw error;
@@ -152,23 +157,35 @@ export class DynamoDbLedgerRepository implements LedgerRepository {
     return { entries: items, ...(nextCursor !== undefined && { nextCursor }) };
   }
 
-  async markBelowThreshold(partnerId: string, at: Date): Promise<boolean> {
-    return updateIf(this.client, this.tableName, partnerKey(partnerId), {
-      update: 'SET belowThresholdSince = :at',
-      condition: 'attribute_exists(pk) AND attribute_not_exists(belowThresholdSince) AND liveBalance < threshold',
-      values: { ':at': at.toISOString() },
-    });
+  async markBelowThreshold(partnerId: string, at: Date, event: DomainEvent): Promise<boolean> {
+    return updateIfTogether(
+      this.client,
+      this.tableName,
+      partnerKey(partnerId),
+      {
+        update: 'SET belowThresholdSince = :at',
+        condition: 'attribute_exists(pk) AND attribute_not_exists(belowThresholdSince) AND liveBalance < threshold',
+        values: { ':at': at.toISOString() },
+      },
+      [putOutboxEvent(this.tableName, partnerId, event)],
+    );
   }
 
-  async startOverdueClock(partnerId: string, at: Date): Promise<boolean> {
+  async startOverdueClock(partnerId: string, at: Date, event: DomainEvent): Promise<boolean> {
     // A partner without a running clock is never blocked (blocking requires one), so
     // making it overdue cannot demote a blocked partner.
-    return updateIf(this.client, this.tableName, partnerKey(partnerId), {
-      update: 'SET overdueSince = :at, #status = :overdue',
-      condition: 'attribute_exists(pk) AND attribute_not_exists(overdueSince) AND liveBalance < :zero',
-      names: { '#status': 'status' },
-      values: { ':at': at.toISOString(), ':overdue': 'overdue', ':zero': 0 },
-    });
+    return updateIfTogether(
+      this.client,
+      this.tableName,
+      partnerKey(partnerId),
+      {
+        update: 'SET overdueSince = :at, #status = :overdue',
+        condition: 'attribute_exists(pk) AND attribute_not_exists(overdueSince) AND liveBalance < :zero',
+        names: { '#status': 'status' },
+        values: { ':at': at.toISOString(), ':overdue': 'overdue', ':zero': 0 },
+      },
+      [putOutboxEvent(this.tableName, partnerId, event)],
+    );
   }
 
   async updateRechargeSettings(partnerId: string, settings: RechargeSettings): Promise<boolean> {

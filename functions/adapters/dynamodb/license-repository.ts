@@ -15,17 +15,20 @@
  * and its current attempt; it is written with `attribute_not_exists` before the provider
  * is called, so a month is charged once. Until the fee is charged, an item
  * `LICENSE-DUE#{shard}` / `{partnerId}#{YYYY-MM}` lists it for the daily retry; it is
- * written with the record and deleted in the transaction that settles the success.
+ * written with the record and deleted in the transaction that settles the success. The
+ * settling transactions also write the outcome's event to the outbox.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { Day } from '../../domain/daily/daily-run-ports';
+import { DomainEvent } from '../../domain/events';
 import { Currency, micros } from '../../domain/money';
 import { Month } from '../../domain/month';
 import { LicenseFee, LicenseFeeState, licenseInvoice } from '../../domain/monthly/license-fee';
 import { DueLicenseFee, LicenseFeeRepository, LicenseSettleResult } from '../../domain/monthly/license-ports';
 import { Item, invoiceToItem } from './items';
 import { ATTENTION_SHARDS, shardOf } from './keys';
+import { putOutboxEvent } from './outbox';
 import { partitionPage } from './page-query';
 import { cancellationReasons, isConditionFailure, retryOnContention } from './transactions';
 
@@ -139,7 +142,7 @@ export class DynamoDbLicenseRepository implements LicenseFeeRepository {
     }
   }
 
-  async settleSucceeded(fee: LicenseFee, providerChargeId: string, at: Date): Promise<LicenseSettleResult> {
+  async settleSucceeded(fee: LicenseFee, providerChargeId: string, at: Date, event: (invoiceId: string) => DomainEvent): Promise<LicenseSettleResult> {
     const invoice = licenseInvoice(fee, providerChargeId, at);
     try {
       await retryOnContention(() =>
@@ -155,6 +158,7 @@ export class DynamoDbLicenseRepository implements LicenseFeeRepository {
                 },
               },
               { Delete: { TableName: this.tableName, Key: licenseDueKey(fee.partnerId, fee.period) } },
+              putOutboxEvent(this.tableName, fee.partnerId, event(invoice.invoiceId)),
             ],
           }),
         ),
@@ -166,11 +170,15 @@ export class DynamoDbLicenseRepository implements LicenseFeeRepository {
     return { outcome: 'settled', fee: { ...fee, state: 'succeeded', settledAt: at, providerChargeId, invoiceId: invoice.invoiceId }, invoice };
   }
 
-  async settleDeclined(fee: LicenseFee, declineCode: string, at: Date): Promise<LicenseSettleResult> {
+  async settleDeclined(fee: LicenseFee, declineCode: string, at: Date, event: DomainEvent): Promise<LicenseSettleResult> {
     try {
-      await this.client.send(new UpdateCommand(this.closeAttempt(fee, 'declined', at, { declineCode }).Update));
+      await retryOnContention(() =>
+        this.client.send(
+          new TransactWriteCommand({ TransactItems: [this.closeAttempt(fee, 'declined', at, { declineCode }), putOutboxEvent(this.tableName, fee.partnerId, event)] }),
+        ),
+      );
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return this.alreadySettled(fee);
+      if (isConditionFailure(cancellationReasons(error)?.[0])) return this.alreadySettled(fee);
       throw error;
     }
     return { outcome: 'settled', fee: { ...fee, state: 'declined', settledAt: at, declineCode } };

@@ -3,17 +3,21 @@
  * in-flight slot; settling it is one transaction that moves the attempt out of `pending`
  * (so it can be settled once), and on success also credits the balance with its ledger
  * entry, issues the invoice, frees the slot and returns an overdue or blocked partner to
- * `active` when the credit brings the balance back to >= 0.
+ * `active` when the credit brings the balance back to >= 0. Either settlement writes its
+ * events to the outbox in the same transaction.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { LedgerEntry, entryIdOf } from '../../domain/ledger';
 import { PartnerAccount } from '../../domain/partner';
-import { PageRequest, RechargeRepository, SettleResult } from '../../domain/ports';
+import { DomainEvent } from '../../domain/events';
+import { add } from '../../domain/money';
+import { CreditEvents, PageRequest, RechargeRepository, SettleResult } from '../../domain/ports';
 import { ChargeAttempt, Invoice, invoiceFor } from '../../domain/recharge/charge-attempt';
 import { attemptToItem, invoiceToItem, itemToAttempt, itemToInvoice, itemToPartner } from './items';
 import { creditWithStanding, planStanding } from './credit-writes';
 import { attemptKey, invoicePartition, partnerKey } from './keys';
+import { outboxPuts, putOutboxEvent } from './outbox';
 import { partitionPage } from './page-query';
 import { putLedgerEntry, putPostingGuard } from './posting-writes';
 import { cancellationReasons, isConditionFailure, retryOnContention } from './transactions';
@@ -63,12 +67,13 @@ export class DynamoDbRechargeRepository implements RechargeRepository {
     return item === undefined ? undefined : itemToAttempt(item);
   }
 
-  async settleSucceeded(attempt: ChargeAttempt, providerChargeId: string, at: Date): Promise<SettleResult> {
+  async settleSucceeded(attempt: ChargeAttempt, providerChargeId: string, at: Date, events: CreditEvents): Promise<SettleResult> {
     const invoice = invoiceFor(attempt, providerChargeId, at);
     const entry = creditEntry(attempt, at);
     for (let round = 0; round < SETTLE_ROUNDS; round += 1) {
       const before = await this.partner(attempt.partnerId);
       const plan = planStanding(before, attempt.charge.credit);
+      const unblocked = plan.wasBlocked && plan.restoresStanding;
       try {
         await retryOnContention(() =>
           this.client.send(
@@ -83,6 +88,7 @@ export class DynamoDbRechargeRepository implements RechargeRepository {
                 putLedgerEntry(this.tableName, entry),
                 putPostingGuard(this.tableName, entry),
                 { Put: { TableName: this.tableName, Item: invoiceToItem(invoice), ConditionExpression: 'attribute_not_exists(pk)' } },
+                ...outboxPuts(this.tableName, attempt.partnerId, events({ liveBalance: add(before.liveBalance, attempt.charge.credit), unblocked })),
               ],
             }),
           ),
@@ -92,7 +98,7 @@ export class DynamoDbRechargeRepository implements RechargeRepository {
           attempt: { ...attempt, state: 'succeeded', settledAt: at, providerChargeId },
           invoice,
           account: await this.partner(attempt.partnerId),
-          unblocked: plan.wasBlocked && plan.restoresStanding,
+          unblocked,
         };
       } catch (error) {
         const reasons = cancellationReasons(error);
@@ -105,7 +111,7 @@ export class DynamoDbRechargeRepository implements RechargeRepository {
     throw new Error(`could not settle attempt ${attempt.attemptId} in ${SETTLE_ROUNDS} rounds of concurrent balance changes`);
   }
 
-  async settleDeclined(attempt: ChargeAttempt, declineCode: string, at: Date): Promise<SettleResult> {
+  async settleDeclined(attempt: ChargeAttempt, declineCode: string, at: Date, event: DomainEvent): Promise<SettleResult> {
     try {
       await retryOnContention(() =>
         this.client.send(
@@ -127,6 +133,7 @@ export class DynamoDbRechargeRepository implements RechargeRepository {
                   },
                 },
               },
+              putOutboxEvent(this.tableName, attempt.partnerId, event),
             ],
           }),
         ),

@@ -1,5 +1,6 @@
 /** What the daily run needs from storage and from the queue that spreads its work. */
 import { Micros } from '../money';
+import { DomainEvent } from '../events';
 
 /** A UTC day, YYYY-MM-DD; its cut-off is 00:00 UTC of that day. */
 export type Day = string;
@@ -35,12 +36,12 @@ export interface DailyRunRepository {
   attentionPage(shard: number, cursor: string | undefined, limit: number): Promise<{ partnerIds: readonly string[]; nextCursor?: string }>;
   /** The balance at each cut-off (live balance minus what was posted since), read as of one moment. */
   balancesAsOf(partnerId: string, cutoffs: readonly Date[]): Promise<BalancesAsOf>;
-  /** Writes the snapshots and the published balance; false if a run published them already. */
-  publish(partnerId: string, snapshots: readonly Snapshot[]): Promise<boolean>;
+  /** Writes the snapshots, the published balance and its event; false if a run published them already. */
+  publish(partnerId: string, snapshots: readonly Snapshot[], event: DomainEvent): Promise<boolean>;
   /** Claims the day's one charge retry for the partner; false if it was claimed already. */
   claimDailyRetry(partnerId: string, day: Day): Promise<boolean>;
-  /** Blocks a partner still negative with this clock and not yet blocked; false otherwise. */
-  block(partnerId: string, overdueSince: Date, at: Date): Promise<boolean>;
+  /** Blocks a partner still negative with this clock and not yet blocked, with its event; false otherwise. */
+  block(partnerId: string, overdueSince: Date, at: Date, event: DomainEvent): Promise<boolean>;
   /** Takes the partner out of the attention index unless a posting moved it since `version`. */
   releaseAttention(partnerId: string, version: number): Promise<boolean>;
   historyPage(partnerId: string, page: { limit: number; cursor?: string }): Promise<{ snapshots: readonly Snapshot[]; nextCursor?: string }>;

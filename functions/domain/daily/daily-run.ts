@@ -6,12 +6,15 @@
  * due charge once a day, block it if it has been below 0 for 7 days, and take it out of
  * the index when nothing is left to do.
  */
+import { DomainEvent } from '../events';
 import { formatAmount } from '../money';
 import { overdueVerdict } from '../overdue-rules';
+import { PartnerAccount } from '../partner';
 import { retryDueLicenseFees } from '../monthly/license-fees';
 import { LicenseFeeRepository } from '../monthly/license-ports';
 import { RechargeDependencies, RechargeResult, chargeDue, rechargePartner } from '../recharge/recharge-partner';
-import { DailyRunRepository, DailyWork, DailyWorkQueue, Day, dayOf } from './daily-run-ports';
+import { overdueEvent } from '../usage/balance-follow-up';
+import { DailyRunRepository, DailyWork, DailyWorkQueue, Day, Snapshot, dayOf } from './daily-run-ports';
 
 export interface DailyRunDependencies extends RechargeDependencies {
   readonly runs: DailyRunRepository;
@@ -105,19 +108,14 @@ export async function settlePartnerDay(partnerId: string, work: DailyWork, deps:
   let published = false;
   if (unpublished.length > 0) {
     const snapshots = unpublished.map((cutoff, index) => ({ day: dayOf(cutoff), cutoff, balance: asOf.balances[index] ?? account.liveBalance }));
+    const latest = snapshots[snapshots.length - 1] as Snapshot;
     deps.faults.reached('daily:before-publish');
-    published = await deps.runs.publish(partnerId, snapshots);
+    published = await deps.runs.publish(partnerId, snapshots, {
+      type: 'DailyBalancePublished',
+      time: work.now,
+      detail: { partnerId, currency: account.currency, balance: formatAmount(latest.balance), balanceAsOf: latest.cutoff.toISOString(), days: snapshots.map((snapshot) => snapshot.day) },
+    });
     deps.faults.reached('daily:after-publish');
-    const latest = snapshots[snapshots.length - 1];
-    if (published && latest !== undefined) {
-      await deps.events.publish([
-        {
-          type: 'DailyBalancePublished',
-          time: work.now,
-          detail: { partnerId, currency: account.currency, balance: formatAmount(latest.balance), balanceAsOf: latest.cutoff.toISOString(), days: snapshots.map((snapshot) => snapshot.day) },
-        },
-      ]);
-    }
   }
 
   // 2. Retry a due charge, once a day: a failed one, one whose answer was lost, or one that never started.
@@ -133,30 +131,15 @@ export async function settlePartnerDay(partnerId: string, work: DailyWork, deps:
   let blocked = false;
   if (verdict === 'block' && current.status !== 'blocked' && current.overdueSince !== undefined) {
     deps.faults.reached('daily:before-block');
-    blocked = await deps.runs.block(partnerId, current.overdueSince, work.now);
+    blocked = await deps.runs.block(partnerId, current.overdueSince, work.now, blockedEvent(current, current.overdueSince, work.now));
     deps.faults.reached('daily:after-block');
-    if (blocked) {
-      await deps.events.publish([
-        {
-          type: 'PartnerBlocked',
-          time: work.now,
-          detail: {
-            partnerId,
-            currency: current.currency,
-            liveBalance: formatAmount(current.liveBalance),
-            overdueSince: current.overdueSince.toISOString(),
-            blockedAt: work.now.toISOString(),
-          },
-        },
-      ]);
-    }
   }
   if (blocked || (current.status === 'blocked' && verdict === 'block')) {
     // Also for a partner blocked before: a crash between blocking and this step is healed by the next run.
     await deps.channels.setBlocked(partnerId, true);
   } else if (verdict === 'overdue' && current.overdueSince === undefined) {
     // A crash right after the debit never started the clock: it starts now, never earlier.
-    await deps.ledger.startOverdueClock(partnerId, work.now);
+    await deps.ledger.startOverdueClock(partnerId, work.now, overdueEvent(current, work.now));
   }
 
   // 4. Nothing left to do until the balance moves again: leave the index. Only if nothing
@@ -167,4 +150,19 @@ export async function settlePartnerDay(partnerId: string, work: DailyWork, deps:
     await deps.runs.releaseAttention(partnerId, asOf.version);
   }
   return { published, blocked, overdue: !blocked && verdict !== 'in-good-standing' && current.status !== 'blocked', ...(charge !== undefined && { charge }) };
+}
+
+/** `PartnerBlocked`: the partner's balance has been below 0 since `overdueSince`, and it is blocked at `at`. */
+export function blockedEvent(account: PartnerAccount, overdueSince: Date, at: Date): DomainEvent {
+  return {
+    type: 'PartnerBlocked',
+    time: at,
+    detail: {
+      partnerId: account.partnerId,
+      currency: account.currency,
+      liveBalance: formatAmount(account.liveBalance),
+      overdueSince: overdueSince.toISOString(),
+      blockedAt: at.toISOString(),
+    },
+  };
 }

@@ -19,7 +19,7 @@ import { entryIdOf, Posting } from '../ledger';
 import { Currency, Micros, formatAmount } from '../money';
 import { isClosed, monthName, monthRange, parseMonth } from '../month';
 import { assertPartnerId } from '../partner';
-import { Clock, EventPublisher, FaultInjector, LedgerRepository } from '../ports';
+import { Clock, FaultInjector, LedgerRepository } from '../ports';
 import { BalanceFollowUp } from '../usage/balance-follow-up';
 import { PeriodNotClosedError, ReconciliationConflictError } from './finance-errors';
 import { ReconciliationRepository } from './finance-ports';
@@ -40,7 +40,6 @@ export interface ReconcileMonthDependencies {
   readonly channels: ChannelRepository;
   readonly reconciliations: ReconciliationRepository;
   readonly followUp: BalanceFollowUp;
-  readonly events: EventPublisher;
   readonly clock: Clock;
   readonly faults: FaultInjector;
 }
@@ -119,17 +118,12 @@ async function book(reconciliation: Reconciliation, deps: ReconcileMonthDependen
     memo: `reconciliation ${monthName(period)}: estimated ${formatAmount(estimated)}, actual ${formatAmount(actual)}`,
   };
   if (adjustment > 0) {
-    const credit = await deps.ledger.postCredit(posting);
+    const credit = await deps.ledger.postCredit(posting, ({ liveBalance, unblocked }) =>
+      unblocked ? [{ type: 'PartnerUnblocked', time: now, detail: { partnerId, currency, liveBalance: formatAmount(liveBalance), period } }] : [],
+    );
     const account = await deps.ledger.getPartner(partnerId);
     if (credit.unblocked) {
       await deps.channels.setBlocked(partnerId, false);
-      await deps.events.publish([
-        {
-          type: 'PartnerUnblocked',
-          time: now,
-          detail: { partnerId, currency, liveBalance: account === undefined ? undefined : formatAmount(account.liveBalance), period },
-        },
-      ]);
     } else if (credit.outcome === 'duplicate' && account?.status === 'active') {
       // Finishing a call that died after the credit: unblock channels it left blocked.
       await deps.channels.setBlocked(partnerId, false);

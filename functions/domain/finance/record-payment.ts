@@ -11,7 +11,7 @@ import { ChannelRepository } from '../channels/channel';
 import { LedgerEntry } from '../ledger';
 import { Currency, Micros, formatAmount } from '../money';
 import { PartnerAccount, assertPartnerId } from '../partner';
-import { Clock, EventPublisher, FaultInjector, LedgerRepository } from '../ports';
+import { Clock, FaultInjector, LedgerRepository } from '../ports';
 import { InvalidPaymentAmountError, InvalidPaymentReferenceError } from './finance-errors';
 
 export interface PaymentRequest {
@@ -27,7 +27,6 @@ export interface PaymentRequest {
 export interface RecordPaymentDependencies {
   readonly ledger: LedgerRepository;
   readonly channels: ChannelRepository;
-  readonly events: EventPublisher;
   readonly clock: Clock;
   readonly faults: FaultInjector;
 }
@@ -65,7 +64,7 @@ export async function recordPayment(request: PaymentRequest, deps: RecordPayment
   if (before === undefined) throw new UnknownPartnerError(partnerId);
 
   const now = deps.clock.now();
-  const credit = await deps.ledger.postCredit({
+  const posting = {
     partnerId,
     currency: request.currency ?? before.currency,
     kind: 'payment',
@@ -73,15 +72,15 @@ export async function recordPayment(request: PaymentRequest, deps: RecordPayment
     amount: request.amount,
     postedAt: now,
     memo: `finance payment ${reference}`,
-  });
+  } as const;
+  const credit = await deps.ledger.postCredit(posting, ({ liveBalance, unblocked }) =>
+    unblocked ? [{ type: 'PartnerUnblocked', time: now, detail: { partnerId, currency: posting.currency, liveBalance: formatAmount(liveBalance), reference } }] : [],
+  );
   deps.faults.reached('payment:after-credit');
   const account = (await deps.ledger.getPartner(partnerId)) ?? before;
 
   if (credit.unblocked) {
     await deps.channels.setBlocked(partnerId, false);
-    await deps.events.publish([
-      { type: 'PartnerUnblocked', time: now, detail: { partnerId, currency: account.currency, liveBalance: formatAmount(account.liveBalance), reference } },
-    ]);
   } else if (credit.outcome === 'duplicate' && account.status === 'active') {
     // A repeat after a crash between the credit and the channels: unblock what was left
     // blocked. Changes nothing when the first call finished.

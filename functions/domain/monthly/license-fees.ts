@@ -17,10 +17,9 @@
  */
 import { ChannelRepository } from '../channels/channel';
 import { Day, dayOf } from '../daily/daily-run-ports';
-import { DomainEvent } from '../events';
 import { formatAmount } from '../money';
 import { Month, monthOf } from '../month';
-import { Clock, EventPublisher, FaultInjector, LedgerRepository } from '../ports';
+import { Clock, FaultInjector, LedgerRepository } from '../ports';
 import { PaymentProvider } from '../recharge/payment-provider';
 import {
   LicenseFee,
@@ -39,7 +38,6 @@ export interface LicenseFeeDependencies {
   readonly channels: ChannelRepository;
   readonly licenses: LicenseFeeRepository;
   readonly provider: PaymentProvider;
-  readonly events: EventPublisher;
   readonly clock: Clock;
   readonly faults: FaultInjector;
 }
@@ -221,22 +219,20 @@ async function attemptCharge(fee: LicenseFee, deps: LicenseFeeDependencies): Pro
     return { partnerId, period, outcome: 'unknown', fee: { ...fee, lastError: result.reason } };
   }
   if (result.outcome === 'declined') {
-    const settled = await deps.licenses.settleDeclined(fee, result.declineCode, now);
-    await publishIfSettled(settled, deps, { type: 'RechargeFailed', time: now, detail: { ...detail, declineCode: result.declineCode } });
+    const settled = await deps.licenses.settleDeclined(fee, result.declineCode, now, {
+      type: 'RechargeFailed',
+      time: now,
+      detail: { ...detail, declineCode: result.declineCode },
+    });
     return outcomeOf(settled);
   }
-  const settled = await deps.licenses.settleSucceeded(fee, result.providerChargeId, now);
-  deps.faults.reached('license:after-settled');
-  await publishIfSettled(settled, deps, {
+  const settled = await deps.licenses.settleSucceeded(fee, result.providerChargeId, now, (invoiceId) => ({
     type: 'RechargeSucceeded',
     time: now,
-    detail: { ...detail, invoiceId: settled.outcome === 'settled' ? settled.invoice?.invoiceId : undefined },
-  });
+    detail: { ...detail, invoiceId },
+  }));
+  deps.faults.reached('license:after-settled');
   return outcomeOf(settled);
-}
-
-async function publishIfSettled(settled: LicenseSettleResult, deps: LicenseFeeDependencies, event: DomainEvent): Promise<void> {
-  if (settled.outcome === 'settled') await deps.events.publish([event]);
 }
 
 function outcomeOf(settled: LicenseSettleResult): LicenseFeeResult {

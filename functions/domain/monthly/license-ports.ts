@@ -1,5 +1,6 @@
 /** What the monthly license fee needs from storage. */
 import { Month } from '../month';
+import { DomainEvent } from '../events';
 import { Invoice } from '../recharge/charge-attempt';
 import { LicenseFee } from './license-fee';
 
@@ -27,10 +28,10 @@ export interface LicenseFeeRepository {
   open(fee: LicenseFee): Promise<'opened' | 'exists'>;
   /** Replaces the declined attempt `declinedAttemptId` by `next`; false if it is no longer the declined one. */
   openRetry(next: LicenseFee, declinedAttemptId: string): Promise<boolean>;
-  /** Settles the attempt, issues the invoice and takes the fee off the due list: one transaction. */
-  settleSucceeded(fee: LicenseFee, providerChargeId: string, at: Date): Promise<LicenseSettleResult>;
-  /** Records the decline; the fee stays due for the daily retry. */
-  settleDeclined(fee: LicenseFee, declineCode: string, at: Date): Promise<LicenseSettleResult>;
+  /** Settles the attempt, issues the invoice, takes the fee off the due list and commits the event: one transaction. */
+  settleSucceeded(fee: LicenseFee, providerChargeId: string, at: Date, event: (invoiceId: string) => DomainEvent): Promise<LicenseSettleResult>;
+  /** Records the decline with its event; the fee stays due for the daily retry. */
+  settleDeclined(fee: LicenseFee, declineCode: string, at: Date, event: DomainEvent): Promise<LicenseSettleResult>;
   /** Notes a provider call without a clear answer; the attempt stays pending and due. */
   noteUnknownOutcome(fee: LicenseFee, reason: string, at: Date): Promise<void>;
   /** Fees not charged yet (pending or declined) of the partners of one shard. */

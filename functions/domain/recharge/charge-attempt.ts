@@ -54,11 +54,14 @@ export interface Invoice {
   readonly providerChargeId: string;
 }
 
+/** One invoice per successful attempt, so its id follows from the attempt's. */
+export const invoiceIdOf = (attempt: ChargeAttempt): string => `inv-${attempt.attemptId}`;
+
 export function invoiceFor(attempt: ChargeAttempt, providerChargeId: string, issuedAt: Date): Invoice {
   const { credit, fee, total } = attempt.charge;
   return {
     partnerId: attempt.partnerId,
-    invoiceId: `inv-${attempt.attemptId}`,
+    invoiceId: invoiceIdOf(attempt),
     attemptId: attempt.attemptId,
     issuedAt,
     currency: attempt.currency,

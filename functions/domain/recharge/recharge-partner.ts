@@ -8,9 +8,9 @@
 import { ChannelRepository } from '../channels/channel';
 import { formatAmount } from '../money';
 import { PartnerAccount } from '../partner';
-import { Clock, EventPublisher, FaultInjector, LedgerRepository, RechargeRepository, RechargeTrigger, SettleResult } from '../ports';
+import { Clock, FaultInjector, LedgerRepository, RechargeRepository, RechargeTrigger, SettleResult } from '../ports';
 import { RechargeDecision, decideOpeningCharge, decideRecharge } from '../recharge-rules';
-import { ChargeAttempt, newAttemptId } from './charge-attempt';
+import { ChargeAttempt, invoiceIdOf, newAttemptId } from './charge-attempt';
 import { PaymentProvider } from './payment-provider';
 
 export interface RechargeDependencies {
@@ -18,7 +18,6 @@ export interface RechargeDependencies {
   readonly channels: ChannelRepository;
   readonly attempts: RechargeRepository;
   readonly provider: PaymentProvider;
-  readonly events: EventPublisher;
   readonly clock: Clock;
   readonly faults: FaultInjector;
 }
@@ -115,27 +114,21 @@ async function resumeAttempt(attempt: ChargeAttempt, deps: RechargeDependencies)
     return { outcome: 'unknown', attempt };
   }
   if (result.outcome === 'declined') {
-    const settled = await deps.attempts.settleDeclined(attempt, result.declineCode, now);
-    if (settled.outcome === 'settled') {
-      await deps.events.publish([{ type: 'RechargeFailed', time: now, detail: { ...amounts, declineCode: result.declineCode } }]);
-    }
+    const settled = await deps.attempts.settleDeclined(attempt, result.declineCode, now, {
+      type: 'RechargeFailed',
+      time: now,
+      detail: { ...amounts, declineCode: result.declineCode },
+    });
     return outcomeOf(settled);
   }
-  const settled = await deps.attempts.settleSucceeded(attempt, result.providerChargeId, now);
+  const settled = await deps.attempts.settleSucceeded(attempt, result.providerChargeId, now, ({ liveBalance, unblocked }) => [
+    { type: 'RechargeSucceeded', time: now, detail: { ...amounts, invoiceId: invoiceIdOf(attempt), liveBalance: formatAmount(liveBalance) } },
+    ...(unblocked
+      ? [{ type: 'PartnerUnblocked' as const, time: now, detail: { partnerId: attempt.partnerId, currency: attempt.currency, liveBalance: formatAmount(liveBalance) } }]
+      : []),
+  ]);
   deps.faults.reached('recharge:after-settled');
-  if (settled.outcome === 'settled') {
-    if (settled.unblocked) await deps.channels.setBlocked(attempt.partnerId, false);
-    await deps.events.publish([
-      {
-        type: 'RechargeSucceeded',
-        time: now,
-        detail: { ...amounts, invoiceId: settled.invoice?.invoiceId, liveBalance: formatAmount(settled.account.liveBalance) },
-      },
-      ...(settled.unblocked
-        ? [{ type: 'PartnerUnblocked' as const, time: now, detail: { partnerId: attempt.partnerId, currency: attempt.currency, liveBalance: formatAmount(settled.account.liveBalance) } }]
-        : []),
-    ]);
-  }
+  if (settled.outcome === 'settled' && settled.unblocked) await deps.channels.setBlocked(attempt.partnerId, false);
   return outcomeOf(settled);
 }
 

@@ -1,17 +1,17 @@
 /**
  * What happens after usage moved a balance: below the threshold, `BalanceBelowThreshold`
  * and a recharge request; below 0, the 7-day clock starts, `PartnerOverdue` and a
- * recharge request. The event and request go out before the flag is written, so a crash
- * in between repeats them (harmless: the recharge keeps one charge in flight) instead of
- * losing them.
+ * recharge request. The request goes out before the flag is written, so a crash in
+ * between repeats it (harmless: the recharge keeps one charge in flight) instead of
+ * losing it; the event is written with the flag, so it exists once the flag does.
  */
+import { DomainEvent } from '../events';
 import { formatAmount } from '../money';
 import { PartnerAccount } from '../partner';
-import { Clock, EventPublisher, FaultInjector, LedgerRepository, RechargeRequests } from '../ports';
+import { Clock, FaultInjector, LedgerRepository, RechargeRequests } from '../ports';
 
 export interface BalanceFollowUpDependencies {
   readonly ledger: LedgerRepository;
-  readonly events: EventPublisher;
   readonly recharges: RechargeRequests;
   readonly clock: Clock;
   readonly faults: FaultInjector;
@@ -32,23 +32,36 @@ export class BalanceFollowUp {
   }
 
   private async followUp(account: PartnerAccount): Promise<void> {
-    const { ledger, events, recharges, clock, faults } = this.deps;
+    const { ledger, recharges, clock, faults } = this.deps;
     const partnerId = account.partnerId;
     const now = clock.now();
     const { liveBalance, currency, rechargeSettings } = account;
     const amounts = { partnerId, currency, liveBalance: formatAmount(liveBalance), threshold: formatAmount(rechargeSettings.threshold) };
 
     if (liveBalance < rechargeSettings.threshold && account.belowThresholdSince === undefined) {
-      await events.publish([{ type: 'BalanceBelowThreshold', time: now, detail: amounts }]);
       await recharges.request({ partnerId, trigger: 'below-threshold', requestedAt: now });
       faults.reached('follow-up:before-below-threshold-mark');
-      await ledger.markBelowThreshold(partnerId, now);
+      await ledger.markBelowThreshold(partnerId, now, { type: 'BalanceBelowThreshold', time: now, detail: amounts });
     }
     if (liveBalance < 0 && account.overdueSince === undefined) {
-      await events.publish([{ type: 'PartnerOverdue', time: now, detail: { ...amounts, overdueSince: now.toISOString() } }]);
       await recharges.request({ partnerId, trigger: 'overdue', requestedAt: now });
       faults.reached('follow-up:before-overdue-clock');
-      await ledger.startOverdueClock(partnerId, now);
+      await ledger.startOverdueClock(partnerId, now, overdueEvent(account, now));
     }
   }
+}
+
+/** `PartnerOverdue`: the 7-day clock of a partner starts now, at this balance. */
+export function overdueEvent(account: PartnerAccount, now: Date): DomainEvent {
+  return {
+    type: 'PartnerOverdue',
+    time: now,
+    detail: {
+      partnerId: account.partnerId,
+      currency: account.currency,
+      liveBalance: formatAmount(account.liveBalance),
+      threshold: formatAmount(account.rechargeSettings.threshold),
+      overdueSince: now.toISOString(),
+    },
+  };
 }

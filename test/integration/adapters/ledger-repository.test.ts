@@ -11,6 +11,7 @@ import { EntryKind, LedgerEntry, Posting } from '../../../functions/domain/ledge
 import { Currency, Micros, micros, parseAmount } from '../../../functions/domain/money';
 import { DEFAULT_RECHARGE_SETTINGS } from '../../../functions/domain/recharge-rules';
 import { TestTable, createTestTable } from '../../support/billing-table';
+import { startOverdueClock } from '../../support/standing';
 
 const createdAt = new Date('2026-11-22T09:00:00Z');
 
@@ -150,7 +151,7 @@ describe('Class: DynamoDbLedgerRepository', () => {
     it('returns an overdue partner to active when the credit brings the balance back to 0', async () => {
       // Prepare
       await repository.createPartner(newPartner('credit-1', '-20.00'));
-      await repository.startOverdueClock('credit-1', new Date('2026-11-22T10:00:00Z'));
+      await startOverdueClock(repository, 'credit-1', new Date('2026-11-22T10:00:00Z'));
 
       // Act
       const result = await repository.postCredit(posting('credit-1', { amount: parseAmount('20.00'), idempotencyKey: 'bank-1' }));
@@ -164,7 +165,7 @@ describe('Class: DynamoDbLedgerRepository', () => {
 
     it('keeps the partner overdue, with its clock, when the credit falls short', async () => {
       await repository.createPartner(newPartner('credit-2', '-20.00'));
-      await repository.startOverdueClock('credit-2', new Date('2026-11-22T10:00:00Z'));
+      await startOverdueClock(repository, 'credit-2', new Date('2026-11-22T10:00:00Z'));
 
       await repository.postCredit(posting('credit-2', { amount: parseAmount('19.99'), idempotencyKey: 'bank-1' }));
 
@@ -188,7 +189,7 @@ describe('Class: DynamoDbLedgerRepository', () => {
 
     it('stays exact when debits race the credit', async () => {
       await repository.createPartner(newPartner('credit-4', '-5.00'));
-      await repository.startOverdueClock('credit-4', new Date('2026-11-22T10:00:00Z'));
+      await startOverdueClock(repository, 'credit-4', new Date('2026-11-22T10:00:00Z'));
 
       await Promise.all([
         repository.postCredit(posting('credit-4', { amount: parseAmount('10.00'), idempotencyKey: 'bank-1' })),

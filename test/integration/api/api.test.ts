@@ -2,6 +2,7 @@ import { DynamoDbDailyRunRepository } from '../../../functions/adapters/dynamodb
 import { ApiHarness } from '../../support/api-harness';
 import { DailyHarness } from '../../support/daily-harness';
 import { RechargeHarness } from '../../support/recharge-harness';
+import { block, startOverdueClock } from '../../support/standing';
 
 const PAYMENT_REQUIRED =
   'Could not send message due to lack of payment. Messaging can resume once overdue invoices towards 360dialog are settled. Please reach out to your integration partner.';
@@ -193,8 +194,8 @@ describe('Handler: api', () => {
       await createPartner('pay-1', { previousInvoiceRemainder: '500.00', paymentMethod: 'pm_card_chargeDeclined' });
       await api.call('POST', '/partners/pay-1/channels', { phoneNumber: '+4915112340101' });
       await recharge.spend('pay-1', '520.00', 'u-1');
-      await recharge.ledger.startOverdueClock('pay-1', new Date('2026-11-01T00:00:00Z'));
-      await new DynamoDbDailyRunRepository(recharge.table.client, recharge.table.tableName).block('pay-1', new Date('2026-11-01T00:00:00Z'), new Date('2026-11-08T00:00:00Z'));
+      await startOverdueClock(recharge.ledger, 'pay-1', new Date('2026-11-01T00:00:00Z'));
+      await block(recharge.ledger, new DynamoDbDailyRunRepository(recharge.table.client, recharge.table.tableName), 'pay-1', new Date('2026-11-08T00:00:00Z'));
       await recharge.channels.setBlocked('pay-1', true);
 
       // Act
@@ -291,8 +292,8 @@ describe('Handler: api', () => {
       await createPartner('api-10', { previousInvoiceRemainder: '600.00' });
       await api.call('POST', '/partners/api-10/channels', { phoneNumber: '+4915112340011' });
       await recharge.spend('api-10', '700.00', 'u-1');
-      await recharge.ledger.startOverdueClock('api-10', new Date('2026-11-01T00:00:00Z'));
-      await new DynamoDbDailyRunRepository(recharge.table.client, recharge.table.tableName).block('api-10', new Date('2026-11-01T00:00:00Z'), new Date('2026-11-08T00:00:00Z'));
+      await startOverdueClock(recharge.ledger, 'api-10', new Date('2026-11-01T00:00:00Z'));
+      await block(recharge.ledger, new DynamoDbDailyRunRepository(recharge.table.client, recharge.table.tableName), 'api-10', new Date('2026-11-08T00:00:00Z'));
 
       // Act
       const response = await api.call('GET', `/channels/${encodeURIComponent('+4915112340011')}/send-permission`);

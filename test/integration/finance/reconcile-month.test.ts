@@ -107,7 +107,7 @@ describe('Use case: reconcileMonth', () => {
     expect(formatAmount(result.reconciliation.adjustment)).toBe('30.00');
     expect(await harness.recharge.ledger.getPartner('rec-5')).toMatchObject({ status: 'active', liveBalance: amount('10.00') });
     expect(await harness.channelStatuses('rec-5')).toEqual(['active']);
-    expect(harness.events.ofType('PartnerUnblocked', 'rec-5')).toHaveLength(1);
+    expect(await harness.events.ofType('PartnerUnblocked', 'rec-5')).toHaveLength(1);
   });
 
   it('books nothing for a zero difference, and a second call still answers the original result', async () => {
@@ -138,7 +138,7 @@ describe('Use case: reconcileMonth', () => {
     // Assess
     const account = await harness.recharge.ledger.getPartner('rec-7');
     expect(account).toMatchObject({ liveBalance: amount('90.00'), belowThresholdSince: new Date('2026-12-02T09:00:00Z') });
-    expect(harness.events.ofType('BalanceBelowThreshold', 'rec-7')).toHaveLength(1);
+    expect(await harness.events.ofType('BalanceBelowThreshold', 'rec-7')).toHaveLength(1);
     expect(harness.rechargeRequests.of('rec-7').map((request) => request.trigger)).toEqual(['below-threshold']);
   });
 
@@ -155,7 +155,7 @@ describe('Use case: reconcileMonth', () => {
       status: 'overdue',
       overdueSince: new Date('2026-12-02T09:00:00Z'),
     });
-    expect(harness.events.ofType('PartnerOverdue', 'rec-8')).toHaveLength(1);
+    expect(await harness.events.ofType('PartnerOverdue', 'rec-8')).toHaveLength(1);
   });
 
   it.each(['reconcile:after-recorded', 'reconcile:after-booked'])('books the adjustment once when the first call dies at %s', async (point) => {

@@ -43,7 +43,7 @@ describe('Use case: recordPayment', () => {
     expect(result).toMatchObject({ outcome: 'recorded', unblocked: false, account: { liveBalance: amount('630.00'), status: 'active' } });
     expect(result.entry).toMatchObject({ kind: 'payment', entryId: 'payment:SEPA 2026-11-0042', amount: amount('250.00'), currency: 'EUR' });
     expect(await harness.recharge.ledgerSum('pay-1')).toBe(amount('630.00'));
-    expect(harness.events.ofType('PartnerUnblocked', 'pay-1')).toEqual([]);
+    expect(await harness.events.ofType('PartnerUnblocked', 'pay-1')).toEqual([]);
   });
 
   it('unblocks a blocked partner and its channels when the payment brings the balance back to >= 0', async () => {
@@ -62,7 +62,7 @@ describe('Use case: recordPayment', () => {
     expect(account?.overdueSince).toBeUndefined();
     expect(account?.blockedAt).toBeUndefined();
     expect(await harness.channelStatuses('pay-2')).toEqual(['active', 'active']);
-    const unblocked = harness.events.ofType('PartnerUnblocked', 'pay-2');
+    const unblocked = await harness.events.ofType('PartnerUnblocked', 'pay-2');
     expect(unblocked).toHaveLength(1);
     expect(unblocked[0]?.detail).toMatchObject({ currency: 'EUR', liveBalance: '0.00', reference: 'BANK-77' });
   });
@@ -75,7 +75,7 @@ describe('Use case: recordPayment', () => {
     expect(result.unblocked).toBe(false);
     expect(await harness.recharge.ledger.getPartner('pay-3')).toMatchObject({ status: 'blocked', liveBalance: amount('-0.01') });
     expect(await harness.channelStatuses('pay-3')).toEqual(['blocked', 'blocked']);
-    expect(harness.events.ofType('PartnerUnblocked', 'pay-3')).toEqual([]);
+    expect(await harness.events.ofType('PartnerUnblocked', 'pay-3')).toEqual([]);
   });
 
   it('changes nothing when the same reference is paid again with the same amount', async () => {
@@ -95,7 +95,7 @@ describe('Use case: recordPayment', () => {
     expect(second.unblocked).toBe(false);
     expect(await harness.recharge.ledger.getPartner('pay-4')).toEqual(before);
     expect((await harness.entries('pay-4')).filter((entry) => entry.kind === 'payment')).toHaveLength(1);
-    expect(harness.events.ofType('PartnerUnblocked', 'pay-4')).toHaveLength(1);
+    expect(await harness.events.ofType('PartnerUnblocked', 'pay-4')).toHaveLength(1);
     expect(await harness.channelStatuses('pay-4')).toEqual(['active', 'active']);
   });
 

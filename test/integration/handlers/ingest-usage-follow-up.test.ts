@@ -30,9 +30,9 @@ describe('Handler: ingest-usage, balance follow-up', () => {
     await harness.invoke(sqsEvent([costing('follow-1', '10.00')]));
 
     // Assess
-    const [event, ...others] = harness.events.ofType('BalanceBelowThreshold', 'follow-1');
+    const [event, ...others] = await harness.events.ofType('BalanceBelowThreshold', 'follow-1');
     expect(others).toEqual([]);
-    expect(event?.detail).toEqual({ partnerId: 'follow-1', currency: 'EUR', liveBalance: '80.00', threshold: '100.00' });
+    expect(event?.detail).toEqual({ partnerId: 'follow-1', currency: 'EUR', liveBalance: '80.00', threshold: '100.00', eventId: expect.any(String) });
     const requests = (await harness.rechargeRequests()).map((request) => JSON.parse(request.body));
     expect(requests.filter((request) => request.partnerId === 'follow-1')).toEqual([
       { partnerId: 'follow-1', trigger: 'below-threshold', requestedAt: harness.clock.now().toISOString() },
@@ -58,8 +58,8 @@ describe('Handler: ingest-usage, balance follow-up', () => {
     expect(atZero?.overdueSince).toBeUndefined();
     const account = await harness.ledger.getPartner('follow-2');
     expect(account).toMatchObject({ status: 'overdue', overdueSince: processedAt, liveBalance: parseAmount('-5.0625') });
-    expect(harness.events.ofType('PartnerOverdue', 'follow-2').map((event) => event.detail)).toEqual([
-      { partnerId: 'follow-2', currency: 'EUR', liveBalance: '-0.0625', threshold: '100.00', overdueSince: processedAt.toISOString() },
+    expect((await harness.events.ofType('PartnerOverdue', 'follow-2')).map((event) => event.detail)).toEqual([
+      { partnerId: 'follow-2', currency: 'EUR', liveBalance: '-0.0625', threshold: '100.00', overdueSince: processedAt.toISOString(), eventId: expect.any(String) },
     ]);
     const triggers = (await harness.rechargeRequests()).map((request) => JSON.parse(request.body)).filter((request) => request.partnerId === 'follow-2');
     expect(triggers.map((request) => request.trigger)).toEqual(['below-threshold', 'overdue']);
@@ -85,10 +85,10 @@ describe('Handler: ingest-usage, balance follow-up', () => {
       status: 'overdue',
       overdueSince: new Date('2026-11-25T08:00:30Z'),
     });
-    expect(harness.events.ofType('PartnerOverdue', 'follow-3')).toHaveLength(1);
+    expect(await harness.events.ofType('PartnerOverdue', 'follow-3')).toHaveLength(1);
   });
 
-  it('repeats the announcement rather than lose it when the crash comes between the request and the mark', async () => {
+  it('repeats the request rather than lose it, and announces once, when the crash comes between the request and the mark', async () => {
     await harness.createPartner('follow-4', '100.00');
     const event = sqsEvent([costing('follow-4', '1.00')]);
     harness.faults.arm('follow-up:before-below-threshold-mark');
@@ -96,7 +96,10 @@ describe('Handler: ingest-usage, balance follow-up', () => {
     await harness.invoke(event);
     await harness.invoke(event);
 
-    expect(harness.events.ofType('BalanceBelowThreshold', 'follow-4')).toHaveLength(2);
+    // The event is written with the mark: the crashed attempt wrote neither.
+    expect(await harness.events.ofType('BalanceBelowThreshold', 'follow-4')).toHaveLength(1);
+    const requests = (await harness.rechargeRequests()).map((request) => JSON.parse(request.body)).filter((request) => request.partnerId === 'follow-4');
+    expect(requests.map((request) => request.trigger)).toEqual(['below-threshold', 'below-threshold']);
     expect((await harness.ledger.getPartner('follow-4'))?.belowThresholdSince).toBeDefined();
     expect(await harness.balance('follow-4')).toBe(parseAmount('99.00'));
   });

@@ -51,7 +51,7 @@ describe('Handler: ingest-usage, refused input', () => {
       expect(letter?.attributes.rejectionDetail?.length).toBeGreaterThan(10);
     }
     expect(letters.find((letter) => letter.body === inBatchConflict)?.attributes.eventId).toBe(twin.eventId);
-    expect(harness.events.ofType('UsageRejected')).toHaveLength(7);
+    expect(await harness.events.ofType('UsageRejected')).toHaveLength(7);
   });
 
   it('acknowledges a redelivery that follows a conflicting repeat of a debited event in the same batch', async () => {

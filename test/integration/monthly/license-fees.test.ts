@@ -52,7 +52,7 @@ describe('Use case: monthly license fees', () => {
     expect(formatAmount(invoice?.total ?? amount('0.00'))).toBe('78.00');
     expect(await books('eur')).toEqual(before.eur);
     expect(await books('usd')).toEqual(before.usd);
-    expect(harness.recharge.events.ofType('RechargeSucceeded', 'eur').map((event) => event.detail)).toEqual([
+    expect((await harness.recharge.events.ofType('RechargeSucceeded', 'eur')).map((event) => event.detail)).toEqual([
       expect.objectContaining({ purpose: 'license-fee', period: '2026-12', numbers: 3, licenseFees: '75.00', fee: '3.00', total: '78.00', invoiceId: invoice?.invoiceId }),
     ]);
     expect(await harness.licenses.get('eur', DECEMBER)).toMatchObject({ state: 'succeeded', attemptNumber: 1, invoiceId: invoice?.invoiceId });
@@ -96,7 +96,7 @@ describe('Use case: monthly license fees', () => {
     expect(again.results).toMatchObject([{ partnerId: 'twice', outcome: 'already-charged' }]);
     expect(harness.recharge.provider.charges.length).toBe(calls);
     expect(await harness.licenseInvoices('twice')).toHaveLength(1);
-    expect(harness.recharge.events.ofType('RechargeSucceeded', 'twice')).toHaveLength(1);
+    expect(await harness.recharge.events.ofType('RechargeSucceeded', 'twice')).toHaveLength(1);
   });
 
   it('charges each month once: January is a new charge with its own key', async () => {
@@ -194,7 +194,7 @@ describe('Use case: monthly license fees', () => {
       const run = await harness.runMonth('2026-12');
       expect(run.results).toMatchObject([{ outcome: 'declined' }]);
       expect(await harness.licenses.get('declined', DECEMBER)).toMatchObject({ state: 'declined', declineCode: 'generic_decline', attemptNumber: 1 });
-      expect(harness.recharge.events.ofType('RechargeFailed', 'declined').map((event) => event.detail)).toEqual([
+      expect((await harness.recharge.events.ofType('RechargeFailed', 'declined')).map((event) => event.detail)).toEqual([
         expect.objectContaining({ purpose: 'license-fee', declineCode: 'generic_decline', total: '52.00' }),
       ]);
       expect(await harness.licenseInvoices('declined')).toEqual([]);

@@ -1,6 +1,8 @@
+import { settlePartnerDay } from '../../../functions/domain/daily/daily-run';
 import { formatAmount, parseAmount } from '../../../functions/domain/money';
 import { DailyHarness } from '../../support/daily-harness';
 import { RechargeHarness } from '../../support/recharge-harness';
+import { startOverdueClock } from '../../support/standing';
 
 const amount = parseAmount;
 
@@ -38,7 +40,7 @@ describe('Use case: daily run', () => {
     await recharge.ledger.updatePaymentMethod('story', 'pm_card_chargeDeclined');
     at('2026-11-02T10:00:00Z');
     await recharge.spend('story', '600.00', 'u-2');
-    await recharge.ledger.startOverdueClock('story', recharge.clock.now());
+    await startOverdueClock(recharge.ledger, 'story', recharge.clock.now());
     const declined = await recharge.recharge('story', 'overdue');
     expect(declined.attempt?.charge).toEqual({ credit: amount('520.00'), fee: amount('20.80'), total: amount('540.80') });
     expect(declined.outcome).toBe('declined');
@@ -53,10 +55,10 @@ describe('Use case: daily run', () => {
     await daily.runDay('2026-11-10');
     const blocked = await recharge.ledger.getPartner('story');
     expect(blocked).toMatchObject({ status: 'blocked', blockedAt: new Date('2026-11-10T00:00:00Z'), liveBalance: amount('-20.00') });
-    const failures = recharge.events.ofType('RechargeFailed', 'story');
+    const failures = await recharge.events.ofType('RechargeFailed', 'story');
     expect(failures).toHaveLength(9);
     expect(new Set(failures.map((event) => event.detail.total))).toEqual(new Set(['540.80']));
-    expect(recharge.events.ofType('PartnerBlocked', 'story')).toHaveLength(1);
+    expect(await recharge.events.ofType('PartnerBlocked', 'story')).toHaveLength(1);
     expect((await recharge.channels.listForPartner('story')).map((channel) => channel.status)).toEqual(['blocked', 'blocked']);
 
     // A new payment method succeeds at once and unblocks the partner.
@@ -64,7 +66,7 @@ describe('Use case: daily run', () => {
     await recharge.ledger.updatePaymentMethod('story', 'pm_card_visa');
     expect((await recharge.recharge('story', 'payment-method-updated')).outcome).toBe('succeeded');
     expect(await recharge.ledger.getPartner('story')).toMatchObject({ status: 'active', liveBalance: amount('500.00') });
-    expect(recharge.events.ofType('PartnerUnblocked', 'story')).toHaveLength(1);
+    expect(await recharge.events.ofType('PartnerUnblocked', 'story')).toHaveLength(1);
     expect((await recharge.channels.listForPartner('story')).map((channel) => channel.status)).toEqual(['active', 'active']);
     expect(await recharge.ledgerSum('story')).toBe(amount('500.00'));
     expect((await recharge.invoices('story')).map((invoice) => formatAmount(invoice.total))).toEqual(['540.80', '520.00', '395.20']);
@@ -96,7 +98,29 @@ describe('Use case: daily run', () => {
 
     expect(recharge.provider.charges.length).toBe(chargesAfterFirst);
     expect((await daily.runs.historyPage('twice', { limit: 10 })).snapshots).toHaveLength(1);
-    expect(recharge.events.ofType('DailyBalancePublished', 'twice')).toHaveLength(1);
+    expect(await recharge.events.ofType('DailyBalancePublished', 'twice')).toHaveLength(1);
+  });
+
+  it.each(['daily:after-publish', 'daily:after-block'])('announces the balance and the block once when the run dies at %s and runs again', async (point) => {
+    // Prepare: negative since Nov 1 09:00 with a declining card, so Nov 9 both publishes and blocks.
+    const partnerId = `dies-${point.split(':')[1]}`;
+    at('2026-11-01T09:00:00Z');
+    await recharge.open(partnerId, '500.00', { paymentMethod: 'pm_card_chargeDeclined' });
+    await recharge.spend(partnerId, '520.00', 'u-1');
+    await startOverdueClock(recharge.ledger, partnerId, recharge.clock.now());
+    const now = new Date('2026-11-09T00:00:00Z');
+    at(now.toISOString());
+    const work = { day: '2026-11-09', now, cutoffs: [now], shard: 0 };
+    recharge.faults.arm(point);
+
+    // Act: the first visit dies right after its write; the retry finds the write done.
+    await expect(settlePartnerDay(partnerId, work, daily.deps)).rejects.toThrow(point);
+    await settlePartnerDay(partnerId, work, daily.deps);
+
+    // Assess
+    expect(await recharge.ledger.getPartner(partnerId)).toMatchObject({ status: 'blocked' });
+    expect(await recharge.events.ofType('DailyBalancePublished', partnerId)).toHaveLength(1);
+    expect(await recharge.events.ofType('PartnerBlocked', partnerId)).toHaveLength(1);
   });
 
   it('catches up after 3 missed days with a snapshot for each of them', async () => {

@@ -1,6 +1,7 @@
 import { DynamoDbDailyRunRepository } from '../../../functions/adapters/dynamodb/daily-run-repository';
 import { formatAmount, parseAmount } from '../../../functions/domain/money';
 import { RechargeHarness } from '../../support/recharge-harness';
+import { block, startOverdueClock } from '../../support/standing';
 
 const amount = parseAmount;
 
@@ -73,7 +74,7 @@ describe('Use case: rechargePartner', () => {
       expect(result.outcome).toBe('succeeded');
       expect((await harness.ledger.getPartner('re-1'))?.liveBalance).toBe(amount('580.00'));
       expect([...harness.successfulCharges('re-1').values()]).toEqual([52_000]);
-      expect(harness.events.ofType('RechargeSucceeded', 're-1')[0]?.detail).toMatchObject({
+      expect((await harness.events.ofType('RechargeSucceeded', 're-1'))[0]?.detail).toMatchObject({
         credit: '500.00',
         fee: '20.00',
         total: '520.00',
@@ -109,7 +110,7 @@ describe('Use case: rechargePartner', () => {
         liveBalance: amount('-20.00'),
         lastDecline: { declineCode: 'insufficient_funds', paymentMethod: 'pm_card_chargeDeclinedInsufficientFunds' },
       });
-      expect(harness.events.ofType('RechargeFailed', 're-3').map((event) => event.detail.declineCode)).toEqual([
+      expect((await harness.events.ofType('RechargeFailed', 're-3')).map((event) => event.detail.declineCode)).toEqual([
         'insufficient_funds',
         'insufficient_funds',
       ]);
@@ -119,9 +120,9 @@ describe('Use case: rechargePartner', () => {
       // Prepare: blocked with a balance of -20.00.
       await harness.open('re-4', '500.00', { paymentMethod: 'pm_card_chargeDeclined' });
       await harness.spend('re-4', '520.00', 'u-1');
-      await harness.ledger.startOverdueClock('re-4', harness.clock.now());
+      await startOverdueClock(harness.ledger, 're-4', harness.clock.now());
       await harness.recharge('re-4', 'overdue');
-      await new DynamoDbDailyRunRepository(harness.table.client, harness.table.tableName).block('re-4', harness.clock.now(), harness.clock.now());
+      await block(harness.ledger, new DynamoDbDailyRunRepository(harness.table.client, harness.table.tableName), 're-4', harness.clock.now());
       await harness.ledger.updatePaymentMethod('re-4', 'pm_card_mastercard');
 
       // Act
@@ -134,7 +135,7 @@ describe('Use case: rechargePartner', () => {
       expect(account?.overdueSince).toBeUndefined();
       expect(account?.blockedAt).toBeUndefined();
       expect(account?.lastDecline).toBeUndefined();
-      expect(harness.events.ofType('PartnerUnblocked', 're-4')).toHaveLength(1);
+      expect(await harness.events.ofType('PartnerUnblocked', 're-4')).toHaveLength(1);
     });
   });
 
@@ -144,7 +145,7 @@ describe('Use case: rechargePartner', () => {
       'recharge:after-attempt-recorded',
       'recharge:after-provider-answer',
       'recharge:after-settled',
-    ])('charges the card once and credits it once when the recharge dies at %s', async (point) => {
+    ])('charges the card once, credits it once and announces it once when the recharge dies at %s', async (point) => {
       // Prepare
       const partnerId = `crash-${point.split(':')[1]}`;
       await harness.open(partnerId, '500.00');
@@ -165,6 +166,8 @@ describe('Use case: rechargePartner', () => {
       expect(await harness.invoices(partnerId)).toHaveLength(1);
       expect(await harness.ledger.getPartner(partnerId)).toMatchObject({ liveBalance: amount('550.00') });
       expect((await harness.ledger.getPartner(partnerId))?.chargeInFlight).toBeUndefined();
+      // Written with the credit, so a death right after it cannot lose the event.
+      expect(await harness.events.ofType('RechargeSucceeded', partnerId)).toHaveLength(1);
     });
 
     it('resumes an attempt whose answer was lost after the card was charged, with the same key', async () => {

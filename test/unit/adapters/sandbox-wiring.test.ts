@@ -4,7 +4,7 @@
  */
 import type { RechargeConfig } from '../../../functions/config';
 
-const SANDBOX: RechargeConfig = { tableName: 'billing', eventBusName: 'billing-bus', payments: { kind: 'sandbox' }, endpoints: {} };
+const SANDBOX: RechargeConfig = { tableName: 'billing', payments: { kind: 'sandbox' }, endpoints: {} };
 
 describe('Function: rechargeWiringFrom', () => {
   let stripeLoads: number;

@@ -1,0 +1,238 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBBatchResponse } from 'aws-lambda';
+import { TransactItem, putOutboxEvent } from '../../../functions/adapters/dynamodb/outbox';
+import { DomainEvent } from '../../../functions/domain/events';
+import { EventPublisher } from '../../../functions/domain/ports';
+import { createPublishEventsHandler } from '../../../functions/handlers/publish-events';
+import { CatchUpTimeout, StreamHandler, StreamRelay, StreamRelayOptions, startStreamRelay } from '../../../local/stream-relay';
+import { TestTable, createTestTable } from '../../support/billing-table';
+import { RecordingPublisher } from '../../support/recording-publisher';
+
+const threshold = (partnerId: string, second: number): DomainEvent => ({
+  type: 'BalanceBelowThreshold',
+  time: new Date(Date.UTC(2026, 10, 22, 10, 0, second)),
+  detail: { partnerId, currency: 'EUR', liveBalance: '80.00', threshold: '100.00' },
+});
+
+/** The event the relay must publish for an outbox Put: the one written, with the id it was given. */
+function relayed(put: TransactItem): DomainEvent {
+  const item = put.Put?.Item ?? {};
+  return { type: item.eventType, time: new Date(item.time), detail: item.detail };
+}
+
+/** A bus that refuses one event the first time it sees it. */
+class FailingOncePublisher implements EventPublisher {
+  readonly published: DomainEvent[] = [];
+  private refused = false;
+
+  constructor(private readonly eventId: string) {}
+
+  async publish(events: readonly DomainEvent[]): Promise<void> {
+    for (const event of events) {
+      if (!this.refused && event.detail.eventId === this.eventId) {
+        this.refused = true;
+        throw new Error('bus unavailable');
+      }
+      this.published.push(event);
+    }
+  }
+}
+
+const timers = () => process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
+
+describe('Local stream relay', () => {
+  let table: TestTable;
+  const relays: StreamRelay[] = [];
+
+  beforeEach(async () => {
+    table = await createTestTable();
+  });
+
+  afterEach(async () => {
+    await Promise.all(relays.splice(0).map((relay) => relay.stop()));
+    await table.drop();
+  });
+
+  const commit = (...items: TransactItem[]) => table.client.send(new TransactWriteCommand({ TransactItems: items }));
+  const outbox = (event: DomainEvent) => putOutboxEvent(table.tableName, event.detail.partnerId ?? '', event);
+
+  async function startRelay(handler: StreamHandler, options: Partial<StreamRelayOptions> = {}): Promise<StreamRelay> {
+    const endpoint = process.env.DYNAMODB_ENDPOINT ?? '';
+    const relay = await startStreamRelay({ endpoint, tableName: table.tableName, handler, from: 'TRIM_HORIZON', background: false, ...options });
+    relays.push(relay);
+    return relay;
+  }
+
+  it('publishes exactly the outbox events committed, with their ids, and no other item', async () => {
+    // Prepare
+    const recorder = new RecordingPublisher();
+    const relay = await startRelay(createPublishEventsHandler({ publisher: recorder }));
+    const first = outbox(threshold('relay-1', 1));
+    const second = outbox(threshold('relay-1', 2));
+    const third = outbox(threshold('relay-2', 3));
+
+    // Act: outbox items beside other items in transactions, a plain put, and a change to an outbox item
+    await commit(first, second, { Put: { TableName: table.tableName, Item: { pk: 'PARTNER#relay-1', sk: 'LEDGER#1', type: 'ledger-entry', amount: -40 } } });
+    await commit({ Put: { TableName: table.tableName, Item: { pk: 'PARTNER#relay-2', sk: 'PROFILE', type: 'partner' } } }, third);
+    await table.client.send(new PutCommand({ TableName: table.tableName, Item: { pk: 'PARTNER#relay-3', sk: 'PROFILE', type: 'partner' } }));
+    const firstKey = { pk: first.Put?.Item?.pk, sk: first.Put?.Item?.sk };
+    await table.client.send(
+      new UpdateCommand({ TableName: table.tableName, Key: firstKey, UpdateExpression: 'SET audited = :yes', ExpressionAttributeValues: { ':yes': true } }),
+    );
+    const handed = await relay.catchUp();
+
+    // Assess
+    expect(handed).toBe(3);
+    expect(recorder.published).toEqual([relayed(first), relayed(second), relayed(third)]);
+    expect(new Set(recorder.published.map((event) => event.detail.eventId)).size).toBe(3);
+    expect(await relay.catchUp()).toBe(0);
+  });
+
+  it('hands a record the handler failed again, with those after it, and skips none', async () => {
+    // Prepare
+    const events = [outbox(threshold('retry-1', 1)), outbox(threshold('retry-1', 2)), outbox(threshold('retry-1', 3))];
+    const refused = relayed(events[1] as TransactItem);
+    const bus = new FailingOncePublisher(String(refused.detail.eventId));
+    const relay = await startRelay(createPublishEventsHandler({ publisher: bus }));
+    await commit(...events);
+
+    // Act
+    const handed = await relay.catchUp();
+
+    // Assess: [1, 2 (refused), 3], then again from 2: [2, 3]
+    expect(handed).toBe(5);
+    const ids = bus.published.map((event) => event.detail.eventId);
+    expect(new Set(ids)).toEqual(new Set(events.map((put) => relayed(put).detail.eventId)));
+    expect(ids.filter((id) => id === refused.detail.eventId)).toHaveLength(1);
+    expect(await relay.catchUp()).toBe(0);
+  });
+
+  it.each<[string, () => Promise<DynamoDBBatchResponse>, number]>([
+    ['throws', () => Promise.reject(new Error('function crashed')), 1],
+    ['reports a failure it cannot place', async () => ({ batchItemFailures: [{ itemIdentifier: '' }] }), 0],
+  ])('hands the whole batch again when the handler %s', async (_, firstAnswer, errorsTold) => {
+    // Prepare
+    const recorder = new RecordingPublisher();
+    const publishEvents = createPublishEventsHandler({ publisher: recorder });
+    const errors: unknown[] = [];
+    let calls = 0;
+    const relay = await startRelay(
+      async (event, context) => {
+        calls += 1;
+        return calls === 1 ? firstAnswer() : publishEvents(event, context);
+      },
+      { onError: (error) => errors.push(error) },
+    );
+    const events = [outbox(threshold('whole-1', 1)), outbox(threshold('whole-1', 2))];
+    await commit(...events);
+
+    // Act
+    const handed = await relay.catchUp();
+
+    // Assess
+    expect(handed).toBe(4);
+    expect(recorder.published).toEqual(events.map(relayed));
+    expect(errors).toHaveLength(errorsTold);
+  });
+
+  it('gives up waiting when the handler keeps failing, saying how many records fail', async () => {
+    // Prepare
+    const relay = await startRelay(async (event) => ({ batchItemFailures: event.Records.map((record) => ({ itemIdentifier: record.dynamodb?.SequenceNumber ?? '' })) }));
+    await commit(outbox(threshold('stuck-1', 1)));
+
+    // Act
+    const caughtUp = relay.catchUp(500);
+
+    // Assess
+    await expect(caughtUp).rejects.toThrow(CatchUpTimeout);
+    await expect(caughtUp).rejects.toMatchObject({ failingRecords: 1 });
+  });
+
+  it('returns 0 at once on a stream with nothing new', async () => {
+    // Prepare
+    const relay = await startRelay(createPublishEventsHandler({ publisher: new RecordingPublisher() }));
+    await table.client.send(new PutCommand({ TableName: table.tableName, Item: { pk: 'PARTNER#quiet-1', sk: 'PROFILE', type: 'partner' } }));
+
+    // Act
+    const handed = await relay.catchUp();
+
+    // Assess
+    expect(handed).toBe(0);
+  });
+
+  it('from LATEST relays only what is committed after it started', async () => {
+    // Prepare
+    await commit(outbox(threshold('latest-1', 1)));
+    const recorder = new RecordingPublisher();
+    const relay = await startRelay(createPublishEventsHandler({ publisher: recorder }), { from: 'LATEST' });
+    const later = outbox(threshold('latest-1', 2));
+
+    // Act
+    await commit(later);
+    const handed = await relay.catchUp();
+
+    // Assess
+    expect(handed).toBe(1);
+    expect(recorder.published).toEqual([relayed(later)]);
+  });
+
+  it('resumes after its checkpoint on a restart: what was committed meanwhile comes out, nothing twice', async () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'stream-relay-'));
+    const checkpointFile = join(dir, 'event-relay.json');
+    try {
+      const recorder = new RecordingPublisher();
+      const before = await startRelay(createPublishEventsHandler({ publisher: recorder }), { checkpointFile });
+      const early = [outbox(threshold('resume-1', 1)), outbox(threshold('resume-1', 2))];
+      await commit(...early);
+      await before.catchUp();
+      await before.stop();
+      const meanwhile = outbox(threshold('resume-1', 3));
+      await commit(meanwhile);
+
+      // Act
+      const after = await startRelay(createPublishEventsHandler({ publisher: recorder }), { checkpointFile });
+      const handed = await after.catchUp();
+
+      // Assess
+      expect(handed).toBe(1);
+      expect(recorder.published).toEqual([...early, meanwhile].map(relayed));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('relays in the background without being asked', async () => {
+    // Prepare
+    const recorder = new RecordingPublisher();
+    await startRelay(createPublishEventsHandler({ publisher: recorder }), { background: true, pollIntervalMs: 50 });
+    const put = outbox(threshold('background-1', 1));
+
+    // Act
+    await commit(put);
+    const deadline = Date.now() + 10_000;
+    while (recorder.published.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+
+    // Assess
+    expect(recorder.published).toEqual([relayed(put)]);
+  });
+
+  it('stops at once, between polls, and leaves no timer behind', async () => {
+    // Prepare
+    const timersBefore = timers();
+    const relay = await startRelay(createPublishEventsHandler({ publisher: new RecordingPublisher() }), { background: true, pollIntervalMs: 60_000 });
+    await relay.catchUp();
+
+    // Act
+    const stoppingAt = Date.now();
+    await relay.stop();
+
+    // Assess
+    expect(Date.now() - stoppingAt).toBeLessThan(1_000);
+    expect(timers()).toBeLessThanOrEqual(timersBefore);
+    await expect(relay.catchUp()).rejects.toThrow('the stream relay is stopped');
+  });
+});
