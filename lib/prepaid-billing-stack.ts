@@ -102,6 +102,10 @@ export class PrepaidBillingStack extends Stack {
       UsageDeadLetterQueueUrl: { value: this.ingestion.usage.deadLetterQueue.queueUrl, description: 'Rejected usage events, with the reason in message attributes' },
       StripeSecretName: { value: this.stripeSecret.secretName, description: 'Put the Stripe secret key here as a plain string' },
       EventBusName: { value: this.events.bus.eventBusName, description: 'Billing events (source prepaid-billing)' },
+      EventRelayFailureQueueUrl: {
+        value: this.eventRelay.failureQueue.queueUrl,
+        description: 'Stream positions of event batches the relay gave up on; their events stay in the table (outbox) for 7 days to replay',
+      },
       AlarmTopicArn: { value: this.observability.topic.topicArn, description: 'Alarms are published here' },
       DashboardUrl: {
         value: `https://${this.region}.console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards/dashboard/${this.observability.dashboard.dashboardName}`,

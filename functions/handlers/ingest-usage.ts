@@ -31,7 +31,10 @@ export function createIngestUsageHandler(deps: IngestUsageHandlerDependencies) {
     const ids = { ...(known.partnerId !== undefined && { partnerId: known.partnerId }), ...(known.eventId !== undefined && { eventId: known.eventId }) };
     logger.warn('usage rejected', { ...ids, messageId: record.messageId, reason: rejection.reason, detail: rejection.detail });
     metrics.singleMetric().addDimension('reason', rejection.reason).addMetric('UsageRejected', MetricUnit.Count, 1);
-    await deps.events.publish([{ type: 'UsageRejected', time: rejectedAt, detail: { ...ids, ...rejection } }]);
+    // Put before the message is dead-lettered: a crash in between brings the message back
+    // and it is refused again, under the same id (the SQS message id), so nothing is lost.
+    const id = `usage-rejected:${record.messageId}`;
+    await deps.events.publish([{ type: 'UsageRejected', time: rejectedAt, detail: { id, ...ids, ...rejection } }]);
     await deps.deadLetters.send({ messageId: record.messageId, body: record.body, rejection, rejectedAt, ...ids });
   };
 

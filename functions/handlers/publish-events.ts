@@ -2,7 +2,7 @@
  * Lambda handler of the event relay: the table's stream brings new outbox items (the
  * event source mapping filters out everything else), each is put on the bus. A record
  * that fails is reported as a batch item failure, so the stream retries from it; records
- * after it may be delivered again, which is why every event carries `detail.eventId`.
+ * after it may be delivered again, which is why every event carries its id, `detail.id`.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';

@@ -84,7 +84,7 @@ export const EVENT_RELAY_SOURCE: Omit<DynamoEventSourceProps, 'onFailure'> = {
   batchSize: 100,
   maxBatchingWindow: Duration.seconds(1),
   // The handler reports failed records, so the stream resumes from the first failure
-  // instead of re-sending the whole batch; events carry `detail.eventId` for the
+  // instead of re-sending the whole batch; events carry `detail.id` for the
   // duplicates that remain possible after it.
   reportBatchItemFailures: true,
   // A crash or timeout of the whole invocation halves the batch, isolating a record that

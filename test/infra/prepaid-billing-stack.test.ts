@@ -483,15 +483,17 @@ describe('Class: PrepaidBillingStack', () => {
   });
 
   describe('Outputs', () => {
-    it('tells the operator where to send usage, the API, the secret to fill, the bus, the alarm topic and the dashboard', () => {
+    it('tells the operator where to send usage, the API, the secret to fill, the bus, the relay failures, the alarm topic and the dashboard', () => {
       const { ingestion } = defaultStack;
       template.hasOutput('UsageQueueUrl', { Value: ref(ingestion.usage.queue) });
       template.hasOutput('UsageDeadLetterQueueUrl', { Value: ref(ingestion.usage.deadLetterQueue) });
+      template.hasOutput('EventRelayFailureQueueUrl', { Value: ref(defaultStack.eventRelay.failureQueue) });
       template.hasOutput('StripeSecretName', { Value: Match.anyValue() });
       expect(Object.keys(template.findOutputs('*')).sort()).toEqual([
         'AlarmTopicArn',
         'DashboardUrl',
         'EventBusName',
+        'EventRelayFailureQueueUrl',
         defaultStack.getLogicalId(defaultStack.api.api.node.findChild('Endpoint') as CfnElement),
         'StripeSecretName',
         'UsageDeadLetterQueueUrl',

@@ -98,7 +98,7 @@ export class Books {
     books.outboxSeenUpTo = await readNewest(
       (cursor) =>
         partitionPage(client, tableName, outboxPartition(partnerId), { limit: PAGE, ...(cursor !== undefined && { cursor }) }, (item) => ({
-          eventId: String((item.detail as Record<string, unknown>).eventId),
+          eventId: String((item.detail as Record<string, unknown>).id),
           type: String(item.eventType),
           time: String(item.time),
         })),

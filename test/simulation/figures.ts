@@ -124,5 +124,5 @@ export function formatFigures(figures: Figures): string {
 
 /** Events counted once each: the relay delivers at least once. */
 function distinct(events: readonly DomainEvent[]): number {
-  return new Set(events.map((event) => String(event.detail.eventId))).size;
+  return new Set(events.map((event) => String(event.detail.id))).size;
 }

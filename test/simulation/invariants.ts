@@ -284,14 +284,14 @@ export class Invariants {
 
   /**
    * Invariant 7, once the relay has caught up: every event in the outbox reached the bus
-   * (more than once is allowed: consumers deduplicate on `eventId`), the bus got no event
+   * (more than once is allowed: consumers deduplicate on `detail.id`), the bus got no event
    * the outbox does not hold, and every invoice was announced by a `RechargeSucceeded`.
    */
   async checkEvents(): Promise<void> {
     await this.world.relayEvents();
     const relayed = new Map<string, DomainEvent>();
     for (const event of this.world.events.published) {
-      if (event.type !== 'UsageRejected') relayed.set(String(event.detail.eventId), event);
+      if (event.type !== 'UsageRejected') relayed.set(String(event.detail.id), event);
     }
     let committed = 0;
     for (const partnerId of [...this.model.partners.keys()].sort()) {

@@ -22,7 +22,7 @@ export const outboxPartition = (partnerId: string): string => `PARTNER#${partner
 
 /**
  * The Put of one event, for a transaction. The event gets its id here: consumers
- * deduplicate on `detail.eventId`, since the relay delivers at least once.
+ * deduplicate on `detail.id`, since the relay delivers at least once.
  */
 export function putOutboxEvent(tableName: string, partnerId: string, event: DomainEvent): TransactItem {
   const eventId = randomUUID();
@@ -35,7 +35,7 @@ export function putOutboxEvent(tableName: string, partnerId: string, event: Doma
         type: OUTBOX_ITEM_TYPE,
         eventType: event.type,
         time: event.time.toISOString(),
-        detail: { ...event.detail, eventId },
+        detail: { ...event.detail, id: eventId },
         expiresAt: Math.floor(event.time.getTime() / 1000) + OUTBOX_RETENTION_SECONDS,
       },
     },

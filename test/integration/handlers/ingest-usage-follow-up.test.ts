@@ -32,7 +32,7 @@ describe('Handler: ingest-usage, balance follow-up', () => {
     // Assess
     const [event, ...others] = await harness.events.ofType('BalanceBelowThreshold', 'follow-1');
     expect(others).toEqual([]);
-    expect(event?.detail).toEqual({ partnerId: 'follow-1', currency: 'EUR', liveBalance: '80.00', threshold: '100.00', eventId: expect.any(String) });
+    expect(event?.detail).toEqual({ partnerId: 'follow-1', currency: 'EUR', liveBalance: '80.00', threshold: '100.00', id: expect.any(String) });
     const requests = (await harness.rechargeRequests()).map((request) => JSON.parse(request.body));
     expect(requests.filter((request) => request.partnerId === 'follow-1')).toEqual([
       { partnerId: 'follow-1', trigger: 'below-threshold', requestedAt: harness.clock.now().toISOString() },
@@ -59,7 +59,7 @@ describe('Handler: ingest-usage, balance follow-up', () => {
     const account = await harness.ledger.getPartner('follow-2');
     expect(account).toMatchObject({ status: 'overdue', overdueSince: processedAt, liveBalance: parseAmount('-5.0625') });
     expect((await harness.events.ofType('PartnerOverdue', 'follow-2')).map((event) => event.detail)).toEqual([
-      { partnerId: 'follow-2', currency: 'EUR', liveBalance: '-0.0625', threshold: '100.00', overdueSince: processedAt.toISOString(), eventId: expect.any(String) },
+      { partnerId: 'follow-2', currency: 'EUR', liveBalance: '-0.0625', threshold: '100.00', overdueSince: processedAt.toISOString(), id: expect.any(String) },
     ]);
     const triggers = (await harness.rechargeRequests()).map((request) => JSON.parse(request.body)).filter((request) => request.partnerId === 'follow-2');
     expect(triggers.map((request) => request.trigger)).toEqual(['below-threshold', 'overdue']);

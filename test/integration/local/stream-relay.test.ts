@@ -32,7 +32,7 @@ class FailingOncePublisher implements EventPublisher {
 
   async publish(events: readonly DomainEvent[]): Promise<void> {
     for (const event of events) {
-      if (!this.refused && event.detail.eventId === this.eventId) {
+      if (!this.refused && event.detail.id === this.eventId) {
         this.refused = true;
         throw new Error('bus unavailable');
       }
@@ -87,7 +87,7 @@ describe('Local stream relay', () => {
     // Assess
     expect(handed).toBe(3);
     expect(recorder.published).toEqual([relayed(first), relayed(second), relayed(third)]);
-    expect(new Set(recorder.published.map((event) => event.detail.eventId)).size).toBe(3);
+    expect(new Set(recorder.published.map((event) => event.detail.id)).size).toBe(3);
     expect(await relay.catchUp()).toBe(0);
   });
 
@@ -95,7 +95,7 @@ describe('Local stream relay', () => {
     // Prepare
     const events = [outbox(threshold('retry-1', 1)), outbox(threshold('retry-1', 2)), outbox(threshold('retry-1', 3))];
     const refused = relayed(events[1] as TransactItem);
-    const bus = new FailingOncePublisher(String(refused.detail.eventId));
+    const bus = new FailingOncePublisher(String(refused.detail.id));
     const relay = await startRelay(createPublishEventsHandler({ publisher: bus }));
     await commit(...events);
 
@@ -104,9 +104,9 @@ describe('Local stream relay', () => {
 
     // Assess: [1, 2 (refused), 3], then again from 2: [2, 3]
     expect(handed).toBe(5);
-    const ids = bus.published.map((event) => event.detail.eventId);
-    expect(new Set(ids)).toEqual(new Set(events.map((put) => relayed(put).detail.eventId)));
-    expect(ids.filter((id) => id === refused.detail.eventId)).toHaveLength(1);
+    const ids = bus.published.map((event) => event.detail.id);
+    expect(new Set(ids)).toEqual(new Set(events.map((put) => relayed(put).detail.id)));
+    expect(ids.filter((id) => id === refused.detail.id)).toHaveLength(1);
     expect(await relay.catchUp()).toBe(0);
   });
 
