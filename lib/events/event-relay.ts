@@ -8,10 +8,11 @@ import { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { IEventBus } from 'aws-cdk-lib/aws-events';
 import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, DynamoEventSourceProps, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { OUTBOX_ITEM_TYPE } from '../../functions/adapters/dynamodb/outbox';
 import { BillingFunction } from '../functions/billing-function';
+import { failureQueue } from '../messaging/failure-queue';
 
 export interface EventRelayProps {
   /** The billing table; its stream must carry new images. */
@@ -43,12 +44,7 @@ export class EventRelay extends Construct {
     super(scope, id);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
 
-    this.failureQueue = new Queue(this, 'FailureQueue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-      removalPolicy,
-    });
+    this.failureQueue = failureQueue(this, 'FailureQueue', removalPolicy);
     Validations.of(this.failureQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
       reason: 'This queue is itself the on-failure destination of the event relay\'s stream event source mapping (not of an SQS queue, so no redrive policy names it); it is alarmed when not empty.',

@@ -10,9 +10,10 @@ import { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { BillingFunction, StripeAccess } from '../functions/billing-function';
+import { failureQueue } from '../messaging/failure-queue';
 import { WorkQueue } from '../messaging/work-queue';
 
 export interface ScheduledRunsProps {
@@ -39,12 +40,7 @@ export class ScheduledRuns extends Construct {
     const removal = props.removalPolicy !== undefined ? { removalPolicy: props.removalPolicy } : {};
     const common = { TABLE_NAME: props.table.tableName };
 
-    this.scheduleDeadLetterQueue = new Queue(this, 'ScheduleDeadLetterQueue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
-    });
+    this.scheduleDeadLetterQueue = failureQueue(this, 'ScheduleDeadLetterQueue', props.removalPolicy);
     Validations.of(this.scheduleDeadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
       reason: 'This queue is itself the dead-letter queue of the EventBridge schedule targets (not of an SQS queue, so no redrive policy names it).',
