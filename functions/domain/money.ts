@@ -2,6 +2,12 @@
  * Exact money. Amounts are integers of micro-units (10^-6 of the currency) held in a
  * branded `number`: every value is checked to be a safe integer (|x| < 2^53, i.e. about
  * 9 billion currency units), so no arithmetic can silently lose precision.
+ *
+ * The money range (docs/contract.md, "Money"): a single amount on the wire is at most
+ * MAX_AMOUNT, a balance at most MAX_BALANCE either side of 0, a card charge at most
+ * MAX_CARD_TOTAL. Inside that range no sum this system makes can leave the safe integers:
+ * a balance plus any movement is below 2 * MAX_BALANCE, and a whole usage transaction
+ * (98 events of MAX_AMOUNT) is below MAX_BALANCE.
  */
 import {
   AmountOutOfRangeError,
@@ -24,6 +30,13 @@ export const MICROS_PER_UNIT = 1_000_000;
 export const MICROS_PER_CENT = 10_000;
 /** The card fee is 4% of the credited amount, billed on top. */
 const CARD_FEE_PERCENT = 4;
+
+/** The largest amount one field on the wire may hold: 10,000,000.00. */
+export const MAX_AMOUNT = micros(10_000_000 * MICROS_PER_UNIT);
+/** The largest balance, either side of 0: 1,000,000,000.00. Checked where a balance is written. */
+export const MAX_BALANCE = micros(1_000_000_000 * MICROS_PER_UNIT);
+/** The largest card charge: Stripe's 99,999,999 minor units, 999,999.99. */
+export const MAX_CARD_TOTAL = micros(99_999_999 * MICROS_PER_CENT);
 
 /** Wire format of SPEC section 2: optional minus, integer part, 2 to 6 fraction digits. */
 const AMOUNT_PATTERN = /^(-?)(0|[1-9][0-9]*)\.([0-9]{2,6})$/;
@@ -48,12 +61,11 @@ export function parseAmount(text: string): Micros {
     throw new InvalidAmountError(describeBadAmount(text));
   }
   const [, sign = '', whole = '0', fraction = ''] = match;
-  const units = Number(whole);
-  const fractionMicros = Number(fraction.padEnd(6, '0'));
-  if (!Number.isSafeInteger(units * MICROS_PER_UNIT + fractionMicros)) {
-    throw new AmountOutOfRangeError(`amount "${text}" is too large`);
+  // Compared as text first: a long integer part would be rounded by Number().
+  const magnitude = whole.length > 8 ? Infinity : Number(whole) * MICROS_PER_UNIT + Number(fraction.padEnd(6, '0'));
+  if (magnitude > MAX_AMOUNT) {
+    throw new AmountOutOfRangeError(`amount "${text}" is out of range: at most ${formatAmount(MAX_AMOUNT)} either side of 0`);
   }
-  const magnitude = units * MICROS_PER_UNIT + fractionMicros;
   return micros(sign === '-' ? -magnitude : magnitude);
 }
 
@@ -147,6 +159,9 @@ export function cardFee(credited: Micros): Micros {
 function floorDiv(dividend: number, divisor: number): number {
   return (dividend - (dividend % divisor)) / divisor;
 }
+
+/** The largest credit one card charge can carry: its total, with the fee, is MAX_CARD_TOTAL or less. */
+export const MAX_CARD_CREDIT = micros(96_153_845 * MICROS_PER_CENT);
 
 /** Card total for a credit: the credit plus its fee, both whole cents. */
 export function cardTotal(credited: Micros): Micros {

@@ -2,7 +2,7 @@
  * The recharge table of SPEC section 5 and the opening-balance rule of section 3, as
  * pure functions. They decide how much to credit; the card is charged that plus the fee.
  */
-import { Micros, ZERO, add, cardFee, ceilToCent, micros, negate, parseAmount, subtract } from './money';
+import { MAX_CARD_CREDIT, Micros, ZERO, add, cardFee, ceilToCent, micros, negate, parseAmount, subtract } from './money';
 
 export interface RechargeSettings {
   readonly threshold: Micros;
@@ -66,10 +66,14 @@ function charge(reason: RechargeReason, credit: Micros): RechargeDecision {
   return { kind: 'charge', reason, charge: toCharge(credit) };
 }
 
-/** Builds the card charge for a credit, rounding the credit up to whole cents. */
+/**
+ * Builds the card charge for a credit, rounding the credit up to whole cents. A credit
+ * above what one card charge can carry is capped at MAX_CARD_CREDIT: the partner is
+ * credited that much now and the rest by the next charge (docs/contract.md, "Money").
+ */
 export function toCharge(credit: Micros): Charge {
   if (credit <= 0) throw new RangeError('a charge credits a positive amount');
-  const creditCents = ceilToCent(credit);
+  const creditCents = credit >= MAX_CARD_CREDIT ? MAX_CARD_CREDIT : ceilToCent(credit);
   const fee = cardFee(creditCents);
   return { credit: creditCents, fee, total: micros(creditCents + fee) };
 }
