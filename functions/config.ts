@@ -33,7 +33,20 @@ export function readEndpoints(env: NodeJS.ProcessEnv = process.env): Endpoints {
   };
 }
 
+/** How far in the future a usage event may be dated by default: a day of clock skew. */
+export const DEFAULT_USAGE_FUTURE_MARGIN_SECONDS = 86_400;
+
+/** `USAGE_FUTURE_MARGIN_SECONDS`, a whole number of seconds; the default when unset. */
+export function readUsageFutureMarginMs(env: NodeJS.ProcessEnv = process.env): number {
+  const text = optionalEnv('USAGE_FUTURE_MARGIN_SECONDS', env) ?? String(DEFAULT_USAGE_FUTURE_MARGIN_SECONDS);
+  if (!/^[0-9]{1,9}$/.test(text)) {
+    throw new Error(`environment variable USAGE_FUTURE_MARGIN_SECONDS must be a whole number of seconds, got "${text}"`);
+  }
+  return Number(text) * 1000;
+}
+
 export interface IngestUsageConfig {
+  readonly futureMarginMs: number;
   readonly tableName: string;
   readonly deadLetterQueueUrl: string;
   readonly rechargeQueueUrl: string;
@@ -43,6 +56,7 @@ export interface IngestUsageConfig {
 
 export function readIngestUsageConfig(env: NodeJS.ProcessEnv = process.env): IngestUsageConfig {
   return {
+    futureMarginMs: readUsageFutureMarginMs(env),
     tableName: requireEnv('TABLE_NAME', env),
     deadLetterQueueUrl: requireEnv('USAGE_DEAD_LETTER_QUEUE_URL', env),
     rechargeQueueUrl: requireEnv('RECHARGE_QUEUE_URL', env),

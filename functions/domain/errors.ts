@@ -30,8 +30,10 @@ export class CurrencyMismatchError extends DomainError {
   }
 }
 
+/** An amount beyond the money range of docs/contract.md. */
 export class AmountOutOfRangeError extends DomainError {
-  readonly code = 'amount-out-of-range';
+  static readonly code = 'amount-out-of-range';
+  readonly code = AmountOutOfRangeError.code;
 }
 
 export class InvalidPartnerIdError extends DomainError {

@@ -114,6 +114,12 @@ export interface RechargeRepository {
   invoicesPage(partnerId: string, page: PageRequest): Promise<{ invoices: readonly Invoice[]; nextCursor?: string }>;
 }
 
+/** Who hosts each number: a number is registered once, ever, so its owner never changes. */
+export interface ChannelOwners {
+  /** The owning partner of each of the numbers that is a hosted number; others are absent. */
+  ownersOf(phoneNumbers: readonly string[]): Promise<ReadonlyMap<string, string>>;
+}
+
 /** Puts events on the bus: the event relay (events from the outbox) and usage rejections. */
 export interface EventPublisher {
   publish(events: readonly DomainEvent[]): Promise<void>;

@@ -44,7 +44,12 @@ export function createIngestUsageHandler(deps: IngestUsageHandlerDependencies) {
     const valid: ReceivedUsage[] = [];
     for (const [recordId, result] of parsed) if (result.ok) valid.push({ recordId, event: result.event });
 
-    const { outcomes, debited } = await ingestUsage(valid, deps);
+    const { outcomes, debited, followUpFailure } = await ingestUsage(valid, deps);
+    if (followUpFailure !== undefined) {
+      // The debits stand; the daily run makes up for a missed overdue clock or charge.
+      logger.error('usage follow-up failed; debits kept, the daily run will catch up', { partnerIds: followUpFailure.partnerIds, error: followUpFailure.error });
+      metrics.addMetric('UsageFollowUpFailed', MetricUnit.Count, 1);
+    }
 
     const settlements = new Map<string, Settlement>();
     for (const [messageId, result] of parsed) {

@@ -19,5 +19,6 @@ export const handler = createIngestUsageHandler(
     rechargeQueueUrl: config.rechargeQueueUrl,
     events: new EventBridgePublisher(createEventBridgeClient(config.endpoints.eventBridge), config.eventBusName),
     clock: systemClock,
+    futureMarginMs: config.futureMarginMs,
   }),
 );

@@ -15,7 +15,8 @@ export const AmountSchema = z
       return parseAmount(text);
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
-      context.addIssue({ code: 'custom', message: error.message });
+      // The domain error's code travels with the issue: callers tell a range error from a typo.
+      context.addIssue({ code: 'custom', message: error.message, params: { code: error.code } });
       return z.NEVER;
     }
   });

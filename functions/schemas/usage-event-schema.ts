@@ -4,6 +4,7 @@
  */
 import * as z from 'zod';
 import { CURRENCIES, formatAmount } from '../domain/money';
+import { AmountOutOfRangeError } from '../domain/errors';
 import { AmountSchema } from './amount-schema';
 import { FREE_CATEGORIES, Rejection, USAGE_CATEGORIES, UsageEvent } from '../domain/usage/usage-event';
 
@@ -34,11 +35,8 @@ export function parseUsageBody(body: string): UsageParseResult {
   }
   const parsed = UsageEventSchema.safeParse(json);
   if (!parsed.success) {
-    return {
-      ok: false,
-      rejection: { reason: 'schema-violation', detail: describeIssues(parsed.error) },
-      ...identifiersOf(json),
-    };
+    const reason = parsed.error.issues.some(isOutOfRange) ? 'amount-out-of-range' : 'schema-violation';
+    return { ok: false, rejection: { reason, detail: describeIssues(parsed.error) }, ...identifiersOf(json) };
   }
   const { cost, occurredAt, ...fields } = parsed.data;
   const event: UsageEvent = { ...fields, occurredAt: new Date(occurredAt), cost: cost.amount, currency: cost.currency };
@@ -55,6 +53,10 @@ export function parseUsageBody(body: string): UsageParseResult {
     };
   }
   return { ok: true, event };
+}
+
+function isOutOfRange(issue: z.core.$ZodIssue): boolean {
+  return issue.code === 'custom' && issue.params?.code === AmountOutOfRangeError.code;
 }
 
 function describeIssues(error: z.ZodError): string {

@@ -38,6 +38,9 @@ export const invoiceKey = (partnerId: string, issuedAt: Date, invoiceId: string)
   sk: `${issuedAt.toISOString()}#${invoiceId}`,
 });
 
+/** A hosted number: one item per number, ever, since a number is registered once. */
+export const channelKey = (phoneNumber: string): ItemKey => ({ pk: `CHANNEL#${phoneNumber}`, sk: 'CHANNEL' });
+
 /** Usage events are deduplicated globally by event id: one item per id, ever. */
 export const usageEventKey = (eventId: string): ItemKey => ({ pk: `EVENT#${eventId}`, sk: 'EVENT' });
 

@@ -3,7 +3,7 @@
  * its ledger entry and its idempotency guard in one transaction, so a balance always
  * equals the sum of its entries and a posting repeated by a retry changes nothing.
  */
-import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { updateIf, updateIfTogether } from './conditional-update';
 import { CurrencyMismatchError, PartnerExistsError, PostingConflictError, UnknownPartnerError } from '../../domain/errors';
 import { LedgerEntry, LedgerPage, Posting, PostingResult, entryIdOf } from '../../domain/ledger';
@@ -11,17 +11,15 @@ import { PartnerAccount } from '../../domain/partner';
 import { RechargeSettings } from '../../domain/recharge-rules';
 import { CreatePartnerOutcome, CreditEvents, CreditResult, LedgerRepository, NewPartner, PageRequest } from '../../domain/ports';
 import { DomainEvent } from '../../domain/events';
-import { add } from '../../domain/money';
+import { MAX_BALANCE, add } from '../../domain/money';
 import { creditWithStanding, planStanding } from './credit-writes';
 import { Item, itemToEntry, itemToPartner, partnerToItem } from './items';
 import { attentionShard, ledgerPartition, partnerKey } from './keys';
+import { batchGetItems } from './batch-get';
 import { outboxPuts, putOutboxEvent } from './outbox';
 import { partitionPage } from './page-query';
-import { moveBalance, putLedgerEntry, putPostingGuard } from './posting-writes';
+import { balanceLimitError, isBalanceLimit, moveBalance, putLedgerEntry, putPostingGuard } from './posting-writes';
 import { CancellationReason, cancellationReasons, isConditionFailure, retryOnContention } from './transactions';
-
-/** BatchGetItem reads at most 100 keys per request. */
-const KEYS_PER_BATCH_GET = 100;
 
 /** Rounds of read-decide-write when concurrent postings keep changing the balance under a credit. */
 const CREDIT_ROUNDS = 10;
@@ -83,21 +81,8 @@ export class DynamoDbLedgerRepository implements LedgerRepository {
   }
 
   async getPartners(partnerIds: readonly string[]): Promise<PartnerAccount[]> {
-    const accounts: PartnerAccount[] = [];
-    const unique = [...new Set(partnerIds)];
-    for (let start = 0; start < unique.length; start += KEYS_PER_BATCH_GET) {
-      let keys: Record<string, unknown>[] = unique.slice(start, start + KEYS_PER_BATCH_GET).map((partnerId) => ({ ...partnerKey(partnerId) }));
-      for (let round = 0; keys.length > 0; round += 1) {
-        if (round > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, 25 * 2 ** round)));
-        const { Responses: responses = {}, UnprocessedKeys: unprocessed = {} } = await this.client.send(
-          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
-        );
-        accounts.push(...(responses[this.tableName] ?? []).map(itemToPartner));
-        // Keys DynamoDB did not get to (throttling, 16 MB) are asked again, with backoff.
-        keys = unprocessed[this.tableName]?.Keys ?? [];
-      }
-    }
-    return accounts;
+    const keys = [...new Set(partnerIds)].map(partnerKey);
+    return (await batchGetItems(this.client, this.tableName, keys, { consistentRead: true })).map(itemToPartner);
   }
 
   async post(posting: Posting): Promise<PostingResult> {
@@ -125,6 +110,7 @@ export class DynamoDbLedgerRepository implements LedgerRepository {
       const before = await this.getPartner(posting.partnerId);
       if (before === undefined) throw new UnknownPartnerError(posting.partnerId);
       if (before.currency !== posting.currency) throw new CurrencyMismatchError(before.currency, posting.currency);
+      if (before.liveBalance + posting.amount > MAX_BALANCE) throw balanceLimitError(posting.partnerId, before.liveBalance, posting.amount);
       const plan = planStanding(before, posting.amount);
       const unblocked = plan.wasBlocked && plan.restoresStanding;
       try {
@@ -132,7 +118,10 @@ export class DynamoDbLedgerRepository implements LedgerRepository {
           this.client.send(
             new TransactWriteCommand({
               TransactItems: [
-                creditWithStanding(this.tableName, posting.partnerId, posting.amount, plan),
+                creditWithStanding(this.tableName, posting.partnerId, posting.amount, plan, {
+                  conditions: ['liveBalance <= :highest'],
+                  values: { ':highest': MAX_BALANCE - posting.amount },
+                }),
                 putPostingGuard(this.tableName, entry),
                 putLedgerEntry(this.tableName, entry),
                 ...outboxPuts(this.tableName, posting.partnerId, events({ liveBalance: add(before.liveBalance, posting.amount), unblocked })),
@@ -234,6 +223,7 @@ function explainRefusedPosting(entry: LedgerEntry, reasons: CancellationReason[]
   if (isConditionFailure(balance)) {
     const partner = balance?.item;
     if (partner === undefined) throw new UnknownPartnerError(entry.partnerId);
+    if (isBalanceLimit(partner, entry.currency)) throw balanceLimitError(entry.partnerId, partner.liveBalance as number, entry.amount);
     throw new CurrencyMismatchError(partner.currency as string, entry.currency);
   }
   throw new Error(`posting ${entry.entryId} was cancelled: ${reasons.map((reason) => reason.code).join(', ')}`);

@@ -4,14 +4,17 @@
  * derived from the entry id alone, so a repeat of the posting fails its condition.
  */
 import { LedgerEntry } from '../../domain/ledger';
-import { Currency, Micros } from '../../domain/money';
+import { AmountOutOfRangeError } from '../../domain/errors';
+import { Currency, MAX_BALANCE, Micros, formatAmount, micros } from '../../domain/money';
 import { entryToItem } from './items';
 import { attentionShard, partnerKey, postingGuardKey } from './keys';
 
 /**
  * Adds `amount` to the live balance of an existing partner billed in `currency`, counts
  * the posting in `version`, and puts the partner in the daily run's attention index
- * (if_not_exists: a partner already there costs no index write).
+ * (if_not_exists: a partner already there costs no index write). The balance stays
+ * within MAX_BALANCE either side of 0, checked where it is written: a refusal with the
+ * partner's currency matching is that limit (see `isBalanceLimit`).
  */
 export function moveBalance(tableName: string, partnerId: string, amount: Micros, currency: Currency) {
   return {
@@ -20,9 +23,11 @@ export function moveBalance(tableName: string, partnerId: string, amount: Micros
       Key: partnerKey(partnerId),
       UpdateExpression:
         'ADD liveBalance :amount, version :one SET attentionPk = if_not_exists(attentionPk, :shard), attentionSk = if_not_exists(attentionSk, :partnerId)',
-      ConditionExpression: 'attribute_exists(pk) AND currency = :currency',
+      ConditionExpression: 'attribute_exists(pk) AND currency = :currency AND liveBalance BETWEEN :lowest AND :highest',
       ExpressionAttributeValues: {
         ':amount': amount,
+        ':lowest': -MAX_BALANCE - amount,
+        ':highest': MAX_BALANCE - amount,
         ':one': 1,
         ':shard': attentionShard(partnerId),
         ':partnerId': partnerId,
@@ -31,6 +36,21 @@ export function moveBalance(tableName: string, partnerId: string, amount: Micros
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
     },
   };
+}
+
+/**
+ * Whether a refused `moveBalance` met the balance limit: the partner exists and is billed
+ * in the posting's currency, so only the range condition can have failed.
+ */
+export function isBalanceLimit(partner: Record<string, unknown> | undefined, currency: Currency): boolean {
+  return partner !== undefined && partner.currency === currency;
+}
+
+/** The refusal of a movement that would take a balance beyond MAX_BALANCE. */
+export function balanceLimitError(partnerId: string, liveBalance: number, amount: Micros): AmountOutOfRangeError {
+  return new AmountOutOfRangeError(
+    `partner "${partnerId}" has a balance of ${formatAmount(micros(liveBalance))}; moving it by ${formatAmount(amount)} would leave the range of ${formatAmount(MAX_BALANCE)} either side of 0`,
+  );
 }
 
 export function putLedgerEntry(tableName: string, entry: LedgerEntry) {

@@ -7,11 +7,11 @@
 import { createHash } from 'node:crypto';
 import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { LedgerEntry } from '../../domain/ledger';
-import { formatAmount, micros, negate, sum } from '../../domain/money';
+import { MAX_BALANCE, formatAmount, micros, negate, sum } from '../../domain/money';
 import { EventFate, UsageChunk, UsageChunkResult, UsageLedger } from '../../domain/ports';
 import { UsageEvent, usageDigest } from '../../domain/usage/usage-event';
 import { usageEventKey } from './keys';
-import { moveBalance, putLedgerEntry } from './posting-writes';
+import { balanceLimitError, isBalanceLimit, moveBalance, putLedgerEntry } from './posting-writes';
 import { CancellationReason, cancellationReasons, isConditionFailure, retryOnContention } from './transactions';
 
 /** DynamoDB allows 100 items per transaction: the partner update, the ledger entry and 98 events. */
@@ -170,7 +170,8 @@ function setAsideRefused(
   fates: Map<string, EventFate>,
 ): UsageEvent[] {
   const partner = reasons[0];
-  if (isConditionFailure(partner)) {
+  const limited = isConditionFailure(partner) && isBalanceLimit(partner?.item, chunk.currency);
+  if (isConditionFailure(partner) && !limited) {
     const rejection =
       partner?.item === undefined
         ? { reason: 'unknown-partner' as const, detail: `partner "${chunk.partnerId}" does not exist` }
@@ -202,5 +203,27 @@ function setAsideRefused(
           },
     );
   });
-  return stillPending;
+  return limited ? withinBalanceLimit(chunk, stillPending, Number(partner?.item?.liveBalance), fates) : stillPending;
+}
+
+/**
+ * The events that keep the balance within MAX_BALANCE, in order, from the balance the
+ * refused transaction met; the others are refused as out of range. A balance that moved
+ * meanwhile only makes the next transaction refuse again and this run again.
+ */
+function withinBalanceLimit(chunk: UsageChunk, pending: readonly UsageEvent[], liveBalance: number, fates: Map<string, EventFate>): UsageEvent[] {
+  const fitting: UsageEvent[] = [];
+  let balance = liveBalance;
+  for (const event of pending) {
+    if (balance - event.cost >= -MAX_BALANCE) {
+      fitting.push(event);
+      balance -= event.cost;
+      continue;
+    }
+    fates.set(event.eventId, {
+      kind: 'rejected',
+      rejection: { reason: 'amount-out-of-range', detail: balanceLimitError(chunk.partnerId, balance, negate(event.cost)).message },
+    });
+  }
+  return fitting;
 }

@@ -3,9 +3,11 @@
  * per partner and currency so each partner's balance is written once per chunk, then
  * follows up on the balances the batch moved (threshold, overdue clock, recharge).
  */
-import { Clock, EventFate, FaultInjector, UsageChunk, UsageLedger } from '../ports';
+import { isDeterministicFailure } from '../failures';
+import { ChannelOwners, Clock, EventFate, FaultInjector, UsageChunk, UsageLedger } from '../ports';
 import { BalanceFollowUp } from './balance-follow-up';
 import { Rejection, UsageEvent, usageDigest } from './usage-event';
+import { screenUsage } from './usage-screen';
 
 export interface ReceivedUsage {
   /** The SQS message id: outcomes are per message, and one event id may arrive in several. */
@@ -22,7 +24,10 @@ export type RecordOutcome =
 
 export interface IngestUsageDependencies {
   readonly usageLedger: UsageLedger;
+  readonly channelOwners: ChannelOwners;
   readonly followUp: BalanceFollowUp;
+  /** How far in the future an event may be dated; later ones are refused. */
+  readonly futureMarginMs: number;
   readonly clock: Clock;
   readonly faults: FaultInjector;
   readonly chunkSize: number;
@@ -32,14 +37,30 @@ export interface IngestionSummary {
   readonly outcomes: ReadonlyMap<string, RecordOutcome>;
   /** Debited micro-units per currency, for the metrics. */
   readonly debited: ReadonlyMap<string, number>;
+  /**
+   * A follow-up that failed in a way a retry cannot change. The debits stand and their
+   * records are acknowledged; the daily run starts a missed overdue clock and charge.
+   */
+  readonly followUpFailure?: { readonly partnerIds: readonly string[]; readonly error: Error };
 }
 
 export async function ingestUsage(received: readonly ReceivedUsage[], deps: IngestUsageDependencies): Promise<IngestionSummary> {
   const { firsts, repeats } = splitRepeats(received);
-  const groups = [...groupByAccount(firsts).values()];
   const fates = new Map<string, EventFate | { kind: 'retry'; error: Error }>();
   const debited = new Map<string, number>();
   const postedAt = deps.clock.now();
+  const accepted: ReceivedUsage[] = [];
+  try {
+    const owners = await deps.channelOwners.ownersOf([...new Set(firsts.map(({ event }) => event.channelId))]);
+    for (const record of firsts) {
+      const rejection = screenUsage(record.event, { now: postedAt, futureMarginMs: deps.futureMarginMs, owners });
+      if (rejection === undefined) accepted.push(record);
+      else fates.set(record.event.eventId, { kind: 'rejected', rejection });
+    }
+  } catch (error) {
+    for (const { event } of firsts) fates.set(event.eventId, failureFate(error));
+  }
+  const groups = [...groupByAccount(accepted).values()];
   const chunks: UsageChunk[] = groups.flatMap((events) => {
     const [{ partnerId, currency }] = events as [UsageEvent, ...UsageEvent[]];
     const split: UsageChunk[] = [];
@@ -59,7 +80,7 @@ export async function ingestUsage(received: readonly ReceivedUsage[], deps: Inge
     });
   } catch (error) {
     // Whatever was debited already is safe: the retry finds it as duplicates.
-    for (const { event } of firsts) fates.set(event.eventId, { kind: 'retry', error: error as Error });
+    for (const { event } of accepted) fates.set(event.eventId, failureFate(error));
   }
   // Also after a batch of pure duplicates: a crash after the debit and before the
   // follow-up is healed by the redelivery.
@@ -71,17 +92,28 @@ export async function ingestUsage(received: readonly ReceivedUsage[], deps: Inge
     if (settled === undefined) settledByPartner.set(event.partnerId, [event]);
     else settled.push(event);
   }
+  let followUpFailure: IngestionSummary['followUpFailure'];
   try {
     await deps.followUp.afterDebits([...settledByPartner.keys()]);
   } catch (error) {
-    for (const events of settledByPartner.values()) {
-      for (const event of events) fates.set(event.eventId, { kind: 'retry', error: error as Error });
+    if (isDeterministicFailure(error)) {
+      followUpFailure = { partnerIds: [...settledByPartner.keys()], error: error as Error };
+    } else {
+      for (const events of settledByPartner.values()) {
+        for (const event of events) fates.set(event.eventId, { kind: 'retry', error: error as Error });
+      }
     }
   }
   const outcomes = new Map<string, RecordOutcome>();
   for (const { recordId, event } of firsts) outcomes.set(recordId, fates.get(event.eventId) ?? missingFate(event));
   for (const { recordId, event, first } of repeats) outcomes.set(recordId, outcomeOfRepeat(event, first, outcomes.get(first.recordId)));
-  return { outcomes, debited };
+  return { outcomes, debited, ...(followUpFailure !== undefined && { followUpFailure }) };
+}
+
+/** A failure a retry cannot change is refused with its reason (kept in the dead-letter queue); others are retried. */
+function failureFate(error: unknown): EventFate | { kind: 'retry'; error: Error } {
+  if (!isDeterministicFailure(error)) return { kind: 'retry', error: error as Error };
+  return { kind: 'rejected', rejection: { reason: 'processing-failed', detail: (error as Error).message } };
 }
 
 /** The first record of each event id in the batch is debited; later ones follow its fate. */

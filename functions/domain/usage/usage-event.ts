@@ -46,6 +46,14 @@ export const REJECTION_REASONS = [
   'unknown-partner',
   'currency-mismatch',
   'conflicting-repeat',
+  /** A cost beyond MAX_AMOUNT, or a debit that would take the balance beyond MAX_BALANCE. */
+  'amount-out-of-range',
+  /** Dated further in the future than the configured margin: a platform clock or data error. */
+  'occurred-in-future',
+  /** The channel is a hosted number of another partner: billing it here would bill the wrong partner. */
+  'channel-of-another-partner',
+  /** Processing failed in a way a retry cannot change (a bug or corrupt data): kept for the operator. */
+  'processing-failed',
 ] as const;
 export type RejectionReason = (typeof REJECTION_REASONS)[number];
 

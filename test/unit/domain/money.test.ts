@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import {
+  MAX_AMOUNT,
+  MAX_BALANCE,
+  MAX_CARD_CREDIT,
+  MAX_CARD_TOTAL,
+  MICROS_PER_CENT,
   Micros,
+  add,
   cardFee,
   cardTotal,
   ceilToCent,
@@ -9,6 +15,8 @@ import {
   parseAmount,
   parseMoney,
   roundToCentHalfUp,
+  subtract,
+  sum,
 } from '../../../functions/domain/money';
 import {
   AmountOutOfRangeError,
@@ -17,9 +25,16 @@ import {
   UnsupportedCurrencyError,
 } from '../../../functions/domain/errors';
 
-/** Any amount a partner could hold: up to a billion currency units either way. */
-const anyAmount = fc.integer({ min: -1e15, max: 1e15 }).map(micros);
-const anyCredit = fc.integer({ min: 0, max: 1e15 }).map(micros);
+/** Any balance a partner could hold: the money range, MAX_BALANCE either way. */
+const anyBalance = fc.integer({ min: -MAX_BALANCE, max: MAX_BALANCE }).map(micros);
+/** Any amount a field on the wire may hold. */
+const anyWireAmount = fc.integer({ min: -MAX_AMOUNT, max: MAX_AMOUNT }).map(micros);
+const anyCredit = fc.integer({ min: 0, max: MAX_BALANCE }).map(micros);
+/** Integers past the range's edges, where overflow and rounding would show. */
+const beyondWireRange = fc.oneof(
+  fc.integer({ min: MAX_AMOUNT + 1, max: Number.MAX_SAFE_INTEGER }),
+  fc.bigInt({ min: BigInt(Number.MAX_SAFE_INTEGER), max: 10n ** 40n }),
+);
 
 /** Reference: 4% in cents, half up, computed with BigInt so no float is involved. */
 function referenceFee(credited: Micros): bigint {
@@ -65,6 +80,52 @@ describe('Module: money', () => {
     it('refuses an amount beyond the exact integer range', () => {
       expect(() => parseAmount('9007199254.740993')).toThrow(AmountOutOfRangeError);
     });
+
+    it('reads both edges of the wire range and refuses one micro-unit beyond either', () => {
+      expect(parseAmount('10000000.00')).toBe(MAX_AMOUNT);
+      expect(parseAmount('-10000000.000000')).toBe(-MAX_AMOUNT);
+      expect(() => parseAmount('10000000.000001')).toThrow(AmountOutOfRangeError);
+      expect(() => parseAmount('-10000000.000001')).toThrow(/out of range: at most 10000000.00 either side of 0/);
+    });
+
+    it('refuses every amount beyond the wire range, however long its integer part', () => {
+      fc.assert(
+        fc.property(beyondWireRange, fc.boolean(), fc.integer({ min: 0, max: 999_999 }), (units, negative, fraction) => {
+          const text = `${negative ? '-' : ''}${units}.${String(fraction).padStart(6, '0')}`;
+          expect(() => parseAmount(text)).toThrow(AmountOutOfRangeError);
+        }),
+      );
+    });
+  });
+
+  describe('The money range', () => {
+    it('adds or subtracts any movement within the range to any balance within it without leaving the exact integers', () => {
+      fc.assert(
+        fc.property(anyBalance, anyBalance, (balance, movement) => {
+          const exact = BigInt(balance) + BigInt(movement);
+          return BigInt(add(balance, movement)) === exact && BigInt(subtract(balance, movement)) === BigInt(balance) - BigInt(movement);
+        }),
+      );
+    });
+
+    it('keeps the sum of a whole usage transaction (98 events) of wire amounts below the balance limit', () => {
+      fc.assert(
+        fc.property(fc.array(anyWireAmount, { minLength: 98, maxLength: 98 }), (amounts) => {
+          const total = sum(amounts);
+          return BigInt(total) === amounts.reduce((exact, amount) => exact + BigInt(amount), 0n) && Math.abs(total) <= MAX_BALANCE;
+        }),
+      );
+    });
+
+    it("fits the largest card credit, with its fee, in one card charge, and not a cent more", () => {
+      expect(cardTotal(MAX_CARD_CREDIT)).toBeLessThanOrEqual(MAX_CARD_TOTAL);
+      expect(cardTotal(micros(MAX_CARD_CREDIT + MICROS_PER_CENT))).toBeGreaterThan(MAX_CARD_TOTAL);
+      expect(formatAmount(MAX_CARD_TOTAL)).toBe('999999.99');
+    });
+
+    it('computes the card total of any credit up to the balance limit exactly', () => {
+      fc.assert(fc.property(anyCredit, (credit) => BigInt(cardTotal(ceilToCent(credit))) === BigInt(ceilToCent(credit)) + referenceFee(ceilToCent(credit))));
+    });
   });
 
   describe('Function: formatAmount', () => {
@@ -80,13 +141,11 @@ describe('Module: money', () => {
     });
 
     it('round-trips every amount through its wire form', () => {
-      fc.assert(fc.property(anyAmount, (amount) => parseAmount(formatAmount(amount)) === amount));
+      fc.assert(fc.property(anyWireAmount, (amount) => parseAmount(formatAmount(amount)) === amount));
     });
 
     it('keeps the wire form canonical: formatting a parsed string gives it back when it has no padding zeros', () => {
-      const canonical = fc
-        .tuple(fc.boolean(), fc.nat({ max: 1e9 }), fc.nat({ max: 999_999 }))
-        .map(([negative, whole, fraction]) => formatAmount(micros((negative ? -1 : 1) * (whole * 1e6 + fraction))));
+      const canonical = anyWireAmount.map(formatAmount);
       fc.assert(fc.property(canonical, (text) => formatAmount(parseAmount(text)) === text));
     });
   });
@@ -135,7 +194,7 @@ describe('Module: money', () => {
   describe('Function: roundToCentHalfUp', () => {
     it('rounds to the nearest cent, halves away from zero', () => {
       fc.assert(
-        fc.property(anyAmount, (amount) => {
+        fc.property(anyBalance, (amount) => {
           const exact = BigInt(amount);
           const magnitude = exact < 0n ? -exact : exact;
           const cents = (magnitude + 5_000n) / 10_000n;
@@ -149,7 +208,7 @@ describe('Module: money', () => {
   describe('Function: ceilToCent', () => {
     it('gives the smallest whole-cent amount not below the input', () => {
       fc.assert(
-        fc.property(anyAmount, (amount) => {
+        fc.property(anyBalance, (amount) => {
           const rounded = ceilToCent(amount);
           return rounded % 10_000 === 0 && rounded >= amount && rounded - amount < 10_000;
         }),

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { Micros, formatAmount, micros, parseAmount } from '../../../functions/domain/money';
+import { MAX_AMOUNT, MAX_BALANCE, MAX_CARD_CREDIT, MAX_CARD_TOTAL, Micros, formatAmount, micros, parseAmount } from '../../../functions/domain/money';
 import {
   DEFAULT_RECHARGE_SETTINGS,
   RechargeSettings,
@@ -14,10 +14,16 @@ const settings = (threshold: string, autoRenewAmount: string, autoRecharge = tru
   autoRecharge,
 });
 
-const anyBalance = fc.integer({ min: -1e12, max: 1e12 }).map(micros);
+/** The whole money range, its edges drawn more often: where a cap or an overflow would show. */
+const anyBalance = fc.oneof(
+  fc.integer({ min: -MAX_BALANCE, max: MAX_BALANCE }),
+  fc.integer({ min: -2 * MAX_CARD_CREDIT, max: 2 * MAX_CARD_CREDIT }),
+  fc.constantFrom(-MAX_BALANCE, MAX_BALANCE, -MAX_CARD_CREDIT, -MAX_CARD_CREDIT - 1, 0),
+).map(micros);
+/** Settings the API accepts: a threshold up to MAX_AMOUNT, an auto-renew amount one card charge can carry. */
 const anySettings = fc.record({
-  threshold: fc.integer({ min: 0, max: 1e11 }).map(micros),
-  autoRenewAmount: fc.integer({ min: 10_000, max: 1e11 }).map(micros),
+  threshold: fc.integer({ min: 0, max: MAX_AMOUNT }).map(micros),
+  autoRenewAmount: fc.integer({ min: 10_000, max: MAX_CARD_CREDIT }).map(micros),
   autoRecharge: fc.boolean(),
 });
 
@@ -75,7 +81,8 @@ describe('Module: recharge rules', () => {
             credit === expected &&
             fee % 10_000 === 0 &&
             total === credit + fee &&
-            (balance > 0 || balance + credit >= 0)
+            total <= MAX_CARD_TOTAL &&
+            (balance > 0 || balance + credit >= 0 || credit === MAX_CARD_CREDIT)
           );
         }),
       );
@@ -100,16 +107,20 @@ describe('Module: recharge rules', () => {
       expect(decideOpeningCharge(amount('-20.00'))?.credit).toBe(amount('520.00'));
     });
 
-    it('always opens at 500.00 or above, never by more than a cent', () => {
+    it('always opens at 500.00 or above, never by more than a cent, unless the charge is the largest one card charge can carry', () => {
       fc.assert(
         fc.property(anyBalance, (remainder) => {
           const charge = decideOpeningCharge(remainder);
           const opening = remainder + (charge?.credit ?? 0);
-          return charge === undefined
-            ? remainder >= amount('500.00')
-            : opening >= amount('500.00') && opening < amount('500.01');
+          if (charge === undefined) return remainder >= amount('500.00');
+          if (charge.credit === MAX_CARD_CREDIT) return opening < amount('500.01') && charge.total <= MAX_CARD_TOTAL;
+          return opening >= amount('500.00') && opening < amount('500.01');
         }),
       );
+    });
+
+    it('caps a charge at the largest credit one card charge carries: a remainder of -2,000,000.00 is credited 961,538.45 for 999,999.99', () => {
+      expect(decideOpeningCharge(amount('-2000000.00'))).toEqual({ credit: amount('961538.45'), fee: amount('38461.54'), total: amount('999999.99') });
     });
   });
 });
@@ -120,5 +131,6 @@ function expectedCredit(balance: Micros, rules: RechargeSettings): number | unde
   if (balance >= rules.threshold) return undefined;
   if (balance > 0) return rules.autoRecharge ? roundUpToCent(rules.autoRenewAmount) : undefined;
   const credit = rules.autoRecharge ? -balance + rules.autoRenewAmount : -balance;
-  return credit === 0 ? undefined : roundUpToCent(credit);
+  // One card charge carries at most 961,538.45 of credit (999,999.99 with the fee).
+  return credit === 0 ? undefined : Math.min(roundUpToCent(credit), 96_153_845 * 10_000);
 }
