@@ -29,10 +29,11 @@ export interface FieldError {
 }
 
 export function problem(status: number, code: string, title: string, detail: string, errors?: readonly FieldError[]): Response {
-  return new Response(
-    JSON.stringify({ type: `${PROBLEM_TYPE_BASE}${code}`, title, status, detail, ...(errors !== undefined && { errors }) }),
-    { status, headers: { 'content-type': PROBLEM_CONTENT_TYPE } },
-  );
+  return new Response(problemBody(status, code, title, detail, errors), { status, headers: { 'content-type': PROBLEM_CONTENT_TYPE } });
+}
+
+export function problemBody(status: number, code: string, title: string, detail: string, errors?: readonly FieldError[]): string {
+  return JSON.stringify({ type: `${PROBLEM_TYPE_BASE}${code}`, title, status, detail, ...(errors !== undefined && { errors }) });
 }
 
 export function domainProblem(error: DomainError): Response {

@@ -1,23 +1,29 @@
 /**
  * The API router (Powertools event-handler), built from the route table: each route's
  * path, body and query are validated with its schemas before its use case runs; every
- * error leaves as application/problem+json.
+ * error leaves as application/problem+json. Requests pass the screen of
+ * request-screen.ts first.
  */
-import { Router } from '@aws-lambda-powertools/event-handler/http';
-import { MethodNotAllowedError } from '@aws-lambda-powertools/event-handler/http';
+import { MethodNotAllowedError, ParameterValidationError, Router } from '@aws-lambda-powertools/event-handler/http';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import * as z from 'zod';
 import { DomainError } from '../domain/errors';
 import { ApiDependencies } from './api-dependencies';
-import { domainProblem, problem, validationProblem } from './problems';
+import { PROBLEM_CONTENT_TYPE, domainProblem, problem, problemBody, validationProblem } from './problems';
+import { screenRequest } from './request-screen';
 import { API_ROUTES, ApiRoute } from './routes';
+
+export interface ApiRouter {
+  resolve(event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult>;
+}
 
 /** `/partners/{partnerId}` in the table is `/partners/:partnerId` for the router. */
 export function routerPath(path: string): `/${string}` {
   return path.replace(/\{(\w+)\}/g, ':$1') as `/${string}`;
 }
 
-export function createApiRouter(deps: ApiDependencies, logger: Logger): Router {
+export function createApiRouter(deps: ApiDependencies, logger: Logger): ApiRouter {
   const app = new Router({ logger });
   for (const definition of API_ROUTES) {
     app[definition.method](routerPath(definition.path), async ({ req, params }) => serve(definition, req, params, deps));
@@ -26,11 +32,30 @@ export function createApiRouter(deps: ApiDependencies, logger: Logger): Router {
   app.errorHandler(DomainError as unknown as new () => DomainError, async (error) => domainProblem(error));
   app.notFound(async () => problem(404, 'route-not-found', 'Not found', 'no such resource: see the API description for the paths it serves'));
   app.errorHandler(MethodNotAllowedError, async () => problem(405, 'method-not-allowed', 'Method not allowed', 'this path does not accept that method'));
+  // The router refuses a path parameter of blanks itself (`/partners/%20`).
+  app.errorHandler(ParameterValidationError, async (error) => problem(400, 'invalid-path', 'Path is not valid', error.issues.join('; ')));
   app.errorHandler(Error, async (error) => {
     logger.error('request failed', { error });
     return problem(500, 'internal-error', 'Internal error', 'the request could not be completed; it is safe to retry');
   });
-  return app;
+  return {
+    async resolve(event, context) {
+      const screened = screenRequest(event);
+      if ('refused' in screened) return screened.refused;
+      try {
+        return await app.resolve(screened.event, context);
+      } catch (error) {
+        // Only turning the event into a request can throw here (the routes' errors are
+        // answered above): headers a URL or a Request cannot hold.
+        logger.warn('request could not be read', { error });
+        return {
+          statusCode: 400,
+          headers: { 'content-type': PROBLEM_CONTENT_TYPE },
+          body: problemBody(400, 'invalid-request', 'Request cannot be read', 'the request line or headers cannot be read as HTTP'),
+        };
+      }
+    },
+  };
 }
 
 async function serve(definition: ApiRoute, req: Request, params: Record<string, string>, deps: ApiDependencies): Promise<Response> {
