@@ -4,7 +4,7 @@
  * closed months, register and cancel numbers. A 5xx is retried as a client would (the
  * API says it is safe to); the answer then must be what the request deserves.
  */
-import { Currency, formatAmount, micros, parseAmount } from '../../functions/domain/money';
+import { Currency, MAX_AMOUNT, MAX_CARD_CREDIT, formatAmount, micros, parseAmount } from '../../functions/domain/money';
 import { monthOf, monthRange, parseMonth } from '../../functions/domain/month';
 import { lambdaContext } from '../../local/lambda-context';
 import { jsonRequest } from '../support/api-harness';
@@ -26,7 +26,20 @@ export class OperatorActions {
   private numberSequence = 0;
   apiCalls = 0;
   apiRetries = 0;
-  readonly done = { partners: 0, cardChanges: 0, settingsChanges: 0, payments: 0, repeatedPayments: 0, conflictingPayments: 0, reconciliations: 0, repeatedReconciliations: 0, channels: 0, cancelledChannels: 0 };
+  readonly done = {
+    partners: 0,
+    cardChanges: 0,
+    settingsChanges: 0,
+    refusedSettings: 0,
+    payments: 0,
+    repeatedPayments: 0,
+    conflictingPayments: 0,
+    refusedPayments: 0,
+    reconciliations: 0,
+    repeatedReconciliations: 0,
+    channels: 0,
+    cancelledChannels: 0,
+  };
 
   constructor(
     private readonly world: SimWorld,
@@ -64,12 +77,26 @@ export class OperatorActions {
     this.done.cardChanges += 1;
   }
 
+  /** Ordinary settings, the largest ones accepted, and hostile ones the API must refuse without a change. */
   async changeSettings(partner: PartnerModel): Promise<void> {
+    if (this.prng.chance(0.1)) {
+      const hostile = this.prng.pick([
+        { threshold: '100.00', autoRenewAmount: '9000000000.00', autoRecharge: true },
+        { threshold: '100.00', autoRenewAmount: formatAmount(micros(MAX_CARD_CREDIT + 10_000)), autoRecharge: true },
+        { threshold: formatAmount(micros(MAX_AMOUNT + 10_000)), autoRenewAmount: '500.00', autoRecharge: true },
+        { threshold: '100.00', autoRenewAmount: '1e12', autoRecharge: true },
+      ]);
+      const refused = await this.call('PUT', `/partners/${partner.partnerId}/recharge-settings`, hostile);
+      this.expectStatus(refused.status, [400], `refusing the settings ${JSON.stringify(hostile)} of ${partner.partnerId}`);
+      this.done.refusedSettings += 1;
+      return;
+    }
     const settings = this.prng.pick([
       { threshold: '100.00', autoRenewAmount: '500.00', autoRecharge: true },
       { threshold: '50.00', autoRenewAmount: '200.00', autoRecharge: true },
       { threshold: '300.00', autoRenewAmount: '1000.00', autoRecharge: true },
       { threshold: '0.00', autoRenewAmount: '100.00', autoRecharge: false },
+      { threshold: formatAmount(MAX_AMOUNT), autoRenewAmount: formatAmount(MAX_CARD_CREDIT), autoRecharge: true },
     ]);
     const response = await this.call('PUT', `/partners/${partner.partnerId}/recharge-settings`, settings);
     this.expectStatus(response.status, [200], `changing the recharge settings of ${partner.partnerId}`);
@@ -79,7 +106,16 @@ export class OperatorActions {
   /** A new payment, or a repeat of an earlier reference: the same amount is the same payment, another is a conflict. */
   async pay(partner: PartnerModel): Promise<void> {
     const earlier = [...partner.payments.entries()];
-    const kind = earlier.length === 0 ? 'new' : this.prng.weighted({ new: 80, repeat: 15, conflict: 5 });
+    const kind = earlier.length === 0 ? 'new' : this.prng.weighted({ new: 80, repeat: 15, conflict: 5, hostile: 3 });
+    if (kind === 'hostile') {
+      // Beyond the range, a fraction of a cent, an exponent: refused, nothing booked.
+      const amount = this.prng.pick([formatAmount(micros(MAX_AMOUNT + 1)), '11000001010.005', '10.005', '1e3', '-5.00']);
+      this.referenceSequence += 1;
+      const response = await this.call('POST', `/partners/${partner.partnerId}/payments`, { amount, reference: `SEPA ${this.referenceSequence}` });
+      if (response.status !== 400) this.invariants.fail(1, `finance payment of "${amount}" to ${partner.partnerId} was answered ${response.status}, not refused`);
+      this.done.refusedPayments += 1;
+      return;
+    }
     if (kind === 'new') {
       this.referenceSequence += 1;
       const reference = `SEPA ${this.referenceSequence}`;
@@ -137,7 +173,8 @@ export class OperatorActions {
     this.numberSequence += 1;
     const phoneNumber = `+49160${String(this.numberSequence).padStart(7, '0')}`;
     const response = await this.call('POST', `/partners/${partner.partnerId}/channels`, { phoneNumber });
-    this.expectStatus(response.status, [201], `registering ${phoneNumber} for ${partner.partnerId}`);
+    // 200: a retry after a 5xx finds the number registered to this partner already.
+    this.expectStatus(response.status, [200, 201], `registering ${phoneNumber} for ${partner.partnerId}`);
     partner.channels.push(phoneNumber);
     this.done.channels += 1;
   }

@@ -2,10 +2,12 @@
  * The usage the platform sends, drawn from the PRNG: new conversations, late arrivals,
  * redeliveries (also spelled differently: "0.50" and "0.500000" are the same amount),
  * conflicting repeats of debited events, and poison: bodies that are not JSON, break the
- * schema, cost nothing, name an unknown partner or the wrong currency. Each message is
- * put on the simulated queue with the fate it must meet.
+ * schema, cost nothing, name an unknown partner or the wrong currency; and the extremes:
+ * costs up to the largest amount and beyond it, events dated far in the future, usage on
+ * another partner's hosted number. Each message is put on the simulated queue with the
+ * fate it must meet.
  */
-import { Currency, Micros, formatAmount, micros, parseAmount } from '../../functions/domain/money';
+import { Currency, MAX_AMOUNT, Micros, formatAmount, micros, parseAmount } from '../../functions/domain/money';
 import { USAGE_CATEGORIES } from '../../functions/domain/usage/usage-event';
 import { Prng } from './prng';
 import { EventModel, Expectation, PartnerModel, ReferenceModel, UsageWire } from './reference-model';
@@ -22,6 +24,10 @@ const MESSAGE_KINDS = {
   'non-positive-cost': 1,
   'unknown-partner': 1,
   'currency-mismatch': 1,
+  extreme: 0.1,
+  'out-of-range': 0.5,
+  'occurred-in-future': 0.5,
+  'channel-of-another-partner': 0.5,
 } as const;
 export type MessageKind = keyof typeof MESSAGE_KINDS;
 
@@ -105,14 +111,37 @@ export class UsageMessages {
         const other: Currency = partner.currency === 'EUR' ? 'USD' : 'EUR';
         return { body: JSON.stringify({ ...wire, cost: { ...wire.cost, currency: other } }), expect: { kind: 'reject', reason: 'currency-mismatch' } };
       }
+      case 'extreme': {
+        // A cost near or at the largest amount: debited like any other.
+        const event = this.newEvent(partner, 0, this.prng.chance(0.2) ? MAX_AMOUNT : micros(this.prng.int(100_000, 1_000_000) * 10_000_000));
+        this.model.addEvent(event);
+        return { body: JSON.stringify(event.wire), expect: { kind: 'accept', eventId: event.eventId } };
+      }
+      case 'out-of-range': {
+        const { wire } = this.newEvent(partner, 0);
+        const amount = this.prng.pick(['10000000.000001', `${this.prng.int(10_000_001, 2_000_000_000)}.00`, '90071992547409.93', `1${'0'.repeat(30)}.00`]);
+        return { body: JSON.stringify({ ...wire, cost: { ...wire.cost, amount } }), expect: { kind: 'reject', reason: 'amount-out-of-range' } };
+      }
+      case 'occurred-in-future': {
+        const { wire } = this.newEvent(partner, 0);
+        const occurredAt = new Date(this.now().getTime() + this.prng.int(25, 24 * 365 * 80) * HOUR_MS).toISOString();
+        return { body: JSON.stringify({ ...wire, occurredAt }), expect: { kind: 'reject', reason: 'occurred-in-future' } };
+      }
+      case 'channel-of-another-partner': {
+        const owners = partners.filter((other) => other.partnerId !== partner.partnerId && other.channels.length > 0);
+        if (owners.length === 0) return undefined;
+        const { wire } = this.newEvent(partner, 0);
+        const channelId = this.prng.pick(this.prng.pick(owners).channels);
+        return { body: JSON.stringify({ ...wire, channelId }), expect: { kind: 'reject', reason: 'channel-of-another-partner' } };
+      }
     }
   }
 
-  private newEvent(partner: PartnerModel, ageMs: number): EventModel {
+  private newEvent(partner: PartnerModel, ageMs: number, extreme?: Micros): EventModel {
     this.eventSequence += 1;
-    const category = this.prng.pick(USAGE_CATEGORIES);
+    const category = extreme === undefined ? this.prng.pick(USAGE_CATEGORIES) : 'marketing';
     // Four decimals like conversation prices; a service conversation may be free.
-    const cost = micros(category === 'service' && this.prng.chance(0.3) ? 0 : this.prng.int(1, 300_000) * 100);
+    const cost = extreme ?? micros(category === 'service' && this.prng.chance(0.3) ? 0 : this.prng.int(1, 300_000) * 100);
     const wire: UsageWire = {
       eventId: `wamid-${this.eventSequence}`,
       partnerId: partner.partnerId,
