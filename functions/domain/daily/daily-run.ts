@@ -5,6 +5,10 @@
  * up. For each partner: publish the balance as of every cut-off it has not seen, retry a
  * due charge once a day, block it if it has been below 0 for 7 days, and take it out of
  * the index when nothing is left to do.
+ *
+ * A partner whose work fails deterministically is recorded and skipped, and stays in the
+ * index for the next run; a charge retry that fails so does not keep the partner from
+ * being blocked on time. A transient failure fails the shard's work item, as before.
  */
 import { DomainEvent } from '../events';
 import { formatAmount } from '../money';
@@ -12,6 +16,7 @@ import { overdueVerdict } from '../overdue-rules';
 import { PartnerAccount } from '../partner';
 import { retryDueLicenseFees } from '../monthly/license-fees';
 import { LicenseFeeRepository } from '../monthly/license-ports';
+import { PartnerFailure, awaitAll, isolate } from '../partner-failure';
 import { RechargeDependencies, RechargeResult, chargeDue, rechargePartner } from '../recharge/recharge-partner';
 import { overdueEvent } from '../usage/balance-follow-up';
 import { DailyRunRepository, DailyWork, DailyWorkQueue, Day, Snapshot, dayOf } from './daily-run-ports';
@@ -48,6 +53,8 @@ export interface PartnerDay {
   /** The charge retried today, if one was. */
   readonly charge?: RechargeResult;
   readonly blocked: boolean;
+  /** A step that failed deterministically; the partner stays in the index for the next run. */
+  readonly failure?: PartnerFailure;
 }
 
 export interface ShardProgress {
@@ -57,6 +64,8 @@ export interface ShardProgress {
   readonly blocked: number;
   readonly overdue: number;
   readonly charges: readonly RechargeResult[];
+  /** Partners whose work failed deterministically: skipped by this run, visited again by the next. */
+  readonly failures: readonly PartnerFailure[];
   /** Set when the shard is not finished: where the next invocation picks up. */
   readonly continueFrom?: string;
   /** The whole run finished with this shard. */
@@ -69,13 +78,19 @@ export async function runDailyShard(
   hasTimeLeft: () => boolean,
   pageSize = PARTNERS_PER_PAGE,
 ): Promise<ShardProgress> {
-  const totals = { visited: 0, published: 0, retried: 0, blocked: 0, overdue: 0, charges: [] as RechargeResult[] };
+  const totals = { visited: 0, published: 0, retried: 0, blocked: 0, overdue: 0, charges: [] as RechargeResult[], failures: [] as PartnerFailure[] };
   let cursor = work.cursor;
   do {
     const page = await deps.runs.attentionPage(work.shard, cursor, pageSize);
-    const results = await Promise.all(page.partnerIds.map((partnerId) => settlePartnerDay(partnerId, work, deps)));
-    totals.visited += results.length;
-    for (const result of results) {
+    const settled = await awaitAll(page.partnerIds.map((partnerId) => isolate(partnerId, 'daily-run', () => settlePartnerDay(partnerId, work, deps))));
+    totals.visited += settled.length;
+    for (const outcome of settled) {
+      if (!outcome.ok) {
+        totals.failures.push(outcome.failure);
+        continue;
+      }
+      const result = outcome.value;
+      if (result.failure !== undefined) totals.failures.push(result.failure);
       if (result.published) totals.published += 1;
       if (result.charge !== undefined) {
         totals.retried += 1;
@@ -91,7 +106,9 @@ export async function runDailyShard(
     }
   } while (cursor !== undefined);
   // Monthly license fees that were declined are retried daily, like recharges.
-  await retryDueLicenseFees(work.shard, work.day, deps);
+  for (const result of await retryDueLicenseFees(work.shard, work.day, deps)) {
+    if (result.outcome === 'failed') totals.failures.push(result.failure);
+  }
   deps.faults.reached('daily:before-finish-shard');
   const last = await deps.runs.finishShard(work.day, work.shard);
   if (last) await deps.runs.completeRun(work.day, deps.clock.now());
@@ -118,12 +135,16 @@ export async function settlePartnerDay(partnerId: string, work: DailyWork, deps:
     deps.faults.reached('daily:after-publish');
   }
 
-  // 2. Retry a due charge, once a day: a failed one, one whose answer was lost, or one that never started.
-  let charge: RechargeResult | undefined;
-  if ((account.chargeInFlight !== undefined || chargeDue(account).kind === 'charge') && (await deps.runs.claimDailyRetry(partnerId, work.day))) {
+  // 2. Retry a due charge, once a day: a failed one, one whose answer was lost, or one that
+  // never started. A charge that cannot be made (its amount cannot be worked out, the
+  // provider refuses the request) is this step's failure: the sweep below still runs.
+  const retry = await isolate(partnerId, 'charge-retry', async () => {
+    if (account.chargeInFlight === undefined && chargeDue(account).kind === 'none') return undefined;
+    if (!(await deps.runs.claimDailyRetry(partnerId, work.day))) return undefined;
     deps.faults.reached('daily:after-retry-claimed');
-    charge = await rechargePartner(partnerId, 'daily-run', deps);
-  }
+    return rechargePartner(partnerId, 'daily-run', deps);
+  });
+  const charge = retry.ok ? retry.value : undefined;
 
   // 3. The overdue sweep, on the balance after the retry.
   const current = (await deps.ledger.getPartner(partnerId)) ?? account;
@@ -144,12 +165,19 @@ export async function settlePartnerDay(partnerId: string, work: DailyWork, deps:
 
   // 4. Nothing left to do until the balance moves again: leave the index. Only if nothing
   // was posted since the latest cut-off (tomorrow's run must publish that), and only at
-  // the version that was seen quiet: a posting racing this run keeps the partner in.
-  const settled = current.liveBalance >= 0 && current.chargeInFlight === undefined && chargeDue(current).kind === 'none';
+  // the version that was seen quiet: a posting racing this run keeps the partner in. A
+  // partner whose charge retry failed stays in, for tomorrow's run to try again.
+  const settled = retry.ok && current.liveBalance >= 0 && current.chargeInFlight === undefined && chargeDue(current).kind === 'none';
   if (asOf.quietSinceLatest && current.version === asOf.version && settled) {
     await deps.runs.releaseAttention(partnerId, asOf.version);
   }
-  return { published, blocked, overdue: !blocked && verdict !== 'in-good-standing' && current.status !== 'blocked', ...(charge !== undefined && { charge }) };
+  return {
+    published,
+    blocked,
+    overdue: !blocked && verdict !== 'in-good-standing' && current.status !== 'blocked',
+    ...(charge !== undefined && { charge }),
+    ...(!retry.ok && { failure: retry.failure }),
+  };
 }
 
 /** `PartnerBlocked`: the partner's balance has been below 0 since `overdueSince`, and it is blocked at `at`. */

@@ -14,11 +14,17 @@
  *
  * Partners are found without a scan: `markLicensed` puts a partner on a sharded list when
  * it registers a number (see docs/data-model.md), and the run queries that list.
+ *
+ * A partner whose fee fails deterministically is the outcome `failed` and the run goes
+ * on with the others (docs/architecture.md, "Isolation"): a fee already recorded stays
+ * due for the daily retry; one that failed before its record is billed by running the
+ * month again once the cause is repaired.
  */
 import { ChannelRepository } from '../channels/channel';
 import { Day, dayOf } from '../daily/daily-run-ports';
 import { formatAmount } from '../money';
 import { Month, monthOf } from '../month';
+import { PartnerFailure, awaitAll, isolate } from '../partner-failure';
 import { Clock, FaultInjector, LedgerRepository } from '../ports';
 import { PaymentProvider } from '../recharge/payment-provider';
 import {
@@ -59,14 +65,23 @@ export type LicenseFeeOutcome =
   /** The month's fee was declined before; the monthly run leaves it to the daily retry. */
   | 'declined-earlier'
   /** Declined today already with this card: the next retry is tomorrow's, or a new card's. */
-  | 'retried-today';
+  | 'retried-today'
+  /** Failed deterministically: skipped by this run, with the failure to report. */
+  | 'failed';
 
-export interface LicenseFeeResult {
-  readonly partnerId: string;
-  readonly period: Month;
-  readonly outcome: LicenseFeeOutcome;
-  readonly fee?: LicenseFee;
-}
+export type LicenseFeeResult =
+  | {
+      readonly partnerId: string;
+      readonly period: Month;
+      readonly outcome: Exclude<LicenseFeeOutcome, 'failed'>;
+      readonly fee?: LicenseFee;
+    }
+  | {
+      readonly partnerId: string;
+      readonly period: Month;
+      readonly outcome: 'failed';
+      readonly failure: PartnerFailure;
+    };
 
 /** Partners charged at once within a shard: enough to hide the provider's latency. */
 export const LICENSED_PER_PAGE = 25;
@@ -112,7 +127,7 @@ export async function runLicenseShard(
   let cursor = work.cursor;
   do {
     const page = await deps.licenses.licensedPage(work.shard, cursor, pageSize);
-    results.push(...(await Promise.all(page.partnerIds.map((partnerId) => chargeLicenseFee(partnerId, work, deps)))));
+    results.push(...(await awaitAll(page.partnerIds.map((partnerId) => isolated(partnerId, work.period, 'license-fee', () => chargeLicenseFee(partnerId, work, deps))))));
     cursor = page.nextCursor;
     if (cursor !== undefined && !hasTimeLeft()) return { results, continueFrom: cursor };
   } while (cursor !== undefined);
@@ -161,7 +176,8 @@ export async function retryDueLicenseFees(shard: number, day: Day, deps: License
   let cursor: string | undefined;
   do {
     const page = await deps.licenses.duePage(shard, cursor, pageSize);
-    results.push(...(await Promise.all(page.due.map((due) => retryLicenseFee(due.partnerId, due.period, day, deps)))));
+    const retries = page.due.map(({ partnerId, period }) => isolated(partnerId, period, 'license-fee-retry', () => retryLicenseFee(partnerId, period, day, deps)));
+    results.push(...(await awaitAll(retries)));
     cursor = page.nextCursor;
   } while (cursor !== undefined);
   return results;
@@ -240,6 +256,12 @@ function outcomeOf(settled: LicenseSettleResult): LicenseFeeResult {
   return { partnerId: fee.partnerId, period: fee.period, outcome: fee.state === 'pending' ? 'unknown' : fee.state, fee };
 }
 
+/** One partner's fee of a month; a deterministic failure is its outcome, any other is thrown. */
+async function isolated(partnerId: string, period: Month, step: string, work: () => Promise<LicenseFeeResult>): Promise<LicenseFeeResult> {
+  const outcome = await isolate(partnerId, step, work);
+  return outcome.ok ? outcome.value : { partnerId, period, outcome: 'failed', failure: outcome.failure };
+}
+
 function countOutcomes(results: readonly LicenseFeeResult[]): Record<LicenseFeeOutcome, number> {
   const counts: Record<LicenseFeeOutcome, number> = {
     'unknown-partner': 0,
@@ -250,6 +272,7 @@ function countOutcomes(results: readonly LicenseFeeResult[]): Record<LicenseFeeO
     'already-charged': 0,
     'declined-earlier': 0,
     'retried-today': 0,
+    failed: 0,
   };
   for (const result of results) counts[result.outcome] += 1;
   return counts;
