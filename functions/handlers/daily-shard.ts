@@ -2,7 +2,9 @@
  * Lambda handler for one shard of the daily run. It works page by page while at least
  * `reserveMs` of its time is left, then queues the rest of the shard for a fresh
  * invocation. The shard that finishes the run records its completion and duration, the
- * figures the "daily run missing" alarm watches.
+ * figures the "daily run missing" alarm watches. Partners whose work failed
+ * deterministically were skipped by the shard and are reported one by one; a transient
+ * failure fails the work item, for SQS to deliver it again.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -15,19 +17,21 @@ import { DailyRunDependencies, runDailyShard } from '../domain/daily/daily-run';
 import { logger, metrics, tracer } from '../observability';
 import { DailyWorkSchema } from '../schemas/work-schemas';
 import { recordCharge } from './charge-metrics';
+import { PartnerFailureReporter, reportPartnerFailures } from './partner-failures';
 
 /** Enough for a page of partners with a charge retry each, and the hand-over. */
 export const DEFAULT_RESERVE_MS = 90_000;
 
-export function createDailyShardHandler(deps: DailyRunDependencies, reserveMs = DEFAULT_RESERVE_MS) {
+export function createDailyShardHandler(deps: DailyRunDependencies, reserveMs = DEFAULT_RESERVE_MS, report: PartnerFailureReporter = reportPartnerFailures) {
   const processor = new BatchProcessor(EventType.SQS);
 
   const dailyShard = (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     const handleRecord = async (record: SQSRecord): Promise<void> => {
       const work = DailyWorkSchema.parse(JSON.parse(record.body));
       const progress = await runDailyShard(work, deps, () => context.getRemainingTimeInMillis() > reserveMs);
-      const { charges, ...counts } = progress;
-      logger.info('daily run shard', { day: work.day, shard: work.shard, ...counts });
+      const { charges, failures, ...counts } = progress;
+      logger.info('daily run shard', { day: work.day, shard: work.shard, ...counts, failed: failures.length });
+      report('daily', failures, { day: work.day, shard: work.shard });
       charges.forEach(recordCharge);
       metrics.addMetric('DailyPartnersVisited', MetricUnit.Count, progress.visited);
       metrics.addMetric('DailyChargeRetries', MetricUnit.Count, progress.retried);

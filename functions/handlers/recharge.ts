@@ -2,7 +2,10 @@
  * Lambda handler for recharge requests (from ingestion, a payment method update, or a
  * retry). Requests of one batch run one after another, so two for the same partner do
  * not race for its in-flight slot. A charge with no clear answer is reported as a batch
- * item failure: SQS brings the request back and the attempt is resumed with its key.
+ * item failure: SQS brings the request back and the attempt is resumed with its key; so
+ * is a transient failure. A request that fails deterministically (the charge cannot be
+ * worked out, the provider refuses the request) is reported and acknowledged: the daily
+ * run retries the partner's charge (docs/architecture.md, "Isolation").
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -11,17 +14,25 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { isolate } from '../domain/partner-failure';
 import { RechargeDependencies, rechargePartner } from '../domain/recharge/recharge-partner';
 import { logger, metrics, tracer } from '../observability';
 import { RechargeRequestSchema } from '../schemas/work-schemas';
 import { recordCharge } from './charge-metrics';
+import { PartnerFailureReporter, reportPartnerFailures } from './partner-failures';
 
-export function createRechargeHandler(deps: RechargeDependencies) {
+export function createRechargeHandler(deps: RechargeDependencies, report: PartnerFailureReporter = reportPartnerFailures) {
   const processor = new BatchProcessor(EventType.SQS);
 
   const handleRecord = async (record: SQSRecord): Promise<void> => {
+    // A request that cannot be read names no partner to skip: it fails, and ends in the dead-letter queue.
     const request = RechargeRequestSchema.parse(JSON.parse(record.body));
-    const result = await rechargePartner(request.partnerId, request.trigger, deps);
+    const charged = await isolate(request.partnerId, 'recharge', () => rechargePartner(request.partnerId, request.trigger, deps));
+    if (!charged.ok) {
+      report('recharge', [charged.failure], { trigger: request.trigger, messageId: record.messageId });
+      return;
+    }
+    const result = charged.value;
     logger.info('recharge request handled', { partnerId: request.partnerId, trigger: request.trigger, outcome: result.outcome, attemptId: result.attempt?.attemptId });
     recordCharge(result);
     if (result.outcome === 'unknown') {

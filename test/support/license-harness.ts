@@ -15,15 +15,23 @@ import {
   retryLicenseFees,
   runMonthlyLicenseFees,
 } from '../../functions/domain/monthly/license-fees';
+import { PaymentProvider } from '../../functions/domain/recharge/payment-provider';
 import { RechargeHarness } from './recharge-harness';
+
+const FEES = parseLicenseFeeSchedule({ EUR: '25.00', USD: '27.00' });
 
 export class LicenseHarness {
   readonly licenses: DynamoDbLicenseRepository;
-  readonly deps: MonthlyRunDependencies;
+  /** The card provider of the runs: the recharge harness's sandbox, unless a test puts another around it. */
+  provider: PaymentProvider;
 
   private constructor(readonly recharge: RechargeHarness) {
     this.licenses = new DynamoDbLicenseRepository(recharge.table.client, recharge.table.tableName);
-    this.deps = { ...recharge.deps, licenses: this.licenses, fees: parseLicenseFeeSchedule({ EUR: '25.00', USD: '27.00' }) };
+    this.provider = recharge.provider;
+  }
+
+  get deps(): MonthlyRunDependencies {
+    return { ...this.recharge.deps, provider: this.provider, licenses: this.licenses, fees: FEES };
   }
 
   static async start(): Promise<LicenseHarness> {

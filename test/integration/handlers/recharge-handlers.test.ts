@@ -1,3 +1,4 @@
+import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { ScheduledEvent } from 'aws-lambda';
 import { SqsDailyWorkQueue } from '../../../functions/adapters/sqs/sqs-daily-work-queue';
@@ -11,10 +12,30 @@ import { createDailyShardHandler } from '../../../functions/handlers/daily-shard
 import { createRechargeHandler } from '../../../functions/handlers/recharge';
 import { DynamoDbDailyRunRepository } from '../../../functions/adapters/dynamodb/daily-run-repository';
 import { DynamoDbLicenseRepository } from '../../../functions/adapters/dynamodb/license-repository';
+import { shardOf } from '../../../functions/adapters/dynamodb/keys';
+import { AmountOutOfRangeError } from '../../../functions/domain/errors';
 import { lambdaContext } from '../../../local/lambda-context';
 import { pollBatch } from '../../../local/sqs-poller';
+import { ABSURD_AUTO_RENEW_MICROS, storeOnAccount } from '../../support/hostile-account';
 import { RechargeHarness } from '../../support/recharge-harness';
+import { RecordingFailureReporter } from '../../support/recording-failure-reporter';
 import { TestQueues, createTestQueues } from '../../support/usage-queues';
+
+/** The port, whose `method` fails once with DynamoDB's throttling error, as a busy table answers, then works again. */
+function throttledOnce<T extends object>(port: T, method: keyof T & string): T {
+  let thrown = false;
+  return new Proxy(port, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') return value;
+      if (property !== method || thrown) return value.bind(target);
+      return async () => {
+        thrown = true;
+        throw new ProvisionedThroughputExceededException({ message: 'The level of configured provisioned throughput for the table was exceeded', $metadata: { httpStatusCode: 400 } });
+      };
+    },
+  });
+}
 
 describe('Handlers: recharge, daily run and daily shard', () => {
   let harness: RechargeHarness;
@@ -60,6 +81,45 @@ describe('Handlers: recharge, daily run and daily shard', () => {
       expect(second).toMatchObject({ received: 1, deleted: 1 });
       expect(harness.successfulCharges('h-2').size).toBe(1);
       expect((await harness.ledger.getPartner('h-2'))?.liveBalance).toBe(parseAmount('550.00'));
+    });
+
+    it('acknowledges and reports a request whose charge cannot be worked out, instead of retrying it into the dead-letter queue', async () => {
+      // Prepare: at -20.00, with a stored auto-renew amount that takes the credit out of range.
+      await harness.open('h-bad', '500.00');
+      await harness.spend('h-bad', '520.00', 'u-1');
+      await storeOnAccount(harness.table, 'h-bad', { autoRenewAmount: ABSURD_AUTO_RENEW_MICROS });
+      await new SqsRechargeRequests(queues.client, queues.queueUrl).request({ partnerId: 'h-bad', trigger: 'overdue', requestedAt: harness.clock.now() });
+      const failures = new RecordingFailureReporter();
+
+      // Act
+      const result = await poll(createRechargeHandler(harness.deps, failures.report));
+
+      // Assess
+      expect(result).toMatchObject({ received: 1, deleted: 1, failed: 0 });
+      expect(failures.reported).toEqual([
+        { run: 'recharge', partnerId: 'h-bad', step: 'recharge', error: expect.any(AmountOutOfRangeError), context: expect.objectContaining({ trigger: 'overdue' }) },
+      ]);
+      expect((await harness.ledger.getPartner('h-bad'))?.chargeInFlight).toBeUndefined();
+    });
+
+    it('leaves a request on the queue after a transient failure such as throttling, and charges it when it comes back', async () => {
+      // Prepare
+      await harness.open('h-throttled', '500.00');
+      await harness.spend('h-throttled', '450.00', 'u-1');
+      await new SqsRechargeRequests(queues.client, queues.queueUrl).request({ partnerId: 'h-throttled', trigger: 'below-threshold', requestedAt: harness.clock.now() });
+      const failures = new RecordingFailureReporter();
+      const handler = createRechargeHandler({ ...harness.deps, attempts: throttledOnce(harness.attempts, 'openAttempt') }, failures.report);
+
+      // Act
+      const first = await poll(handler);
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      const second = await poll(handler);
+
+      // Assess
+      expect(first).toMatchObject({ received: 1, failed: 1 });
+      expect(second).toMatchObject({ received: 1, deleted: 1 });
+      expect(failures.reported).toEqual([]);
+      expect((await harness.ledger.getPartner('h-throttled'))?.liveBalance).toBe(parseAmount('550.00'));
     });
 
     it('does not acknowledge a malformed request', async () => {
@@ -114,6 +174,36 @@ describe('Handlers: recharge, daily run and daily shard', () => {
       });
       expect(await createDailyRunHandler(deps)(scheduled, lambdaContext('daily-run'))).toMatchObject({ state: 'already-completed' });
     });
+
+    it('completes every shard when the charge of one partner cannot be worked out, and reports that partner', async () => {
+      // Prepare: at -20.00, with a stored auto-renew amount that takes the credit out of range.
+      harness.clock.set(new Date('2026-11-02T09:00:00Z'));
+      await harness.open('h-daily-bad', '500.00');
+      await harness.spend('h-daily-bad', '520.00', 'u-1');
+      await storeOnAccount(harness.table, 'h-daily-bad', { autoRenewAmount: ABSURD_AUTO_RENEW_MICROS });
+      const deps: DailyRunDependencies = {
+        ...harness.deps,
+        runs: new DynamoDbDailyRunRepository(harness.table.client, harness.table.tableName),
+        work: new SqsDailyWorkQueue(work.client, work.queueUrl),
+        licenses: new DynamoDbLicenseRepository(harness.table.client, harness.table.tableName),
+      };
+      const failures = new RecordingFailureReporter();
+      const scheduled = { time: '2026-11-03T00:00:00Z', 'detail-type': 'Scheduled Event', source: 'aws.events' } as ScheduledEvent;
+
+      // Act
+      await createDailyRunHandler(deps)(scheduled, lambdaContext('daily-run'));
+      const shardHandler = createDailyShardHandler(deps, 0, failures.report);
+      const polls = [];
+      for (let result = await pollWork(shardHandler); result.received > 0; result = await pollWork(shardHandler)) polls.push(result);
+
+      // Assess
+      expect(polls.reduce((handled, result) => handled + result.deleted, 0)).toBe(16);
+      expect(polls.every((result) => result.failed === 0)).toBe(true);
+      expect(failures.of('h-daily-bad')).toEqual([
+        { run: 'daily', partnerId: 'h-daily-bad', step: 'charge-retry', error: expect.any(AmountOutOfRangeError), context: { day: '2026-11-03', shard: shardOf('h-daily-bad') } },
+      ]);
+      expect(await createDailyRunHandler(deps)(scheduled, lambdaContext('daily-run'))).toMatchObject({ state: 'already-completed' });
+    });
   });
 
   describe('Handler: monthly run', () => {
@@ -139,6 +229,29 @@ describe('Handlers: recharge, daily run and daily shard', () => {
         ['card-fee', parseAmount('2.00')],
       ]);
       expect((await harness.ledger.getPartner('h-monthly'))?.liveBalance).toBe(parseAmount('500.00'));
+    });
+
+    it('charges the other partners when the fee of one partner cannot be worked out, and reports that partner', async () => {
+      // Prepare: a partner whose stored currency has no fee in the schedule, and one that pays.
+      harness.clock.set(new Date('2026-12-20T09:00:00Z'));
+      for (const partnerId of ['h-monthly-gbp', 'h-monthly-ok']) {
+        await harness.open(partnerId, '500.00');
+        await harness.channels.register(partnerId, partnerId === 'h-monthly-ok' ? '+4915112349911' : '+4915112349912', harness.clock.now());
+      }
+      await storeOnAccount(harness.table, 'h-monthly-gbp', { currency: 'GBP' });
+      const deps = { ...harness.deps, licenses: new DynamoDbLicenseRepository(harness.table.client, harness.table.tableName), fees: parseLicenseFeeSchedule({ EUR: '25.00', USD: '27.00' }) };
+      const failures = new RecordingFailureReporter();
+      const scheduled = { time: '2027-01-01T00:00:00Z', 'detail-type': 'Scheduled Event', source: 'aws.events' } as ScheduledEvent;
+
+      // Act
+      const summary = await createMonthlyRunHandler(deps, failures.report)(scheduled, lambdaContext('monthly-run'));
+
+      // Assess
+      expect(summary.counts.failed).toBe(1);
+      expect(harness.successfulCharges('h-monthly-ok')).toEqual(new Map([['lic-2027-01-h-monthly-ok-1', 2_600]]));
+      expect(failures.reported).toEqual([
+        { run: 'monthly', partnerId: 'h-monthly-gbp', step: 'license-fee', error: expect.any(RangeError), context: { period: '2027-01' } },
+      ]);
     });
   });
 });

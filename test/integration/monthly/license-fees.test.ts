@@ -1,9 +1,37 @@
+import { shardOf } from '../../../functions/adapters/dynamodb/keys';
 import { formatAmount, parseAmount } from '../../../functions/domain/money';
 import { parseMonth } from '../../../functions/domain/month';
+import { ChargeRequest, ChargeResult, PaymentProvider } from '../../../functions/domain/recharge/payment-provider';
+import { storeOnAccount } from '../../support/hostile-account';
 import { LicenseHarness } from '../../support/license-harness';
 
 const amount = parseAmount;
 const DECEMBER = parseMonth('2026-12');
+
+/**
+ * The card provider, except that while `refusing` it throws for one partner the way the
+ * Stripe adapter refuses a request no provider could carry out, before anything is sent.
+ */
+class RefusingProvider implements PaymentProvider {
+  refusing = true;
+
+  constructor(
+    private readonly inner: PaymentProvider,
+    private readonly partnerId: string,
+  ) {}
+
+  async charge(request: ChargeRequest): Promise<ChargeResult> {
+    if (this.refusing && request.partnerId === this.partnerId) throw new RangeError('a charge needs a payment method');
+    return this.inner.charge(request);
+  }
+}
+
+/** `count` partner ids of the same shard as `partnerId`, so that they share its pages. */
+function sameShardAs(partnerId: string, count: number): string[] {
+  const ids: string[] = [];
+  for (let n = 0; ids.length < count; n += 1) if (shardOf(`fee-${n}`) === shardOf(partnerId)) ids.push(`fee-${n}`);
+  return ids;
+}
 
 describe('Use case: monthly license fees', () => {
   let harness: LicenseHarness;
@@ -255,5 +283,69 @@ describe('Use case: monthly license fees', () => {
     expect(summary.counts.succeeded).toBe(30);
     expect(new Set(summary.results.map((result) => result.partnerId))).toEqual(new Set(partners));
     expect(harness.recharge.provider.charges).toHaveLength(30);
+  });
+
+  describe('A partner whose fee fails', () => {
+    it('charges the other partners of its page and shard, records nothing for it, and charges it when the month runs again after the repair', async () => {
+      // Prepare: 6 partners and one whose stored currency has no fee in the schedule, in one shard.
+      const others = sameShardAs('gbp', 6);
+      for (const [index, partnerId] of [...others, 'gbp'].entries()) {
+        await harness.recharge.open(partnerId, '500.00');
+        await harness.registerNumber(partnerId, `+49153000000${String(index).padStart(2, '0')}`);
+      }
+      await storeOnAccount(harness.recharge.table, 'gbp', { currency: 'GBP' });
+
+      // Act: pages of 2, so the failing partner shares a page.
+      const run = await harness.runMonth('2026-12', 2);
+
+      // Assess: everyone else is charged; the failure is the partner's outcome, and no record was written.
+      expect(run.counts).toMatchObject({ succeeded: 6, failed: 1 });
+      expect(run.results.find((result) => result.partnerId === 'gbp')).toEqual({
+        partnerId: 'gbp',
+        period: '2026-12',
+        outcome: 'failed',
+        failure: { partnerId: 'gbp', step: 'license-fee', error: expect.any(RangeError) },
+      });
+      for (const partnerId of others) expect(harness.recharge.successfulCharges(partnerId)).toEqual(new Map([[`lic-2026-12-${partnerId}-1`, 2_600]]));
+      expect(await harness.licenses.get('gbp', DECEMBER)).toBeUndefined();
+
+      // Once the account is repaired, running the month again charges only what is left.
+      await storeOnAccount(harness.recharge.table, 'gbp', { currency: 'EUR' });
+      const again = await harness.runMonth('2026-12', 2);
+      expect(again.counts).toMatchObject({ succeeded: 1, 'already-charged': 6, failed: 0 });
+      expect(harness.recharge.successfulCharges('gbp')).toEqual(new Map([['lic-2026-12-gbp-1', 2_600]]));
+      expect(harness.recharge.provider.charges).toHaveLength(7);
+    });
+
+    it('leaves a fee the provider refused due: the daily retry tries it every day beside the other due fees, and charges it once the cause is gone', async () => {
+      // Prepare: a partner whose requests the provider refuses, and one with a declining card, in one shard.
+      const [declined] = sameShardAs('refused', 1) as [string];
+      const provider = new RefusingProvider(harness.recharge.provider, 'refused');
+      harness.provider = provider;
+      await harness.recharge.open('refused', '500.00');
+      await harness.recharge.open(declined, '500.00', { paymentMethod: 'pm_card_chargeDeclined' });
+      await harness.registerNumber('refused', '+4915300000101');
+      await harness.registerNumber(declined, '+4915300000102');
+
+      // Act and assess: the run records the refused fee before the call, so it stays due.
+      const run = await harness.runMonth('2026-12');
+      expect(run.counts).toMatchObject({ declined: 1, failed: 1 });
+      expect(await harness.licenses.get('refused', DECEMBER)).toMatchObject({ state: 'pending', attemptId: 'lic-2026-12-refused-1' });
+
+      // The next daily retry fails it again, and still retries the other due fee (with a new card: charged).
+      await harness.recharge.ledger.updatePaymentMethod(declined, 'pm_card_visa');
+      const retried = await harness.retryAllShards('2026-12-02');
+      expect(retried).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ partnerId: 'refused', outcome: 'failed', failure: expect.objectContaining({ step: 'license-fee-retry', error: expect.any(RangeError) }) }),
+          expect.objectContaining({ partnerId: declined, outcome: 'succeeded' }),
+        ]),
+      );
+
+      // The cause is gone: the next daily retry resumes the attempt with its key.
+      provider.refusing = false;
+      expect(await harness.retryAllShards('2026-12-03')).toMatchObject([{ partnerId: 'refused', outcome: 'succeeded', fee: { attemptId: 'lic-2026-12-refused-1' } }]);
+      expect(harness.recharge.successfulCharges('refused')).toEqual(new Map([['lic-2026-12-refused-1', 2_600]]));
+    });
   });
 });
