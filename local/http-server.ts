@@ -5,6 +5,8 @@
  */
 import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { PROBLEM_CONTENT_TYPE, problemBody } from '../functions/api/problems';
+import { MAX_BODY_BYTES } from '../functions/api/request-screen';
 import { apiGatewayEvent } from './api-gateway-event';
 import { lambdaContext } from './lambda-context';
 
@@ -24,6 +26,7 @@ export interface RunningHttpServer {
 const API_TIMEOUT_MS = 30_000;
 /** Advancing the clock runs whole days of jobs: far longer than an API call may take. */
 const LOCAL_TIMEOUT_MS = 15 * 60_000;
+const LINGER_AFTER_REFUSAL_MS = 5_000;
 
 export async function startHttpServer(port: number, routes: HttpRoutes, onError: (error: unknown) => void): Promise<RunningHttpServer> {
   const server = createServer((request, response) => {
@@ -49,6 +52,10 @@ export async function startHttpServer(port: number, routes: HttpRoutes, onError:
 async function serve(request: IncomingMessage, response: ServerResponse, routes: HttpRoutes): Promise<void> {
   const url = new URL(request.url ?? '/', 'http://127.0.0.1');
   const body = await readBody(request);
+  if (body === TOO_LARGE) {
+    refuseTooLarge(request, response);
+    return;
+  }
   const query: Record<string, string[]> = {};
   for (const [name, value] of url.searchParams) (query[name] ??= []).push(value);
   const headers = Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : (value ?? '')]));
@@ -64,10 +71,47 @@ async function serve(request: IncomingMessage, response: ServerResponse, routes:
   response.end(result.isBase64Encoded === true ? Buffer.from(result.body, 'base64') : result.body);
 }
 
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+const TOO_LARGE = Symbol('too large');
+
+/**
+ * The body, or TOO_LARGE as soon as it is known to exceed API Gateway's payload limit: from
+ * its declared length, or once the bytes read pass the limit. Nothing more is read then.
+ */
+function readBody(request: IncomingMessage): Promise<string | typeof TOO_LARGE> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const stop = () => {
+      request.off('data', onData);
+      request.pause();
+      resolve(TOO_LARGE);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) stop();
+      else chunks.push(chunk);
+    };
+    // Listening first marks the body as being consumed, so the server does not drain it after the answer.
+    request.on('data', onData);
+    request.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.once('error', reject);
+    if (Number(request.headers['content-length'] ?? 0) > MAX_BODY_BYTES) stop();
+  });
+}
+
+/**
+ * 413 as API Gateway answers it. The connection is then half-closed, not reset: a client
+ * still sending reads the answer, stops and closes; one that does not is cut off after a
+ * while. Closing at once would reset the connection over the unread bytes, and the
+ * client could lose the answer.
+ */
+function refuseTooLarge(request: IncomingMessage, response: ServerResponse): void {
+  const body = problemBody(413, 'payload-too-large', 'Payload too large', `the body has more than ${MAX_BODY_BYTES} bytes; at most ${MAX_BODY_BYTES} are accepted`);
+  response.writeHead(413, { 'content-type': PROBLEM_CONTENT_TYPE, 'content-length': Buffer.byteLength(body) });
+  response.end(body, () => {
+    request.socket.end();
+    setTimeout(() => request.socket.destroy(), LINGER_AFTER_REFUSAL_MS).unref();
+  });
 }
 
 function listen(server: Server, port: number): Promise<void> {
