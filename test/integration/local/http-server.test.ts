@@ -52,7 +52,7 @@ function post(url: string, total: number, declareLength: boolean): Promise<Answe
           return;
         }
       }
-      if (!answered && !socket.destroyed) socket.end(declareLength ? undefined : '0\r\n\r\n');
+      if (!answered && !socket.destroyed) socket.end(declareLength ? '' : '0\r\n\r\n');
     };
     socket.write(
       [
