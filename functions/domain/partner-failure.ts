@@ -7,7 +7,10 @@
  */
 import { isDeterministicFailure } from './failures';
 
-/** The runs that isolate partners; each is a dimension value of the `PartnerWorkFailed` metric. */
+/** The metric of partners skipped by a run, with the run as its `run` dimension (alarmed). */
+export const PARTNER_WORK_FAILED_METRIC = 'PartnerWorkFailed';
+
+/** The runs that isolate partners: the values of the metric's `run` dimension. */
 export const PARTNER_RUNS = ['daily', 'recharge', 'monthly'] as const;
 export type PartnerRun = (typeof PARTNER_RUNS)[number];
 

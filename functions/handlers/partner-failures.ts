@@ -4,10 +4,8 @@
  * run as dimension, which is alarmed (docs/architecture.md, "Isolation").
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { PartnerFailure, PartnerRun } from '../domain/partner-failure';
+import { PARTNER_WORK_FAILED_METRIC, PartnerFailure, PartnerRun } from '../domain/partner-failure';
 import { logger, metrics } from '../observability';
-
-export const PARTNER_WORK_FAILED_METRIC = 'PartnerWorkFailed';
 
 /** Handlers take the reporter as a parameter, so tests can read what was reported. */
 export type PartnerFailureReporter = (run: PartnerRun, failures: readonly PartnerFailure[], context?: Readonly<Record<string, unknown>>) => void;

@@ -23,6 +23,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { PARTNER_RUNS, PARTNER_WORK_FAILED_METRIC } from '../../functions/domain/partner-failure';
 import { BillingFunction } from '../functions/billing-function';
 
 export const METRICS_NAMESPACE = 'PrepaidBilling';
@@ -155,6 +156,29 @@ export class Observability extends Construct {
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
 
+    // A partner skipped by a run because its work failed in a way no retry changes: the
+    // others were served, this one waits for the next run until someone repairs its
+    // cause. The error log line names the partner (docs/architecture.md, "Isolation").
+    const skippedByRun: Record<string, Metric> = Object.fromEntries(
+      PARTNER_RUNS.map((run) => [
+        run,
+        new Metric({ namespace: METRICS_NAMESPACE, metricName: PARTNER_WORK_FAILED_METRIC, dimensionsMap: { ...SERVICE, run }, statistic: 'Sum', period: Duration.minutes(5), label: run }),
+      ]),
+    );
+    alarm('PartnerWorkFailed', {
+      alarmDescription: 'A daily, recharge or monthly run skipped a partner whose work failed in a way no retry changes; its log line names the partner and the error',
+      metric: new MathExpression({
+        expression: PARTNER_RUNS.map((run) => `FILL(${run}, 0)`).join(' + '),
+        usingMetrics: skippedByRun,
+        period: Duration.minutes(5),
+        label: 'partners skipped',
+      }),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+
     // Handler errors and throttles of every function.
     for (const [name, fn] of Object.entries(props.functions)) {
       alarm(`${name}Errors`, {
@@ -222,13 +246,14 @@ export class Observability extends Construct {
           new GraphWidget({
             title: 'Daily run duration (s)',
             left: [business('DailyRunDuration', 'Maximum', Duration.hours(1))],
-            width: 12,
+            width: 8,
           }),
           new SingleValueWidget({
             title: 'Daily runs completed (last 25 h)',
             metrics: [business('DailyRunCompleted', 'Sum', Duration.hours(25))],
-            width: 12,
+            width: 8,
           }),
+          new GraphWidget({ title: 'Partners skipped by a run (work failed), by run', left: Object.values(skippedByRun), width: 8 }),
         ],
         [
           new GraphWidget({

@@ -395,7 +395,7 @@ describe('Class: PrepaidBillingStack', () => {
       const dashboards = template.findResources('AWS::CloudWatch::Dashboard');
       expect(Object.keys(dashboards)).toHaveLength(1);
       const body = JSON.stringify(Object.values(dashboards)[0]?.Properties.DashboardBody);
-      for (const metric of ['UsageIngested', 'UsageRejected', 'IngestionBatchLatency', 'ApproximateNumberOfMessagesVisible', 'ChargesSucceeded', 'ChargesDeclined', 'ChargedAmount', 'PartnersOverdue', 'PartnersBlocked', 'DailyRunDuration', 'DailyRunCompleted', 'EventsPublished', 'IteratorAge']) {
+      for (const metric of ['UsageIngested', 'UsageRejected', 'IngestionBatchLatency', 'ApproximateNumberOfMessagesVisible', 'ChargesSucceeded', 'ChargesDeclined', 'ChargedAmount', 'PartnersOverdue', 'PartnersBlocked', 'DailyRunDuration', 'DailyRunCompleted', 'PartnerWorkFailed', 'EventsPublished', 'IteratorAge']) {
         expect(body).toContain(metric);
       }
     });
@@ -447,7 +447,7 @@ describe('Class: PrepaidBillingStack', () => {
     });
 
     it('alarms when more than half of the charges are declined', () => {
-      const rate = alarms().find((alarm) => alarm.Metrics !== undefined);
+      const rate = alarms().find((alarm) => JSON.stringify(alarm.Metrics ?? []).includes('ChargesSucceeded'));
       expect(rate).toMatchObject({ Threshold: 0.5, ComparisonOperator: 'GreaterThanThreshold' });
       expect(JSON.stringify(rate?.Metrics)).toContain('ChargesSucceeded');
       expect(JSON.stringify(rate?.Metrics)).toContain('ChargesDeclinedTotal');
@@ -456,6 +456,23 @@ describe('Class: PrepaidBillingStack', () => {
         { FilterPattern: '{ $.ChargesDeclined >= 0 }', MetricTransformations: [Match.objectLike({ MetricName: 'ChargesDeclinedTotal', MetricValue: '$.ChargesDeclined' })] },
         2,
       );
+    });
+
+    it('alarms when a daily, recharge or monthly run skips a partner whose work failed', () => {
+      const skipped = alarms().find((alarm) => JSON.stringify(alarm.Metrics ?? []).includes('PartnerWorkFailed'));
+      expect(skipped).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', EvaluationPeriods: 1, TreatMissingData: 'notBreaching' });
+      const metrics = skipped?.Metrics as { Id: string; Expression?: string; MetricStat?: { Metric: { MetricName: string; Dimensions: { Name: string; Value: string }[] } } }[];
+      expect(metrics.find((metric) => metric.Expression !== undefined)?.Expression).toBe('FILL(daily, 0) + FILL(recharge, 0) + FILL(monthly, 0)');
+      for (const run of ['daily', 'recharge', 'monthly']) {
+        expect(metrics.find((metric) => metric.Id === run)?.MetricStat?.Metric).toEqual({
+          Namespace: 'PrepaidBilling',
+          MetricName: 'PartnerWorkFailed',
+          Dimensions: expect.arrayContaining([
+            { Name: 'service', Value: 'prepaid-billing' },
+            { Name: 'run', Value: run },
+          ]),
+        });
+      }
     });
 
     it('sends every alarm to the alarm topic, which an e-mail address can subscribe to', () => {
