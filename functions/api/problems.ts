@@ -4,7 +4,7 @@
  * internals.
  */
 import * as z from 'zod';
-import { DomainError } from '../domain/errors';
+import { AmountOutOfRangeError, DomainError } from '../domain/errors';
 
 export const PROBLEM_TYPE_BASE = 'urn:prepaid-billing:problem:';
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -41,11 +41,23 @@ export function domainProblem(error: DomainError): Response {
   return problem(known?.status ?? 400, error.code, known?.title ?? titleOf(error.code), error.message);
 }
 
-/** A request that does not match its schema: 400, naming every field that is wrong. */
+/**
+ * A request that does not match its schema: 400, naming every field that is wrong. When
+ * every field is wrong only by being beyond the money range, the type says so
+ * (`amount-out-of-range`): the request is well formed, its amounts are too large.
+ */
 export function validationProblem(where: 'body' | 'path' | 'query', error: z.ZodError): Response {
   const errors = error.issues.map((issue) => ({ field: [where, ...issue.path.map(String)].join('.'), message: issue.message }));
   const detail = errors.map((item) => `${item.field}: ${item.message}`).join('; ');
+  if (error.issues.every((issue) => codeOf(issue) === AmountOutOfRangeError.code)) {
+    return problem(400, AmountOutOfRangeError.code, 'Amount out of range', detail, errors);
+  }
   return problem(400, 'validation-failed', 'Request is not valid', detail, errors);
+}
+
+/** The domain error code a schema attached to its issue (see functions/schemas/amount-schema.ts). */
+function codeOf(issue: z.core.$ZodIssue): unknown {
+  return issue.code === 'custom' ? issue.params?.code : undefined;
 }
 
 function titleOf(code: string): string {

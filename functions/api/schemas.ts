@@ -3,10 +3,11 @@
  * OpenAPI document is generated from them, so the two cannot disagree.
  */
 import * as z from 'zod';
-import { CURRENCIES, MICROS_PER_CENT } from '../domain/money';
+import { AmountOutOfRangeError } from '../domain/errors';
+import { CURRENCIES, MAX_CARD_CREDIT, MAX_CARD_TOTAL, formatAmount, isWholeCents } from '../domain/money';
 import { AmountSchema } from '../schemas/amount-schema';
 
-const WholeCents = AmountSchema.refine((amount) => amount % MICROS_PER_CENT === 0, 'cards are charged in whole cents: use at most 2 fraction digits');
+const WholeCents = AmountSchema.refine(isWholeCents, 'cards are charged in whole cents: use at most 2 fraction digits');
 
 export const PartnerId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 characters of A-Z, a-z, 0-9, _ and -');
 export const PhoneNumber = z.string().min(1).max(32).meta({ examples: ['+4915112345678'] });
@@ -17,7 +18,10 @@ export const PhonePath = z.object({ phoneNumber: PhoneNumber });
 
 export const RechargeSettingsBody = z.strictObject({
   threshold: WholeCents.refine((amount) => amount >= 0, 'must be 0.00 or more'),
-  autoRenewAmount: WholeCents.refine((amount) => amount > 0, 'must be more than 0.00'),
+  autoRenewAmount: WholeCents.refine((amount) => amount > 0, 'must be more than 0.00').refine((amount) => amount <= MAX_CARD_CREDIT, {
+    message: `must be at most ${formatAmount(MAX_CARD_CREDIT)}: one card charge carries at most that credit (with the 4% fee, ${formatAmount(MAX_CARD_TOTAL)}, the largest charge the card processor takes)`,
+    params: { code: AmountOutOfRangeError.code },
+  }),
   autoRecharge: z.boolean(),
 });
 
@@ -36,7 +40,7 @@ export const PaymentMethodBody = z.strictObject({
 });
 
 export const PaymentBody = z.strictObject({
-  amount: AmountSchema.refine((amount) => amount > 0, 'must be more than 0.00'),
+  amount: AmountSchema.refine((amount) => amount > 0, 'must be more than 0.00').refine(isWholeCents, 'a payment is whole cents: use at most 2 fraction digits'),
   reference: z.string().min(1).max(128),
 });
 
