@@ -18,6 +18,19 @@ export class PeriodNotClosedError extends DomainError {
   }
 }
 
+/** A month before the partner's account was opened: it had no usage of this service to reconcile. */
+export class PeriodBeforeAccountError extends DomainError {
+  readonly code = 'period-before-account';
+
+  constructor(
+    readonly partnerId: string,
+    readonly period: string,
+    readonly firstMonth: string,
+  ) {
+    super(`period ${period} is before partner "${partnerId}" was created; its first month is ${firstMonth}, the earliest that can be reconciled`);
+  }
+}
+
 /** The month was reconciled before with another upstream amount. */
 export class ReconciliationConflictError extends DomainError {
   readonly code = 'reconciliation-conflict';

@@ -17,17 +17,17 @@ import { UnknownPartnerError, CurrencyMismatchError, InvalidAmountError } from '
 import { ChannelRepository } from '../channels/channel';
 import { entryIdOf, Posting } from '../ledger';
 import { Currency, Micros, formatAmount } from '../money';
-import { isClosed, monthName, monthRange, parseMonth } from '../month';
+import { isClosed, monthName, monthOf, monthRange, parseMonth } from '../month';
 import { assertPartnerId } from '../partner';
 import { Clock, FaultInjector, LedgerRepository } from '../ports';
 import { BalanceFollowUp } from '../usage/balance-follow-up';
-import { PeriodNotClosedError, ReconciliationConflictError } from './finance-errors';
+import { PeriodBeforeAccountError, PeriodNotClosedError, ReconciliationConflictError } from './finance-errors';
 import { ReconciliationRepository } from './finance-ports';
 import { Reconciliation, adjustmentOf } from './reconciliation';
 
 export interface ReconcileRequest {
   readonly partnerId: string;
-  /** `YYYY-MM`, a UTC month that is over. */
+  /** `YYYY-MM`, a UTC month that is over, from the month the partner was created. */
   readonly period: string;
   /** The upstream invoice's amount for the partner and month; >= 0. */
   readonly actualAmount: Micros;
@@ -62,6 +62,9 @@ export async function reconcileMonth(request: ReconcileRequest, deps: ReconcileM
   const account = await deps.ledger.getPartner(partnerId);
   if (account === undefined) throw new UnknownPartnerError(partnerId);
   if (request.currency !== undefined && request.currency !== account.currency) throw new CurrencyMismatchError(account.currency, request.currency);
+  // `YYYY-MM` sorts as the months do.
+  const firstMonth = monthOf(account.createdAt);
+  if (period < firstMonth) throw new PeriodBeforeAccountError(partnerId, period, firstMonth);
   const now = deps.clock.now();
   if (!isClosed(period, now)) throw new PeriodNotClosedError(period);
 

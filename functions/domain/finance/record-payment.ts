@@ -9,14 +9,14 @@
 import { UnknownPartnerError } from '../errors';
 import { ChannelRepository } from '../channels/channel';
 import { LedgerEntry } from '../ledger';
-import { Currency, Micros, formatAmount } from '../money';
+import { Currency, Micros, formatAmount, isWholeCents } from '../money';
 import { PartnerAccount, assertPartnerId } from '../partner';
 import { Clock, FaultInjector, LedgerRepository } from '../ports';
 import { InvalidPaymentAmountError, InvalidPaymentReferenceError } from './finance-errors';
 
 export interface PaymentRequest {
   readonly partnerId: string;
-  /** Positive; credited as it is. */
+  /** Positive whole cents; credited as it is. */
   readonly amount: Micros;
   /** Defaults to the partner's contract currency; any other currency is refused, never converted. */
   readonly currency?: Currency;
@@ -59,6 +59,10 @@ export async function recordPayment(request: PaymentRequest, deps: RecordPayment
   const reference = assertPaymentReference(request.reference);
   if (request.amount <= 0) {
     throw new InvalidPaymentAmountError(`a payment credits a positive amount, got ${formatAmount(request.amount)}`);
+  }
+  // Money paid by bank transfer moves in cents.
+  if (!isWholeCents(request.amount)) {
+    throw new InvalidPaymentAmountError(`a payment is whole cents, got ${formatAmount(request.amount)}`);
   }
   const before = await deps.ledger.getPartner(partnerId);
   if (before === undefined) throw new UnknownPartnerError(partnerId);

@@ -252,6 +252,19 @@ describe('Handler: api', () => {
       expect((await api.call('POST', '/partners/rec-1/reconciliations', { period: '2026-11', actualAmount: '1.00' })).status).toBe(409);
       expect((await api.call('POST', '/partners/rec-1/reconciliations', { period: '2026-13', actualAmount: '1.00' })).body.detail).toContain('body.period');
     });
+
+    it('refuses a month before the partner was created with 400, booking nothing', async () => {
+      recharge.clock.set(new Date('2026-12-02T09:00:00Z'));
+      await createPartner('rec-2', { previousInvoiceRemainder: '600.00' });
+      recharge.clock.set(new Date('2027-01-10T09:00:00Z'));
+
+      const response = await api.call('POST', '/partners/rec-2/reconciliations', { period: '2020-01', actualAmount: '12.00' });
+
+      expect(response.status).toBe(400);
+      expect(response.body).toMatchObject({ type: 'urn:prepaid-billing:problem:period-before-account' });
+      expect(response.body.detail).toContain('its first month is 2026-12');
+      expect((await api.call('GET', '/partners/rec-2/balance')).body).toMatchObject({ liveBalance: '600.00' });
+    });
   });
 
   describe('Channels', () => {
