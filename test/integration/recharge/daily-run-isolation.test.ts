@@ -95,4 +95,24 @@ describe('Use case: daily run, one partner whose work fails', () => {
       expect((await recharge.ledger.getPartner(partnerId))?.publishedBalance).toEqual({ amount: parseAmount('490.00'), asOf: new Date('2026-11-12T00:00:00Z') });
     }
   });
+
+  it('still fails the work item on a failure a retry can change, and its redelivery settles the partner', async () => {
+    // Prepare: a partner 7 days overdue, and a crash (an error nobody foresaw) just before its block.
+    recharge.clock.set(new Date('2026-11-05T10:00:00Z'));
+    await recharge.open('iso-transient', '500.00', { paymentMethod: 'pm_card_chargeDeclined' });
+    await recharge.spend('iso-transient', '520.00', 'u-iso-transient');
+    await startOverdueClock(recharge.ledger, 'iso-transient', recharge.clock.now());
+    recharge.faults.arm('daily:before-block');
+
+    // Act
+    const failed = daily.runDay('2026-11-13');
+
+    // Assess: the work item fails, nothing is recorded as skipped; delivered again (the
+    // run resumed with every shard's work), it blocks the partner.
+    await expect(failed).rejects.toThrow('daily:before-block');
+    daily.queue.pending.splice(0);
+    const again = await daily.runDay('2026-11-13');
+    expect(failuresOf(again).map((failure) => failure.partnerId)).not.toContain('iso-transient');
+    expect(await recharge.ledger.getPartner('iso-transient')).toMatchObject({ status: 'blocked', blockedAt: new Date('2026-11-13T00:00:00Z') });
+  });
 });
