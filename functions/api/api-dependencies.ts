@@ -3,10 +3,13 @@ import { ChannelDependencies } from '../domain/channels/channel-rules';
 import { DailyRunRepository } from '../domain/daily/daily-run-ports';
 import { ReconcileMonthDependencies } from '../domain/finance/reconcile-month';
 import { LicenseFeeDependencies } from '../domain/monthly/license-fees';
+import { OpeningBalances } from '../domain/partners/open-account';
 import { RechargeDependencies } from '../domain/recharge/recharge-partner';
 
 export interface ApiDependencies {
   readonly recharge: RechargeDependencies;
+  /** A repeated create is compared with the remainder the partner was opened with. */
+  readonly openings: OpeningBalances;
   /** Payments and reconciliations. */
   readonly finance: ReconcileMonthDependencies;
   /** A new card also retries a declined monthly license fee. */

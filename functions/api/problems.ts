@@ -14,6 +14,7 @@ const STATUS_BY_CODE: Readonly<Record<string, { status: number; title: string }>
   'unknown-partner': { status: 404, title: 'Unknown partner' },
   'unknown-channel': { status: 404, title: 'Unknown channel' },
   'partner-exists': { status: 409, title: 'Partner exists' },
+  'partner-exists-with-other-details': { status: 409, title: 'Partner exists with other details' },
   'posting-conflict': { status: 409, title: 'Idempotency key reused' },
   'number-already-registered': { status: 409, title: 'Number registered before' },
   'reconciliation-conflict': { status: 409, title: 'Month reconciled with another amount' },

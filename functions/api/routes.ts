@@ -72,7 +72,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
           previousInvoiceRemainder: body.previousInvoiceRemainder ?? ZERO,
           rechargeSettings: { ...DEFAULT_RECHARGE_SETTINGS, ...body.rechargeSettings },
         },
-        deps.recharge,
+        { ...deps.recharge, openings: deps.openings },
       );
       const attempt = openingCharge?.attempt;
       return {

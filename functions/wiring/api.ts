@@ -2,6 +2,7 @@
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbDailyRunRepository } from '../adapters/dynamodb/daily-run-repository';
 import { DynamoDbLicenseRepository } from '../adapters/dynamodb/license-repository';
+import { DynamoDbOpeningBalances } from '../adapters/dynamodb/opening-balances';
 import { DynamoDbReconciliationRepository } from '../adapters/dynamodb/reconciliation-repository';
 import { InlineRechargeRequests } from '../adapters/inline-recharge-requests';
 import { ApiDependencies } from '../api/api-dependencies';
@@ -17,6 +18,7 @@ export function wireApi(wiring: RechargeWiring & { readonly operatorName: string
 export function apiDependencies(recharge: RechargeDependencies, dynamoDb: DynamoDBDocumentClient, tableName: string, operatorName: string): ApiDependencies {
   return {
     recharge,
+    openings: new DynamoDbOpeningBalances(dynamoDb, tableName),
     finance: {
       ...recharge,
       reconciliations: new DynamoDbReconciliationRepository(dynamoDb, tableName),

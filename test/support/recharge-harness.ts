@@ -1,6 +1,7 @@
 /** The recharge use case wired to a fresh table, the sandbox card provider, a pinned clock and switchable faults. */
 import { DynamoDbChannelRepository } from '../../functions/adapters/dynamodb/channel-repository';
 import { DynamoDbLedgerRepository } from '../../functions/adapters/dynamodb/ledger-repository';
+import { DynamoDbOpeningBalances } from '../../functions/adapters/dynamodb/opening-balances';
 import { DynamoDbRechargeRepository } from '../../functions/adapters/dynamodb/recharge-repository';
 import { SandboxPaymentProvider } from '../../functions/adapters/payments/sandbox-payment-provider';
 import { Currency, parseAmount } from '../../functions/domain/money';
@@ -54,7 +55,7 @@ export class RechargeHarness {
         previousInvoiceRemainder: parseAmount(remainder),
         rechargeSettings: options.settings ?? DEFAULT_RECHARGE_SETTINGS,
       },
-      this.deps,
+      { ...this.deps, openings: new DynamoDbOpeningBalances(this.table.client, this.table.tableName) },
     );
   }
 

@@ -47,14 +47,44 @@ describe('Handler: api', () => {
       expect(again.body).toMatchObject({ partnerId: 'api-2', liveBalance: '600.00' });
     });
 
-    it('refuses the same partner id in another currency with 409', async () => {
-      await createPartner('api-3', { previousInvoiceRemainder: '600.00' });
+    it('answers the same request with amounts and defaults spelled otherwise with the account, 200', async () => {
+      await createPartner('api-2b', { previousInvoiceRemainder: '600.00' });
 
-      const conflict = await createPartner('api-3', { currency: 'USD' });
+      const again = await createPartner('api-2b', {
+        previousInvoiceRemainder: '600.000000',
+        rechargeSettings: { threshold: '100.00', autoRenewAmount: '500.0000' },
+      });
+
+      expect(again).toMatchObject({ status: 200, body: { partnerId: 'api-2b', liveBalance: '600.00' } });
+    });
+
+    it.each([
+      [{ currency: 'USD' }, 'currency is EUR, not USD'],
+      [{ paymentMethod: 'pm_card_mastercard' }, 'paymentMethod is "pm_card_visa", not "pm_card_mastercard"'],
+      [{ paymentCustomerId: 'cus_1' }, 'paymentCustomerId is not set, not "cus_1"'],
+      [{ previousInvoiceRemainder: '520.00' }, 'previousInvoiceRemainder is 600.00, not 520.00'],
+      [{ previousInvoiceRemainder: undefined }, 'previousInvoiceRemainder is 600.00, not 0.00'],
+      [{ rechargeSettings: { threshold: '50.00' } }, 'rechargeSettings.threshold is 100.00, not 50.00'],
+      [{ rechargeSettings: { autoRecharge: false } }, 'rechargeSettings.autoRecharge is true, not false'],
+    ])('refuses the same partner id with %j with 409, naming what differs and changing nothing', async (other, difference) => {
+      const partnerId = `api-3-${difference.replace(/[^A-Za-z0-9]/g, '').slice(0, 40)}`;
+      await createPartner(partnerId, { previousInvoiceRemainder: '600.00' });
+
+      const conflict = await createPartner(partnerId, { previousInvoiceRemainder: '600.00', ...other });
 
       expect(conflict.status).toBe(409);
       expect(conflict.contentType).toBe('application/problem+json');
-      expect(conflict.body).toMatchObject({ type: 'urn:prepaid-billing:problem:partner-exists', status: 409 });
+      expect(conflict.body).toMatchObject({ type: 'urn:prepaid-billing:problem:partner-exists-with-other-details', status: 409 });
+      expect(conflict.body.detail).toContain(`partner "${partnerId}" exists with other details: ${difference}.`);
+      expect((await api.call('GET', `/partners/${partnerId}`)).body).toMatchObject({ currency: 'EUR', paymentMethod: 'pm_card_visa', rechargeSettings: { threshold: '100.00', autoRecharge: true } });
+    });
+
+    it('names every detail that differs', async () => {
+      await createPartner('api-3-all', { previousInvoiceRemainder: '600.00' });
+
+      const conflict = await createPartner('api-3-all', { currency: 'USD', paymentMethod: 'pm_card_mastercard', previousInvoiceRemainder: '700.00' });
+
+      expect(conflict.body.detail).toContain('currency is EUR, not USD; paymentMethod is "pm_card_visa", not "pm_card_mastercard"; previousInvoiceRemainder is 600.00, not 700.00.');
     });
 
     it.each([
