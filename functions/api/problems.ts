@@ -13,6 +13,7 @@ export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 const STATUS_BY_CODE: Readonly<Record<string, { status: number; title: string }>> = {
   'unknown-partner': { status: 404, title: 'Unknown partner' },
   'unknown-channel': { status: 404, title: 'Unknown channel' },
+  'channel-of-another-partner': { status: 404, title: 'Number of another partner' },
   'partner-exists': { status: 409, title: 'Partner exists' },
   'partner-exists-with-other-details': { status: 409, title: 'Partner exists with other details' },
   'posting-conflict': { status: 409, title: 'Idempotency key reused' },

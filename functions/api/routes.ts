@@ -259,13 +259,17 @@ export const API_ROUTES: readonly ApiRoute[] = [
     method: 'post',
     path: '/partners/{partnerId}/channels',
     operationId: 'registerChannel',
-    summary: 'Register a hosted number (E.164); a number registered before is refused',
+    summary: 'Register a hosted number (E.164); a number registered before by another partner, or cancelled, is refused',
     pathSchema: schemas.PartnerPath,
     bodySchema: schemas.ChannelBody,
-    responses: { 201: { description: 'Registered', schema: schemas.ChannelView } },
+    responses: {
+      201: { description: 'Registered', schema: schemas.ChannelView },
+      200: { description: 'The partner hosts this number already (a repeated registration); the channel as it is', schema: schemas.ChannelView },
+    },
     problemStatuses: [400, 404, 409],
     async handle({ path, body }, deps) {
-      return { status: 201, body: channelView(await registerChannel(path.partnerId, body.phoneNumber, deps.channelRules)) };
+      const { outcome, channel } = await registerChannel(path.partnerId, body.phoneNumber, deps.channelRules);
+      return { status: outcome === 'registered' ? 201 : 200, body: channelView(channel) };
     },
   }),
   route({
@@ -287,7 +291,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     summary: 'Whether the number may send: 402 while its partner is blocked',
     pathSchema: schemas.PhonePath,
     responses: { 200: { description: 'Allowed', schema: schemas.SendPermissionView } },
-    problemStatuses: [402, 404],
+    problemStatuses: [400, 402, 404],
     async handle({ path }, deps) {
       return { status: 200, body: await sendPermission(path.phoneNumber, deps.operatorName, deps.channelRules) };
     },

@@ -2,11 +2,15 @@
  * Channel use cases of SPEC section 8: register a hosted number (valid, not of a blocked
  * region, never registered before), cancel it, and answer whether it may send. Sending
  * is decided by the partner's status, the source of truth; a channel's own status mirrors it.
+ *
+ * Registering a number the partner already hosts is a repeat of that registration (a
+ * client's retry after a timeout) and answers the channel; a number registered before by
+ * another partner, or cancelled, is refused as the contract says.
  */
 import { DomainError, UnknownPartnerError } from '../errors';
 import { LedgerRepository } from '../ports';
 import { Channel, ChannelRepository } from './channel';
-import { assertHostableNumber } from './phone-number';
+import { assertE164, assertHostableNumber } from './phone-number';
 
 export class NumberAlreadyRegisteredError extends DomainError {
   readonly code = 'number-already-registered';
@@ -23,6 +27,18 @@ export class UnknownChannelError extends DomainError {
 
   constructor(readonly phoneNumber: string) {
     super(`${phoneNumber} is not a hosted number of this service`);
+  }
+}
+
+/** The number is hosted, for another partner than the one named. */
+export class ChannelOfAnotherPartnerError extends DomainError {
+  readonly code = 'channel-of-another-partner';
+
+  constructor(
+    readonly phoneNumber: string,
+    readonly partnerId: string,
+  ) {
+    super(`${phoneNumber} is not a number of partner "${partnerId}": it is hosted for another partner`);
   }
 }
 
@@ -43,27 +59,38 @@ export interface ChannelDependencies {
   readonly now: () => Date;
 }
 
-export async function registerChannel(partnerId: string, phoneNumber: string, deps: ChannelDependencies): Promise<Channel> {
+export interface Registration {
+  /** `exists`: the partner hosts the number already; the channel as it is. */
+  readonly outcome: 'registered' | 'exists';
+  readonly channel: Channel;
+}
+
+export async function registerChannel(partnerId: string, phoneNumber: string, deps: ChannelDependencies): Promise<Registration> {
   assertHostableNumber(phoneNumber);
   const account = await deps.ledger.getPartner(partnerId);
   if (account === undefined) throw new UnknownPartnerError(partnerId);
   const registeredAt = deps.now();
   if ((await deps.channels.register(partnerId, phoneNumber, registeredAt)) === 'exists') {
-    throw new NumberAlreadyRegisteredError(phoneNumber);
+    const existing = await deps.channels.get(phoneNumber);
+    if (existing === undefined || existing.partnerId !== partnerId || existing.status === 'cancelled') throw new NumberAlreadyRegisteredError(phoneNumber);
+    return { outcome: 'exists', channel: existing };
   }
   // A number registered for a blocked partner is stopped like its others.
   if (account.status === 'blocked') await deps.channels.setBlocked(partnerId, true);
-  return { phoneNumber, partnerId, status: account.status === 'blocked' ? 'blocked' : 'active', registeredAt };
+  return { outcome: 'registered', channel: { phoneNumber, partnerId, status: account.status === 'blocked' ? 'blocked' : 'active', registeredAt } };
 }
 
 export async function cancelChannel(partnerId: string, phoneNumber: string, deps: ChannelDependencies): Promise<Channel> {
+  assertE164(phoneNumber);
   const channel = await deps.channels.get(phoneNumber);
-  if (channel === undefined || channel.partnerId !== partnerId) throw new UnknownChannelError(phoneNumber);
+  if (channel === undefined) throw new UnknownChannelError(phoneNumber);
+  if (channel.partnerId !== partnerId) throw new ChannelOfAnotherPartnerError(phoneNumber, partnerId);
   if (channel.status === 'cancelled') return channel;
   return deps.channels.cancel(partnerId, phoneNumber, deps.now());
 }
 
 export async function sendPermission(phoneNumber: string, operatorName: string, deps: ChannelDependencies): Promise<{ allowed: true }> {
+  assertE164(phoneNumber);
   const channel = await deps.channels.get(phoneNumber);
   if (channel === undefined || channel.status === 'cancelled') throw new UnknownChannelError(phoneNumber);
   const account = await deps.ledger.getPartner(channel.partnerId);

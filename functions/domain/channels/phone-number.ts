@@ -32,10 +32,17 @@ export class BlockedRegionError extends DomainError {
   }
 }
 
-export function assertHostableNumber(phoneNumber: string): string {
+/** Refuses what cannot be a number at all, before it is looked up. */
+export function assertE164(phoneNumber: string): string {
   if (!E164.test(phoneNumber)) {
-    throw new InvalidPhoneNumberError(`"${phoneNumber}" is not an E.164 number: write it as + and 7 to 15 digits, e.g. +4915112345678`);
+    const shown = phoneNumber.length > 40 ? `${phoneNumber.slice(0, 40)}...` : phoneNumber;
+    throw new InvalidPhoneNumberError(`"${shown}" is not an E.164 number: write it as + and 7 to 15 digits, e.g. +4915112345678`);
   }
+  return phoneNumber;
+}
+
+export function assertHostableNumber(phoneNumber: string): string {
+  assertE164(phoneNumber);
   const blocked = BLOCKED_REGIONS.find((region) => phoneNumber.startsWith(region.prefix));
   if (blocked !== undefined) throw new BlockedRegionError(phoneNumber, blocked.region);
   return phoneNumber;

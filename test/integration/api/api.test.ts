@@ -330,6 +330,40 @@ describe('Handler: api', () => {
       expect(again.body.detail).toContain('register a new number');
     });
 
+    it('answers a repeated registration of its own number with the channel, 200', async () => {
+      const first = await api.call('POST', '/partners/api-9/channels', { phoneNumber: '+4915112340013' });
+
+      const again = await api.call('POST', '/partners/api-9/channels', { phoneNumber: '+4915112340013' });
+
+      expect(first.status).toBe(201);
+      expect(again).toMatchObject({ status: 200, body: { phoneNumber: '+4915112340013', partnerId: 'api-9', status: 'active', registeredAt: first.body.registeredAt } });
+    });
+
+    it("refuses another partner's number, for registering and for cancelling, and leaves it as it is", async () => {
+      await createPartner('api-9b', { previousInvoiceRemainder: '600.00' });
+      await api.call('POST', '/partners/api-9/channels', { phoneNumber: '+4915112340014' });
+      const number = encodeURIComponent('+4915112340014');
+
+      const registered = await api.call('POST', '/partners/api-9b/channels', { phoneNumber: '+4915112340014' });
+      const cancelled = await api.call('DELETE', `/partners/api-9b/channels/${number}`);
+
+      expect(registered).toMatchObject({ status: 409, body: { type: 'urn:prepaid-billing:problem:number-already-registered' } });
+      expect(cancelled).toMatchObject({ status: 404, body: { type: 'urn:prepaid-billing:problem:channel-of-another-partner' } });
+      expect(cancelled.body.detail).toBe('+4915112340014 is not a number of partner "api-9b": it is hosted for another partner');
+      expect((await api.call('GET', `/channels/${number}/send-permission`)).status).toBe(200);
+    });
+
+    it.each([
+      ['GET', '/channels/not-a-number/send-permission'],
+      ['GET', `/channels/${encodeURIComponent('+0049151')}/send-permission`],
+      ['DELETE', `/partners/api-9/channels/${encodeURIComponent('4915112340009')}`],
+    ])('refuses %s %s, not a number at all, with 400', async (method, path) => {
+      const response = await api.call(method, path);
+
+      expect(response).toMatchObject({ status: 400, body: { type: 'urn:prepaid-billing:problem:invalid-phone-number' } });
+      expect(response.body.detail).toContain('is not an E.164 number');
+    });
+
     it('answers 402 with the exact message for a blocked partner', async () => {
       // Prepare
       await createPartner('api-10', { previousInvoiceRemainder: '600.00' });
