@@ -11,7 +11,7 @@ import { isDeterministicFailure } from './failures';
 export const PARTNER_WORK_FAILED_METRIC = 'PartnerWorkFailed';
 
 /** The runs that isolate partners: the values of the metric's `run` dimension. */
-export const PARTNER_RUNS = ['daily', 'recharge', 'monthly'] as const;
+export const PARTNER_RUNS = ['daily', 'recharge', 'monthly', 'ingestion'] as const;
 export type PartnerRun = (typeof PARTNER_RUNS)[number];
 
 export interface PartnerFailure {

@@ -16,6 +16,7 @@ import { EventPublisher } from '../domain/ports';
 import { IngestUsageDependencies, ReceivedUsage, RecordOutcome, ingestUsage } from '../domain/usage/ingest-usage';
 import { Rejection } from '../domain/usage/usage-event';
 import { logger, metrics, tracer } from '../observability';
+import { PartnerFailureReporter, reportPartnerFailures } from './partner-failures';
 import { UsageParseResult, parseUsageBody } from '../schemas/usage-event-schema';
 
 export interface IngestUsageHandlerDependencies extends IngestUsageDependencies {
@@ -23,7 +24,7 @@ export interface IngestUsageHandlerDependencies extends IngestUsageDependencies 
   readonly events: EventPublisher;
 }
 
-export function createIngestUsageHandler(deps: IngestUsageHandlerDependencies) {
+export function createIngestUsageHandler(deps: IngestUsageHandlerDependencies, report: PartnerFailureReporter = reportPartnerFailures) {
   const processor = new BatchProcessor(EventType.SQS);
 
   const refuse = async (record: SQSRecord, rejection: Rejection, known: { partnerId?: string; eventId?: string }) => {
@@ -47,8 +48,8 @@ export function createIngestUsageHandler(deps: IngestUsageHandlerDependencies) {
     const { outcomes, debited, followUpFailure } = await ingestUsage(valid, deps);
     if (followUpFailure !== undefined) {
       // The debits stand; the daily run makes up for a missed overdue clock or charge.
-      logger.error('usage follow-up failed; debits kept, the daily run will catch up', { partnerIds: followUpFailure.partnerIds, error: followUpFailure.error });
-      metrics.addMetric('UsageFollowUpFailed', MetricUnit.Count, 1);
+      const { partnerIds, error } = followUpFailure;
+      report('ingestion', partnerIds.map((partnerId) => ({ partnerId, step: 'balance-follow-up', error })));
     }
 
     const settlements = new Map<string, Settlement>();

@@ -13,6 +13,8 @@ import { LocalSystem } from '../support/local-system';
 jest.setTimeout(300_000);
 
 const PHONE = '+4915112345678';
+/** Each partner's usage comes from its own number: usage on another partner's hosted number is refused. */
+const NUMBERS: Record<string, string> = { 'p-declining': PHONE, 'p-paying': '+4915187654321' };
 const BLOCKED_MESSAGE =
   'Could not send message due to lack of payment. Messaging can resume once overdue invoices towards 360dialog are settled. Please reach out to your integration partner.';
 
@@ -116,7 +118,7 @@ function usage(eventId: string, partnerId: string, amount: string, at: Date, cur
   return JSON.stringify({
     eventId,
     partnerId,
-    channelId: PHONE,
+    channelId: NUMBERS[partnerId] ?? PHONE,
     conversationId: `c-${eventId}`,
     category: 'marketing',
     occurredAt: at.toISOString(),

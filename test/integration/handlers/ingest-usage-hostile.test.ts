@@ -1,10 +1,12 @@
 import { DynamoDbChannelRepository } from '../../../functions/adapters/dynamodb/channel-repository';
 import { MAX_AMOUNT, MAX_BALANCE, formatAmount, parseAmount } from '../../../functions/domain/money';
-import { UsageLedger } from '../../../functions/domain/ports';
+import { LedgerRepository, NO_FAULTS, UsageLedger } from '../../../functions/domain/ports';
 import { createIngestUsageHandler } from '../../../functions/handlers/ingest-usage';
 import { wireIngestUsage } from '../../../functions/wiring/ingest-usage';
 import { lambdaContext } from '../../../local/lambda-context';
+import { BalanceFollowUp } from '../../../functions/domain/usage/balance-follow-up';
 import { IngestionHarness } from '../../support/ingestion-harness';
+import { RecordingFailureReporter } from '../../support/recording-failure-reporter';
 import { sqsEvent, usageBody } from '../../support/usage-factory';
 
 const json = (value: unknown) => JSON.stringify(value);
@@ -116,11 +118,8 @@ describe('Handler: ingest-usage, hostile and extreme input', () => {
     expect(letters[0]?.attributes.rejectionDetail).toContain('owner-b');
   });
 
-  it('dead-letters a failure a retry cannot change with its reason instead of retrying it, and still retries a transient one', async () => {
-    // Prepare: the same wiring with a usage ledger that fails deterministically, then transiently.
-    await harness.createPartner('failing-1', '500.00');
-    let failure: Error = new RangeError('a usage chunk holds at most 98 events');
-    const deps = wireIngestUsage({
+  const wiredDeps = () =>
+    wireIngestUsage({
       dynamoDb: harness.table.client,
       tableName: harness.table.tableName,
       sqs: harness.usage.client,
@@ -129,6 +128,12 @@ describe('Handler: ingest-usage, hostile and extreme input', () => {
       events: harness.events.recorded,
       clock: harness.clock,
     });
+
+  it('dead-letters a failure a retry cannot change with its reason instead of retrying it, and still retries a transient one', async () => {
+    // Prepare: the same wiring with a usage ledger that fails deterministically, then transiently.
+    await harness.createPartner('failing-1', '500.00');
+    let failure: Error = new RangeError('a usage chunk holds at most 98 events');
+    const deps = wiredDeps();
     const failing: UsageLedger = {
       debit: () => Promise.reject(failure),
     };
@@ -147,5 +152,25 @@ describe('Handler: ingest-usage, hostile and extreme input', () => {
     expect(letters[0]?.attributes.rejectionDetail).toContain('at most 98 events');
     expect(transient.batchItemFailures).toHaveLength(1);
     expect(await harness.balance('failing-1')).toBe(parseAmount('500.00'));
+  });
+
+  it('keeps the debits of a batch whose follow-up fails in a way a retry cannot change, and reports the partner', async () => {
+    // Prepare: a follow-up that cannot read the partner's account.
+    await harness.createPartner('follow-up-1', '500.00');
+    const reporter = new RecordingFailureReporter();
+    const unreadable: LedgerRepository = Object.assign(Object.create(harness.ledger) as LedgerRepository, {
+      getPartners: () => Promise.reject(new RangeError('stored balance is not a number')),
+    });
+    const broken = new BalanceFollowUp({ ledger: unreadable, recharges: { request: async () => undefined }, clock: harness.clock, faults: NO_FAULTS });
+    const handler = createIngestUsageHandler({ ...wiredDeps(), followUp: broken }, reporter.report);
+
+    // Act
+    const response = await handler(sqsEvent([json(usageBody({ partnerId: 'follow-up-1', cost: cost('1.00') }))]), lambdaContext('ingest-usage'));
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect(await harness.balance('follow-up-1')).toBe(parseAmount('499.00'));
+    expect(reporter.of('follow-up-1')).toEqual([expect.objectContaining({ run: 'ingestion', step: 'balance-follow-up' })]);
+    expect(await harness.deadLetters()).toEqual([]);
   });
 });
