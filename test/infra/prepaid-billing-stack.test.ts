@@ -458,12 +458,12 @@ describe('Class: PrepaidBillingStack', () => {
       );
     });
 
-    it('alarms when a daily, recharge or monthly run skips a partner whose work failed', () => {
+    it('alarms when a daily, recharge, monthly or ingestion run skips a partner whose work failed', () => {
       const skipped = alarms().find((alarm) => JSON.stringify(alarm.Metrics ?? []).includes('PartnerWorkFailed'));
       expect(skipped).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', EvaluationPeriods: 1, TreatMissingData: 'notBreaching' });
       const metrics = skipped?.Metrics as { Id: string; Expression?: string; MetricStat?: { Metric: { MetricName: string; Dimensions: { Name: string; Value: string }[] } } }[];
-      expect(metrics.find((metric) => metric.Expression !== undefined)?.Expression).toBe('FILL(daily, 0) + FILL(recharge, 0) + FILL(monthly, 0)');
-      for (const run of ['daily', 'recharge', 'monthly']) {
+      expect(metrics.find((metric) => metric.Expression !== undefined)?.Expression).toBe('FILL(daily, 0) + FILL(recharge, 0) + FILL(monthly, 0) + FILL(ingestion, 0)');
+      for (const run of ['daily', 'recharge', 'monthly', 'ingestion']) {
         expect(metrics.find((metric) => metric.Id === run)?.MetricStat?.Metric).toEqual({
           Namespace: 'PrepaidBilling',
           MetricName: 'PartnerWorkFailed',
