@@ -16,12 +16,11 @@ import { DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand } from '@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { createDocumentClient } from '../functions/adapters/dynamodb/client';
 import { ATTENTION_SHARDS } from '../functions/adapters/dynamodb/keys';
-import { OUTBOX_ITEM_TYPE } from '../functions/adapters/dynamodb/outbox';
 import { SandboxPaymentProvider } from '../functions/adapters/payments/sandbox-payment-provider';
 import { DailyRunStart, PARTNERS_PER_PAGE, ShardProgress, runDailyShard, startDailyRun } from '../functions/domain/daily/daily-run';
 import { DailyWork, DailyWorkQueue } from '../functions/domain/daily/daily-run-ports';
 import { wireDailyRun } from '../functions/wiring/recharge';
-import { ATTENTION_INDEX } from '../lib/data/table-definition';
+import { ATTENTION_INDEX, OUTBOX_ITEM_TYPE } from '../definitions/table';
 import { createBillingTable } from '../local/create-tables';
 import { RunningDynamoDbLocal, killOnExit, startDynamoDbLocal } from '../local/dynamodb-local';
 import { CpuSample, cpuSpent, sampleCpu } from './support/cpu-time';

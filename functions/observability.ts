@@ -3,8 +3,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 
-const serviceName = 'prepaid-billing';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../definitions/service';
 
-export const logger = new Logger({ serviceName });
-export const metrics = new Metrics({ serviceName, namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'PrepaidBilling' });
-export const tracer = new Tracer({ serviceName });
+export const logger = new Logger({ serviceName: SERVICE_NAME });
+export const metrics = new Metrics({ serviceName: SERVICE_NAME, namespace: METRICS_NAMESPACE });
+export const tracer = new Tracer({ serviceName: SERVICE_NAME });

@@ -11,7 +11,7 @@ import {
   UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { BILLING_TABLE, KeyAttribute, TableDefinition } from '../lib/data/table-definition';
+import { BILLING_TABLE, KeyAttribute, TableDefinition } from '../definitions/table';
 
 export async function createBillingTable(client: DynamoDBClient, tableName: string, definition: TableDefinition = BILLING_TABLE): Promise<void> {
   const attributes = new Map<string, KeyAttribute>();

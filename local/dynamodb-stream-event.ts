@@ -5,7 +5,7 @@
  */
 import type { AttributeValue as StreamAttributeValue, _Record as StreamApiRecord } from '@aws-sdk/client-dynamodb-streams';
 import type { AttributeValue, DynamoDBRecord, StreamRecord } from 'aws-lambda';
-import { OUTBOX_ITEM_TYPE } from '../functions/adapters/dynamodb/outbox';
+import { OUTBOX_ITEM_TYPE } from '../definitions/table';
 
 export function toLambdaRecord(record: StreamApiRecord, streamArn: string): DynamoDBRecord {
   const stream = record.dynamodb ?? {};

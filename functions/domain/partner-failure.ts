@@ -7,12 +7,6 @@
  */
 import { isDeterministicFailure } from './failures';
 
-/** The metric of partners skipped by a run, with the run as its `run` dimension (alarmed). */
-export const PARTNER_WORK_FAILED_METRIC = 'PartnerWorkFailed';
-
-/** The runs that isolate partners: the values of the metric's `run` dimension. */
-export const PARTNER_RUNS = ['daily', 'recharge', 'monthly', 'ingestion'] as const;
-export type PartnerRun = (typeof PARTNER_RUNS)[number];
 
 export interface PartnerFailure {
   readonly partnerId: string;

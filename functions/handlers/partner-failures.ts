@@ -4,7 +4,8 @@
  * run as dimension, which is alarmed (docs/architecture.md, "Isolation").
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { PARTNER_WORK_FAILED_METRIC, PartnerFailure, PartnerRun } from '../domain/partner-failure';
+import { PARTNER_WORK_FAILED_METRIC, PartnerRun } from '../../definitions/service';
+import { PartnerFailure } from '../domain/partner-failure';
 import { logger, metrics } from '../observability';
 
 /** Handlers take the reporter as a parameter, so tests can read what was reported. */

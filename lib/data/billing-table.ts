@@ -7,7 +7,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { Attribute, AttributeType, Billing, ProjectionType, StreamViewType, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { BILLING_TABLE, KeyAttribute, TableDefinition } from './table-definition';
+import { BILLING_TABLE, KeyAttribute, TableDefinition } from '../../definitions/table';
 
 export interface BillingTableProps {
   /** RETAIN by default; DESTROY also lifts deletion protection, for throwaway stacks only. */

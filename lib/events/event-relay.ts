@@ -10,7 +10,7 @@ import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-la
 import { DynamoEventSource, DynamoEventSourceProps, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { OUTBOX_ITEM_TYPE } from '../../functions/adapters/dynamodb/outbox';
+import { OUTBOX_ITEM_TYPE } from '../../definitions/table';
 import { BillingFunction } from '../functions/billing-function';
 import { failureQueue } from '../messaging/failure-queue';
 

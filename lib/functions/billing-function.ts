@@ -72,8 +72,6 @@ export class BillingFunction extends Construct {
       memorySize: props.memorySize ?? 1024,
       logGroup: this.logGroup,
       environment: {
-        POWERTOOLS_SERVICE_NAME: 'prepaid-billing',
-        POWERTOOLS_METRICS_NAMESPACE: 'PrepaidBilling',
         POWERTOOLS_LOG_LEVEL: 'INFO',
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,

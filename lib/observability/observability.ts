@@ -23,11 +23,10 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { PARTNER_RUNS, PARTNER_WORK_FAILED_METRIC } from '../../functions/domain/partner-failure';
+import { METRICS_NAMESPACE, PARTNER_RUNS, PARTNER_WORK_FAILED_METRIC, SERVICE_NAME } from '../../definitions/service';
 import { BillingFunction } from '../functions/billing-function';
 
-export const METRICS_NAMESPACE = 'PrepaidBilling';
-const SERVICE = { service: 'prepaid-billing' };
+const SERVICE = { service: SERVICE_NAME };
 /** Published by the metric filters below: declines of every decline code, in one series. */
 export const DECLINES_TOTAL_METRIC = 'ChargesDeclinedTotal';
 
@@ -203,7 +202,7 @@ export class Observability extends Construct {
       queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum', label: name }),
     );
     this.dashboard = new Dashboard(this, 'Dashboard', {
-      dashboardName: 'prepaid-billing',
+      dashboardName: SERVICE_NAME,
       widgets: [
         [new TextWidget({ markdown: '# prepaid-billing', width: 24, height: 1 })],
         [

@@ -2,8 +2,8 @@ import { App, CfnElement, RemovalPolicy } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import Stripe from 'stripe';
-import { OUTBOX_ITEM_TYPE, putOutboxEvent } from '../../functions/adapters/dynamodb/outbox';
-import { BILLING_TABLE } from '../../lib/data/table-definition';
+import { putOutboxEvent } from '../../functions/adapters/dynamodb/outbox';
+import { BILLING_TABLE, OUTBOX_ITEM_TYPE } from '../../definitions/table';
 import { PrepaidBillingStack, PrepaidBillingStackProps } from '../../lib/prepaid-billing-stack';
 
 const OPERATOR: PrepaidBillingStackProps = { operatorName: '360dialog', licenseFees: { EUR: '25.00', USD: '27.00' } };
@@ -98,8 +98,6 @@ describe('Class: PrepaidBillingStack', () => {
           LoggingConfig: { LogGroup: expect.anything() },
           Environment: {
             Variables: expect.objectContaining({
-              POWERTOOLS_SERVICE_NAME: 'prepaid-billing',
-              POWERTOOLS_METRICS_NAMESPACE: 'PrepaidBilling',
               POWERTOOLS_LOG_LEVEL: 'INFO',
               NODE_OPTIONS: '--enable-source-maps',
             }),

@@ -1,5 +1,6 @@
 /** A PartnerFailureReporter that keeps what a handler reported, for assertions; the default reporter has its own test. */
-import { PartnerFailure, PartnerRun } from '../../functions/domain/partner-failure';
+import { PartnerRun } from '../../definitions/service';
+import { PartnerFailure } from '../../functions/domain/partner-failure';
 import { PartnerFailureReporter } from '../../functions/handlers/partner-failures';
 
 export interface ReportedFailure extends PartnerFailure {

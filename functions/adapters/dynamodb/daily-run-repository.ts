@@ -9,7 +9,7 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactW
 import { BalancesAsOf, DailyRunRepository, Day, RunStart, Snapshot, cutoffOf, dayOf } from '../../domain/daily/daily-run-ports';
 import { DomainEvent } from '../../domain/events';
 import { micros } from '../../domain/money';
-import { ATTENTION_INDEX } from '../../../lib/data/table-definition';
+import { ATTENTION_INDEX } from '../../../definitions/table';
 import { decodeCursor, encodeCursor } from './cursor';
 import { ATTENTION_SHARDS, ledgerPartition, partnerKey } from './keys';
 import { putOutboxEvent } from './outbox';

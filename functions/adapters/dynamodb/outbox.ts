@@ -8,11 +8,9 @@ import { randomUUID } from 'node:crypto';
 import { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { DomainEvent, EVENT_TYPES, EventType } from '../../domain/events';
 import { Item } from './items';
+import { OUTBOX_ITEM_TYPE } from '../../../definitions/table';
 
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
-
-/** The `type` of outbox items: the event source mapping lets only these through. */
-export const OUTBOX_ITEM_TYPE = 'outbox-event';
 
 /** Relayed within seconds; kept a week after for audits and manual replays, then TTL-deleted. */
 const OUTBOX_RETENTION_SECONDS = 7 * 24 * 3600;

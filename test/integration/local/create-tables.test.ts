@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand, DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../../functions/adapters/dynamodb/client';
-import { BILLING_TABLE } from '../../../lib/data/table-definition';
+import { BILLING_TABLE } from '../../../definitions/table';
 import { createBillingTable } from '../../../local/create-tables';
 
 describe('Function: createBillingTable', () => {

@@ -26,6 +26,9 @@ export interface TableDefinition {
   readonly timeToLiveAttribute: string;
 }
 
+/** The `type` of an outbox item: the table's stream carries these to the event relay. */
+export const OUTBOX_ITEM_TYPE = 'outbox-event';
+
 /** Sparse index of the partners the daily run must look at; see docs/data-model.md. */
 export const ATTENTION_INDEX = 'attention';
 
