@@ -1,10 +1,11 @@
 /**
- * One page of a partition, newest first (or in key order), with an opaque cursor. It reads one item more
- * than asked, so the last page carries no cursor (DynamoDB alone would hand out a cursor
- * to an empty page whenever a page ends exactly at the limit).
+ * One page of a partition, newest first (or in key order), with an opaque cursor signed
+ * for that partition (cursor.ts). It reads one item more than asked, so the last page
+ * carries no cursor (DynamoDB alone would hand out a cursor to an empty page whenever a
+ * page ends exactly at the limit).
  */
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { decodeCursor, encodeCursor } from './cursor';
+import { signCursor, verifyCursor } from './cursor';
 import { Item } from './items';
 
 export interface Page<T> {
@@ -20,6 +21,7 @@ export async function partitionPage<T>(
   toRecord: (item: Item) => T,
   order: 'newest-first' | 'key-order' = 'newest-first',
 ): Promise<Page<T>> {
+  const scope = { tableName, listing: pk };
   const { Items: items = [] } = await client.send(
     new QueryCommand({
       TableName: tableName,
@@ -27,13 +29,13 @@ export async function partitionPage<T>(
       ExpressionAttributeValues: { ':pk': pk },
       ScanIndexForward: order === 'key-order',
       Limit: page.limit + 1,
-      ...(page.cursor !== undefined && { ExclusiveStartKey: { pk, sk: decodeCursor(page.cursor) } }),
+      ...(page.cursor !== undefined && { ExclusiveStartKey: { pk, sk: verifyCursor(scope, page.cursor) } }),
     }),
   );
   const shown = items.slice(0, page.limit);
   const last = shown[shown.length - 1];
   return {
     items: shown.map(toRecord),
-    ...(items.length > page.limit && last !== undefined && { nextCursor: encodeCursor(last.sk as string) }),
+    ...(items.length > page.limit && last !== undefined && { nextCursor: signCursor(scope, last.sk as string) }),
   };
 }

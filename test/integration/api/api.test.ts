@@ -196,6 +196,45 @@ describe('Handler: api', () => {
       });
     });
 
+    describe('cursors it did not issue for the list', () => {
+      let ledgerCursor: string;
+      let invoiceCursor: string;
+
+      beforeAll(async () => {
+        // Two partners with two ledger entries and two invoices each.
+        for (const partnerId of ['cur-1', 'cur-2']) {
+          await createPartner(partnerId, { previousInvoiceRemainder: '100.00' });
+          await recharge.spend(partnerId, '450.00', `u-${partnerId}`);
+          await recharge.recharge(partnerId);
+        }
+        ledgerCursor = (await api.call('GET', '/partners/cur-2/ledger', undefined, { limit: '1' })).body.nextCursor as string;
+        invoiceCursor = (await api.call('GET', '/partners/cur-1/invoices', undefined, { limit: '1' })).body.nextCursor as string;
+      });
+
+      it('pages with the cursors it issued, which stay short', async () => {
+        const second = await api.call('GET', '/partners/cur-2/ledger', undefined, { limit: '1', cursor: ledgerCursor });
+
+        expect(second.status).toBe(200);
+        expect(ledgerCursor.length).toBeLessThan(100);
+      });
+
+      it.each([
+        ['v1:0', () => 'v1:0'],
+        ['v1:0 in the form of the unsigned cursors', () => Buffer.from('v1:0').toString('base64url')],
+        ['random base64', () => Buffer.from('a cursor made up by a client').toString('base64url')],
+        ['3,000 characters', () => Buffer.from(`v1:${'9'.repeat(2_247)}`).toString('base64url')],
+        ["another partner's ledger cursor", () => ledgerCursor],
+        ['an invoice cursor', () => invoiceCursor],
+      ])('refuses %s with 400 invalid-cursor', async (_, cursor) => {
+        const response = await api.call('GET', '/partners/cur-1/ledger', undefined, { cursor: cursor() });
+
+        expect(response.status).toBe(400);
+        expect(response.contentType).toBe('application/problem+json');
+        expect(response.body).toMatchObject({ type: 'urn:prepaid-billing:problem:invalid-cursor' });
+        expect(response.body.detail).toContain('start again without a cursor');
+      });
+    });
+
     it('lists invoices with their lines and the daily balances', async () => {
       recharge.clock.set(new Date('2026-11-01T09:00:00Z'));
       await createPartner('api-8', { previousInvoiceRemainder: '120.00' });
