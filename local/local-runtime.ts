@@ -21,6 +21,7 @@ import { createDailyShardHandler } from '../functions/handlers/daily-shard';
 import { createIngestUsageHandler } from '../functions/handlers/ingest-usage';
 import { createMonthlyRunHandler } from '../functions/handlers/monthly-run';
 import { createPublishEventsHandler } from '../functions/handlers/publish-events';
+import { wirePublishEvents } from '../functions/wiring/publish-events';
 import { createRechargeHandler } from '../functions/handlers/recharge';
 import { logger } from '../functions/observability';
 import { wireApi } from '../functions/wiring/api';
@@ -150,7 +151,7 @@ function startEventRelay(endpoint: string, events: EventLog, options: LocalRunti
   return startStreamRelay({
     endpoint,
     tableName: TABLE_NAME,
-    handler: createPublishEventsHandler({ publisher: events }),
+    handler: createPublishEventsHandler(wirePublishEvents(events)),
     from: 'TRIM_HORIZON',
     checkpointFile: join(options.dataDir, 'event-relay.json'),
     background: true,

@@ -1,6 +1,6 @@
 /** The ports the use cases depend on; adapters in functions/adapters implement them. */
 import { DomainEvent } from './events';
-import { ChargeAttempt, Invoice } from './recharge/charge-attempt';
+import { ChargeAttempt, Invoice, RechargeTrigger } from './recharge/charge-attempt';
 import { LedgerEntry, LedgerPage, Posting, PostingResult } from './ledger';
 import { Currency, Micros } from './money';
 import { RechargeSettings } from './recharge-rules';
@@ -114,6 +114,21 @@ export interface RechargeRepository {
   invoicesPage(partnerId: string, page: PageRequest): Promise<{ invoices: readonly Invoice[]; nextCursor?: string }>;
 }
 
+/** A usage message refused for good, as it goes to the dead-letter queue. */
+export interface RefusedMessage {
+  readonly messageId: string;
+  readonly body: string;
+  readonly rejection: Rejection;
+  readonly partnerId?: string;
+  readonly eventId?: string;
+  readonly rejectedAt: Date;
+}
+
+/** Where refused usage goes, unchanged and with its reason: never retried, never lost. */
+export interface DeadLetters {
+  send(message: RefusedMessage): Promise<void>;
+}
+
 /** Who hosts each number: a number is registered once, ever, so its owner never changes. */
 export interface ChannelOwners {
   /** The owning partner of each of the numbers that is a hosted number; others are absent. */
@@ -125,7 +140,6 @@ export interface EventPublisher {
   publish(events: readonly DomainEvent[]): Promise<void>;
 }
 
-export type RechargeTrigger = 'below-threshold' | 'overdue' | 'daily-run' | 'payment-method-updated' | 'opening';
 
 export interface RechargeRequest {
   readonly partnerId: string;

@@ -9,26 +9,23 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
-import { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import middy from '@middy/core';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { itemToOutboxEvent } from '../adapters/dynamodb/outbox';
+import { DomainEvent } from '../domain/events';
 import { EventPublisher } from '../domain/ports';
 import { logger, metrics, tracer } from '../observability';
 
 export interface PublishEventsDependencies {
   readonly publisher: EventPublisher;
+  /** The event an inserted outbox item carries; undefined for any other record. */
+  readonly outboxEventOf: (record: DynamoDBRecord) => DomainEvent | undefined;
 }
 
 export function createPublishEventsHandler(deps: PublishEventsDependencies) {
   const processor = new BatchProcessor(EventType.DynamoDBStreams);
 
   const handleRecord = async (record: DynamoDBRecord): Promise<void> => {
-    const image = record.dynamodb?.NewImage;
-    if (record.eventName !== 'INSERT' || image === undefined) return;
-    // The stream's attribute values are DynamoDB's wire format, which the Lambda types describe loosely.
-    const event = itemToOutboxEvent(unmarshall(image as Record<string, AttributeValue>));
+    const event = deps.outboxEventOf(record);
     if (event === undefined) return;
     await deps.publisher.publish([event]);
     metrics.addMetric('EventsPublished', MetricUnit.Count, 1);

@@ -3,9 +3,10 @@ import { createEventBridgeClient } from '../adapters/events/client';
 import { EventBridgePublisher } from '../adapters/events/eventbridge-publisher';
 import { readPublishEventsConfig } from '../config';
 import { createPublishEventsHandler } from '../handlers/publish-events';
+import { wirePublishEvents } from '../wiring/publish-events';
 
 const config = readPublishEventsConfig();
 
-export const handler = createPublishEventsHandler({
-  publisher: new EventBridgePublisher(createEventBridgeClient(config.endpoints.eventBridge), config.eventBusName),
-});
+export const handler = createPublishEventsHandler(
+  wirePublishEvents(new EventBridgePublisher(createEventBridgeClient(config.endpoints.eventBridge), config.eventBusName)),
+);

@@ -24,6 +24,7 @@ import { createDailyShardHandler } from '../../functions/handlers/daily-shard';
 import { createIngestUsageHandler } from '../../functions/handlers/ingest-usage';
 import { createMonthlyRunHandler } from '../../functions/handlers/monthly-run';
 import { createPublishEventsHandler } from '../../functions/handlers/publish-events';
+import { wirePublishEvents } from '../../functions/wiring/publish-events';
 import { createRechargeHandler } from '../../functions/handlers/recharge';
 import { apiDependencies } from '../../functions/wiring/api';
 import { wireIngestUsage } from '../../functions/wiring/ingest-usage';
@@ -137,7 +138,7 @@ export class SimWorld {
     const relay = await startStreamRelay({
       endpoint: options.dynamoDbEndpoint,
       tableName,
-      handler: createPublishEventsHandler({ publisher: new FaultyPublisher(events, faults) }),
+      handler: createPublishEventsHandler(wirePublishEvents(new FaultyPublisher(events, faults))),
       from: 'TRIM_HORIZON',
       background: false,
     });

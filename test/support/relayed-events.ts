@@ -5,6 +5,7 @@
  */
 import { EventType } from '../../functions/domain/events';
 import { createPublishEventsHandler } from '../../functions/handlers/publish-events';
+import { wirePublishEvents } from '../../functions/wiring/publish-events';
 import { StreamRelay, startStreamRelay } from '../../local/stream-relay';
 import { TestTable } from './billing-table';
 import { RecordingPublisher } from './recording-publisher';
@@ -24,7 +25,7 @@ export class RelayedEvents {
     this.relay ??= startStreamRelay({
       endpoint: this.table.endpoint,
       tableName: this.table.tableName,
-      handler: createPublishEventsHandler({ publisher: this.recorded }),
+      handler: createPublishEventsHandler(wirePublishEvents(this.recorded)),
       from: 'TRIM_HORIZON',
       background: false,
     });

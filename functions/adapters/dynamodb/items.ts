@@ -1,6 +1,6 @@
 /** Mapping between domain records and the billing table's items. */
 import { EntryKind, LedgerEntry } from '../../domain/ledger';
-import { RechargeTrigger } from '../../domain/ports';
+import { RechargeTrigger } from '../../domain/recharge/charge-attempt';
 import { AttemptState, ChargeAttempt, ChargePurpose, Invoice, InvoiceLine } from '../../domain/recharge/charge-attempt';
 import { Currency, micros } from '../../domain/money';
 import { PartnerAccount, PartnerStatus } from '../../domain/partner';

@@ -3,20 +3,7 @@
  * refused as message attributes, so it is never retried and never lost.
  */
 import { MessageAttributeValue, SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
-import { Rejection } from '../../domain/usage/usage-event';
-
-export interface RefusedMessage {
-  readonly messageId: string;
-  readonly body: string;
-  readonly rejection: Rejection;
-  readonly partnerId?: string;
-  readonly eventId?: string;
-  readonly rejectedAt: Date;
-}
-
-export interface DeadLetters {
-  send(message: RefusedMessage): Promise<void>;
-}
+import { DeadLetters, RefusedMessage } from '../../domain/ports';
 
 /** SQS caps a message attribute value at the message size; keep details readable and small. */
 const MAX_DETAIL_LENGTH = 1_000;

@@ -5,8 +5,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Currency, Micros } from '../money';
-import { RechargeTrigger } from '../ports';
 import { Charge } from '../recharge-rules';
+
+/** What asked for a charge: a debit's crossing, the daily retry, a new card, the opening. */
+export type RechargeTrigger = 'below-threshold' | 'overdue' | 'daily-run' | 'payment-method-updated' | 'opening';
 
 export type AttemptState = 'pending' | 'succeeded' | 'declined';
 /** An opening charge tops a new account up to 500.00; a recharge follows the table of SPEC section 5. */

@@ -8,9 +8,9 @@
 import { ChannelRepository } from '../channels/channel';
 import { formatAmount } from '../money';
 import { PartnerAccount } from '../partner';
-import { Clock, FaultInjector, LedgerRepository, RechargeRepository, RechargeTrigger, SettleResult } from '../ports';
+import { Clock, FaultInjector, LedgerRepository, RechargeRepository, SettleResult } from '../ports';
 import { RechargeDecision, decideOpeningCharge, decideRecharge } from '../recharge-rules';
-import { ChargeAttempt, invoiceIdOf, newAttemptId } from './charge-attempt';
+import { ChargeAttempt, RechargeTrigger, invoiceIdOf, newAttemptId } from './charge-attempt';
 import { PaymentProvider } from './payment-provider';
 
 export interface RechargeDependencies {

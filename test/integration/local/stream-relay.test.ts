@@ -7,6 +7,7 @@ import { TransactItem, putOutboxEvent } from '../../../functions/adapters/dynamo
 import { DomainEvent } from '../../../functions/domain/events';
 import { EventPublisher } from '../../../functions/domain/ports';
 import { createPublishEventsHandler } from '../../../functions/handlers/publish-events';
+import { wirePublishEvents } from '../../../functions/wiring/publish-events';
 import { CatchUpTimeout, StreamHandler, StreamRelay, StreamRelayOptions, startStreamRelay } from '../../../local/stream-relay';
 import { TestTable, createTestTable } from '../../support/billing-table';
 import { RecordingPublisher } from '../../support/recording-publisher';
@@ -69,7 +70,7 @@ describe('Local stream relay', () => {
   it('publishes exactly the outbox events committed, with their ids, and no other item', async () => {
     // Prepare
     const recorder = new RecordingPublisher();
-    const relay = await startRelay(createPublishEventsHandler({ publisher: recorder }));
+    const relay = await startRelay(createPublishEventsHandler(wirePublishEvents(recorder)));
     const first = outbox(threshold('relay-1', 1));
     const second = outbox(threshold('relay-1', 2));
     const third = outbox(threshold('relay-2', 3));
@@ -96,7 +97,7 @@ describe('Local stream relay', () => {
     const events = [outbox(threshold('retry-1', 1)), outbox(threshold('retry-1', 2)), outbox(threshold('retry-1', 3))];
     const refused = relayed(events[1] as TransactItem);
     const bus = new FailingOncePublisher(String(refused.detail.id));
-    const relay = await startRelay(createPublishEventsHandler({ publisher: bus }));
+    const relay = await startRelay(createPublishEventsHandler(wirePublishEvents(bus)));
     await commit(...events);
 
     // Act
@@ -116,7 +117,7 @@ describe('Local stream relay', () => {
   ])('hands the whole batch again when the handler %s', async (_, firstAnswer, errorsTold) => {
     // Prepare
     const recorder = new RecordingPublisher();
-    const publishEvents = createPublishEventsHandler({ publisher: recorder });
+    const publishEvents = createPublishEventsHandler(wirePublishEvents(recorder));
     const errors: unknown[] = [];
     let calls = 0;
     const relay = await startRelay(
@@ -153,7 +154,7 @@ describe('Local stream relay', () => {
 
   it('returns 0 at once on a stream with nothing new', async () => {
     // Prepare
-    const relay = await startRelay(createPublishEventsHandler({ publisher: new RecordingPublisher() }));
+    const relay = await startRelay(createPublishEventsHandler(wirePublishEvents(new RecordingPublisher())));
     await table.client.send(new PutCommand({ TableName: table.tableName, Item: { pk: 'PARTNER#quiet-1', sk: 'PROFILE', type: 'partner' } }));
 
     // Act
@@ -167,7 +168,7 @@ describe('Local stream relay', () => {
     // Prepare
     await commit(outbox(threshold('latest-1', 1)));
     const recorder = new RecordingPublisher();
-    const relay = await startRelay(createPublishEventsHandler({ publisher: recorder }), { from: 'LATEST' });
+    const relay = await startRelay(createPublishEventsHandler(wirePublishEvents(recorder)), { from: 'LATEST' });
     const later = outbox(threshold('latest-1', 2));
 
     // Act
@@ -185,7 +186,7 @@ describe('Local stream relay', () => {
     const checkpointFile = join(dir, 'event-relay.json');
     try {
       const recorder = new RecordingPublisher();
-      const before = await startRelay(createPublishEventsHandler({ publisher: recorder }), { checkpointFile });
+      const before = await startRelay(createPublishEventsHandler(wirePublishEvents(recorder)), { checkpointFile });
       const early = [outbox(threshold('resume-1', 1)), outbox(threshold('resume-1', 2))];
       await commit(...early);
       await before.catchUp();
@@ -194,7 +195,7 @@ describe('Local stream relay', () => {
       await commit(meanwhile);
 
       // Act
-      const after = await startRelay(createPublishEventsHandler({ publisher: recorder }), { checkpointFile });
+      const after = await startRelay(createPublishEventsHandler(wirePublishEvents(recorder)), { checkpointFile });
       const handed = await after.catchUp();
 
       // Assess
@@ -208,7 +209,7 @@ describe('Local stream relay', () => {
   it('relays in the background without being asked', async () => {
     // Prepare
     const recorder = new RecordingPublisher();
-    await startRelay(createPublishEventsHandler({ publisher: recorder }), { background: true, pollIntervalMs: 50 });
+    await startRelay(createPublishEventsHandler(wirePublishEvents(recorder)), { background: true, pollIntervalMs: 50 });
     const put = outbox(threshold('background-1', 1));
 
     // Act
@@ -223,7 +224,7 @@ describe('Local stream relay', () => {
   it('stops at once, between polls, and leaves no timer behind', async () => {
     // Prepare
     const timersBefore = timers();
-    const relay = await startRelay(createPublishEventsHandler({ publisher: new RecordingPublisher() }), { background: true, pollIntervalMs: 60_000 });
+    const relay = await startRelay(createPublishEventsHandler(wirePublishEvents(new RecordingPublisher())), { background: true, pollIntervalMs: 60_000 });
     await relay.catchUp();
 
     // Act
