@@ -5,17 +5,19 @@
  * by the listing it was issued for, unchanged: a forged, truncated or edited cursor, or one
  * of another partner or another list, is an InvalidCursorError (400), never a page.
  *
- * The key is derived from the table's name, which CloudFormation generates with a unique
- * suffix per deployment: cursors of one deployment are refused by another, and the key
- * needs no secret to distribute. It is not a secret either; what a client that derives it
- * could forge is a start position inside a list it may read anyway (docs/architecture.md).
+ * The key is 32 random bytes the deployment draws for itself: the first page that needs
+ * it puts it in the table (`CONFIG` / `CURSOR-KEY`, written once), and each container
+ * reads it once. It is never in code or configuration, and API clients, who may call the
+ * API but not read the table, cannot derive it (docs/architecture.md).
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { InvalidCursorError } from '../../domain/errors';
 
-/** Where a cursor may be used: the table (per deployment) and the listing (partition key). */
+/** Where a cursor may be used: the deployment's key and the listing (partition key). */
 export interface CursorScope {
-  readonly tableName: string;
+  readonly key: Buffer;
   readonly listing: string;
 }
 
@@ -24,19 +26,8 @@ const TAG_BYTES = 12;
 const MAX_CURSOR_LENGTH = 1_400;
 const CURSOR_PATTERN = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]{16})$/;
 
-const keys = new Map<string, Buffer>();
-
-function keyOf(tableName: string): Buffer {
-  let key = keys.get(tableName);
-  if (key === undefined) {
-    key = createHash('sha256').update(`prepaid-billing page cursor\n${tableName}`).digest();
-    keys.set(tableName, key);
-  }
-  return key;
-}
-
 function tagOf(scope: CursorScope, position: string): Buffer {
-  return createHmac('sha256', keyOf(scope.tableName)).update(`${scope.listing}\n${position}`).digest().subarray(0, TAG_BYTES);
+  return createHmac('sha256', scope.key).update(`${scope.listing}\n${position}`).digest().subarray(0, TAG_BYTES);
 }
 
 export function signCursor(scope: CursorScope, position: string): string {
@@ -53,6 +44,50 @@ export function verifyCursor(scope: CursorScope, cursor: string): string {
     throw new InvalidCursorError('the cursor is not one this API issued for this list (cursors are kept as they are and used for the list they came from); start again without a cursor');
   }
   return position;
+}
+
+export const CURSOR_KEY_ITEM = { pk: 'CONFIG', sk: 'CURSOR-KEY' } as const;
+const KEY_BYTES = 32;
+
+/** Each table's key, read once per container; a failed read is tried again by the next page. */
+const keys = new Map<string, Promise<Buffer>>();
+
+export function cursorKey(client: DynamoDBDocumentClient, tableName: string): Promise<Buffer> {
+  let key = keys.get(tableName);
+  if (key === undefined) {
+    key = readOrDrawCursorKey(client, tableName);
+    keys.set(tableName, key);
+    key.catch(() => keys.delete(tableName));
+  }
+  return key;
+}
+
+/** The table's key as stored, drawn and stored first if there is none yet; the first one stored wins. */
+export async function readOrDrawCursorKey(client: DynamoDBDocumentClient, tableName: string): Promise<Buffer> {
+  const stored = await readKey(client, tableName);
+  if (stored !== undefined) return stored;
+  const drawn = randomBytes(KEY_BYTES);
+  try {
+    await client.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: { ...CURSOR_KEY_ITEM, type: 'cursor-key', key: drawn.toString('base64') },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+    return drawn;
+  } catch (error) {
+    // Another container drew one first: everyone uses the first.
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    const first = await readKey(client, tableName);
+    if (first === undefined) throw error;
+    return first;
+  }
+}
+
+async function readKey(client: DynamoDBDocumentClient, tableName: string): Promise<Buffer | undefined> {
+  const { Item: item } = await client.send(new GetCommand({ TableName: tableName, Key: CURSOR_KEY_ITEM, ConsistentRead: true }));
+  return item === undefined ? undefined : Buffer.from(item.key as string, 'base64');
 }
 
 const CONTINUATION_PREFIX = 'v1:';

@@ -5,7 +5,7 @@
  * page ends exactly at the limit).
  */
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { signCursor, verifyCursor } from './cursor';
+import { cursorKey, signCursor, verifyCursor } from './cursor';
 import { Item } from './items';
 
 export interface Page<T> {
@@ -21,7 +21,9 @@ export async function partitionPage<T>(
   toRecord: (item: Item) => T,
   order: 'newest-first' | 'key-order' = 'newest-first',
 ): Promise<Page<T>> {
-  const scope = { tableName, listing: pk };
+  // The key is only needed where a cursor comes in or goes out.
+  const scope = async () => ({ key: await cursorKey(client, tableName), listing: pk });
+  const start = page.cursor === undefined ? undefined : verifyCursor(await scope(), page.cursor);
   const { Items: items = [] } = await client.send(
     new QueryCommand({
       TableName: tableName,
@@ -29,13 +31,13 @@ export async function partitionPage<T>(
       ExpressionAttributeValues: { ':pk': pk },
       ScanIndexForward: order === 'key-order',
       Limit: page.limit + 1,
-      ...(page.cursor !== undefined && { ExclusiveStartKey: { pk, sk: verifyCursor(scope, page.cursor) } }),
+      ...(start !== undefined && { ExclusiveStartKey: { pk, sk: start } }),
     }),
   );
   const shown = items.slice(0, page.limit);
   const last = shown[shown.length - 1];
   return {
     items: shown.map(toRecord),
-    ...(items.length > page.limit && last !== undefined && { nextCursor: signCursor(scope, last.sk as string) }),
+    ...(items.length > page.limit && last !== undefined && { nextCursor: signCursor(await scope(), last.sk as string) }),
   };
 }

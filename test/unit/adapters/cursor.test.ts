@@ -1,7 +1,7 @@
 import { InvalidCursorError } from '../../../functions/domain/errors';
 import { signCursor, verifyCursor } from '../../../functions/adapters/dynamodb/cursor';
 
-const LEDGER = { tableName: 'billing-a', listing: 'PARTNER#p-1#LEDGER' };
+const LEDGER = { key: Buffer.alloc(32, 1), listing: 'PARTNER#p-1#LEDGER' };
 const POSITION = '2026-11-22T09:00:00.000Z#usage:batch-0001';
 const SIGNED = signCursor(LEDGER, POSITION);
 
@@ -17,7 +17,7 @@ describe('Adapter: page cursors', () => {
   it.each([
     ['another partner', { ...LEDGER, listing: 'PARTNER#p-2#LEDGER' }],
     ['another list of the partner', { ...LEDGER, listing: 'PARTNER#p-1#INVOICE' }],
-    ['another deployment', { ...LEDGER, tableName: 'billing-b' }],
+    ['another deployment', { ...LEDGER, key: Buffer.alloc(32, 2) }],
   ])('refuses a cursor of %s', (_, scope) => {
     expect(() => verifyCursor(scope, signCursor(LEDGER, POSITION))).toThrow(InvalidCursorError);
   });
