@@ -5,16 +5,19 @@
  */
 import * as z from 'zod';
 import { PROBLEM_CONTENT_TYPE } from './problems';
+import { BODY_PROBLEM_STATUSES } from './request-screen';
 import { API_ROUTES, ApiRoute } from './routes';
 import { ProblemView } from './schemas';
 
 type JsonSchema = Record<string, unknown>;
 
 const PROBLEM_DESCRIPTIONS: Readonly<Record<number, string>> = {
-  400: 'The request is not valid; `errors` names each field',
+  400: 'The request is not valid: a path that is not percent-encoded UTF-8 (`invalid-path`), a field that does not match its schema (`validation-failed`, `errors` names each field), an amount beyond the money range (`amount-out-of-range`), a cursor this API did not issue for this list (`invalid-cursor`), or a rule of the request refused',
   402: 'Payment required: the partner is blocked for overdue payments',
-  404: 'The partner or number does not exist',
-  409: 'Conflicts with what exists: an id or idempotency key used with other details',
+  404: 'The partner or number does not exist, or the number is not one of this partner',
+  409: 'Conflicts with what exists: an id or idempotency key used with other details, a number registered before, a month not over',
+  413: 'The body is larger than 10 MB, API Gateway\'s payload limit',
+  415: 'The body is not JSON: send it as application/json (or application/*+json) in UTF-8',
 };
 
 function jsonSchema(schema: z.ZodType): JsonSchema {
@@ -38,7 +41,8 @@ function operation(route: ApiRoute) {
   for (const [status, response] of Object.entries(route.responses)) {
     responses[status] = { description: response.description, content: { 'application/json': { schema: jsonSchema(response.schema) } } };
   }
-  for (const status of route.problemStatuses) {
+  const problemStatuses = [...route.problemStatuses, ...(route.bodySchema === undefined ? [] : BODY_PROBLEM_STATUSES)];
+  for (const status of problemStatuses) {
     responses[String(status)] = {
       description: PROBLEM_DESCRIPTIONS[status] ?? 'Problem',
       content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: '#/components/schemas/Problem' } } },
@@ -67,7 +71,7 @@ export function openApiDocument() {
       title: 'prepaid-billing operator API',
       version: '1.0.0',
       description:
-        'Prepaid partner balances: accounts, balances, recharges, finance payments, reconciliation, channels. Amounts are decimal strings with 2 to 6 fraction digits; errors are application/problem+json (RFC 9457).',
+        'Prepaid partner balances: accounts, balances, recharges, finance payments, reconciliation, channels. Amounts are decimal strings with 2 to 6 fraction digits, at most 10000000.00 either side of 0; errors are application/problem+json (RFC 9457) with a stable `type`. A path the API serves answers a method it does not accept with 405 and an `Allow` header; a path it does not serve with 404.',
     },
     // API Gateway with IAM authorization: requests are signed with AWS Signature Version 4.
     security: [{ sigv4: [] }],

@@ -13,6 +13,9 @@ import { API_ROUTES, ApiRoute } from './routes';
 /** API Gateway's payload limit for REST APIs (10 MB, not adjustable); the local server applies it too. */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
+/** What a route that takes a body may answer here besides its own problems. */
+export const BODY_PROBLEM_STATUSES = [413, 415] as const;
+
 /** Any origin serves to read a path the way the router does (the WHATWG URL parser). */
 const PATH_BASE = 'https://api.invalid/';
 
