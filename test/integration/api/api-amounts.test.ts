@@ -1,5 +1,5 @@
 /** Amounts at and beyond the money range (docs/architecture.md), and payments in whole cents. */
-import { MAX_AMOUNT, MAX_CARD_CREDIT, formatAmount } from '../../../functions/domain/money';
+import { MAX_AMOUNT, MAX_BALANCE, MAX_CARD_CREDIT, MICROS_PER_UNIT, formatAmount, micros } from '../../../functions/domain/money';
 import { ApiHarness } from '../../support/api-harness';
 import { RechargeHarness } from '../../support/recharge-harness';
 
@@ -69,6 +69,22 @@ describe('Handler: api, amounts', () => {
 
       expect(response).toMatchObject({ status: 400, body: { type: `${PROBLEM}amount-out-of-range` } });
       expect((await api.call('GET', '/partners/range-3')).status).toBe(404);
+    });
+
+    it('refuses a payment that would take the balance beyond the range with 400, changing nothing', async () => {
+      // Prepare: a balance 5,000,000.00 short of the largest.
+      await api.call('POST', '/partners', { partnerId: 'range-4', currency: 'EUR', paymentMethod: 'pm_card_visa', previousInvoiceRemainder: '600.00' });
+      const topUp = micros(MAX_BALANCE - 5_000_000 * MICROS_PER_UNIT - 600 * MICROS_PER_UNIT);
+      await recharge.ledger.post({ partnerId: 'range-4', currency: 'EUR', kind: 'adjustment', idempotencyKey: 'to-the-edge', amount: topUp, postedAt: recharge.clock.now() });
+
+      // Act
+      const response = await api.call('POST', '/partners/range-4/payments', { amount: '10000000.00', reference: 'range-pay-4' });
+
+      // Assess
+      expect(response.status).toBe(400);
+      expect(response.body).toMatchObject({ type: `${PROBLEM}amount-out-of-range` });
+      expect(response.body.detail).not.toContain('safe integer');
+      expect((await api.call('GET', '/partners/range-4/balance')).body).toMatchObject({ liveBalance: formatAmount(micros(MAX_BALANCE - 5_000_000 * MICROS_PER_UNIT)) });
     });
 
     it('calls an amount out of range beside another mistake a validation failure, naming every field', async () => {
