@@ -7,6 +7,8 @@
  * failure fails the work item, for SQS to deliver it again.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { parser } from '@aws-lambda-powertools/batch/parser';
+import type { ParsedRecord } from '@aws-lambda-powertools/batch/types';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
@@ -15,7 +17,7 @@ import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { DailyRunDependencies, runDailyShard } from '../domain/daily/daily-run';
 import { logger, metrics, tracer } from '../observability';
-import { DailyWorkSchema } from '../schemas/work-schemas';
+import { DailyWork, DailyWorkSchema } from '../schemas/work-schemas';
 import { recordCharge } from './charge-metrics';
 import { PartnerFailureReporter, reportPartnerFailures } from './partner-failures';
 
@@ -23,11 +25,13 @@ import { PartnerFailureReporter, reportPartnerFailures } from './partner-failure
 export const DEFAULT_RESERVE_MS = 90_000;
 
 export function createDailyShardHandler(deps: DailyRunDependencies, reserveMs = DEFAULT_RESERVE_MS, report: PartnerFailureReporter = reportPartnerFailures) {
-  const processor = new BatchProcessor(EventType.SQS);
+  // Each body is parsed against its schema before the record handler sees it; one that
+  // cannot be read fails alone and ends in the dead-letter queue.
+  const processor = new BatchProcessor(EventType.SQS, { parser, innerSchema: DailyWorkSchema, transformer: 'json', logger });
 
   const dailyShard = (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
-    const handleRecord = async (record: SQSRecord): Promise<void> => {
-      const work = DailyWorkSchema.parse(JSON.parse(record.body));
+    const handleRecord = async (record: ParsedRecord<SQSRecord, DailyWork>): Promise<void> => {
+      const work = record.body;
       const progress = await runDailyShard(work, deps, () => context.getRemainingTimeInMillis() > reserveMs);
       const { charges, failures, ...counts } = progress;
       logger.info('daily run shard', { day: work.day, shard: work.shard, ...counts, failed: failures.length });

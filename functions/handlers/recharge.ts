@@ -8,6 +8,8 @@
  * run retries the partner's charge (docs/architecture.md, "Isolation").
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { parser } from '@aws-lambda-powertools/batch/parser';
+import type { ParsedRecord } from '@aws-lambda-powertools/batch/types';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
@@ -17,16 +19,17 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { isolate } from '../domain/partner-failure';
 import { RechargeDependencies, rechargePartner } from '../domain/recharge/recharge-partner';
 import { logger, metrics, tracer } from '../observability';
-import { RechargeRequestSchema } from '../schemas/work-schemas';
+import { RechargeRequestMessage, RechargeRequestSchema } from '../schemas/work-schemas';
 import { recordCharge } from './charge-metrics';
 import { PartnerFailureReporter, reportPartnerFailures } from './partner-failures';
 
 export function createRechargeHandler(deps: RechargeDependencies, report: PartnerFailureReporter = reportPartnerFailures) {
-  const processor = new BatchProcessor(EventType.SQS);
+  // Each body is parsed against its schema before the record handler sees it. A request
+  // that cannot be read names no partner to skip: it fails, and ends in the dead-letter queue.
+  const processor = new BatchProcessor(EventType.SQS, { parser, innerSchema: RechargeRequestSchema, transformer: 'json', logger });
 
-  const handleRecord = async (record: SQSRecord): Promise<void> => {
-    // A request that cannot be read names no partner to skip: it fails, and ends in the dead-letter queue.
-    const request = RechargeRequestSchema.parse(JSON.parse(record.body));
+  const handleRecord = async (record: ParsedRecord<SQSRecord, RechargeRequestMessage>): Promise<void> => {
+    const request = record.body;
     const charged = await isolate(request.partnerId, 'recharge', () => rechargePartner(request.partnerId, request.trigger, deps));
     if (!charged.ok) {
       report('recharge', [charged.failure], { trigger: request.trigger, messageId: record.messageId });

@@ -1,14 +1,15 @@
 /** Schemas of the messages the system sends itself: recharge requests and daily run work. */
 import * as z from 'zod';
 import { Day } from '../domain/daily/daily-run-ports';
+import { RECHARGE_TRIGGERS } from '../domain/recharge/charge-attempt';
 
-const RECHARGE_TRIGGERS = ['below-threshold', 'overdue', 'daily-run', 'payment-method-updated', 'opening'] as const;
 
 export const RechargeRequestSchema = z.object({
   partnerId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
   trigger: z.enum(RECHARGE_TRIGGERS),
   requestedAt: z.iso.datetime().transform((time) => new Date(time)),
 });
+export type RechargeRequestMessage = z.infer<typeof RechargeRequestSchema>;
 
 const DaySchema = z.iso.date().transform((day) => day as Day);
 
@@ -19,3 +20,4 @@ export const DailyWorkSchema = z.object({
   shard: z.number().int().min(0),
   cursor: z.string().min(1).optional(),
 });
+export type DailyWork = z.infer<typeof DailyWorkSchema>;

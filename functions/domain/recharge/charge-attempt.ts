@@ -8,7 +8,8 @@ import { Currency, Micros } from '../money';
 import { Charge } from '../recharge-rules';
 
 /** What asked for a charge: a debit's crossing, the daily retry, a new card, the opening. */
-export type RechargeTrigger = 'below-threshold' | 'overdue' | 'daily-run' | 'payment-method-updated' | 'opening';
+export const RECHARGE_TRIGGERS = ['below-threshold', 'overdue', 'daily-run', 'payment-method-updated', 'opening'] as const;
+export type RechargeTrigger = (typeof RECHARGE_TRIGGERS)[number];
 
 export type AttemptState = 'pending' | 'succeeded' | 'declined';
 /** An opening charge tops a new account up to 500.00; a recharge follows the table of SPEC section 5. */
