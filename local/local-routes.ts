@@ -1,5 +1,5 @@
 /**
- * The local-only endpoints of SPEC section 11 (`/local/...`): where the queues and the
+ * The local-only endpoints of docs/contract.md §11 (`/local/...`): where the queues and the
  * database are, the test clock, and draining the queues. Same router and problem+json
  * answers as the operator API.
  */

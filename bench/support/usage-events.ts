@@ -1,5 +1,5 @@
 /**
- * Usage event bodies of SPEC section 4 for the benchmark, the SQS events that carry them
+ * Usage event bodies of docs/contract.md §4 for the benchmark, the SQS events that carry them
  * (as Lambda's event source delivers them), the partners they are billed to, and items
  * shaped exactly like the dedupe record ingestion writes for each event.
  */

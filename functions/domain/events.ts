@@ -1,4 +1,4 @@
-/** The events of SPEC section 10, published on the custom bus with `source` = `prepaid-billing`. */
+/** The events of docs/contract.md §10, published on the custom bus with `source` = `prepaid-billing`. */
 export const EVENT_SOURCE = 'prepaid-billing';
 
 export const EVENT_TYPES = [

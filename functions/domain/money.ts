@@ -3,7 +3,7 @@
  * branded `number`: every value is checked to be a safe integer (|x| < 2^53, i.e. about
  * 9 billion currency units), so no arithmetic can silently lose precision.
  *
- * The money range (docs/contract.md, "Money"): a single amount on the wire is at most
+ * The money range (docs/contract.md §2): a single amount on the wire is at most
  * MAX_AMOUNT, a balance at most MAX_BALANCE either side of 0, a card charge at most
  * MAX_CARD_TOTAL. Inside that range no sum this system makes can leave the safe integers:
  * a balance plus any movement is below 2 * MAX_BALANCE, and a whole usage transaction
@@ -38,7 +38,7 @@ export const MAX_BALANCE = micros(1_000_000_000 * MICROS_PER_UNIT);
 /** The largest card charge: Stripe's 99,999,999 minor units, 999,999.99. */
 export const MAX_CARD_TOTAL = micros(99_999_999 * MICROS_PER_CENT);
 
-/** Wire format of SPEC section 2: optional minus, integer part, 2 to 6 fraction digits. */
+/** Wire format of docs/contract.md §2: optional minus, integer part, 2 to 6 fraction digits. */
 const AMOUNT_PATTERN = /^(-?)(0|[1-9][0-9]*)\.([0-9]{2,6})$/;
 
 export const ZERO = micros(0);

@@ -1,5 +1,5 @@
 /**
- * The 7-day rule of SPEC section 6: a partner whose balance went below 0 at `t` (when
+ * The 7-day rule of docs/contract.md §6: a partner whose balance went below 0 at `t` (when
  * the debit was processed) and is still below 0 is blocked by the first daily run with
  * `now - t >= 7 days`.
  */

@@ -34,7 +34,7 @@ export interface PartnerAccount {
   readonly blockedAt?: Date;
   /** The charge attempt in flight; at most one per partner. */
   readonly chargeInFlight?: string;
-  /** Set until the opening charge of SPEC section 3 succeeds; retries charge the opening shortfall. */
+  /** Set until the opening charge of docs/contract.md §3 succeeds; retries charge the opening shortfall. */
   readonly openingPending?: boolean;
   /** The last charge that was declined, until a charge succeeds. */
   readonly lastDecline?: LastDecline;

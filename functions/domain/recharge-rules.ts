@@ -1,5 +1,5 @@
 /**
- * The recharge table of SPEC section 5 and the opening-balance rule of section 3, as
+ * The recharge table of docs/contract.md §5 and the opening-balance rule of §3, as
  * pure functions. They decide how much to credit; the card is charged that plus the fee.
  */
 import { MAX_CARD_CREDIT, Micros, ZERO, add, cardFee, ceilToCent, micros, negate, parseAmount, subtract } from './money';
@@ -16,7 +16,7 @@ export const DEFAULT_RECHARGE_SETTINGS: RechargeSettings = {
   autoRecharge: true,
 };
 
-/** The balance a new partner must open with at least (SPEC section 3). */
+/** The balance a new partner must open with at least (docs/contract.md §3). */
 export const MINIMUM_OPENING_BALANCE = parseAmount('500.00');
 
 export interface Charge {
@@ -54,7 +54,7 @@ export function decideRecharge(balance: Micros, settings: RechargeSettings): Rec
 }
 
 /**
- * The opening charge of SPEC section 3: a partner opens with the remainder of its
+ * The opening charge of docs/contract.md §3: a partner opens with the remainder of its
  * previous invoice; below 500.00 the card is charged the difference at once.
  */
 export function decideOpeningCharge(previousInvoiceRemainder: Micros): Charge | undefined {
@@ -69,7 +69,7 @@ function charge(reason: RechargeReason, credit: Micros): RechargeDecision {
 /**
  * Builds the card charge for a credit, rounding the credit up to whole cents. A credit
  * above what one card charge can carry is capped at MAX_CARD_CREDIT: the partner is
- * credited that much now and the rest by the next charge (docs/contract.md, "Money").
+ * credited that much now and the rest by the next charge (docs/contract.md §2).
  */
 export function toCharge(credit: Micros): Charge {
   if (credit <= 0) throw new RangeError('a charge credits a positive amount');

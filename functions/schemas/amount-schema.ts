@@ -1,4 +1,4 @@
-/** A wire amount (SPEC section 2) read into micro-units; the domain's own parser names what is wrong. */
+/** A wire amount (docs/contract.md §2) read into micro-units; the domain's own parser names what is wrong. */
 import * as z from 'zod';
 import { DomainError } from '../domain/errors';
 import { parseAmount } from '../domain/money';

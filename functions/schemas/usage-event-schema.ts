@@ -1,5 +1,5 @@
 /**
- * The usage event body of SPEC section 4, exactly: unknown fields are refused, so a
+ * The usage event body of docs/contract.md §4, exactly: unknown fields are refused, so a
  * platform change is noticed in the dead-letter queue instead of being billed blindly.
  */
 import * as z from 'zod';

@@ -1,4 +1,4 @@
-/** Builds usage event bodies of SPEC section 4 and SQS events carrying them. */
+/** Builds usage event bodies of docs/contract.md §4 and SQS events carrying them. */
 import { randomUUID } from 'node:crypto';
 import type { SQSEvent } from 'aws-lambda';
 

@@ -1,6 +1,6 @@
 /**
  * Key layout of the single billing table (docs/data-model.md). Partner ids cannot contain
- * `#` (SPEC section 3), so every composite key below is unambiguous.
+ * `#` (docs/contract.md §3), so every composite key below is unambiguous.
  */
 export interface ItemKey {
   readonly pk: string;

@@ -1,6 +1,6 @@
 /**
  * The card provider of local runs and tests: honours Stripe's test payment method ids
- * (SPEC section 5) and Stripe's idempotency (a key answers the same charge forever), and
+ * (docs/contract.md §5) and Stripe's idempotency (a key answers the same charge forever), and
  * can be told to lose the answer of its next calls, with or without charging, to play
  * the provider timeouts a real system meets.
  */

@@ -1,5 +1,5 @@
 /**
- * Channel use cases of SPEC section 8: register a hosted number (valid, not of a blocked
+ * Channel use cases of docs/contract.md §8: register a hosted number (valid, not of a blocked
  * region, never registered before), cancel it, and answer whether it may send. Sending
  * is decided by the partner's status, the source of truth; a channel's own status mirrors it.
  *

@@ -1,4 +1,4 @@
-/** A hosted number (SPEC section 8): registered once per partner as E.164, never changed, never reused. */
+/** A hosted number (docs/contract.md §8): registered once per partner as E.164, never changed, never reused. */
 export type ChannelStatus = 'active' | 'blocked' | 'cancelled';
 
 export interface Channel {

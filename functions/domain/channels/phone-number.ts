@@ -1,6 +1,6 @@
 /**
  * Hosted numbers are E.164 (`+` and up to 15 digits, no leading 0 in the country code).
- * Numbers of the regions in SPEC section 8 are refused. Country codes are prefix-free,
+ * Numbers of the regions in docs/contract.md §8 are refused. Country codes are prefix-free,
  * so a prefix match is exact: `+53…` is always Cuba, while `+96…` is Syria only as `+963`.
  */
 import { DomainError } from '../errors';

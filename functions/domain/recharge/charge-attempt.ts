@@ -12,7 +12,7 @@ export const RECHARGE_TRIGGERS = ['below-threshold', 'overdue', 'daily-run', 'pa
 export type RechargeTrigger = (typeof RECHARGE_TRIGGERS)[number];
 
 export type AttemptState = 'pending' | 'succeeded' | 'declined';
-/** An opening charge tops a new account up to 500.00; a recharge follows the table of SPEC section 5. */
+/** An opening charge tops a new account up to 500.00; a recharge follows the table of docs/contract.md §5. */
 export type ChargePurpose = 'opening' | 'recharge';
 
 export interface ChargeAttempt {

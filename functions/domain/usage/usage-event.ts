@@ -1,4 +1,4 @@
-/** A usage event of SPEC section 4 once parsed: one billable conversation, priced in micro-units. */
+/** A usage event of docs/contract.md §4 once parsed: one billable conversation, priced in micro-units. */
 import { createHash } from 'node:crypto';
 import { Currency, Micros } from '../money';
 

@@ -1,7 +1,7 @@
 /**
  * Checks a parsed usage event against the world before it is debited: not dated
  * further in the future than the margin allows, and not on a hosted number of another
- * partner (docs/contract.md, "Usage events"). A number this service does not host is
+ * partner (docs/contract.md §4). A number this service does not host is
  * debited: the conversation happened and the platform knows the partner.
  */
 import { Rejection, UsageEvent } from './usage-event';

@@ -69,7 +69,7 @@ describe('Module: recharge rules', () => {
       expect(decision.kind === 'charge' && formatAmount(decision.charge.credit)).toBe('20.07');
     });
 
-    it('follows the table of SPEC section 5 for any balance and settings', () => {
+    it('follows the table of docs/contract.md §5 for any balance and settings', () => {
       fc.assert(
         fc.property(anyBalance, anySettings, (balance, rules) => {
           const decision = decideRecharge(balance, rules);
@@ -125,7 +125,7 @@ describe('Module: recharge rules', () => {
   });
 });
 
-/** The table of SPEC section 5, written independently of the implementation. */
+/** The table of docs/contract.md §5, written independently of the implementation. */
 function expectedCredit(balance: Micros, rules: RechargeSettings): number | undefined {
   const roundUpToCent = (value: number) => Math.ceil(value / 10_000) * 10_000;
   if (balance >= rules.threshold) return undefined;
