@@ -5,11 +5,12 @@
 import * as z from 'zod';
 import { AmountOutOfRangeError } from '../domain/errors';
 import { CURRENCIES, MAX_CARD_CREDIT, MAX_CARD_TOTAL, formatAmount, isWholeCents } from '../domain/money';
+import { PARTNER_ID_PATTERN, PARTNER_ID_RULE } from '../domain/partner';
 import { AmountSchema } from '../schemas/amount-schema';
 
 const WholeCents = AmountSchema.refine(isWholeCents, 'cards are charged in whole cents: use at most 2 fraction digits');
 
-export const PartnerId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 characters of A-Z, a-z, 0-9, _ and -');
+export const PartnerId = z.string().regex(PARTNER_ID_PATTERN, PARTNER_ID_RULE);
 export const PhoneNumber = z.string().min(1).max(32).meta({ examples: ['+4915112345678'] });
 
 export const PartnerPath = z.object({ partnerId: PartnerId });

@@ -49,11 +49,13 @@ export interface LastDecline {
   readonly at: Date;
 }
 
-const PARTNER_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+/** A partner id (docs/contract.md §3): the one pattern every schema checks it with. */
+export const PARTNER_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+export const PARTNER_ID_RULE = 'must be 1 to 64 characters of A-Z, a-z, 0-9, _ and -';
 
 export function assertPartnerId(partnerId: string): string {
   if (!PARTNER_ID_PATTERN.test(partnerId)) {
-    throw new InvalidPartnerIdError(`partner id "${partnerId}" must be 1 to 64 characters of A-Z, a-z, 0-9, _ and -`);
+    throw new InvalidPartnerIdError(`partner id "${partnerId}" ${PARTNER_ID_RULE}`);
   }
   return partnerId;
 }

@@ -5,13 +5,15 @@
 import * as z from 'zod';
 import { CURRENCIES, formatAmount } from '../domain/money';
 import { AmountOutOfRangeError } from '../domain/errors';
+import { E164_PATTERN, E164_RULE } from '../domain/channels/phone-number';
+import { PARTNER_ID_PATTERN, PARTNER_ID_RULE } from '../domain/partner';
 import { AmountSchema } from './amount-schema';
 import { FREE_CATEGORIES, Rejection, USAGE_CATEGORIES, UsageEvent } from '../domain/usage/usage-event';
 
 export const UsageEventSchema = z.strictObject({
   eventId: z.string().min(1).max(128),
-  partnerId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 characters of A-Z, a-z, 0-9, _ and -'),
-  channelId: z.string().regex(/^\+[1-9][0-9]{1,14}$/, 'must be an E.164 number such as +4915112345678'),
+  partnerId: z.string().regex(PARTNER_ID_PATTERN, PARTNER_ID_RULE),
+  channelId: z.string().regex(E164_PATTERN, E164_RULE),
   conversationId: z.string().min(1).max(256),
   category: z.enum(USAGE_CATEGORIES),
   occurredAt: z.iso.datetime({ offset: true }),

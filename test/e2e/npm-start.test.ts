@@ -13,7 +13,7 @@ import { LocalSystem } from '../support/local-system';
 jest.setTimeout(300_000);
 
 const PHONE = '+4915112345678';
-/** Each partner's usage comes from its own number: usage on another partner's hosted number is refused. */
+/** Each partner's usage comes from its own number (usage on another partner's hosted number is refused); others from a number not hosted here. */
 const NUMBERS: Record<string, string> = { 'p-declining': PHONE, 'p-paying': '+4915187654321' };
 const BLOCKED_MESSAGE =
   'Could not send message due to lack of payment. Messaging can resume once overdue invoices towards 360dialog are settled. Please reach out to your integration partner.';
@@ -118,7 +118,7 @@ function usage(eventId: string, partnerId: string, amount: string, at: Date, cur
   return JSON.stringify({
     eventId,
     partnerId,
-    channelId: NUMBERS[partnerId] ?? PHONE,
+    channelId: NUMBERS[partnerId] ?? '+4915100000000',
     conversationId: `c-${eventId}`,
     category: 'marketing',
     occurredAt: at.toISOString(),

@@ -6,7 +6,7 @@ import { DynamoDbRechargeRepository } from '../../functions/adapters/dynamodb/re
 import { SandboxPaymentProvider } from '../../functions/adapters/payments/sandbox-payment-provider';
 import { Currency, parseAmount } from '../../functions/domain/money';
 import { OpenAccountResult, openAccount } from '../../functions/domain/partners/open-account';
-import { RechargeTrigger } from '../../functions/domain/ports';
+import { RechargeTrigger } from '../../functions/domain/recharge/charge-attempt';
 import { DEFAULT_RECHARGE_SETTINGS, RechargeSettings } from '../../functions/domain/recharge-rules';
 import { Invoice } from '../../functions/domain/recharge/charge-attempt';
 import { RechargeDependencies, RechargeResult, rechargePartner } from '../../functions/domain/recharge/recharge-partner';

@@ -5,7 +5,9 @@
  */
 import { DomainError } from '../errors';
 
-const E164 = /^\+[1-9][0-9]{6,14}$/;
+/** An E.164 number as this service hosts it: every schema checks a number with this pattern. */
+export const E164_PATTERN = /^\+[1-9][0-9]{6,14}$/;
+export const E164_RULE = 'must be an E.164 number such as +4915112345678';
 
 export const BLOCKED_REGIONS: readonly { readonly prefix: string; readonly region: string }[] = [
   { prefix: '+7978', region: 'Crimea' },
@@ -34,7 +36,7 @@ export class BlockedRegionError extends DomainError {
 
 /** Refuses what cannot be a number at all, before it is looked up. */
 export function assertE164(phoneNumber: string): string {
-  if (!E164.test(phoneNumber)) {
+  if (!E164_PATTERN.test(phoneNumber)) {
     const shown = phoneNumber.length > 40 ? `${phoneNumber.slice(0, 40)}...` : phoneNumber;
     throw new InvalidPhoneNumberError(`"${shown}" is not an E.164 number: write it as + and 7 to 15 digits, e.g. +4915112345678`);
   }
