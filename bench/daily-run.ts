@@ -36,6 +36,7 @@ import {
 } from './support/daily-population';
 import { ITEMS_PER_BATCH_WRITE, batchWriteAll } from './support/floor';
 import { itemBytes } from './support/item-size';
+import { textTable } from '../scripts/text-table';
 
 /** Shards worked on at once, as that many Lambda invocations would take them from the queue. */
 const SHARDS_IN_FLIGHT = 4;
@@ -261,8 +262,7 @@ function report(figures: readonly Figures[], times: { warmUpMs: number; totalSec
       int([...tally.requests.values()].reduce((sum, count) => sum + count, 0)),
     ]),
   ];
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  for (const row of rows) out(row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  '));
+  for (const line of textTable(rows)) out(line);
   out();
 
   const small = figures.find((figure) => figure.population.partners === Math.min(...POPULATIONS));

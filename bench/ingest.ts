@@ -41,6 +41,7 @@ import {
   usageBodies,
 } from './support/usage-events';
 import { WriteMeter, WriteTally, averageBytes, requestCount } from './support/write-meter';
+import { textTable } from '../scripts/text-table';
 
 /** Records per invocation: the batch size of the usage queue's event source. */
 const BATCH_SIZE = 100;
@@ -230,8 +231,7 @@ function report(events: number, results: readonly ScenarioFigures[], partnerByte
       row.p95.toFixed(0),
     ]),
   ];
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  for (const row of rows) out(row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  '));
+  for (const line of textTable(rows)) out(line);
   out();
   out(`Targets: ratio >= ${TARGETS.ratio}, WCU/event <= ${TARGETS.writeUnitsPerEvent}, balance writes/100 events <= ${TARGETS.balanceWritesPer100}`);
   for (const row of figures) {

@@ -18,6 +18,7 @@ import { join, relative, resolve } from 'node:path';
 import { buildSync } from 'esbuild';
 import { BILLING_ENTRIES } from '../lib/functions/billing-function';
 import { stripeSdkBuild } from '../lib/functions/stripe-sdk-layer';
+import { textTable } from './text-table';
 
 interface TemplateResource {
   readonly Type: string;
@@ -38,11 +39,11 @@ if (templates.length === 0) {
 
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 const unminifiedBytes = (options: Parameters<typeof buildSync>[0]) =>
-  buildSync({ ...options, minify: false, write: false, logLevel: 'error' }).outputFiles[0]!.contents.length;
+  (buildSync({ ...options, minify: false, write: false, logLevel: 'error' }).outputFiles ?? []).reduce((total, file) => total + file.contents.length, 0);
 
 /** Packages (not Node.js built-ins) the bundle leaves to the runtime or a layer. */
 function externalsOf(bundle: string): string[] {
-  const required = [...readFileSync(bundle, 'utf8').matchAll(/require\("([^"]+)"\)/g)].map((match) => match[1]!);
+  const required = [...readFileSync(bundle, 'utf8').matchAll(/require\("([^"]+)"\)/g)].flatMap((match) => match.slice(1));
   return [...new Set(required.filter((name) => !isBuiltin(name)))].sort();
 }
 
@@ -50,8 +51,9 @@ function externalsOf(bundle: string): string[] {
 function entryOf(assetDir: string): string {
   const { sources } = JSON.parse(readFileSync(join(assetDir, 'index.js.map'), 'utf8')) as { sources: string[] };
   const entries = sources.map((source) => resolve(assetDir, source)).filter((file) => BILLING_ENTRIES.some((entry) => file.endsWith(join('functions', 'lambda', `${entry}.ts`))));
-  if (entries.length !== 1) throw new Error(`${assetDir}: expected one entry among the sources, found ${entries.length}`);
-  return entries[0]!;
+  const [entry, ...others] = entries;
+  if (entry === undefined || others.length > 0) throw new Error(`${assetDir}: expected one entry among the sources, found ${entries.length}`);
+  return entry;
 }
 
 /** Where the function gets the Stripe SDK from, and whether its cold start loads it. */
@@ -129,8 +131,7 @@ for (const { logicalId, dir } of layers.values()) {
 }
 
 function print(rows: string[][]): void {
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  for (const row of rows) process.stdout.write(`${row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()}\n`);
+  for (const line of textTable(rows, 'all-left')) process.stdout.write(`${line}\n`);
 }
 
 print(functionRows);

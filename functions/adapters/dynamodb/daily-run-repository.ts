@@ -123,8 +123,9 @@ export class DynamoDbDailyRunRepository implements DailyRunRepository {
   }
 
   async balancesAsOf(partnerId: string, cutoffs: readonly Date[]): Promise<BalancesAsOf> {
-    const earliest = cutoffs.reduce((min, cutoff) => (cutoff < min ? cutoff : min));
-    const latest = cutoffs.reduce((max, cutoff) => (cutoff > max ? cutoff : max)).toISOString();
+    const times = cutoffs.map((cutoff) => cutoff.getTime());
+    const earliest = new Date(Math.min(...times));
+    const latest = new Date(Math.max(...times)).toISOString();
     // Live balance and the entries posted since the earliest cut-off must be one moment's
     // view: read the version before and after the query, and read again if it moved.
     for (;;) {
