@@ -48,9 +48,10 @@ module.exports = {
     {
       name: 'definitions-are-leaves',
       severity: 'error',
-      comment: 'definitions/ is plain data both the stack and the functions take: it imports nothing but definitions/.',
+      comment:
+        'definitions/ holds the facts and schemas both the stack and the functions take: it imports only definitions/ and npm packages (such as zod), never functions/, lib/, local/, bin/ or Node built-ins.',
       from: { path: '^definitions/' },
-      to: { pathNot: '^definitions/' },
+      to: { pathNot: ['^definitions/', '(^|/)node_modules/'] },
     },
     {
       name: 'no-test-code-in-production',

@@ -1,18 +1,30 @@
 /**
- * Configuration from the environment, read once at cold start. A missing variable fails
- * the start with its name instead of failing a request later.
+ * Configuration from the environment, parsed once at cold start with the schemas the stack
+ * sets it by (definitions/function-environment.ts). A missing or wrong variable fails the
+ * start with one error naming every such variable, instead of failing a request later.
  */
-export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
-  const value = env[name];
-  if (value === undefined || value.trim() === '') {
-    throw new Error(`environment variable ${name} is required but not set`);
-  }
-  return value;
-}
+import type { z } from 'zod';
+import {
+  ApiEnvironment,
+  DailyRunEnvironment,
+  IngestUsageEnvironment,
+  MonthlyRunEnvironment,
+  PublishEventsEnvironment,
+  RechargeEnvironment,
+} from '../definitions/function-environment';
+import { configurationError, issueLines } from '../definitions/setting-values';
 
-export function optionalEnv(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const value = env[name];
-  return value === undefined || value.trim() === '' ? undefined : value;
+export { DEFAULT_USAGE_FUTURE_MARGIN_SECONDS } from '../definitions/setting-values';
+
+function parseEnvironment<T extends z.ZodType>(functionName: string, schema: T, env: NodeJS.ProcessEnv): z.output<T> {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    throw configurationError(
+      `the environment of the ${functionName} function is not valid`,
+      issueLines(parsed.error, (name) => name),
+    );
+  }
+  return parsed.data;
 }
 
 /** Endpoint overrides: set by the local runtime (DynamoDB Local, the SQS emulator); unset in AWS. */
@@ -22,27 +34,16 @@ export interface Endpoints {
   readonly eventBridge?: string;
 }
 
-export function readEndpoints(env: NodeJS.ProcessEnv = process.env): Endpoints {
-  const dynamoDb = optionalEnv('DYNAMODB_ENDPOINT', env);
-  const sqs = optionalEnv('SQS_ENDPOINT', env);
-  const eventBridge = optionalEnv('EVENTBRIDGE_ENDPOINT', env);
+function endpointsOf(env: {
+  DYNAMODB_ENDPOINT?: string | undefined;
+  SQS_ENDPOINT?: string | undefined;
+  EVENTBRIDGE_ENDPOINT?: string | undefined;
+}): Endpoints {
   return {
-    ...(dynamoDb !== undefined && { dynamoDb }),
-    ...(sqs !== undefined && { sqs }),
-    ...(eventBridge !== undefined && { eventBridge }),
+    ...(env.DYNAMODB_ENDPOINT !== undefined && { dynamoDb: env.DYNAMODB_ENDPOINT }),
+    ...(env.SQS_ENDPOINT !== undefined && { sqs: env.SQS_ENDPOINT }),
+    ...(env.EVENTBRIDGE_ENDPOINT !== undefined && { eventBridge: env.EVENTBRIDGE_ENDPOINT }),
   };
-}
-
-/** How far in the future a usage event may be dated by default: a day of clock skew. */
-export const DEFAULT_USAGE_FUTURE_MARGIN_SECONDS = 86_400;
-
-/** `USAGE_FUTURE_MARGIN_SECONDS`, a whole number of seconds; the default when unset. */
-export function readUsageFutureMarginMs(env: NodeJS.ProcessEnv = process.env): number {
-  const text = optionalEnv('USAGE_FUTURE_MARGIN_SECONDS', env) ?? String(DEFAULT_USAGE_FUTURE_MARGIN_SECONDS);
-  if (!/^[0-9]{1,9}$/.test(text)) {
-    throw new Error(`environment variable USAGE_FUTURE_MARGIN_SECONDS must be a whole number of seconds, got "${text}"`);
-  }
-  return Number(text) * 1000;
 }
 
 export interface IngestUsageConfig {
@@ -55,13 +56,14 @@ export interface IngestUsageConfig {
 }
 
 export function readIngestUsageConfig(env: NodeJS.ProcessEnv = process.env): IngestUsageConfig {
+  const variables = parseEnvironment('ingestion', IngestUsageEnvironment, env);
   return {
-    futureMarginMs: readUsageFutureMarginMs(env),
-    tableName: requireEnv('TABLE_NAME', env),
-    deadLetterQueueUrl: requireEnv('USAGE_DEAD_LETTER_QUEUE_URL', env),
-    rechargeQueueUrl: requireEnv('RECHARGE_QUEUE_URL', env),
-    eventBusName: requireEnv('EVENT_BUS_NAME', env),
-    endpoints: readEndpoints(env),
+    futureMarginMs: variables.USAGE_FUTURE_MARGIN_SECONDS * 1000,
+    tableName: variables.TABLE_NAME,
+    deadLetterQueueUrl: variables.USAGE_DEAD_LETTER_QUEUE_URL,
+    rechargeQueueUrl: variables.RECHARGE_QUEUE_URL,
+    eventBusName: variables.EVENT_BUS_NAME,
+    endpoints: endpointsOf(variables),
   };
 }
 
@@ -70,11 +72,11 @@ export type PaymentProviderConfig =
   /** The Stripe secret key is read from Secrets Manager at cold start, never from the environment. */
   | { readonly kind: 'stripe'; readonly secretId: string };
 
-export function readPaymentProviderConfig(env: NodeJS.ProcessEnv = process.env): PaymentProviderConfig {
-  const kind = requireEnv('PAYMENT_PROVIDER', env);
-  if (kind === 'sandbox') return { kind };
-  if (kind === 'stripe') return { kind, secretId: requireEnv('STRIPE_SECRET_ID', env) };
-  throw new Error(`PAYMENT_PROVIDER must be "stripe" or "sandbox", not "${kind}"`);
+function paymentsOf(env: { PAYMENT_PROVIDER: 'stripe' | 'sandbox'; STRIPE_SECRET_ID?: string | undefined }): PaymentProviderConfig {
+  if (env.PAYMENT_PROVIDER === 'sandbox') return { kind: 'sandbox' };
+  // Refused by the schema already; checked again so the type says a Stripe provider has its secret.
+  if (env.STRIPE_SECRET_ID === undefined) throw new Error('STRIPE_SECRET_ID is not set (required with stripe)');
+  return { kind: 'stripe', secretId: env.STRIPE_SECRET_ID };
 }
 
 export interface RechargeConfig {
@@ -83,12 +85,12 @@ export interface RechargeConfig {
   readonly endpoints: Endpoints;
 }
 
+function rechargeConfigOf(variables: z.output<typeof RechargeEnvironment>): RechargeConfig {
+  return { tableName: variables.TABLE_NAME, payments: paymentsOf(variables), endpoints: endpointsOf(variables) };
+}
+
 export function readRechargeConfig(env: NodeJS.ProcessEnv = process.env): RechargeConfig {
-  return {
-    tableName: requireEnv('TABLE_NAME', env),
-    payments: readPaymentProviderConfig(env),
-    endpoints: readEndpoints(env),
-  };
+  return rechargeConfigOf(parseEnvironment('recharge', RechargeEnvironment, env));
 }
 
 export interface DailyRunConfig extends RechargeConfig {
@@ -96,7 +98,8 @@ export interface DailyRunConfig extends RechargeConfig {
 }
 
 export function readDailyRunConfig(env: NodeJS.ProcessEnv = process.env): DailyRunConfig {
-  return { ...readRechargeConfig(env), dailyWorkQueueUrl: requireEnv('DAILY_WORK_QUEUE_URL', env) };
+  const variables = parseEnvironment('daily run', DailyRunEnvironment, env);
+  return { ...rechargeConfigOf(variables), dailyWorkQueueUrl: variables.DAILY_WORK_QUEUE_URL };
 }
 
 export interface ApiConfig extends RechargeConfig {
@@ -105,26 +108,18 @@ export interface ApiConfig extends RechargeConfig {
 }
 
 export function readApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
-  return { ...readRechargeConfig(env), operatorName: requireEnv('OPERATOR_NAME', env) };
+  const variables = parseEnvironment('API', ApiEnvironment, env);
+  return { ...rechargeConfigOf(variables), operatorName: variables.OPERATOR_NAME };
 }
 
 export interface MonthlyRunConfig extends RechargeConfig {
-  /** JSON such as {"EUR":"25.00","USD":"27.00"}: the monthly fee per hosted number in each currency. */
+  /** From JSON such as {"EUR":"25.00","USD":"27.00"}: the monthly fee per hosted number in each currency. */
   readonly licenseFees: Record<string, string>;
 }
 
 export function readMonthlyRunConfig(env: NodeJS.ProcessEnv = process.env): MonthlyRunConfig {
-  const text = requireEnv('LICENSE_FEES', env);
-  let licenseFees: unknown;
-  try {
-    licenseFees = JSON.parse(text);
-  } catch {
-    throw new Error(`LICENSE_FEES must be JSON such as {"EUR":"25.00","USD":"27.00"}, got ${text}`);
-  }
-  if (typeof licenseFees !== 'object' || licenseFees === null || Object.values(licenseFees).some((fee) => typeof fee !== 'string')) {
-    throw new Error(`LICENSE_FEES must map each currency to an amount string, got ${text}`);
-  }
-  return { ...readRechargeConfig(env), licenseFees: licenseFees as Record<string, string> };
+  const variables = parseEnvironment('monthly run', MonthlyRunEnvironment, env);
+  return { ...rechargeConfigOf(variables), licenseFees: variables.LICENSE_FEES };
 }
 
 export interface PublishEventsConfig {
@@ -133,5 +128,6 @@ export interface PublishEventsConfig {
 }
 
 export function readPublishEventsConfig(env: NodeJS.ProcessEnv = process.env): PublishEventsConfig {
-  return { eventBusName: requireEnv('EVENT_BUS_NAME', env), endpoints: readEndpoints(env) };
+  const variables = parseEnvironment('event relay', PublishEventsEnvironment, env);
+  return { eventBusName: variables.EVENT_BUS_NAME, endpoints: endpointsOf(variables) };
 }

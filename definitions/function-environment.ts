@@ -1,0 +1,111 @@
+/**
+ * The environment of each Lambda function, keyed by variable name. The stack sets it
+ * (lib/, typed by these schemas) and the function parses it once at cold start
+ * (functions/config.ts), so both read one list of names, types and defaults.
+ */
+import { z } from 'zod';
+import {
+  DEFAULT_USAGE_FUTURE_MARGIN_SECONDS,
+  LICENSE_FEES_EXAMPLE,
+  NOT_SET,
+  licenseFees,
+  requiredText,
+  wholeSecondsText,
+} from './setting-values';
+
+/** Text that may be left out; blank counts as left out, then `schema` checks what remains. */
+function optionalText<T extends z.ZodType<unknown, string>>(schema: T) {
+  return z
+    .string()
+    .optional()
+    .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()))
+    .pipe(schema.optional());
+}
+
+/**
+ * Set by the local runtime and the tests to reach DynamoDB Local, the SQS emulator or a
+ * stand-in for EventBridge; never by the stack, so in AWS the SDK's endpoints apply.
+ */
+const ENDPOINT_OVERRIDES = {
+  DYNAMODB_ENDPOINT: optionalText(z.url({ error: 'must be a URL such as http://localhost:8000' })),
+  SQS_ENDPOINT: optionalText(z.url({ error: 'must be a URL such as http://localhost:9324' })),
+  EVENTBRIDGE_ENDPOINT: optionalText(z.url({ error: 'must be a URL such as http://localhost:4010' })),
+};
+export type EndpointOverrideVariable = keyof typeof ENDPOINT_OVERRIDES;
+
+export const PAYMENT_PROVIDERS = ['stripe', 'sandbox'] as const;
+
+/**
+ * The card provider of a function that charges cards: Stripe with its secret key read from
+ * Secrets Manager (never from the environment), or the sandbox of local runs and tests.
+ * The stack sets both variables itself for every function it gives Stripe access.
+ */
+const CARD_PROVIDER = {
+  PAYMENT_PROVIDER: z.enum(PAYMENT_PROVIDERS, {
+    error: (issue) =>
+      issue.input === undefined ? NOT_SET : `must be "stripe" or "sandbox", not ${JSON.stringify(issue.input)}`,
+  }),
+  /** The ARN or name of the secret holding the Stripe secret key; required with `stripe`. */
+  STRIPE_SECRET_ID: optionalText(z.string()),
+};
+export type CardProviderVariable = keyof typeof CARD_PROVIDER;
+
+/**
+ * `STRIPE_SECRET_ID` is required with `stripe`. Checked even when other variables are
+ * refused too, so one cold start names every variable to fix.
+ */
+function requiringStripeSecret<
+  T extends z.ZodType<{ PAYMENT_PROVIDER: string; STRIPE_SECRET_ID?: string | undefined }>,
+>(environment: T): T {
+  return environment.refine((value) => value.PAYMENT_PROVIDER !== 'stripe' || value.STRIPE_SECRET_ID !== undefined, {
+    path: ['STRIPE_SECRET_ID'],
+    error: `${NOT_SET} (required with PAYMENT_PROVIDER=stripe)`,
+    when: (payload) => typeof payload.value === 'object' && payload.value !== null,
+  });
+}
+
+/** JSON text of a value `schema` accepts. */
+function jsonText<T extends z.ZodType>(schema: T, example: string) {
+  return requiredText
+    .transform((text, context) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        context.addIssue({ code: 'custom', message: `must be JSON such as ${example}`, input: text });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+}
+
+export const IngestUsageEnvironment = z.object({
+  TABLE_NAME: requiredText,
+  USAGE_DEAD_LETTER_QUEUE_URL: requiredText,
+  RECHARGE_QUEUE_URL: requiredText,
+  EVENT_BUS_NAME: requiredText,
+  /** How far in the future a usage event may be dated before it is refused as `occurred-in-future`. */
+  USAGE_FUTURE_MARGIN_SECONDS: optionalText(wholeSecondsText).transform(
+    (seconds) => seconds ?? DEFAULT_USAGE_FUTURE_MARGIN_SECONDS,
+  ),
+  ...ENDPOINT_OVERRIDES,
+});
+
+const RECHARGE = { TABLE_NAME: requiredText, ...CARD_PROVIDER, ...ENDPOINT_OVERRIDES };
+
+export const RechargeEnvironment = requiringStripeSecret(z.object(RECHARGE));
+
+export const DailyRunEnvironment = requiringStripeSecret(z.object({ ...RECHARGE, DAILY_WORK_QUEUE_URL: requiredText }));
+
+export const MonthlyRunEnvironment = requiringStripeSecret(
+  z.object({ ...RECHARGE, LICENSE_FEES: jsonText(licenseFees, LICENSE_FEES_EXAMPLE) }),
+);
+
+export const ApiEnvironment = requiringStripeSecret(
+  z.object({
+    ...RECHARGE,
+    /** Named in the 402 message of a blocked partner's channels. */
+    OPERATOR_NAME: requiredText,
+  }),
+);
+
+export const PublishEventsEnvironment = z.object({ EVENT_BUS_NAME: requiredText, ...ENDPOINT_OVERRIDES });
