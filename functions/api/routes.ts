@@ -1,5 +1,5 @@
 /**
- * The API of SPEC section 9 as one table: path, schemas, responses and the use case each
+ * The API of docs/contract.md §9 as one table: path, schemas, responses and the use case each
  * route calls. The router and the OpenAPI document are both built from this table.
  */
 import * as z from 'zod';
@@ -144,7 +144,6 @@ export const API_ROUTES: readonly ApiRoute[] = [
       const updated = await deps.recharge.ledger.updatePaymentMethod(path.partnerId, body.paymentMethod, body.paymentCustomerId);
       if (!updated) throw new UnknownPartnerError(path.partnerId);
       // A crash here loses only the immediate retry: the daily run charges the new card.
-      deps.recharge.faults.reached('payment-method:before-retry');
       const charge = await rechargePartner(path.partnerId, 'payment-method-updated', deps.recharge);
       await retryLicenseFees(path.partnerId, dayOf(deps.recharge.clock.now()), deps.licenses);
       return {

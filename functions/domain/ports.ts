@@ -150,10 +150,3 @@ export interface RechargeRequest {
 export interface RechargeRequests {
   request(request: RechargeRequest): Promise<void>;
 }
-
-/** Named points where the fault-injection tests crash a use case; a no-op in production. */
-export interface FaultInjector {
-  reached(point: string): void;
-}
-
-export const NO_FAULTS: FaultInjector = { reached: () => undefined };

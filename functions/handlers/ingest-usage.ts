@@ -1,5 +1,5 @@
 /**
- * Lambda handler for the usage queue (SPEC section 4). Parses each record, debits the
+ * Lambda handler for the usage queue (docs/contract.md §4). Parses each record, debits the
  * batch through the ingestion use case, then settles every record through Powertools'
  * batch processor: refused records go to the dead-letter queue with their reason and are
  * acknowledged; transient failures become batch item failures for SQS to retry.
@@ -63,7 +63,6 @@ export function createIngestUsageHandler(deps: IngestUsageHandlerDependencies, r
         throw settlement.error;
       }
     };
-    deps.faults.reached('ingest:before-acknowledge');
     const response = await processPartialResponse(event, settle, processor, { context, throwOnFullBatchFailure: false });
 
     const counts = countOutcomes(outcomes.values());

@@ -8,24 +8,37 @@ import { InlineRechargeRequests } from '../adapters/inline-recharge-requests';
 import { ApiDependencies } from '../api/api-dependencies';
 import { RechargeDependencies } from '../domain/recharge/recharge-partner';
 import { BalanceFollowUp } from '../domain/usage/balance-follow-up';
+import { PortDecorator, undecorated } from './port-decorator';
 import { RechargeWiring, wireRecharge } from './recharge';
 
 export function wireApi(wiring: RechargeWiring & { readonly operatorName: string }): ApiDependencies {
-  return apiDependencies(wireRecharge(wiring), wiring.dynamoDb, wiring.tableName, wiring.operatorName);
+  return apiDependencies(wireRecharge(wiring), wiring.dynamoDb, wiring.tableName, wiring.operatorName, wiring.decorate);
 }
 
-/** The API around a given set of recharge dependencies (tests pass theirs, with a sandbox provider and faults). */
-export function apiDependencies(recharge: RechargeDependencies, dynamoDb: DynamoDBDocumentClient, tableName: string, operatorName: string): ApiDependencies {
+/**
+ * The API around a given set of recharge dependencies (tests pass theirs, with a sandbox
+ * provider); `decorate` is put around the ports built here, as the recharge wiring's are.
+ */
+export function apiDependencies(
+  recharge: RechargeDependencies,
+  dynamoDb: DynamoDBDocumentClient,
+  tableName: string,
+  operatorName: string,
+  decorate: PortDecorator = undecorated,
+): ApiDependencies {
   return {
     recharge,
-    openings: new DynamoDbOpeningBalances(dynamoDb, tableName),
+    openings: decorate('openings', new DynamoDbOpeningBalances(dynamoDb, tableName)),
     finance: {
       ...recharge,
-      reconciliations: new DynamoDbReconciliationRepository(dynamoDb, tableName),
-      followUp: new BalanceFollowUp({ ...recharge, recharges: new InlineRechargeRequests(recharge) }),
+      reconciliations: decorate('reconciliations', new DynamoDbReconciliationRepository(dynamoDb, tableName)),
+      followUp: new BalanceFollowUp({
+        ...recharge,
+        recharges: decorate('recharges', new InlineRechargeRequests(recharge)),
+      }),
     },
-    licenses: { ...recharge, licenses: new DynamoDbLicenseRepository(dynamoDb, tableName) },
-    runs: new DynamoDbDailyRunRepository(dynamoDb, tableName),
+    licenses: { ...recharge, licenses: decorate('licenses', new DynamoDbLicenseRepository(dynamoDb, tableName)) },
+    runs: decorate('runs', new DynamoDbDailyRunRepository(dynamoDb, tableName)),
     channelRules: { ledger: recharge.ledger, channels: recharge.channels, now: () => recharge.clock.now() },
     operatorName,
   };

@@ -7,9 +7,10 @@ import { DynamoDbUsageLedger, MAX_EVENTS_PER_CHUNK } from '../adapters/dynamodb/
 import { SqsDeadLetters } from '../adapters/sqs/sqs-dead-letters';
 import { SqsRechargeRequests } from '../adapters/sqs/sqs-recharge-requests';
 import { DEFAULT_USAGE_FUTURE_MARGIN_SECONDS } from '../config';
-import { Clock, EventPublisher, FaultInjector, NO_FAULTS } from '../domain/ports';
+import { Clock, EventPublisher } from '../domain/ports';
 import { BalanceFollowUp } from '../domain/usage/balance-follow-up';
 import { IngestUsageHandlerDependencies } from '../handlers/ingest-usage';
+import { PortDecorator, undecorated } from './port-decorator';
 
 export interface IngestUsageWiring {
   readonly dynamoDb: DynamoDBDocumentClient;
@@ -19,29 +20,28 @@ export interface IngestUsageWiring {
   readonly rechargeQueueUrl: string;
   readonly events: EventPublisher;
   readonly clock: Clock;
-  readonly faults?: FaultInjector;
+  /** Put around every port below, those inside the balance follow-up, the publisher and the clock included. */
+  readonly decorate?: PortDecorator;
   readonly chunkSize?: number;
   /** How far in the future a usage event may be dated; a day when not given. */
   readonly futureMarginMs?: number;
 }
 
 export function wireIngestUsage(wiring: IngestUsageWiring): IngestUsageHandlerDependencies {
-  const faults = wiring.faults ?? NO_FAULTS;
-  const ledger = new DynamoDbLedgerRepository(wiring.dynamoDb, wiring.tableName);
+  const decorate = wiring.decorate ?? undecorated;
+  const clock = decorate('clock', wiring.clock);
   return {
-    usageLedger: new DynamoDbUsageLedger(wiring.dynamoDb, wiring.tableName),
-    channelOwners: new DynamoDbChannelOwners(wiring.dynamoDb, wiring.tableName),
+    usageLedger: decorate('usageLedger', new DynamoDbUsageLedger(wiring.dynamoDb, wiring.tableName)),
+    channelOwners: decorate('channelOwners', new DynamoDbChannelOwners(wiring.dynamoDb, wiring.tableName)),
     futureMarginMs: wiring.futureMarginMs ?? DEFAULT_USAGE_FUTURE_MARGIN_SECONDS * 1000,
     followUp: new BalanceFollowUp({
-      ledger,
-      recharges: new SqsRechargeRequests(wiring.sqs, wiring.rechargeQueueUrl),
-      clock: wiring.clock,
-      faults,
+      ledger: decorate('ledger', new DynamoDbLedgerRepository(wiring.dynamoDb, wiring.tableName)),
+      recharges: decorate('recharges', new SqsRechargeRequests(wiring.sqs, wiring.rechargeQueueUrl)),
+      clock,
     }),
-    deadLetters: new SqsDeadLetters(wiring.sqs, wiring.deadLetterQueueUrl),
-    events: wiring.events,
-    clock: wiring.clock,
-    faults,
+    deadLetters: decorate('deadLetters', new SqsDeadLetters(wiring.sqs, wiring.deadLetterQueueUrl)),
+    events: decorate('events', wiring.events),
+    clock,
     chunkSize: wiring.chunkSize ?? MAX_EVENTS_PER_CHUNK,
   };
 }

@@ -7,44 +7,48 @@ import { DynamoDbLedgerRepository } from '../adapters/dynamodb/ledger-repository
 import { DynamoDbRechargeRepository } from '../adapters/dynamodb/recharge-repository';
 import { DailyRunDependencies } from '../domain/daily/daily-run';
 import { DailyWorkQueue } from '../domain/daily/daily-run-ports';
-import { Clock, FaultInjector, NO_FAULTS } from '../domain/ports';
+import { Clock } from '../domain/ports';
 import { LicenseFeeSchedule } from '../domain/monthly/license-fee';
 import { MonthlyRunDependencies } from '../domain/monthly/license-fees';
 import { PaymentProvider } from '../domain/recharge/payment-provider';
 import { RechargeDependencies } from '../domain/recharge/recharge-partner';
+import { PortDecorator, undecorated } from './port-decorator';
 
 export interface RechargeWiring {
   readonly dynamoDb: DynamoDBDocumentClient;
   readonly tableName: string;
   readonly provider: PaymentProvider;
   readonly clock: Clock;
-  readonly faults?: FaultInjector;
+  /** Put around every port below, the provider and the clock included. */
+  readonly decorate?: PortDecorator;
 }
 
 export function wireRecharge(wiring: RechargeWiring): RechargeDependencies {
+  const decorate = wiring.decorate ?? undecorated;
   return {
-    ledger: new DynamoDbLedgerRepository(wiring.dynamoDb, wiring.tableName),
-    channels: new DynamoDbChannelRepository(wiring.dynamoDb, wiring.tableName),
-    attempts: new DynamoDbRechargeRepository(wiring.dynamoDb, wiring.tableName),
-    provider: wiring.provider,
-    clock: wiring.clock,
-    faults: wiring.faults ?? NO_FAULTS,
+    ledger: decorate('ledger', new DynamoDbLedgerRepository(wiring.dynamoDb, wiring.tableName)),
+    channels: decorate('channels', new DynamoDbChannelRepository(wiring.dynamoDb, wiring.tableName)),
+    attempts: decorate('attempts', new DynamoDbRechargeRepository(wiring.dynamoDb, wiring.tableName)),
+    provider: decorate('provider', wiring.provider),
+    clock: decorate('clock', wiring.clock),
   };
 }
 
 export function wireDailyRun(wiring: RechargeWiring & { readonly work: DailyWorkQueue }): DailyRunDependencies {
+  const decorate = wiring.decorate ?? undecorated;
   return {
     ...wireRecharge(wiring),
-    runs: new DynamoDbDailyRunRepository(wiring.dynamoDb, wiring.tableName),
-    work: wiring.work,
-    licenses: new DynamoDbLicenseRepository(wiring.dynamoDb, wiring.tableName),
+    runs: decorate('runs', new DynamoDbDailyRunRepository(wiring.dynamoDb, wiring.tableName)),
+    work: decorate('work', wiring.work),
+    licenses: decorate('licenses', new DynamoDbLicenseRepository(wiring.dynamoDb, wiring.tableName)),
   };
 }
 
 export function wireMonthlyRun(wiring: RechargeWiring & { readonly fees: LicenseFeeSchedule }): MonthlyRunDependencies {
+  const decorate = wiring.decorate ?? undecorated;
   return {
     ...wireRecharge(wiring),
-    licenses: new DynamoDbLicenseRepository(wiring.dynamoDb, wiring.tableName),
+    licenses: decorate('licenses', new DynamoDbLicenseRepository(wiring.dynamoDb, wiring.tableName)),
     fees: wiring.fees,
   };
 }

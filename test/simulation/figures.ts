@@ -20,6 +20,8 @@ export interface Figures {
   readonly faultsInjected: number;
   readonly faultsByPoint: Readonly<Record<string, number>>;
   readonly faultPointsReached: number;
+  /** How often each point (`<port>.<method>:before` / `:after`) was reached. */
+  readonly reachedByPoint: Readonly<Record<string, number>>;
   readonly cardCharges: { readonly succeeded: number; readonly declined: number; readonly timeoutsAfterCharge: number; readonly timeoutsBeforeCharge: number };
   readonly invoices: number;
   readonly operator: Readonly<Record<string, number>>;
@@ -53,10 +55,10 @@ export function figuresOf(run: {
 }): Figures {
   const { world, model, counts } = run;
   const faultsByPoint: Record<string, number> = {};
-  let reached = 0;
+  const reachedByPoint: Record<string, number> = {};
   for (const faults of world.allFaults) {
     for (const [point, count] of faults.injected) faultsByPoint[point] = (faultsByPoint[point] ?? 0) + count;
-    for (const count of faults.reachedTotal.values()) reached += count;
+    for (const [point, count] of faults.reachedTotal) reachedByPoint[point] = (reachedByPoint[point] ?? 0) + count;
   }
   const charges = world.cards.sandbox.charges;
   const relayed = world.events.published.filter((event) => event.type !== 'UsageRejected');
@@ -78,8 +80,9 @@ export function figuresOf(run: {
     concurrentDeliveries: counts.concurrentDeliveries,
     handlerCrashes: counts.handlerCrashes,
     faultsInjected: Object.values(faultsByPoint).reduce((total, count) => total + count, 0),
-    faultsByPoint: Object.fromEntries(Object.entries(faultsByPoint).sort(([a], [b]) => a.localeCompare(b))),
-    faultPointsReached: reached,
+    faultsByPoint: sortedByKey(faultsByPoint),
+    faultPointsReached: Object.values(reachedByPoint).reduce((total, count) => total + count, 0),
+    reachedByPoint: sortedByKey(reachedByPoint),
     cardCharges: {
       succeeded: charges.filter((charge) => charge.result.outcome === 'succeeded').length,
       declined: charges.filter((charge) => charge.result.outcome === 'declined').length,
@@ -109,8 +112,8 @@ export function formatFigures(figures: Figures): string {
     `seed ${figures.seed}: ${figures.steps} steps over ${figures.simulatedDays} simulated days, ${figures.partners} partners, ${figures.wallSeconds} s`,
     `usage messages: ${Object.entries(figures.usageMessages).map(([kind, count]) => `${kind} ${count}`).join(', ')}`,
     `events debited: ${figures.eventsDebited} (${figures.amountDebited}); deliveries ${figures.deliveries} (${figures.concurrentDeliveries} steps with concurrent pollers), handler crashes ${figures.handlerCrashes}`,
-    `faults injected: ${figures.faultsInjected} of ${figures.faultPointsReached} fault points reached`,
-    ...Object.entries(figures.faultsByPoint).map(([point, count]) => `  ${point}: ${count}`),
+    `faults injected: ${figures.faultsInjected} of ${figures.faultPointsReached} fault points reached (injected / reached per port call)`,
+    ...portCalls(figures),
     `card charges: ${figures.cardCharges.succeeded} succeeded, ${figures.cardCharges.declined} declined; answers lost ${figures.cardCharges.timeoutsAfterCharge} after charging, ${figures.cardCharges.timeoutsBeforeCharge} before`,
     `operator: ${Object.entries(figures.operator).map(([kind, count]) => `${kind} ${count}`).join(', ')}; API 5xx retried ${figures.apiRetries}`,
     `scheduled: daily runs ${figures.dailyRuns} (${figures.missedDailyRuns} midnights missed and caught up), monthly runs ${figures.monthlyRuns}, invocations retried ${figures.scheduledRetries}`,
@@ -120,6 +123,20 @@ export function formatFigures(figures: Figures): string {
   ];
   if (figures.unexpectedErrors.length > 0) lines.push(`handler errors other than injected crashes: ${figures.unexpectedErrors.join(' | ')}`);
   return lines.join('\n');
+}
+
+/** One line per port method reached: `  ledger.getPartner: before 2 / 1210, after 3 / 1208`. */
+function portCalls(figures: Figures): string[] {
+  const calls = new Set(Object.keys(figures.reachedByPoint).map((point) => point.replace(/:(before|after)$/, '')));
+  const side = (call: string, when: string) => {
+    const point = `${call}:${when}`;
+    return `${when} ${figures.faultsByPoint[point] ?? 0} / ${figures.reachedByPoint[point] ?? 0}`;
+  };
+  return [...calls].map((call) => `  ${call}: ${side(call, 'before')}, ${side(call, 'after')}`);
+}
+
+function sortedByKey(counts: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => a.localeCompare(b)));
 }
 
 /** Events counted once each: the relay delivers at least once. */

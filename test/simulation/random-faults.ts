@@ -1,14 +1,15 @@
 /**
- * Crashes the handlers at their named fault points by chance, but a chance that depends
- * only on the seed, the step, the point and how often the point was reached in the step:
- * not on the order in which concurrent invocations reach it. So a seed replays the same
- * crashes, and the figures count them by point.
+ * Crashes the handlers at the fault points of their ports (`<port>.<method>:before` and
+ * `:after`, see test/support/faulty-ports.ts) by chance, but a chance that depends only on
+ * the seed, the step, the point and how often the point was reached in the step: not on
+ * the order in which concurrent invocations reach it. So a seed replays the same crashes,
+ * and the figures count them by point.
  */
-import { FaultInjector } from '../../functions/domain/ports';
 import { InjectedCrash } from '../support/fault-switch';
+import { FaultPoints } from '../support/faulty-ports';
 import { chanceOf } from './prng';
 
-export class RandomFaults implements FaultInjector {
+export class RandomFaults implements FaultPoints {
   private step = 0;
   private readonly reachedInStep = new Map<string, number>();
   readonly reachedTotal = new Map<string, number>();

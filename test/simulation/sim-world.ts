@@ -1,8 +1,9 @@
 /**
  * The system under simulation: the production handlers, wired by the production wiring
  * to a fresh billing table on DynamoDB Local, with the simulated clock, SQS and card
- * network, recorded events, and the random fault injector. A variant may replace the
- * usage ledger or the card provider, to prove the simulator notices a broken rule.
+ * network, recorded events, and random faults before and after every call of every port
+ * the wiring builds (its `decorate` hook). A variant may replace the usage ledger or the
+ * card provider, to prove the simulator notices a broken rule.
  */
 import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
@@ -14,8 +15,7 @@ import { DynamoDbLedgerRepository } from '../../functions/adapters/dynamodb/ledg
 import { DynamoDbLicenseRepository } from '../../functions/adapters/dynamodb/license-repository';
 import { DynamoDbRechargeRepository } from '../../functions/adapters/dynamodb/recharge-repository';
 import { SqsDailyWorkQueue } from '../../functions/adapters/sqs/sqs-daily-work-queue';
-import { DomainEvent } from '../../functions/domain/events';
-import { EventPublisher, FaultInjector, UsageLedger } from '../../functions/domain/ports';
+import { UsageLedger } from '../../functions/domain/ports';
 import { parseLicenseFeeSchedule } from '../../functions/domain/monthly/license-fee';
 import { PaymentProvider } from '../../functions/domain/recharge/payment-provider';
 import { createApiHandler } from '../../functions/handlers/api';
@@ -31,6 +31,7 @@ import { wireIngestUsage } from '../../functions/wiring/ingest-usage';
 import { wireDailyRun, wireMonthlyRun, wireRecharge } from '../../functions/wiring/recharge';
 import { createBillingTable } from '../../local/create-tables';
 import { StreamRelay, startStreamRelay } from '../../local/stream-relay';
+import { faultyPorts } from '../support/faulty-ports';
 import { RecordingPublisher } from '../support/recording-publisher';
 import { TestClock } from '../support/test-clock';
 import { RandomFaults } from './random-faults';
@@ -86,7 +87,7 @@ export class SimWorld {
     options: WorldOptions,
     /** What reached the bus: usage rejections put directly, everything else relayed from the outbox. */
     readonly events: RecordingPublisher,
-    /** The relay's puts to the bus fail before or after the put, so records come again. */
+    /** Faults of the relay's puts to the bus, before or after the put: records come again. */
     readonly relayFaults: RandomFaults,
   ) {
     this.clock = new TestClock(options.start);
@@ -109,9 +110,10 @@ export class SimWorld {
     const rechargeQueueUrl = this.sqs.add(this.recharges);
     const dailyWorkQueueUrl = this.sqs.add(this.dailyWork);
     const provider = variant?.provider?.(this.cards) ?? this.cards;
-    const common = { dynamoDb: client, tableName, events: this.events, clock: this.clock, faults: this.faults };
+    const decorate = faultyPorts(this.faults);
+    const common = { dynamoDb: client, tableName, events: this.events, clock: this.clock, decorate };
     const ingestion = (faults: RandomFaults) => {
-      const deps = wireIngestUsage({ ...common, faults, sqs, deadLetterQueueUrl, rechargeQueueUrl });
+      const deps = wireIngestUsage({ ...common, decorate: faultyPorts(faults), sqs, deadLetterQueueUrl, rechargeQueueUrl });
       return createIngestUsageHandler({ ...deps, usageLedger: variant?.usageLedger?.(deps.usageLedger) ?? deps.usageLedger });
     };
     const recharge = wireRecharge({ ...common, provider });
@@ -121,7 +123,7 @@ export class SimWorld {
       dailyRun: createDailyRunHandler(wireDailyRun({ ...common, provider, work: new SqsDailyWorkQueue(sqs, dailyWorkQueueUrl) })),
       dailyShard: createDailyShardHandler(wireDailyRun({ ...common, provider, work: new SqsDailyWorkQueue(sqs, dailyWorkQueueUrl) })),
       monthlyRun: createMonthlyRunHandler(wireMonthlyRun({ ...common, provider, fees: parseLicenseFeeSchedule({ EUR: '25.00', USD: '27.00' }) })),
-      api: createApiHandler(apiDependencies(recharge, client, tableName, OPERATOR_NAME)),
+      api: createApiHandler(apiDependencies(recharge, client, tableName, OPERATOR_NAME, decorate)),
     };
   }
 
@@ -138,7 +140,7 @@ export class SimWorld {
     const relay = await startStreamRelay({
       endpoint: options.dynamoDbEndpoint,
       tableName,
-      handler: createPublishEventsHandler(wirePublishEvents(new FaultyPublisher(events, faults))),
+      handler: createPublishEventsHandler(wirePublishEvents(events, faultyPorts(faults))),
       from: 'TRIM_HORIZON',
       background: false,
     });
@@ -157,16 +159,3 @@ export class SimWorld {
   }
 }
 
-/** A bus that fails at the relay's fault points: before a put (nothing sent) or after it (sent, the record comes again). */
-class FaultyPublisher implements EventPublisher {
-  constructor(
-    private readonly bus: EventPublisher,
-    private readonly faults: FaultInjector,
-  ) {}
-
-  async publish(events: readonly DomainEvent[]): Promise<void> {
-    this.faults.reached('relay:before-put-events');
-    await this.bus.publish(events);
-    this.faults.reached('relay:after-put-events');
-  }
-}

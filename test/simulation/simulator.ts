@@ -63,7 +63,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Figures
     seed: options.seed,
     dynamoDbEndpoint: options.dynamoDbEndpoint,
     start: START,
-    faultRate: options.faultRate ?? 0.02,
+    faultRate: options.faultRate ?? 0.005,
     timeoutRate: options.timeoutRate ?? 0.06,
     ...(options.variant !== undefined && { variant: options.variant }),
   });

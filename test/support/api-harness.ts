@@ -18,7 +18,7 @@ export class ApiHarness {
   private readonly handler: ReturnType<typeof createApiHandler>;
 
   constructor(readonly recharge: RechargeHarness) {
-    this.deps = apiDependencies(recharge.deps, recharge.table.client, recharge.table.tableName, '360dialog');
+    this.deps = apiDependencies(recharge.deps, recharge.table.client, recharge.table.tableName, '360dialog', recharge.decorate);
     this.handler = createApiHandler(this.deps);
   }
 

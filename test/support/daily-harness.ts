@@ -2,10 +2,10 @@
  * The recharge harness plus the daily run: its repository on the same table, and a work
  * queue the test drains by running each shard's work to completion.
  */
-import { DynamoDbLicenseRepository } from '../../functions/adapters/dynamodb/license-repository';
 import { DynamoDbDailyRunRepository } from '../../functions/adapters/dynamodb/daily-run-repository';
 import { DailyWork, DailyWorkQueue } from '../../functions/domain/daily/daily-run-ports';
 import { DailyRunDependencies, ShardProgress, runDailyShard, startDailyRun } from '../../functions/domain/daily/daily-run';
+import { wireDailyRun } from '../../functions/wiring/recharge';
 import { RechargeHarness } from './recharge-harness';
 
 class QueuedWork implements DailyWorkQueue {
@@ -23,12 +23,8 @@ export class DailyHarness {
 
   constructor(readonly recharge: RechargeHarness) {
     this.runs = new DynamoDbDailyRunRepository(recharge.table.client, recharge.table.tableName);
-    this.deps = {
-      ...recharge.deps,
-      runs: this.runs,
-      work: this.queue,
-      licenses: new DynamoDbLicenseRepository(recharge.table.client, recharge.table.tableName),
-    };
+    // The run's own ports, with the recharge harness's fault points around them.
+    this.deps = wireDailyRun({ ...recharge.wiring, work: this.queue });
   }
 
   /** Runs the daily run scheduled at 00:00 UTC of `day` to completion; returns each shard's progress. */

@@ -1,5 +1,9 @@
-/** A FaultInjector that crashes at the named points it is armed for, as often as it is told. */
-import { FaultInjector } from '../../functions/domain/ports';
+/**
+ * Fault points for a test: crashes the port calls it is armed for, as often as it is
+ * told. Points are named `<port>.<method>:before` or `:after` (see faulty-ports.ts), e.g.
+ * `attempts.settleSucceeded:after`: the settlement committed, its caller crashed.
+ */
+import { FaultPoints } from './faulty-ports';
 
 export class InjectedCrash extends Error {
   constructor(readonly point: string) {
@@ -7,12 +11,15 @@ export class InjectedCrash extends Error {
   }
 }
 
-export class FaultSwitch implements FaultInjector {
+const POINT = /^[A-Za-z]+\.[A-Za-z]+:(before|after)$/;
+
+export class FaultSwitch implements FaultPoints {
   private readonly armed = new Map<string, number>();
   readonly hits: string[] = [];
 
   /** Crash the next `times` times the point is reached (Infinity: every time). */
   arm(point: string, times = 1): void {
+    if (!POINT.test(point)) throw new Error(`fault point "${point}" is not <port>.<method>:before or :after`);
     this.armed.set(point, times);
   }
 

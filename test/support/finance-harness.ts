@@ -24,12 +24,14 @@ export class FinanceHarness {
     const { client, tableName } = recharge.table;
     this.reconciliations = new DynamoDbReconciliationRepository(client, tableName);
     this.runs = new DynamoDbDailyRunRepository(client, tableName);
-    const base = { ledger: recharge.ledger, clock: recharge.clock, faults: recharge.faults };
+    // The recharge harness's ports and these, with its fault points around them.
+    const { ledger, channels, clock } = recharge.deps;
     this.deps = {
-      ...base,
-      channels: recharge.channels,
-      reconciliations: this.reconciliations,
-      followUp: new BalanceFollowUp({ ...base, recharges: this.rechargeRequests }),
+      ledger,
+      channels,
+      clock,
+      reconciliations: recharge.decorate('reconciliations', this.reconciliations),
+      followUp: new BalanceFollowUp({ ledger, clock, recharges: recharge.decorate('recharges', this.rechargeRequests) }),
     };
   }
 

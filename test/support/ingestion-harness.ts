@@ -1,6 +1,6 @@
 /**
  * The ingestion handler wired to a fresh table and fresh queues on the run's emulators,
- * with a pinned clock, recorded events and switchable faults; plus what a test needs to
+ * with a pinned clock, recorded events and faults at its ports; plus what a test needs to
  * feed it through SQS and read the books afterwards.
  */
 import { ReceiveMessageCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -15,6 +15,7 @@ import { lambdaContext } from '../../local/lambda-context';
 import { pollBatch } from '../../local/sqs-poller';
 import { TestTable, createTestTable } from './billing-table';
 import { FaultSwitch } from './fault-switch';
+import { faultyPorts } from './faulty-ports';
 import { RelayedEvents } from './relayed-events';
 import { TestClock } from './test-clock';
 import { TestQueues, createTestQueues } from './usage-queues';
@@ -49,7 +50,7 @@ export class IngestionHarness {
         // Rejections go to the bus directly; everything else through the outbox and its relay.
         events: this.events.recorded,
         clock: this.clock,
-        faults: this.faults,
+        decorate: faultyPorts(this.faults),
         ...(chunkSize !== undefined && { chunkSize }),
       }),
     );

@@ -16,6 +16,7 @@ import {
   runMonthlyLicenseFees,
 } from '../../functions/domain/monthly/license-fees';
 import { PaymentProvider } from '../../functions/domain/recharge/payment-provider';
+import { wireMonthlyRun } from '../../functions/wiring/recharge';
 import { RechargeHarness } from './recharge-harness';
 
 const FEES = parseLicenseFeeSchedule({ EUR: '25.00', USD: '27.00' });
@@ -30,8 +31,9 @@ export class LicenseHarness {
     this.provider = recharge.provider;
   }
 
+  /** The run's ports, with the recharge harness's fault points around them. */
   get deps(): MonthlyRunDependencies {
-    return { ...this.recharge.deps, provider: this.provider, licenses: this.licenses, fees: FEES };
+    return wireMonthlyRun({ ...this.recharge.wiring, provider: this.provider, fees: FEES });
   }
 
   static async start(): Promise<LicenseHarness> {

@@ -1,4 +1,4 @@
-/** The recharge use case wired to a fresh table, the sandbox card provider, a pinned clock and switchable faults. */
+/** The recharge use case wired to a fresh table, the sandbox card provider, a pinned clock and faults at its ports. */
 import { DynamoDbChannelRepository } from '../../functions/adapters/dynamodb/channel-repository';
 import { DynamoDbLedgerRepository } from '../../functions/adapters/dynamodb/ledger-repository';
 import { DynamoDbOpeningBalances } from '../../functions/adapters/dynamodb/opening-balances';
@@ -10,8 +10,11 @@ import { RechargeTrigger } from '../../functions/domain/recharge/charge-attempt'
 import { DEFAULT_RECHARGE_SETTINGS, RechargeSettings } from '../../functions/domain/recharge-rules';
 import { Invoice } from '../../functions/domain/recharge/charge-attempt';
 import { RechargeDependencies, RechargeResult, rechargePartner } from '../../functions/domain/recharge/recharge-partner';
+import { PortDecorator } from '../../functions/wiring/port-decorator';
+import { RechargeWiring, wireRecharge } from '../../functions/wiring/recharge';
 import { TestTable, createTestTable } from './billing-table';
 import { FaultSwitch } from './fault-switch';
+import { faultyPorts } from './faulty-ports';
 import { RelayedEvents } from './relayed-events';
 import { TestClock } from './test-clock';
 
@@ -19,10 +22,14 @@ export class RechargeHarness {
   readonly clock = new TestClock(new Date('2026-11-22T09:00:00Z'));
   readonly events: RelayedEvents;
   readonly faults = new FaultSwitch();
+  /** Puts the armed fault points around each port the use cases are given. */
+  readonly decorate: PortDecorator = faultyPorts(this.faults);
   readonly provider = new SandboxPaymentProvider();
+  /** The test's own view of the table, without faults. */
   readonly ledger: DynamoDbLedgerRepository;
   readonly attempts: DynamoDbRechargeRepository;
   readonly channels: DynamoDbChannelRepository;
+  readonly wiring: RechargeWiring;
   readonly deps: RechargeDependencies;
 
   private constructor(readonly table: TestTable) {
@@ -30,7 +37,8 @@ export class RechargeHarness {
     this.attempts = new DynamoDbRechargeRepository(table.client, table.tableName);
     this.channels = new DynamoDbChannelRepository(table.client, table.tableName);
     this.events = new RelayedEvents(table);
-    this.deps = { ledger: this.ledger, channels: this.channels, attempts: this.attempts, provider: this.provider, clock: this.clock, faults: this.faults };
+    this.wiring = { dynamoDb: table.client, tableName: table.tableName, provider: this.provider, clock: this.clock, decorate: this.decorate };
+    this.deps = wireRecharge(this.wiring);
   }
 
   static async start(): Promise<RechargeHarness> {
@@ -55,7 +63,7 @@ export class RechargeHarness {
         previousInvoiceRemainder: parseAmount(remainder),
         rechargeSettings: options.settings ?? DEFAULT_RECHARGE_SETTINGS,
       },
-      { ...this.deps, openings: new DynamoDbOpeningBalances(this.table.client, this.table.tableName) },
+      { ...this.deps, openings: this.decorate('openings', new DynamoDbOpeningBalances(this.table.client, this.table.tableName)) },
     );
   }
 

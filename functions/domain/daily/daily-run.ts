@@ -1,5 +1,5 @@
 /**
- * The daily run of SPEC section 6. `startDailyRun` records the day's run once and spreads
+ * The daily run of docs/contract.md §6. `startDailyRun` records the day's run once and spreads
  * the work over the shards of the attention index; `runDailyShard` visits the partners
  * of one shard that need action, page by page, and hands back a cursor when its time is
  * up. For each partner: publish the balance as of every cut-off it has not seen, retry a
@@ -40,7 +40,6 @@ export async function startDailyRun(scheduledAt: Date, deps: DailyRunDependencie
   const day = dayOf(scheduledAt);
   const run = await deps.runs.beginRun(day, scheduledAt);
   if (run.state === 'completed') return { day, state: 'already-completed', cutoffs: run.cutoffs };
-  deps.faults.reached('daily:after-run-recorded');
   const shards = Array.from({ length: deps.runs.shards }, (_, shard): DailyWork => ({ day, now: scheduledAt, cutoffs: run.cutoffs, shard }));
   await deps.work.enqueue(shards);
   return { day, state: run.state === 'new' ? 'started' : 'resumed', cutoffs: run.cutoffs };
@@ -109,7 +108,6 @@ export async function runDailyShard(
   for (const result of await retryDueLicenseFees(work.shard, work.day, deps)) {
     if (result.outcome === 'failed') totals.failures.push(result.failure);
   }
-  deps.faults.reached('daily:before-finish-shard');
   const last = await deps.runs.finishShard(work.day, work.shard);
   if (last) await deps.runs.completeRun(work.day, deps.clock.now());
   return { ...totals, runCompleted: last };
@@ -126,13 +124,11 @@ export async function settlePartnerDay(partnerId: string, work: DailyWork, deps:
   if (unpublished.length > 0) {
     const snapshots = unpublished.map((cutoff, index) => ({ day: dayOf(cutoff), cutoff, balance: asOf.balances[index] ?? account.liveBalance }));
     const latest = snapshots[snapshots.length - 1] as Snapshot;
-    deps.faults.reached('daily:before-publish');
     published = await deps.runs.publish(partnerId, snapshots, {
       type: 'DailyBalancePublished',
       time: work.now,
       detail: { partnerId, currency: account.currency, balance: formatAmount(latest.balance), balanceAsOf: latest.cutoff.toISOString(), days: snapshots.map((snapshot) => snapshot.day) },
     });
-    deps.faults.reached('daily:after-publish');
   }
 
   // 2. Retry a due charge, once a day: a failed one, one whose answer was lost, or one that
@@ -141,7 +137,6 @@ export async function settlePartnerDay(partnerId: string, work: DailyWork, deps:
   const retry = await isolate(partnerId, 'charge-retry', async () => {
     if (account.chargeInFlight === undefined && chargeDue(account).kind === 'none') return undefined;
     if (!(await deps.runs.claimDailyRetry(partnerId, work.day))) return undefined;
-    deps.faults.reached('daily:after-retry-claimed');
     return rechargePartner(partnerId, 'daily-run', deps);
   });
   const charge = retry.ok ? retry.value : undefined;
@@ -151,9 +146,7 @@ export async function settlePartnerDay(partnerId: string, work: DailyWork, deps:
   const verdict = overdueVerdict(current.liveBalance, current.overdueSince, work.now);
   let blocked = false;
   if (verdict === 'block' && current.status !== 'blocked' && current.overdueSince !== undefined) {
-    deps.faults.reached('daily:before-block');
     blocked = await deps.runs.block(partnerId, current.overdueSince, work.now, blockedEvent(current, current.overdueSince, work.now));
-    deps.faults.reached('daily:after-block');
   }
   if (blocked || (current.status === 'blocked' && verdict === 'block')) {
     // Also for a partner blocked before: a crash between blocking and this step is healed by the next run.

@@ -19,7 +19,7 @@ import { entryIdOf, Posting } from '../ledger';
 import { Currency, Micros, formatAmount } from '../money';
 import { isClosed, monthName, monthOf, monthRange, parseMonth } from '../month';
 import { assertPartnerId } from '../partner';
-import { Clock, FaultInjector, LedgerRepository } from '../ports';
+import { Clock, LedgerRepository } from '../ports';
 import { BalanceFollowUp } from '../usage/balance-follow-up';
 import { PeriodBeforeAccountError, PeriodNotClosedError, ReconciliationConflictError } from './finance-errors';
 import { ReconciliationRepository } from './finance-ports';
@@ -41,7 +41,6 @@ export interface ReconcileMonthDependencies {
   readonly reconciliations: ReconciliationRepository;
   readonly followUp: BalanceFollowUp;
   readonly clock: Clock;
-  readonly faults: FaultInjector;
 }
 
 export interface ReconcileResult {
@@ -84,7 +83,6 @@ export async function reconcileMonth(request: ReconcileRequest, deps: ReconcileM
   };
   const stored = await deps.reconciliations.record(reconciliation);
   if (stored.outcome === 'exists') return finish(stored.existing, request, 'already-reconciled', deps);
-  deps.faults.reached('reconcile:after-recorded');
   return finish(reconciliation, request, 'reconciled', deps);
 }
 
@@ -101,7 +99,6 @@ async function finish(
   }
   if (reconciliation.state === 'booked') return { outcome, reconciliation };
   await book(reconciliation, deps);
-  deps.faults.reached('reconcile:after-booked');
   await deps.reconciliations.markBooked(reconciliation.partnerId, reconciliation.period, deps.clock.now());
   return { outcome, reconciliation: { ...reconciliation, state: 'booked' } };
 }

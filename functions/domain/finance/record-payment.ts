@@ -11,7 +11,7 @@ import { ChannelRepository } from '../channels/channel';
 import { LedgerEntry } from '../ledger';
 import { Currency, Micros, formatAmount, isWholeCents } from '../money';
 import { PartnerAccount, assertPartnerId } from '../partner';
-import { Clock, FaultInjector, LedgerRepository } from '../ports';
+import { Clock, LedgerRepository } from '../ports';
 import { InvalidPaymentAmountError, InvalidPaymentReferenceError } from './finance-errors';
 
 export interface PaymentRequest {
@@ -28,7 +28,6 @@ export interface RecordPaymentDependencies {
   readonly ledger: LedgerRepository;
   readonly channels: ChannelRepository;
   readonly clock: Clock;
-  readonly faults: FaultInjector;
 }
 
 export interface PaymentResult {
@@ -80,7 +79,6 @@ export async function recordPayment(request: PaymentRequest, deps: RecordPayment
   const credit = await deps.ledger.postCredit(posting, ({ liveBalance, unblocked }) =>
     unblocked ? [{ type: 'PartnerUnblocked', time: now, detail: { partnerId, currency: posting.currency, liveBalance: formatAmount(liveBalance), reference } }] : [],
   );
-  deps.faults.reached('payment:after-credit');
   const account = (await deps.ledger.getPartner(partnerId)) ?? before;
 
   if (credit.unblocked) {

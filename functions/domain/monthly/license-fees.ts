@@ -25,7 +25,7 @@ import { Day, dayOf } from '../daily/daily-run-ports';
 import { formatAmount } from '../money';
 import { Month, monthOf } from '../month';
 import { PartnerFailure, awaitAll, isolate } from '../partner-failure';
-import { Clock, FaultInjector, LedgerRepository } from '../ports';
+import { Clock, LedgerRepository } from '../ports';
 import { PaymentProvider } from '../recharge/payment-provider';
 import {
   LicenseFee,
@@ -45,7 +45,6 @@ export interface LicenseFeeDependencies {
   readonly licenses: LicenseFeeRepository;
   readonly provider: PaymentProvider;
   readonly clock: Clock;
-  readonly faults: FaultInjector;
 }
 
 export interface MonthlyRunDependencies extends LicenseFeeDependencies {
@@ -145,9 +144,7 @@ export async function chargeLicenseFee(partnerId: string, work: Pick<MonthlyWork
     if (numbers === 0) return { partnerId, period, outcome: 'nothing-due' };
     const now = deps.clock.now();
     const opened = firstAttempt(account, period, licenseCharge(deps.fees[account.currency], numbers), now, dayOf(now));
-    deps.faults.reached('license:before-attempt-recorded');
     if ((await deps.licenses.open(opened)) === 'opened') {
-      deps.faults.reached('license:after-attempt-recorded');
       return attemptCharge(opened, deps);
     }
     // A concurrent run recorded the month first: go on with its record.
@@ -193,13 +190,11 @@ async function retryLicenseFee(partnerId: string, period: Month, day: Day, deps:
   if (account === undefined) return { partnerId, period, outcome: 'unknown-partner', fee };
   if (!isRetryDue(fee, account.paymentMethod, day)) return { partnerId, period, outcome: 'retried-today', fee };
   const next = nextAttempt(fee, account, day);
-  deps.faults.reached('license:before-attempt-recorded');
   if (!(await deps.licenses.openRetry(next, fee.attemptId))) {
     // Another retry opened the next attempt first; it settles it.
     const current = (await deps.licenses.get(partnerId, period)) ?? fee;
     return { partnerId, period, outcome: current.state === 'succeeded' ? 'already-charged' : 'retried-today', fee: current };
   }
-  deps.faults.reached('license:after-attempt-recorded');
   return attemptCharge(next, deps);
 }
 
@@ -215,7 +210,6 @@ async function attemptCharge(fee: LicenseFee, deps: LicenseFeeDependencies): Pro
     idempotencyKey: fee.attemptId,
     description: `${licenseDescription(fee)} + card fee ${formatAmount(charge.cardFee)}`,
   });
-  deps.faults.reached('license:after-provider-answer');
   const now = deps.clock.now();
   const detail = {
     partnerId,
@@ -247,7 +241,6 @@ async function attemptCharge(fee: LicenseFee, deps: LicenseFeeDependencies): Pro
     time: now,
     detail: { ...detail, invoiceId },
   }));
-  deps.faults.reached('license:after-settled');
   return outcomeOf(settled);
 }
 

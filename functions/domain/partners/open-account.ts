@@ -1,5 +1,5 @@
 /**
- * Opening an account (SPEC section 3): the partner starts with the remainder of its
+ * Opening an account (docs/contract.md §3): the partner starts with the remainder of its
  * previous usage invoice as a ledger entry; below 500.00 the card is charged the
  * difference at once, as an attempt like any recharge, so a failed opening charge is
  * retried like one.
@@ -75,7 +75,6 @@ export async function openAccount(request: OpenAccountRequest, deps: OpenAccount
   if (created.outcome === 'exists') await refuseOtherDetails(request, deps);
   // Also on a repeated create: a crash after the account and before its charge is healed here.
   if (created.account.openingPending !== true) return created;
-  deps.faults.reached('open-account:before-opening-charge');
   const openingCharge = await rechargePartner(request.partnerId, 'opening', deps);
   const account = (await deps.ledger.getPartner(request.partnerId)) ?? created.account;
   return { outcome: created.outcome, account, openingCharge };

@@ -1,5 +1,5 @@
 /**
- * The recharge use case of SPEC section 5. Resumes the attempt in flight if there is one
+ * The recharge use case of docs/contract.md §5. Resumes the attempt in flight if there is one
  * (same idempotency key: the card cannot be charged twice); otherwise decides the amount
  * with the pure rules, records the attempt before calling the provider, and settles it
  * by the provider's answer. An unclear answer leaves the attempt pending for the next
@@ -8,7 +8,7 @@
 import { ChannelRepository } from '../channels/channel';
 import { formatAmount } from '../money';
 import { PartnerAccount } from '../partner';
-import { Clock, FaultInjector, LedgerRepository, RechargeRepository, SettleResult } from '../ports';
+import { Clock, LedgerRepository, RechargeRepository, SettleResult } from '../ports';
 import { RechargeDecision, decideOpeningCharge, decideRecharge } from '../recharge-rules';
 import { ChargeAttempt, RechargeTrigger, invoiceIdOf, newAttemptId } from './charge-attempt';
 import { PaymentProvider } from './payment-provider';
@@ -19,7 +19,6 @@ export interface RechargeDependencies {
   readonly attempts: RechargeRepository;
   readonly provider: PaymentProvider;
   readonly clock: Clock;
-  readonly faults: FaultInjector;
 }
 
 export type RechargeOutcome =
@@ -41,7 +40,7 @@ export interface RechargeResult {
 
 /**
  * After a decline the same card is charged again only by the daily run or a new payment
- * method (SPEC section 5), not by more usage or a repeated create.
+ * method (docs/contract.md §5), not by more usage or a repeated create.
  */
 const WAIT_AFTER_DECLINE: readonly RechargeTrigger[] = ['below-threshold', 'overdue', 'opening'];
 
@@ -71,9 +70,7 @@ export async function rechargePartner(partnerId: string, trigger: RechargeTrigge
     state: 'pending',
     createdAt: now,
   };
-  deps.faults.reached('recharge:before-attempt-recorded');
   if ((await deps.attempts.openAttempt(attempt)) === 'busy') return { outcome: 'in-flight' };
-  deps.faults.reached('recharge:after-attempt-recorded');
   return resumeAttempt(attempt, deps);
 }
 
@@ -98,7 +95,6 @@ async function resumeAttempt(attempt: ChargeAttempt, deps: RechargeDependencies)
     firstTriedAt: attempt.createdAt,
     description: `${attempt.purpose === 'opening' ? 'Opening balance' : 'Prepaid balance'} ${formatAmount(credit)} ${attempt.currency} + card fee ${formatAmount(fee)}`,
   });
-  deps.faults.reached('recharge:after-provider-answer');
   const now = deps.clock.now();
   const amounts = {
     partnerId: attempt.partnerId,
@@ -127,7 +123,6 @@ async function resumeAttempt(attempt: ChargeAttempt, deps: RechargeDependencies)
       ? [{ type: 'PartnerUnblocked' as const, time: now, detail: { partnerId: attempt.partnerId, currency: attempt.currency, liveBalance: formatAmount(liveBalance) } }]
       : []),
   ]);
-  deps.faults.reached('recharge:after-settled');
   if (settled.outcome === 'settled' && settled.unblocked) await deps.channels.setBlocked(attempt.partnerId, false);
   return outcomeOf(settled);
 }

@@ -8,13 +8,12 @@
 import { DomainEvent } from '../events';
 import { formatAmount } from '../money';
 import { PartnerAccount } from '../partner';
-import { Clock, FaultInjector, LedgerRepository, RechargeRequests } from '../ports';
+import { Clock, LedgerRepository, RechargeRequests } from '../ports';
 
 export interface BalanceFollowUpDependencies {
   readonly ledger: LedgerRepository;
   readonly recharges: RechargeRequests;
   readonly clock: Clock;
-  readonly faults: FaultInjector;
 }
 
 export class BalanceFollowUp {
@@ -32,7 +31,7 @@ export class BalanceFollowUp {
   }
 
   private async followUp(account: PartnerAccount): Promise<void> {
-    const { ledger, recharges, clock, faults } = this.deps;
+    const { ledger, recharges, clock } = this.deps;
     const partnerId = account.partnerId;
     const now = clock.now();
     const { liveBalance, currency, rechargeSettings } = account;
@@ -40,12 +39,10 @@ export class BalanceFollowUp {
 
     if (liveBalance < rechargeSettings.threshold && account.belowThresholdSince === undefined) {
       await recharges.request({ partnerId, trigger: 'below-threshold', requestedAt: now });
-      faults.reached('follow-up:before-below-threshold-mark');
       await ledger.markBelowThreshold(partnerId, now, { type: 'BalanceBelowThreshold', time: now, detail: amounts });
     }
     if (liveBalance < 0 && account.overdueSince === undefined) {
       await recharges.request({ partnerId, trigger: 'overdue', requestedAt: now });
-      faults.reached('follow-up:before-overdue-clock');
       await ledger.startOverdueClock(partnerId, now, overdueEvent(account, now));
     }
   }

@@ -4,7 +4,7 @@
  * follows up on the balances the batch moved (threshold, overdue clock, recharge).
  */
 import { isDeterministicFailure } from '../failures';
-import { ChannelOwners, Clock, EventFate, FaultInjector, UsageChunk, UsageLedger } from '../ports';
+import { ChannelOwners, Clock, EventFate, UsageChunk, UsageLedger } from '../ports';
 import { BalanceFollowUp } from './balance-follow-up';
 import { Rejection, UsageEvent, usageDigest } from './usage-event';
 import { screenUsage } from './usage-screen';
@@ -29,7 +29,6 @@ export interface IngestUsageDependencies {
   /** How far in the future an event may be dated; later ones are refused. */
   readonly futureMarginMs: number;
   readonly clock: Clock;
-  readonly faults: FaultInjector;
   readonly chunkSize: number;
 }
 
@@ -70,9 +69,7 @@ export async function ingestUsage(received: readonly ReceivedUsage[], deps: Inge
     return split;
   });
   try {
-    deps.faults.reached('ingest:before-debit');
     const results = await deps.usageLedger.debit(chunks);
-    deps.faults.reached('ingest:after-debit');
     results.forEach((result, index) => {
       for (const [eventId, fate] of result.fates) fates.set(eventId, fate);
       const currency = chunks[index]?.currency;

@@ -158,9 +158,9 @@ describe('Use case: reconcileMonth', () => {
     expect(await harness.events.ofType('PartnerOverdue', 'rec-8')).toHaveLength(1);
   });
 
-  it.each(['reconcile:after-recorded', 'reconcile:after-booked'])('books the adjustment once when the first call dies at %s', async (point) => {
+  it.each(['reconciliations.record:after', 'reconciliations.markBooked:before'])('books the adjustment once when the first call dies at %s', async (point) => {
     // Prepare
-    const partnerId = `rec-crash-${point.split(':')[1]}`;
+    const partnerId = `rec-crash-${point.replace(/[.:]/g, '-')}`;
     await novemberWithUsage(partnerId);
     harness.recharge.faults.arm(point);
 

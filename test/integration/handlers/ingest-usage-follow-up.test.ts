@@ -70,7 +70,7 @@ describe('Handler: ingest-usage, balance follow-up', () => {
     await harness.createPartner('follow-3', '1.00');
     harness.clock.set(new Date('2026-11-25T08:00:00Z'));
     const event = sqsEvent([costing('follow-3', '2.00')]);
-    harness.faults.arm('ingest:after-debit');
+    harness.faults.arm('usageLedger.debit:after');
 
     // Act: the first delivery debits and fails; the redelivery finds a duplicate and follows up.
     const first = await harness.invoke(event);
@@ -91,7 +91,7 @@ describe('Handler: ingest-usage, balance follow-up', () => {
   it('repeats the request rather than lose it, and announces once, when the crash comes between the request and the mark', async () => {
     await harness.createPartner('follow-4', '100.00');
     const event = sqsEvent([costing('follow-4', '1.00')]);
-    harness.faults.arm('follow-up:before-below-threshold-mark');
+    harness.faults.arm('ledger.markBelowThreshold:before');
 
     await harness.invoke(event);
     await harness.invoke(event);

@@ -1,6 +1,6 @@
 import { DynamoDbChannelRepository } from '../../../functions/adapters/dynamodb/channel-repository';
 import { MAX_AMOUNT, MAX_BALANCE, formatAmount, parseAmount } from '../../../functions/domain/money';
-import { LedgerRepository, NO_FAULTS, UsageLedger } from '../../../functions/domain/ports';
+import { LedgerRepository, UsageLedger } from '../../../functions/domain/ports';
 import { createIngestUsageHandler } from '../../../functions/handlers/ingest-usage';
 import { wireIngestUsage } from '../../../functions/wiring/ingest-usage';
 import { lambdaContext } from '../../../local/lambda-context';
@@ -161,7 +161,7 @@ describe('Handler: ingest-usage, hostile and extreme input', () => {
     const unreadable: LedgerRepository = Object.assign(Object.create(harness.ledger) as LedgerRepository, {
       getPartners: () => Promise.reject(new RangeError('stored balance is not a number')),
     });
-    const broken = new BalanceFollowUp({ ledger: unreadable, recharges: { request: async () => undefined }, clock: harness.clock, faults: NO_FAULTS });
+    const broken = new BalanceFollowUp({ ledger: unreadable, recharges: { request: async () => undefined }, clock: harness.clock });
     const handler = createIngestUsageHandler({ ...wiredDeps(), followUp: broken }, reporter.report);
 
     // Act

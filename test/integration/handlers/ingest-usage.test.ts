@@ -122,24 +122,26 @@ describe('Handler: ingest-usage', () => {
       // Prepare
       await harness.createPartner('crash-1', '100.00');
       await harness.send(Array.from({ length: 20 }, () => json(usageBody({ partnerId: 'crash-1', cost: { amount: '1.00', currency: 'EUR' } }))));
-      harness.faults.arm('ingest:before-acknowledge');
+      // The follow-up's read of the balances, the handler's first port call after the debit.
+      harness.faults.arm('ledger.getPartners:before');
 
       // Act
-      const { crashes } = await harness.drain();
+      const { invocations } = await harness.drain();
 
-      // Assess
-      expect(crashes).toBe(1);
+      // Assess: every record came back once and was found debited.
+      expect(harness.faults.hits).toEqual(['ledger.getPartners:before']);
+      expect(invocations).toBeGreaterThan(1);
       expect(await harness.books('crash-1')).toMatchObject({ liveBalance: parseAmount('80.00'), ledgerSum: parseAmount('80.00'), eventsDebited: 20 });
     });
 
     it('leaves the balance exact when the debit fails before its transaction, by retrying only the failed records', async () => {
       await harness.createPartner('crash-2', '100.00');
       await harness.send(Array.from({ length: 20 }, () => json(usageBody({ partnerId: 'crash-2', cost: { amount: '1.00', currency: 'EUR' } }))));
-      harness.faults.arm('ingest:before-debit');
+      harness.faults.arm('usageLedger.debit:before');
 
       await harness.drain();
 
-      expect(harness.faults.hits).toContain('ingest:before-debit');
+      expect(harness.faults.hits).toContain('usageLedger.debit:before');
       expect(await harness.books('crash-2')).toMatchObject({ liveBalance: parseAmount('80.00'), ledgerSum: parseAmount('80.00'), eventsDebited: 20 });
     });
 
@@ -147,7 +149,7 @@ describe('Handler: ingest-usage', () => {
       await harness.createPartner('crash-3', '100.00');
       const bodies = Array.from({ length: 4 }, () => json(usageBody({ partnerId: 'crash-3', cost: { amount: '1.00', currency: 'EUR' } })));
       const event = sqsEvent(bodies);
-      harness.faults.arm('ingest:after-debit');
+      harness.faults.arm('usageLedger.debit:after');
 
       const first = await harness.invoke(event);
       const retry = await harness.invoke(event);
@@ -160,7 +162,7 @@ describe('Handler: ingest-usage', () => {
     it('dead-letters a record that keeps failing transiently only after the redrive limit', async () => {
       await harness.createPartner('crash-4', '100.00');
       await harness.send([json(usageBody({ partnerId: 'crash-4' }))]);
-      harness.faults.arm('ingest:before-debit', Infinity);
+      harness.faults.arm('usageLedger.debit:before', Infinity);
 
       const { invocations } = await harness.drain();
 

@@ -149,7 +149,7 @@ describe('Use case: monthly license fees', () => {
   });
 
   describe('Faults', () => {
-    it.each(['license:after-attempt-recorded', 'license:after-provider-answer', 'license:after-settled'])(
+    it.each(['licenses.open:after', 'provider.charge:after', 'licenses.settleSucceeded:after'])(
       'charges the card once and invoices once when the run dies at %s and runs again',
       async (point) => {
         // Prepare
@@ -171,7 +171,7 @@ describe('Use case: monthly license fees', () => {
     it('resumes a charge recorded before a crash from the daily retry when the run does not repeat', async () => {
       await harness.recharge.open('resume', '500.00');
       await harness.registerNumber('resume', '+4915100000071');
-      harness.recharge.faults.arm('license:after-attempt-recorded');
+      harness.recharge.faults.arm('licenses.open:after');
       await expect(harness.runMonth('2026-12')).rejects.toThrow();
 
       const results = await harness.retryAllShards('2026-12-02');

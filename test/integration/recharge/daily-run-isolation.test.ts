@@ -102,14 +102,14 @@ describe('Use case: daily run, one partner whose work fails', () => {
     await recharge.open('iso-transient', '500.00', { paymentMethod: 'pm_card_chargeDeclined' });
     await recharge.spend('iso-transient', '520.00', 'u-iso-transient');
     await startOverdueClock(recharge.ledger, 'iso-transient', recharge.clock.now());
-    recharge.faults.arm('daily:before-block');
+    recharge.faults.arm('runs.block:before');
 
     // Act
     const failed = daily.runDay('2026-11-13');
 
     // Assess: the work item fails, nothing is recorded as skipped; delivered again (the
     // run resumed with every shard's work), it blocks the partner.
-    await expect(failed).rejects.toThrow('daily:before-block');
+    await expect(failed).rejects.toThrow('runs.block:before');
     daily.queue.pending.splice(0);
     const again = await daily.runDay('2026-11-13');
     expect(failuresOf(again).map((failure) => failure.partnerId)).not.toContain('iso-transient');

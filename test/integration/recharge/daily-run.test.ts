@@ -101,9 +101,9 @@ describe('Use case: daily run', () => {
     expect(await recharge.events.ofType('DailyBalancePublished', 'twice')).toHaveLength(1);
   });
 
-  it.each(['daily:after-publish', 'daily:after-block'])('announces the balance and the block once when the run dies at %s and runs again', async (point) => {
+  it.each(['runs.publish:after', 'runs.block:after'])('announces the balance and the block once when the run dies at %s and runs again', async (point) => {
     // Prepare: negative since Nov 1 09:00 with a declining card, so Nov 9 both publishes and blocks.
-    const partnerId = `dies-${point.split(':')[1]}`;
+    const partnerId = `dies-${point.replace(/[.:]/g, '-')}`;
     at('2026-11-01T09:00:00Z');
     await recharge.open(partnerId, '500.00', { paymentMethod: 'pm_card_chargeDeclined' });
     await recharge.spend(partnerId, '520.00', 'u-1');

@@ -141,13 +141,13 @@ describe('Use case: rechargePartner', () => {
 
   describe('Faults', () => {
     it.each([
-      'recharge:before-attempt-recorded',
-      'recharge:after-attempt-recorded',
-      'recharge:after-provider-answer',
-      'recharge:after-settled',
+      'attempts.openAttempt:before',
+      'attempts.openAttempt:after',
+      'provider.charge:after',
+      'attempts.settleSucceeded:after',
     ])('charges the card once, credits it once and announces it once when the recharge dies at %s', async (point) => {
       // Prepare
-      const partnerId = `crash-${point.split(':')[1]}`;
+      const partnerId = `crash-${point.replace(/[.:]/g, '-')}`;
       await harness.open(partnerId, '500.00');
       await harness.spend(partnerId, '450.00', 'u-1');
       harness.faults.arm(point);
