@@ -2,6 +2,7 @@
 import { CfnOutput, RemovalPolicy, SecretValue, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import { ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { DEFAULT_USAGE_FUTURE_MARGIN_SECONDS } from '../definitions/setting-values';
 import { OperatorApi } from './api/operator-api';
 import { BillingTable } from './data/billing-table';
 import { BillingEventBus } from './events/event-bus';
@@ -31,6 +32,8 @@ export interface PrepaidBillingStackProps extends StackProps {
   readonly removalPolicy?: RemovalPolicy;
   /** Queues the messaging platform already sends usage events to; consumed like the stack's usage queue. */
   readonly existingUsageQueueArns?: readonly string[];
+  /** How far in the future a usage event may be dated before ingestion refuses it; a day by default. */
+  readonly usageFutureMarginSeconds?: number;
 }
 
 export class PrepaidBillingStack extends Stack {
@@ -66,6 +69,7 @@ export class PrepaidBillingStack extends Stack {
       bus: this.events.bus,
       rechargeQueue: this.recharges.requests.queue,
       ...(props.existingUsageQueueArns !== undefined && { existingUsageQueueArns: props.existingUsageQueueArns }),
+      futureMarginSeconds: props.usageFutureMarginSeconds ?? DEFAULT_USAGE_FUTURE_MARGIN_SECONDS,
       ...removal,
     });
     this.scheduledRuns = new ScheduledRuns(this, 'ScheduledRuns', { ...shared, licenseFees: props.licenseFees });

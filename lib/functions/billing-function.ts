@@ -12,6 +12,17 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import type { z } from 'zod';
+import {
+  ApiEnvironment,
+  CardProviderVariable,
+  DailyRunEnvironment,
+  EndpointOverrideVariable,
+  IngestUsageEnvironment,
+  MonthlyRunEnvironment,
+  PublishEventsEnvironment,
+  RechargeEnvironment,
+} from '../../definitions/function-environment';
 
 /** The repository root: entries, the lock file and esbuild are resolved from here. */
 const PROJECT_ROOT = path.join(__dirname, '..', '..');
@@ -19,6 +30,33 @@ const PROJECT_ROOT = path.join(__dirname, '..', '..');
 /** The Lambda entry files in functions/lambda/. */
 export const BILLING_ENTRIES = ['ingest-usage', 'recharge', 'daily-run', 'monthly-run', 'api', 'publish-events'] as const;
 export type BillingEntry = (typeof BILLING_ENTRIES)[number];
+
+/** The schema each entry parses its environment with at cold start (functions/config.ts). */
+export const ENTRY_ENVIRONMENTS = {
+  'ingest-usage': IngestUsageEnvironment,
+  recharge: RechargeEnvironment,
+  'daily-run': DailyRunEnvironment,
+  'monthly-run': MonthlyRunEnvironment,
+  api: ApiEnvironment,
+  'publish-events': PublishEventsEnvironment,
+} satisfies Record<BillingEntry, z.ZodType>;
+
+type EntryVariables<E extends BillingEntry> = z.input<(typeof ENTRY_ENVIRONMENTS)[E]>;
+
+/**
+ * What a construct sets for an entry: every variable of its schema, those with a default
+ * too (a deployment states each value), so a missing or misspelled name does not compile.
+ * Left out: the endpoint overrides of local runs, and the card provider, which this
+ * construct sets from the function's Stripe access.
+ */
+export type StackEnvironment<E extends BillingEntry> = Required<
+  Omit<EntryVariables<E>, EndpointOverrideVariable | CardProviderVariable>
+>;
+
+/** An entry whose environment names a card provider charges cards: it cannot be built without Stripe access. */
+type StripeAccessOf<E extends BillingEntry> = 'PAYMENT_PROVIDER' extends keyof EntryVariables<E>
+  ? { readonly stripe: StripeAccess }
+  : { readonly stripe?: never };
 
 /** What a function that charges cards is given: the Stripe secret key and the Stripe SDK. */
 export interface StripeAccess {
@@ -28,32 +66,36 @@ export interface StripeAccess {
   readonly sdkLayer: ILayerVersion;
 }
 
-export interface BillingFunctionProps {
+interface BillingFunctionOptions<E extends BillingEntry> {
   /** File name in functions/lambda/, without the extension. */
-  readonly entry: BillingEntry;
+  readonly entry: E;
   /** Exported handler name; `handler` unless the file exports several. */
   readonly handler?: string;
   readonly description: string;
   readonly timeout: Duration;
   readonly memorySize?: number;
-  readonly environment?: Record<string, string>;
+  readonly environment: StackEnvironment<E>;
   readonly logRetention?: RetentionDays;
   /** Applied to the log group; RETAIN by default. */
   readonly removalPolicy?: RemovalPolicy;
-  /**
-   * For the functions that charge cards: Stripe as their provider, the secret's ARN in
-   * their environment with read access to it, and the SDK from its layer, not the bundle.
-   */
-  readonly stripe?: StripeAccess;
 }
 
-export class BillingFunction extends Construct {
+/**
+ * `stripe`, for the functions that charge cards: Stripe as their provider, the secret's ARN
+ * in their environment with read access to it, and the SDK from its layer, not the bundle.
+ */
+export type BillingFunctionProps<E extends BillingEntry> = BillingFunctionOptions<E> & StripeAccessOf<E>;
+
+export class BillingFunction<E extends BillingEntry = BillingEntry> extends Construct {
   readonly function: NodejsFunction;
   readonly logGroup: LogGroup;
   readonly timeout: Duration;
 
-  constructor(scope: Construct, id: string, props: BillingFunctionProps) {
+  constructor(scope: Construct, id: string, props: BillingFunctionProps<E>) {
     super(scope, id);
+    const stripe: StripeAccess | undefined = props.stripe;
+    // Every value of a StackEnvironment is text; the generic type does not show it.
+    const environment = props.environment as Record<string, string>;
     this.timeout = props.timeout;
     this.logGroup = new LogGroup(this, 'Logs', {
       retention: props.logRetention ?? RetentionDays.ONE_MONTH,
@@ -74,20 +116,20 @@ export class BillingFunction extends Construct {
       environment: {
         POWERTOOLS_LOG_LEVEL: 'INFO',
         NODE_OPTIONS: '--enable-source-maps',
-        ...props.environment,
-        ...(props.stripe !== undefined && { PAYMENT_PROVIDER: 'stripe', STRIPE_SECRET_ID: props.stripe.secret.secretArn }),
+        ...environment,
+        ...(stripe !== undefined && { PAYMENT_PROVIDER: 'stripe', STRIPE_SECRET_ID: stripe.secret.secretArn }),
       },
-      ...(props.stripe !== undefined && { layers: [props.stripe.sdkLayer] }),
+      ...(stripe !== undefined && { layers: [stripe.sdkLayer] }),
       bundling: {
         minify: true,
         sourceMap: true,
         format: OutputFormat.CJS,
         target: 'node22',
         // `stripe` stays out only where its layer is attached: anywhere else it is bundled, never missing.
-        externalModules: ['@aws-sdk/*', ...(props.stripe !== undefined ? ['stripe'] : [])],
+        externalModules: ['@aws-sdk/*', ...(stripe !== undefined ? ['stripe'] : [])],
       },
     });
-    props.stripe?.secret.grantRead(this.function);
+    stripe?.secret.grantRead(this.function);
 
     const role = this.function.role;
     if (role !== undefined) {

@@ -22,6 +22,8 @@ export interface UsageIngestionProps {
    * encrypted with a customer managed key also needs kms:Decrypt granted to the function).
    */
   readonly existingUsageQueueArns?: readonly string[];
+  /** How far in the future a usage event may be dated before it is refused (`occurred-in-future`). */
+  readonly futureMarginSeconds: number;
   readonly removalPolicy?: RemovalPolicy;
 }
 
@@ -47,6 +49,7 @@ export class UsageIngestion extends Construct {
         USAGE_DEAD_LETTER_QUEUE_URL: this.usage.deadLetterQueue.queueUrl,
         RECHARGE_QUEUE_URL: props.rechargeQueue.queueUrl,
         EVENT_BUS_NAME: props.bus.eventBusName,
+        USAGE_FUTURE_MARGIN_SECONDS: String(props.futureMarginSeconds),
       },
     });
     const fn = this.handler.function;

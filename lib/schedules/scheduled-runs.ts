@@ -12,7 +12,7 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { BillingFunction, StripeAccess } from '../functions/billing-function';
+import { BillingFunction, StackEnvironment, StripeAccess } from '../functions/billing-function';
 import { failureQueue } from '../messaging/failure-queue';
 import { WorkQueue } from '../messaging/work-queue';
 
@@ -48,7 +48,7 @@ export class ScheduledRuns extends Construct {
 
     const shardTimeout = Duration.seconds(900);
     this.dailyWork = new WorkQueue(this, 'DailyWork', { consumerTimeout: shardTimeout, ...removal });
-    const daily = { ...common, DAILY_WORK_QUEUE_URL: this.dailyWork.queue.queueUrl };
+    const daily = { ...common, DAILY_WORK_QUEUE_URL: this.dailyWork.queue.queueUrl } satisfies StackEnvironment<'daily-run'>;
 
     this.dailyStarter = new BillingFunction(this, 'DailyStart', {
       entry: 'daily-run',

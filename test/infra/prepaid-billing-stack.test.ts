@@ -4,6 +4,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import Stripe from 'stripe';
 import { putOutboxEvent } from '../../functions/adapters/dynamodb/outbox';
 import { BILLING_TABLE, OUTBOX_ITEM_TYPE } from '../../definitions/table';
+import { BillingEntry, BillingFunction, ENTRY_ENVIRONMENTS } from '../../lib/functions/billing-function';
 import { PrepaidBillingStack, PrepaidBillingStackProps } from '../../lib/prepaid-billing-stack';
 
 const OPERATOR: PrepaidBillingStackProps = { operatorName: '360dialog', licenseFees: { EUR: '25.00', USD: '27.00' } };
@@ -114,8 +115,9 @@ describe('Class: PrepaidBillingStack', () => {
 
       expect(env(ingestion.handler).Handler).toBe('index.handler');
       expect(Object.keys(env(ingestion.handler).Environment.Variables)).toEqual(
-        expect.arrayContaining(['TABLE_NAME', 'USAGE_DEAD_LETTER_QUEUE_URL', 'RECHARGE_QUEUE_URL', 'EVENT_BUS_NAME']),
+        expect.arrayContaining(['TABLE_NAME', 'USAGE_DEAD_LETTER_QUEUE_URL', 'RECHARGE_QUEUE_URL', 'EVENT_BUS_NAME', 'USAGE_FUTURE_MARGIN_SECONDS']),
       );
+      expect(env(ingestion.handler).Environment.Variables.USAGE_FUTURE_MARGIN_SECONDS).toBe('86400');
       expect(env(recharges.handler).Environment.Variables).toMatchObject({ PAYMENT_PROVIDER: 'stripe', STRIPE_SECRET_ID: expect.anything() });
       expect(env(recharges.handler).Timeout).toBe(120);
       expect(env(scheduledRuns.dailyStarter).Handler).toBe('index.startHandler');
@@ -125,6 +127,23 @@ describe('Class: PrepaidBillingStack', () => {
       expect(env(scheduledRuns.monthly).Timeout).toBe(900);
       expect(env(scheduledRuns.monthly).Environment.Variables.LICENSE_FEES).toBe(JSON.stringify(OPERATOR.licenseFees));
       expect(env(api.handler).Environment.Variables).toMatchObject({ OPERATOR_NAME: '360dialog', PAYMENT_PROVIDER: 'stripe' });
+    });
+    it('sets each function the variables its schema names, all of them, and no others (the local endpoint overrides aside)', () => {
+      const { ingestion, recharges, scheduledRuns, api, eventRelay } = defaultStack;
+      const functions: Array<[BillingEntry, BillingFunction]> = [
+        ['ingest-usage', ingestion.handler],
+        ['recharge', recharges.handler],
+        ['daily-run', scheduledRuns.dailyStarter],
+        ['daily-run', scheduledRuns.dailyShard],
+        ['monthly-run', scheduledRuns.monthly],
+        ['api', api.handler],
+        ['publish-events', eventRelay.handler],
+      ];
+      for (const [entry, fn] of functions) {
+        const set = Object.keys(variablesOf(fn)).filter((name) => !name.startsWith('POWERTOOLS_') && name !== 'NODE_OPTIONS');
+        const named = Object.keys(ENTRY_ENVIRONMENTS[entry].shape).filter((name) => !name.endsWith('_ENDPOINT'));
+        expect({ entry, variables: set.sort() }).toEqual({ entry, variables: named.sort() });
+      }
     });
   });
 
@@ -173,6 +192,13 @@ describe('Class: PrepaidBillingStack', () => {
         ScalingConfig: { MaximumConcurrency: 10 },
       });
       withExisting.resourceCountIs('AWS::Lambda::EventSourceMapping', 5);
+    });
+
+    it('gives ingestion the usage future margin of the deployment settings', () => {
+      const { stack, template: withMargin } = synth({ usageFutureMarginSeconds: 3600 });
+      const fn = stack.ingestion.handler.function.node.defaultChild as never;
+      const variables = withMargin.toJSON().Resources[stack.getLogicalId(fn)].Properties.Environment.Variables;
+      expect(variables.USAGE_FUTURE_MARGIN_SECONDS).toBe('3600');
     });
 
     it('scopes the ingestion policy to the table, its queues and the bus: no "*" for DynamoDB, SQS or events', () => {
