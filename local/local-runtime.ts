@@ -51,6 +51,8 @@ export interface LocalRuntimeOptions {
   readonly dataDir: string;
   readonly operatorName: string;
   readonly licenseFees: Readonly<Record<string, string>>;
+  /** How far in the future a usage event may be dated before ingestion refuses it. */
+  readonly futureMarginMs: number;
   /** Where the runtime tells what happens: events, handler errors. */
   readonly tell: (line: string) => void;
 }
@@ -194,6 +196,7 @@ function startWorkers(
       // Rejected usage has no transaction to go with: ingestion publishes it directly.
       events,
       clock: wiring.clock,
+      futureMarginMs: options.futureMarginMs,
     }),
   );
   const dailyShard = createDailyShardHandler(daily);

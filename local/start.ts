@@ -1,12 +1,13 @@
 /**
  * `npm start`: runs the whole system on this machine (see local-runtime.ts) until Ctrl-C.
  * Settings come from the environment: PORT (API, 8080), DYNAMODB_PORT (8000), SQS_PORT
- * (9324), LOCAL_DATA_DIR (.local-data); the operator's name and license fees from the
- * CDK context in cdk.json, as for a deployment.
+ * (9324), LOCAL_DATA_DIR (.local-data); the operator's name, the license fees and the usage
+ * future margin from the deployment settings in cdk.json, read as a deployment reads them.
  */
 import './observability-defaults';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { DeploymentSettings, readDeploymentSettings } from '../definitions/deployment-settings';
 import { LocalRuntime, startLocalRuntime } from './local-runtime';
 import { assertPortFree } from './port-check';
 
@@ -16,14 +17,15 @@ async function main(): Promise<void> {
   const startedAt = Date.now();
   const ports = { PORT: portOf('PORT', 8080), DYNAMODB_PORT: portOf('DYNAMODB_PORT', 8000), SQS_PORT: portOf('SQS_PORT', 9324) };
   for (const [setting, port] of Object.entries(ports)) await assertPortFree(port, setting);
-  const operator = operatorContext();
+  const settings = cdkJsonSettings();
   const runtime = await startLocalRuntime({
     apiPort: ports.PORT,
     dynamoDbPort: ports.DYNAMODB_PORT,
     sqsPort: ports.SQS_PORT,
     dataDir: resolve(process.env.LOCAL_DATA_DIR ?? join(PROJECT_ROOT, '.local-data')),
-    operatorName: operator.operatorName,
-    licenseFees: operator.licenseFees,
+    operatorName: settings.operatorName,
+    licenseFees: settings.licenseFees,
+    futureMarginMs: settings.usageFutureMarginSeconds * 1000,
     tell: (line) => console.log(line),
   });
   stopOnSignals(runtime);
@@ -38,14 +40,10 @@ function portOf(setting: string, fallback: number): number {
   return port;
 }
 
-function operatorContext(): { operatorName: string; licenseFees: Record<string, string> } {
-  const context = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> }).context ?? {};
-  const operatorName = context['prepaid-billing:operatorName'];
-  const licenseFees = context['prepaid-billing:licenseFees'];
-  if (typeof operatorName !== 'string' || typeof licenseFees !== 'object' || licenseFees === null) {
-    throw new Error('cdk.json must set the context prepaid-billing:operatorName and prepaid-billing:licenseFees');
-  }
-  return { operatorName, licenseFees: licenseFees as Record<string, string> };
+function cdkJsonSettings(): DeploymentSettings {
+  const cdkJson = JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> };
+  const context = cdkJson.context ?? {};
+  return readDeploymentSettings((key) => context[key], Object.keys(context));
 }
 
 /**
