@@ -21,7 +21,9 @@ const LICENSE_FEES_MESSAGE = `must map each currency to an amount string, e.g. $
  * currencies and amounts themselves when it starts (functions/domain/monthly/license-fee.ts).
  */
 export const licenseFees = z
-  .record(z.string(), z.string({ error: LICENSE_FEES_MESSAGE }), { error: LICENSE_FEES_MESSAGE })
+  .record(z.string(), z.string({ error: LICENSE_FEES_MESSAGE }), {
+    error: (issue) => (issue.input === undefined ? NOT_SET : LICENSE_FEES_MESSAGE),
+  })
   .refine((fees) => Object.keys(fees).length > 0, { error: LICENSE_FEES_MESSAGE });
 
 /** How far in the future a usage event may be dated by default: a day of clock skew. */

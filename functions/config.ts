@@ -72,7 +72,10 @@ export type PaymentProviderConfig =
   /** The Stripe secret key is read from Secrets Manager at cold start, never from the environment. */
   | { readonly kind: 'stripe'; readonly secretId: string };
 
-function paymentsOf(env: { PAYMENT_PROVIDER: 'stripe' | 'sandbox'; STRIPE_SECRET_ID?: string | undefined }): PaymentProviderConfig {
+function paymentsOf(env: {
+  PAYMENT_PROVIDER: 'stripe' | 'sandbox';
+  STRIPE_SECRET_ID?: string | undefined;
+}): PaymentProviderConfig {
   if (env.PAYMENT_PROVIDER === 'sandbox') return { kind: 'sandbox' };
   // Refused by the schema already; checked again so the type says a Stripe provider has its secret.
   if (env.STRIPE_SECRET_ID === undefined) throw new Error('STRIPE_SECRET_ID is not set (required with stripe)');

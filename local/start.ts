@@ -7,7 +7,7 @@
 import './observability-defaults';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DeploymentSettings, readDeploymentSettings } from '../definitions/deployment-settings';
+import { type DeploymentSettings, readDeploymentSettings } from '../definitions/deployment-settings';
 import { LocalRuntime, startLocalRuntime } from './local-runtime';
 import { assertPortFree } from './port-check';
 

@@ -15,9 +15,9 @@ import { Construct } from 'constructs';
 import type { z } from 'zod';
 import {
   ApiEnvironment,
-  CardProviderVariable,
+  type CardProviderVariable,
   DailyRunEnvironment,
-  EndpointOverrideVariable,
+  type EndpointOverrideVariable,
   IngestUsageEnvironment,
   MonthlyRunEnvironment,
   PublishEventsEnvironment,

@@ -1,0 +1,165 @@
+/**
+ * The deployment settings as bin/app.ts and npm start read them: from cdk.json (JSON
+ * values) or from `-c key=value` (always text), with defaults and one error per bad key.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type DeploymentSettings, readDeploymentSettings } from '../../../definitions/deployment-settings';
+
+const QUEUE_ARN = 'arn:aws:sqs:eu-central-1:123456789012:platform-usage';
+const REQUIRED = { operatorName: '360dialog', licenseFees: { EUR: '25.00', USD: '27.00' } };
+
+/** A context getter over `prepaid-billing:` keys, as `app.node.tryGetContext` is one. */
+function read(settings: Record<string, unknown>, otherKeys: string[] = []): DeploymentSettings {
+  const context = Object.fromEntries(
+    Object.entries(settings).map(([name, value]) => [`prepaid-billing:${name}`, value]),
+  );
+  return readDeploymentSettings((key) => context[key], [...Object.keys(context), ...otherKeys]);
+}
+
+function refusal(settings: Record<string, unknown>): string {
+  try {
+    read(settings);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error('the settings were accepted');
+}
+
+describe('Function: readDeploymentSettings', () => {
+  it('gives every optional setting its default when only the operator and the fees are set', () => {
+    // Act
+    const settings = read(REQUIRED);
+
+    // Assess
+    expect(settings).toEqual({
+      operatorName: '360dialog',
+      licenseFees: { EUR: '25.00', USD: '27.00' },
+      alarmEmail: undefined,
+      stripeSecretName: undefined,
+      removalPolicy: 'retain',
+      existingUsageQueueArns: [],
+      usageFutureMarginSeconds: 86_400,
+    });
+  });
+
+  it("treats the empty strings and nulls of cdk.json's placeholders as unset", () => {
+    // Act
+    const settings = read({
+      ...REQUIRED,
+      alarmEmail: '',
+      stripeSecretName: ' ',
+      removalPolicy: null,
+      usageFutureMarginSeconds: '',
+    });
+
+    // Assess
+    expect(settings).toMatchObject({
+      alarmEmail: undefined,
+      stripeSecretName: undefined,
+      removalPolicy: 'retain',
+      usageFutureMarginSeconds: 86_400,
+    });
+  });
+
+  it('reads the text that -c gives: JSON objects and lists, and numbers', () => {
+    // Act
+    const settings = read({
+      operatorName: '360dialog',
+      licenseFees: '{"EUR":"30.00","USD":"32.00"}',
+      existingUsageQueueArns: `["${QUEUE_ARN}"]`,
+      usageFutureMarginSeconds: '3600',
+      removalPolicy: 'destroy',
+      alarmEmail: 'ops@example.com',
+      stripeSecretName: 'billing/stripe-key',
+    });
+
+    // Assess
+    expect(settings).toEqual({
+      operatorName: '360dialog',
+      licenseFees: { EUR: '30.00', USD: '32.00' },
+      existingUsageQueueArns: [QUEUE_ARN],
+      usageFutureMarginSeconds: 3600,
+      removalPolicy: 'destroy',
+      alarmEmail: 'ops@example.com',
+      stripeSecretName: 'billing/stripe-key',
+    });
+  });
+
+  it('reads the JSON values of cdk.json as they are', () => {
+    // Act
+    const settings = read({ ...REQUIRED, existingUsageQueueArns: [QUEUE_ARN], usageFutureMarginSeconds: 0 });
+
+    // Assess
+    expect(settings).toMatchObject({ existingUsageQueueArns: [QUEUE_ARN], usageFutureMarginSeconds: 0 });
+  });
+
+  it.each([
+    ['operatorName', undefined, 'is not set'],
+    ['operatorName', 42, 'must be text'],
+    ['licenseFees', undefined, 'is not set'],
+    ['licenseFees', '{"EUR":', 'must map each currency to an amount string'],
+    ['licenseFees', { EUR: 25 }, 'must map each currency to an amount string'],
+    ['licenseFees', {}, 'must map each currency to an amount string'],
+    ['licenseFees', ['EUR'], 'must map each currency to an amount string'],
+    ['alarmEmail', 'ops', 'must be an e-mail address'],
+    ['stripeSecretName', 'my secret', 'must be the name of a Secrets Manager secret'],
+    ['removalPolicy', 'Destroy', 'must be "retain" or "destroy", not "Destroy"'],
+    ['existingUsageQueueArns', QUEUE_ARN, 'must be a list of SQS queue ARNs'],
+    ['existingUsageQueueArns', '["arn:aws:sns:eu-central-1:123456789012:topic"]', 'must be a list of SQS queue ARNs'],
+    ['usageFutureMarginSeconds', '1.5', 'must be a whole number of seconds'],
+    ['usageFutureMarginSeconds', -1, 'must be a whole number of seconds'],
+    ['usageFutureMarginSeconds', 1e10, 'must be a whole number of seconds'],
+    ['usageFutureMarginSeconds', 'a day', 'must be a whole number of seconds'],
+  ])('refuses %s = %j, naming the key', (name, value, message) => {
+    // Act
+    const error = refusal({ ...REQUIRED, [name]: value });
+
+    // Assess
+    expect(error).toContain(`context prepaid-billing:${name} ${message}`);
+  });
+
+  it('names every refused key in one error, each once', () => {
+    // Act
+    const error = refusal({
+      licenseFees: { EUR: 25, USD: 27 },
+      removalPolicy: 'keep',
+      existingUsageQueueArns: ['a', 'b'],
+    });
+
+    // Assess
+    const lines = error.split('\n').slice(1);
+    expect(lines).toHaveLength(4);
+    for (const name of ['operatorName', 'licenseFees', 'removalPolicy', 'existingUsageQueueArns']) {
+      expect(lines.filter((line) => line.includes(`prepaid-billing:${name} `))).toHaveLength(1);
+    }
+  });
+
+  it('refuses a misspelled prepaid-billing key instead of ignoring it, and leaves other context keys alone', () => {
+    // Act
+    const error = refusal({ ...REQUIRED, alarmEmial: 'ops@example.com' });
+    const settings = read(REQUIRED, ['@aws-cdk/core:newStyleStackSynthesis', 'aws:cdk:bundling-stacks']);
+
+    // Assess
+    expect(error).toContain('context prepaid-billing:alarmEmial is not a setting; the settings are operatorName,');
+    expect(settings.operatorName).toBe('360dialog');
+  });
+
+  it('accepts the settings cdk.json ships, usageFutureMarginSeconds at its default', () => {
+    // Prepare
+    const cdkJson = JSON.parse(readFileSync(join(__dirname, '../../../cdk.json'), 'utf8')) as {
+      context: Record<string, unknown>;
+    };
+
+    // Act
+    const settings = readDeploymentSettings((key) => cdkJson.context[key], Object.keys(cdkJson.context));
+
+    // Assess
+    expect(cdkJson.context['prepaid-billing:usageFutureMarginSeconds']).toBe(86_400);
+    expect(settings).toMatchObject({
+      removalPolicy: 'retain',
+      existingUsageQueueArns: [],
+      usageFutureMarginSeconds: 86_400,
+    });
+  });
+});
