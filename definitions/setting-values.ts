@@ -3,7 +3,7 @@
  * environments (function-environment.ts) share, each with the message that refuses it,
  * and how a refused configuration is reported.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const NOT_SET = 'is not set';
 
