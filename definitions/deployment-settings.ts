@@ -3,7 +3,7 @@
  * cdk.json or given with `-c key=value`. The CDK app (bin/app.ts) deploys with them and
  * `npm start` (local/start.ts) runs with them; README's configuration table describes them.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   DEFAULT_USAGE_FUTURE_MARGIN_SECONDS,
   configurationError,

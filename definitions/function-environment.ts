@@ -3,7 +3,7 @@
  * (lib/, typed by these schemas) and the function parses it once at cold start
  * (functions/config.ts), so both read one list of names, types and defaults.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   DEFAULT_USAGE_FUTURE_MARGIN_SECONDS,
   LICENSE_FEES_EXAMPLE,
