@@ -61,11 +61,15 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   // The exit/error listeners above only matter until the server answers.
   spawnFailure.catch(() => undefined);
   const endpoint = `http://127.0.0.1:${port}`;
+  // A process that failed to start is not polled on for the rest of the timeout.
+  const probing = new AbortController();
   try {
-    await Promise.race([answers(endpoint, options.startupTimeoutMs ?? 30_000), spawnFailure]);
+    await Promise.race([answers(endpoint, options.startupTimeoutMs ?? 30_000, probing.signal), spawnFailure]);
   } catch (error) {
     await stopProcess(child);
     throw error;
+  } finally {
+    probing.abort();
   }
   return { endpoint, pid: child.pid ?? -1, stop: () => stopProcess(child) };
 }
@@ -107,7 +111,7 @@ export function freePort(): Promise<number> {
   });
 }
 
-async function answers(endpoint: string, timeoutMs: number): Promise<void> {
+async function answers(endpoint: string, timeoutMs: number, signal: AbortSignal): Promise<void> {
   const client = new DynamoDBClient({
     endpoint,
     region: 'us-east-1',
@@ -115,7 +119,8 @@ async function answers(endpoint: string, timeoutMs: number): Promise<void> {
     maxAttempts: 1,
   });
   try {
-    await waitUntilAnswering('DynamoDB Local', endpoint, () => client.send(new ListTablesCommand({ Limit: 1 })), timeoutMs);
+    const probe = () => client.send(new ListTablesCommand({ Limit: 1 }), { abortSignal: signal });
+    await waitUntilAnswering('DynamoDB Local', endpoint, probe, timeoutMs, signal);
   } finally {
     client.destroy();
   }
