@@ -3,6 +3,8 @@
  * Test workers find them through DYNAMODB_ENDPOINT and SQS_ENDPOINT; each test file creates
  * its own table and queues on them.
  */
+// Jest's setupFiles reach the test workers only; this runs in jest's own process.
+import './quiet-observability';
 import { RunningDynamoDbLocal, startDynamoDbLocal } from '../../local/dynamodb-local';
 import { RunningSqsEmulator, startSqsEmulator } from '../../local/sqs-emulator';
 
