@@ -17,7 +17,7 @@ describe('Class: StripeSdkLayer', () => {
     outdir = mkdtempSync(join(tmpdir(), 'stripe-layer-'));
     const app = new App({ outdir });
     new StripeSdkLayer(new Stack(app, 'Layer'), 'StripeSdk');
-    app.synth();
+    synthWithoutBundlingNotice(app);
     const assets = readdirSync(outdir).filter((name) => name.startsWith('asset.'));
     expect(assets).toHaveLength(1);
     packageDir = join(outdir, assets[0]!, 'nodejs', 'node_modules', 'stripe');
@@ -51,3 +51,18 @@ describe('Class: StripeSdkLayer', () => {
     expect(fake.charges).toHaveLength(1);
   });
 });
+
+/** CDK writes "Bundling asset <path>..." to stderr for every bundled asset: a passing run keeps it off the console, and passes on anything else. */
+function synthWithoutBundlingNotice(app: App): void {
+  const written: string[] = [];
+  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    written.push(String(chunk));
+    return true;
+  });
+  try {
+    app.synth();
+  } finally {
+    stderr.mockRestore();
+  }
+  for (const chunk of written) if (!chunk.startsWith('Bundling asset ')) process.stderr.write(chunk);
+}
