@@ -62,6 +62,23 @@ describe('Module: SQS emulator', () => {
     };
   }
 
+  it('names a queue by the loopback address it was reached at, a URL that takes messages over plain HTTP', async () => {
+    // Prepare
+    const endpoint = process.env.SQS_ENDPOINT ?? '';
+
+    // Act: SQS's JSON protocol, as curl or any HTTP client would send it to the URL's own host.
+    const response = await fetch(new URL('/', queues.queueUrl), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'AmazonSQS.SendMessage' },
+      body: JSON.stringify({ QueueUrl: queues.queueUrl, MessageBody: '{"usage":"by-url"}' }),
+    });
+
+    // Assess
+    expect(new URL(queues.queueUrl).origin).toBe(endpoint);
+    expect(response.status).toBe(200);
+    expect((await receiveOne(queues.queueUrl))?.Body).toBe('{"usage":"by-url"}');
+  });
+
   it('moves a message to the dead-letter queue after maxReceiveCount receives', async () => {
     // Prepare
     const { MessageId } = await queues.client.send(
