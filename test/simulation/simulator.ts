@@ -2,7 +2,7 @@
  * The fault-injection simulator: a seeded schedule of partners, usage, deliveries, clock
  * advances across midnights and month ends, card changes, finance payments and
  * reconciliations, run against the production handlers on DynamoDB Local, with crashes
- * at the handlers' fault points and lost card-provider answers. The books are checked
+ * before and after the calls of their ports and lost card-provider answers. The books are checked
  * after every step (invariants.ts); at the end the faults stop, every queue is drained,
  * two more daily runs settle what is pending, and everything is checked once more. The
  * event relay runs at each daily run, with faults of its own, and at the end.
@@ -26,7 +26,7 @@ export interface SimulationOptions {
   readonly steps: number;
   readonly dynamoDbEndpoint: string;
   readonly variant?: Variant;
-  /** Chance that a fault point crashes when reached. */
+  /** Chance that a fault point (before or after a port call) crashes when reached. */
   readonly faultRate?: number;
   /** Chance that a new card charge loses its answer (half of them after charging). */
   readonly timeoutRate?: number;
