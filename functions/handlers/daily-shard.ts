@@ -6,7 +6,7 @@
  * deterministically were skipped by the shard and are reported one by one; a transient
  * failure fails the work item, for SQS to deliver it again.
  */
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { parser } from '@aws-lambda-powertools/batch/parser';
 import type { ParsedRecord } from '@aws-lambda-powertools/batch/types';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -19,6 +19,7 @@ import { DailyRunDependencies, runDailyShard } from '../domain/daily/daily-run';
 import { logger, metrics, tracer } from '../observability';
 import { DailyWork, DailyWorkSchema } from '../schemas/work-schemas';
 import { recordCharge } from './charge-metrics';
+import { LoggedBatchProcessor } from './logged-batch-processor';
 import { PartnerFailureReporter, reportPartnerFailures } from './partner-failures';
 
 /** Enough for a page of partners with a charge retry each, and the hand-over. */
@@ -27,7 +28,7 @@ export const DEFAULT_RESERVE_MS = 90_000;
 export function createDailyShardHandler(deps: DailyRunDependencies, reserveMs = DEFAULT_RESERVE_MS, report: PartnerFailureReporter = reportPartnerFailures) {
   // Each body is parsed against its schema before the record handler sees it; one that
   // cannot be read fails alone and ends in the dead-letter queue.
-  const processor = new BatchProcessor(EventType.SQS, { parser, innerSchema: DailyWorkSchema, transformer: 'json', logger });
+  const processor = new LoggedBatchProcessor(EventType.SQS, { parser, innerSchema: DailyWorkSchema, transformer: 'json', logger });
 
   const dailyShard = (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     const handleRecord = async (record: ParsedRecord<SQSRecord, DailyWork>): Promise<void> => {

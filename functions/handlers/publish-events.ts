@@ -4,7 +4,7 @@
  * that fails is reported as a batch item failure, so the stream retries from it; records
  * after it may be delivered again, which is why every event carries its id, `detail.id`.
  */
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
@@ -14,6 +14,7 @@ import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEven
 import { DomainEvent } from '../domain/events';
 import { EventPublisher } from '../domain/ports';
 import { logger, metrics, tracer } from '../observability';
+import { LoggedBatchProcessor } from './logged-batch-processor';
 
 export interface PublishEventsDependencies {
   readonly publisher: EventPublisher;
@@ -22,7 +23,7 @@ export interface PublishEventsDependencies {
 }
 
 export function createPublishEventsHandler(deps: PublishEventsDependencies) {
-  const processor = new BatchProcessor(EventType.DynamoDBStreams);
+  const processor = new LoggedBatchProcessor(EventType.DynamoDBStreams, { logger });
 
   const handleRecord = async (record: DynamoDBRecord): Promise<void> => {
     const event = deps.outboxEventOf(record);

@@ -7,7 +7,7 @@
  * worked out, the provider refuses the request) is reported and acknowledged: the daily
  * run retries the partner's charge (docs/architecture.md, "Isolation").
  */
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { parser } from '@aws-lambda-powertools/batch/parser';
 import type { ParsedRecord } from '@aws-lambda-powertools/batch/types';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -21,12 +21,13 @@ import { RechargeDependencies, rechargePartner } from '../domain/recharge/rechar
 import { logger, metrics, tracer } from '../observability';
 import { RechargeRequestMessage, RechargeRequestSchema } from '../schemas/work-schemas';
 import { recordCharge } from './charge-metrics';
+import { LoggedBatchProcessor } from './logged-batch-processor';
 import { PartnerFailureReporter, reportPartnerFailures } from './partner-failures';
 
 export function createRechargeHandler(deps: RechargeDependencies, report: PartnerFailureReporter = reportPartnerFailures) {
   // Each body is parsed against its schema before the record handler sees it. A request
   // that cannot be read names no partner to skip: it fails, and ends in the dead-letter queue.
-  const processor = new BatchProcessor(EventType.SQS, { parser, innerSchema: RechargeRequestSchema, transformer: 'json', logger });
+  const processor = new LoggedBatchProcessor(EventType.SQS, { parser, innerSchema: RechargeRequestSchema, transformer: 'json', logger });
 
   const handleRecord = async (record: ParsedRecord<SQSRecord, RechargeRequestMessage>): Promise<void> => {
     const request = record.body;
