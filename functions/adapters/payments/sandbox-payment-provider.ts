@@ -25,7 +25,7 @@ export interface SandboxCharge {
 
 export class SandboxPaymentProvider implements PaymentProvider {
   private readonly byKey = new Map<string, SandboxCharge>();
-  private readonly faults: SandboxFault[] = [];
+  private readonly lostAnswers: SandboxFault[] = [];
   private sequence = 0;
 
   /** Every call that reached the card network, successful or declined, in order. */
@@ -34,14 +34,14 @@ export class SandboxPaymentProvider implements PaymentProvider {
   }
 
   /** The next calls lose their answers, in this order. */
-  failNext(...faults: SandboxFault[]): void {
-    this.faults.push(...faults);
+  failNext(...losses: SandboxFault[]): void {
+    this.lostAnswers.push(...losses);
   }
 
   async charge(request: ChargeRequest): Promise<ChargeResult> {
     const earlier = this.byKey.get(request.idempotencyKey);
     if (earlier !== undefined) return this.replay(earlier, request);
-    const fault = this.faults.shift();
+    const fault = this.lostAnswers.shift();
     if (fault === 'timeout-before-charge') return { outcome: 'unknown', reason: 'sandbox: timed out before the charge' };
     const charge = this.decide(request);
     this.byKey.set(request.idempotencyKey, charge);
