@@ -4,7 +4,7 @@
  * minified, with source maps; the AWS SDK v3 comes from the runtime, and the Stripe SDK
  * from its layer in the functions that charge cards).
  */
-import * as path from 'path';
+import * as path from 'node:path';
 import { CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Architecture, ILayerVersion, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';

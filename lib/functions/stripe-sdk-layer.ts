@@ -8,8 +8,8 @@
  * Built locally, without Docker, by the project's esbuild from the installed `stripe`
  * package, which must be the version the lock file pins: the one the adapter tests run.
  */
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'fs';
-import * as path from 'path';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { BuildOptions, buildSync, version as esbuildVersion } from 'esbuild';
 import { Architecture, Code, LayerVersion, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';

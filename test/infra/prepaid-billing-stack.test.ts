@@ -23,7 +23,8 @@ const arnOf = (construct: { node: { defaultChild?: unknown } }) => ({ 'Fn::GetAt
 
 /** The IAM policy statements attached to a function's role. */
 function statementsOf(fn: { role?: { node: { defaultChild?: unknown } } | undefined }): Array<Record<string, unknown>> {
-  const roleId = defaultStack.getLogicalId(fn.role!.node.defaultChild as never);
+  if (fn.role === undefined) throw new Error('the function has no role');
+  const roleId = defaultStack.getLogicalId(fn.role.node.defaultChild as never);
   const policies = template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } });
   return Object.values(policies).flatMap((policy) => policy.Properties.PolicyDocument.Statement);
 }

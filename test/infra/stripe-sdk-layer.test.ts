@@ -20,7 +20,7 @@ describe('Class: StripeSdkLayer', () => {
     synthWithoutBundlingNotice(app);
     const assets = readdirSync(outdir).filter((name) => name.startsWith('asset.'));
     expect(assets).toHaveLength(1);
-    packageDir = join(outdir, assets[0]!, 'nodejs', 'node_modules', 'stripe');
+    packageDir = join(outdir, String(assets[0]), 'nodejs', 'node_modules', 'stripe');
     fake = await FakeStripeServer.start();
   });
 

@@ -71,7 +71,7 @@ export class SimulatedQueue {
   }
 }
 
-export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
+export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined>;
 
 export interface Delivery {
   readonly received: number;

@@ -35,7 +35,11 @@ export class DailyHarness {
     const progress: ShardProgress[] = [];
     for (let work = this.queue.pending.shift(); work !== undefined; work = this.queue.pending.shift()) {
       let pages = 0;
-      progress.push(await runDailyShard(work, this.deps, () => (pages += 1) < (options.pagesPerInvocation ?? Infinity), options.pageSize));
+      const morePages = () => {
+        pages += 1;
+        return pages < (options.pagesPerInvocation ?? Infinity);
+      };
+      progress.push(await runDailyShard(work, this.deps, morePages, options.pageSize));
     }
     return progress;
   }

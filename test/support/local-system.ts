@@ -13,6 +13,7 @@ const READY_LINE = 'prepaid-billing is running';
 export interface HttpAnswer {
   readonly status: number;
   readonly contentType: string | null;
+  // biome-ignore lint/suspicious/noExplicitAny: an answer is JSON of any shape; the tests' assertions check it.
   readonly body: any;
 }
 
@@ -21,13 +22,10 @@ export class LocalSystem {
     private readonly child: ChildProcess,
     private readonly output: string[],
     readonly apiUrl: string,
-    /** From spawning `npm start` to its ready line. */
-    readonly startupMs: number,
   ) {}
 
   static async start(dataDir: string, timeoutMs = 60_000): Promise<LocalSystem> {
     const [api, dynamoDb, sqs] = [await freePort(), await freePort(), await freePort()];
-    const startedAt = Date.now();
     const child = spawn('npm', ['start'], {
       cwd: PROJECT_ROOT,
       env: { ...process.env, PORT: String(api), DYNAMODB_PORT: String(dynamoDb), SQS_PORT: String(sqs), LOCAL_DATA_DIR: dataDir },
@@ -57,7 +55,7 @@ export class LocalSystem {
       stopGroup(child, 'SIGKILL');
       throw error;
     }
-    return new LocalSystem(child, output, `http://127.0.0.1:${api}`, Date.now() - startedAt);
+    return new LocalSystem(child, output, `http://127.0.0.1:${api}`);
   }
 
   async call(method: string, path: string, body?: unknown): Promise<HttpAnswer> {

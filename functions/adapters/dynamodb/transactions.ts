@@ -30,8 +30,8 @@ export function isConditionFailure(reason: CancellationReason | undefined): bool
 /** Cancelled only because items were locked by concurrent transactions: safe to run again. */
 export function isContentionOnly(error: unknown): boolean {
   const reasons = cancellationReasons(error);
+  if (reasons === undefined) return false;
   return (
-    reasons !== undefined &&
     reasons.some((reason) => reason.code === 'TransactionConflict') &&
     reasons.every((reason) => reason.code === 'TransactionConflict' || reason.code === 'None')
   );

@@ -217,7 +217,7 @@ describe('Class: DynamoDbLedgerRepository', () => {
 
       // Act
       const first = await repository.ledgerPage('page-1', { limit: 4 });
-      const second = await repository.ledgerPage('page-1', { limit: 4, cursor: first.nextCursor! });
+      const second = await repository.ledgerPage('page-1', { limit: 4, cursor: String(first.nextCursor) });
 
       // Assess
       expect([...first.entries, ...second.entries].map((entry) => entry.idempotencyKey)).toEqual([

@@ -18,7 +18,10 @@ describe('Use case: recordPayment', () => {
   });
 
   let numbers = 0;
-  const nextNumber = () => `+491510000${String((numbers += 1)).padStart(4, '0')}`;
+  const nextNumber = () => {
+    numbers += 1;
+    return `+491510000${String(numbers).padStart(4, '0')}`;
+  };
 
   /** A partner at -20.00, blocked with its two numbers. */
   async function blockedPartner(partnerId: string): Promise<void> {
