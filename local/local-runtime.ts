@@ -83,6 +83,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   };
   try {
     const [dynamoDbLocal, sqsEmulator] = await startServices(options, stops);
+    const invoke = oneInvocationAtATime();
     const dynamoDb = createDocumentClient({ endpoint: dynamoDbLocal.endpoint });
     const sqs = createSqsClient(sqsEmulator.endpoint);
     stops.push(async () => {
@@ -94,7 +95,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const clock = LocalClock.open(join(options.dataDir, 'clock.json'), new Date());
     const eventLog = join(options.dataDir, 'events.jsonl');
     const events = new EventLog(eventLog, options.tell);
-    const relay = await startEventRelay(dynamoDbLocal.endpoint, events, options);
+    const relay = await startEventRelay(dynamoDbLocal.endpoint, events, invoke, options);
     stops.push(() => relay.stop());
     const wiring: RechargeWiring = {
       dynamoDb,
@@ -103,7 +104,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       clock,
     };
     const daily = wireDailyRun({ ...wiring, work: new SqsDailyWorkQueue(sqs, queues.dailyWork.queueUrl) });
-    const workers = startWorkers(sqs, dynamoDb, wiring, events, daily, queues, options);
+    const workers = startWorkers(sqs, dynamoDb, wiring, events, daily, queues, invoke, options);
     stops.push(() => Promise.all(workers.map((worker) => worker.stop())).then(() => undefined));
 
     const info: LocalInfo = {
@@ -114,8 +115,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       tableName: TABLE_NAME,
       eventLog,
     };
-    const controls = localControls(info, clock, sqs, queues, relay, wiring, daily, options);
-    const api = createApiHandler(wireApi({ ...wiring, operatorName: options.operatorName }));
+    const controls = localControls(info, clock, sqs, queues, relay, wiring, daily, invoke, options);
+    const api = invoke(createApiHandler(wireApi({ ...wiring, operatorName: options.operatorName })));
     const localRouter = createLocalRouter(controls, logger);
     const http = await startHttpServer(
       options.apiPort,
@@ -132,7 +133,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
 async function startServices(options: LocalRuntimeOptions, stops: (() => Promise<void>)[]): Promise<[RunningDynamoDbLocal, RunningSqsEmulator]> {
   const [dynamoDb, sqs] = await Promise.allSettled([
-    startDynamoDbLocal({ port: options.dynamoDbPort, dbPath: join(options.dataDir, 'dynamodb') }),
+    // Ctrl-C reaches DynamoDB Local too; it is stopped last, after the relay and the
+    // workers that read from it (a database gone first fails them, and says so).
+    startDynamoDbLocal({ port: options.dynamoDbPort, dbPath: join(options.dataDir, 'dynamodb'), ignoreInterrupt: true }),
     startSqsEmulator({ port: options.sqsPort }),
   ]);
   for (const started of [dynamoDb, sqs]) if (started.status === 'fulfilled') stops.push(() => started.value.stop());
@@ -149,11 +152,11 @@ async function startServices(options: LocalRuntimeOptions, stops: (() => Promise
  * next start, and none twice (at most the batch in hand at a crash, as in Lambda). Always
  * starting at LATEST would lose those events; at TRIM_HORIZON, repeat up to a day of them.
  */
-function startEventRelay(endpoint: string, events: EventLog, options: LocalRuntimeOptions): Promise<StreamRelay> {
+function startEventRelay(endpoint: string, events: EventLog, invoke: InvocationGate, options: LocalRuntimeOptions): Promise<StreamRelay> {
   return startStreamRelay({
     endpoint,
     tableName: TABLE_NAME,
-    handler: createPublishEventsHandler(wirePublishEvents(events)),
+    handler: invoke(createPublishEventsHandler(wirePublishEvents(events))),
     from: 'TRIM_HORIZON',
     checkpointFile: join(options.dataDir, 'event-relay.json'),
     background: true,
@@ -183,10 +186,11 @@ function startWorkers(
   events: EventLog,
   daily: DailyRunDependencies,
   queues: LocalQueues,
+  invoke: InvocationGate,
   options: LocalRuntimeOptions,
 ): QueueWorker[] {
-  const onError = (functionName: string, error: unknown) => options.tell(`${functionName}: ${messageOf(error)}`);
-  const ingestUsage = createIngestUsageHandler(
+  const onError = (functionName: string, error: Error) => options.tell(`${functionName}: ${error.message}`);
+  const ingestUsage = invoke(createIngestUsageHandler(
     wireIngestUsage({
       dynamoDb,
       tableName: TABLE_NAME,
@@ -198,12 +202,13 @@ function startWorkers(
       clock: wiring.clock,
       futureMarginMs: options.futureMarginMs,
     }),
-  );
-  const dailyShard = createDailyShardHandler(daily);
+  ));
+  const dailyShard = invoke(createDailyShardHandler(daily));
+  const recharge = invoke(createRechargeHandler(wireRecharge(wiring)));
   const workers = [
     // The batch sizes of the stack's event sources (lib/ingestion, lib/recharges, lib/schedules).
     new QueueWorker(sqs, queues.usage.queueUrl, ingestUsage, { functionName: 'ingest-usage', batchSize: 100, timeoutMs: TIMEOUTS_MS.ingestUsage, onError }),
-    new QueueWorker(sqs, queues.recharge.queueUrl, createRechargeHandler(wireRecharge(wiring)), { functionName: 'recharge', batchSize: 10, timeoutMs: TIMEOUTS_MS.recharge, onError }),
+    new QueueWorker(sqs, queues.recharge.queueUrl, recharge, { functionName: 'recharge', batchSize: 10, timeoutMs: TIMEOUTS_MS.recharge, onError }),
     new QueueWorker(sqs, queues.dailyWork.queueUrl, dailyShard, { functionName: 'daily-shard', batchSize: 1, timeoutMs: TIMEOUTS_MS.dailyShard, onError }),
   ];
   workers.forEach((worker) => worker.start());
@@ -218,14 +223,21 @@ function localControls(
   relay: StreamRelay,
   wiring: RechargeWiring,
   daily: DailyRunDependencies,
+  invoke: InvocationGate,
   options: LocalRuntimeOptions,
 ): LocalControls {
-  const dailyRun = createDailyRunHandler(daily);
-  const monthlyRun = createMonthlyRunHandler(wireMonthlyRun({ ...wiring, fees: parseLicenseFeeSchedule(options.licenseFees) }));
-  const jobs: Record<ScheduledJobName, (at: Date) => Promise<unknown>> = {
+  const dailyRun = invoke(createDailyRunHandler(daily));
+  const monthlyRun = invoke(createMonthlyRunHandler(wireMonthlyRun({ ...wiring, fees: parseLicenseFeeSchedule(options.licenseFees) })));
+  const handlers: Record<ScheduledJobName, (at: Date) => Promise<unknown>> = {
     'daily-run': (at) => dailyRun(scheduledEvent('daily-run', at), lambdaContext('daily-run', TIMEOUTS_MS.dailyRun)),
     'monthly-run': (at) => monthlyRun(scheduledEvent('monthly-run', at), lambdaContext('monthly-run', TIMEOUTS_MS.monthlyRun)),
   };
+  // A run that fails is told here as well as in the advance's answer, which may not be watched.
+  const runJob = (job: ScheduledJobName, at: Date) =>
+    handlers[job](at).catch((error: unknown) => {
+      options.tell(`${job}: the run at ${at.toISOString()} failed, and the clock stopped there: ${messageOf(error)}`);
+      throw error;
+    });
   const workQueues = { usage: queues.usage.queueUrl, recharge: queues.recharge.queueUrl, 'daily-work': queues.dailyWork.queueUrl };
   const drain = () => drainQueuesAndRelay(sqs, workQueues, relay, DRAIN_TIMEOUT_MS);
   // One advance or drain at a time: two advances interleaving would run jobs out of order.
@@ -253,7 +265,7 @@ function localControls(
         const ran: JobRun[] = [];
         for (const job of scheduledJobsBetween(clock.now(), to)) {
           clock.set(job.at);
-          const result = await jobs[job.job](job.at);
+          const result = await runJob(job.job, job.at);
           await drain();
           ran.push({ ...job, result });
         }
@@ -261,6 +273,25 @@ function localControls(
         return { from, ran };
       }),
   };
+}
+
+/** Wraps a handler so that it runs only when no other wrapped handler is running. */
+type InvocationGate = <A extends unknown[], R>(handler: (...args: A) => Promise<R>) => (...args: A) => Promise<R>;
+
+/**
+ * The handlers share one logger and one metrics instance (functions/observability.ts), as
+ * the invocations in one Lambda execution environment do, and Lambda runs those one at a
+ * time. So does this runtime: interleaved, one invocation would flush the metrics of
+ * another (and warn of an empty set), and log under its function name.
+ */
+function oneInvocationAtATime(): InvocationGate {
+  let turn: Promise<unknown> = Promise.resolve();
+  return (handler) =>
+    (...args) => {
+      const run = turn.then(() => handler(...args));
+      turn = run.catch(() => undefined);
+      return run;
+    };
 }
 
 function messageOf(error: unknown): string {

@@ -12,8 +12,11 @@ export interface QueueWorkerOptions {
   readonly batchSize: number;
   /** The deployed function's timeout, so a handler that budgets its time sees the same. */
   readonly timeoutMs: number;
-  /** Told about every batch the handler threw on, and about queue errors. */
-  readonly onError: (functionName: string, error: unknown) => void;
+  /**
+   * Told about every message that failed, whether the handler threw or reported it, and
+   * about queue errors; each error's message says what failed.
+   */
+  readonly onError: (functionName: string, error: Error) => void;
 }
 
 /** Long-poll wait of an idle worker: short, so a stop does not wait long. */
@@ -53,11 +56,24 @@ export class QueueWorker {
         });
       } catch (error) {
         if (this.stopping) return;
-        this.options.onError(this.options.functionName, error);
+        this.options.onError(this.options.functionName, new Error(`polling its queue failed: ${messageOf(error)}`, { cause: error }));
         await new Promise((resolve) => setTimeout(resolve, ERROR_PAUSE_MS));
         continue;
       }
-      if (result.error !== undefined) this.options.onError(this.options.functionName, result.error);
+      if (result.failed > 0) this.options.onError(this.options.functionName, failureOf(result));
     }
   }
+}
+
+/** What failed and what becomes of it; a handler that reports a failure logs its cause itself. */
+function failureOf(result: PollResult): Error {
+  const messages = `${result.failed === 1 ? 'message' : `${result.failed} messages`} ${result.failedMessageIds.join(', ')}`;
+  if (result.error !== undefined) {
+    return new Error(`threw on ${messages}, back on the queue after the visibility timeout: ${messageOf(result.error)}`, { cause: result.error });
+  }
+  return new Error(`reported ${messages} as failed, back on the queue after the visibility timeout`);
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

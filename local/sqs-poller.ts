@@ -28,6 +28,8 @@ export interface PollResult {
   readonly received: number;
   readonly deleted: number;
   readonly failed: number;
+  /** The messages the handler reported as failed, or all of them when it threw. */
+  readonly failedMessageIds: readonly string[];
   /** Set when the handler threw: the whole batch stays on the queue. */
   readonly error?: unknown;
 }
@@ -37,7 +39,7 @@ const MESSAGES_PER_RECEIVE = 10;
 
 export async function pollBatch(client: SQSClient, queueUrl: string, handler: SqsHandler, options: PollOptions): Promise<PollResult> {
   const messages = await receiveUpTo(client, queueUrl, options.batchSize, options.waitTimeSeconds ?? 0);
-  if (messages.length === 0) return { received: 0, deleted: 0, failed: 0 };
+  if (messages.length === 0) return { received: 0, deleted: 0, failed: 0, failedMessageIds: [] };
   const queueArn = await arnOf(client, queueUrl);
   const event: SQSEvent = { Records: messages.map((message) => toRecord(message, queueArn)) };
   let failedIds: Set<string>;
@@ -45,11 +47,12 @@ export async function pollBatch(client: SQSClient, queueUrl: string, handler: Sq
     const response = await handler(event, options.context);
     failedIds = new Set((response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
   } catch (error) {
-    return { received: messages.length, deleted: 0, failed: messages.length, error };
+    return { received: messages.length, deleted: 0, failed: messages.length, failedMessageIds: messages.map((message) => message.MessageId ?? ''), error };
   }
   const done = messages.filter((message) => !failedIds.has(message.MessageId ?? ''));
   await deleteMessages(client, queueUrl, done);
-  return { received: messages.length, deleted: done.length, failed: messages.length - done.length };
+  const failedMessageIds = messages.filter((message) => failedIds.has(message.MessageId ?? '')).map((message) => message.MessageId ?? '');
+  return { received: messages.length, deleted: done.length, failed: failedMessageIds.length, failedMessageIds };
 }
 
 async function receiveUpTo(client: SQSClient, queueUrl: string, batchSize: number, waitTimeSeconds: number): Promise<Message[]> {

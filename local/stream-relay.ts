@@ -52,7 +52,10 @@ export interface StreamRelayOptions {
   readonly functionName?: string;
   /** The function's timeout: the Lambda context's remaining time counts down from it. */
   readonly timeoutMs?: number;
-  /** Told about every invocation that threw and, in the background, about stream errors. */
+  /**
+   * Told about every invocation that threw or reported records as failed, about trimmed
+   * records and, in the background, about stream errors; each error's message says what failed.
+   */
   readonly onError?: (error: unknown) => void;
 }
 
@@ -85,7 +88,7 @@ const DEFAULTS = { region: 'us-east-1', pollIntervalMs: 250, batchSize: 100, fun
 const DEFAULT_CATCH_UP_TIMEOUT_MS = 30_000;
 /** Before a failed batch is read again within catchUp(), so a failing handler is not spun. */
 const RETRY_PAUSE_MS = 100;
-/** After a stream error in the background (DynamoDB Local restarting, say), before the next round. */
+/** After a stream error or a failed record in the background (DynamoDB Local restarting, say), before the next round. */
 const ERROR_PAUSE_MS = 1_000;
 
 export async function startStreamRelay(options: StreamRelayOptions): Promise<StreamRelay> {
@@ -198,10 +201,12 @@ class DynamoDbStreamRelay implements StreamRelay {
     while (!this.stopped) {
       let pause = this.options.pollIntervalMs ?? DEFAULTS.pollIntervalMs;
       try {
-        await this.exclusively(() => this.round());
+        const { failing } = await this.exclusively(() => this.round());
+        // A record that keeps failing is read again once a second, not on every round.
+        if (failing > 0) pause = Math.max(pause, ERROR_PAUSE_MS);
       } catch (error) {
         if (this.stopped) return;
-        this.onError(error);
+        this.onError(new Error(`reading the stream failed: ${messageOf(error)}`, { cause: error }));
         pause = Math.max(pause, ERROR_PAUSE_MS);
       }
       await this.sleep(pause);
@@ -377,15 +382,22 @@ class DynamoDbStreamRelay implements StreamRelay {
     try {
       response = await this.options.handler({ Records: batch }, lambdaContext(functionName, this.options.timeoutMs ?? DEFAULTS.timeoutMs));
     } catch (error) {
-      this.onError(error);
+      const from = batch[0]?.dynamodb?.SequenceNumber;
+      this.onError(new Error(`threw on ${batch.length} records from sequence number ${from}, read again: ${messageOf(error)}`, { cause: error }));
       return batch;
     }
     const failures = response?.batchItemFailures ?? [];
     const failedIds = new Set(failures.map((failure) => failure.itemIdentifier));
     const sequenceNumbers = new Set(batch.map((record) => record.dynamodb?.SequenceNumber));
     // Lambda takes a failure it cannot place (an empty or unknown identifier) as the whole batch's.
-    if ([...failedIds].some((id) => !sequenceNumbers.has(id))) return batch;
-    return batch.filter((record) => failedIds.has(record.dynamodb?.SequenceNumber ?? ''));
+    const failed = [...failedIds].some((id) => !sequenceNumbers.has(id))
+      ? batch
+      : batch.filter((record) => failedIds.has(record.dynamodb?.SequenceNumber ?? ''));
+    if (failed.length > 0) {
+      const from = failed[0]?.dynamodb?.SequenceNumber;
+      this.onError(new Error(`reported ${failed.length} of ${batch.length} records as failed; read again from sequence number ${from}`));
+    }
+    return failed;
   }
 
   private markDone(shard: ShardState, record: StreamApiRecord | undefined): void {
@@ -398,4 +410,8 @@ class DynamoDbStreamRelay implements StreamRelay {
     for (const [shardId, state] of this.shards) if (state.lastDone !== undefined) positions.set(shardId, state.lastDone);
     this.checkpoint.write(this.streamArn, positions);
   }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

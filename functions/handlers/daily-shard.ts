@@ -47,6 +47,9 @@ export function createDailyShardHandler(deps: DailyRunDependencies, reserveMs = 
         metrics.addMetric('DailyRunDuration', MetricUnit.Seconds, (deps.clock.now().getTime() - work.now.getTime()) / 1000);
       }
     };
+    // Always one metric per batch: a work item that fails before its figures would
+    // otherwise flush an empty set with a warning next to the failure's own error line.
+    metrics.addMetric('DailyWorkItems', MetricUnit.Count, event.Records.length);
     return processPartialResponse(event, handleRecord, processor, { context, processInParallel: false, throwOnFullBatchFailure: false });
   };
 

@@ -31,8 +31,9 @@ describe('npm start', () => {
 
   it('runs the system: usage, a declined week, the block, a payment, and a restart that keeps the data', async () => {
     system = await LocalSystem.start(dataDir);
-    console.log(`npm start ready in ${(system.startupMs / 1000).toFixed(1)} s`);
     const info = (await system.call('GET', '/local/info')).body;
+    // Queue URLs a client can reach: on the emulator's own address.
+    expect(new URL(info.usageQueueUrl).origin).toBe(info.sqsEndpoint);
     sqs = createSqsClient(info.sqsEndpoint);
     const startedAt = new Date((await system.call('GET', '/local/clock')).body.now);
 
@@ -106,6 +107,8 @@ describe('npm start', () => {
     sqs = undefined;
     await system.stop();
     expect(system.log).toContain('SIGINT: stopping');
+    // An honest console: nothing failed, so nothing says so; a clean stop reports no error.
+    expect(system.log).not.toMatch(/No application metrics to publish|ECONNREFUSED|"level":"ERROR"/);
     system = await LocalSystem.start(dataDir);
     expect((await system.call('GET', '/local/clock')).body.now).toBe(weekLater.toISOString());
     expect(await balanceOf(system, 'p-declining')).toMatchObject({ liveBalance: '150.00', status: 'active' });

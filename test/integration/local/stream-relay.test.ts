@@ -111,10 +111,10 @@ describe('Local stream relay', () => {
     expect(await relay.catchUp()).toBe(0);
   });
 
-  it.each<[string, () => Promise<DynamoDBBatchResponse>, number]>([
-    ['throws', () => Promise.reject(new Error('function crashed')), 1],
-    ['reports a failure it cannot place', async () => ({ batchItemFailures: [{ itemIdentifier: '' }] }), 0],
-  ])('hands the whole batch again when the handler %s', async (_, firstAnswer, errorsTold) => {
+  it.each<[string, () => Promise<DynamoDBBatchResponse>]>([
+    ['throws', () => Promise.reject(new Error('function crashed'))],
+    ['reports a failure it cannot place', async () => ({ batchItemFailures: [{ itemIdentifier: '' }] })],
+  ])('hands the whole batch again, and tells of the failure once, when the handler %s', async (_, firstAnswer) => {
     // Prepare
     const recorder = new RecordingPublisher();
     const publishEvents = createPublishEventsHandler(wirePublishEvents(recorder));
@@ -136,7 +136,7 @@ describe('Local stream relay', () => {
     // Assess
     expect(handed).toBe(4);
     expect(recorder.published).toEqual(events.map(relayed));
-    expect(errors).toHaveLength(errorsTold);
+    expect(errors).toHaveLength(1);
   });
 
   it('gives up waiting when the handler keeps failing, saying how many records fail', async () => {
