@@ -6,7 +6,7 @@ import * as z from 'zod';
 import { AmountOutOfRangeError } from '../domain/errors';
 import { CURRENCIES, MAX_CARD_CREDIT, MAX_CARD_TOTAL, formatAmount, isWholeCents } from '../domain/money';
 import { PARTNER_ID_PATTERN, PARTNER_ID_RULE } from '../domain/partner';
-import { AmountSchema } from '../schemas/amount-schema';
+import { AmountSchema, TotalAmountSchema } from '../schemas/amount-schema';
 
 const WholeCents = AmountSchema.refine(isWholeCents, 'cards are charged in whole cents: use at most 2 fraction digits');
 
@@ -47,7 +47,7 @@ export const PaymentBody = z.strictObject({
 
 export const ReconciliationBody = z.strictObject({
   period: z.string().regex(/^[0-9]{4}-(0[1-9]|1[0-2])$/, 'must be a month as YYYY-MM'),
-  actualAmount: AmountSchema.refine((amount) => amount >= 0, 'must be 0.00 or more'),
+  actualAmount: TotalAmountSchema.refine((amount) => amount >= 0, 'must be 0.00 or more'),
 });
 
 export const ChannelBody = z.strictObject({ phoneNumber: PhoneNumber });

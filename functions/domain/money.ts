@@ -52,7 +52,11 @@ export function micros(value: number): Micros {
   return (value === 0 ? 0 : value) as Micros;
 }
 
-export function parseAmount(text: string): Micros {
+/**
+ * Reads a wire amount. `limit` is MAX_AMOUNT for a single amount; a field that carries a
+ * total of many (a month's upstream invoice) may go to MAX_BALANCE.
+ */
+export function parseAmount(text: string, limit: Micros = MAX_AMOUNT): Micros {
   if (typeof text !== 'string' || text.length === 0) {
     throw new InvalidAmountError('amount is empty; expected a decimal string such as "0.0625" or "380.00"');
   }
@@ -61,10 +65,11 @@ export function parseAmount(text: string): Micros {
     throw new InvalidAmountError(describeBadAmount(text));
   }
   const [, sign = '', whole = '0', fraction = ''] = match;
-  // Compared as text first: a long integer part would be rounded by Number().
-  const magnitude = whole.length > 8 ? Infinity : Number(whole) * MICROS_PER_UNIT + Number(fraction.padEnd(6, '0'));
-  if (magnitude > MAX_AMOUNT) {
-    throw new AmountOutOfRangeError(`amount "${text}" is out of range: at most ${formatAmount(MAX_AMOUNT)} either side of 0`);
+  // A long integer part is out of range before Number() could round it; below 11 digits
+  // any rounding is far above every limit, so the comparison stays exact.
+  const magnitude = whole.length > 10 ? Infinity : Number(whole) * MICROS_PER_UNIT + Number(fraction.padEnd(6, '0'));
+  if (magnitude > limit) {
+    throw new AmountOutOfRangeError(`amount "${text}" is out of range: at most ${formatAmount(limit)} either side of 0`);
   }
   return micros(sign === '-' ? -magnitude : magnitude);
 }

@@ -1,5 +1,6 @@
 /** Amounts at and beyond the money range (docs/architecture.md), and payments in whole cents. */
 import { MAX_AMOUNT, MAX_BALANCE, MAX_CARD_CREDIT, MICROS_PER_UNIT, formatAmount, micros } from '../../../functions/domain/money';
+import { ReconciliationBody } from '../../../functions/api/schemas';
 import { ApiHarness } from '../../support/api-harness';
 import { RechargeHarness } from '../../support/recharge-harness';
 
@@ -29,7 +30,8 @@ describe('Handler: api, amounts', () => {
       ['PUT', '/partners/range-1/recharge-settings', settings({ threshold: '99999999999999999999.00' }), 'body.threshold'],
       ['POST', '/partners/range-1/payments', { amount: '11000001010.00', reference: 'range-pay-1' }, 'body.amount'],
       ['POST', '/partners/range-1/payments', { amount: ONE_MICRO_ABOVE_MAX, reference: 'range-pay-2' }, 'body.amount'],
-      ['POST', '/partners/range-1/reconciliations', { period: '2026-10', actualAmount: '10000000.01' }, 'body.actualAmount'],
+      // A month's upstream invoice is a total: it may go to the balance limit, not beyond.
+      ['POST', '/partners/range-1/reconciliations', { period: '2026-10', actualAmount: `${formatAmount(MAX_BALANCE)}0001` }, 'body.actualAmount'],
     ])('%s %s %j is a 400 amount-out-of-range naming %s', async (method, path, body, field) => {
       const response = await api.call(method, path, body);
 
@@ -39,6 +41,10 @@ describe('Handler: api, amounts', () => {
       expect(response.body.detail).toContain(field);
       expect(response.body.detail).toContain('out of range');
       expect(response.body.detail).not.toContain('safe integer');
+    });
+
+    it("takes a month's upstream invoice above the largest single amount: it is a total of the month's conversations", () => {
+      expect(ReconciliationBody.safeParse({ period: '2026-10', actualAmount: '12000000.00' })).toMatchObject({ success: true, data: { actualAmount: 12 * MAX_AMOUNT / 10 } });
     });
 
     it('accepts the largest amount of the range', async () => {

@@ -88,6 +88,12 @@ describe('Module: money', () => {
       expect(() => parseAmount('-10000000.000001')).toThrow(/out of range: at most 10000000.00 either side of 0/);
     });
 
+    it('reads a total up to the balance limit when asked to, and no further', () => {
+      expect(parseAmount('1000000000.00', MAX_BALANCE)).toBe(MAX_BALANCE);
+      expect(() => parseAmount('1000000000.000001', MAX_BALANCE)).toThrow(/at most 1000000000.00 either side of 0/);
+      expect(() => parseAmount('12000000.00')).toThrow(AmountOutOfRangeError);
+    });
+
     it('refuses every amount beyond the wire range, however long its integer part', () => {
       fc.assert(
         fc.property(beyondWireRange, fc.boolean(), fc.integer({ min: 0, max: 999_999 }), (units, negative, fraction) => {
