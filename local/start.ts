@@ -89,10 +89,10 @@ function summary(runtime: LocalRuntime, seconds: number): string {
   dead letters     ${info.deadLetterQueueUrl}
   events           ${info.eventLog}
 
-Try:
+Try (the README's "Five minutes with it" goes on: usage, a declined card, the block, a payment):
   curl -s -X POST ${api}/partners -H 'content-type: application/json' \\
-    -d '{"partnerId":"partner-42","currency":"EUR","paymentMethod":"pm_card_visa"}'
-  curl -s ${api}/partners/partner-42/balance
+    -d '{"partnerId":"partner-1","currency":"EUR","paymentMethod":"pm_card_visa"}'
+  curl -s ${api}/partners/partner-1/balance
   curl -s -X POST ${api}/local/clock/advance -H 'content-type: application/json' -d '{"to":"<a later ISO-8601 time>"}'
 
 Ctrl-C stops it; the data stays in the data folder for the next start.`;
