@@ -9,7 +9,8 @@ module.exports = {
     {
       name: 'no-circular',
       severity: 'error',
-      comment: 'Import cycle: modules that import each other cannot be read or tested alone. Move the shared type to the module both depend on.',
+      comment:
+        'Import cycle: modules that import each other cannot be read or tested alone. Move the shared type to the module both depend on.',
       from: {},
       to: { circular: true },
     },
@@ -56,7 +57,8 @@ module.exports = {
     {
       name: 'no-test-code-in-production',
       severity: 'error',
-      comment: 'Code that ships (functions/, lib/, bin/, local/, definitions/) does not import test/, bench/ or scripts/.',
+      comment:
+        'Code that ships (functions/, lib/, bin/, local/, definitions/) does not import test/, bench/ or scripts/.',
       from: { path: '^(functions|lib|bin|local|definitions)/' },
       to: { path: '^(test|bench|scripts)/' },
     },

@@ -11,7 +11,10 @@ const esmPackages = ['@middy'];
 const shared = {
   transform: {
     '^.+\\.ts$': tsJest,
-    [`/node_modules/(${esmPackages.join('|')})/.+\\.js$`]: ['ts-jest', { tsconfig: { allowJs: true, isolatedModules: true } }],
+    [`/node_modules/(${esmPackages.join('|')})/.+\\.js$`]: [
+      'ts-jest',
+      { tsconfig: { allowJs: true, isolatedModules: true } },
+    ],
   },
   transformIgnorePatterns: [`/node_modules/(?!(${esmPackages.join('|')})/)`],
   setupFiles: ['<rootDir>/test/support/quiet-observability.ts'],

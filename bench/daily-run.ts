@@ -12,22 +12,28 @@
  */
 import './support/quiet-output';
 import { cpus } from 'node:os';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { createDocumentClient } from '../functions/adapters/dynamodb/client';
 import { ATTENTION_SHARDS } from '../functions/adapters/dynamodb/keys';
 import { SandboxPaymentProvider } from '../functions/adapters/payments/sandbox-payment-provider';
-import { DailyRunStart, PARTNERS_PER_PAGE, ShardProgress, runDailyShard, startDailyRun } from '../functions/domain/daily/daily-run';
-import { DailyWork, DailyWorkQueue } from '../functions/domain/daily/daily-run-ports';
+import {
+  type DailyRunStart,
+  PARTNERS_PER_PAGE,
+  type ShardProgress,
+  runDailyShard,
+  startDailyRun,
+} from '../functions/domain/daily/daily-run';
+import type { DailyWork, DailyWorkQueue } from '../functions/domain/daily/daily-run-ports';
 import { wireDailyRun } from '../functions/wiring/recharge';
 import { ATTENTION_INDEX, OUTBOX_ITEM_TYPE } from '../definitions/table';
 import { createBillingTable } from '../local/create-tables';
-import { RunningDynamoDbLocal, killOnExit, startDynamoDbLocal } from '../local/dynamodb-local';
-import { CpuSample, cpuSpent, sampleCpu } from './support/cpu-time';
-import { CapacityMeter, CapacityTally, requestCount, updateUnits } from './support/daily-meter';
+import { type RunningDynamoDbLocal, killOnExit, startDynamoDbLocal } from '../local/dynamodb-local';
+import { type CpuSample, cpuSpent, sampleCpu } from './support/cpu-time';
+import { CapacityMeter, type CapacityTally, requestCount, updateUnits } from './support/daily-meter';
 import {
   ACTION_GROUPS,
-  Item,
+  type Item,
   PARTNERS_NEEDING_ACTION,
   RUN_AT,
   actionItems,
@@ -108,7 +114,10 @@ async function seed(client: DynamoDBDocumentClient, tableName: string, partners:
   for (let index = 0; index < partners - PARTNERS_NEEDING_ACTION; index += 1) items.push(settledPartnerItem(index));
   const written = await batchWriteAll(client, tableName, items, SEED_WRITES_IN_FLIGHT);
   const inIndex = await attentionCount(client, tableName);
-  if (inIndex !== PARTNERS_NEEDING_ACTION) throw new Error(`${tableName}: ${inIndex} partners in the attention index after seeding, expected ${PARTNERS_NEEDING_ACTION}`);
+  if (inIndex !== PARTNERS_NEEDING_ACTION)
+    throw new Error(
+      `${tableName}: ${inIndex} partners in the attention index after seeding, expected ${PARTNERS_NEEDING_ACTION}`,
+    );
   return { partners, tableName, seedSeconds: written.seconds, seededItems: written.items };
 }
 
@@ -147,7 +156,8 @@ async function runDay(
 
   // Untimed: what the run did, and the size of every item it updated.
   const sizes = new Map<string, number>();
-  for (const { key } of tally.updatedKeys.values()) sizes.set(keyId(key), await storedBytes(admin, population.tableName, key));
+  for (const { key } of tally.updatedKeys.values())
+    sizes.set(keyId(key), await storedBytes(admin, population.tableName, key));
   const updates = updateUnits(tally, (key) => sizes.get(keyId(key)) ?? 0);
   const figures: Figures = {
     population,
@@ -165,18 +175,35 @@ async function runDay(
 }
 
 function check(population: Population, start: DailyRunStart, figures: Figures): void {
-  const total = (field: 'visited' | 'published' | 'retried' | 'blocked') => figures.progress.reduce((sum, shard) => sum + shard[field], 0);
+  const total = (field: 'visited' | 'published' | 'retried' | 'blocked') =>
+    figures.progress.reduce((sum, shard) => sum + shard[field], 0);
   const charges = figures.progress.flatMap((shard) => shard.charges);
   const problems = [
-    start.state === 'started' && start.cutoffs.length === 1 && start.cutoffs[0]?.getTime() === RUN_AT.getTime() ? undefined : `run ${start.state} with ${start.cutoffs.length} cut-offs`,
-    figures.progress.length === ATTENTION_SHARDS ? undefined : `${figures.progress.length} shard invocations, expected ${ATTENTION_SHARDS}`,
-    figures.progress.filter((shard) => shard.runCompleted).length === 1 ? undefined : 'the run was not completed exactly once',
-    total('visited') === PARTNERS_NEEDING_ACTION ? undefined : `${total('visited')} partners visited, expected ${PARTNERS_NEEDING_ACTION}`,
-    total('published') === PARTNERS_NEEDING_ACTION ? undefined : `${total('published')} published, expected ${PARTNERS_NEEDING_ACTION}`,
-    total('retried') === EXPECTED_LEFT_IN_INDEX ? undefined : `${total('retried')} charges retried, expected ${EXPECTED_LEFT_IN_INDEX}`,
+    start.state === 'started' && start.cutoffs.length === 1 && start.cutoffs[0]?.getTime() === RUN_AT.getTime()
+      ? undefined
+      : `run ${start.state} with ${start.cutoffs.length} cut-offs`,
+    figures.progress.length === ATTENTION_SHARDS
+      ? undefined
+      : `${figures.progress.length} shard invocations, expected ${ATTENTION_SHARDS}`,
+    figures.progress.filter((shard) => shard.runCompleted).length === 1
+      ? undefined
+      : 'the run was not completed exactly once',
+    total('visited') === PARTNERS_NEEDING_ACTION
+      ? undefined
+      : `${total('visited')} partners visited, expected ${PARTNERS_NEEDING_ACTION}`,
+    total('published') === PARTNERS_NEEDING_ACTION
+      ? undefined
+      : `${total('published')} published, expected ${PARTNERS_NEEDING_ACTION}`,
+    total('retried') === EXPECTED_LEFT_IN_INDEX
+      ? undefined
+      : `${total('retried')} charges retried, expected ${EXPECTED_LEFT_IN_INDEX}`,
     charges.every((charge) => charge.outcome === 'declined') ? undefined : 'a retried charge was not declined',
-    total('blocked') === ACTION_GROUPS.overdue ? undefined : `${total('blocked')} blocked, expected ${ACTION_GROUPS.overdue}`,
-    figures.leftInIndex === EXPECTED_LEFT_IN_INDEX ? undefined : `${figures.leftInIndex} partners left in the attention index, expected ${EXPECTED_LEFT_IN_INDEX}`,
+    total('blocked') === ACTION_GROUPS.overdue
+      ? undefined
+      : `${total('blocked')} blocked, expected ${ACTION_GROUPS.overdue}`,
+    figures.leftInIndex === EXPECTED_LEFT_IN_INDEX
+      ? undefined
+      : `${figures.leftInIndex} partners left in the attention index, expected ${EXPECTED_LEFT_IN_INDEX}`,
     figures.tally.refused === 0 ? undefined : `${figures.tally.refused} requests refused by a condition`,
   ].filter((problem): problem is string => problem !== undefined);
   if (problems.length > 0) throw new Error(`${population.tableName}: ${problems.join('; ')}`);
@@ -220,14 +247,21 @@ async function outboxEvents(client: DynamoDBDocumentClient, tableName: string): 
         ...(start !== undefined && { ExclusiveStartKey: start }),
       }),
     );
-    for (const item of page.Items ?? []) byType.set(String(item.eventType), (byType.get(String(item.eventType)) ?? 0) + 1);
+    for (const item of page.Items ?? [])
+      byType.set(String(item.eventType), (byType.get(String(item.eventType)) ?? 0) + 1);
     start = page.LastEvaluatedKey;
   } while (start !== undefined);
   return byType;
 }
 
-async function storedBytes(client: DynamoDBDocumentClient, tableName: string, key: Record<string, unknown>): Promise<number> {
-  const { Item: item } = await client.send(new GetCommand({ TableName: tableName, Key: { pk: key.pk, sk: key.sk }, ConsistentRead: true }));
+async function storedBytes(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  key: Record<string, unknown>,
+): Promise<number> {
+  const { Item: item } = await client.send(
+    new GetCommand({ TableName: tableName, Key: { pk: key.pk, sk: key.sk }, ConsistentRead: true }),
+  );
   return item === undefined ? 0 : itemBytes(marshall(item));
 }
 
@@ -235,13 +269,16 @@ const keyId = (key: Record<string, unknown>): string => `${String(key.pk)}|${Str
 
 function report(figures: readonly Figures[], times: { warmUpMs: number; totalSeconds: number }): void {
   const out = (line = '') => process.stdout.write(`${line}\n`);
-  const billedReads = (tally: CapacityTally) => tally.readUnits + 0.5 * tally.emptyQueries.eventual + tally.emptyQueries.consistent;
+  const billedReads = (tally: CapacityTally) =>
+    tally.readUnits + 0.5 * tally.emptyQueries.eventual + tally.emptyQueries.consistent;
   const [cpu] = cpus();
   out(
     `Daily run: one run at ${RUN_AT.toISOString()} (one cut-off), ${ATTENTION_SHARDS} shards, ${SHARDS_IN_FLIGHT} in flight, ` +
       `${PARTNERS_PER_PAGE} partners per page; sandbox card provider, events counted in the outbox, not relayed`,
   );
-  out(`Machine: ${cpus().length} CPUs (${cpu?.model.trim() ?? 'unknown'}), node ${process.version}; DynamoDB Local (in memory, one JVM) on the same machine`);
+  out(
+    `Machine: ${cpus().length} CPUs (${cpu?.model.trim() ?? 'unknown'}), node ${process.version}; DynamoDB Local (in memory, one JVM) on the same machine`,
+  );
   out(
     `Partners needing action, the same ${PARTNERS_NEEDING_ACTION} in each population: ${ACTION_GROUPS.moved} balance moved since the last cut-off, ` +
       `${ACTION_GROUPS.declined} below threshold with a declining card, ${ACTION_GROUPS.overdue} overdue since 7 days 14 hours (blocked). ` +
@@ -249,7 +286,17 @@ function report(figures: readonly Figures[], times: { warmUpMs: number; totalSec
   );
   out();
   const rows = [
-    ['population', 'needing action', 'duration ms', 'RCU', 'RCU billed', 'WCU', 'partners visited', 'partner items read', 'requests'],
+    [
+      'population',
+      'needing action',
+      'duration ms',
+      'RCU',
+      'RCU billed',
+      'WCU',
+      'partners visited',
+      'partner items read',
+      'requests',
+    ],
     ...figures.map(({ population, ms, tally, writeUnits, progress }) => [
       `${int(population.partners)} partners`,
       int(PARTNERS_NEEDING_ACTION),
@@ -271,13 +318,23 @@ function report(figures: readonly Figures[], times: { warmUpMs: number; totalSec
     const durationRatio = large.ms / small.ms;
     const readRatio = large.tally.readUnits / small.tally.readUnits;
     const label = `${int(large.population.partners)} / ${int(small.population.partners)}`;
-    out(`Ratios ${label}: duration ${durationRatio.toFixed(2)}, RCU ${readRatio.toFixed(2)}, WCU ${(large.writeUnits / small.writeUnits).toFixed(2)}`);
-    out(`Target: both ratios < ${TARGET_RATIO}: duration ${met(durationRatio < TARGET_RATIO)}, RCU ${met(readRatio < TARGET_RATIO)}`);
+    out(
+      `Ratios ${label}: duration ${durationRatio.toFixed(2)}, RCU ${readRatio.toFixed(2)}, WCU ${(large.writeUnits / small.writeUnits).toFixed(2)}`,
+    );
+    out(
+      `Target: both ratios < ${TARGET_RATIO}: duration ${met(durationRatio < TARGET_RATIO)}, RCU ${met(readRatio < TARGET_RATIO)}`,
+    );
   }
   out();
   out('Details');
   for (const { population, ms, cpu: spent, tally, events, largestUpdatedBytes, leftInIndex } of figures) {
-    const requests = ['GetItemCommand', 'QueryCommand', 'UpdateItemCommand', 'TransactWriteItemsCommand', 'PutItemCommand']
+    const requests = [
+      'GetItemCommand',
+      'QueryCommand',
+      'UpdateItemCommand',
+      'TransactWriteItemsCommand',
+      'PutItemCommand',
+    ]
       .map((command) => `${requestCount(tally, command)} ${command.replace(/Command$/, '')}`)
       .join(', ');
     out(
@@ -300,7 +357,9 @@ function report(figures: readonly Figures[], times: { warmUpMs: number; totalSec
   );
   out(
     `  Untimed: seeding with BatchWriteItem (${ITEMS_PER_BATCH_WRITE} items per call, ${SEED_WRITES_IN_FLIGHT} calls in flight) ` +
-      figures.map(({ population }) => `${int(population.seededItems)} items in ${population.seedSeconds.toFixed(1)} s`).join(', ') +
+      figures
+        .map(({ population }) => `${int(population.seededItems)} items in ${population.seedSeconds.toFixed(1)} s`)
+        .join(', ') +
       `; a warm-up run, ${int(times.warmUpMs)} ms, on a table of the ${PARTNERS_NEEDING_ACTION} partners needing action alone. Whole run ${times.totalSeconds.toFixed(0)} s`,
   );
 }

@@ -10,21 +10,21 @@
 import './support/quiet-output';
 import { cpus } from 'node:os';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../functions/adapters/dynamodb/client';
 import { partnerKey } from '../functions/adapters/dynamodb/keys';
 import { DynamoDbLedgerRepository } from '../functions/adapters/dynamodb/ledger-repository';
 import { MAX_EVENTS_PER_CHUNK } from '../functions/adapters/dynamodb/usage-ledger';
 import { createSqsClient } from '../functions/adapters/sqs/client';
-import { DomainEvent } from '../functions/domain/events';
+import type { DomainEvent } from '../functions/domain/events';
 import { formatAmount } from '../functions/domain/money';
-import { EventPublisher } from '../functions/domain/ports';
+import type { EventPublisher } from '../functions/domain/ports';
 import { createIngestUsageHandler } from '../functions/handlers/ingest-usage';
 import { wireIngestUsage } from '../functions/wiring/ingest-usage';
-import { CpuSample, cpuSpent, sampleCpu } from './support/cpu-time';
-import { BatchWriteResult, ITEMS_PER_BATCH_WRITE, batchWriteAll } from './support/floor';
-import { IngestHandler, InvocationResult, invokeAll, percentile } from './support/invocations';
+import { type CpuSample, cpuSpent, sampleCpu } from './support/cpu-time';
+import { type BatchWriteResult, ITEMS_PER_BATCH_WRITE, batchWriteAll } from './support/floor';
+import { type IngestHandler, type InvocationResult, invokeAll, percentile } from './support/invocations';
 import { itemBytes } from './support/item-size';
 import { startLocalServices } from './support/local-services';
 import {
@@ -40,7 +40,7 @@ import {
   sqsEvents,
   usageBodies,
 } from './support/usage-events';
-import { WriteMeter, WriteTally, averageBytes, requestCount } from './support/write-meter';
+import { WriteMeter, type WriteTally, averageBytes, requestCount } from './support/write-meter';
 import { textTable } from '../scripts/text-table';
 
 /** Records per invocation: the batch size of the usage queue's event source. */
@@ -149,9 +149,11 @@ async function main(): Promise<void> {
       const run = await invokeAll(handlers, batches);
       const runCpu = cpuSpent(runCpuBefore, sampleCpu(services.dynamoDbPid));
       const tally = meter.take();
-      if (run.failedRecords > 0) throw new Error(`${scenario.name}: ${run.failedRecords} records were handed back for a retry`);
+      if (run.failedRecords > 0)
+        throw new Error(`${scenario.name}: ${run.failedRecords} records were handed back for a retry`);
       const updates = requestCount(tally, 'UpdateItemCommand');
-      if (updates > 0) throw new Error(`${scenario.name}: ${updates} conditional updates of a partner: a threshold was crossed`);
+      if (updates > 0)
+        throw new Error(`${scenario.name}: ${updates} conditional updates of a partner: a threshold was crossed`);
       return { scenario, run, runCpu, tally, floor, floorTally, floorCpu };
     };
 
@@ -172,7 +174,8 @@ async function main(): Promise<void> {
     );
 
     await checkBooks(ledger, new Map([[HOT_PARTNER, events], ...[...spreadCounts].slice(0, 50)]));
-    if (publisher.published > 0) throw new Error(`${publisher.published} events were published: a threshold was crossed or a record refused`);
+    if (publisher.published > 0)
+      throw new Error(`${publisher.published} events were published: a threshold was crossed or a record refused`);
     const queues = newSqsClient();
     for (const url of [services.deadLetterQueueUrl, services.rechargeQueueUrl]) {
       const waiting = await messagesIn(queues, url);
@@ -186,7 +189,12 @@ async function main(): Promise<void> {
   }
 }
 
-function report(events: number, results: readonly ScenarioFigures[], partnerBytes: number, times: { setupSeconds: number; totalSeconds: number }): void {
+function report(
+  events: number,
+  results: readonly ScenarioFigures[],
+  partnerBytes: number,
+  times: { setupSeconds: number; totalSeconds: number },
+): void {
   const out = (line = '') => process.stdout.write(`${line}\n`);
   const figures = results.map(({ scenario, run, tally, floor }) => {
     const eventsPerSecond = run.records / run.seconds;
@@ -206,8 +214,12 @@ function report(events: number, results: readonly ScenarioFigures[], partnerByte
   const [first] = results;
   const floorBytes = first === undefined ? undefined : averageBytes(first.floorTally, 'usage event');
 
-  out(`Usage ingestion: ${int(events)} events per scenario, ${BATCH_SIZE} records per invocation, ${INVOCATIONS_IN_FLIGHT} invocations in flight`);
-  out(`Machine: ${cpus().length} CPUs, node ${process.version}; DynamoDB Local (in memory, one JVM) and the SQS emulator on the same machine`);
+  out(
+    `Usage ingestion: ${int(events)} events per scenario, ${BATCH_SIZE} records per invocation, ${INVOCATIONS_IN_FLIGHT} invocations in flight`,
+  );
+  out(
+    `Machine: ${cpus().length} CPUs, node ${process.version}; DynamoDB Local (in memory, one JVM) and the SQS emulator on the same machine`,
+  );
   out(
     `Balances: opening ${OPENING_BALANCE} ${CURRENCY}, threshold ${formatAmount(THRESHOLD)}: no threshold is crossed (nothing published, ` +
       'recharge and dead-letter queues empty), so the follow-up is one GetItem per partner per batch and no update',
@@ -218,7 +230,17 @@ function report(events: number, results: readonly ScenarioFigures[], partnerByte
   );
   out();
   const rows = [
-    ['scenario', 'events/s', 'floor items/s', 'ratio', 'WCU/event', 'balance writes/100 ev', 'GetItem/100 ev', 'p50 ms', 'p95 ms'],
+    [
+      'scenario',
+      'events/s',
+      'floor items/s',
+      'ratio',
+      'WCU/event',
+      'balance writes/100 ev',
+      'GetItem/100 ev',
+      'p50 ms',
+      'p95 ms',
+    ],
     ...figures.map((row) => [
       row.name,
       int(row.eventsPerSecond),
@@ -233,7 +255,9 @@ function report(events: number, results: readonly ScenarioFigures[], partnerByte
   ];
   for (const line of textTable(rows)) out(line);
   out();
-  out(`Targets: ratio >= ${TARGETS.ratio}, WCU/event <= ${TARGETS.writeUnitsPerEvent}, balance writes/100 events <= ${TARGETS.balanceWritesPer100}`);
+  out(
+    `Targets: ratio >= ${TARGETS.ratio}, WCU/event <= ${TARGETS.writeUnitsPerEvent}, balance writes/100 events <= ${TARGETS.balanceWritesPer100}`,
+  );
   for (const row of figures) {
     out(
       `  ${row.name}: ratio ${met(row.ratio >= TARGETS.ratio)}, WCU/event ${met(row.unitsPerEvent <= TARGETS.writeUnitsPerEvent)}, ` +
@@ -264,7 +288,12 @@ function report(events: number, results: readonly ScenarioFigures[], partnerByte
   }
   out(
     `  Floor cross-check, WCU counted from the write plan / reported by DynamoDB Local (ReturnConsumedCapacity): ` +
-      results.map(({ scenario, floor, floorTally }) => `${scenario.name.split(' ')[0]} ${int(floorTally.writeUnits)} / ${int(floor.consumedUnits)}`).join(', '),
+      results
+        .map(
+          ({ scenario, floor, floorTally }) =>
+            `${scenario.name.split(' ')[0]} ${int(floorTally.writeUnits)} / ${int(floor.consumedUnits)}`,
+        )
+        .join(', '),
   );
   out(
     `  Up to ${MAX_EVENTS_PER_CHUNK} events per transaction. Untimed: ${int(SPREAD_PARTNERS + 2)} partners created in ` +
@@ -274,17 +303,24 @@ function report(events: number, results: readonly ScenarioFigures[], partnerByte
 
 async function storedItemBytes(client: DynamoDBDocumentClient, tableName: string, partnerId: string): Promise<number> {
   const { pk, sk } = partnerKey(partnerId);
-  const { Item: item } = await client.send(new GetItemCommand({ TableName: tableName, Key: { pk: { S: pk }, sk: { S: sk } } }));
+  const { Item: item } = await client.send(
+    new GetItemCommand({ TableName: tableName, Key: { pk: { S: pk }, sk: { S: sk } } }),
+  );
   if (item === undefined) throw new Error(`partner ${partnerId} was not created`);
   return itemBytes(item);
 }
 
 /** Each partner's live balance must be its opening balance less what its events cost. */
-async function checkBooks(ledger: DynamoDbLedgerRepository, eventsPerPartner: ReadonlyMap<string, number>): Promise<void> {
+async function checkBooks(
+  ledger: DynamoDbLedgerRepository,
+  eventsPerPartner: ReadonlyMap<string, number>,
+): Promise<void> {
   for (const [partnerId, count] of eventsPerPartner) {
     const balance = (await ledger.getPartner(partnerId))?.liveBalance;
     if (balance !== expectedBalance(count)) {
-      throw new Error(`partner ${partnerId}: balance ${String(balance)} after ${count} events, expected ${expectedBalance(count)}`);
+      throw new Error(
+        `partner ${partnerId}: balance ${String(balance)} after ${count} events, expected ${expectedBalance(count)}`,
+      );
     }
   }
 }
@@ -302,7 +338,8 @@ function eventsArgument(args: readonly string[]): number {
   const arg = args[index] as string;
   const text = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : args[index + 1];
   const events = Number(text);
-  if (!Number.isInteger(events) || events < BATCH_SIZE) throw new Error(`--events must be an integer of at least ${BATCH_SIZE}, got "${text}"`);
+  if (!Number.isInteger(events) || events < BATCH_SIZE)
+    throw new Error(`--events must be an integer of at least ${BATCH_SIZE}, got "${text}"`);
   return events;
 }
 

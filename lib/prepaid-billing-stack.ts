@@ -1,7 +1,7 @@
 /** The prepaid-billing stack: one construct per capability, configured by the operator's props. */
-import { CfnOutput, RemovalPolicy, SecretValue, Stack, StackProps, Validations } from 'aws-cdk-lib';
-import { ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
-import { Construct } from 'constructs';
+import { CfnOutput, RemovalPolicy, SecretValue, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
 import { DEFAULT_USAGE_FUTURE_MARGIN_SECONDS } from '../definitions/setting-values';
 import { OperatorApi } from './api/operator-api';
 import { BillingTable } from './data/billing-table';
@@ -102,13 +102,23 @@ export class PrepaidBillingStack extends Stack {
   /** What an operator needs after a deploy (the API's URL is the REST API's own `OperatorApiEndpoint…` output). */
   private outputs(): void {
     const outputs: Record<string, { value: string; description: string }> = {
-      UsageQueueUrl: { value: this.ingestion.usage.queue.queueUrl, description: 'The messaging platform sends one usage event per conversation here' },
-      UsageDeadLetterQueueUrl: { value: this.ingestion.usage.deadLetterQueue.queueUrl, description: 'Rejected usage events, with the reason in message attributes' },
-      StripeSecretName: { value: this.stripeSecret.secretName, description: 'Put the Stripe secret key here as a plain string' },
+      UsageQueueUrl: {
+        value: this.ingestion.usage.queue.queueUrl,
+        description: 'The messaging platform sends one usage event per conversation here',
+      },
+      UsageDeadLetterQueueUrl: {
+        value: this.ingestion.usage.deadLetterQueue.queueUrl,
+        description: 'Rejected usage events, with the reason in message attributes',
+      },
+      StripeSecretName: {
+        value: this.stripeSecret.secretName,
+        description: 'Put the Stripe secret key here as a plain string',
+      },
       EventBusName: { value: this.events.bus.eventBusName, description: 'Billing events (source prepaid-billing)' },
       EventRelayFailureQueueUrl: {
         value: this.eventRelay.failureQueue.queueUrl,
-        description: 'Stream positions of event batches the relay gave up on; their events stay in the table (outbox) for 7 days to replay',
+        description:
+          'Stream positions of event batches the relay gave up on; their events stay in the table (outbox) for 7 days to replay',
       },
       AlarmTopicArn: { value: this.observability.topic.topicArn, description: 'Alarms are published here' },
       DashboardUrl: {
@@ -138,7 +148,8 @@ function stripeSecret(scope: Construct, name: string | undefined): ISecret {
   });
   Validations.of(secret).acknowledge({
     id: 'AwsSolutions-SMG4',
-    reason: 'The Stripe secret key is issued and rolled in the Stripe dashboard; Secrets Manager cannot rotate it, the operator replaces the value when rolling the key.',
+    reason:
+      'The Stripe secret key is issued and rolled in the Stripe dashboard; Secrets Manager cannot rotate it, the operator replaces the value when rolling the key.',
   });
   return secret;
 }

@@ -24,8 +24,14 @@ export function apiGatewayEvent(request: HttpRequest): APIGatewayProxyEvent {
     headers: { ...request.headers },
     multiValueHeaders: Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, [value]])),
     // API Gateway keeps the last value of a repeated parameter in the single-value map.
-    queryStringParameters: hasQuery ? Object.fromEntries(Object.entries(request.query).map(([name, values]) => [name, values[values.length - 1] ?? ''])) : null,
-    multiValueQueryStringParameters: hasQuery ? Object.fromEntries(Object.entries(request.query).map(([name, values]) => [name, [...values]])) : null,
+    queryStringParameters: hasQuery
+      ? Object.fromEntries(
+          Object.entries(request.query).map(([name, values]) => [name, values[values.length - 1] ?? '']),
+        )
+      : null,
+    multiValueQueryStringParameters: hasQuery
+      ? Object.fromEntries(Object.entries(request.query).map(([name, values]) => [name, [...values]]))
+      : null,
     pathParameters: null,
     stageVariables: null,
     requestContext: {

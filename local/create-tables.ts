@@ -6,14 +6,18 @@ import {
   CreateTableCommand,
   DescribeTableCommand,
   DescribeTimeToLiveCommand,
-  DynamoDBClient,
+  type DynamoDBClient,
   ResourceInUseException,
   UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { BILLING_TABLE, KeyAttribute, TableDefinition } from '../definitions/table';
+import { BILLING_TABLE, type KeyAttribute, type TableDefinition } from '../definitions/table';
 
-export async function createBillingTable(client: DynamoDBClient, tableName: string, definition: TableDefinition = BILLING_TABLE): Promise<void> {
+export async function createBillingTable(
+  client: DynamoDBClient,
+  tableName: string,
+  definition: TableDefinition = BILLING_TABLE,
+): Promise<void> {
   const attributes = new Map<string, KeyAttribute>();
   for (const key of [definition.partitionKey, definition.sortKey]) attributes.set(key.name, key);
   for (const index of definition.globalSecondaryIndexes) {
@@ -25,7 +29,10 @@ export async function createBillingTable(client: DynamoDBClient, tableName: stri
       new CreateTableCommand({
         TableName: tableName,
         BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [...attributes.values()].map(({ name, type }) => ({ AttributeName: name, AttributeType: type })),
+        AttributeDefinitions: [...attributes.values()].map(({ name, type }) => ({
+          AttributeName: name,
+          AttributeType: type,
+        })),
         KeySchema: [
           { AttributeName: definition.partitionKey.name, KeyType: 'HASH' },
           { AttributeName: definition.sortKey.name, KeyType: 'RANGE' },
@@ -58,7 +65,12 @@ async function enableStream(client: DynamoDBClient, tableName: string, definitio
   if (stream?.StreamEnabled === true) {
     await client.send(new UpdateTableCommand({ TableName: tableName, StreamSpecification: { StreamEnabled: false } }));
   }
-  await client.send(new UpdateTableCommand({ TableName: tableName, StreamSpecification: { StreamEnabled: true, StreamViewType: definition.stream } }));
+  await client.send(
+    new UpdateTableCommand({
+      TableName: tableName,
+      StreamSpecification: { StreamEnabled: true, StreamViewType: definition.stream },
+    }),
+  );
 }
 
 async function enableTimeToLive(client: DynamoDBClient, tableName: string, definition: TableDefinition): Promise<void> {
@@ -66,6 +78,9 @@ async function enableTimeToLive(client: DynamoDBClient, tableName: string, defin
   const { TimeToLiveDescription: current } = await client.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
   if (current?.TimeToLiveStatus === 'ENABLED' && current.AttributeName === definition.timeToLiveAttribute) return;
   await client.send(
-    new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { Enabled: true, AttributeName: definition.timeToLiveAttribute } }),
+    new UpdateTimeToLiveCommand({
+      TableName: tableName,
+      TimeToLiveSpecification: { Enabled: true, AttributeName: definition.timeToLiveAttribute },
+    }),
   );
 }

@@ -6,10 +6,14 @@
  * no work is left anywhere. The events that work committed are then relayed from the
  * table's stream.
  */
-import { GetQueueAttributesCommand, QueueAttributeName, SQSClient } from '@aws-sdk/client-sqs';
-import { CatchUpTimeout, StreamRelay } from './stream-relay';
+import { GetQueueAttributesCommand, type QueueAttributeName, type SQSClient } from '@aws-sdk/client-sqs';
+import { CatchUpTimeout, type StreamRelay } from './stream-relay';
 
-const COUNTS: QueueAttributeName[] = ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'];
+const COUNTS: QueueAttributeName[] = [
+  'ApproximateNumberOfMessages',
+  'ApproximateNumberOfMessagesNotVisible',
+  'ApproximateNumberOfMessagesDelayed',
+];
 const PAUSE_MS = 50;
 
 export class DrainTimeout extends Error {
@@ -17,12 +21,20 @@ export class DrainTimeout extends Error {
     readonly timeoutMs: number,
     readonly pending: Readonly<Record<string, number>>,
   ) {
-    super(`work still pending after ${timeoutMs} ms: ${Object.entries(pending).map(([queue, count]) => `${queue}: ${count}`).join(', ')}`);
+    super(
+      `work still pending after ${timeoutMs} ms: ${Object.entries(pending)
+        .map(([queue, count]) => `${queue}: ${count}`)
+        .join(', ')}`,
+    );
   }
 }
 
 /** `queues` maps a name for messages to a queue URL. */
-export async function drainQueues(client: SQSClient, queues: Readonly<Record<string, string>>, timeoutMs: number): Promise<void> {
+export async function drainQueues(
+  client: SQSClient,
+  queues: Readonly<Record<string, string>>,
+  timeoutMs: number,
+): Promise<void> {
   await drainQueuesUntil(client, queues, Date.now() + timeoutMs, timeoutMs);
 }
 
@@ -44,14 +56,20 @@ export async function drainQueuesAndRelay(
     try {
       relayed = await relay.catchUp(Math.max(0, deadline - Date.now()));
     } catch (error) {
-      if (error instanceof CatchUpTimeout) throw new DrainTimeout(timeoutMs, { 'event relay (failing records)': error.failingRecords });
+      if (error instanceof CatchUpTimeout)
+        throw new DrainTimeout(timeoutMs, { 'event relay (failing records)': error.failingRecords });
       throw error;
     }
     if (relayed === 0) return;
   }
 }
 
-async function drainQueuesUntil(client: SQSClient, queues: Readonly<Record<string, string>>, deadline: number, timeoutMs: number): Promise<void> {
+async function drainQueuesUntil(
+  client: SQSClient,
+  queues: Readonly<Record<string, string>>,
+  deadline: number,
+  timeoutMs: number,
+): Promise<void> {
   let quietReads = 0;
   for (;;) {
     const pending = await pendingMessages(client, queues);
@@ -62,10 +80,15 @@ async function drainQueuesUntil(client: SQSClient, queues: Readonly<Record<strin
   }
 }
 
-async function pendingMessages(client: SQSClient, queues: Readonly<Record<string, string>>): Promise<Record<string, number>> {
+async function pendingMessages(
+  client: SQSClient,
+  queues: Readonly<Record<string, string>>,
+): Promise<Record<string, number>> {
   const entries = await Promise.all(
     Object.entries(queues).map(async ([name, queueUrl]) => {
-      const { Attributes: attributes = {} } = await client.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: COUNTS }));
+      const { Attributes: attributes = {} } = await client.send(
+        new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: COUNTS }),
+      );
       return [name, COUNTS.reduce((sum, count) => sum + Number(attributes[count] ?? 0), 0)] as const;
     }),
   );

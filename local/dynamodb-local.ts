@@ -3,7 +3,7 @@
  * process on a loopback port, waits until it answers, and stops it again. Used by the
  * test harness (in memory) and by `npm start` (on disk).
  */
-import { ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -53,9 +53,13 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   // installs no handler of its own for it (as under nohup).
   const viaShell = options.ignoreInterrupt === true && process.platform !== 'win32';
   const child = viaShell
-    ? spawn('/bin/sh', ['-c', 'trap "" INT; exec "$0" "$@"', java, ...args], { cwd: jarDir, stdio: ['ignore', 'pipe', 'pipe'] })
+    ? spawn('/bin/sh', ['-c', 'trap "" INT; exec "$0" "$@"', java, ...args], {
+        cwd: jarDir,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
     : spawn(java, args, { cwd: jarDir, stdio: ['ignore', 'pipe', 'pipe'] });
-  const javaMissing = () => new Error(`DynamoDB Local needs Java 17 or newer: "${java}" was not found (install Java, or set JAVA_HOME)`);
+  const javaMissing = () =>
+    new Error(`DynamoDB Local needs Java 17 or newer: "${java}" was not found (install Java, or set JAVA_HOME)`);
   const output: string[] = [];
   child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
@@ -63,7 +67,11 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     child.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'ENOENT' ? javaMissing() : error));
     child.once('exit', (code) =>
       // 127: the shell found no program to exec.
-      reject(viaShell && code === 127 ? javaMissing() : new Error(`DynamoDB Local exited with code ${code} before it was ready:\n${output.join('')}`)),
+      reject(
+        viaShell && code === 127
+          ? javaMissing()
+          : new Error(`DynamoDB Local exited with code ${code} before it was ready:\n${output.join('')}`),
+      ),
     );
   });
   // The exit/error listeners above only matter until the server answers.

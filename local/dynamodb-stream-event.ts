@@ -3,14 +3,19 @@
  * DynamoDB Streams API returns: the same fields, attribute values in their JSON form
  * (binaries as base64), the creation time in epoch seconds, and the stream's ARN.
  */
-import type { AttributeValue as StreamAttributeValue, _Record as StreamApiRecord } from '@aws-sdk/client-dynamodb-streams';
+import type {
+  AttributeValue as StreamAttributeValue,
+  _Record as StreamApiRecord,
+} from '@aws-sdk/client-dynamodb-streams';
 import type { AttributeValue, DynamoDBRecord, StreamRecord } from 'aws-lambda';
 import { OUTBOX_ITEM_TYPE } from '../definitions/table';
 
 export function toLambdaRecord(record: StreamApiRecord, streamArn: string): DynamoDBRecord {
   const stream = record.dynamodb ?? {};
   const dynamodb: StreamRecord = {
-    ...(stream.ApproximateCreationDateTime !== undefined && { ApproximateCreationDateTime: Math.floor(stream.ApproximateCreationDateTime.getTime() / 1000) }),
+    ...(stream.ApproximateCreationDateTime !== undefined && {
+      ApproximateCreationDateTime: Math.floor(stream.ApproximateCreationDateTime.getTime() / 1000),
+    }),
     ...(stream.Keys !== undefined && { Keys: toLambdaImage(stream.Keys) }),
     ...(stream.NewImage !== undefined && { NewImage: toLambdaImage(stream.NewImage) }),
     ...(stream.OldImage !== undefined && { OldImage: toLambdaImage(stream.OldImage) }),
@@ -27,7 +32,9 @@ export function toLambdaRecord(record: StreamApiRecord, streamArn: string): Dyna
     dynamodb,
     eventSourceARN: streamArn,
     // Present on deletes by time to live: { type: 'Service', principalId: 'dynamodb.amazonaws.com' }.
-    ...(record.userIdentity !== undefined && { userIdentity: { type: record.userIdentity.Type, principalId: record.userIdentity.PrincipalId } }),
+    ...(record.userIdentity !== undefined && {
+      userIdentity: { type: record.userIdentity.Type, principalId: record.userIdentity.PrincipalId },
+    }),
   };
 }
 

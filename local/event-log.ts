@@ -4,8 +4,8 @@
  * console, so a walk-through can watch a partner go overdue, blocked and unblocked.
  */
 import { appendFileSync } from 'node:fs';
-import { DomainEvent, EVENT_SOURCE } from '../functions/domain/events';
-import { EventPublisher } from '../functions/domain/ports';
+import { type DomainEvent, EVENT_SOURCE } from '../functions/domain/events';
+import type { EventPublisher } from '../functions/domain/ports';
 
 export class EventLog implements EventPublisher {
   constructor(
@@ -16,7 +16,12 @@ export class EventLog implements EventPublisher {
   async publish(events: readonly DomainEvent[]): Promise<void> {
     if (events.length === 0) return;
     const lines = events.map((event) =>
-      JSON.stringify({ source: EVENT_SOURCE, 'detail-type': event.type, time: event.time.toISOString(), detail: event.detail }),
+      JSON.stringify({
+        source: EVENT_SOURCE,
+        'detail-type': event.type,
+        time: event.time.toISOString(),
+        detail: event.detail,
+      }),
     );
     appendFileSync(this.file, `${lines.join('\n')}\n`);
     for (const event of events) this.tell(`event ${event.type} ${JSON.stringify(event.detail)}`);

@@ -3,7 +3,7 @@
  * proxy event the deployed API would produce and goes to the same handler; `/local/...`
  * goes to the local endpoints.
  */
-import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { PROBLEM_CONTENT_TYPE, problemBody } from '../functions/api/problems';
 import { MAX_BODY_BYTES } from '../functions/api/request-screen';
@@ -28,7 +28,11 @@ const API_TIMEOUT_MS = 30_000;
 const LOCAL_TIMEOUT_MS = 15 * 60_000;
 const LINGER_AFTER_REFUSAL_MS = 5_000;
 
-export async function startHttpServer(port: number, routes: HttpRoutes, onError: (error: unknown) => void): Promise<RunningHttpServer> {
+export async function startHttpServer(
+  port: number,
+  routes: HttpRoutes,
+  onError: (error: unknown) => void,
+): Promise<RunningHttpServer> {
   const server = createServer((request, response) => {
     serve(request, response, routes).catch((error: unknown) => {
       onError(error);
@@ -57,16 +61,28 @@ async function serve(request: IncomingMessage, response: ServerResponse, routes:
     return;
   }
   const query: Record<string, string[]> = {};
-  for (const [name, value] of url.searchParams) (query[name] ??= []).push(value);
-  const headers = Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : (value ?? '')]));
-  const event = apiGatewayEvent({ method: request.method ?? 'GET', path: url.pathname, query, headers, body: body === '' ? null : body });
+  for (const [name, value] of url.searchParams) query[name] = [...(query[name] ?? []), value];
+  const headers = Object.fromEntries(
+    Object.entries(request.headers).map(([name, value]) => [
+      name,
+      Array.isArray(value) ? value.join(', ') : (value ?? ''),
+    ]),
+  );
+  const event = apiGatewayEvent({
+    method: request.method ?? 'GET',
+    path: url.pathname,
+    query,
+    headers,
+    body: body === '' ? null : body,
+  });
   const isLocal = url.pathname === '/local' || url.pathname.startsWith('/local/');
   const result = isLocal
     ? await routes.local(event, lambdaContext('local', LOCAL_TIMEOUT_MS))
     : await routes.api(event, lambdaContext('api', API_TIMEOUT_MS));
   const responseHeaders: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(result.headers ?? {})) responseHeaders[name] = String(value);
-  for (const [name, values] of Object.entries(result.multiValueHeaders ?? {})) responseHeaders[name] = values.map(String);
+  for (const [name, values] of Object.entries(result.multiValueHeaders ?? {}))
+    responseHeaders[name] = values.map(String);
   response.writeHead(result.statusCode, responseHeaders);
   response.end(result.isBase64Encoded === true ? Buffer.from(result.body, 'base64') : result.body);
 }
@@ -106,7 +122,12 @@ function readBody(request: IncomingMessage): Promise<string | typeof TOO_LARGE> 
  * client could lose the answer.
  */
 function refuseTooLarge(request: IncomingMessage, response: ServerResponse): void {
-  const body = problemBody(413, 'payload-too-large', 'Payload too large', `the body has more than ${MAX_BODY_BYTES} bytes; at most ${MAX_BODY_BYTES} are accepted`);
+  const body = problemBody(
+    413,
+    'payload-too-large',
+    'Payload too large',
+    `the body has more than ${MAX_BODY_BYTES} bytes; at most ${MAX_BODY_BYTES} are accepted`,
+  );
   response.writeHead(413, { 'content-type': PROBLEM_CONTENT_TYPE, 'content-length': Buffer.byteLength(body) });
   response.end(body, () => {
     request.socket.end();
@@ -117,7 +138,11 @@ function refuseTooLarge(request: IncomingMessage, response: ServerResponse): voi
 function listen(server: Server, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(error.code === 'EADDRINUSE' ? new Error(`port ${port} on 127.0.0.1 is taken by another program; choose another with PORT=<port>`) : error),
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new Error(`port ${port} on 127.0.0.1 is taken by another program; choose another with PORT=<port>`)
+          : error,
+      ),
     );
     server.listen(port, '127.0.0.1', () => resolve());
   });

@@ -4,7 +4,7 @@
  * data, so a restart finds the data and the time they were written at together.
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { Clock } from '../functions/domain/ports';
+import type { Clock } from '../functions/domain/ports';
 
 /** A year and a day: every daily run on the way is run, so one advance stays bounded. */
 export const MAX_ADVANCE_DAYS = 366;
@@ -58,6 +58,7 @@ function readSaved(file: string): Date | undefined {
     throw error;
   }
   const now = new Date((JSON.parse(text) as { now?: unknown }).now as string);
-  if (Number.isNaN(now.getTime())) throw new Error(`${file} does not hold a clock time; delete it to start the clock from the system time`);
+  if (Number.isNaN(now.getTime()))
+    throw new Error(`${file} does not hold a clock time; delete it to start the clock from the system time`);
   return now;
 }

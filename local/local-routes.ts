@@ -9,7 +9,7 @@ import * as z from 'zod';
 import { problem, validationProblem } from '../functions/api/problems';
 import { DrainTimeout } from './drain';
 import { ClockAdvanceRefused } from './local-clock';
-import { ScheduledJob } from './scheduled-jobs';
+import type { ScheduledJob } from './scheduled-jobs';
 
 export interface LocalInfo {
   readonly sqsEndpoint: string;
@@ -55,7 +55,11 @@ export function createLocalRouter(controls: LocalControls, logger: Logger): Rout
     if (!parsed.success) return validationProblem('body', parsed.error);
     const to = new Date(parsed.data.to);
     const { from, ran } = await controls.advanceClock(to);
-    return json(200, { from: from.toISOString(), to: to.toISOString(), ran: ran.map((run) => ({ job: run.job, at: run.at.toISOString(), result: run.result })) });
+    return json(200, {
+      from: from.toISOString(),
+      to: to.toISOString(),
+      ran: ran.map((run) => ({ job: run.job, at: run.at.toISOString(), result: run.result })),
+    });
   });
 
   app.post('/local/drain', async () => {
@@ -67,7 +71,14 @@ export function createLocalRouter(controls: LocalControls, logger: Logger): Rout
     problem(error.code === 'clock-cannot-go-back' ? 409 : 400, error.code, 'Clock not advanced', error.message),
   );
   app.errorHandler(DrainTimeout, async (error) => problem(504, 'drain-timeout', 'Work still pending', error.message));
-  app.notFound(async () => problem(404, 'route-not-found', 'Not found', 'the local endpoints are /local/info, /local/clock, /local/clock/advance and /local/drain'));
+  app.notFound(async () =>
+    problem(
+      404,
+      'route-not-found',
+      'Not found',
+      'the local endpoints are /local/info, /local/clock, /local/clock/advance and /local/drain',
+    ),
+  );
   app.errorHandler(Error, async (error) => {
     logger.error('local request failed', { error });
     return problem(500, 'internal-error', 'Internal error', error.message);

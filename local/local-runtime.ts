@@ -7,13 +7,13 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../functions/adapters/dynamodb/client';
 import { SandboxPaymentProvider } from '../functions/adapters/payments/sandbox-payment-provider';
 import { createSqsClient } from '../functions/adapters/sqs/client';
 import { SqsDailyWorkQueue } from '../functions/adapters/sqs/sqs-daily-work-queue';
-import { DailyRunDependencies } from '../functions/domain/daily/daily-run';
+import type { DailyRunDependencies } from '../functions/domain/daily/daily-run';
 import { parseLicenseFeeSchedule } from '../functions/domain/monthly/license-fee';
 import { createApiHandler } from '../functions/handlers/api';
 import { createDailyRunHandler } from '../functions/handlers/daily-run';
@@ -26,22 +26,22 @@ import { createRechargeHandler } from '../functions/handlers/recharge';
 import { logger } from '../functions/observability';
 import { wireApi } from '../functions/wiring/api';
 import { wireIngestUsage } from '../functions/wiring/ingest-usage';
-import { RechargeWiring, wireDailyRun, wireMonthlyRun, wireRecharge } from '../functions/wiring/recharge';
+import { type RechargeWiring, wireDailyRun, wireMonthlyRun, wireRecharge } from '../functions/wiring/recharge';
 import { MAX_RECEIVE_COUNT } from '../lib/messaging/redrive';
 import { createBillingTable } from './create-tables';
 import { drainQueuesAndRelay } from './drain';
-import { RunningDynamoDbLocal, killWhenProcessExits, startDynamoDbLocal } from './dynamodb-local';
+import { type RunningDynamoDbLocal, killWhenProcessExits, startDynamoDbLocal } from './dynamodb-local';
 import { EventLog } from './event-log';
 import { startHttpServer } from './http-server';
 import { lambdaContext } from './lambda-context';
 import { ClockAdvanceRefused, LocalClock, MAX_ADVANCE_DAYS } from './local-clock';
-import { JobRun, LocalControls, LocalInfo, createLocalRouter } from './local-routes';
-import { QueuePair, createQueuePair } from './queue-pair';
+import { type JobRun, type LocalControls, type LocalInfo, createLocalRouter } from './local-routes';
+import { type QueuePair, createQueuePair } from './queue-pair';
 import { QueueWorker } from './queue-worker';
 import { scheduledEvent } from './scheduled-event';
-import { DAY_MS, ScheduledJobName, scheduledJobsBetween } from './scheduled-jobs';
-import { RunningSqsEmulator, startSqsEmulator } from './sqs-emulator';
-import { StreamRelay, startStreamRelay } from './stream-relay';
+import { DAY_MS, type ScheduledJobName, scheduledJobsBetween } from './scheduled-jobs';
+import { type RunningSqsEmulator, startSqsEmulator } from './sqs-emulator';
+import { type StreamRelay, startStreamRelay } from './stream-relay';
 
 export interface LocalRuntimeOptions {
   readonly apiPort: number;
@@ -67,7 +67,14 @@ export const TABLE_NAME = 'prepaid-billing';
 /** How long `POST /local/drain` and each job of a clock advance wait for the queues and the event relay. */
 const DRAIN_TIMEOUT_MS = 120_000;
 /** The functions' timeouts in the stack (lib/), so handlers that budget time see the same. */
-const TIMEOUTS_MS = { ingestUsage: 60_000, recharge: 120_000, dailyRun: 300_000, dailyShard: 900_000, monthlyRun: 900_000, publishEvents: 30_000 };
+const TIMEOUTS_MS = {
+  ingestUsage: 60_000,
+  recharge: 120_000,
+  dailyRun: 300_000,
+  dailyShard: 900_000,
+  monthlyRun: 900_000,
+  publishEvents: 30_000,
+};
 /**
  * Shorter than in AWS (6 x the function timeout): locally one worker per queue runs one
  * batch at a time, and a failed message comes back, or moves to its dead-letter queue,
@@ -79,7 +86,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   mkdirSync(join(options.dataDir, 'dynamodb'), { recursive: true });
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
-    for (const stop of stops.splice(0).reverse()) await stop().catch((error: unknown) => options.tell(`stopping: ${messageOf(error)}`));
+    for (const stop of stops.splice(0).reverse())
+      await stop().catch((error: unknown) => options.tell(`stopping: ${messageOf(error)}`));
   };
   try {
     const [dynamoDbLocal, sqsEmulator] = await startServices(options, stops);
@@ -131,11 +139,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   }
 }
 
-async function startServices(options: LocalRuntimeOptions, stops: (() => Promise<void>)[]): Promise<[RunningDynamoDbLocal, RunningSqsEmulator]> {
+async function startServices(
+  options: LocalRuntimeOptions,
+  stops: (() => Promise<void>)[],
+): Promise<[RunningDynamoDbLocal, RunningSqsEmulator]> {
   const [dynamoDb, sqs] = await Promise.allSettled([
     // Ctrl-C reaches DynamoDB Local too; it is stopped last, after the relay and the
     // workers that read from it (a database gone first fails them, and says so).
-    startDynamoDbLocal({ port: options.dynamoDbPort, dbPath: join(options.dataDir, 'dynamodb'), ignoreInterrupt: true }),
+    startDynamoDbLocal({
+      port: options.dynamoDbPort,
+      dbPath: join(options.dataDir, 'dynamodb'),
+      ignoreInterrupt: true,
+    }),
     startSqsEmulator({ port: options.sqsPort }),
   ]);
   for (const started of [dynamoDb, sqs]) if (started.status === 'fulfilled') stops.push(() => started.value.stop());
@@ -152,7 +167,12 @@ async function startServices(options: LocalRuntimeOptions, stops: (() => Promise
  * next start, and none twice (at most the batch in hand at a crash, as in Lambda). Always
  * starting at LATEST would lose those events; at TRIM_HORIZON, repeat up to a day of them.
  */
-function startEventRelay(endpoint: string, events: EventLog, invoke: InvocationGate, options: LocalRuntimeOptions): Promise<StreamRelay> {
+function startEventRelay(
+  endpoint: string,
+  events: EventLog,
+  invoke: InvocationGate,
+  options: LocalRuntimeOptions,
+): Promise<StreamRelay> {
   return startStreamRelay({
     endpoint,
     tableName: TABLE_NAME,
@@ -175,7 +195,8 @@ interface LocalQueues {
 /** The emulator keeps queues in memory: they are created on every start (the data is in DynamoDB). */
 async function createQueues(sqs: SQSClient): Promise<LocalQueues> {
   const options = { maxReceiveCount: MAX_RECEIVE_COUNT, visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS };
-  const pair = (name: string) => createQueuePair(sqs, { queue: `prepaid-billing-${name}`, deadLetterQueue: `prepaid-billing-${name}-dlq` }, options);
+  const pair = (name: string) =>
+    createQueuePair(sqs, { queue: `prepaid-billing-${name}`, deadLetterQueue: `prepaid-billing-${name}-dlq` }, options);
   return { usage: await pair('usage'), recharge: await pair('recharge'), dailyWork: await pair('daily-work') };
 }
 
@@ -190,28 +211,45 @@ function startWorkers(
   options: LocalRuntimeOptions,
 ): QueueWorker[] {
   const onError = (functionName: string, error: Error) => options.tell(`${functionName}: ${error.message}`);
-  const ingestUsage = invoke(createIngestUsageHandler(
-    wireIngestUsage({
-      dynamoDb,
-      tableName: TABLE_NAME,
-      sqs,
-      deadLetterQueueUrl: queues.usage.deadLetterQueueUrl,
-      rechargeQueueUrl: queues.recharge.queueUrl,
-      // Rejected usage has no transaction to go with: ingestion publishes it directly.
-      events,
-      clock: wiring.clock,
-      futureMarginMs: options.futureMarginMs,
-    }),
-  ));
+  const ingestUsage = invoke(
+    createIngestUsageHandler(
+      wireIngestUsage({
+        dynamoDb,
+        tableName: TABLE_NAME,
+        sqs,
+        deadLetterQueueUrl: queues.usage.deadLetterQueueUrl,
+        rechargeQueueUrl: queues.recharge.queueUrl,
+        // Rejected usage has no transaction to go with: ingestion publishes it directly.
+        events,
+        clock: wiring.clock,
+        futureMarginMs: options.futureMarginMs,
+      }),
+    ),
+  );
   const dailyShard = invoke(createDailyShardHandler(daily));
   const recharge = invoke(createRechargeHandler(wireRecharge(wiring)));
   const workers = [
     // The batch sizes of the stack's event sources (lib/ingestion, lib/recharges, lib/schedules).
-    new QueueWorker(sqs, queues.usage.queueUrl, ingestUsage, { functionName: 'ingest-usage', batchSize: 100, timeoutMs: TIMEOUTS_MS.ingestUsage, onError }),
-    new QueueWorker(sqs, queues.recharge.queueUrl, recharge, { functionName: 'recharge', batchSize: 10, timeoutMs: TIMEOUTS_MS.recharge, onError }),
-    new QueueWorker(sqs, queues.dailyWork.queueUrl, dailyShard, { functionName: 'daily-shard', batchSize: 1, timeoutMs: TIMEOUTS_MS.dailyShard, onError }),
+    new QueueWorker(sqs, queues.usage.queueUrl, ingestUsage, {
+      functionName: 'ingest-usage',
+      batchSize: 100,
+      timeoutMs: TIMEOUTS_MS.ingestUsage,
+      onError,
+    }),
+    new QueueWorker(sqs, queues.recharge.queueUrl, recharge, {
+      functionName: 'recharge',
+      batchSize: 10,
+      timeoutMs: TIMEOUTS_MS.recharge,
+      onError,
+    }),
+    new QueueWorker(sqs, queues.dailyWork.queueUrl, dailyShard, {
+      functionName: 'daily-shard',
+      batchSize: 1,
+      timeoutMs: TIMEOUTS_MS.dailyShard,
+      onError,
+    }),
   ];
-  workers.forEach((worker) => worker.start());
+  for (const worker of workers) worker.start();
   return workers;
 }
 
@@ -227,10 +265,13 @@ function localControls(
   options: LocalRuntimeOptions,
 ): LocalControls {
   const dailyRun = invoke(createDailyRunHandler(daily));
-  const monthlyRun = invoke(createMonthlyRunHandler(wireMonthlyRun({ ...wiring, fees: parseLicenseFeeSchedule(options.licenseFees) })));
+  const monthlyRun = invoke(
+    createMonthlyRunHandler(wireMonthlyRun({ ...wiring, fees: parseLicenseFeeSchedule(options.licenseFees) })),
+  );
   const handlers: Record<ScheduledJobName, (at: Date) => Promise<unknown>> = {
     'daily-run': (at) => dailyRun(scheduledEvent('daily-run', at), lambdaContext('daily-run', TIMEOUTS_MS.dailyRun)),
-    'monthly-run': (at) => monthlyRun(scheduledEvent('monthly-run', at), lambdaContext('monthly-run', TIMEOUTS_MS.monthlyRun)),
+    'monthly-run': (at) =>
+      monthlyRun(scheduledEvent('monthly-run', at), lambdaContext('monthly-run', TIMEOUTS_MS.monthlyRun)),
   };
   // A run that fails is told here as well as in the advance's answer, which may not be watched.
   const runJob = (job: ScheduledJobName, at: Date) =>
@@ -238,7 +279,11 @@ function localControls(
       options.tell(`${job}: the run at ${at.toISOString()} failed, and the clock stopped there: ${messageOf(error)}`);
       throw error;
     });
-  const workQueues = { usage: queues.usage.queueUrl, recharge: queues.recharge.queueUrl, 'daily-work': queues.dailyWork.queueUrl };
+  const workQueues = {
+    usage: queues.usage.queueUrl,
+    recharge: queues.recharge.queueUrl,
+    'daily-work': queues.dailyWork.queueUrl,
+  };
   const drain = () => drainQueuesAndRelay(sqs, workQueues, relay, DRAIN_TIMEOUT_MS);
   // One advance or drain at a time: two advances interleaving would run jobs out of order.
   let turn: Promise<unknown> = Promise.resolve();
@@ -255,7 +300,10 @@ function localControls(
       exclusively(async () => {
         const from = clock.now();
         if (to.getTime() <= from.getTime()) {
-          throw new ClockAdvanceRefused('clock-cannot-go-back', `the clock is at ${from.toISOString()}; it only moves forward`);
+          throw new ClockAdvanceRefused(
+            'clock-cannot-go-back',
+            `the clock is at ${from.toISOString()}; it only moves forward`,
+          );
         }
         if (to.getTime() - from.getTime() > MAX_ADVANCE_DAYS * DAY_MS) {
           throw new ClockAdvanceRefused('advance-too-far', `advance at most ${MAX_ADVANCE_DAYS} days per request`);

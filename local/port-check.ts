@@ -7,7 +7,9 @@ export async function assertPortFree(port: number, setting: string): Promise<voi
     probe.once('error', (error: NodeJS.ErrnoException) =>
       reject(
         error.code === 'EADDRINUSE'
-          ? new Error(`port ${port} is taken by another program (is the system already running?); choose another with ${setting}=<port>`)
+          ? new Error(
+              `port ${port} is taken by another program (is the system already running?); choose another with ${setting}=<port>`,
+            )
           : error,
       ),
     );

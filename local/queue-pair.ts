@@ -1,5 +1,5 @@
 /** Creates a queue with its dead-letter queue (redrive after `maxReceiveCount` receives), for tests and local runs. */
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 
 export interface QueuePairNames {
   readonly queue: string;
@@ -55,7 +55,9 @@ async function createQueue(
 ): Promise<{ url: string; arn: string }> {
   const { QueueUrl: url } = await client.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
   if (url === undefined) throw new Error(`CreateQueue returned no URL for ${name}`);
-  const { Attributes } = await client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }));
+  const { Attributes } = await client.send(
+    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }),
+  );
   const arn = Attributes?.QueueArn;
   if (arn === undefined) throw new Error(`GetQueueAttributes returned no QueueArn for ${url}`);
   return { url, arn };

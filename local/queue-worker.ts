@@ -3,9 +3,9 @@
  * each batch to the handler through `pollBatch`, with a fresh Lambda context per
  * invocation (its remaining time counts down from the function's timeout).
  */
-import { SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { lambdaContext } from './lambda-context';
-import { PollResult, SqsHandler, pollBatch } from './sqs-poller';
+import { type PollResult, type SqsHandler, pollBatch } from './sqs-poller';
 
 export interface QueueWorkerOptions {
   readonly functionName: string;
@@ -56,7 +56,10 @@ export class QueueWorker {
         });
       } catch (error) {
         if (this.stopping) return;
-        this.options.onError(this.options.functionName, new Error(`polling its queue failed: ${messageOf(error)}`, { cause: error }));
+        this.options.onError(
+          this.options.functionName,
+          new Error(`polling its queue failed: ${messageOf(error)}`, { cause: error }),
+        );
         await new Promise((resolve) => setTimeout(resolve, ERROR_PAUSE_MS));
         continue;
       }
@@ -69,7 +72,10 @@ export class QueueWorker {
 function failureOf(result: PollResult): Error {
   const messages = `${result.failed === 1 ? 'message' : `${result.failed} messages`} ${result.failedMessageIds.join(', ')}`;
   if (result.error !== undefined) {
-    return new Error(`threw on ${messages}, back on the queue after the visibility timeout: ${messageOf(result.error)}`, { cause: result.error });
+    return new Error(
+      `threw on ${messages}, back on the queue after the visibility timeout: ${messageOf(result.error)}`,
+      { cause: result.error },
+    );
   }
   return new Error(`reported ${messages} as failed, back on the queue after the visibility timeout`);
 }

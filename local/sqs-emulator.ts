@@ -36,7 +36,9 @@ export async function startSqsEmulator(options: SqsEmulatorOptions = {}): Promis
     fauxqs = (await importModule('fauxqs')) as Fauxqs;
     sqsStore = new ((await importModule(fauxqsFile('dist/sqs/sqsStore.js'))) as FauxqsSqsStore).SqsStore();
   } catch (error) {
-    throw new Error(`the SQS emulator could not be loaded from the "fauxqs" package: ${messageOf(error)}`, { cause: error });
+    throw new Error(`the SQS emulator could not be loaded from the "fauxqs" package: ${messageOf(error)}`, {
+      cause: error,
+    });
   }
   // fauxqs names a queue http://sqs.<region>.localhost:<port>/<account>/<name> unless its
   // store has no host: then after the address the client reached it at, here
@@ -56,7 +58,9 @@ export async function startSqsEmulator(options: SqsEmulatorOptions = {}): Promis
     await app.listen({ host: '127.0.0.1', port: requestedPort });
   } catch (error) {
     await stop();
-    throw new Error(`the SQS emulator could not listen on 127.0.0.1:${requestedPort}: ${messageOf(error)}`, { cause: error });
+    throw new Error(`the SQS emulator could not listen on 127.0.0.1:${requestedPort}: ${messageOf(error)}`, {
+      cause: error,
+    });
   }
   const address = app.server.address();
   if (typeof address !== 'object' || address === null) {
@@ -78,7 +82,9 @@ export async function startSqsEmulator(options: SqsEmulatorOptions = {}): Promis
  * entry point, which has no way to unset the queue URL host.
  */
 function fauxqsFile(path: string): string {
-  const packageDir = (require.resolve.paths('fauxqs') ?? []).map((dir) => join(dir, 'fauxqs')).find((dir) => existsSync(join(dir, path)));
+  const packageDir = (require.resolve.paths('fauxqs') ?? [])
+    .map((dir) => join(dir, 'fauxqs'))
+    .find((dir) => existsSync(join(dir, path)));
   if (packageDir === undefined) throw new Error(`${path} was not found in the "fauxqs" package`);
   return pathToFileURL(join(packageDir, path)).href;
 }
@@ -91,7 +97,12 @@ async function answers(endpoint: string, timeoutMs: number): Promise<void> {
     maxAttempts: 1,
   });
   try {
-    await waitUntilAnswering('the SQS emulator', endpoint, () => client.send(new ListQueuesCommand({ MaxResults: 1 })), timeoutMs);
+    await waitUntilAnswering(
+      'the SQS emulator',
+      endpoint,
+      () => client.send(new ListQueuesCommand({ MaxResults: 1 })),
+      timeoutMs,
+    );
   } finally {
     client.destroy();
   }

@@ -8,14 +8,14 @@
 import {
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
-  Message,
-  MessageAttributeValue,
+  type Message,
+  type MessageAttributeValue,
   ReceiveMessageCommand,
-  SQSClient,
+  type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
 
-export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
+export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined>;
 
 export interface PollOptions {
   readonly batchSize: number;
@@ -37,7 +37,12 @@ export interface PollResult {
 /** ReceiveMessage returns at most 10 messages per call. */
 const MESSAGES_PER_RECEIVE = 10;
 
-export async function pollBatch(client: SQSClient, queueUrl: string, handler: SqsHandler, options: PollOptions): Promise<PollResult> {
+export async function pollBatch(
+  client: SQSClient,
+  queueUrl: string,
+  handler: SqsHandler,
+  options: PollOptions,
+): Promise<PollResult> {
   const messages = await receiveUpTo(client, queueUrl, options.batchSize, options.waitTimeSeconds ?? 0);
   if (messages.length === 0) return { received: 0, deleted: 0, failed: 0, failedMessageIds: [] };
   const queueArn = await arnOf(client, queueUrl);
@@ -47,15 +52,28 @@ export async function pollBatch(client: SQSClient, queueUrl: string, handler: Sq
     const response = await handler(event, options.context);
     failedIds = new Set((response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
   } catch (error) {
-    return { received: messages.length, deleted: 0, failed: messages.length, failedMessageIds: messages.map((message) => message.MessageId ?? ''), error };
+    return {
+      received: messages.length,
+      deleted: 0,
+      failed: messages.length,
+      failedMessageIds: messages.map((message) => message.MessageId ?? ''),
+      error,
+    };
   }
   const done = messages.filter((message) => !failedIds.has(message.MessageId ?? ''));
   await deleteMessages(client, queueUrl, done);
-  const failedMessageIds = messages.filter((message) => failedIds.has(message.MessageId ?? '')).map((message) => message.MessageId ?? '');
+  const failedMessageIds = messages
+    .filter((message) => failedIds.has(message.MessageId ?? ''))
+    .map((message) => message.MessageId ?? '');
   return { received: messages.length, deleted: done.length, failed: failedMessageIds.length, failedMessageIds };
 }
 
-async function receiveUpTo(client: SQSClient, queueUrl: string, batchSize: number, waitTimeSeconds: number): Promise<Message[]> {
+async function receiveUpTo(
+  client: SQSClient,
+  queueUrl: string,
+  batchSize: number,
+  waitTimeSeconds: number,
+): Promise<Message[]> {
   const messages: Message[] = [];
   while (messages.length < batchSize) {
     const { Messages: received = [] } = await client.send(
@@ -130,7 +148,9 @@ async function deleteMessages(client: SQSClient, queueUrl: string, messages: rea
       }),
     );
     if (failed.length > 0) {
-      throw new Error(`could not delete ${failed.length} handled messages: ${failed.map((entry) => entry.Message).join('; ')}`);
+      throw new Error(
+        `could not delete ${failed.length} handled messages: ${failed.map((entry) => entry.Message).join('; ')}`,
+      );
     }
   }
 }

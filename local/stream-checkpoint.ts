@@ -24,7 +24,9 @@ export class StreamCheckpoint {
     }
     const saved = JSON.parse(text) as Partial<SavedCheckpoint>;
     if (typeof saved.shards !== 'object' || saved.shards === null) {
-      throw new Error(`${this.file} does not hold a stream position; delete it to relay the stream from its oldest record`);
+      throw new Error(
+        `${this.file} does not hold a stream position; delete it to relay the stream from its oldest record`,
+      );
     }
     // A stream enabled anew (a new table, a new data folder) starts from its beginning.
     if (saved.streamArn !== streamArn) return undefined;
@@ -34,7 +36,10 @@ export class StreamCheckpoint {
   write(streamArn: string, shards: ReadonlyMap<string, string>): void {
     // Written aside and renamed over, so a crash never leaves half a file.
     const next = `${this.file}.next`;
-    writeFileSync(next, `${JSON.stringify({ streamArn, shards: Object.fromEntries(shards) } satisfies SavedCheckpoint)}\n`);
+    writeFileSync(
+      next,
+      `${JSON.stringify({ streamArn, shards: Object.fromEntries(shards) } satisfies SavedCheckpoint)}\n`,
+    );
     renameSync(next, this.file);
   }
 }

@@ -11,14 +11,14 @@ import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DescribeStreamCommand,
   DynamoDBStreamsClient,
-  DynamoDBStreamsClientConfig,
+  type DynamoDBStreamsClientConfig,
   ExpiredIteratorException,
   GetRecordsCommand,
-  GetRecordsOutput,
+  type GetRecordsOutput,
   GetShardIteratorCommand,
   ResourceNotFoundException,
-  Shard,
-  _Record as StreamApiRecord,
+  type Shard,
+  type _Record as StreamApiRecord,
   TrimmedDataAccessException,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
@@ -26,7 +26,10 @@ import { isOutboxInsert, toLambdaRecord } from './dynamodb-stream-event';
 import { lambdaContext } from './lambda-context';
 import { StreamCheckpoint } from './stream-checkpoint';
 
-export type StreamHandler = (event: DynamoDBStreamEvent, context: Context) => Promise<DynamoDBBatchResponse | void>;
+export type StreamHandler = (
+  event: DynamoDBStreamEvent,
+  context: Context,
+) => Promise<DynamoDBBatchResponse | undefined>;
 
 export interface StreamRelayOptions {
   readonly endpoint: string;
@@ -84,7 +87,13 @@ export class CatchUpTimeout extends Error {
   }
 }
 
-const DEFAULTS = { region: 'us-east-1', pollIntervalMs: 250, batchSize: 100, functionName: 'publish-events', timeoutMs: 60_000 };
+const DEFAULTS = {
+  region: 'us-east-1',
+  pollIntervalMs: 250,
+  batchSize: 100,
+  functionName: 'publish-events',
+  timeoutMs: 60_000,
+};
 const DEFAULT_CATCH_UP_TIMEOUT_MS = 30_000;
 /** Before a failed batch is read again within catchUp(), so a failing handler is not spun. */
 const RETRY_PAUSE_MS = 100;
@@ -282,7 +291,14 @@ class DynamoDbStreamRelay implements StreamRelay {
       // A closed shard has nothing after "now".
       ended = shard.SequenceNumberRange?.EndingSequenceNumber !== undefined;
     }
-    const state: ShardState = { shardId, parentShardId: shard.ParentShardId, position, iterator: undefined, lastDone, ended };
+    const state: ShardState = {
+      shardId,
+      parentShardId: shard.ParentShardId,
+      position,
+      iterator: undefined,
+      lastDone,
+      ended,
+    };
     this.shards.set(shardId, state);
     return state;
   }
@@ -326,7 +342,9 @@ class DynamoDbStreamRelay implements StreamRelay {
         return undefined;
       }
       try {
-        return await this.client.send(new GetRecordsCommand({ ShardIterator: shard.iterator, Limit: this.options.batchSize ?? DEFAULTS.batchSize }));
+        return await this.client.send(
+          new GetRecordsCommand({ ShardIterator: shard.iterator, Limit: this.options.batchSize ?? DEFAULTS.batchSize }),
+        );
       } catch (error) {
         // Iterators expire after 15 minutes; the position says where to take a new one.
         if (error instanceof ExpiredIteratorException) shard.iterator = undefined;
@@ -360,14 +378,22 @@ class DynamoDbStreamRelay implements StreamRelay {
 
   /** Records older than the stream's retention (24 hours) are gone: say so, and go on from the oldest left. */
   private skipTrimmed(shard: ShardState): void {
-    this.onError(new Error(`stream shard ${shard.shardId}: records after ${shard.lastDone ?? 'its start'} were trimmed before they were relayed`));
+    this.onError(
+      new Error(
+        `stream shard ${shard.shardId}: records after ${shard.lastDone ?? 'its start'} were trimmed before they were relayed`,
+      ),
+    );
     shard.position = OLDEST;
     shard.iterator = undefined;
   }
 
   /** Hands the records the filter lets through to the handler; says where to read again if some failed. */
-  private async deliver(records: readonly StreamApiRecord[]): Promise<{ readonly from: string; readonly count: number } | undefined> {
-    const batch = records.map((record) => toLambdaRecord(record, this.streamArn)).filter((record) => this.filter(record));
+  private async deliver(
+    records: readonly StreamApiRecord[],
+  ): Promise<{ readonly from: string; readonly count: number } | undefined> {
+    const batch = records
+      .map((record) => toLambdaRecord(record, this.streamArn))
+      .filter((record) => this.filter(record));
     if (batch.length === 0) return undefined;
     this.handed += batch.length;
     const failed = await this.invoke(batch);
@@ -378,12 +404,19 @@ class DynamoDbStreamRelay implements StreamRelay {
   /** The records of the batch that failed, in stream order. */
   private async invoke(batch: DynamoDBRecord[]): Promise<DynamoDBRecord[]> {
     const functionName = this.options.functionName ?? DEFAULTS.functionName;
-    let response: DynamoDBBatchResponse | void;
+    let response: DynamoDBBatchResponse | undefined;
     try {
-      response = await this.options.handler({ Records: batch }, lambdaContext(functionName, this.options.timeoutMs ?? DEFAULTS.timeoutMs));
+      response = await this.options.handler(
+        { Records: batch },
+        lambdaContext(functionName, this.options.timeoutMs ?? DEFAULTS.timeoutMs),
+      );
     } catch (error) {
       const from = batch[0]?.dynamodb?.SequenceNumber;
-      this.onError(new Error(`threw on ${batch.length} records from sequence number ${from}, read again: ${messageOf(error)}`, { cause: error }));
+      this.onError(
+        new Error(`threw on ${batch.length} records from sequence number ${from}, read again: ${messageOf(error)}`, {
+          cause: error,
+        }),
+      );
       return batch;
     }
     const failures = response?.batchItemFailures ?? [];
@@ -395,7 +428,11 @@ class DynamoDbStreamRelay implements StreamRelay {
       : batch.filter((record) => failedIds.has(record.dynamodb?.SequenceNumber ?? ''));
     if (failed.length > 0) {
       const from = failed[0]?.dynamodb?.SequenceNumber;
-      this.onError(new Error(`reported ${failed.length} of ${batch.length} records as failed; read again from sequence number ${from}`));
+      this.onError(
+        new Error(
+          `reported ${failed.length} of ${batch.length} records as failed; read again from sequence number ${from}`,
+        ),
+      );
     }
     return failed;
   }
@@ -407,7 +444,8 @@ class DynamoDbStreamRelay implements StreamRelay {
     shard.position = { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber };
     if (this.checkpoint === undefined) return;
     const positions = new Map<string, string>();
-    for (const [shardId, state] of this.shards) if (state.lastDone !== undefined) positions.set(shardId, state.lastDone);
+    for (const [shardId, state] of this.shards)
+      if (state.lastDone !== undefined) positions.set(shardId, state.lastDone);
     this.checkpoint.write(this.streamArn, positions);
   }
 }

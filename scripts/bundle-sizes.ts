@@ -39,26 +39,35 @@ if (templates.length === 0) {
 
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 const unminifiedBytes = (options: Parameters<typeof buildSync>[0]) =>
-  (buildSync({ ...options, minify: false, write: false, logLevel: 'error' }).outputFiles ?? []).reduce((total, file) => total + file.contents.length, 0);
+  (buildSync({ ...options, minify: false, write: false, logLevel: 'error' }).outputFiles ?? []).reduce(
+    (total, file) => total + file.contents.length,
+    0,
+  );
 
 /** Packages (not Node.js built-ins) the bundle leaves to the runtime or a layer. */
 function externalsOf(bundle: string): string[] {
-  const required = [...readFileSync(bundle, 'utf8').matchAll(/require\("([^"]+)"\)/g)].flatMap((match) => match.slice(1));
+  const required = [...readFileSync(bundle, 'utf8').matchAll(/require\("([^"]+)"\)/g)].flatMap((match) =>
+    match.slice(1),
+  );
   return [...new Set(required.filter((name) => !isBuiltin(name)))].sort();
 }
 
 /** The functions/lambda entry the bundle was built from, found among the sources of its map. */
 function entryOf(assetDir: string): string {
   const { sources } = JSON.parse(readFileSync(join(assetDir, 'index.js.map'), 'utf8')) as { sources: string[] };
-  const entries = sources.map((source) => resolve(assetDir, source)).filter((file) => BILLING_ENTRIES.some((entry) => file.endsWith(join('functions', 'lambda', `${entry}.ts`))));
+  const entries = sources
+    .map((source) => resolve(assetDir, source))
+    .filter((file) => BILLING_ENTRIES.some((entry) => file.endsWith(join('functions', 'lambda', `${entry}.ts`))));
   const [entry, ...others] = entries;
-  if (entry === undefined || others.length > 0) throw new Error(`${assetDir}: expected one entry among the sources, found ${entries.length}`);
+  if (entry === undefined || others.length > 0)
+    throw new Error(`${assetDir}: expected one entry among the sources, found ${entries.length}`);
   return entry;
 }
 
 /** Where the function gets the Stripe SDK from, and whether its cold start loads it. */
 function stripeOf(assetDir: string, coldStart: string[]): string {
-  if (externalsOf(join(assetDir, 'index.js')).includes('stripe')) return coldStart.includes('stripe') ? 'layer, at cold start' : 'layer, on first charge';
+  if (externalsOf(join(assetDir, 'index.js')).includes('stripe'))
+    return coldStart.includes('stripe') ? 'layer, at cold start' : 'layer, on first charge';
   const { sources } = JSON.parse(readFileSync(join(assetDir, 'index.js.map'), 'utf8')) as { sources: string[] };
   return sources.some((source) => source.includes('node_modules/stripe/')) ? 'bundled' : '-';
 }
@@ -68,7 +77,12 @@ function coldStartRequires(bundle: string, environment: Record<string, unknown>,
   const closedPort = 'http://127.0.0.1:9';
   const env = {
     PATH: process.env.PATH,
-    ...Object.fromEntries(Object.entries(environment).map(([name, value]) => [name, typeof value === 'string' ? value : `placeholder-${name.toLowerCase()}`])),
+    ...Object.fromEntries(
+      Object.entries(environment).map(([name, value]) => [
+        name,
+        typeof value === 'string' ? value : `placeholder-${name.toLowerCase()}`,
+      ]),
+    ),
     AWS_REGION: 'eu-central-1',
     AWS_ACCESS_KEY_ID: 'placeholder',
     AWS_SECRET_ACCESS_KEY: 'placeholder',
@@ -84,7 +98,9 @@ function coldStartRequires(bundle: string, environment: Record<string, unknown>,
       process.stdout.write(JSON.stringify([...new Set(packages)]));
       process.exit(0);
     });`;
-  const loaded = JSON.parse(execFileSync(process.execPath, ['--no-warnings', '-e', probe, bundle], { env, encoding: 'utf8' })) as string[];
+  const loaded = JSON.parse(
+    execFileSync(process.execPath, ['--no-warnings', '-e', probe, bundle], { env, encoding: 'utf8' }),
+  ) as string[];
   const externals = externalsOf(bundle);
   return loaded.filter((name) => externals.includes(name)).sort();
 }
@@ -92,12 +108,16 @@ function coldStartRequires(bundle: string, environment: Record<string, unknown>,
 const layers = new Map<string, { logicalId: string; dir: string }>();
 const functions: Array<{ logicalId: string; resource: TemplateResource; dir: string }> = [];
 for (const file of templates) {
-  const template = JSON.parse(readFileSync(join(outDir, file), 'utf8')) as { Resources?: Record<string, TemplateResource> };
+  const template = JSON.parse(readFileSync(join(outDir, file), 'utf8')) as {
+    Resources?: Record<string, TemplateResource>;
+  };
   for (const [logicalId, resource] of Object.entries(template.Resources ?? {})) {
     const assetPath = resource.Metadata?.['aws:asset:path'];
     if (typeof assetPath !== 'string') continue;
-    if (resource.Type === 'AWS::Lambda::LayerVersion') layers.set(logicalId, { logicalId, dir: join(outDir, assetPath) });
-    if (resource.Type === 'AWS::Lambda::Function') functions.push({ logicalId, resource, dir: join(outDir, assetPath) });
+    if (resource.Type === 'AWS::Lambda::LayerVersion')
+      layers.set(logicalId, { logicalId, dir: join(outDir, assetPath) });
+    if (resource.Type === 'AWS::Lambda::Function')
+      functions.push({ logicalId, resource, dir: join(outDir, assetPath) });
   }
 }
 
@@ -111,7 +131,16 @@ for (const { logicalId, resource, dir } of functions) {
     logicalId,
     resource.Properties?.Handler ?? '',
     kib(statSync(bundle).size),
-    kib(unminifiedBytes({ entryPoints: [entryOf(dir)], bundle: true, platform: 'node', format: 'cjs', target: 'node22', external: externalsOf(bundle) })),
+    kib(
+      unminifiedBytes({
+        entryPoints: [entryOf(dir)],
+        bundle: true,
+        platform: 'node',
+        format: 'cjs',
+        target: 'node22',
+        external: externalsOf(bundle),
+      }),
+    ),
     layerIds.join(', ') || '-',
     stripeOf(dir, coldStart),
     coldStart.join(', '),
@@ -121,10 +150,17 @@ for (const { logicalId, resource, dir } of functions) {
 const layerRows = [['layer', 'file', 'size', 'unminified']];
 for (const { logicalId, dir } of layers.values()) {
   const files = (folder: string): string[] =>
-    readdirSync(folder, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? files(join(folder, entry.name)) : [join(folder, entry.name)]));
+    readdirSync(folder, { withFileTypes: true }).flatMap((entry) =>
+      entry.isDirectory() ? files(join(folder, entry.name)) : [join(folder, entry.name)],
+    );
   for (const file of files(dir)) {
     const isStripe = relative(dir, file) === join('nodejs', 'node_modules', 'stripe', 'index.js');
-    layerRows.push([logicalId, relative(dir, file), kib(statSync(file).size), isStripe ? kib(unminifiedBytes(stripeSdkBuild())) : '-']);
+    layerRows.push([
+      logicalId,
+      relative(dir, file),
+      kib(statSync(file).size),
+      isStripe ? kib(unminifiedBytes(stripeSdkBuild())) : '-',
+    ]);
   }
   const total = files(dir).reduce((sum, file) => sum + statSync(file).size, 0);
   layerRows.push([logicalId, '(unzipped total)', kib(total), '-']);

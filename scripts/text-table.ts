@@ -1,5 +1,8 @@
 /** A table of text for the console: columns as wide as their widest cell, the first column left-aligned and the others right-aligned unless told otherwise. */
-export function textTable(rows: readonly (readonly string[])[], align: 'first-left' | 'all-left' = 'first-left'): string[] {
+export function textTable(
+  rows: readonly (readonly string[])[],
+  align: 'first-left' | 'all-left' = 'first-left',
+): string[] {
   const widths: number[] = [];
   for (const row of rows) {
     row.forEach((cell, column) => {
@@ -8,7 +11,9 @@ export function textTable(rows: readonly (readonly string[])[], align: 'first-le
   }
   return rows.map((row) =>
     row
-      .map((cell, column) => (align === 'all-left' || column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0)))
+      .map((cell, column) =>
+        align === 'all-left' || column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0),
+      )
       .join('  ')
       .trimEnd(),
   );

@@ -50,7 +50,13 @@ const SUPPORTS_CONSUMED_CAPACITY = new Set([
   'TransactWriteItemsCommand',
 ]);
 
-const READS = new Set(['GetItemCommand', 'QueryCommand', 'ScanCommand', 'BatchGetItemCommand', 'TransactGetItemsCommand']);
+const READS = new Set([
+  'GetItemCommand',
+  'QueryCommand',
+  'ScanCommand',
+  'BatchGetItemCommand',
+  'TransactGetItemsCommand',
+]);
 
 interface Capacity {
   CapacityUnits?: number;
@@ -61,7 +67,12 @@ interface CommandInput {
   Item?: Key;
   ConsistentRead?: boolean;
   UpdateExpression?: string;
-  TransactItems?: { Put?: { Item?: Key }; Update?: { Key?: Key; UpdateExpression?: string }; Delete?: { Key?: Key }; ConditionCheck?: { Key?: Key } }[];
+  TransactItems?: {
+    Put?: { Item?: Key };
+    Update?: { Key?: Key; UpdateExpression?: string };
+    Delete?: { Key?: Key };
+    ConditionCheck?: { Key?: Key };
+  }[];
 }
 
 export class CapacityMeter {
@@ -89,12 +100,18 @@ export class CapacityMeter {
         this.planWrites(command, input);
         const reported = SUPPORTS_CONSUMED_CAPACITY.has(command);
         try {
-          const result = await next(reported ? { ...args, input: { ...args.input, ReturnConsumedCapacity: 'TOTAL' } } : args);
+          const result = await next(
+            reported ? { ...args, input: { ...args.input, ReturnConsumedCapacity: 'TOTAL' } } : args,
+          );
           if (reported && READS.has(command)) {
             const consumed = (result.output as { ConsumedCapacity?: Capacity | Capacity[] }).ConsumedCapacity;
-            const units = (Array.isArray(consumed) ? consumed : consumed === undefined ? [] : [consumed]).reduce((total, used) => total + (used.CapacityUnits ?? 0), 0);
+            const units = (Array.isArray(consumed) ? consumed : consumed === undefined ? [] : [consumed]).reduce(
+              (total, used) => total + (used.CapacityUnits ?? 0),
+              0,
+            );
             tally.readUnits += units;
-            if (command === 'QueryCommand' && units === 0) tally.emptyQueries[input.ConsistentRead === true ? 'consistent' : 'eventual'] += 1;
+            if (command === 'QueryCommand' && units === 0)
+              tally.emptyQueries[input.ConsistentRead === true ? 'consistent' : 'eventual'] += 1;
           }
           return result;
         } catch (error) {
@@ -151,7 +168,10 @@ export class CapacityMeter {
  * Write units of the updates of a tally, given the size of each updated item as it is
  * now (read back after the run), and the largest of those items.
  */
-export function updateUnits(tally: CapacityTally, bytesOf: (key: Key) => number): { units: number; largestBytes: number } {
+export function updateUnits(
+  tally: CapacityTally,
+  bytesOf: (key: Key) => number,
+): { units: number; largestBytes: number } {
   let units = 0;
   let largestBytes = 0;
   for (const { key, unitsPerKb, times } of tally.updatedKeys.values()) {

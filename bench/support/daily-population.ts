@@ -19,9 +19,9 @@
  */
 import { entryToItem, attemptToItem, partnerToItem } from '../../functions/adapters/dynamodb/items';
 import { cutoffOf, dayOf } from '../../functions/domain/daily/daily-run-ports';
-import { EntryKind, entryIdOf } from '../../functions/domain/ledger';
-import { Currency, Micros, parseAmount } from '../../functions/domain/money';
-import { PartnerAccount } from '../../functions/domain/partner';
+import { type EntryKind, entryIdOf } from '../../functions/domain/ledger';
+import { type Currency, type Micros, parseAmount } from '../../functions/domain/money';
+import type { PartnerAccount } from '../../functions/domain/partner';
 import { DEFAULT_RECHARGE_SETTINGS } from '../../functions/domain/recharge-rules';
 import { chargeDue } from '../../functions/domain/recharge/recharge-partner';
 
@@ -45,7 +45,8 @@ export const ACTION_GROUPS: Readonly<Record<ActionGroup, number>> = { moved: 40,
 
 export const PARTNERS_NEEDING_ACTION = Object.values(ACTION_GROUPS).reduce((total, count) => total + count, 0);
 
-export const actionPartner = (group: ActionGroup, index: number): string => `bench-${group}-${String(index).padStart(3, '0')}`;
+export const actionPartner = (group: ActionGroup, index: number): string =>
+  `bench-${group}-${String(index).padStart(3, '0')}`;
 
 export const settledPartner = (index: number): string => `bench-s${String(index).padStart(6, '0')}`;
 
@@ -82,7 +83,10 @@ function planOf(group: ActionGroup, partnerId: string): ActionPartnerPlan {
       // 480.00 published yesterday, 450.00 now: today's snapshot is due, nothing else.
       return {
         paymentMethod: GOOD_CARD,
-        usage: [usage(partnerId, '20.00', '2026-11-21T15:00:00.000Z'), usage(partnerId, '30.00', '2026-11-22T14:00:00.000Z')],
+        usage: [
+          usage(partnerId, '20.00', '2026-11-21T15:00:00.000Z'),
+          usage(partnerId, '30.00', '2026-11-22T14:00:00.000Z'),
+        ],
         published: parseAmount('480.00'),
         status: 'active',
         declinedYesterday: false,
@@ -114,7 +118,10 @@ function planOf(group: ActionGroup, partnerId: string): ActionPartnerPlan {
 /** The partner item, its ledger entries and, for a declined card, yesterday's declined attempt. */
 function actionPartnerItems(group: ActionGroup, partnerId: string): Item[] {
   const plan = planOf(group, partnerId);
-  const movements: Movement[] = [{ kind: 'opening', key: partnerId, amount: OPENING, postedAt: CREATED_AT }, ...plan.usage];
+  const movements: Movement[] = [
+    { kind: 'opening', key: partnerId, amount: OPENING, postedAt: CREATED_AT },
+    ...plan.usage,
+  ];
   const liveBalance = movements.reduce((total, movement) => total + movement.amount, 0) as Micros;
   const account: PartnerAccount = {
     partnerId,
@@ -195,7 +202,11 @@ export function actionItems(): Item[] {
 
 /** A settled partner: balance above the threshold, published as of the last cut-off, out of the attention index. */
 export function settledPartnerItem(index: number): Item {
-  const { attentionPk: _pk, attentionSk: _sk, ...item } = partnerToItem({
+  const {
+    attentionPk: _pk,
+    attentionSk: _sk,
+    ...item
+  } = partnerToItem({
     partnerId: settledPartner(index),
     currency: CURRENCY,
     paymentMethod: GOOD_CARD,

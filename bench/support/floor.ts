@@ -5,7 +5,7 @@
  * conditions, no transactions, no balance, the fastest way to get those items into the
  * table, against which ingestion is measured.
  */
-import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 /** BatchWriteItem takes at most 25 items per call. */
 export const ITEMS_PER_BATCH_WRITE = 25;
@@ -25,7 +25,8 @@ export async function batchWriteAll(
   callsInFlight: number,
 ): Promise<BatchWriteResult> {
   const calls: Record<string, unknown>[][] = [];
-  for (let start = 0; start < items.length; start += ITEMS_PER_BATCH_WRITE) calls.push(items.slice(start, start + ITEMS_PER_BATCH_WRITE));
+  for (let start = 0; start < items.length; start += ITEMS_PER_BATCH_WRITE)
+    calls.push(items.slice(start, start + ITEMS_PER_BATCH_WRITE));
   let next = 0;
   let consumedUnits = 0;
   let resentItems = 0;
@@ -37,7 +38,10 @@ export async function batchWriteAll(
         const response = await client.send(
           new BatchWriteCommand({ RequestItems: { [tableName]: pending }, ReturnConsumedCapacity: 'TOTAL' }),
         );
-        consumedUnits += (response.ConsumedCapacity ?? []).reduce((total, used) => total + (used.CapacityUnits ?? 0), 0);
+        consumedUnits += (response.ConsumedCapacity ?? []).reduce(
+          (total, used) => total + (used.CapacityUnits ?? 0),
+          0,
+        );
         pending = (response.UnprocessedItems?.[tableName] ?? []).flatMap((request) =>
           request.PutRequest?.Item !== undefined ? [{ PutRequest: { Item: request.PutRequest.Item } }] : [],
         );

@@ -17,7 +17,10 @@ export interface InvocationResult {
   readonly latenciesMs: readonly number[];
 }
 
-export async function invokeAll(handlers: readonly IngestHandler[], events: readonly SQSEvent[]): Promise<InvocationResult> {
+export async function invokeAll(
+  handlers: readonly IngestHandler[],
+  events: readonly SQSEvent[],
+): Promise<InvocationResult> {
   let next = 0;
   let failedRecords = 0;
   const latenciesMs: number[] = [];

@@ -28,7 +28,10 @@ export function valueBytes(value: AttributeValue): number {
   if (value.BS !== undefined) return value.BS.reduce((total, bytes) => total + bytes.byteLength, 0);
   // Lists and maps: 3 bytes of overhead, and 1 byte per element.
   if (value.L !== undefined) return 3 + value.L.reduce((total, element) => total + 1 + valueBytes(element), 0);
-  if (value.M !== undefined) return 3 + Object.entries(value.M).reduce((total, [name, element]) => total + 1 + utf8(name) + valueBytes(element), 0);
+  if (value.M !== undefined)
+    return (
+      3 + Object.entries(value.M).reduce((total, [name, element]) => total + 1 + utf8(name) + valueBytes(element), 0)
+    );
   return 0;
 }
 

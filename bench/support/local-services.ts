@@ -3,12 +3,12 @@
  * table and the queues the ingestion wiring needs. `stop` ends both; a last-resort exit
  * hook kills the JVM should the process end without calling it.
  */
-import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { createDocumentClient } from '../../functions/adapters/dynamodb/client';
 import { createSqsClient } from '../../functions/adapters/sqs/client';
 import { createBillingTable } from '../../local/create-tables';
-import { RunningDynamoDbLocal, killOnExit, startDynamoDbLocal } from '../../local/dynamodb-local';
-import { RunningSqsEmulator, startSqsEmulator } from '../../local/sqs-emulator';
+import { type RunningDynamoDbLocal, killOnExit, startDynamoDbLocal } from '../../local/dynamodb-local';
+import { type RunningSqsEmulator, startSqsEmulator } from '../../local/sqs-emulator';
 import { createQueuePair } from '../../local/queue-pair';
 
 export interface LocalServices {
@@ -78,4 +78,3 @@ async function stopAll(services: readonly { stop(): Promise<void> }[]): Promise<
   const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
   if (failure !== undefined) throw failure.reason;
 }
-

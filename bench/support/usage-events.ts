@@ -6,10 +6,10 @@
 import { randomUUID } from 'node:crypto';
 import type { SQSEvent } from 'aws-lambda';
 import { partnerToItem } from '../../functions/adapters/dynamodb/items';
-import { DynamoDbLedgerRepository } from '../../functions/adapters/dynamodb/ledger-repository';
+import type { DynamoDbLedgerRepository } from '../../functions/adapters/dynamodb/ledger-repository';
 import { usageEventItem } from '../../functions/adapters/dynamodb/usage-ledger';
-import { Currency, Micros, parseAmount } from '../../functions/domain/money';
-import { Clock, NewPartner } from '../../functions/domain/ports';
+import { type Currency, type Micros, parseAmount } from '../../functions/domain/money';
+import type { Clock, NewPartner } from '../../functions/domain/ports';
 import { DEFAULT_RECHARGE_SETTINGS } from '../../functions/domain/recharge-rules';
 import { parseUsageBody } from '../../functions/schemas/usage-event-schema';
 
@@ -76,13 +76,23 @@ export function dedupeRecordLike(body: string, processedAt: Date): Record<string
 
 function newPartner(partnerId: string, createdAt: Date): NewPartner {
   return {
-    account: { partnerId, currency: CURRENCY, paymentMethod: 'pm_card_visa', rechargeSettings: DEFAULT_RECHARGE_SETTINGS, createdAt },
+    account: {
+      partnerId,
+      currency: CURRENCY,
+      paymentMethod: 'pm_card_visa',
+      rechargeSettings: DEFAULT_RECHARGE_SETTINGS,
+      createdAt,
+    },
     openingBalance: parseAmount(OPENING_BALANCE),
   };
 }
 
 /** Creates a partner as the product does: its account item, opening ledger entry and posting guard in one transaction. */
-export async function createPartner(ledger: DynamoDbLedgerRepository, partnerId: string, createdAt: Date): Promise<void> {
+export async function createPartner(
+  ledger: DynamoDbLedgerRepository,
+  partnerId: string,
+  createdAt: Date,
+): Promise<void> {
   await ledger.createPartner(newPartner(partnerId, createdAt));
 }
 

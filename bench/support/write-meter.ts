@@ -12,7 +12,7 @@
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { WireItem, itemBytes, writeUnitsOf } from './item-size';
+import { type WireItem, itemBytes, writeUnitsOf } from './item-size';
 
 export type ItemKind = 'partner' | 'ledger entry' | 'usage event' | 'other';
 
@@ -37,7 +37,12 @@ export interface WriteTally {
 export type UpdatedItemBytes = (key: WireItem) => number;
 
 interface WritePlanInput {
-  TransactItems?: { Put?: { Item?: WireItem }; Update?: { Key?: WireItem }; Delete?: { Key?: WireItem }; ConditionCheck?: { Key?: WireItem } }[];
+  TransactItems?: {
+    Put?: { Item?: WireItem };
+    Update?: { Key?: WireItem };
+    Delete?: { Key?: WireItem };
+    ConditionCheck?: { Key?: WireItem };
+  }[];
   RequestItems?: Record<string, { PutRequest?: { Item?: WireItem }; DeleteRequest?: { Key?: WireItem } }[]>;
   Item?: WireItem;
   Key?: WireItem;
@@ -83,9 +88,11 @@ export class WriteMeter {
       case 'TransactWriteItemsCommand':
         for (const item of input.TransactItems ?? []) {
           if (item.Put?.Item !== undefined) this.put(item.Put.Item, 2);
-          else if (item.Update?.Key !== undefined) this.keyed(item.Update.Key, this.updatedItemBytes(item.Update.Key), 2);
+          else if (item.Update?.Key !== undefined)
+            this.keyed(item.Update.Key, this.updatedItemBytes(item.Update.Key), 2);
           else if (item.Delete?.Key !== undefined) this.keyed(item.Delete.Key, itemBytes(item.Delete.Key), 2);
-          else if (item.ConditionCheck?.Key !== undefined) this.keyed(item.ConditionCheck.Key, itemBytes(item.ConditionCheck.Key), 2, false);
+          else if (item.ConditionCheck?.Key !== undefined)
+            this.keyed(item.ConditionCheck.Key, itemBytes(item.ConditionCheck.Key), 2, false);
         }
         break;
       case 'PutItemCommand':
@@ -102,7 +109,8 @@ export class WriteMeter {
         for (const requests of Object.values(input.RequestItems ?? {})) {
           for (const request of requests) {
             if (request.PutRequest?.Item !== undefined) this.put(request.PutRequest.Item, 1);
-            else if (request.DeleteRequest?.Key !== undefined) this.keyed(request.DeleteRequest.Key, itemBytes(request.DeleteRequest.Key), 1);
+            else if (request.DeleteRequest?.Key !== undefined)
+              this.keyed(request.DeleteRequest.Key, itemBytes(request.DeleteRequest.Key), 1);
           }
         }
         break;

@@ -3,8 +3,8 @@
  * provider anyway (the API): a debit adjustment that takes a balance below its threshold
  * is recharged before the response, instead of through the queue.
  */
-import { RechargeRequest, RechargeRequests } from '../domain/ports';
-import { RechargeDependencies, rechargePartner } from '../domain/recharge/recharge-partner';
+import type { RechargeRequest, RechargeRequests } from '../domain/ports';
+import { type RechargeDependencies, rechargePartner } from '../domain/recharge/recharge-partner';
 
 export class InlineRechargeRequests implements RechargeRequests {
   constructor(private readonly deps: RechargeDependencies) {}

@@ -1,4 +1,4 @@
 /** The wall clock, as used in AWS; tests and the local runtime pass their own clocks. */
-import { Clock } from '../domain/ports';
+import type { Clock } from '../domain/ports';
 
 export const systemClock: Clock = { now: () => new Date() };

@@ -1,10 +1,10 @@
 /** What the API's routes need: the recharge use cases' ports, the daily history, channels, configuration. */
-import { ChannelDependencies } from '../domain/channels/channel-rules';
-import { DailyRunRepository } from '../domain/daily/daily-run-ports';
-import { ReconcileMonthDependencies } from '../domain/finance/reconcile-month';
-import { LicenseFeeDependencies } from '../domain/monthly/license-fees';
-import { OpeningBalances } from '../domain/partners/open-account';
-import { RechargeDependencies } from '../domain/recharge/recharge-partner';
+import type { ChannelDependencies } from '../domain/channels/channel-rules';
+import type { DailyRunRepository } from '../domain/daily/daily-run-ports';
+import type { ReconcileMonthDependencies } from '../domain/finance/reconcile-month';
+import type { LicenseFeeDependencies } from '../domain/monthly/license-fees';
+import type { OpeningBalances } from '../domain/partners/open-account';
+import type { RechargeDependencies } from '../domain/recharge/recharge-partner';
 
 export interface ApiDependencies {
   readonly recharge: RechargeDependencies;

@@ -6,7 +6,7 @@
 import * as z from 'zod';
 import { PROBLEM_CONTENT_TYPE } from './problems';
 import { BODY_PROBLEM_STATUSES } from './request-screen';
-import { API_ROUTES, ApiRoute } from './routes';
+import { API_ROUTES, type ApiRoute } from './routes';
 import { ProblemView } from './schemas';
 
 type JsonSchema = Record<string, unknown>;
@@ -16,7 +16,7 @@ const PROBLEM_DESCRIPTIONS: Readonly<Record<number, string>> = {
   402: 'Payment required: the partner is blocked for overdue payments',
   404: 'The partner or number does not exist, or the number is not one of this partner',
   409: 'Conflicts with what exists: an id or idempotency key used with other details, a number registered before, a month not over',
-  413: 'The body is larger than 10 MB, API Gateway\'s payload limit',
+  413: "The body is larger than 10 MB, API Gateway's payload limit",
   415: 'The body is not JSON: send it as application/json (or application/*+json) in UTF-8',
 };
 
@@ -39,7 +39,10 @@ function parameters(schema: z.ZodType | undefined, location: 'path' | 'query') {
 function operation(route: ApiRoute) {
   const responses: Record<string, unknown> = {};
   for (const [status, response] of Object.entries(route.responses)) {
-    responses[status] = { description: response.description, content: { 'application/json': { schema: jsonSchema(response.schema) } } };
+    responses[status] = {
+      description: response.description,
+      content: { 'application/json': { schema: jsonSchema(response.schema) } },
+    };
   }
   const problemStatuses = [...route.problemStatuses, ...(route.bodySchema === undefined ? [] : BODY_PROBLEM_STATUSES)];
   for (const status of problemStatuses) {
@@ -78,7 +81,9 @@ export function openApiDocument() {
     paths,
     components: {
       schemas: { Problem: jsonSchema(ProblemView) },
-      securitySchemes: { sigv4: { type: 'apiKey', name: 'Authorization', in: 'header', description: 'AWS Signature Version 4 (IAM)' } },
+      securitySchemes: {
+        sigv4: { type: 'apiKey', name: 'Authorization', in: 'header', description: 'AWS Signature Version 4 (IAM)' },
+      },
     },
   };
 }

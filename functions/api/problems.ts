@@ -3,8 +3,8 @@
  * from its code and a `detail` a person can act on; unexpected errors answer 500 without
  * internals.
  */
-import * as z from 'zod';
-import { AmountOutOfRangeError, DomainError } from '../domain/errors';
+import type * as z from 'zod';
+import { AmountOutOfRangeError, type DomainError } from '../domain/errors';
 
 export const PROBLEM_TYPE_BASE = 'urn:prepaid-billing:problem:';
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -31,12 +31,33 @@ export interface FieldError {
   readonly message: string;
 }
 
-export function problem(status: number, code: string, title: string, detail: string, errors?: readonly FieldError[]): Response {
-  return new Response(problemBody(status, code, title, detail, errors), { status, headers: { 'content-type': PROBLEM_CONTENT_TYPE } });
+export function problem(
+  status: number,
+  code: string,
+  title: string,
+  detail: string,
+  errors?: readonly FieldError[],
+): Response {
+  return new Response(problemBody(status, code, title, detail, errors), {
+    status,
+    headers: { 'content-type': PROBLEM_CONTENT_TYPE },
+  });
 }
 
-export function problemBody(status: number, code: string, title: string, detail: string, errors?: readonly FieldError[]): string {
-  return JSON.stringify({ type: `${PROBLEM_TYPE_BASE}${code}`, title, status, detail, ...(errors !== undefined && { errors }) });
+export function problemBody(
+  status: number,
+  code: string,
+  title: string,
+  detail: string,
+  errors?: readonly FieldError[],
+): string {
+  return JSON.stringify({
+    type: `${PROBLEM_TYPE_BASE}${code}`,
+    title,
+    status,
+    detail,
+    ...(errors !== undefined && { errors }),
+  });
 }
 
 export function domainProblem(error: DomainError): Response {
@@ -50,7 +71,10 @@ export function domainProblem(error: DomainError): Response {
  * (`amount-out-of-range`): the request is well formed, its amounts are too large.
  */
 export function validationProblem(where: 'body' | 'path' | 'query', error: z.ZodError): Response {
-  const errors = error.issues.map((issue) => ({ field: [where, ...issue.path.map(String)].join('.'), message: issue.message }));
+  const errors = error.issues.map((issue) => ({
+    field: [where, ...issue.path.map(String)].join('.'),
+    message: issue.message,
+  }));
   const detail = errors.map((item) => `${item.field}: ${item.message}`).join('; ');
   if (error.issues.every((issue) => codeOf(issue) === AmountOutOfRangeError.code)) {
     return problem(400, AmountOutOfRangeError.code, 'Amount out of range', detail, errors);

@@ -8,7 +8,7 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { PROBLEM_CONTENT_TYPE, problemBody } from './problems';
-import { API_ROUTES, ApiRoute } from './routes';
+import { API_ROUTES, type ApiRoute } from './routes';
 
 /** API Gateway's payload limit for REST APIs (10 MB, not adjustable); the local server applies it too. */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -39,27 +39,49 @@ const TEMPLATES: readonly RouteTemplate[] = API_ROUTES.map((route) => ({
 
 export function screenRequest(event: APIGatewayProxyEvent): Screened {
   const segments = pathSegments(event.path);
-  if (segments === undefined) return refuse(400, 'invalid-path', 'Path is not valid', `"${shown(event.path)}" is not a path`);
+  if (segments === undefined)
+    return refuse(400, 'invalid-path', 'Path is not valid', `"${shown(event.path)}" is not a path`);
   const undecodable = segments.find((segment) => !decodes(segment));
   if (undecodable !== undefined) {
-    return refuse(400, 'invalid-path', 'Path is not valid', `path segment "${shown(undecodable)}" is not valid percent-encoded UTF-8: encode each byte of a UTF-8 character as %XX`);
+    return refuse(
+      400,
+      'invalid-path',
+      'Path is not valid',
+      `path segment "${shown(undecodable)}" is not valid percent-encoded UTF-8: encode each byte of a UTF-8 character as %XX`,
+    );
   }
   const matching = TEMPLATES.filter((template) => matches(template.segments, segments));
   if (matching.length === 0) {
-    return refuse(404, 'route-not-found', 'Not found', 'no such resource: see the API description for the paths it serves');
+    return refuse(
+      404,
+      'route-not-found',
+      'Not found',
+      'no such resource: see the API description for the paths it serves',
+    );
   }
   const method = event.httpMethod.toUpperCase();
   const template = matching.find((candidate) => candidate.method === method);
   if (template === undefined) {
     const allow = [...new Set(matching.map((candidate) => candidate.method))].join(', ');
-    return refuse(405, 'method-not-allowed', 'Method not allowed', `${shown(method)} is not a method of this path; it accepts ${allow}`, { allow });
+    return refuse(
+      405,
+      'method-not-allowed',
+      'Method not allowed',
+      `${shown(method)} is not a method of this path; it accepts ${allow}`,
+      { allow },
+    );
   }
   if (template.route.bodySchema === undefined) return { event: { ...event, body: null, isBase64Encoded: false } };
   if (event.body === null || event.body === '') return { event };
 
   const bytes = Buffer.byteLength(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
   if (bytes > MAX_BODY_BYTES) {
-    return refuse(413, 'payload-too-large', 'Payload too large', `the body has ${bytes} bytes; at most ${MAX_BODY_BYTES} are accepted`);
+    return refuse(
+      413,
+      'payload-too-large',
+      'Payload too large',
+      `the body has ${bytes} bytes; at most ${MAX_BODY_BYTES} are accepted`,
+    );
   }
   const contentType = headerOf(event, 'content-type');
   if (contentType === undefined || !isJson(contentType)) {
@@ -104,8 +126,12 @@ function matches(template: readonly string[], segments: readonly string[]): bool
 export function isJson(contentType: string): boolean {
   const [mediaType = '', ...parameters] = contentType.split(';').map((part) => part.trim().toLowerCase());
   const [type, subtype = ''] = mediaType.split('/');
-  if (type !== 'application' || !(subtype === 'json' || (subtype.endsWith('+json') && subtype.length > '+json'.length))) return false;
-  const charset = parameters.find((parameter) => parameter.startsWith('charset='))?.slice('charset='.length).replace(/"/g, '');
+  if (type !== 'application' || !(subtype === 'json' || (subtype.endsWith('+json') && subtype.length > '+json'.length)))
+    return false;
+  const charset = parameters
+    .find((parameter) => parameter.startsWith('charset='))
+    ?.slice('charset='.length)
+    .replace(/"/g, '');
   return charset === undefined || charset === 'utf-8' || charset === 'utf8';
 }
 
@@ -119,7 +145,13 @@ function shown(text: string): string {
   return text.length > SHOWN_CHARACTERS ? `${text.slice(0, SHOWN_CHARACTERS)}...` : text;
 }
 
-function refuse(status: number, code: string, title: string, detail: string, headers: Record<string, string> = {}): Screened {
+function refuse(
+  status: number,
+  code: string,
+  title: string,
+  detail: string,
+  headers: Record<string, string> = {},
+): Screened {
   return {
     refused: {
       statusCode: status,

@@ -7,12 +7,12 @@
 import { MethodNotAllowedError, ParameterValidationError, Router } from '@aws-lambda-powertools/event-handler/http';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import * as z from 'zod';
+import type * as z from 'zod';
 import { DomainError } from '../domain/errors';
-import { ApiDependencies } from './api-dependencies';
+import type { ApiDependencies } from './api-dependencies';
 import { PROBLEM_CONTENT_TYPE, domainProblem, problem, problemBody, validationProblem } from './problems';
 import { screenRequest } from './request-screen';
-import { API_ROUTES, ApiRoute } from './routes';
+import { API_ROUTES, type ApiRoute } from './routes';
 
 export interface ApiRouter {
   resolve(event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult>;
@@ -26,14 +26,22 @@ export function routerPath(path: string): `/${string}` {
 export function createApiRouter(deps: ApiDependencies, logger: Logger): ApiRouter {
   const app = new Router({ logger });
   for (const definition of API_ROUTES) {
-    app[definition.method](routerPath(definition.path), async ({ req, params }) => serve(definition, req, params, deps));
+    app[definition.method](routerPath(definition.path), async ({ req, params }) =>
+      serve(definition, req, params, deps),
+    );
   }
   // The router matches handlers by instanceof; DomainError is abstract, so it is passed as a plain constructor.
   app.errorHandler(DomainError as unknown as new () => DomainError, async (error) => domainProblem(error));
-  app.notFound(async () => problem(404, 'route-not-found', 'Not found', 'no such resource: see the API description for the paths it serves'));
-  app.errorHandler(MethodNotAllowedError, async () => problem(405, 'method-not-allowed', 'Method not allowed', 'this path does not accept that method'));
+  app.notFound(async () =>
+    problem(404, 'route-not-found', 'Not found', 'no such resource: see the API description for the paths it serves'),
+  );
+  app.errorHandler(MethodNotAllowedError, async () =>
+    problem(405, 'method-not-allowed', 'Method not allowed', 'this path does not accept that method'),
+  );
   // The router refuses a path parameter of blanks itself (`/partners/%20`).
-  app.errorHandler(ParameterValidationError, async (error) => problem(400, 'invalid-path', 'Path is not valid', error.issues.join('; ')));
+  app.errorHandler(ParameterValidationError, async (error) =>
+    problem(400, 'invalid-path', 'Path is not valid', error.issues.join('; ')),
+  );
   app.errorHandler(Error, async (error) => {
     logger.error('request failed', { error });
     return problem(500, 'internal-error', 'Internal error', 'the request could not be completed; it is safe to retry');
@@ -51,14 +59,24 @@ export function createApiRouter(deps: ApiDependencies, logger: Logger): ApiRoute
         return {
           statusCode: 400,
           headers: { 'content-type': PROBLEM_CONTENT_TYPE },
-          body: problemBody(400, 'invalid-request', 'Request cannot be read', 'the request line or headers cannot be read as HTTP'),
+          body: problemBody(
+            400,
+            'invalid-request',
+            'Request cannot be read',
+            'the request line or headers cannot be read as HTTP',
+          ),
         };
       }
     },
   };
 }
 
-async function serve(definition: ApiRoute, req: Request, params: Record<string, string>, deps: ApiDependencies): Promise<Response> {
+async function serve(
+  definition: ApiRoute,
+  req: Request,
+  params: Record<string, string>,
+  deps: ApiDependencies,
+): Promise<Response> {
   const path = parse(definition.pathSchema, params);
   if (!path.success) return validationProblem('path', path.error);
   const query = parse(definition.querySchema, Object.fromEntries(new URL(req.url).searchParams));
@@ -74,7 +92,10 @@ async function serve(definition: ApiRoute, req: Request, params: Record<string, 
   const body = parse(definition.bodySchema, json);
   if (!body.success) return validationProblem('body', body.error);
   const result = await definition.handle({ path: path.data, body: body.data, query: query.data }, deps);
-  return new Response(JSON.stringify(result.body), { status: result.status, headers: { 'content-type': 'application/json' } });
+  return new Response(JSON.stringify(result.body), {
+    status: result.status,
+    headers: { 'content-type': 'application/json' },
+  });
 }
 
 function parse(schema: z.ZodType | undefined, input: unknown) {

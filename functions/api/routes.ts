@@ -2,7 +2,7 @@
  * The API of docs/contract.md §9 as one table: path, schemas, responses and the use case each
  * route calls. The router and the OpenAPI document are both built from this table.
  */
-import * as z from 'zod';
+import type * as z from 'zod';
 import { cancelChannel, registerChannel, sendPermission } from '../domain/channels/channel-rules';
 import { dayOf } from '../domain/daily/daily-run-ports';
 import { UnknownPartnerError } from '../domain/errors';
@@ -13,7 +13,7 @@ import { ZERO, formatAmount } from '../domain/money';
 import { openAccount } from '../domain/partners/open-account';
 import { DEFAULT_RECHARGE_SETTINGS } from '../domain/recharge-rules';
 import { rechargePartner } from '../domain/recharge/recharge-partner';
-import { ApiDependencies } from './api-dependencies';
+import type { ApiDependencies } from './api-dependencies';
 import * as schemas from './schemas';
 import { balanceView, channelView, entryView, invoiceView, partnerView, snapshotView } from './views';
 
@@ -59,7 +59,10 @@ export const API_ROUTES: readonly ApiRoute[] = [
     bodySchema: schemas.CreatePartnerBody,
     responses: {
       201: { description: 'Created', schema: schemas.CreatedPartnerView },
-      200: { description: 'The same partner was created before; the account as it is', schema: schemas.CreatedPartnerView },
+      200: {
+        description: 'The same partner was created before; the account as it is',
+        schema: schemas.CreatedPartnerView,
+      },
     },
     problemStatuses: [400, 409],
     async handle({ body }, deps) {
@@ -127,7 +130,8 @@ export const API_ROUTES: readonly ApiRoute[] = [
     responses: { 200: { description: 'The partner with its new settings', schema: schemas.PartnerView } },
     problemStatuses: [400, 404],
     async handle({ path, body }, deps) {
-      if (!(await deps.recharge.ledger.updateRechargeSettings(path.partnerId, body))) throw new UnknownPartnerError(path.partnerId);
+      if (!(await deps.recharge.ledger.updateRechargeSettings(path.partnerId, body)))
+        throw new UnknownPartnerError(path.partnerId);
       return { status: 200, body: partnerView(await existingPartner(path.partnerId, deps)) };
     },
   }),
@@ -138,10 +142,19 @@ export const API_ROUTES: readonly ApiRoute[] = [
     summary: 'Replace the card; an outstanding charge is retried with it at once',
     pathSchema: schemas.PartnerPath,
     bodySchema: schemas.PaymentMethodBody,
-    responses: { 200: { description: 'The partner, and the charge retried if one was due', schema: schemas.PartnerView.extend({ charge: schemas.ChargeView }) } },
+    responses: {
+      200: {
+        description: 'The partner, and the charge retried if one was due',
+        schema: schemas.PartnerView.extend({ charge: schemas.ChargeView }),
+      },
+    },
     problemStatuses: [400, 404],
     async handle({ path, body }, deps) {
-      const updated = await deps.recharge.ledger.updatePaymentMethod(path.partnerId, body.paymentMethod, body.paymentCustomerId);
+      const updated = await deps.recharge.ledger.updatePaymentMethod(
+        path.partnerId,
+        body.paymentMethod,
+        body.paymentCustomerId,
+      );
       if (!updated) throw new UnknownPartnerError(path.partnerId);
       // A crash here loses only the immediate retry: the daily run charges the new card.
       const charge = await rechargePartner(path.partnerId, 'payment-method-updated', deps.recharge);
@@ -150,7 +163,10 @@ export const API_ROUTES: readonly ApiRoute[] = [
         status: 200,
         body: {
           ...partnerView(await existingPartner(path.partnerId, deps)),
-          charge: { outcome: charge.outcome, ...(charge.attempt !== undefined && { attemptId: charge.attempt.attemptId }) },
+          charge: {
+            outcome: charge.outcome,
+            ...(charge.attempt !== undefined && { attemptId: charge.attempt.attemptId }),
+          },
         },
       };
     },
@@ -159,16 +175,23 @@ export const API_ROUTES: readonly ApiRoute[] = [
     method: 'post',
     path: '/partners/{partnerId}/payments',
     operationId: 'recordPayment',
-    summary: 'Finance confirms an offline payment: credited once per reference; unblocks when the balance is back to >= 0',
+    summary:
+      'Finance confirms an offline payment: credited once per reference; unblocks when the balance is back to >= 0',
     pathSchema: schemas.PartnerPath,
     bodySchema: schemas.PaymentBody,
     responses: {
       201: { description: 'Recorded', schema: schemas.PaymentView },
-      200: { description: 'Recorded before with this reference and amount; nothing changed', schema: schemas.PaymentView },
+      200: {
+        description: 'Recorded before with this reference and amount; nothing changed',
+        schema: schemas.PaymentView,
+      },
     },
     problemStatuses: [400, 404, 409],
     async handle({ path, body }, deps) {
-      const result = await recordPayment({ partnerId: path.partnerId, amount: body.amount, reference: body.reference }, deps.finance);
+      const result = await recordPayment(
+        { partnerId: path.partnerId, amount: body.amount, reference: body.reference },
+        deps.finance,
+      );
       return {
         status: result.outcome === 'recorded' ? 201 : 200,
         body: {
@@ -192,11 +215,17 @@ export const API_ROUTES: readonly ApiRoute[] = [
     bodySchema: schemas.ReconciliationBody,
     responses: {
       201: { description: 'Reconciled', schema: schemas.ReconciliationView },
-      200: { description: 'Reconciled before with this amount; the original result', schema: schemas.ReconciliationView },
+      200: {
+        description: 'Reconciled before with this amount; the original result',
+        schema: schemas.ReconciliationView,
+      },
     },
     problemStatuses: [400, 404, 409],
     async handle({ path, body }, deps) {
-      const { outcome, reconciliation } = await reconcileMonth({ partnerId: path.partnerId, period: body.period, actualAmount: body.actualAmount }, deps.finance);
+      const { outcome, reconciliation } = await reconcileMonth(
+        { partnerId: path.partnerId, period: body.period, actualAmount: body.actualAmount },
+        deps.finance,
+      );
       return {
         status: outcome === 'reconciled' ? 201 : 200,
         body: {
@@ -221,7 +250,13 @@ export const API_ROUTES: readonly ApiRoute[] = [
     async handle({ path, query }, deps) {
       await existingPartner(path.partnerId, deps);
       const page = await deps.recharge.ledger.ledgerPage(path.partnerId, query);
-      return { status: 200, body: { items: page.entries.map(entryView), ...(page.nextCursor !== undefined && { nextCursor: page.nextCursor }) } };
+      return {
+        status: 200,
+        body: {
+          items: page.entries.map(entryView),
+          ...(page.nextCursor !== undefined && { nextCursor: page.nextCursor }),
+        },
+      };
     },
   }),
   route({
@@ -236,7 +271,13 @@ export const API_ROUTES: readonly ApiRoute[] = [
     async handle({ path, query }, deps) {
       await existingPartner(path.partnerId, deps);
       const page = await deps.recharge.attempts.invoicesPage(path.partnerId, query);
-      return { status: 200, body: { items: page.invoices.map(invoiceView), ...(page.nextCursor !== undefined && { nextCursor: page.nextCursor }) } };
+      return {
+        status: 200,
+        body: {
+          items: page.invoices.map(invoiceView),
+          ...(page.nextCursor !== undefined && { nextCursor: page.nextCursor }),
+        },
+      };
     },
   }),
   route({
@@ -251,19 +292,29 @@ export const API_ROUTES: readonly ApiRoute[] = [
     async handle({ path, query }, deps) {
       await existingPartner(path.partnerId, deps);
       const page = await deps.runs.historyPage(path.partnerId, query);
-      return { status: 200, body: { items: page.snapshots.map(snapshotView), ...(page.nextCursor !== undefined && { nextCursor: page.nextCursor }) } };
+      return {
+        status: 200,
+        body: {
+          items: page.snapshots.map(snapshotView),
+          ...(page.nextCursor !== undefined && { nextCursor: page.nextCursor }),
+        },
+      };
     },
   }),
   route({
     method: 'post',
     path: '/partners/{partnerId}/channels',
     operationId: 'registerChannel',
-    summary: 'Register a hosted number (E.164); a number registered before by another partner, or cancelled, is refused',
+    summary:
+      'Register a hosted number (E.164); a number registered before by another partner, or cancelled, is refused',
     pathSchema: schemas.PartnerPath,
     bodySchema: schemas.ChannelBody,
     responses: {
       201: { description: 'Registered', schema: schemas.ChannelView },
-      200: { description: 'The partner hosts this number already (a repeated registration); the channel as it is', schema: schemas.ChannelView },
+      200: {
+        description: 'The partner hosts this number already (a repeated registration); the channel as it is',
+        schema: schemas.ChannelView,
+      },
     },
     problemStatuses: [400, 404, 409],
     async handle({ path, body }, deps) {
@@ -280,7 +331,10 @@ export const API_ROUTES: readonly ApiRoute[] = [
     responses: { 200: { description: 'Cancelled', schema: schemas.ChannelView } },
     problemStatuses: [400, 404],
     async handle({ path }, deps) {
-      return { status: 200, body: channelView(await cancelChannel(path.partnerId, path.phoneNumber, deps.channelRules)) };
+      return {
+        status: 200,
+        body: channelView(await cancelChannel(path.partnerId, path.phoneNumber, deps.channelRules)),
+      };
     },
   }),
   route({

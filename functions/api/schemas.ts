@@ -11,7 +11,11 @@ import { AmountSchema, TotalAmountSchema } from '../schemas/amount-schema';
 const WholeCents = AmountSchema.refine(isWholeCents, 'cards are charged in whole cents: use at most 2 fraction digits');
 
 export const PartnerId = z.string().regex(PARTNER_ID_PATTERN, PARTNER_ID_RULE);
-export const PhoneNumber = z.string().min(1).max(32).meta({ examples: ['+4915112345678'] });
+export const PhoneNumber = z
+  .string()
+  .min(1)
+  .max(32)
+  .meta({ examples: ['+4915112345678'] });
 
 export const PartnerPath = z.object({ partnerId: PartnerId });
 export const ChannelPath = z.object({ partnerId: PartnerId, phoneNumber: PhoneNumber });
@@ -19,17 +23,24 @@ export const PhonePath = z.object({ phoneNumber: PhoneNumber });
 
 export const RechargeSettingsBody = z.strictObject({
   threshold: WholeCents.refine((amount) => amount >= 0, 'must be 0.00 or more'),
-  autoRenewAmount: WholeCents.refine((amount) => amount > 0, 'must be more than 0.00').refine((amount) => amount <= MAX_CARD_CREDIT, {
-    message: `must be at most ${formatAmount(MAX_CARD_CREDIT)}: one card charge carries at most that credit (with the 4% fee, ${formatAmount(MAX_CARD_TOTAL)}, the largest charge the card processor takes)`,
-    params: { code: AmountOutOfRangeError.code },
-  }),
+  autoRenewAmount: WholeCents.refine((amount) => amount > 0, 'must be more than 0.00').refine(
+    (amount) => amount <= MAX_CARD_CREDIT,
+    {
+      message: `must be at most ${formatAmount(MAX_CARD_CREDIT)}: one card charge carries at most that credit (with the 4% fee, ${formatAmount(MAX_CARD_TOTAL)}, the largest charge the card processor takes)`,
+      params: { code: AmountOutOfRangeError.code },
+    },
+  ),
   autoRecharge: z.boolean(),
 });
 
 export const CreatePartnerBody = z.strictObject({
   partnerId: PartnerId,
   currency: z.enum(CURRENCIES),
-  paymentMethod: z.string().min(1).max(255).meta({ description: 'A reference to a card held by the payment provider, never card data' }),
+  paymentMethod: z
+    .string()
+    .min(1)
+    .max(255)
+    .meta({ description: 'A reference to a card held by the payment provider, never card data' }),
   paymentCustomerId: z.string().min(1).max(255).optional(),
   previousInvoiceRemainder: AmountSchema.optional(),
   rechargeSettings: RechargeSettingsBody.partial().optional(),
@@ -41,7 +52,10 @@ export const PaymentMethodBody = z.strictObject({
 });
 
 export const PaymentBody = z.strictObject({
-  amount: AmountSchema.refine((amount) => amount > 0, 'must be more than 0.00').refine(isWholeCents, 'a payment is whole cents: use at most 2 fraction digits'),
+  amount: AmountSchema.refine((amount) => amount > 0, 'must be more than 0.00').refine(
+    isWholeCents,
+    'a payment is whole cents: use at most 2 fraction digits',
+  ),
   reference: z.string().min(1).max(128),
 });
 
@@ -60,7 +74,11 @@ export const PageQuery = z.object({
 const WireAmount = z.string().meta({ examples: ['500.00'] });
 const Timestamp = z.iso.datetime();
 
-const RechargeSettingsView = z.object({ threshold: WireAmount, autoRenewAmount: WireAmount, autoRecharge: z.boolean() });
+const RechargeSettingsView = z.object({
+  threshold: WireAmount,
+  autoRenewAmount: WireAmount,
+  autoRecharge: z.boolean(),
+});
 
 export const PartnerView = z.object({
   partnerId: PartnerId,
@@ -85,7 +103,15 @@ export const BalanceView = z.object({
 
 export const CreatedPartnerView = PartnerView.extend({
   liveBalance: WireAmount,
-  openingCharge: z.object({ outcome: z.string(), credit: WireAmount, fee: WireAmount, total: WireAmount, declineCode: z.string().optional() }).optional(),
+  openingCharge: z
+    .object({
+      outcome: z.string(),
+      credit: WireAmount,
+      fee: WireAmount,
+      total: WireAmount,
+      declineCode: z.string().optional(),
+    })
+    .optional(),
 });
 
 export const ChargeView = z.object({ outcome: z.string(), attemptId: z.string().optional() });
@@ -111,7 +137,9 @@ export const InvoicePageView = z.object({
       invoiceId: z.string(),
       issuedAt: Timestamp,
       currency: z.enum(CURRENCIES),
-      lines: z.array(z.object({ kind: z.enum(['credit', 'card-fee', 'license-fee']), description: z.string(), amount: WireAmount })),
+      lines: z.array(
+        z.object({ kind: z.enum(['credit', 'card-fee', 'license-fee']), description: z.string(), amount: WireAmount }),
+      ),
       total: WireAmount,
     }),
   ),
@@ -138,7 +166,9 @@ export const ReconciliationView = z.object({
   period: z.string(),
   estimated: WireAmount.meta({ description: "The month's usage as debited from the balance" }),
   actual: WireAmount.meta({ description: 'The upstream invoice amount' }),
-  adjustment: WireAmount.meta({ description: 'Booked to the balance: estimated - actual (a debit when upstream billed more)' }),
+  adjustment: WireAmount.meta({
+    description: 'Booked to the balance: estimated - actual (a debit when upstream billed more)',
+  }),
 });
 
 export const ChannelView = z.object({

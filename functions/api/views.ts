@@ -1,10 +1,10 @@
 /** Domain records as the API shows them: amounts as wire strings, times as ISO-8601. */
-import { Snapshot } from '../domain/daily/daily-run-ports';
-import { Channel } from '../domain/channels/channel';
-import { LedgerEntry } from '../domain/ledger';
+import type { Snapshot } from '../domain/daily/daily-run-ports';
+import type { Channel } from '../domain/channels/channel';
+import type { LedgerEntry } from '../domain/ledger';
 import { ZERO, formatAmount, negate } from '../domain/money';
-import { PartnerAccount } from '../domain/partner';
-import { Invoice } from '../domain/recharge/charge-attempt';
+import type { PartnerAccount } from '../domain/partner';
+import type { Invoice } from '../domain/recharge/charge-attempt';
 
 export function partnerView(account: PartnerAccount) {
   const { threshold, autoRenewAmount, autoRecharge } = account.rechargeSettings;
@@ -12,7 +12,11 @@ export function partnerView(account: PartnerAccount) {
     partnerId: account.partnerId,
     currency: account.currency,
     paymentMethod: account.paymentMethod,
-    rechargeSettings: { threshold: formatAmount(threshold), autoRenewAmount: formatAmount(autoRenewAmount), autoRecharge },
+    rechargeSettings: {
+      threshold: formatAmount(threshold),
+      autoRenewAmount: formatAmount(autoRenewAmount),
+      autoRecharge,
+    },
     status: account.status,
     createdAt: account.createdAt.toISOString(),
   };
@@ -49,7 +53,11 @@ export function invoiceView(invoice: Invoice) {
     invoiceId: invoice.invoiceId,
     issuedAt: invoice.issuedAt.toISOString(),
     currency: invoice.currency,
-    lines: invoice.lines.map((line) => ({ kind: line.kind, description: line.description, amount: formatAmount(line.amount) })),
+    lines: invoice.lines.map((line) => ({
+      kind: line.kind,
+      description: line.description,
+      amount: formatAmount(line.amount),
+    })),
     total: formatAmount(invoice.total),
   };
 }

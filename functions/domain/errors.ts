@@ -61,7 +61,9 @@ export class PostingConflictError extends DomainError {
   readonly code = 'posting-conflict';
 
   constructor(readonly entryId: string) {
-    super(`ledger entry "${entryId}" was already posted with a different amount or kind; an idempotency key is used for one movement only`);
+    super(
+      `ledger entry "${entryId}" was already posted with a different amount or kind; an idempotency key is used for one movement only`,
+    );
   }
 }
 

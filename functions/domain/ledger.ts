@@ -2,7 +2,7 @@
  * Ledger entries: every movement of a balance is one immutable entry, written in the
  * same transaction as the balance change. Corrections are new entries, never edits.
  */
-import { Currency, Micros } from './money';
+import type { Currency, Micros } from './money';
 
 export const ENTRY_KINDS = ['opening', 'usage', 'recharge', 'payment', 'adjustment'] as const;
 export type EntryKind = (typeof ENTRY_KINDS)[number];

@@ -9,12 +9,7 @@
  * a balance plus any movement is below 2 * MAX_BALANCE, and a whole usage transaction
  * (98 events of MAX_AMOUNT) is below MAX_BALANCE.
  */
-import {
-  AmountOutOfRangeError,
-  CurrencyMismatchError,
-  InvalidAmountError,
-  UnsupportedCurrencyError,
-} from './errors';
+import { AmountOutOfRangeError, CurrencyMismatchError, InvalidAmountError, UnsupportedCurrencyError } from './errors';
 
 export type Micros = number & { readonly __brand: 'Micros' };
 
@@ -69,7 +64,9 @@ export function parseAmount(text: string, limit: Micros = MAX_AMOUNT): Micros {
   // any rounding is far above every limit, so the comparison stays exact.
   const magnitude = whole.length > 10 ? Infinity : Number(whole) * MICROS_PER_UNIT + Number(fraction.padEnd(6, '0'));
   if (magnitude > limit) {
-    throw new AmountOutOfRangeError(`amount "${text}" is out of range: at most ${formatAmount(limit)} either side of 0`);
+    throw new AmountOutOfRangeError(
+      `amount "${text}" is out of range: at most ${formatAmount(limit)} either side of 0`,
+    );
   }
   return micros(sign === '-' ? -magnitude : magnitude);
 }

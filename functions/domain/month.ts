@@ -51,4 +51,17 @@ export function monthName(month: Month): string {
   return `${MONTH_NAMES[start.getUTCMonth()] ?? ''} ${start.getUTCFullYear()}`;
 }
 
-const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const MONTH_NAMES = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];

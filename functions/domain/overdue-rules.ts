@@ -3,7 +3,7 @@
  * the debit was processed) and is still below 0 is blocked by the first daily run with
  * `now - t >= 7 days`.
  */
-import { Micros } from './money';
+import type { Micros } from './money';
 
 export const BLOCKING_GRACE_MS = 7 * 24 * 60 * 60 * 1000;
 

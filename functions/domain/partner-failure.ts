@@ -7,7 +7,6 @@
  */
 import { isDeterministicFailure } from './failures';
 
-
 export interface PartnerFailure {
   readonly partnerId: string;
   /** What was being done for the partner, e.g. `daily-run`, `charge-retry`, `license-fee`. */
@@ -15,7 +14,9 @@ export interface PartnerFailure {
   readonly error: unknown;
 }
 
-export type Isolated<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly failure: PartnerFailure };
+export type Isolated<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly failure: PartnerFailure };
 
 /** Runs one partner's work: its value, or the deterministic failure it ended with. */
 export async function isolate<T>(partnerId: string, step: string, work: () => Promise<T>): Promise<Isolated<T>> {

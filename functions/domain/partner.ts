@@ -1,7 +1,7 @@
 /** A partner account: contract currency, card reference, recharge settings, status, balances. */
 import { InvalidPartnerIdError } from './errors';
-import { Currency, Micros } from './money';
-import { RechargeSettings } from './recharge-rules';
+import type { Currency, Micros } from './money';
+import type { RechargeSettings } from './recharge-rules';
 
 export type PartnerStatus = 'active' | 'overdue' | 'blocked';
 

@@ -1,18 +1,21 @@
 /** The ports the use cases depend on; adapters in functions/adapters implement them. */
-import { DomainEvent } from './events';
-import { ChargeAttempt, Invoice, RechargeTrigger } from './recharge/charge-attempt';
-import { LedgerEntry, LedgerPage, Posting, PostingResult } from './ledger';
-import { Currency, Micros } from './money';
-import { RechargeSettings } from './recharge-rules';
-import { PartnerAccount } from './partner';
-import { Rejection, UsageEvent } from './usage/usage-event';
+import type { DomainEvent } from './events';
+import type { ChargeAttempt, Invoice, RechargeTrigger } from './recharge/charge-attempt';
+import type { LedgerEntry, LedgerPage, Posting, PostingResult } from './ledger';
+import type { Currency, Micros } from './money';
+import type { RechargeSettings } from './recharge-rules';
+import type { PartnerAccount } from './partner';
+import type { Rejection, UsageEvent } from './usage/usage-event';
 
 export interface Clock {
   now(): Date;
 }
 
 export interface NewPartner {
-  readonly account: Omit<PartnerAccount, 'liveBalance' | 'version' | 'status' | 'publishedBalance' | 'overdueSince' | 'blockedAt'>;
+  readonly account: Omit<
+    PartnerAccount,
+    'liveBalance' | 'version' | 'status' | 'publishedBalance' | 'overdueSince' | 'blockedAt'
+  >;
   /** The opening balance; posted as the account's first ledger entry. */
   readonly openingBalance: Micros;
 }
@@ -23,7 +26,10 @@ export type CreatePartnerOutcome = 'created' | 'exists';
  * The events a credit commits together with it, built from what the credit does once it
  * is decided (a credit is decided again when a concurrent posting moves the balance).
  */
-export type CreditEvents = (credit: { readonly liveBalance: Micros; readonly unblocked: boolean }) => readonly DomainEvent[];
+export type CreditEvents = (credit: {
+  readonly liveBalance: Micros;
+  readonly unblocked: boolean;
+}) => readonly DomainEvent[];
 
 export interface CreditResult extends PostingResult {
   /** The partner was blocked and this credit made it active again. */
@@ -106,7 +112,12 @@ export interface RechargeRepository {
   openAttempt(attempt: ChargeAttempt): Promise<'opened' | 'busy'>;
   getAttempt(partnerId: string, attemptId: string): Promise<ChargeAttempt | undefined>;
   /** Credits the balance, issues the invoice, settles the attempt, restores a partner back at >= 0 and commits the events: one transaction. */
-  settleSucceeded(attempt: ChargeAttempt, providerChargeId: string, at: Date, events: CreditEvents): Promise<SettleResult>;
+  settleSucceeded(
+    attempt: ChargeAttempt,
+    providerChargeId: string,
+    at: Date,
+    events: CreditEvents,
+  ): Promise<SettleResult>;
   /** Records the decline with its event and frees the slot; no balance change, no invoice. */
   settleDeclined(attempt: ChargeAttempt, declineCode: string, at: Date, event: DomainEvent): Promise<SettleResult>;
   /** Notes a provider call without a clear answer; the attempt stays pending and holds the slot. */
@@ -139,7 +150,6 @@ export interface ChannelOwners {
 export interface EventPublisher {
   publish(events: readonly DomainEvent[]): Promise<void>;
 }
-
 
 export interface RechargeRequest {
   readonly partnerId: string;

@@ -2,7 +2,18 @@
  * The recharge table of docs/contract.md §5 and the opening-balance rule of §3, as
  * pure functions. They decide how much to credit; the card is charged that plus the fee.
  */
-import { MAX_CARD_CREDIT, Micros, ZERO, add, cardFee, ceilToCent, micros, negate, parseAmount, subtract } from './money';
+import {
+  MAX_CARD_CREDIT,
+  type Micros,
+  ZERO,
+  add,
+  cardFee,
+  ceilToCent,
+  micros,
+  negate,
+  parseAmount,
+  subtract,
+} from './money';
 
 export interface RechargeSettings {
   readonly threshold: Micros;

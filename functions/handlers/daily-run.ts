@@ -8,13 +8,17 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { ScheduledEvent } from 'aws-lambda';
-import { DailyRunDependencies, DailyRunStart, startDailyRun } from '../domain/daily/daily-run';
+import { type DailyRunDependencies, type DailyRunStart, startDailyRun } from '../domain/daily/daily-run';
 import { logger, metrics, tracer } from '../observability';
 
 export function createDailyRunHandler(deps: DailyRunDependencies) {
   const dailyRun = async (event: ScheduledEvent): Promise<DailyRunStart> => {
     const start = await startDailyRun(new Date(event.time), deps);
-    logger.info('daily run', { day: start.day, state: start.state, cutoffs: start.cutoffs.map((cutoff) => cutoff.toISOString()) });
+    logger.info('daily run', {
+      day: start.day,
+      state: start.state,
+      cutoffs: start.cutoffs.map((cutoff) => cutoff.toISOString()),
+    });
     metrics.addMetric('DailyRunStarted', MetricUnit.Count, start.state === 'already-completed' ? 0 : 1);
     metrics.addMetric('DailyRunCatchUpDays', MetricUnit.Count, start.cutoffs.length);
     return start;

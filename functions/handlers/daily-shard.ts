@@ -15,20 +15,29 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { DailyRunDependencies, runDailyShard } from '../domain/daily/daily-run';
+import { type DailyRunDependencies, runDailyShard } from '../domain/daily/daily-run';
 import { logger, metrics, tracer } from '../observability';
-import { DailyWork, DailyWorkSchema } from '../schemas/work-schemas';
+import { type DailyWork, DailyWorkSchema } from '../schemas/work-schemas';
 import { recordCharge } from './charge-metrics';
 import { LoggedBatchProcessor } from './logged-batch-processor';
-import { PartnerFailureReporter, reportPartnerFailures } from './partner-failures';
+import { type PartnerFailureReporter, reportPartnerFailures } from './partner-failures';
 
 /** Enough for a page of partners with a charge retry each, and the hand-over. */
 export const DEFAULT_RESERVE_MS = 90_000;
 
-export function createDailyShardHandler(deps: DailyRunDependencies, reserveMs = DEFAULT_RESERVE_MS, report: PartnerFailureReporter = reportPartnerFailures) {
+export function createDailyShardHandler(
+  deps: DailyRunDependencies,
+  reserveMs = DEFAULT_RESERVE_MS,
+  report: PartnerFailureReporter = reportPartnerFailures,
+) {
   // Each body is parsed against its schema before the record handler sees it; one that
   // cannot be read fails alone and ends in the dead-letter queue.
-  const processor = new LoggedBatchProcessor(EventType.SQS, { parser, innerSchema: DailyWorkSchema, transformer: 'json', logger });
+  const processor = new LoggedBatchProcessor(EventType.SQS, {
+    parser,
+    innerSchema: DailyWorkSchema,
+    transformer: 'json',
+    logger,
+  });
 
   const dailyShard = (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     const handleRecord = async (record: ParsedRecord<SQSRecord, DailyWork>): Promise<void> => {
@@ -44,13 +53,21 @@ export function createDailyShardHandler(deps: DailyRunDependencies, reserveMs = 
       metrics.addMetric('PartnersOverdue', MetricUnit.Count, progress.overdue);
       if (progress.runCompleted) {
         metrics.addMetric('DailyRunCompleted', MetricUnit.Count, 1);
-        metrics.addMetric('DailyRunDuration', MetricUnit.Seconds, (deps.clock.now().getTime() - work.now.getTime()) / 1000);
+        metrics.addMetric(
+          'DailyRunDuration',
+          MetricUnit.Seconds,
+          (deps.clock.now().getTime() - work.now.getTime()) / 1000,
+        );
       }
     };
     // Always one metric per batch: a work item that fails before its figures would
     // otherwise flush an empty set with a warning next to the failure's own error line.
     metrics.addMetric('DailyWorkItems', MetricUnit.Count, event.Records.length);
-    return processPartialResponse(event, handleRecord, processor, { context, processInParallel: false, throwOnFullBatchFailure: false });
+    return processPartialResponse(event, handleRecord, processor, {
+      context,
+      processInParallel: false,
+      throwOnFullBatchFailure: false,
+    });
   };
 
   return middy(dailyShard).use(injectLambdaContext(logger)).use(logMetrics(metrics)).use(captureLambdaHandler(tracer));

@@ -11,25 +11,41 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { DeadLetters, EventPublisher } from '../domain/ports';
-import { IngestUsageDependencies, ReceivedUsage, RecordOutcome, ingestUsage } from '../domain/usage/ingest-usage';
-import { Rejection } from '../domain/usage/usage-event';
+import type { DeadLetters, EventPublisher } from '../domain/ports';
+import {
+  type IngestUsageDependencies,
+  type ReceivedUsage,
+  type RecordOutcome,
+  ingestUsage,
+} from '../domain/usage/ingest-usage';
+import type { Rejection } from '../domain/usage/usage-event';
 import { logger, metrics, tracer } from '../observability';
-import { PartnerFailureReporter, reportPartnerFailures } from './partner-failures';
-import { UsageParseResult, parseUsageBody } from '../schemas/usage-event-schema';
+import { type PartnerFailureReporter, reportPartnerFailures } from './partner-failures';
+import { type UsageParseResult, parseUsageBody } from '../schemas/usage-event-schema';
 
 export interface IngestUsageHandlerDependencies extends IngestUsageDependencies {
   readonly deadLetters: DeadLetters;
   readonly events: EventPublisher;
 }
 
-export function createIngestUsageHandler(deps: IngestUsageHandlerDependencies, report: PartnerFailureReporter = reportPartnerFailures) {
+export function createIngestUsageHandler(
+  deps: IngestUsageHandlerDependencies,
+  report: PartnerFailureReporter = reportPartnerFailures,
+) {
   const processor = new BatchProcessor(EventType.SQS);
 
   const refuse = async (record: SQSRecord, rejection: Rejection, known: { partnerId?: string; eventId?: string }) => {
     const rejectedAt = deps.clock.now();
-    const ids = { ...(known.partnerId !== undefined && { partnerId: known.partnerId }), ...(known.eventId !== undefined && { eventId: known.eventId }) };
-    logger.warn('usage rejected', { ...ids, messageId: record.messageId, reason: rejection.reason, detail: rejection.detail });
+    const ids = {
+      ...(known.partnerId !== undefined && { partnerId: known.partnerId }),
+      ...(known.eventId !== undefined && { eventId: known.eventId }),
+    };
+    logger.warn('usage rejected', {
+      ...ids,
+      messageId: record.messageId,
+      reason: rejection.reason,
+      detail: rejection.detail,
+    });
     metrics.singleMetric().addDimension('reason', rejection.reason).addMetric('UsageRejected', MetricUnit.Count, 1);
     // Put before the message is dead-lettered: a crash in between brings the message back
     // and it is refused again, under the same id (the SQS message id), so nothing is lost.
@@ -40,7 +56,9 @@ export function createIngestUsageHandler(deps: IngestUsageHandlerDependencies, r
 
   const ingest = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     const started = performance.now();
-    const parsed = new Map<string, UsageParseResult>(event.Records.map((record) => [record.messageId, parseUsageBody(record.body)]));
+    const parsed = new Map<string, UsageParseResult>(
+      event.Records.map((record) => [record.messageId, parseUsageBody(record.body)]),
+    );
     const valid: ReceivedUsage[] = [];
     for (const [recordId, result] of parsed) if (result.ok) valid.push({ recordId, event: result.event });
 
@@ -48,29 +66,44 @@ export function createIngestUsageHandler(deps: IngestUsageHandlerDependencies, r
     if (followUpFailure !== undefined) {
       // The debits stand; the daily run makes up for a missed overdue clock or charge.
       const { partnerIds, error } = followUpFailure;
-      report('ingestion', partnerIds.map((partnerId) => ({ partnerId, step: 'balance-follow-up', error })));
+      report(
+        'ingestion',
+        partnerIds.map((partnerId) => ({ partnerId, step: 'balance-follow-up', error })),
+      );
     }
 
     const settlements = new Map<string, Settlement>();
     for (const [messageId, result] of parsed) {
-      settlements.set(messageId, result.ok ? settlementOf(outcomes.get(messageId), result) : { kind: 'refuse', ...result });
+      settlements.set(
+        messageId,
+        result.ok ? settlementOf(outcomes.get(messageId), result) : { kind: 'refuse', ...result },
+      );
     }
     const settle = async (record: SQSRecord): Promise<void> => {
-      const settlement = settlements.get(record.messageId) ?? { kind: 'retry', error: new Error('record was not processed') };
+      const settlement = settlements.get(record.messageId) ?? {
+        kind: 'retry',
+        error: new Error('record was not processed'),
+      };
       if (settlement.kind === 'refuse') return refuse(record, settlement.rejection, settlement);
       if (settlement.kind === 'retry') {
         logger.error('usage record will be retried', { messageId: record.messageId, error: settlement.error });
         throw settlement.error;
       }
     };
-    const response = await processPartialResponse(event, settle, processor, { context, throwOnFullBatchFailure: false });
+    const response = await processPartialResponse(event, settle, processor, {
+      context,
+      throwOnFullBatchFailure: false,
+    });
 
     const counts = countOutcomes(outcomes.values());
     metrics.addMetric('UsageIngested', MetricUnit.Count, counts.debited);
     metrics.addMetric('UsageDuplicates', MetricUnit.Count, counts.duplicate);
     metrics.addMetric('UsageRetried', MetricUnit.Count, response.batchItemFailures.length);
     for (const [currency, amount] of debited) {
-      metrics.singleMetric().addDimension('currency', currency).addMetric('AmountDebited', MetricUnit.NoUnit, amount / 1_000_000);
+      metrics
+        .singleMetric()
+        .addDimension('currency', currency)
+        .addMetric('AmountDebited', MetricUnit.NoUnit, amount / 1_000_000);
     }
     metrics.addMetric('IngestionBatchLatency', MetricUnit.Milliseconds, performance.now() - started);
     return response;
@@ -84,10 +117,18 @@ type Settlement =
   | { readonly kind: 'refuse'; readonly rejection: Rejection; readonly partnerId?: string; readonly eventId?: string }
   | { readonly kind: 'retry'; readonly error: Error };
 
-function settlementOf(outcome: RecordOutcome | undefined, parsed: { event: { partnerId: string; eventId: string } }): Settlement {
+function settlementOf(
+  outcome: RecordOutcome | undefined,
+  parsed: { event: { partnerId: string; eventId: string } },
+): Settlement {
   if (outcome === undefined) return { kind: 'retry', error: new Error('record was not processed') };
   if (outcome.kind === 'rejected') {
-    return { kind: 'refuse', rejection: outcome.rejection, partnerId: parsed.event.partnerId, eventId: parsed.event.eventId };
+    return {
+      kind: 'refuse',
+      rejection: outcome.rejection,
+      partnerId: parsed.event.partnerId,
+      eventId: parsed.event.eventId,
+    };
   }
   return outcome.kind === 'retry' ? outcome : { kind: 'acknowledge' };
 }

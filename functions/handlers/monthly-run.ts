@@ -11,11 +11,14 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { ScheduledEvent } from 'aws-lambda';
-import { MonthlyRunDependencies, runMonthlyLicenseFees } from '../domain/monthly/license-fees';
+import { type MonthlyRunDependencies, runMonthlyLicenseFees } from '../domain/monthly/license-fees';
 import { logger, metrics, tracer } from '../observability';
-import { PartnerFailureReporter, reportPartnerFailures } from './partner-failures';
+import { type PartnerFailureReporter, reportPartnerFailures } from './partner-failures';
 
-export function createMonthlyRunHandler(deps: MonthlyRunDependencies, report: PartnerFailureReporter = reportPartnerFailures) {
+export function createMonthlyRunHandler(
+  deps: MonthlyRunDependencies,
+  report: PartnerFailureReporter = reportPartnerFailures,
+) {
   const monthlyRun = async (event: ScheduledEvent) => {
     const summary = await runMonthlyLicenseFees(new Date(event.time), deps);
     logger.info('monthly run', { period: summary.period, ...summary.counts });

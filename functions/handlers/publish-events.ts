@@ -11,8 +11,8 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { DomainEvent } from '../domain/events';
-import { EventPublisher } from '../domain/ports';
+import type { DomainEvent } from '../domain/events';
+import type { EventPublisher } from '../domain/ports';
 import { logger, metrics, tracer } from '../observability';
 import { LoggedBatchProcessor } from './logged-batch-processor';
 
@@ -37,5 +37,8 @@ export function createPublishEventsHandler(deps: PublishEventsDependencies) {
     return processPartialResponse(event, handleRecord, processor, { context, throwOnFullBatchFailure: false });
   };
 
-  return middy(publishEvents).use(injectLambdaContext(logger)).use(logMetrics(metrics)).use(captureLambdaHandler(tracer));
+  return middy(publishEvents)
+    .use(injectLambdaContext(logger))
+    .use(logMetrics(metrics))
+    .use(captureLambdaHandler(tracer));
 }

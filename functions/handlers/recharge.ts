@@ -17,30 +17,47 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { isolate } from '../domain/partner-failure';
-import { RechargeDependencies, rechargePartner } from '../domain/recharge/recharge-partner';
+import { type RechargeDependencies, rechargePartner } from '../domain/recharge/recharge-partner';
 import { logger, metrics, tracer } from '../observability';
-import { RechargeRequestMessage, RechargeRequestSchema } from '../schemas/work-schemas';
+import { type RechargeRequestMessage, RechargeRequestSchema } from '../schemas/work-schemas';
 import { recordCharge } from './charge-metrics';
 import { LoggedBatchProcessor } from './logged-batch-processor';
-import { PartnerFailureReporter, reportPartnerFailures } from './partner-failures';
+import { type PartnerFailureReporter, reportPartnerFailures } from './partner-failures';
 
-export function createRechargeHandler(deps: RechargeDependencies, report: PartnerFailureReporter = reportPartnerFailures) {
+export function createRechargeHandler(
+  deps: RechargeDependencies,
+  report: PartnerFailureReporter = reportPartnerFailures,
+) {
   // Each body is parsed against its schema before the record handler sees it. A request
   // that cannot be read names no partner to skip: it fails, and ends in the dead-letter queue.
-  const processor = new LoggedBatchProcessor(EventType.SQS, { parser, innerSchema: RechargeRequestSchema, transformer: 'json', logger });
+  const processor = new LoggedBatchProcessor(EventType.SQS, {
+    parser,
+    innerSchema: RechargeRequestSchema,
+    transformer: 'json',
+    logger,
+  });
 
   const handleRecord = async (record: ParsedRecord<SQSRecord, RechargeRequestMessage>): Promise<void> => {
     const request = record.body;
-    const charged = await isolate(request.partnerId, 'recharge', () => rechargePartner(request.partnerId, request.trigger, deps));
+    const charged = await isolate(request.partnerId, 'recharge', () =>
+      rechargePartner(request.partnerId, request.trigger, deps),
+    );
     if (!charged.ok) {
       report('recharge', [charged.failure], { trigger: request.trigger, messageId: record.messageId });
       return;
     }
     const result = charged.value;
-    logger.info('recharge request handled', { partnerId: request.partnerId, trigger: request.trigger, outcome: result.outcome, attemptId: result.attempt?.attemptId });
+    logger.info('recharge request handled', {
+      partnerId: request.partnerId,
+      trigger: request.trigger,
+      outcome: result.outcome,
+      attemptId: result.attempt?.attemptId,
+    });
     recordCharge(result);
     if (result.outcome === 'unknown') {
-      throw new Error(`charge attempt ${result.attempt?.attemptId} of partner ${request.partnerId} has no clear answer yet`);
+      throw new Error(
+        `charge attempt ${result.attempt?.attemptId} of partner ${request.partnerId} has no clear answer yet`,
+      );
     }
   };
 
@@ -48,7 +65,11 @@ export function createRechargeHandler(deps: RechargeDependencies, report: Partne
     // Always one metric per batch: a request that needs no charge, or one declined (a
     // metric of its own), would otherwise flush an empty set with a warning.
     metrics.addMetric('RechargeRequests', MetricUnit.Count, event.Records.length);
-    return processPartialResponse(event, handleRecord, processor, { context, processInParallel: false, throwOnFullBatchFailure: false });
+    return processPartialResponse(event, handleRecord, processor, {
+      context,
+      processInParallel: false,
+      throwOnFullBatchFailure: false,
+    });
   };
 
   return middy(recharge).use(injectLambdaContext(logger)).use(logMetrics(metrics)).use(captureLambdaHandler(tracer));

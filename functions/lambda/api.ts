@@ -6,7 +6,10 @@ import { wireApi } from '../wiring/api';
 import { rechargeWiringFrom } from './recharge-wiring-from-config';
 
 const config = readApiConfig();
-const ready = rechargeWiringFrom(config).then((wiring) => createApiHandler(wireApi({ ...wiring, operatorName: config.operatorName })));
+const ready = rechargeWiringFrom(config).then((wiring) =>
+  createApiHandler(wireApi({ ...wiring, operatorName: config.operatorName })),
+);
 
 // The secret is fetched once, at cold start; the first invocation waits for it.
-export const handler = async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => (await ready)(event, context);
+export const handler = async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> =>
+  (await ready)(event, context);

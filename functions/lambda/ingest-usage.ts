@@ -12,7 +12,9 @@ const config = readIngestUsageConfig();
 
 export const handler = createIngestUsageHandler(
   wireIngestUsage({
-    dynamoDb: createDocumentClient({ ...(config.endpoints.dynamoDb !== undefined && { endpoint: config.endpoints.dynamoDb }) }),
+    dynamoDb: createDocumentClient({
+      ...(config.endpoints.dynamoDb !== undefined && { endpoint: config.endpoints.dynamoDb }),
+    }),
     tableName: config.tableName,
     sqs: createSqsClient(config.endpoints.sqs),
     deadLetterQueueUrl: config.deadLetterQueueUrl,

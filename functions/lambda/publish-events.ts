@@ -8,5 +8,7 @@ import { wirePublishEvents } from '../wiring/publish-events';
 const config = readPublishEventsConfig();
 
 export const handler = createPublishEventsHandler(
-  wirePublishEvents(new EventBridgePublisher(createEventBridgeClient(config.endpoints.eventBridge), config.eventBusName)),
+  wirePublishEvents(
+    new EventBridgePublisher(createEventBridgeClient(config.endpoints.eventBridge), config.eventBusName),
+  ),
 );

@@ -6,12 +6,14 @@
 import { createDocumentClient } from '../adapters/dynamodb/client';
 import { paymentProviderFrom } from '../adapters/payments/payment-provider-from-config';
 import { systemClock } from '../adapters/system-clock';
-import { RechargeConfig } from '../config';
-import { RechargeWiring } from '../wiring/recharge';
+import type { RechargeConfig } from '../config';
+import type { RechargeWiring } from '../wiring/recharge';
 
 export async function rechargeWiringFrom(config: RechargeConfig): Promise<RechargeWiring> {
   return {
-    dynamoDb: createDocumentClient({ ...(config.endpoints.dynamoDb !== undefined && { endpoint: config.endpoints.dynamoDb }) }),
+    dynamoDb: createDocumentClient({
+      ...(config.endpoints.dynamoDb !== undefined && { endpoint: config.endpoints.dynamoDb }),
+    }),
     tableName: config.tableName,
     provider: await paymentProviderFrom(config.payments),
     clock: systemClock,

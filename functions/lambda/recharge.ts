@@ -8,4 +8,5 @@ import { rechargeWiringFrom } from './recharge-wiring-from-config';
 const ready = rechargeWiringFrom(readRechargeConfig()).then((wiring) => createRechargeHandler(wireRecharge(wiring)));
 
 // The secret is fetched once, at cold start; the first invocation waits for it.
-export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => (await ready)(event, context);
+export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
+  (await ready)(event, context);

@@ -1,7 +1,7 @@
 /** A wire amount (docs/contract.md §2) read into micro-units; the domain's own parser names what is wrong. */
 import * as z from 'zod';
 import { DomainError } from '../domain/errors';
-import { MAX_AMOUNT, MAX_BALANCE, Micros, parseAmount } from '../domain/money';
+import { MAX_AMOUNT, MAX_BALANCE, type Micros, parseAmount } from '../domain/money';
 
 const amountUpTo = (limit: Micros) =>
   z
@@ -20,12 +20,12 @@ export const AmountSchema = amountUpTo(MAX_AMOUNT);
 export const TotalAmountSchema = amountUpTo(MAX_BALANCE);
 
 function parseWithin(text: string, limit: Micros, context: z.core.$RefinementCtx<string>): Micros {
-    try {
-      return parseAmount(text, limit);
-    } catch (error) {
-      if (!(error instanceof DomainError)) throw error;
-      // The domain error's code travels with the issue: callers tell a range error from a typo.
-      context.addIssue({ code: 'custom', message: error.message, params: { code: error.code } });
-      return z.NEVER;
-    }
+  try {
+    return parseAmount(text, limit);
+  } catch (error) {
+    if (!(error instanceof DomainError)) throw error;
+    // The domain error's code travels with the issue: callers tell a range error from a typo.
+    context.addIssue({ code: 'custom', message: error.message, params: { code: error.code } });
+    return z.NEVER;
+  }
 }

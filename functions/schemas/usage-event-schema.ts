@@ -8,7 +8,7 @@ import { AmountOutOfRangeError } from '../domain/errors';
 import { E164_PATTERN, E164_RULE } from '../domain/channels/phone-number';
 import { PARTNER_ID_PATTERN, PARTNER_ID_RULE } from '../domain/partner';
 import { AmountSchema } from './amount-schema';
-import { FREE_CATEGORIES, Rejection, USAGE_CATEGORIES, UsageEvent } from '../domain/usage/usage-event';
+import { FREE_CATEGORIES, type Rejection, USAGE_CATEGORIES, type UsageEvent } from '../domain/usage/usage-event';
 
 export const UsageEventSchema = z.strictObject({
   eventId: z.string().min(1).max(128),
@@ -33,7 +33,10 @@ export function parseUsageBody(body: string): UsageParseResult {
   try {
     json = JSON.parse(body);
   } catch (error) {
-    return { ok: false, rejection: { reason: 'invalid-json', detail: `body is not JSON: ${(error as Error).message}` } };
+    return {
+      ok: false,
+      rejection: { reason: 'invalid-json', detail: `body is not JSON: ${(error as Error).message}` },
+    };
   }
   const parsed = UsageEventSchema.safeParse(json);
   if (!parsed.success) {

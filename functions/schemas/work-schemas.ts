@@ -1,9 +1,8 @@
 /** Schemas of the messages the system sends itself: recharge requests and daily run work. */
 import * as z from 'zod';
-import { Day } from '../domain/daily/daily-run-ports';
+import type { Day } from '../domain/daily/daily-run-ports';
 import { PARTNER_ID_PATTERN, PARTNER_ID_RULE } from '../domain/partner';
 import { RECHARGE_TRIGGERS } from '../domain/recharge/charge-attempt';
-
 
 export const RechargeRequestSchema = z.object({
   partnerId: z.string().regex(PARTNER_ID_PATTERN, PARTNER_ID_RULE),

@@ -1,15 +1,15 @@
 /** Builds the API's dependencies from clients: shared by Lambda, the local runtime and tests. */
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbDailyRunRepository } from '../adapters/dynamodb/daily-run-repository';
 import { DynamoDbLicenseRepository } from '../adapters/dynamodb/license-repository';
 import { DynamoDbOpeningBalances } from '../adapters/dynamodb/opening-balances';
 import { DynamoDbReconciliationRepository } from '../adapters/dynamodb/reconciliation-repository';
 import { InlineRechargeRequests } from '../adapters/inline-recharge-requests';
-import { ApiDependencies } from '../api/api-dependencies';
-import { RechargeDependencies } from '../domain/recharge/recharge-partner';
+import type { ApiDependencies } from '../api/api-dependencies';
+import type { RechargeDependencies } from '../domain/recharge/recharge-partner';
 import { BalanceFollowUp } from '../domain/usage/balance-follow-up';
-import { PortDecorator, undecorated } from './port-decorator';
-import { RechargeWiring, wireRecharge } from './recharge';
+import { type PortDecorator, undecorated } from './port-decorator';
+import { type RechargeWiring, wireRecharge } from './recharge';
 
 export function wireApi(wiring: RechargeWiring & { readonly operatorName: string }): ApiDependencies {
   return apiDependencies(wireRecharge(wiring), wiring.dynamoDb, wiring.tableName, wiring.operatorName, wiring.decorate);

@@ -1,16 +1,16 @@
 /** Builds the ingestion handler's dependencies from clients: shared by Lambda, the local runtime and tests. */
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDbChannelOwners } from '../adapters/dynamodb/channel-owners';
 import { DynamoDbLedgerRepository } from '../adapters/dynamodb/ledger-repository';
 import { DynamoDbUsageLedger, MAX_EVENTS_PER_CHUNK } from '../adapters/dynamodb/usage-ledger';
 import { SqsDeadLetters } from '../adapters/sqs/sqs-dead-letters';
 import { SqsRechargeRequests } from '../adapters/sqs/sqs-recharge-requests';
 import { DEFAULT_USAGE_FUTURE_MARGIN_SECONDS } from '../config';
-import { Clock, EventPublisher } from '../domain/ports';
+import type { Clock, EventPublisher } from '../domain/ports';
 import { BalanceFollowUp } from '../domain/usage/balance-follow-up';
-import { IngestUsageHandlerDependencies } from '../handlers/ingest-usage';
-import { PortDecorator, undecorated } from './port-decorator';
+import type { IngestUsageHandlerDependencies } from '../handlers/ingest-usage';
+import { type PortDecorator, undecorated } from './port-decorator';
 
 export interface IngestUsageWiring {
   readonly dynamoDb: DynamoDBDocumentClient;

@@ -1,18 +1,18 @@
 /** Builds the recharge and daily run dependencies from clients: shared by Lambda, the local runtime and tests. */
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbChannelRepository } from '../adapters/dynamodb/channel-repository';
 import { DynamoDbDailyRunRepository } from '../adapters/dynamodb/daily-run-repository';
 import { DynamoDbLicenseRepository } from '../adapters/dynamodb/license-repository';
 import { DynamoDbLedgerRepository } from '../adapters/dynamodb/ledger-repository';
 import { DynamoDbRechargeRepository } from '../adapters/dynamodb/recharge-repository';
-import { DailyRunDependencies } from '../domain/daily/daily-run';
-import { DailyWorkQueue } from '../domain/daily/daily-run-ports';
-import { Clock } from '../domain/ports';
-import { LicenseFeeSchedule } from '../domain/monthly/license-fee';
-import { MonthlyRunDependencies } from '../domain/monthly/license-fees';
-import { PaymentProvider } from '../domain/recharge/payment-provider';
-import { RechargeDependencies } from '../domain/recharge/recharge-partner';
-import { PortDecorator, undecorated } from './port-decorator';
+import type { DailyRunDependencies } from '../domain/daily/daily-run';
+import type { DailyWorkQueue } from '../domain/daily/daily-run-ports';
+import type { Clock } from '../domain/ports';
+import type { LicenseFeeSchedule } from '../domain/monthly/license-fee';
+import type { MonthlyRunDependencies } from '../domain/monthly/license-fees';
+import type { PaymentProvider } from '../domain/recharge/payment-provider';
+import type { RechargeDependencies } from '../domain/recharge/recharge-partner';
+import { type PortDecorator, undecorated } from './port-decorator';
 
 export interface RechargeWiring {
   readonly dynamoDb: DynamoDBDocumentClient;

@@ -12,10 +12,10 @@ import {
   MethodLoggingLevel,
   RestApi,
 } from 'aws-cdk-lib/aws-apigateway';
-import { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Construct, IConstruct } from 'constructs';
-import { BillingFunction, StripeAccess } from '../functions/billing-function';
+import { Construct, type IConstruct } from 'constructs';
+import { BillingFunction, type StripeAccess } from '../functions/billing-function';
 
 export interface OperatorApiProps {
   readonly table: ITableV2;
@@ -73,19 +73,23 @@ export class OperatorApi extends Construct {
 
     Validations.of(this.api.node.defaultChild as IConstruct).acknowledge({
       id: 'AwsSolutions-APIG2',
-      reason: 'Requests are validated by the handler against the route table (zod schemas) that also generates docs/openapi.json; a second copy in API Gateway models would drift.',
+      reason:
+        'Requests are validated by the handler against the route table (zod schemas) that also generates docs/openapi.json; a second copy in API Gateway models would drift.',
     });
     Validations.of(this.api.deploymentStage).acknowledge({
       id: 'AwsSolutions-APIG3',
-      reason: 'Every method requires SigV4 (IAM) authorization, so only principals of the operator account reach the API; the stage is throttled. A WAF web ACL can be associated by the operator if the API is exposed further.',
+      reason:
+        'Every method requires SigV4 (IAM) authorization, so only principals of the operator account reach the API; the stage is throttled. A WAF web ACL can be associated by the operator if the API is exposed further.',
     });
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-COG4',
-      reason: 'The API is for the operator\'s own systems and staff and uses IAM (SigV4) authorization on every method instead of a Cognito user pool.',
+      reason:
+        "The API is for the operator's own systems and staff and uses IAM (SigV4) authorization on every method instead of a Cognito user pool.",
     });
     Validations.of(this.api.node.findChild('CloudWatchRole')).acknowledge({
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
-      reason: 'AmazonAPIGatewayPushToCloudWatchLogs is the AWS managed policy of the account-level role API Gateway uses to write its logs; it only allows CloudWatch Logs actions.',
+      reason:
+        'AmazonAPIGatewayPushToCloudWatchLogs is the AWS managed policy of the account-level role API Gateway uses to write its logs; it only allows CloudWatch Logs actions.',
     });
   }
 }

@@ -5,9 +5,17 @@
  * stream carries new images for the event relay; TTL deletes relayed outbox items.
  */
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { Attribute, AttributeType, Billing, ProjectionType, StreamViewType, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import {
+  type Attribute,
+  AttributeType,
+  Billing,
+  ProjectionType,
+  StreamViewType,
+  TableEncryptionV2,
+  TableV2,
+} from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { BILLING_TABLE, KeyAttribute, TableDefinition } from '../../definitions/table';
+import { BILLING_TABLE, type KeyAttribute, type TableDefinition } from '../../definitions/table';
 
 export interface BillingTableProps {
   /** RETAIN by default; DESTROY also lifts deletion protection, for throwaway stacks only. */

@@ -4,11 +4,11 @@
  * are not dropped: their stream position goes to the failure queue, which is alarmed.
  */
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
-import { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { IEventBus } from 'aws-cdk-lib/aws-events';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
-import { DynamoEventSource, DynamoEventSourceProps, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { Queue } from 'aws-cdk-lib/aws-sqs';
+import { DynamoEventSource, type DynamoEventSourceProps, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { OUTBOX_ITEM_TYPE } from '../../definitions/table';
 import { BillingFunction } from '../functions/billing-function';
@@ -47,12 +47,13 @@ export class EventRelay extends Construct {
     this.failureQueue = failureQueue(this, 'FailureQueue', removalPolicy);
     Validations.of(this.failureQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the on-failure destination of the event relay\'s stream event source mapping (not of an SQS queue, so no redrive policy names it); it is alarmed when not empty.',
+      reason:
+        "This queue is itself the on-failure destination of the event relay's stream event source mapping (not of an SQS queue, so no redrive policy names it); it is alarmed when not empty.",
     });
 
     this.handler = new BillingFunction(this, 'Relay', {
       entry: 'publish-events',
-      description: 'Puts the outbox events of the billing table\'s stream on the event bus',
+      description: "Puts the outbox events of the billing table's stream on the event bus",
       // A batch is up to 100 PutEvents calls in parallel, each with 5 SDK attempts and
       // backoff: seconds even when throttled. 30 s bounds a hung call without cutting those.
       timeout: Duration.seconds(30),
@@ -64,7 +65,9 @@ export class EventRelay extends Construct {
     const fn = this.handler.function;
     props.bus.grantPutEventsTo(fn);
     // The event source grants reading the table's stream (not its items) and sending to the failure queue.
-    fn.addEventSource(new DynamoEventSource(props.table, { ...EVENT_RELAY_SOURCE, onFailure: new SqsDlq(this.failureQueue) }));
+    fn.addEventSource(
+      new DynamoEventSource(props.table, { ...EVENT_RELAY_SOURCE, onFailure: new SqsDlq(this.failureQueue) }),
+    );
   }
 }
 

@@ -5,12 +5,12 @@
  * from its layer in the functions that charge cards).
  */
 import * as path from 'node:path';
-import { CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { Architecture, ILayerVersion, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { CfnElement, type Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Architecture, type ILayerVersion, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { z } from 'zod';
 import {
@@ -28,7 +28,14 @@ import {
 const PROJECT_ROOT = path.join(__dirname, '..', '..');
 
 /** The Lambda entry files in functions/lambda/. */
-export const BILLING_ENTRIES = ['ingest-usage', 'recharge', 'daily-run', 'monthly-run', 'api', 'publish-events'] as const;
+export const BILLING_ENTRIES = [
+  'ingest-usage',
+  'recharge',
+  'daily-run',
+  'monthly-run',
+  'api',
+  'publish-events',
+] as const;
 export type BillingEntry = (typeof BILLING_ENTRIES)[number];
 
 /** The schema each entry parses its environment with at cold start (functions/config.ts). */
@@ -140,12 +147,14 @@ export class BillingFunction<E extends BillingEntry = BillingEntry> extends Cons
       });
       Validations.of(role).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'Active tracing: X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions, only "*".',
+        reason:
+          'Active tracing: X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions, only "*".',
       });
     }
     Validations.of(this.function).acknowledge({
       id: 'AwsSolutions-L1',
-      reason: 'Pinned to Node.js 22, the runtime the handlers and their bundles are built and tested for; moving to a newer runtime is a deliberate upgrade.',
+      reason:
+        'Pinned to Node.js 22, the runtime the handlers and their bundles are built and tested for; moving to a newer runtime is a deliberate upgrade.',
     });
   }
 

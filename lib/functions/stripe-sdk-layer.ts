@@ -10,7 +10,7 @@
  */
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { BuildOptions, buildSync, version as esbuildVersion } from 'esbuild';
+import { type BuildOptions, buildSync, version as esbuildVersion } from 'esbuild';
 import { Architecture, Code, LayerVersion, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 
@@ -20,7 +20,14 @@ const INSTALLED_SDK = path.join(PROJECT_ROOT, 'node_modules', 'stripe');
 const PACKAGE_DIR = path.join('nodejs', 'node_modules', 'stripe');
 
 /** The SDK in one minified CommonJS file; with the two versions, these make the asset hash. */
-const BUILD = { bundle: true, platform: 'node', format: 'cjs', target: 'node22', minify: true, legalComments: 'eof' } satisfies BuildOptions;
+const BUILD = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node22',
+  minify: true,
+  legalComments: 'eof',
+} satisfies BuildOptions;
 
 /** The esbuild options of the layer's index.js: the installed package's Node.js CommonJS build, bundled. */
 export function stripeSdkBuild(): BuildOptions {
@@ -65,12 +72,17 @@ export class StripeSdkLayer extends Construct {
 }
 
 function lockedStripeVersion(): string {
-  const lock = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package-lock.json'), 'utf8')) as { packages?: Record<string, { version?: string }> };
+  const lock = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package-lock.json'), 'utf8')) as {
+    packages?: Record<string, { version?: string }>;
+  };
   const locked = lock.packages?.['node_modules/stripe']?.version;
-  const installed = (JSON.parse(readFileSync(path.join(INSTALLED_SDK, 'package.json'), 'utf8')) as { version?: string }).version;
+  const installed = (JSON.parse(readFileSync(path.join(INSTALLED_SDK, 'package.json'), 'utf8')) as { version?: string })
+    .version;
   if (locked === undefined) throw new Error('package-lock.json pins no stripe package');
   if (installed !== locked) {
-    throw new Error(`node_modules holds stripe ${installed ?? 'of no version'} but package-lock.json pins ${locked}: run npm ci before synth`);
+    throw new Error(
+      `node_modules holds stripe ${installed ?? 'of no version'} but package-lock.json pins ${locked}: run npm ci before synth`,
+    );
   }
   return locked;
 }
@@ -79,6 +91,9 @@ function buildLayer(outputDir: string, sdkVersion: string): void {
   const packageDir = path.join(outputDir, PACKAGE_DIR);
   mkdirSync(packageDir, { recursive: true });
   buildSync({ ...stripeSdkBuild(), outfile: path.join(packageDir, 'index.js'), logLevel: 'error' });
-  writeFileSync(path.join(packageDir, 'package.json'), `${JSON.stringify({ name: 'stripe', version: sdkVersion, main: 'index.js', license: 'MIT' }, null, 2)}\n`);
+  writeFileSync(
+    path.join(packageDir, 'package.json'),
+    `${JSON.stringify({ name: 'stripe', version: sdkVersion, main: 'index.js', license: 'MIT' }, null, 2)}\n`,
+  );
   copyFileSync(path.join(INSTALLED_SDK, 'LICENSE'), path.join(packageDir, 'LICENSE'));
 }

@@ -3,11 +3,11 @@
  * ingestion Lambda with partial batch responses. Rejected records are sent by the handler
  * to the dead-letter queue with their reason; transient failures are retried by SQS.
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { IEventBus } from 'aws-cdk-lib/aws-events';
-import { SqsEventSource, SqsEventSourceProps } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { IQueue, Queue } from 'aws-cdk-lib/aws-sqs';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import { SqsEventSource, type SqsEventSourceProps } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { type IQueue, Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { BillingFunction } from '../functions/billing-function';
 import { WorkQueue } from '../messaging/work-queue';
@@ -60,7 +60,9 @@ export class UsageIngestion extends Construct {
 
     fn.addEventSource(new SqsEventSource(this.usage.queue, USAGE_EVENT_SOURCE));
     (props.existingUsageQueueArns ?? []).forEach((arn, index) => {
-      fn.addEventSource(new SqsEventSource(Queue.fromQueueArn(this, `ExistingUsageQueue${index}`, arn), USAGE_EVENT_SOURCE));
+      fn.addEventSource(
+        new SqsEventSource(Queue.fromQueueArn(this, `ExistingUsageQueue${index}`, arn), USAGE_EVENT_SOURCE),
+      );
     });
   }
 }

@@ -10,7 +10,7 @@ import {
   ComparisonOperator,
   Dashboard,
   GraphWidget,
-  IMetric,
+  type IMetric,
   MathExpression,
   Metric,
   SingleValueWidget,
@@ -18,13 +18,13 @@ import {
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { FilterPattern, ILogGroup, MetricFilter } from 'aws-cdk-lib/aws-logs';
+import { FilterPattern, type ILogGroup, MetricFilter } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
-import { IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE, PARTNER_RUNS, PARTNER_WORK_FAILED_METRIC, SERVICE_NAME } from '../../definitions/service';
-import { BillingFunction } from '../functions/billing-function';
+import type { BillingFunction } from '../functions/billing-function';
 
 const SERVICE = { service: SERVICE_NAME };
 /** Published by the metric filters below: declines of every decline code, in one series. */
@@ -106,13 +106,19 @@ export class Observability extends Construct {
     const relay = props.eventRelay;
     alarm('EventRelayFailures', {
       alarmDescription: 'Event relay failure queue holds records of outbox events not put on the bus',
-      metric: relay.failureQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+      metric: relay.failureQueue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: 'Maximum',
+      }),
       threshold: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
-    const iteratorAge = relay.handler.function.metric('IteratorAge', { period: Duration.minutes(5), statistic: 'Maximum' });
+    const iteratorAge = relay.handler.function.metric('IteratorAge', {
+      period: Duration.minutes(5),
+      statistic: 'Maximum',
+    });
     alarm('EventRelayIteratorAge', {
       alarmDescription: 'Event relay is more than 5 minutes behind the billing table stream',
       metric: iteratorAge,
@@ -144,7 +150,12 @@ export class Observability extends Construct {
         expression: 'IF((FILL(s, 0) + FILL(d, 0)) > 0, FILL(d, 0) / (FILL(s, 0) + FILL(d, 0)), 0)',
         usingMetrics: {
           s: business('ChargesSucceeded', 'Sum', hourly),
-          d: new Metric({ namespace: METRICS_NAMESPACE, metricName: DECLINES_TOTAL_METRIC, statistic: 'Sum', period: hourly }),
+          d: new Metric({
+            namespace: METRICS_NAMESPACE,
+            metricName: DECLINES_TOTAL_METRIC,
+            statistic: 'Sum',
+            period: hourly,
+          }),
         },
         period: hourly,
         label: 'declined / (succeeded + declined)',
@@ -161,11 +172,19 @@ export class Observability extends Construct {
     const skippedByRun: Record<string, Metric> = Object.fromEntries(
       PARTNER_RUNS.map((run) => [
         run,
-        new Metric({ namespace: METRICS_NAMESPACE, metricName: PARTNER_WORK_FAILED_METRIC, dimensionsMap: { ...SERVICE, run }, statistic: 'Sum', period: Duration.minutes(5), label: run }),
+        new Metric({
+          namespace: METRICS_NAMESPACE,
+          metricName: PARTNER_WORK_FAILED_METRIC,
+          dimensionsMap: { ...SERVICE, run },
+          statistic: 'Sum',
+          period: Duration.minutes(5),
+          label: run,
+        }),
       ]),
     );
     alarm('PartnerWorkFailed', {
-      alarmDescription: 'A daily, recharge or monthly run skipped a partner whose work failed in a way no retry changes; its log line names the partner and the error',
+      alarmDescription:
+        'A daily, recharge or monthly run skipped a partner whose work failed in a way no retry changes; its log line names the partner and the error',
       metric: new MathExpression({
         expression: PARTNER_RUNS.map((run) => `FILL(${run}, 0)`).join(' + '),
         usingMetrics: skippedByRun,
@@ -199,7 +218,11 @@ export class Observability extends Construct {
     }
 
     const deadLetterDepth: IMetric[] = Object.entries(props.deadLetterQueues).map(([name, queue]) =>
-      queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum', label: name }),
+      queue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: 'Maximum',
+        label: name,
+      }),
     );
     this.dashboard = new Dashboard(this, 'Dashboard', {
       dashboardName: SERVICE_NAME,
@@ -213,7 +236,11 @@ export class Observability extends Construct {
           }),
           new GraphWidget({
             title: 'Ingestion batch latency (ms)',
-            left: [business('IngestionBatchLatency', 'p50'), business('IngestionBatchLatency', 'p95'), business('IngestionBatchLatency', 'Maximum')],
+            left: [
+              business('IngestionBatchLatency', 'p50'),
+              business('IngestionBatchLatency', 'p95'),
+              business('IngestionBatchLatency', 'Maximum'),
+            ],
             width: 8,
           }),
           new GraphWidget({ title: 'Dead-letter queue depth', left: deadLetterDepth, width: 8 }),
@@ -237,7 +264,10 @@ export class Observability extends Construct {
           }),
           new GraphWidget({
             title: 'Partners overdue and blocked (daily run)',
-            left: [business('PartnersOverdue', 'Sum', Duration.hours(1)), business('PartnersBlocked', 'Sum', Duration.hours(1))],
+            left: [
+              business('PartnersOverdue', 'Sum', Duration.hours(1)),
+              business('PartnersBlocked', 'Sum', Duration.hours(1)),
+            ],
             width: 8,
           }),
         ],
@@ -252,7 +282,11 @@ export class Observability extends Construct {
             metrics: [business('DailyRunCompleted', 'Sum', Duration.hours(25))],
             width: 8,
           }),
-          new GraphWidget({ title: 'Partners skipped by a run (work failed), by run', left: Object.values(skippedByRun), width: 8 }),
+          new GraphWidget({
+            title: 'Partners skipped by a run (work failed), by run',
+            left: Object.values(skippedByRun),
+            width: 8,
+          }),
         ],
         [
           new GraphWidget({
@@ -263,7 +297,12 @@ export class Observability extends Construct {
           new GraphWidget({ title: 'Event relay iterator age (ms)', left: [iteratorAge], width: 8 }),
           new GraphWidget({
             title: 'Event relay failure queue depth',
-            left: [relay.failureQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' })],
+            left: [
+              relay.failureQueue.metricApproximateNumberOfMessagesVisible({
+                period: Duration.minutes(5),
+                statistic: 'Maximum',
+              }),
+            ],
             width: 8,
           }),
         ],

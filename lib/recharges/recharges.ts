@@ -1,9 +1,9 @@
 /** Recharges: the recharge-request queue feeding the Lambda that charges partners' cards. */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
-import { BillingFunction, StripeAccess } from '../functions/billing-function';
+import { BillingFunction, type StripeAccess } from '../functions/billing-function';
 import { WorkQueue } from '../messaging/work-queue';
 
 export interface RechargesProps {
@@ -34,6 +34,8 @@ export class Recharges extends Construct {
     });
     const fn = this.handler.function;
     this.handler.grantTableReadWrite(props.table);
-    fn.addEventSource(new SqsEventSource(this.requests.queue, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency: 5 }));
+    fn.addEventSource(
+      new SqsEventSource(this.requests.queue, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency: 5 }),
+    );
   }
 }

@@ -5,14 +5,14 @@
  * EventBridge retries a failed invocation and keeps an event it could not deliver in a
  * dead-letter queue (alarmed), so a missed run is visible and can be replayed.
  */
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
-import { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { Queue } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { BillingFunction, StackEnvironment, StripeAccess } from '../functions/billing-function';
+import { BillingFunction, type StackEnvironment, type StripeAccess } from '../functions/billing-function';
 import { failureQueue } from '../messaging/failure-queue';
 import { WorkQueue } from '../messaging/work-queue';
 
@@ -43,12 +43,16 @@ export class ScheduledRuns extends Construct {
     this.scheduleDeadLetterQueue = failureQueue(this, 'ScheduleDeadLetterQueue', props.removalPolicy);
     Validations.of(this.scheduleDeadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the dead-letter queue of the EventBridge schedule targets (not of an SQS queue, so no redrive policy names it).',
+      reason:
+        'This queue is itself the dead-letter queue of the EventBridge schedule targets (not of an SQS queue, so no redrive policy names it).',
     });
 
     const shardTimeout = Duration.seconds(900);
     this.dailyWork = new WorkQueue(this, 'DailyWork', { consumerTimeout: shardTimeout, ...removal });
-    const daily = { ...common, DAILY_WORK_QUEUE_URL: this.dailyWork.queue.queueUrl } satisfies StackEnvironment<'daily-run'>;
+    const daily = {
+      ...common,
+      DAILY_WORK_QUEUE_URL: this.dailyWork.queue.queueUrl,
+    } satisfies StackEnvironment<'daily-run'>;
 
     this.dailyStarter = new BillingFunction(this, 'DailyStart', {
       entry: 'daily-run',

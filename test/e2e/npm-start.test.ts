@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Message, ReceiveMessageCommand, SQSClient, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { type Message, ReceiveMessageCommand, type SQSClient, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { createSqsClient } from '../../functions/adapters/sqs/client';
 import { LocalSystem } from '../support/local-system';
 
@@ -39,11 +39,18 @@ describe('npm start', () => {
 
     // Two partners: one whose card is declined from now on, one whose card pays.
     for (const partnerId of ['p-declining', 'p-paying']) {
-      const created = await system.call('POST', '/partners', { partnerId, currency: 'EUR', paymentMethod: 'pm_card_visa' });
+      const created = await system.call('POST', '/partners', {
+        partnerId,
+        currency: 'EUR',
+        paymentMethod: 'pm_card_visa',
+      });
       expect(created.status).toBe(201);
       expect(created.body.liveBalance).toBe('500.00');
     }
-    expect((await system.call('PUT', '/partners/p-declining/payment-method', { paymentMethod: 'pm_card_chargeDeclined' })).status).toBe(200);
+    expect(
+      (await system.call('PUT', '/partners/p-declining/payment-method', { paymentMethod: 'pm_card_chargeDeclined' }))
+        .status,
+    ).toBe(200);
     expect((await system.call('POST', '/partners/p-declining/channels', { phoneNumber: PHONE })).status).toBe(201);
 
     // 1,000 messages: 900 distinct events, 94 exact duplicates, 4 poison, then 2 conflicting repeats.
@@ -59,7 +66,10 @@ describe('npm start', () => {
     ];
     await sendAll(sqs, info.usageQueueUrl, shuffle([...distinct, ...duplicates, ...poison]));
     expect((await system.call('POST', '/local/drain')).status).toBe(200);
-    await sendAll(sqs, info.usageQueueUrl, [usage('d-1', 'p-declining', '9.0000', startedAt), usage('p-2', 'p-paying', '0.5000', startedAt)]);
+    await sendAll(sqs, info.usageQueueUrl, [
+      usage('d-1', 'p-declining', '9.0000', startedAt),
+      usage('p-2', 'p-paying', '0.5000', startedAt),
+    ]);
     expect((await system.call('POST', '/local/drain')).status).toBe(200);
 
     // 500.00 - 600 x 1.00, the recharge declined; 500.00 - 300 x 1.50 + one 500.00 recharge.
@@ -91,16 +101,32 @@ describe('npm start', () => {
     expect(advanced.body.ran.filter((run: { job: string }) => run.job === 'daily-run')).toHaveLength(8);
     const blocked = await balanceOf(system, 'p-declining');
     expect(blocked).toMatchObject({ liveBalance: '-100.00', status: 'blocked', balance: '-100.00' });
-    expect(new Date(blocked.blockedAt).getTime() - new Date(blocked.overdueSince).getTime()).toBeGreaterThanOrEqual(7 * 24 * 60 * 60 * 1000);
+    expect(new Date(blocked.blockedAt).getTime() - new Date(blocked.overdueSince).getTime()).toBeGreaterThanOrEqual(
+      7 * 24 * 60 * 60 * 1000,
+    );
     expect((await system.call('GET', '/partners/p-declining/balance-history')).body.items).toHaveLength(8);
     const denied = await system.call('GET', `/channels/${encodeURIComponent(PHONE)}/send-permission`);
-    expect(denied).toMatchObject({ status: 402, contentType: 'application/problem+json', body: { detail: BLOCKED_MESSAGE } });
+    expect(denied).toMatchObject({
+      status: 402,
+      contentType: 'application/problem+json',
+      body: { detail: BLOCKED_MESSAGE },
+    });
 
     // Finance confirms a bank transfer: the balance is positive again and sending resumes.
-    const paid = await system.call('POST', '/partners/p-declining/payments', { amount: '250.00', reference: 'bank-transfer-1' });
+    const paid = await system.call('POST', '/partners/p-declining/payments', {
+      amount: '250.00',
+      reference: 'bank-transfer-1',
+    });
     expect(paid.status).toBe(201);
-    expect(await balanceOf(system, 'p-declining')).toMatchObject({ liveBalance: '150.00', status: 'active', blockedAt: null });
-    expect(await system.call('GET', `/channels/${encodeURIComponent(PHONE)}/send-permission`)).toMatchObject({ status: 200, body: { allowed: true } });
+    expect(await balanceOf(system, 'p-declining')).toMatchObject({
+      liveBalance: '150.00',
+      status: 'active',
+      blockedAt: null,
+    });
+    expect(await system.call('GET', `/channels/${encodeURIComponent(PHONE)}/send-permission`)).toMatchObject({
+      status: 200,
+      body: { allowed: true },
+    });
 
     // Ctrl-C stops everything it started; a second start finds the data and the clock.
     sqs.destroy();
@@ -138,7 +164,9 @@ async function balanceOf(system: LocalSystem, partnerId: string) {
 async function sendAll(client: SQSClient, queueUrl: string, bodies: readonly string[]): Promise<void> {
   for (let start = 0; start < bodies.length; start += 10) {
     const entries = bodies.slice(start, start + 10).map((body, index) => ({ Id: String(index), MessageBody: body }));
-    const { Failed: failed = [] } = await client.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
+    const { Failed: failed = [] } = await client.send(
+      new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }),
+    );
     expect(failed).toEqual([]);
   }
 }
@@ -147,7 +175,12 @@ async function receiveAll(client: SQSClient, queueUrl: string): Promise<Message[
   const messages: Message[] = [];
   for (;;) {
     const { Messages: received = [] } = await client.send(
-      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'], VisibilityTimeout: 60 }),
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        MessageAttributeNames: ['All'],
+        VisibilityTimeout: 60,
+      }),
     );
     if (received.length === 0) return messages;
     messages.push(...received);
@@ -160,5 +193,8 @@ function range(count: number): number[] {
 
 /** A fixed interleaving (no randomness): duplicates and poison spread among the distinct events. */
 function shuffle<T>(items: readonly T[]): T[] {
-  return items.map((item, index) => ({ item, key: (index * 7919) % items.length })).sort((a, b) => a.key - b.key).map(({ item }) => item);
+  return items
+    .map((item, index) => ({ item, key: (index * 7919) % items.length }))
+    .sort((a, b) => a.key - b.key)
+    .map(({ item }) => item);
 }

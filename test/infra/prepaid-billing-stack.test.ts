@@ -1,11 +1,11 @@
-import { App, CfnElement, RemovalPolicy } from 'aws-cdk-lib';
+import { App, type CfnElement, RemovalPolicy } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import Stripe from 'stripe';
 import { putOutboxEvent } from '../../functions/adapters/dynamodb/outbox';
 import { BILLING_TABLE, OUTBOX_ITEM_TYPE } from '../../definitions/table';
-import { BillingEntry, BillingFunction, ENTRY_ENVIRONMENTS } from '../../lib/functions/billing-function';
-import { PrepaidBillingStack, PrepaidBillingStackProps } from '../../lib/prepaid-billing-stack';
+import { type BillingEntry, type BillingFunction, ENTRY_ENVIRONMENTS } from '../../lib/functions/billing-function';
+import { PrepaidBillingStack, type PrepaidBillingStackProps } from '../../lib/prepaid-billing-stack';
 
 const OPERATOR: PrepaidBillingStackProps = { operatorName: '360dialog', licenseFees: { EUR: '25.00', USD: '27.00' } };
 const EXISTING_QUEUE_ARN = 'arn:aws:sqs:eu-central-1:123456789012:platform-usage';
@@ -18,8 +18,12 @@ function synth(props: Partial<PrepaidBillingStackProps> = {}) {
 }
 
 const { stack: defaultStack, template } = synth();
-const ref = (construct: { node: { defaultChild?: unknown } }) => ({ Ref: defaultStack.getLogicalId(construct.node.defaultChild as never) });
-const arnOf = (construct: { node: { defaultChild?: unknown } }) => ({ 'Fn::GetAtt': [defaultStack.getLogicalId(construct.node.defaultChild as never), 'Arn'] });
+const ref = (construct: { node: { defaultChild?: unknown } }) => ({
+  Ref: defaultStack.getLogicalId(construct.node.defaultChild as never),
+});
+const arnOf = (construct: { node: { defaultChild?: unknown } }) => ({
+  'Fn::GetAtt': [defaultStack.getLogicalId(construct.node.defaultChild as never), 'Arn'],
+});
 
 /** The IAM policy statements attached to a function's role. */
 function statementsOf(fn: { role?: { node: { defaultChild?: unknown } } | undefined }): Array<Record<string, unknown>> {
@@ -34,8 +38,11 @@ const chargingFunctions = () => {
   return [recharges.handler, scheduledRuns.dailyStarter, scheduledRuns.dailyShard, scheduledRuns.monthly, api.handler];
 };
 const variablesOf = (fn: { function: { node: { defaultChild?: unknown } } }): Record<string, unknown> =>
-  template.toJSON().Resources[defaultStack.getLogicalId(fn.function.node.defaultChild as never)].Properties.Environment.Variables;
-const streamArn = () => ({ 'Fn::GetAtt': [defaultStack.getLogicalId(defaultStack.data.table.node.defaultChild as never), 'StreamArn'] });
+  template.toJSON().Resources[defaultStack.getLogicalId(fn.function.node.defaultChild as never)].Properties.Environment
+    .Variables;
+const streamArn = () => ({
+  'Fn::GetAtt': [defaultStack.getLogicalId(defaultStack.data.table.node.defaultChild as never), 'StreamArn'],
+});
 
 describe('Class: PrepaidBillingStack', () => {
   describe('Construct: BillingTable', () => {
@@ -116,18 +123,33 @@ describe('Class: PrepaidBillingStack', () => {
 
       expect(env(ingestion.handler).Handler).toBe('index.handler');
       expect(Object.keys(env(ingestion.handler).Environment.Variables)).toEqual(
-        expect.arrayContaining(['TABLE_NAME', 'USAGE_DEAD_LETTER_QUEUE_URL', 'RECHARGE_QUEUE_URL', 'EVENT_BUS_NAME', 'USAGE_FUTURE_MARGIN_SECONDS']),
+        expect.arrayContaining([
+          'TABLE_NAME',
+          'USAGE_DEAD_LETTER_QUEUE_URL',
+          'RECHARGE_QUEUE_URL',
+          'EVENT_BUS_NAME',
+          'USAGE_FUTURE_MARGIN_SECONDS',
+        ]),
       );
       expect(env(ingestion.handler).Environment.Variables.USAGE_FUTURE_MARGIN_SECONDS).toBe('86400');
-      expect(env(recharges.handler).Environment.Variables).toMatchObject({ PAYMENT_PROVIDER: 'stripe', STRIPE_SECRET_ID: expect.anything() });
+      expect(env(recharges.handler).Environment.Variables).toMatchObject({
+        PAYMENT_PROVIDER: 'stripe',
+        STRIPE_SECRET_ID: expect.anything(),
+      });
       expect(env(recharges.handler).Timeout).toBe(120);
       expect(env(scheduledRuns.dailyStarter).Handler).toBe('index.startHandler');
       expect(env(scheduledRuns.dailyShard).Handler).toBe('index.shardHandler');
-      expect(env(scheduledRuns.dailyShard).Environment.Variables).toMatchObject({ DAILY_WORK_QUEUE_URL: expect.anything(), PAYMENT_PROVIDER: 'stripe' });
+      expect(env(scheduledRuns.dailyShard).Environment.Variables).toMatchObject({
+        DAILY_WORK_QUEUE_URL: expect.anything(),
+        PAYMENT_PROVIDER: 'stripe',
+      });
       expect(env(scheduledRuns.dailyShard).Timeout).toBe(900);
       expect(env(scheduledRuns.monthly).Timeout).toBe(900);
       expect(env(scheduledRuns.monthly).Environment.Variables.LICENSE_FEES).toBe(JSON.stringify(OPERATOR.licenseFees));
-      expect(env(api.handler).Environment.Variables).toMatchObject({ OPERATOR_NAME: '360dialog', PAYMENT_PROVIDER: 'stripe' });
+      expect(env(api.handler).Environment.Variables).toMatchObject({
+        OPERATOR_NAME: '360dialog',
+        PAYMENT_PROVIDER: 'stripe',
+      });
     });
     it('sets each function the variables its schema names, all of them, and no others (the local endpoint overrides aside)', () => {
       const { ingestion, recharges, scheduledRuns, api, eventRelay } = defaultStack;
@@ -141,7 +163,9 @@ describe('Class: PrepaidBillingStack', () => {
         ['publish-events', eventRelay.handler],
       ];
       for (const [entry, fn] of functions) {
-        const set = Object.keys(variablesOf(fn)).filter((name) => !name.startsWith('POWERTOOLS_') && name !== 'NODE_OPTIONS');
+        const set = Object.keys(variablesOf(fn)).filter(
+          (name) => !name.startsWith('POWERTOOLS_') && name !== 'NODE_OPTIONS',
+        );
         const named = Object.keys(ENTRY_ENVIRONMENTS[entry].shape).filter((name) => !name.endsWith('_ENDPOINT'));
         expect({ entry, variables: set.sort() }).toEqual({ entry, variables: named.sort() });
       }
@@ -162,12 +186,17 @@ describe('Class: PrepaidBillingStack', () => {
     it('is attached to exactly the functions that charge cards, not to ingestion', () => {
       const layer = ref(defaultStack.stripeSdk.layer);
       const functions = template.findResources('AWS::Lambda::Function');
-      const withLayer = Object.keys(functions).filter((id) => JSON.stringify(functions[id]?.Properties.Layers) === JSON.stringify([layer]));
+      const withLayer = Object.keys(functions).filter(
+        (id) => JSON.stringify(functions[id]?.Properties.Layers) === JSON.stringify([layer]),
+      );
       const withoutLayer = Object.keys(functions).filter((id) => functions[id]?.Properties.Layers === undefined);
-      const idOf = (fn: { function: { node: { defaultChild?: unknown } } }) => defaultStack.getLogicalId(fn.function.node.defaultChild as never);
+      const idOf = (fn: { function: { node: { defaultChild?: unknown } } }) =>
+        defaultStack.getLogicalId(fn.function.node.defaultChild as never);
 
       expect(withLayer.sort()).toEqual(chargingFunctions().map(idOf).sort());
-      expect(withoutLayer.sort()).toEqual([idOf(defaultStack.ingestion.handler), idOf(defaultStack.eventRelay.handler)].sort());
+      expect(withoutLayer.sort()).toEqual(
+        [idOf(defaultStack.ingestion.handler), idOf(defaultStack.eventRelay.handler)].sort(),
+      );
     });
   });
 
@@ -206,7 +235,9 @@ describe('Class: PrepaidBillingStack', () => {
       const statements = statementsOf(defaultStack.ingestion.handler.function);
       const table = arnOf(defaultStack.data.table);
 
-      const dynamo = statements.filter((statement) => actionsOf(statement).some((action) => action.startsWith('dynamodb:')));
+      const dynamo = statements.filter((statement) =>
+        actionsOf(statement).some((action) => action.startsWith('dynamodb:')),
+      );
       expect(dynamo.length).toBeGreaterThan(0);
       for (const statement of dynamo) {
         expect(statement.Resource).not.toEqual('*');
@@ -214,24 +245,35 @@ describe('Class: PrepaidBillingStack', () => {
       }
       for (const statement of statements) {
         for (const action of actionsOf(statement)) expect(action).not.toMatch(/^[a-z0-9-]+:\*$|^\*$/);
-        if (statement.Resource === '*') expect(actionsOf(statement).every((action) => action.startsWith('xray:'))).toBe(true);
+        if (statement.Resource === '*')
+          expect(actionsOf(statement).every((action) => action.startsWith('xray:'))).toBe(true);
       }
       const sends = statements.filter((statement) => actionsOf(statement).includes('sqs:SendMessage'));
       expect(sends.map((statement) => statement.Resource)).toEqual(
-        expect.arrayContaining([arnOf(defaultStack.ingestion.usage.deadLetterQueue), arnOf(defaultStack.recharges.requests.queue)]),
+        expect.arrayContaining([
+          arnOf(defaultStack.ingestion.usage.deadLetterQueue),
+          arnOf(defaultStack.recharges.requests.queue),
+        ]),
       );
-      expect(statements).toContainEqual(expect.objectContaining({ Action: 'events:PutEvents', Resource: arnOf(defaultStack.events.bus) }));
+      expect(statements).toContainEqual(
+        expect.objectContaining({ Action: 'events:PutEvents', Resource: arnOf(defaultStack.events.bus) }),
+      );
     });
 
     it('lets only the functions that charge cards read the Stripe secret', () => {
       const readers = chargingFunctions();
       for (const reader of readers) {
         expect(statementsOf(reader.function)).toContainEqual(
-          expect.objectContaining({ Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], Resource: ref(defaultStack.stripeSecret as never) }),
+          expect.objectContaining({
+            Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+            Resource: ref(defaultStack.stripeSecret as never),
+          }),
         );
       }
       const ingestion = statementsOf(defaultStack.ingestion.handler.function);
-      expect(ingestion.some((statement) => actionsOf(statement).some((action) => action.startsWith('secretsmanager:')))).toBe(false);
+      expect(
+        ingestion.some((statement) => actionsOf(statement).some((action) => action.startsWith('secretsmanager:'))),
+      ).toBe(false);
     });
   });
 
@@ -247,7 +289,11 @@ describe('Class: PrepaidBillingStack', () => {
     });
 
     it('redrives each work queue to its dead-letter queue after 5 receives, kept for 14 days', () => {
-      for (const work of [defaultStack.ingestion.usage, defaultStack.recharges.requests, defaultStack.scheduledRuns.dailyWork]) {
+      for (const work of [
+        defaultStack.ingestion.usage,
+        defaultStack.recharges.requests,
+        defaultStack.scheduledRuns.dailyWork,
+      ]) {
         template.hasResourceProperties('AWS::SQS::Queue', {
           RedrivePolicy: { deadLetterTargetArn: arnOf(work.deadLetterQueue), maxReceiveCount: 5 },
         });
@@ -310,14 +356,18 @@ describe('Class: PrepaidBillingStack', () => {
     it('lets only ingestion and the event relay put events on the bus, and gives only them its name', () => {
       const { ingestion, eventRelay } = defaultStack;
       const putsEvents = (fn: { function: { role?: { node: { defaultChild?: unknown } } | undefined } }) =>
-        statementsOf(fn.function).some((statement) => actionsOf(statement).some((action) => action.startsWith('events:')));
+        statementsOf(fn.function).some((statement) =>
+          actionsOf(statement).some((action) => action.startsWith('events:')),
+        );
 
       for (const fn of chargingFunctions()) {
         expect(putsEvents(fn)).toBe(false);
         expect(variablesOf(fn)).not.toHaveProperty('EVENT_BUS_NAME');
       }
       for (const fn of [ingestion.handler, eventRelay.handler]) {
-        expect(statementsOf(fn.function)).toContainEqual(expect.objectContaining({ Action: 'events:PutEvents', Resource: arnOf(defaultStack.events.bus) }));
+        expect(statementsOf(fn.function)).toContainEqual(
+          expect.objectContaining({ Action: 'events:PutEvents', Resource: arnOf(defaultStack.events.bus) }),
+        );
         expect(variablesOf(fn)).toMatchObject({ EVENT_BUS_NAME: ref(defaultStack.events.bus) });
       }
     });
@@ -325,7 +375,9 @@ describe('Class: PrepaidBillingStack', () => {
 
   describe('Construct: EventRelay', () => {
     const mapping = () => {
-      const mappings = template.findResources('AWS::Lambda::EventSourceMapping', { Properties: { EventSourceArn: streamArn() } });
+      const mappings = template.findResources('AWS::Lambda::EventSourceMapping', {
+        Properties: { EventSourceArn: streamArn() },
+      });
       expect(Object.keys(mappings)).toHaveLength(1);
       return Object.values(mappings)[0]?.Properties;
     };
@@ -335,16 +387,29 @@ describe('Class: PrepaidBillingStack', () => {
         FunctionName: ref(defaultStack.eventRelay.handler.function),
         StartingPosition: 'TRIM_HORIZON',
         FilterCriteria: {
-          Filters: [{ Pattern: JSON.stringify({ eventName: ['INSERT'], dynamodb: { NewImage: { type: { S: ['outbox-event'] } } } }) }],
+          Filters: [
+            {
+              Pattern: JSON.stringify({
+                eventName: ['INSERT'],
+                dynamodb: { NewImage: { type: { S: ['outbox-event'] } } },
+              }),
+            },
+          ],
         },
       });
     });
 
     it('filters on the type the outbox writes into its items', () => {
-      const put = putOutboxEvent('billing', 'partner-42', { type: 'PartnerOverdue', time: new Date('2026-11-22T10:15:00Z'), detail: { partnerId: 'partner-42' } });
+      const put = putOutboxEvent('billing', 'partner-42', {
+        type: 'PartnerOverdue',
+        time: new Date('2026-11-22T10:15:00Z'),
+        detail: { partnerId: 'partner-42' },
+      });
 
       expect(put.Put?.Item?.type).toBe(OUTBOX_ITEM_TYPE);
-      expect(JSON.parse(mapping()?.FilterCriteria.Filters[0].Pattern).dynamodb.NewImage.type.S).toEqual([put.Put?.Item?.type]);
+      expect(JSON.parse(mapping()?.FilterCriteria.Filters[0].Pattern).dynamodb.NewImage.type.S).toEqual([
+        put.Put?.Item?.type,
+      ]);
     });
 
     it('reports failed records, bisects a failing batch and bounds retries and record age', () => {
@@ -370,29 +435,47 @@ describe('Class: PrepaidBillingStack', () => {
 
     it('runs publish-events with the bus name as its only configuration', () => {
       const { handler } = defaultStack.eventRelay;
-      const fn = template.toJSON().Resources[defaultStack.getLogicalId(handler.function.node.defaultChild as never)].Properties;
+      const fn =
+        template.toJSON().Resources[defaultStack.getLogicalId(handler.function.node.defaultChild as never)].Properties;
       expect(fn.Handler).toBe('index.handler');
       expect(fn.Timeout).toBe(30);
-      expect(Object.keys(variablesOf(handler)).filter((name) => !name.startsWith('POWERTOOLS_') && name !== 'NODE_OPTIONS')).toEqual(['EVENT_BUS_NAME']);
+      expect(
+        Object.keys(variablesOf(handler)).filter((name) => !name.startsWith('POWERTOOLS_') && name !== 'NODE_OPTIONS'),
+      ).toEqual(['EVENT_BUS_NAME']);
     });
 
     it('may put events on the bus, read the stream and send to its failure queue, and nothing more', () => {
       const statements = statementsOf(defaultStack.eventRelay.handler.function);
       const allowed = [
         { actions: ['events:PutEvents'], resource: arnOf(defaultStack.events.bus) },
-        { actions: ['dynamodb:ListStreams', 'dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'], resource: streamArn() },
-        { actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'], resource: arnOf(defaultStack.eventRelay.failureQueue) },
+        {
+          actions: [
+            'dynamodb:ListStreams',
+            'dynamodb:DescribeStream',
+            'dynamodb:GetRecords',
+            'dynamodb:GetShardIterator',
+          ],
+          resource: streamArn(),
+        },
+        {
+          actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
+          resource: arnOf(defaultStack.eventRelay.failureQueue),
+        },
         { actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], resource: '*' },
       ];
 
       for (const statement of statements) {
         expect(statement.Effect).toBe('Allow');
-        const grant = allowed.find((candidate) => JSON.stringify(statement.Resource) === JSON.stringify(candidate.resource));
+        const grant = allowed.find(
+          (candidate) => JSON.stringify(statement.Resource) === JSON.stringify(candidate.resource),
+        );
         expect(grant).toBeDefined();
         for (const action of actionsOf(statement)) expect(grant?.actions).toContain(action);
       }
       for (const grant of allowed) {
-        const granted = statements.filter((statement) => JSON.stringify(statement.Resource) === JSON.stringify(grant.resource)).flatMap(actionsOf);
+        const granted = statements
+          .filter((statement) => JSON.stringify(statement.Resource) === JSON.stringify(grant.resource))
+          .flatMap(actionsOf);
         expect(granted.sort()).toEqual([...grant.actions].sort());
       }
     });
@@ -414,13 +497,29 @@ describe('Class: PrepaidBillingStack', () => {
   });
 
   describe('Construct: Observability', () => {
-    const alarms = () => Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((alarm) => alarm.Properties);
+    const alarms = () =>
+      Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((alarm) => alarm.Properties);
 
     it('has a dashboard with the business and dead-letter widgets', () => {
       const dashboards = template.findResources('AWS::CloudWatch::Dashboard');
       expect(Object.keys(dashboards)).toHaveLength(1);
       const body = JSON.stringify(Object.values(dashboards)[0]?.Properties.DashboardBody);
-      for (const metric of ['UsageIngested', 'UsageRejected', 'IngestionBatchLatency', 'ApproximateNumberOfMessagesVisible', 'ChargesSucceeded', 'ChargesDeclined', 'ChargedAmount', 'PartnersOverdue', 'PartnersBlocked', 'DailyRunDuration', 'DailyRunCompleted', 'PartnerWorkFailed', 'EventsPublished', 'IteratorAge']) {
+      for (const metric of [
+        'UsageIngested',
+        'UsageRejected',
+        'IngestionBatchLatency',
+        'ApproximateNumberOfMessagesVisible',
+        'ChargesSucceeded',
+        'ChargesDeclined',
+        'ChargedAmount',
+        'PartnersOverdue',
+        'PartnersBlocked',
+        'DailyRunDuration',
+        'DailyRunCompleted',
+        'PartnerWorkFailed',
+        'EventsPublished',
+        'IteratorAge',
+      ]) {
         expect(body).toContain(metric);
       }
     });
@@ -428,9 +527,17 @@ describe('Class: PrepaidBillingStack', () => {
     it('alarms when any dead-letter queue or the event relay failure queue holds a message', () => {
       const dlqAlarms = alarms().filter((alarm) => alarm.MetricName === 'ApproximateNumberOfMessagesVisible');
       expect(dlqAlarms).toHaveLength(5);
-      for (const alarm of dlqAlarms) expect(alarm).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
-      const queueName = { 'Fn::GetAtt': [defaultStack.getLogicalId(defaultStack.eventRelay.failureQueue.node.defaultChild as never), 'QueueName'] };
-      expect(dlqAlarms).toContainEqual(expect.objectContaining({ Dimensions: [{ Name: 'QueueName', Value: queueName }] }));
+      for (const alarm of dlqAlarms)
+        expect(alarm).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+      const queueName = {
+        'Fn::GetAtt': [
+          defaultStack.getLogicalId(defaultStack.eventRelay.failureQueue.node.defaultChild as never),
+          'QueueName',
+        ],
+      };
+      expect(dlqAlarms).toContainEqual(
+        expect.objectContaining({ Dimensions: [{ Name: 'QueueName', Value: queueName }] }),
+      );
     });
 
     it('alarms when the event relay is more than 5 minutes behind the table stream', () => {
@@ -466,8 +573,13 @@ describe('Class: PrepaidBillingStack', () => {
       for (const metric of ['Errors', 'Throttles']) {
         const found = alarms().filter((alarm) => alarm.MetricName === metric && alarm.Namespace === 'AWS/Lambda');
         expect(found).toHaveLength(7);
-        expect(found).toContainEqual(expect.objectContaining({ Dimensions: [{ Name: 'FunctionName', Value: ref(defaultStack.eventRelay.handler.function) }] }));
-        for (const alarm of found) expect(alarm).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+        expect(found).toContainEqual(
+          expect.objectContaining({
+            Dimensions: [{ Name: 'FunctionName', Value: ref(defaultStack.eventRelay.handler.function) }],
+          }),
+        );
+        for (const alarm of found)
+          expect(alarm).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
       }
     });
 
@@ -478,16 +590,32 @@ describe('Class: PrepaidBillingStack', () => {
       expect(JSON.stringify(rate?.Metrics)).toContain('ChargesDeclinedTotal');
       template.resourcePropertiesCountIs(
         'AWS::Logs::MetricFilter',
-        { FilterPattern: '{ $.ChargesDeclined >= 0 }', MetricTransformations: [Match.objectLike({ MetricName: 'ChargesDeclinedTotal', MetricValue: '$.ChargesDeclined' })] },
+        {
+          FilterPattern: '{ $.ChargesDeclined >= 0 }',
+          MetricTransformations: [
+            Match.objectLike({ MetricName: 'ChargesDeclinedTotal', MetricValue: '$.ChargesDeclined' }),
+          ],
+        },
         2,
       );
     });
 
     it('alarms when a daily, recharge, monthly or ingestion run skips a partner whose work failed', () => {
       const skipped = alarms().find((alarm) => JSON.stringify(alarm.Metrics ?? []).includes('PartnerWorkFailed'));
-      expect(skipped).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', EvaluationPeriods: 1, TreatMissingData: 'notBreaching' });
-      const metrics = skipped?.Metrics as { Id: string; Expression?: string; MetricStat?: { Metric: { MetricName: string; Dimensions: { Name: string; Value: string }[] } } }[];
-      expect(metrics.find((metric) => metric.Expression !== undefined)?.Expression).toBe('FILL(daily, 0) + FILL(recharge, 0) + FILL(monthly, 0) + FILL(ingestion, 0)');
+      expect(skipped).toMatchObject({
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        EvaluationPeriods: 1,
+        TreatMissingData: 'notBreaching',
+      });
+      const metrics = skipped?.Metrics as {
+        Id: string;
+        Expression?: string;
+        MetricStat?: { Metric: { MetricName: string; Dimensions: { Name: string; Value: string }[] } };
+      }[];
+      expect(metrics.find((metric) => metric.Expression !== undefined)?.Expression).toBe(
+        'FILL(daily, 0) + FILL(recharge, 0) + FILL(monthly, 0) + FILL(ingestion, 0)',
+      );
       for (const run of ['daily', 'recharge', 'monthly', 'ingestion']) {
         expect(metrics.find((metric) => metric.Id === run)?.MetricStat?.Metric).toEqual({
           Namespace: 'PrepaidBilling',
@@ -531,18 +659,22 @@ describe('Class: PrepaidBillingStack', () => {
       template.hasOutput('UsageDeadLetterQueueUrl', { Value: ref(ingestion.usage.deadLetterQueue) });
       template.hasOutput('EventRelayFailureQueueUrl', { Value: ref(defaultStack.eventRelay.failureQueue) });
       template.hasOutput('StripeSecretName', { Value: Match.anyValue() });
-      expect(Object.keys(template.findOutputs('*')).sort()).toEqual([
-        'AlarmTopicArn',
-        'DashboardUrl',
-        'EventBusName',
-        'EventRelayFailureQueueUrl',
-        defaultStack.getLogicalId(defaultStack.api.api.node.findChild('Endpoint') as CfnElement),
-        'StripeSecretName',
-        'UsageDeadLetterQueueUrl',
-        'UsageQueueUrl',
-      ].sort());
+      expect(Object.keys(template.findOutputs('*')).sort()).toEqual(
+        [
+          'AlarmTopicArn',
+          'DashboardUrl',
+          'EventBusName',
+          'EventRelayFailureQueueUrl',
+          defaultStack.getLogicalId(defaultStack.api.api.node.findChild('Endpoint') as CfnElement),
+          'StripeSecretName',
+          'UsageDeadLetterQueueUrl',
+          'UsageQueueUrl',
+        ].sort(),
+      );
       template.hasOutput('DashboardUrl', {
-        Value: { 'Fn::Join': ['', Match.arrayWith(['#dashboards/dashboard/', ref(defaultStack.observability.dashboard)])] },
+        Value: {
+          'Fn::Join': ['', Match.arrayWith(['#dashboards/dashboard/', ref(defaultStack.observability.dashboard)])],
+        },
       });
     });
   });

@@ -37,7 +37,12 @@ describe('Class: StripeSdkLayer', () => {
   it('holds a Stripe SDK of the tested version that charges through the Stripe API', async () => {
     // Prepare
     const LayerStripe = require(packageDir) as typeof Stripe;
-    const client = new LayerStripe('sk_test_fake', { host: '127.0.0.1', port: fake.port, protocol: 'http', telemetry: false });
+    const client = new LayerStripe('sk_test_fake', {
+      host: '127.0.0.1',
+      port: fake.port,
+      protocol: 'http',
+      telemetry: false,
+    });
 
     // Act
     const intent = await client.paymentIntents.create(

@@ -4,13 +4,13 @@
  * last), so checking after every step stays cheap however long the run.
  */
 import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
-import { Snapshot } from '../../functions/domain/daily/daily-run-ports';
-import { LedgerEntry } from '../../functions/domain/ledger';
-import { Invoice } from '../../functions/domain/recharge/charge-attempt';
+import type { Snapshot } from '../../functions/domain/daily/daily-run-ports';
+import type { LedgerEntry } from '../../functions/domain/ledger';
+import type { Invoice } from '../../functions/domain/recharge/charge-attempt';
 import { usageEventKey } from '../../functions/adapters/dynamodb/keys';
 import { outboxPartition } from '../../functions/adapters/dynamodb/outbox';
 import { partitionPage } from '../../functions/adapters/dynamodb/page-query';
-import { SimWorld } from './sim-world';
+import type { SimWorld } from './sim-world';
 
 /** An event the outbox holds: committed with the change it describes. */
 export interface OutboxRecord {
@@ -65,13 +65,19 @@ export class Books {
   async refresh(partnerId: string): Promise<PartnerBooks> {
     const books = this.of(partnerId);
     books.entriesSeenUpTo = await readNewest(
-      (cursor) => this.world.ledger.ledgerPage(partnerId, { limit: PAGE, ...(cursor !== undefined && { cursor }) }).then((page) => ({ items: page.entries, nextCursor: page.nextCursor })),
+      (cursor) =>
+        this.world.ledger
+          .ledgerPage(partnerId, { limit: PAGE, ...(cursor !== undefined && { cursor }) })
+          .then((page) => ({ items: page.entries, nextCursor: page.nextCursor })),
       (entry) => entry.postedAt.toISOString(),
       (entry) => books.entries.set(entry.entryId, entry),
       books.entriesSeenUpTo,
     );
     books.invoicesSeenUpTo = await readNewest(
-      (cursor) => this.world.attempts.invoicesPage(partnerId, { limit: PAGE, ...(cursor !== undefined && { cursor }) }).then((page) => ({ items: page.invoices, nextCursor: page.nextCursor })),
+      (cursor) =>
+        this.world.attempts
+          .invoicesPage(partnerId, { limit: PAGE, ...(cursor !== undefined && { cursor }) })
+          .then((page) => ({ items: page.invoices, nextCursor: page.nextCursor })),
       (invoice) => invoice.issuedAt.toISOString(),
       (invoice) => books.invoices.set(invoice.invoiceId, invoice),
       books.invoicesSeenUpTo,
@@ -83,7 +89,10 @@ export class Books {
   async refreshHistory(partnerId: string): Promise<PartnerBooks> {
     const books = this.of(partnerId);
     books.snapshotsSeenUpTo = await readNewest(
-      (cursor) => this.world.runs.historyPage(partnerId, { limit: PAGE, ...(cursor !== undefined && { cursor }) }).then((page) => ({ items: page.snapshots, nextCursor: page.nextCursor })),
+      (cursor) =>
+        this.world.runs
+          .historyPage(partnerId, { limit: PAGE, ...(cursor !== undefined && { cursor }) })
+          .then((page) => ({ items: page.snapshots, nextCursor: page.nextCursor })),
       (snapshot) => snapshot.day,
       (snapshot) => books.snapshots.set(snapshot.day, snapshot),
       books.snapshotsSeenUpTo,
@@ -97,11 +106,17 @@ export class Books {
     const { client, tableName } = this.world;
     books.outboxSeenUpTo = await readNewest(
       (cursor) =>
-        partitionPage(client, tableName, outboxPartition(partnerId), { limit: PAGE, ...(cursor !== undefined && { cursor }) }, (item) => ({
-          eventId: String((item.detail as Record<string, unknown>).id),
-          type: String(item.eventType),
-          time: String(item.time),
-        })),
+        partitionPage(
+          client,
+          tableName,
+          outboxPartition(partnerId),
+          { limit: PAGE, ...(cursor !== undefined && { cursor }) },
+          (item) => ({
+            eventId: String((item.detail as Record<string, unknown>).id),
+            type: String(item.eventType),
+            time: String(item.time),
+          }),
+        ),
       (record) => record.time,
       (record) => books.outbox.set(record.eventId, record),
       books.outboxSeenUpTo,
@@ -113,10 +128,16 @@ export class Books {
   async debited(eventIds: readonly string[]): Promise<Set<string>> {
     const found = new Set<string>();
     for (let start = 0; start < eventIds.length; start += KEYS_PER_BATCH_GET) {
-      let keys: Record<string, unknown>[] = eventIds.slice(start, start + KEYS_PER_BATCH_GET).map((eventId) => ({ ...usageEventKey(eventId) }));
+      let keys: Record<string, unknown>[] = eventIds
+        .slice(start, start + KEYS_PER_BATCH_GET)
+        .map((eventId) => ({ ...usageEventKey(eventId) }));
       while (keys.length > 0) {
         const { Responses: responses = {}, UnprocessedKeys: unprocessed = {} } = await this.world.client.send(
-          new BatchGetCommand({ RequestItems: { [this.world.tableName]: { Keys: keys, ConsistentRead: true, ProjectionExpression: 'eventId' } } }),
+          new BatchGetCommand({
+            RequestItems: {
+              [this.world.tableName]: { Keys: keys, ConsistentRead: true, ProjectionExpression: 'eventId' },
+            },
+          }),
         );
         for (const item of responses[this.world.tableName] ?? []) found.add(item.eventId as string);
         keys = unprocessed[this.world.tableName]?.Keys ?? [];

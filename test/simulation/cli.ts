@@ -23,7 +23,8 @@ function parseArguments(argv: readonly string[]): Arguments {
   let seeds: number[];
   if (range !== undefined) {
     const [from, to] = range.split('-').map(Number);
-    if (from === undefined || to === undefined || !Number.isInteger(from) || !Number.isInteger(to) || to < from) throw new Error(`--seeds takes a range such as 2-21, got "${range}"`);
+    if (from === undefined || to === undefined || !Number.isInteger(from) || !Number.isInteger(to) || to < from)
+      throw new Error(`--seeds takes a range such as 2-21, got "${range}"`);
     seeds = Array.from({ length: to - from + 1 }, (_, index) => from + index);
   } else {
     seeds = [Number(value('seed') ?? '1')];
@@ -42,7 +43,9 @@ function parseArguments(argv: readonly string[]): Arguments {
 function muteEmptyMetricsWarnings(): void {
   const write = process.stderr.write.bind(process.stderr);
   process.stderr.write = ((chunk: string | Uint8Array, ...rest: never[]) =>
-    String(chunk).startsWith('No application metrics to publish') ? true : write(chunk, ...rest)) as typeof process.stderr.write;
+    String(chunk).startsWith('No application metrics to publish')
+      ? true
+      : write(chunk, ...rest)) as typeof process.stderr.write;
 }
 
 async function main(): Promise<number> {

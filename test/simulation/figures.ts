@@ -1,10 +1,10 @@
 /** The figures of a run: what was simulated, what was injected, what the books hold. Printed by the CLI, compared by the replay test. */
-import { DomainEvent } from '../../functions/domain/events';
+import type { DomainEvent } from '../../functions/domain/events';
 import { formatAmount, micros } from '../../functions/domain/money';
-import { OperatorActions } from './operator-actions';
-import { ReferenceModel } from './reference-model';
-import { SimWorld } from './sim-world';
-import { UsageMessages } from './usage-messages';
+import type { OperatorActions } from './operator-actions';
+import type { ReferenceModel } from './reference-model';
+import type { SimWorld } from './sim-world';
+import type { UsageMessages } from './usage-messages';
 
 export interface Figures {
   readonly seed: number;
@@ -22,7 +22,12 @@ export interface Figures {
   readonly faultPointsReached: number;
   /** How often each point (`<port>.<method>:before` / `:after`) was reached. */
   readonly reachedByPoint: Readonly<Record<string, number>>;
-  readonly cardCharges: { readonly succeeded: number; readonly declined: number; readonly timeoutsAfterCharge: number; readonly timeoutsBeforeCharge: number };
+  readonly cardCharges: {
+    readonly succeeded: number;
+    readonly declined: number;
+    readonly timeoutsAfterCharge: number;
+    readonly timeoutsBeforeCharge: number;
+  };
   readonly invoices: number;
   readonly operator: Readonly<Record<string, number>>;
   readonly apiRetries: number;
@@ -48,7 +53,16 @@ export function figuresOf(run: {
   model: ReferenceModel;
   usage: UsageMessages;
   operator: OperatorActions;
-  counts: { deliveries: number; concurrentDeliveries: number; handlerCrashes: number; unexpectedErrors: readonly string[]; dailyRuns: number; missedRuns: number; monthlyRuns: number; scheduledRetries: number };
+  counts: {
+    deliveries: number;
+    concurrentDeliveries: number;
+    handlerCrashes: number;
+    unexpectedErrors: readonly string[];
+    dailyRuns: number;
+    missedRuns: number;
+    monthlyRuns: number;
+    scheduledRetries: number;
+  };
   checks: number;
   simulatedFrom: Date;
   wallSeconds: number;
@@ -110,18 +124,23 @@ export function figuresOf(run: {
 export function formatFigures(figures: Figures): string {
   const lines = [
     `seed ${figures.seed}: ${figures.steps} steps over ${figures.simulatedDays} simulated days, ${figures.partners} partners, ${figures.wallSeconds} s`,
-    `usage messages: ${Object.entries(figures.usageMessages).map(([kind, count]) => `${kind} ${count}`).join(', ')}`,
+    `usage messages: ${Object.entries(figures.usageMessages)
+      .map(([kind, count]) => `${kind} ${count}`)
+      .join(', ')}`,
     `events debited: ${figures.eventsDebited} (${figures.amountDebited}); deliveries ${figures.deliveries} (${figures.concurrentDeliveries} steps with concurrent pollers), handler crashes ${figures.handlerCrashes}`,
     `faults injected: ${figures.faultsInjected} of ${figures.faultPointsReached} fault points reached (injected / reached per port call)`,
     ...portCalls(figures),
     `card charges: ${figures.cardCharges.succeeded} succeeded, ${figures.cardCharges.declined} declined; answers lost ${figures.cardCharges.timeoutsAfterCharge} after charging, ${figures.cardCharges.timeoutsBeforeCharge} before`,
-    `operator: ${Object.entries(figures.operator).map(([kind, count]) => `${kind} ${count}`).join(', ')}; API 5xx retried ${figures.apiRetries}`,
+    `operator: ${Object.entries(figures.operator)
+      .map(([kind, count]) => `${kind} ${count}`)
+      .join(', ')}; API 5xx retried ${figures.apiRetries}`,
     `scheduled: daily runs ${figures.dailyRuns} (${figures.missedDailyRuns} midnights missed and caught up), monthly runs ${figures.monthlyRuns}, invocations retried ${figures.scheduledRetries}`,
     `standing: PartnerBlocked ${figures.partnersBlockedEvents}, PartnerUnblocked ${figures.partnersUnblockedEvents}`,
     `events relayed from the outbox: ${figures.eventsRelayed}, ${figures.eventsRedelivered} of them put again after a relay fault`,
     `invariant checks: ${figures.invariantChecks}, all held`,
   ];
-  if (figures.unexpectedErrors.length > 0) lines.push(`handler errors other than injected crashes: ${figures.unexpectedErrors.join(' | ')}`);
+  if (figures.unexpectedErrors.length > 0)
+    lines.push(`handler errors other than injected crashes: ${figures.unexpectedErrors.join(' | ')}`);
   return lines.join('\n');
 }
 

@@ -5,17 +5,17 @@
  * charged, the answer lost, the attempt not resumed yet) is allowed while the run goes
  * on and must be settled at the end.
  */
-import { SandboxCharge } from '../../functions/adapters/payments/sandbox-payment-provider';
+import type { SandboxCharge } from '../../functions/adapters/payments/sandbox-payment-provider';
 import { dayOf } from '../../functions/domain/daily/daily-run-ports';
-import { DomainEvent } from '../../functions/domain/events';
-import { LedgerEntry } from '../../functions/domain/ledger';
+import type { DomainEvent } from '../../functions/domain/events';
+import type { LedgerEntry } from '../../functions/domain/ledger';
 import { cardFee, formatAmount, micros } from '../../functions/domain/money';
 import { BLOCKING_GRACE_MS } from '../../functions/domain/overdue-rules';
-import { PartnerAccount } from '../../functions/domain/partner';
-import { Invoice } from '../../functions/domain/recharge/charge-attempt';
-import { Books, PartnerBooks } from './books';
-import { MessageModel, ReferenceModel } from './reference-model';
-import { SimWorld } from './sim-world';
+import type { PartnerAccount } from '../../functions/domain/partner';
+import type { Invoice } from '../../functions/domain/recharge/charge-attempt';
+import type { Books, PartnerBooks } from './books';
+import type { MessageModel, ReferenceModel } from './reference-model';
+import type { SimWorld } from './sim-world';
 
 export const INVARIANTS = {
   1: 'balance equals the ledger',
@@ -36,7 +36,9 @@ export class InvariantBroken extends Error {
     readonly detail: string,
     steps: number,
   ) {
-    super(`invariant ${invariant} (${INVARIANTS[invariant]}) broken at seed ${seed} step ${step}: ${detail}. Replay: npm run simulate -- --seed ${seed} --steps ${steps}`);
+    super(
+      `invariant ${invariant} (${INVARIANTS[invariant]}) broken at seed ${seed} step ${step}: ${detail}. Replay: npm run simulate -- --seed ${seed} --steps ${steps}`,
+    );
   }
 }
 
@@ -79,13 +81,23 @@ export class Invariants {
   private settleMessage(message: MessageModel, letter: { reason: string; body: string } | undefined): void {
     const { expect } = message;
     if (expect.kind === 'accept') {
-      if (letter !== undefined) this.fail(2, `event ${expect.eventId} (message ${message.messageId}) was dead-lettered as ${letter.reason} instead of debited`);
+      if (letter !== undefined)
+        this.fail(
+          2,
+          `event ${expect.eventId} (message ${message.messageId}) was dead-lettered as ${letter.reason} instead of debited`,
+        );
       this.model.confirm(expect.eventId);
       return;
     }
-    if (letter === undefined) this.fail(2, `message ${message.messageId}, to be rejected as ${expect.reason}, was acknowledged without reaching the dead-letter queue`);
-    if (letter.reason !== expect.reason) this.fail(2, `message ${message.messageId} was dead-lettered as ${letter.reason}, expected ${expect.reason}`);
-    if (letter.body !== message.body && !(message.body === '' && letter.body === ' ')) this.fail(2, `message ${message.messageId} reached the dead-letter queue altered`);
+    if (letter === undefined)
+      this.fail(
+        2,
+        `message ${message.messageId}, to be rejected as ${expect.reason}, was acknowledged without reaching the dead-letter queue`,
+      );
+    if (letter.reason !== expect.reason)
+      this.fail(2, `message ${message.messageId} was dead-lettered as ${letter.reason}, expected ${expect.reason}`);
+    if (letter.body !== message.body && !(message.body === '' && letter.body === ' '))
+      this.fail(2, `message ${message.messageId} reached the dead-letter queue altered`);
   }
 
   private indexDeadLetters(): void {
@@ -120,14 +132,19 @@ export class Invariants {
   async checkPartners(partnerIds: readonly string[], strictness: Strictness, exact: boolean): Promise<void> {
     if (partnerIds.length === 0) return;
     this.indexCharges();
-    const accounts = new Map((await this.world.ledger.getPartners(partnerIds)).map((account) => [account.partnerId, account]));
+    const accounts = new Map(
+      (await this.world.ledger.getPartners(partnerIds)).map((account) => [account.partnerId, account]),
+    );
     for (const partnerId of partnerIds) {
       this.checks += 1;
       const account = accounts.get(partnerId);
       if (account === undefined) this.fail(1, `partner ${partnerId} was created but has no account`);
       const charges = this.chargesByPartner.get(partnerId)?.length ?? 0;
       const last = this.lastSeen.get(partnerId);
-      const books = last?.version === account.version && last.charges === charges ? this.books.of(partnerId) : await this.books.refresh(partnerId);
+      const books =
+        last?.version === account.version && last.charges === charges
+          ? this.books.of(partnerId)
+          : await this.books.refresh(partnerId);
       this.lastSeen.set(partnerId, { version: account.version, charges });
       this.checkLedger(account, books);
       await this.checkUsage(account, books, exact);
@@ -141,25 +158,42 @@ export class Invariants {
     const partner = this.model.partner(partnerId);
     const total = books.sum();
     if (account.liveBalance !== total) {
-      this.fail(1, `partner ${partnerId} has a live balance of ${formatAmount(account.liveBalance)} but its ${books.entries.size} ledger entries sum to ${formatAmount(micros(total))}`);
+      this.fail(
+        1,
+        `partner ${partnerId} has a live balance of ${formatAmount(account.liveBalance)} but its ${books.entries.size} ledger entries sum to ${formatAmount(micros(total))}`,
+      );
     }
     const opening = books.entries.get(`opening:${partnerId}`);
-    if (opening?.amount !== partner.opening) this.fail(1, `partner ${partnerId} opened with ${formatAmount(partner.opening)}, its opening entry says ${opening === undefined ? 'nothing' : formatAmount(opening.amount)}`);
+    if (opening?.amount !== partner.opening)
+      this.fail(
+        1,
+        `partner ${partnerId} opened with ${formatAmount(partner.opening)}, its opening entry says ${opening === undefined ? 'nothing' : formatAmount(opening.amount)}`,
+      );
     const payments = entriesOf(books, 'payment');
     for (const [reference, amount] of partner.payments) {
       const entry = payments.get(reference);
-      if (entry?.amount !== amount) this.fail(1, `payment ${reference} of ${formatAmount(amount)} to partner ${partnerId} is booked as ${entry === undefined ? 'nothing' : formatAmount(entry.amount)}`);
+      if (entry?.amount !== amount)
+        this.fail(
+          1,
+          `payment ${reference} of ${formatAmount(amount)} to partner ${partnerId} is booked as ${entry === undefined ? 'nothing' : formatAmount(entry.amount)}`,
+        );
     }
     for (const reference of payments.keys()) {
-      if (!partner.payments.has(reference)) this.fail(1, `partner ${partnerId} was credited a payment ${reference} that finance never confirmed`);
+      if (!partner.payments.has(reference))
+        this.fail(1, `partner ${partnerId} was credited a payment ${reference} that finance never confirmed`);
     }
     const adjustments = entriesOf(books, 'adjustment');
     for (const [period, { adjustment }] of partner.reconciliations) {
       const entry = adjustments.get(period);
-      if ((entry?.amount ?? 0) !== adjustment) this.fail(1, `reconciliation ${period} of partner ${partnerId} must book ${formatAmount(adjustment)}, the ledger has ${entry === undefined ? 'nothing' : formatAmount(entry.amount)}`);
+      if ((entry?.amount ?? 0) !== adjustment)
+        this.fail(
+          1,
+          `reconciliation ${period} of partner ${partnerId} must book ${formatAmount(adjustment)}, the ledger has ${entry === undefined ? 'nothing' : formatAmount(entry.amount)}`,
+        );
     }
     for (const period of adjustments.keys()) {
-      if (!partner.reconciliations.has(period)) this.fail(1, `partner ${partnerId} has an adjustment for ${period}, a month never reconciled`);
+      if (!partner.reconciliations.has(period))
+        this.fail(1, `partner ${partnerId} has an adjustment for ${period}, a month never reconciled`);
     }
   }
 
@@ -177,7 +211,12 @@ export class Invariants {
     if (!exact && inFlight.length > 0) {
       let mostCost = partner.confirmedCost as number;
       for (const eventId of inFlight) mostCost += this.model.events.get(eventId)?.cost ?? 0;
-      if (events < partner.confirmedEvents || events > partner.confirmedEvents + inFlight.length || debited < partner.confirmedCost || debited > mostCost) {
+      if (
+        events < partner.confirmedEvents ||
+        events > partner.confirmedEvents + inFlight.length ||
+        debited < partner.confirmedCost ||
+        debited > mostCost
+      ) {
         this.fail(
           2,
           `partner ${account.partnerId} has ${events} events debited for ${formatAmount(micros(debited))}, but ${partner.confirmedEvents} distinct events were accepted for ${formatAmount(partner.confirmedCost)} and at most ${inFlight.length} more are on the queue`,
@@ -213,40 +252,76 @@ export class Invariants {
       const credit = credits.get(key);
       const invoices = invoicesByAttempt.get(key) ?? [];
       if (charge.result.outcome !== 'succeeded') {
-        if (credit !== undefined) this.fail(3, `attempt ${key} of partner ${partnerId} was declined by the card but credited ${formatAmount(credit.amount)}`);
+        if (credit !== undefined)
+          this.fail(
+            3,
+            `attempt ${key} of partner ${partnerId} was declined by the card but credited ${formatAmount(credit.amount)}`,
+          );
         if (invoices.length > 0) this.fail(5, `attempt ${key} of partner ${partnerId} was declined but has an invoice`);
         continue;
       }
-      if (invoices.length > 1) this.fail(5, `charge ${charge.chargeId} (attempt ${key}) of partner ${partnerId} has ${invoices.length} invoices`);
+      if (invoices.length > 1)
+        this.fail(
+          5,
+          `charge ${charge.chargeId} (attempt ${key}) of partner ${partnerId} has ${invoices.length} invoices`,
+        );
       const invoice = invoices[0];
       if (invoice !== undefined && (invoice.total !== total || invoice.providerChargeId !== charge.chargeId)) {
-        this.fail(5, `invoice ${invoice.invoiceId} of partner ${partnerId} says ${formatAmount(invoice.total)} by ${invoice.providerChargeId}, the card was charged ${formatAmount(micros(total))} by ${charge.chargeId}`);
+        this.fail(
+          5,
+          `invoice ${invoice.invoiceId} of partner ${partnerId} says ${formatAmount(invoice.total)} by ${invoice.providerChargeId}, the card was charged ${formatAmount(micros(total))} by ${charge.chargeId}`,
+        );
       }
       if (key.startsWith('lic-')) {
         // A license fee is charged to the card only: an invoice, never a credit.
-        if (credit !== undefined) this.fail(3, `license fee ${key} of partner ${partnerId} was credited to the prepaid balance`);
-        if (invoice === undefined && strictness === 'settled') this.fail(5, `license fee ${key} of partner ${partnerId} was charged ${formatAmount(micros(total))} and never invoiced`);
+        if (credit !== undefined)
+          this.fail(3, `license fee ${key} of partner ${partnerId} was credited to the prepaid balance`);
+        if (invoice === undefined && strictness === 'settled')
+          this.fail(
+            5,
+            `license fee ${key} of partner ${partnerId} was charged ${formatAmount(micros(total))} and never invoiced`,
+          );
         continue;
       }
       if (credit === undefined) {
-        if (invoice !== undefined) this.fail(5, `attempt ${key} of partner ${partnerId} is invoiced but nothing was credited`);
+        if (invoice !== undefined)
+          this.fail(5, `attempt ${key} of partner ${partnerId} is invoiced but nothing was credited`);
         if (strictness === 'settled' || account.chargeInFlight !== key) {
-          this.fail(3, `card charged ${formatAmount(micros(total))} for attempt ${key} of partner ${partnerId}, nothing credited${account.chargeInFlight === key ? ' by the end' : ' and the attempt is not in flight'}`);
+          this.fail(
+            3,
+            `card charged ${formatAmount(micros(total))} for attempt ${key} of partner ${partnerId}, nothing credited${account.chargeInFlight === key ? ' by the end' : ' and the attempt is not in flight'}`,
+          );
         }
         continue;
       }
       if (credit.amount + cardFee(credit.amount) !== total) {
-        this.fail(3, `attempt ${key} of partner ${partnerId} credited ${formatAmount(credit.amount)} plus fee ${formatAmount(cardFee(credit.amount))}, the card was charged ${formatAmount(micros(total))}`);
+        this.fail(
+          3,
+          `attempt ${key} of partner ${partnerId} credited ${formatAmount(credit.amount)} plus fee ${formatAmount(cardFee(credit.amount))}, the card was charged ${formatAmount(micros(total))}`,
+        );
       }
-      if (invoice === undefined) this.fail(5, `charge ${charge.chargeId} (attempt ${key}) of partner ${partnerId} was credited without an invoice`);
+      if (invoice === undefined)
+        this.fail(
+          5,
+          `charge ${charge.chargeId} (attempt ${key}) of partner ${partnerId} was credited without an invoice`,
+        );
       const lines = invoice.lines.map((line) => `${line.kind} ${formatAmount(line.amount)}`).join(', ');
-      if (invoice.lines.find((line) => line.kind === 'credit')?.amount !== credit.amount || invoice.lines.find((line) => line.kind === 'card-fee')?.amount !== cardFee(credit.amount)) {
-        this.fail(5, `invoice ${invoice.invoiceId} of partner ${partnerId} has lines ${lines}, the credit was ${formatAmount(credit.amount)}`);
+      if (
+        invoice.lines.find((line) => line.kind === 'credit')?.amount !== credit.amount ||
+        invoice.lines.find((line) => line.kind === 'card-fee')?.amount !== cardFee(credit.amount)
+      ) {
+        this.fail(
+          5,
+          `invoice ${invoice.invoiceId} of partner ${partnerId} has lines ${lines}, the credit was ${formatAmount(credit.amount)}`,
+        );
       }
     }
     for (const [key, credit] of credits) {
       if (this.chargesByKey.get(key)?.result.outcome !== 'succeeded') {
-        this.fail(3, `partner ${partnerId} was credited ${formatAmount(credit.amount)} for attempt ${key}, which the card network never charged`);
+        this.fail(
+          3,
+          `partner ${partnerId} was credited ${formatAmount(credit.amount)} for attempt ${key}, which the card network never charged`,
+        );
       }
     }
     for (const invoice of books.invoices.values()) {
@@ -262,7 +337,10 @@ export class Invariants {
       this.fail(4, `partner ${account.partnerId} is blocked with a balance of ${formatAmount(account.liveBalance)}`);
     }
     if (account.liveBalance >= 0 && (account.status !== 'active' || account.overdueSince !== undefined)) {
-      this.fail(4, `partner ${account.partnerId} is back at ${formatAmount(account.liveBalance)} but still ${account.status}${account.overdueSince === undefined ? '' : ` with an overdue clock since ${account.overdueSince.toISOString()}`}`);
+      this.fail(
+        4,
+        `partner ${account.partnerId} is back at ${formatAmount(account.liveBalance)} but still ${account.status}${account.overdueSince === undefined ? '' : ` with an overdue clock since ${account.overdueSince.toISOString()}`}`,
+      );
     }
   }
 
@@ -298,36 +376,67 @@ export class Invariants {
       const outbox = await this.books.outbox(partnerId);
       committed += outbox.length;
       for (const { eventId, type, time } of outbox) {
-        if (!relayed.has(eventId)) this.fail(7, `${type} ${eventId} of partner ${partnerId}, committed at ${time}, never reached the bus`);
+        if (!relayed.has(eventId))
+          this.fail(7, `${type} ${eventId} of partner ${partnerId}, committed at ${time}, never reached the bus`);
       }
       const announced = new Set(
-        [...relayed.values()].filter((event) => event.type === 'RechargeSucceeded' && event.detail.partnerId === partnerId).map((event) => String(event.detail.invoiceId)),
+        [...relayed.values()]
+          .filter((event) => event.type === 'RechargeSucceeded' && event.detail.partnerId === partnerId)
+          .map((event) => String(event.detail.invoiceId)),
       );
       for (const invoiceId of (await this.books.refresh(partnerId)).invoices.keys()) {
-        if (!announced.has(invoiceId)) this.fail(7, `invoice ${invoiceId} of partner ${partnerId} was issued without a RechargeSucceeded event`);
+        if (!announced.has(invoiceId))
+          this.fail(7, `invoice ${invoiceId} of partner ${partnerId} was issued without a RechargeSucceeded event`);
       }
     }
-    if (relayed.size !== committed) this.fail(7, `the bus got ${relayed.size} distinct events, the outbox holds ${committed}`);
+    if (relayed.size !== committed)
+      this.fail(7, `the bus got ${relayed.size} distinct events, the outbox holds ${committed}`);
     this.checks += 1;
   }
 
-  private checkOverdueRule(account: PartnerAccount, books: PartnerBooks, runAt: Date, completedRuns: readonly Date[]): void {
+  private checkOverdueRule(
+    account: PartnerAccount,
+    books: PartnerBooks,
+    runAt: Date,
+    completedRuns: readonly Date[],
+  ): void {
     const { partnerId, liveBalance, overdueSince, status } = account;
     if (liveBalance >= 0) return;
     const wentNegative = negativeSince([...books.entries.values()]);
-    if (wentNegative === undefined) this.fail(4, `partner ${partnerId} is at ${formatAmount(liveBalance)} but its ledger never went below 0`);
-    if (overdueSince === undefined) this.fail(4, `partner ${partnerId} is below 0 since ${wentNegative.toISOString()} and the daily run at ${runAt.toISOString()} left it without an overdue clock`);
-    if (overdueSince < wentNegative) this.fail(4, `partner ${partnerId}'s overdue clock starts at ${overdueSince.toISOString()}, before its balance went below 0 at ${wentNegative.toISOString()}`);
+    if (wentNegative === undefined)
+      this.fail(4, `partner ${partnerId} is at ${formatAmount(liveBalance)} but its ledger never went below 0`);
+    if (overdueSince === undefined)
+      this.fail(
+        4,
+        `partner ${partnerId} is below 0 since ${wentNegative.toISOString()} and the daily run at ${runAt.toISOString()} left it without an overdue clock`,
+      );
+    if (overdueSince < wentNegative)
+      this.fail(
+        4,
+        `partner ${partnerId}'s overdue clock starts at ${overdueSince.toISOString()}, before its balance went below 0 at ${wentNegative.toISOString()}`,
+      );
     const firstRunAfter = completedRuns.find((run) => run >= wentNegative);
     if (firstRunAfter !== undefined && overdueSince > firstRunAfter) {
-      this.fail(4, `partner ${partnerId} went below 0 at ${wentNegative.toISOString()}; its overdue clock started only at ${overdueSince.toISOString()}, after the daily run at ${firstRunAfter.toISOString()}`);
+      this.fail(
+        4,
+        `partner ${partnerId} went below 0 at ${wentNegative.toISOString()}; its overdue clock started only at ${overdueSince.toISOString()}, after the daily run at ${firstRunAfter.toISOString()}`,
+      );
     }
     const due = runAt.getTime() - overdueSince.getTime() >= BLOCKING_GRACE_MS;
     if (due && status !== 'blocked') {
-      this.fail(4, `partner ${partnerId} has been below 0 since ${overdueSince.toISOString()} (${formatAmount(liveBalance)} now) and is still ${status} after the daily run at ${runAt.toISOString()}`);
+      this.fail(
+        4,
+        `partner ${partnerId} has been below 0 since ${overdueSince.toISOString()} (${formatAmount(liveBalance)} now) and is still ${status} after the daily run at ${runAt.toISOString()}`,
+      );
     }
-    if (status === 'blocked' && (account.blockedAt === undefined || account.blockedAt.getTime() - overdueSince.getTime() < BLOCKING_GRACE_MS)) {
-      this.fail(4, `partner ${partnerId} was blocked at ${account.blockedAt?.toISOString()}, less than 7 days after its overdue clock started at ${overdueSince.toISOString()}`);
+    if (
+      status === 'blocked' &&
+      (account.blockedAt === undefined || account.blockedAt.getTime() - overdueSince.getTime() < BLOCKING_GRACE_MS)
+    ) {
+      this.fail(
+        4,
+        `partner ${partnerId} was blocked at ${account.blockedAt?.toISOString()}, less than 7 days after its overdue clock started at ${overdueSince.toISOString()}`,
+      );
     }
   }
 
@@ -339,15 +448,29 @@ export class Invariants {
       const day = dayOf(cutoff);
       const latest = days.filter((published) => published <= day).pop();
       const expected = books.balanceBefore(cutoff);
-      if (latest === undefined) this.fail(6, `no balance of partner ${partnerId} was ever published as of ${cutoff.toISOString()} (the ledger says ${formatAmount(micros(expected))})`);
+      if (latest === undefined)
+        this.fail(
+          6,
+          `no balance of partner ${partnerId} was ever published as of ${cutoff.toISOString()} (the ledger says ${formatAmount(micros(expected))})`,
+        );
       const snapshot = books.snapshots.get(latest);
       if (snapshot?.balance !== expected) {
-        this.fail(6, `partner ${partnerId}'s balance as of ${cutoff.toISOString()} is published as ${formatAmount(micros(snapshot?.balance ?? 0))} (on ${latest}), the ledger says ${formatAmount(micros(expected))}`);
+        this.fail(
+          6,
+          `partner ${partnerId}'s balance as of ${cutoff.toISOString()} is published as ${formatAmount(micros(snapshot?.balance ?? 0))} (on ${latest}), the ledger says ${formatAmount(micros(expected))}`,
+        );
       }
     }
     const newest = books.snapshots.get(days[days.length - 1] ?? '');
-    if (newest !== undefined && (account.publishedBalance?.amount !== newest.balance || account.publishedBalance.asOf.getTime() !== newest.cutoff.getTime())) {
-      this.fail(6, `partner ${partnerId} shows a published balance of ${formatAmount(account.publishedBalance?.amount ?? micros(0))} as of ${account.publishedBalance?.asOf.toISOString()}, its newest snapshot is ${formatAmount(newest.balance)} as of ${newest.cutoff.toISOString()}`);
+    if (
+      newest !== undefined &&
+      (account.publishedBalance?.amount !== newest.balance ||
+        account.publishedBalance.asOf.getTime() !== newest.cutoff.getTime())
+    ) {
+      this.fail(
+        6,
+        `partner ${partnerId} shows a published balance of ${formatAmount(account.publishedBalance?.amount ?? micros(0))} as of ${account.publishedBalance?.asOf.toISOString()}, its newest snapshot is ${formatAmount(newest.balance)} as of ${newest.cutoff.toISOString()}`,
+      );
     }
   }
 }
@@ -364,7 +487,8 @@ function entriesOf(books: PartnerBooks, kind: LedgerEntry['kind']): Map<string, 
  */
 export function negativeSince(entries: readonly LedgerEntry[]): Date | undefined {
   const byTime = new Map<number, number>();
-  for (const entry of entries) byTime.set(entry.postedAt.getTime(), (byTime.get(entry.postedAt.getTime()) ?? 0) + entry.amount);
+  for (const entry of entries)
+    byTime.set(entry.postedAt.getTime(), (byTime.get(entry.postedAt.getTime()) ?? 0) + entry.amount);
   let balance = 0;
   let since: number | undefined;
   for (const time of [...byTime.keys()].sort((a, b) => a - b)) {

@@ -4,18 +4,29 @@
  * closed months, register and cancel numbers. A 5xx is retried as a client would (the
  * API says it is safe to); the answer then must be what the request deserves.
  */
-import { Currency, MAX_AMOUNT, MAX_CARD_CREDIT, formatAmount, micros, parseAmount } from '../../functions/domain/money';
+import {
+  type Currency,
+  MAX_AMOUNT,
+  MAX_CARD_CREDIT,
+  formatAmount,
+  micros,
+  parseAmount,
+} from '../../functions/domain/money';
 import { monthOf, monthRange, parseMonth } from '../../functions/domain/month';
 import { lambdaContext } from '../../local/lambda-context';
 import { jsonRequest } from '../support/api-harness';
-import { Books } from './books';
-import { Invariants } from './invariants';
-import { Prng } from './prng';
-import { PartnerModel, ReferenceModel } from './reference-model';
-import { SimWorld } from './sim-world';
+import type { Books } from './books';
+import type { Invariants } from './invariants';
+import type { Prng } from './prng';
+import type { PartnerModel, ReferenceModel } from './reference-model';
+import type { SimWorld } from './sim-world';
 
 export const SUCCEEDING_CARDS = ['pm_card_visa', 'pm_card_mastercard'] as const;
-export const DECLINING_CARDS = ['pm_card_chargeDeclined', 'pm_card_chargeDeclinedInsufficientFunds', 'pm_card_chargeDeclinedExpiredCard'] as const;
+export const DECLINING_CARDS = [
+  'pm_card_chargeDeclined',
+  'pm_card_chargeDeclinedInsufficientFunds',
+  'pm_card_chargeDeclinedExpiredCard',
+] as const;
 
 /** A client gives up after this many 5xx in a row; the faults never come close. */
 const MAX_API_TRIES = 25;
@@ -55,7 +66,9 @@ export class OperatorActions {
     const currency: Currency = this.prng.pick(['EUR', 'USD'] as const);
     const paymentMethod = this.pickCard(0.75);
     const remainder = this.prng.pick(['0.00', '0.00', '120.00', '499.99', '800.00', '-40.00']);
-    const settings = this.prng.chance(0.3) ? { threshold: '50.00', autoRenewAmount: '200.00', autoRecharge: this.prng.chance(0.8) } : undefined;
+    const settings = this.prng.chance(0.3)
+      ? { threshold: '50.00', autoRenewAmount: '200.00', autoRecharge: this.prng.chance(0.8) }
+      : undefined;
     const response = await this.call('POST', '/partners', {
       partnerId,
       currency,
@@ -64,7 +77,13 @@ export class OperatorActions {
       ...(settings !== undefined && { rechargeSettings: settings }),
     });
     this.expectStatus(response.status, [200, 201], `creating ${partnerId}`);
-    this.model.addPartner({ partnerId, currency, opening: parseAmount(remainder), createdAt: this.world.clock.now(), paymentMethod });
+    this.model.addPartner({
+      partnerId,
+      currency,
+      opening: parseAmount(remainder),
+      createdAt: this.world.clock.now(),
+      paymentMethod,
+    });
     this.done.partners += 1;
     return partnerId;
   }
@@ -87,7 +106,11 @@ export class OperatorActions {
         { threshold: '100.00', autoRenewAmount: '1e12', autoRecharge: true },
       ]);
       const refused = await this.call('PUT', `/partners/${partner.partnerId}/recharge-settings`, hostile);
-      this.expectStatus(refused.status, [400], `refusing the settings ${JSON.stringify(hostile)} of ${partner.partnerId}`);
+      this.expectStatus(
+        refused.status,
+        [400],
+        `refusing the settings ${JSON.stringify(hostile)} of ${partner.partnerId}`,
+      );
       this.done.refusedSettings += 1;
       return;
     }
@@ -109,10 +132,23 @@ export class OperatorActions {
     const kind = earlier.length === 0 ? 'new' : this.prng.weighted({ new: 80, repeat: 15, conflict: 5, hostile: 3 });
     if (kind === 'hostile') {
       // Beyond the range, a fraction of a cent, an exponent: refused, nothing booked.
-      const amount = this.prng.pick([formatAmount(micros(MAX_AMOUNT + 1)), '11000001010.005', '10.005', '1e3', '-5.00']);
+      const amount = this.prng.pick([
+        formatAmount(micros(MAX_AMOUNT + 1)),
+        '11000001010.005',
+        '10.005',
+        '1e3',
+        '-5.00',
+      ]);
       this.referenceSequence += 1;
-      const response = await this.call('POST', `/partners/${partner.partnerId}/payments`, { amount, reference: `SEPA ${this.referenceSequence}` });
-      if (response.status !== 400) this.invariants.fail(1, `finance payment of "${amount}" to ${partner.partnerId} was answered ${response.status}, not refused`);
+      const response = await this.call('POST', `/partners/${partner.partnerId}/payments`, {
+        amount,
+        reference: `SEPA ${this.referenceSequence}`,
+      });
+      if (response.status !== 400)
+        this.invariants.fail(
+          1,
+          `finance payment of "${amount}" to ${partner.partnerId} was answered ${response.status}, not refused`,
+        );
       this.done.refusedPayments += 1;
       return;
     }
@@ -120,17 +156,35 @@ export class OperatorActions {
       this.referenceSequence += 1;
       const reference = `SEPA ${this.referenceSequence}`;
       const amount = micros(this.prng.int(1_000, 90_000) * 10_000);
-      const response = await this.call('POST', `/partners/${partner.partnerId}/payments`, { amount: formatAmount(amount), reference });
-      if (response.status !== 201 && response.status !== 200) this.invariants.fail(1, `finance payment ${reference} of ${formatAmount(amount)} to ${partner.partnerId} was answered ${response.status}`);
+      const response = await this.call('POST', `/partners/${partner.partnerId}/payments`, {
+        amount: formatAmount(amount),
+        reference,
+      });
+      if (response.status !== 201 && response.status !== 200)
+        this.invariants.fail(
+          1,
+          `finance payment ${reference} of ${formatAmount(amount)} to ${partner.partnerId} was answered ${response.status}`,
+        );
       partner.payments.set(reference, amount);
       this.done.payments += 1;
       return;
     }
     const [reference, amount] = this.prng.pick(earlier);
     const sent = kind === 'repeat' ? amount : micros(amount + 10_000);
-    const response = await this.call('POST', `/partners/${partner.partnerId}/payments`, { amount: formatAmount(sent), reference });
-    if (kind === 'repeat' && response.status !== 200) this.invariants.fail(1, `repeated payment ${reference} to ${partner.partnerId} was answered ${response.status}, not as the payment recorded before`);
-    if (kind === 'conflict' && response.status !== 409) this.invariants.fail(1, `payment ${reference} to ${partner.partnerId} repeated with another amount was answered ${response.status}, not refused as a conflict`);
+    const response = await this.call('POST', `/partners/${partner.partnerId}/payments`, {
+      amount: formatAmount(sent),
+      reference,
+    });
+    if (kind === 'repeat' && response.status !== 200)
+      this.invariants.fail(
+        1,
+        `repeated payment ${reference} to ${partner.partnerId} was answered ${response.status}, not as the payment recorded before`,
+      );
+    if (kind === 'conflict' && response.status !== 409)
+      this.invariants.fail(
+        1,
+        `payment ${reference} to ${partner.partnerId} repeated with another amount was answered ${response.status}, not refused as a conflict`,
+      );
     if (kind === 'repeat') this.done.repeatedPayments += 1;
     else this.done.conflictingPayments += 1;
   }
@@ -145,11 +199,21 @@ export class OperatorActions {
     if (earlier !== undefined) {
       const same = this.prng.chance(0.7);
       const actual = same ? earlier.actual : micros(earlier.actual + 1_000_000);
-      const response = await this.call('POST', `/partners/${partner.partnerId}/reconciliations`, { period, actualAmount: formatAmount(actual) });
+      const response = await this.call('POST', `/partners/${partner.partnerId}/reconciliations`, {
+        period,
+        actualAmount: formatAmount(actual),
+      });
       if (same && (response.status !== 200 || response.body.adjustment !== formatAmount(earlier.adjustment))) {
-        this.invariants.fail(1, `repeated reconciliation ${period} of ${partner.partnerId} was answered ${response.status} ${JSON.stringify(response.body)}, not the adjustment of ${formatAmount(earlier.adjustment)} booked before`);
+        this.invariants.fail(
+          1,
+          `repeated reconciliation ${period} of ${partner.partnerId} was answered ${response.status} ${JSON.stringify(response.body)}, not the adjustment of ${formatAmount(earlier.adjustment)} booked before`,
+        );
       }
-      if (!same && response.status !== 409) this.invariants.fail(1, `reconciliation ${period} of ${partner.partnerId} with another amount was answered ${response.status}, not refused as a conflict`);
+      if (!same && response.status !== 409)
+        this.invariants.fail(
+          1,
+          `reconciliation ${period} of ${partner.partnerId} with another amount was answered ${response.status}, not refused as a conflict`,
+        );
       this.done.repeatedReconciliations += 1;
       return;
     }
@@ -157,13 +221,20 @@ export class OperatorActions {
     const range = monthRange(parseMonth(period));
     let estimated = 0;
     for (const entry of books.entries.values()) {
-      if (entry.kind === 'usage' && entry.postedAt >= range.start && entry.postedAt < range.end) estimated -= entry.amount;
+      if (entry.kind === 'usage' && entry.postedAt >= range.start && entry.postedAt < range.end)
+        estimated -= entry.amount;
     }
     const actual = micros(Math.round((estimated * this.prng.int(80, 120)) / 100));
     const adjustment = micros(estimated - actual);
-    const response = await this.call('POST', `/partners/${partner.partnerId}/reconciliations`, { period, actualAmount: formatAmount(actual) });
+    const response = await this.call('POST', `/partners/${partner.partnerId}/reconciliations`, {
+      period,
+      actualAmount: formatAmount(actual),
+    });
     if ((response.status !== 201 && response.status !== 200) || response.body.adjustment !== formatAmount(adjustment)) {
-      this.invariants.fail(1, `reconciling ${period} of ${partner.partnerId} (estimated ${formatAmount(micros(estimated))}, actual ${formatAmount(actual)}) was answered ${response.status} ${JSON.stringify(response.body)}`);
+      this.invariants.fail(
+        1,
+        `reconciling ${period} of ${partner.partnerId} (estimated ${formatAmount(micros(estimated))}, actual ${formatAmount(actual)}) was answered ${response.status} ${JSON.stringify(response.body)}`,
+      );
     }
     partner.reconciliations.set(period, { actual, adjustment });
     this.done.reconciliations += 1;
@@ -182,7 +253,10 @@ export class OperatorActions {
   async cancelChannel(partner: PartnerModel): Promise<void> {
     const phoneNumber = partner.channels.shift();
     if (phoneNumber === undefined) return;
-    const response = await this.call('DELETE', `/partners/${partner.partnerId}/channels/${encodeURIComponent(phoneNumber)}`);
+    const response = await this.call(
+      'DELETE',
+      `/partners/${partner.partnerId}/channels/${encodeURIComponent(phoneNumber)}`,
+    );
     this.expectStatus(response.status, [200], `cancelling ${phoneNumber} of ${partner.partnerId}`);
     this.done.cancelledChannels += 1;
   }
@@ -191,18 +265,28 @@ export class OperatorActions {
     return this.prng.chance(succeeding) ? this.prng.pick(SUCCEEDING_CARDS) : this.prng.pick(DECLINING_CARDS);
   }
 
-  private async call(method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+  private async call(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: Record<string, unknown> }> {
     for (let tries = 1; ; tries += 1) {
       this.apiCalls += 1;
       const result = await this.world.handlers.api(jsonRequest(method, path, body), lambdaContext('api'));
-      if (result.statusCode < 500) return { status: result.statusCode, body: result.body === '' ? {} : (JSON.parse(result.body) as Record<string, unknown>) };
-      if (tries >= MAX_API_TRIES) throw new Error(`${method} ${path} kept failing with ${result.statusCode}: ${result.body}`);
+      if (result.statusCode < 500)
+        return {
+          status: result.statusCode,
+          body: result.body === '' ? {} : (JSON.parse(result.body) as Record<string, unknown>),
+        };
+      if (tries >= MAX_API_TRIES)
+        throw new Error(`${method} ${path} kept failing with ${result.statusCode}: ${result.body}`);
       this.apiRetries += 1;
     }
   }
 
   private expectStatus(status: number, expected: readonly number[], what: string): void {
-    if (!expected.includes(status)) throw new Error(`${what} was answered ${status}, expected ${expected.join(' or ')}`);
+    if (!expected.includes(status))
+      throw new Error(`${what} was answered ${status}, expected ${expected.join(' or ')}`);
   }
 }
 
@@ -210,6 +294,7 @@ export class OperatorActions {
 function closedMonthsSince(createdAt: Date, now: Date): string[] {
   const months: string[] = [];
   const current = monthOf(now);
-  for (let month = monthOf(createdAt); month < current; month = monthOf(monthRange(parseMonth(month)).end)) months.push(month);
+  for (let month = monthOf(createdAt); month < current; month = monthOf(monthRange(parseMonth(month)).end))
+    months.push(month);
   return months;
 }

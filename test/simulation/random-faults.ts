@@ -6,7 +6,7 @@
  * and the figures count them by point.
  */
 import { InjectedCrash } from '../support/fault-switch';
-import { FaultPoints } from '../support/faulty-ports';
+import type { FaultPoints } from '../support/faulty-ports';
 import { chanceOf } from './prng';
 
 export class RandomFaults implements FaultPoints {

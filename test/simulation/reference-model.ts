@@ -3,8 +3,8 @@
  * simulator did to them (openings, payments, reconciliations), every usage event and the
  * fate each of its messages must meet. The invariants compare DynamoDB with this.
  */
-import { Currency, Micros } from '../../functions/domain/money';
-import { RejectionReason } from '../../functions/domain/usage/usage-event';
+import type { Currency, Micros } from '../../functions/domain/money';
+import type { RejectionReason } from '../../functions/domain/usage/usage-event';
 
 export interface PartnerModel {
   readonly partnerId: string;
@@ -44,7 +44,9 @@ export interface EventModel {
   confirmed: boolean;
 }
 
-export type Expectation = { readonly kind: 'accept'; readonly eventId: string } | { readonly kind: 'reject'; readonly reason: RejectionReason };
+export type Expectation =
+  | { readonly kind: 'accept'; readonly eventId: string }
+  | { readonly kind: 'reject'; readonly reason: RejectionReason };
 
 export interface MessageModel {
   readonly messageId: string;
@@ -58,7 +60,12 @@ export class ReferenceModel {
   /** Messages on the usage queue, by message id. */
   readonly pending = new Map<string, MessageModel>();
 
-  addPartner(partner: Omit<PartnerModel, 'payments' | 'reconciliations' | 'channels' | 'confirmedEvents' | 'confirmedCost' | 'unconfirmed'>): PartnerModel {
+  addPartner(
+    partner: Omit<
+      PartnerModel,
+      'payments' | 'reconciliations' | 'channels' | 'confirmedEvents' | 'confirmedCost' | 'unconfirmed'
+    >,
+  ): PartnerModel {
     const model: PartnerModel = {
       ...partner,
       payments: new Map(),

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../functions/adapters/dynamodb/client';
 import { DynamoDbChannelRepository } from '../../functions/adapters/dynamodb/channel-repository';
 import { DynamoDbDailyRunRepository } from '../../functions/adapters/dynamodb/daily-run-repository';
@@ -15,9 +15,9 @@ import { DynamoDbLedgerRepository } from '../../functions/adapters/dynamodb/ledg
 import { DynamoDbLicenseRepository } from '../../functions/adapters/dynamodb/license-repository';
 import { DynamoDbRechargeRepository } from '../../functions/adapters/dynamodb/recharge-repository';
 import { SqsDailyWorkQueue } from '../../functions/adapters/sqs/sqs-daily-work-queue';
-import { UsageLedger } from '../../functions/domain/ports';
+import type { UsageLedger } from '../../functions/domain/ports';
 import { parseLicenseFeeSchedule } from '../../functions/domain/monthly/license-fee';
-import { PaymentProvider } from '../../functions/domain/recharge/payment-provider';
+import type { PaymentProvider } from '../../functions/domain/recharge/payment-provider';
 import { createApiHandler } from '../../functions/handlers/api';
 import { createDailyRunHandler } from '../../functions/handlers/daily-run';
 import { createDailyShardHandler } from '../../functions/handlers/daily-shard';
@@ -30,7 +30,7 @@ import { apiDependencies } from '../../functions/wiring/api';
 import { wireIngestUsage } from '../../functions/wiring/ingest-usage';
 import { wireDailyRun, wireMonthlyRun, wireRecharge } from '../../functions/wiring/recharge';
 import { createBillingTable } from '../../local/create-tables';
-import { StreamRelay, startStreamRelay } from '../../local/stream-relay';
+import { type StreamRelay, startStreamRelay } from '../../local/stream-relay';
 import { faultyPorts } from '../support/faulty-ports';
 import { RecordingPublisher } from '../support/recording-publisher';
 import { TestClock } from '../support/test-clock';
@@ -92,7 +92,10 @@ export class SimWorld {
   ) {
     this.clock = new TestClock(options.start);
     this.faults = new RandomFaults(options.seed, options.faultRate, 'main');
-    this.ingestFaults = Array.from({ length: INGEST_SLOTS }, (_, slot) => new RandomFaults(options.seed, options.faultRate, `ingest-${slot}`));
+    this.ingestFaults = Array.from(
+      { length: INGEST_SLOTS },
+      (_, slot) => new RandomFaults(options.seed, options.faultRate, `ingest-${slot}`),
+    );
     this.cards = new SimulatedCardNetwork(options.seed, options.timeoutRate);
     this.usage = new SimulatedQueue('usage', this.clock, VISIBILITY_MS.usage);
     this.deadLetters = new SimulatedQueue('usage-dlq', this.clock, VISIBILITY_MS.usage);
@@ -113,16 +116,31 @@ export class SimWorld {
     const decorate = faultyPorts(this.faults);
     const common = { dynamoDb: client, tableName, events: this.events, clock: this.clock, decorate };
     const ingestion = (faults: RandomFaults) => {
-      const deps = wireIngestUsage({ ...common, decorate: faultyPorts(faults), sqs, deadLetterQueueUrl, rechargeQueueUrl });
-      return createIngestUsageHandler({ ...deps, usageLedger: variant?.usageLedger?.(deps.usageLedger) ?? deps.usageLedger });
+      const deps = wireIngestUsage({
+        ...common,
+        decorate: faultyPorts(faults),
+        sqs,
+        deadLetterQueueUrl,
+        rechargeQueueUrl,
+      });
+      return createIngestUsageHandler({
+        ...deps,
+        usageLedger: variant?.usageLedger?.(deps.usageLedger) ?? deps.usageLedger,
+      });
     };
     const recharge = wireRecharge({ ...common, provider });
     this.handlers = {
       ingestSlots: this.ingestFaults.map(ingestion),
       recharge: createRechargeHandler(recharge),
-      dailyRun: createDailyRunHandler(wireDailyRun({ ...common, provider, work: new SqsDailyWorkQueue(sqs, dailyWorkQueueUrl) })),
-      dailyShard: createDailyShardHandler(wireDailyRun({ ...common, provider, work: new SqsDailyWorkQueue(sqs, dailyWorkQueueUrl) })),
-      monthlyRun: createMonthlyRunHandler(wireMonthlyRun({ ...common, provider, fees: parseLicenseFeeSchedule({ EUR: '25.00', USD: '27.00' }) })),
+      dailyRun: createDailyRunHandler(
+        wireDailyRun({ ...common, provider, work: new SqsDailyWorkQueue(sqs, dailyWorkQueueUrl) }),
+      ),
+      dailyShard: createDailyShardHandler(
+        wireDailyRun({ ...common, provider, work: new SqsDailyWorkQueue(sqs, dailyWorkQueueUrl) }),
+      ),
+      monthlyRun: createMonthlyRunHandler(
+        wireMonthlyRun({ ...common, provider, fees: parseLicenseFeeSchedule({ EUR: '25.00', USD: '27.00' }) }),
+      ),
       api: createApiHandler(apiDependencies(recharge, client, tableName, OPERATOR_NAME, decorate)),
     };
   }
@@ -158,4 +176,3 @@ export class SimWorld {
     this.client.destroy();
   }
 }
-

@@ -6,7 +6,7 @@
  * not matter which of two partners' concurrent charges reaches the provider first.
  */
 import { SandboxPaymentProvider } from '../../functions/adapters/payments/sandbox-payment-provider';
-import { ChargeRequest, ChargeResult, PaymentProvider } from '../../functions/domain/recharge/payment-provider';
+import type { ChargeRequest, ChargeResult, PaymentProvider } from '../../functions/domain/recharge/payment-provider';
 import { chanceOf } from './prng';
 
 export class SimulatedCardNetwork implements PaymentProvider {
@@ -42,7 +42,8 @@ export class SimulatedCardNetwork implements PaymentProvider {
       }
     }
     const result = await this.sandbox.charge(request);
-    if (result.outcome !== 'unknown' || this.sandbox.charges.some((charge) => charge.request.idempotencyKey === key)) this.charged.add(key);
+    if (result.outcome !== 'unknown' || this.sandbox.charges.some((charge) => charge.request.idempotencyKey === key))
+      this.charged.add(key);
     return result;
   }
 }

@@ -5,9 +5,14 @@
  * Which messages a delivery takes, and in which order, is the simulator's choice: that is
  * how reorderings and concurrent pollers are played deterministically.
  */
-import { SQSClient, SendMessageBatchCommand, SendMessageCommand, MessageAttributeValue } from '@aws-sdk/client-sqs';
+import {
+  type SQSClient,
+  SendMessageBatchCommand,
+  SendMessageCommand,
+  type MessageAttributeValue,
+} from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { Clock } from '../../functions/domain/ports';
+import type { Clock } from '../../functions/domain/ports';
 
 export interface SimulatedMessage {
   readonly messageId: string;
@@ -84,7 +89,12 @@ export interface Delivery {
 }
 
 /** One invocation of a handler with the given messages, as Lambda's SQS event source makes it. */
-export async function deliver(queue: SimulatedQueue, messages: readonly SimulatedMessage[], handler: SqsHandler, context: Context): Promise<Delivery> {
+export async function deliver(
+  queue: SimulatedQueue,
+  messages: readonly SimulatedMessage[],
+  handler: SqsHandler,
+  context: Context,
+): Promise<Delivery> {
   const event = queue.receive(messages);
   try {
     const response = await handler(event, context);
@@ -151,7 +161,10 @@ function toRecord(message: SimulatedMessage, queueName: string): SQSRecord {
       ApproximateFirstReceiveTimestamp: String(message.sentAt),
     },
     messageAttributes: Object.fromEntries(
-      Object.entries(message.attributes).map(([name, value]) => [name, { dataType: 'String', stringValue: value, stringListValues: [], binaryListValues: [] }]),
+      Object.entries(message.attributes).map(([name, value]) => [
+        name,
+        { dataType: 'String', stringValue: value, stringListValues: [], binaryListValues: [] },
+      ]),
     ),
     md5OfBody: '',
     eventSource: 'aws:sqs',

@@ -4,7 +4,7 @@
  * caught within the same short run, and caught the same way again when the seed is
  * replayed.
  */
-import { UsageChunk, UsageChunkResult, UsageLedger } from '../../functions/domain/ports';
+import type { UsageChunk, UsageChunkResult, UsageLedger } from '../../functions/domain/ports';
 import { InvariantBroken } from './invariants';
 import { runSimulation } from './simulator';
 
@@ -29,9 +29,15 @@ class ForgetfulUsageLedger implements UsageLedger {
   async debit(chunks: readonly UsageChunk[]): Promise<UsageChunkResult[]> {
     this.calls += 1;
     const suffix = `~${this.calls}`;
-    const renamed = chunks.map((chunk) => ({ ...chunk, events: chunk.events.map((event) => ({ ...event, eventId: `${event.eventId}${suffix}` })) }));
+    const renamed = chunks.map((chunk) => ({
+      ...chunk,
+      events: chunk.events.map((event) => ({ ...event, eventId: `${event.eventId}${suffix}` })),
+    }));
     const results = await this.real.debit(renamed);
-    return results.map((result) => ({ ...result, fates: new Map([...result.fates].map(([eventId, fate]) => [eventId.slice(0, -suffix.length), fate])) }));
+    return results.map((result) => ({
+      ...result,
+      fates: new Map([...result.fates].map(([eventId, fate]) => [eventId.slice(0, -suffix.length), fate])),
+    }));
   }
 }
 
@@ -57,7 +63,9 @@ describe('Simulator', () => {
     // Assess
     expect(first).toBeInstanceOf(InvariantBroken);
     expect((first as InvariantBroken).invariant).toBe(2);
-    expect((first as InvariantBroken).message).toMatch(/^invariant 2 \(.+\) broken at seed 7 step \d+: .+\. Replay: npm run simulate -- --seed 7 --steps 120$/);
+    expect((first as InvariantBroken).message).toMatch(
+      /^invariant 2 \(.+\) broken at seed 7 step \d+: .+\. Replay: npm run simulate -- --seed 7 --steps 120$/,
+    );
     expect((replay as InvariantBroken).message).toBe((first as InvariantBroken).message);
   });
 });

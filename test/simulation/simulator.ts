@@ -8,17 +8,17 @@
  * event relay runs at each daily run, with faults of its own, and at the end.
  */
 import type { ScheduledEvent } from 'aws-lambda';
-import { DailyRunStart } from '../../functions/domain/daily/daily-run';
+import type { DailyRunStart } from '../../functions/domain/daily/daily-run';
 import { lambdaContext } from '../../local/lambda-context';
 import { InjectedCrash } from '../support/fault-switch';
 import { Books } from './books';
-import { Figures, figuresOf } from './figures';
+import { type Figures, figuresOf } from './figures';
 import { Invariants } from './invariants';
 import { OperatorActions } from './operator-actions';
 import { Prng, chanceOf } from './prng';
 import { ReferenceModel } from './reference-model';
-import { INGEST_SLOTS, SimWorld, Variant } from './sim-world';
-import { SimulatedMessage, SimulatedQueue, SqsHandler, deliver } from './simulated-sqs';
+import { INGEST_SLOTS, SimWorld, type Variant } from './sim-world';
+import { type SimulatedMessage, type SimulatedQueue, type SqsHandler, deliver } from './simulated-sqs';
 import { UsageMessages } from './usage-messages';
 
 export interface SimulationOptions {
@@ -83,7 +83,16 @@ class Simulation {
   private readonly operator: OperatorActions;
   private readonly completedRuns: Date[] = [];
   private step = 0;
-  readonly counts = { deliveries: 0, concurrentDeliveries: 0, handlerCrashes: 0, unexpectedErrors: [] as string[], dailyRuns: 0, missedRuns: 0, monthlyRuns: 0, scheduledRetries: 0 };
+  readonly counts = {
+    deliveries: 0,
+    concurrentDeliveries: 0,
+    handlerCrashes: 0,
+    unexpectedErrors: [] as string[],
+    dailyRuns: 0,
+    missedRuns: 0,
+    monthlyRuns: 0,
+    scheduledRetries: 0,
+  };
 
   constructor(
     private readonly world: SimWorld,
@@ -102,9 +111,14 @@ class Simulation {
       this.beginStep();
       await this.advanceTo(new Date(this.world.clock.now().getTime() + this.prng.int(1, 20 * 60) * 1000));
       const touched = new Set<string>();
-      const action: Action = this.model.partners.size < INITIAL_PARTNERS ? 'create-partner' : this.prng.weighted(ACTIONS);
+      const action: Action =
+        this.model.partners.size < INITIAL_PARTNERS ? 'create-partner' : this.prng.weighted(ACTIONS);
       await this.perform(action, touched);
-      await this.invariants.checkPartners([...touched].filter((partnerId) => this.model.partners.has(partnerId)).sort(), 'running', false);
+      await this.invariants.checkPartners(
+        [...touched].filter((partnerId) => this.model.partners.has(partnerId)).sort(),
+        'running',
+        false,
+      );
       this.options.onProgress?.(this.step);
     }
     this.step = this.options.steps + 1;
@@ -165,17 +179,26 @@ class Simulation {
     const taken = this.world.usage
       .visible()
       .filter((message) => chanceOf(`${seed}/${this.step}/take/${message.messageId}`) < 0.7)
-      .sort((a, b) => chanceOf(`${seed}/${this.step}/order/${a.messageId}`) - chanceOf(`${seed}/${this.step}/order/${b.messageId}`))
+      .sort(
+        (a, b) =>
+          chanceOf(`${seed}/${this.step}/order/${a.messageId}`) - chanceOf(`${seed}/${this.step}/order/${b.messageId}`),
+      )
       .slice(0, pollers * 10);
     if (taken.length === 0) return;
     for (const message of taken) {
       const expected = this.model.pending.get(message.messageId)?.expect;
       if (expected?.kind === 'accept') touched.add(this.model.events.get(expected.eventId)?.partnerId ?? '');
     }
-    const batches = Array.from({ length: pollers }, (_, slot) => taken.filter((_, index) => index % pollers === slot)).filter((batch) => batch.length > 0);
+    const batches = Array.from({ length: pollers }, (_, slot) =>
+      taken.filter((_, index) => index % pollers === slot),
+    ).filter((batch) => batch.length > 0);
     if (batches.length > 1) this.counts.concurrentDeliveries += 1;
     const slots = this.world.handlers.ingestSlots;
-    const deliveries = await Promise.all(batches.map((batch, slot) => deliver(this.world.usage, batch, slots[slot] as SqsHandler, lambdaContext('ingest-usage'))));
+    const deliveries = await Promise.all(
+      batches.map((batch, slot) =>
+        deliver(this.world.usage, batch, slots[slot] as SqsHandler, lambdaContext('ingest-usage')),
+      ),
+    );
     for (const delivery of deliveries) {
       this.noteDelivery(delivery.thrown);
       this.invariants.settleMessages(delivery.deleted);
@@ -186,7 +209,12 @@ class Simulation {
     const batch = this.world.recharges.visible().slice(0, 10);
     if (batch.length === 0) return;
     for (const message of batch) touched.add((JSON.parse(message.body) as { partnerId: string }).partnerId);
-    const delivery = await deliver(this.world.recharges, batch, this.world.handlers.recharge, lambdaContext('recharge'));
+    const delivery = await deliver(
+      this.world.recharges,
+      batch,
+      this.world.handlers.recharge,
+      lambdaContext('recharge'),
+    );
     this.noteDelivery(delivery.thrown);
   }
 
@@ -194,7 +222,8 @@ class Simulation {
     this.counts.deliveries += 1;
     if (thrown === undefined) return;
     this.counts.handlerCrashes += 1;
-    if (!(thrown instanceof InjectedCrash) && this.counts.unexpectedErrors.length < 10) this.counts.unexpectedErrors.push(String(thrown));
+    if (!(thrown instanceof InjectedCrash) && this.counts.unexpectedErrors.length < 10)
+      this.counts.unexpectedErrors.push(String(thrown));
   }
 
   /** Moves the clock to `target`, running the scheduled jobs of every midnight crossed on the way. */
@@ -212,7 +241,9 @@ class Simulation {
   }
 
   private async dailyRun(at: Date): Promise<void> {
-    const start = await this.invokeScheduled(() => this.world.handlers.dailyRun(scheduledEvent(at), lambdaContext('daily-run')));
+    const start = await this.invokeScheduled(() =>
+      this.world.handlers.dailyRun(scheduledEvent(at), lambdaContext('daily-run')),
+    );
     await this.drain(this.world.dailyWork, this.world.handlers.dailyShard, lambdaContext('daily-shard', 900_000));
     this.counts.dailyRuns += 1;
     this.completedRuns.push(at);
@@ -238,9 +269,18 @@ class Simulation {
   }
 
   /** Delivers a queue until it is empty, waiting out visibility timeouts on the simulated clock. */
-  private async drain(queue: SimulatedQueue, handler: SqsHandler, context: ReturnType<typeof lambdaContext>, onDeleted?: (deleted: readonly string[]) => void): Promise<void> {
+  private async drain(
+    queue: SimulatedQueue,
+    handler: SqsHandler,
+    context: ReturnType<typeof lambdaContext>,
+    onDeleted?: (deleted: readonly string[]) => void,
+  ): Promise<void> {
     for (let round = 0; queue.depth > 0; round += 1) {
-      if (round >= MAX_DRAIN_ROUNDS) this.invariants.fail(2, `the ${queue.name} queue still holds ${queue.depth} messages after ${round} deliveries`);
+      if (round >= MAX_DRAIN_ROUNDS)
+        this.invariants.fail(
+          2,
+          `the ${queue.name} queue still holds ${queue.depth} messages after ${round} deliveries`,
+        );
       const visible: SimulatedMessage[] = queue.visible();
       if (visible.length === 0) {
         this.world.clock.set(new Date(Math.min(...queue.all().map((message) => message.visibleAt))));
@@ -258,10 +298,15 @@ class Simulation {
     for (const faults of this.world.allFaults) faults.disable();
     this.world.cards.calm();
     const [ingest] = this.world.handlers.ingestSlots;
-    await this.drain(this.world.usage, ingest as SqsHandler, lambdaContext('ingest-usage'), (deleted) => this.invariants.settleMessages(deleted));
+    await this.drain(this.world.usage, ingest as SqsHandler, lambdaContext('ingest-usage'), (deleted) =>
+      this.invariants.settleMessages(deleted),
+    );
     await this.drain(this.world.recharges, this.world.handlers.recharge, lambdaContext('recharge'));
     for (let day = 0; day < 2; day += 1) {
-      await this.advanceTo(new Date(Math.floor(this.world.clock.now().getTime() / DAY_MS) * DAY_MS + DAY_MS + 60_000), false);
+      await this.advanceTo(
+        new Date(Math.floor(this.world.clock.now().getTime() / DAY_MS) * DAY_MS + DAY_MS + 60_000),
+        false,
+      );
       await this.drain(this.world.recharges, this.world.handlers.recharge, lambdaContext('recharge'));
     }
     await this.invariants.checkPartners([...this.model.partners.keys()].sort(), 'settled', true);

@@ -7,11 +7,18 @@
  * another partner's hosted number. Each message is put on the simulated queue with the
  * fate it must meet.
  */
-import { Currency, MAX_AMOUNT, Micros, formatAmount, micros, parseAmount } from '../../functions/domain/money';
+import {
+  type Currency,
+  MAX_AMOUNT,
+  type Micros,
+  formatAmount,
+  micros,
+  parseAmount,
+} from '../../functions/domain/money';
 import { USAGE_CATEGORIES } from '../../functions/domain/usage/usage-event';
-import { Prng } from './prng';
-import { EventModel, Expectation, PartnerModel, ReferenceModel, UsageWire } from './reference-model';
-import { SimulatedQueue } from './simulated-sqs';
+import type { Prng } from './prng';
+import type { EventModel, Expectation, PartnerModel, ReferenceModel, UsageWire } from './reference-model';
+import type { SimulatedQueue } from './simulated-sqs';
 
 const MESSAGE_KINDS = {
   new: 70,
@@ -66,7 +73,10 @@ export class UsageMessages {
     switch (kind) {
       case 'new':
       case 'late': {
-        const event = this.newEvent(partner, kind === 'late' ? this.prng.int(2, 240) * HOUR_MS : this.prng.int(0, 600_000));
+        const event = this.newEvent(
+          partner,
+          kind === 'late' ? this.prng.int(2, 240) * HOUR_MS : this.prng.int(0, 600_000),
+        );
         this.model.addEvent(event);
         this.recent.push(event);
         if (this.recent.length > RECENT_EVENTS) this.recent.shift();
@@ -87,7 +97,10 @@ export class UsageMessages {
         return { body: JSON.stringify(wire), expect: { kind: 'reject', reason: 'conflicting-repeat' } };
       }
       case 'invalid-json':
-        return { body: JSON.stringify(this.newEvent(partner, 0).wire).slice(0, this.prng.int(0, 40)), expect: { kind: 'reject', reason: 'invalid-json' } };
+        return {
+          body: JSON.stringify(this.newEvent(partner, 0).wire).slice(0, this.prng.int(0, 40)),
+          expect: { kind: 'reject', reason: 'invalid-json' },
+        };
       case 'schema-violation': {
         const { wire } = this.newEvent(partner, 0);
         const broken = this.prng.pick([
@@ -100,39 +113,66 @@ export class UsageMessages {
       }
       case 'non-positive-cost': {
         const { wire } = this.newEvent(partner, 0);
-        return { body: JSON.stringify({ ...wire, category: 'marketing', cost: { ...wire.cost, amount: '0.00' } }), expect: { kind: 'reject', reason: 'non-positive-cost' } };
+        return {
+          body: JSON.stringify({ ...wire, category: 'marketing', cost: { ...wire.cost, amount: '0.00' } }),
+          expect: { kind: 'reject', reason: 'non-positive-cost' },
+        };
       }
       case 'unknown-partner': {
         const { wire } = this.newEvent(partner, 0);
-        return { body: JSON.stringify({ ...wire, partnerId: `ghost-${this.prng.int(1, 9)}` }), expect: { kind: 'reject', reason: 'unknown-partner' } };
+        return {
+          body: JSON.stringify({ ...wire, partnerId: `ghost-${this.prng.int(1, 9)}` }),
+          expect: { kind: 'reject', reason: 'unknown-partner' },
+        };
       }
       case 'currency-mismatch': {
         const { wire } = this.newEvent(partner, 0);
         const other: Currency = partner.currency === 'EUR' ? 'USD' : 'EUR';
-        return { body: JSON.stringify({ ...wire, cost: { ...wire.cost, currency: other } }), expect: { kind: 'reject', reason: 'currency-mismatch' } };
+        return {
+          body: JSON.stringify({ ...wire, cost: { ...wire.cost, currency: other } }),
+          expect: { kind: 'reject', reason: 'currency-mismatch' },
+        };
       }
       case 'extreme': {
         // A cost near or at the largest amount: debited like any other.
-        const event = this.newEvent(partner, 0, this.prng.chance(0.2) ? MAX_AMOUNT : micros(this.prng.int(100_000, 1_000_000) * 10_000_000));
+        const event = this.newEvent(
+          partner,
+          0,
+          this.prng.chance(0.2) ? MAX_AMOUNT : micros(this.prng.int(100_000, 1_000_000) * 10_000_000),
+        );
         this.model.addEvent(event);
         return { body: JSON.stringify(event.wire), expect: { kind: 'accept', eventId: event.eventId } };
       }
       case 'out-of-range': {
         const { wire } = this.newEvent(partner, 0);
-        const amount = this.prng.pick(['10000000.000001', `${this.prng.int(10_000_001, 2_000_000_000)}.00`, '90071992547409.93', `1${'0'.repeat(30)}.00`]);
-        return { body: JSON.stringify({ ...wire, cost: { ...wire.cost, amount } }), expect: { kind: 'reject', reason: 'amount-out-of-range' } };
+        const amount = this.prng.pick([
+          '10000000.000001',
+          `${this.prng.int(10_000_001, 2_000_000_000)}.00`,
+          '90071992547409.93',
+          `1${'0'.repeat(30)}.00`,
+        ]);
+        return {
+          body: JSON.stringify({ ...wire, cost: { ...wire.cost, amount } }),
+          expect: { kind: 'reject', reason: 'amount-out-of-range' },
+        };
       }
       case 'occurred-in-future': {
         const { wire } = this.newEvent(partner, 0);
         const occurredAt = new Date(this.now().getTime() + this.prng.int(25, 24 * 365 * 80) * HOUR_MS).toISOString();
-        return { body: JSON.stringify({ ...wire, occurredAt }), expect: { kind: 'reject', reason: 'occurred-in-future' } };
+        return {
+          body: JSON.stringify({ ...wire, occurredAt }),
+          expect: { kind: 'reject', reason: 'occurred-in-future' },
+        };
       }
       case 'channel-of-another-partner': {
         const owners = partners.filter((other) => other.partnerId !== partner.partnerId && other.channels.length > 0);
         if (owners.length === 0) return undefined;
         const { wire } = this.newEvent(partner, 0);
         const channelId = this.prng.pick(this.prng.pick(owners).channels);
-        return { body: JSON.stringify({ ...wire, channelId }), expect: { kind: 'reject', reason: 'channel-of-another-partner' } };
+        return {
+          body: JSON.stringify({ ...wire, channelId }),
+          expect: { kind: 'reject', reason: 'channel-of-another-partner' },
+        };
       }
     }
   }
@@ -141,7 +181,8 @@ export class UsageMessages {
     this.eventSequence += 1;
     const category = extreme === undefined ? this.prng.pick(USAGE_CATEGORIES) : 'marketing';
     // Four decimals like conversation prices; a service conversation may be free.
-    const cost = extreme ?? micros(category === 'service' && this.prng.chance(0.3) ? 0 : this.prng.int(1, 300_000) * 100);
+    const cost =
+      extreme ?? micros(category === 'service' && this.prng.chance(0.3) ? 0 : this.prng.int(1, 300_000) * 100);
     const wire: UsageWire = {
       eventId: `wamid-${this.eventSequence}`,
       partnerId: partner.partnerId,

@@ -1,7 +1,7 @@
 /** A fresh billing table on the run's DynamoDB Local, one per test file, built from the deployed definition. */
 import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../functions/adapters/dynamodb/client';
 import { createBillingTable } from '../../local/create-tables';
 

@@ -1,6 +1,6 @@
 /** A recharge's card charge as the recharge use case asks the provider for it, with a fresh idempotency key. */
 import { randomUUID } from 'node:crypto';
-import { ChargeRequest } from '../../functions/domain/recharge/payment-provider';
+import type { ChargeRequest } from '../../functions/domain/recharge/payment-provider';
 
 export const chargeRequest = (overrides: Partial<ChargeRequest> = {}): ChargeRequest => ({
   partnerId: 'partner-1',

@@ -3,10 +3,15 @@
  * queue the test drains by running each shard's work to completion.
  */
 import { DynamoDbDailyRunRepository } from '../../functions/adapters/dynamodb/daily-run-repository';
-import { DailyWork, DailyWorkQueue } from '../../functions/domain/daily/daily-run-ports';
-import { DailyRunDependencies, ShardProgress, runDailyShard, startDailyRun } from '../../functions/domain/daily/daily-run';
+import type { DailyWork, DailyWorkQueue } from '../../functions/domain/daily/daily-run-ports';
+import {
+  type DailyRunDependencies,
+  type ShardProgress,
+  runDailyShard,
+  startDailyRun,
+} from '../../functions/domain/daily/daily-run';
 import { wireDailyRun } from '../../functions/wiring/recharge';
-import { RechargeHarness } from './recharge-harness';
+import type { RechargeHarness } from './recharge-harness';
 
 class QueuedWork implements DailyWorkQueue {
   readonly pending: DailyWork[] = [];
@@ -28,7 +33,10 @@ export class DailyHarness {
   }
 
   /** Runs the daily run scheduled at 00:00 UTC of `day` to completion; returns each shard's progress. */
-  async runDay(day: string, options: { pagesPerInvocation?: number; pageSize?: number } = {}): Promise<ShardProgress[]> {
+  async runDay(
+    day: string,
+    options: { pagesPerInvocation?: number; pageSize?: number } = {},
+  ): Promise<ShardProgress[]> {
     const scheduledAt = new Date(`${day}T00:00:00Z`);
     this.recharge.clock.set(scheduledAt);
     await startDailyRun(scheduledAt, this.deps);

@@ -9,8 +9,8 @@
  * so the SDK raises its own error classes.
  */
 import { randomBytes } from 'node:crypto';
-import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
-import { AddressInfo } from 'node:net';
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 export type FailureKind = '500' | 'timeout-after-charge' | 'timeout-before-charge';
 
@@ -68,7 +68,10 @@ const SUCCEEDING_METHODS = new Set(['pm_card_visa', 'pm_card_mastercard']);
 
 /** Stripe's test payment methods and the errors they raise on an off-session charge. */
 const DECLINING_METHODS: ReadonlyMap<string, Decline> = new Map([
-  ['pm_card_chargeDeclined', { code: 'card_declined', decline_code: 'generic_decline', message: 'Your card was declined.' }],
+  [
+    'pm_card_chargeDeclined',
+    { code: 'card_declined', decline_code: 'generic_decline', message: 'Your card was declined.' },
+  ],
   [
     'pm_card_chargeDeclinedInsufficientFunds',
     { code: 'card_declined', decline_code: 'insufficient_funds', message: 'Your card has insufficient funds.' },
@@ -159,7 +162,12 @@ export class FakeStripeServer {
     const params = Object.fromEntries(new URLSearchParams(body));
     const path = (request.url ?? '/').split('?')[0] ?? '/';
     const idempotencyKey = header(request, 'idempotency-key');
-    this.requests.push({ method: request.method ?? 'GET', path, params, ...(idempotencyKey !== undefined && { idempotencyKey }) });
+    this.requests.push({
+      method: request.method ?? 'GET',
+      path,
+      params,
+      ...(idempotencyKey !== undefined && { idempotencyKey }),
+    });
 
     if (!/^Bearer sk_test_\w+$/.test(header(request, 'authorization') ?? '')) {
       send(response, 401, { error: { type: 'invalid_request_error', message: 'Invalid API Key provided.' } });
@@ -200,7 +208,11 @@ export class FakeStripeServer {
   }
 
   /** As Stripe: an answer is kept per key once the request ran; validation failures are not kept. */
-  private createIdempotently(path: string, params: Record<string, string>, key: string | undefined): Answer & { replayed: boolean } {
+  private createIdempotently(
+    path: string,
+    params: Record<string, string>,
+    key: string | undefined,
+  ): Answer & { replayed: boolean } {
     const fingerprint = JSON.stringify(Object.entries(params).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
     const stored = key === undefined ? undefined : this.answers.get(key);
     if (stored !== undefined) {
@@ -234,7 +246,12 @@ export class FakeStripeServer {
       forced !== undefined
         ? forced.lastPaymentError
         : decline !== undefined
-          ? { type: 'card_error', code: decline.code, message: decline.message, ...(decline.decline_code !== undefined && { decline_code: decline.decline_code }) }
+          ? {
+              type: 'card_error',
+              code: decline.code,
+              message: decline.message,
+              ...(decline.decline_code !== undefined && { decline_code: decline.decline_code }),
+            }
           : null;
     const status = forced?.status ?? (decline !== undefined ? 'requires_payment_method' : 'succeeded');
     const intent: FakePaymentIntent = {
@@ -289,13 +306,24 @@ function validate(params: Record<string, string>): unknown {
     return invalidRequest('Missing required param: currency.', 'parameter_missing', 'currency');
   }
   if (params.off_session !== 'true') {
-    return invalidRequest('Only off-session charges are served here: off_session must be true.', 'parameter_invalid_empty', 'off_session');
+    return invalidRequest(
+      'Only off-session charges are served here: off_session must be true.',
+      'parameter_invalid_empty',
+      'off_session',
+    );
   }
   if (params.confirm !== 'true') {
-    return invalidRequest('Only intents confirmed at creation are served here: confirm must be true.', 'parameter_invalid_empty', 'confirm');
+    return invalidRequest(
+      'Only intents confirmed at creation are served here: confirm must be true.',
+      'parameter_invalid_empty',
+      'confirm',
+    );
   }
   const paymentMethod = params.payment_method;
-  if (paymentMethod === undefined || (!SUCCEEDING_METHODS.has(paymentMethod) && !DECLINING_METHODS.has(paymentMethod))) {
+  if (
+    paymentMethod === undefined ||
+    (!SUCCEEDING_METHODS.has(paymentMethod) && !DECLINING_METHODS.has(paymentMethod))
+  ) {
     return invalidRequest(`No such PaymentMethod: '${paymentMethod ?? ''}'`, 'resource_missing', 'payment_method');
   }
   return undefined;
@@ -311,7 +339,14 @@ function metadataOf(params: Record<string, string>): Record<string, string> {
 }
 
 function invalidRequest(message: string, code?: string, param?: string): unknown {
-  return { error: { type: 'invalid_request_error', message, ...(code !== undefined && { code }), ...(param !== undefined && { param }) } };
+  return {
+    error: {
+      type: 'invalid_request_error',
+      message,
+      ...(code !== undefined && { code }),
+      ...(param !== undefined && { param }),
+    },
+  };
 }
 
 function apiError(message: string): unknown {

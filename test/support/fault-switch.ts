@@ -3,7 +3,7 @@
  * told. Points are named `<port>.<method>:before` or `:after` (see faulty-ports.ts), e.g.
  * `attempts.settleSucceeded:after`: the settlement committed, its caller crashed.
  */
-import { FaultPoints } from './faulty-ports';
+import type { FaultPoints } from './faulty-ports';
 
 export class InjectedCrash extends Error {
   constructor(readonly point: string) {

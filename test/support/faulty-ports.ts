@@ -6,7 +6,7 @@
  * simulator) crashes a point by throwing. The code under test is not changed: it meets
  * the crash where it would meet a failed call, and its own error handling takes it.
  */
-import { PortDecorator } from '../../functions/wiring/port-decorator';
+import type { PortDecorator } from '../../functions/wiring/port-decorator';
 
 /** Decides, each time a point is reached, whether it crashes (by throwing). */
 export interface FaultPoints {

@@ -5,9 +5,17 @@
  */
 import { DynamoDbDailyRunRepository } from '../../functions/adapters/dynamodb/daily-run-repository';
 import { DynamoDbReconciliationRepository } from '../../functions/adapters/dynamodb/reconciliation-repository';
-import { PaymentResult, RecordPaymentDependencies, recordPayment } from '../../functions/domain/finance/record-payment';
-import { ReconcileMonthDependencies, ReconcileResult, reconcileMonth } from '../../functions/domain/finance/reconcile-month';
-import { LedgerEntry } from '../../functions/domain/ledger';
+import {
+  type PaymentResult,
+  type RecordPaymentDependencies,
+  recordPayment,
+} from '../../functions/domain/finance/record-payment';
+import {
+  type ReconcileMonthDependencies,
+  type ReconcileResult,
+  reconcileMonth,
+} from '../../functions/domain/finance/reconcile-month';
+import type { LedgerEntry } from '../../functions/domain/ledger';
 import { parseAmount } from '../../functions/domain/money';
 import { BalanceFollowUp } from '../../functions/domain/usage/balance-follow-up';
 import { RechargeHarness } from './recharge-harness';
@@ -31,7 +39,11 @@ export class FinanceHarness {
       channels,
       clock,
       reconciliations: recharge.decorate('reconciliations', this.reconciliations),
-      followUp: new BalanceFollowUp({ ledger, clock, recharges: recharge.decorate('recharges', this.rechargeRequests) }),
+      followUp: new BalanceFollowUp({
+        ledger,
+        clock,
+        recharges: recharge.decorate('recharges', this.rechargeRequests),
+      }),
     };
   }
 
@@ -69,7 +81,8 @@ export class FinanceHarness {
   async block(partnerId: string): Promise<void> {
     const now = this.recharge.clock.now();
     await startOverdueClock(this.recharge.ledger, partnerId, now);
-    if (!(await block(this.recharge.ledger, this.runs, partnerId, now))) throw new Error(`partner ${partnerId} could not be blocked`);
+    if (!(await block(this.recharge.ledger, this.runs, partnerId, now)))
+      throw new Error(`partner ${partnerId} could not be blocked`);
     await this.recharge.channels.setBlocked(partnerId, true);
   }
 

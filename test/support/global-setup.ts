@@ -5,8 +5,8 @@
  */
 // Jest's setupFiles reach the test workers only; this runs in jest's own process.
 import './quiet-observability';
-import { RunningDynamoDbLocal, startDynamoDbLocal } from '../../local/dynamodb-local';
-import { RunningSqsEmulator, startSqsEmulator } from '../../local/sqs-emulator';
+import { type RunningDynamoDbLocal, startDynamoDbLocal } from '../../local/dynamodb-local';
+import { type RunningSqsEmulator, startSqsEmulator } from '../../local/sqs-emulator';
 
 declare global {
   // eslint-disable-next-line no-var
@@ -34,7 +34,9 @@ export default async function globalSetup(): Promise<void> {
     await Promise.allSettled(
       [dynamoDb, sqs].map((started) => (started.status === 'fulfilled' ? started.value.stop() : undefined)),
     );
-    const reasons = [dynamoDb, sqs].flatMap((started) => (started.status === 'rejected' ? [started.reason as unknown] : []));
+    const reasons = [dynamoDb, sqs].flatMap((started) =>
+      started.status === 'rejected' ? [started.reason as unknown] : [],
+    );
     throw reasons.length === 1 ? reasons[0] : new Error(reasons.map((reason) => String(reason)).join('\n'));
   }
   globalThis.dynamoDbLocal = dynamoDb.value;

@@ -4,7 +4,7 @@
  */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { partnerKey } from '../../functions/adapters/dynamodb/keys';
-import { TestTable } from './billing-table';
+import type { TestTable } from './billing-table';
 
 /**
  * 9,007,199,254.00 in micro-units: the largest whole amount whose micro-units are a safe
@@ -15,7 +15,11 @@ import { TestTable } from './billing-table';
 export const ABSURD_AUTO_RENEW_MICROS = 9_007_199_254_000_000;
 
 /** Overwrites attributes of the partner's account item as they are stored. */
-export async function storeOnAccount(table: TestTable, partnerId: string, attributes: Readonly<Record<string, unknown>>): Promise<void> {
+export async function storeOnAccount(
+  table: TestTable,
+  partnerId: string,
+  attributes: Readonly<Record<string, unknown>>,
+): Promise<void> {
   const names = Object.keys(attributes);
   await table.client.send(
     new UpdateCommand({

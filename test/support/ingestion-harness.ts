@@ -3,22 +3,22 @@
  * with a pinned clock, recorded events and faults at its ports; plus what a test needs to
  * feed it through SQS and read the books afterwards.
  */
-import { ReceiveMessageCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { DynamoDbLedgerRepository } from '../../functions/adapters/dynamodb/ledger-repository';
-import { LedgerEntry } from '../../functions/domain/ledger';
-import { Currency, parseAmount } from '../../functions/domain/money';
-import { DEFAULT_RECHARGE_SETTINGS, RechargeSettings } from '../../functions/domain/recharge-rules';
+import type { LedgerEntry } from '../../functions/domain/ledger';
+import { type Currency, parseAmount } from '../../functions/domain/money';
+import { DEFAULT_RECHARGE_SETTINGS, type RechargeSettings } from '../../functions/domain/recharge-rules';
 import { createIngestUsageHandler } from '../../functions/handlers/ingest-usage';
 import { wireIngestUsage } from '../../functions/wiring/ingest-usage';
 import { lambdaContext } from '../../local/lambda-context';
 import { pollBatch } from '../../local/sqs-poller';
-import { TestTable, createTestTable } from './billing-table';
+import { type TestTable, createTestTable } from './billing-table';
 import { FaultSwitch } from './fault-switch';
 import { faultyPorts } from './faulty-ports';
 import { RelayedEvents } from './relayed-events';
 import { TestClock } from './test-clock';
-import { TestQueues, createTestQueues } from './usage-queues';
+import { type TestQueues, createTestQueues } from './usage-queues';
 
 export interface DeadLetter {
   readonly body: string;
@@ -70,9 +70,20 @@ export class IngestionHarness {
     return this.usage.client;
   }
 
-  async createPartner(partnerId: string, opening = '500.00', currency: Currency = 'EUR', settings: RechargeSettings = DEFAULT_RECHARGE_SETTINGS) {
+  async createPartner(
+    partnerId: string,
+    opening = '500.00',
+    currency: Currency = 'EUR',
+    settings: RechargeSettings = DEFAULT_RECHARGE_SETTINGS,
+  ) {
     await this.ledger.createPartner({
-      account: { partnerId, currency, paymentMethod: 'pm_card_visa', rechargeSettings: settings, createdAt: this.clock.now() },
+      account: {
+        partnerId,
+        currency,
+        paymentMethod: 'pm_card_visa',
+        rechargeSettings: settings,
+        createdAt: this.clock.now(),
+      },
       openingBalance: parseAmount(opening),
     });
   }
@@ -85,7 +96,9 @@ export class IngestionHarness {
   async send(bodies: readonly string[]): Promise<void> {
     for (let start = 0; start < bodies.length; start += 10) {
       const entries = bodies.slice(start, start + 10).map((MessageBody, index) => ({ Id: String(index), MessageBody }));
-      const { Failed: failed = [] } = await this.sqs.send(new SendMessageBatchCommand({ QueueUrl: this.usage.queueUrl, Entries: entries }));
+      const { Failed: failed = [] } = await this.sqs.send(
+        new SendMessageBatchCommand({ QueueUrl: this.usage.queueUrl, Entries: entries }),
+      );
       if (failed.length > 0) throw new Error(`could not send ${failed.length} messages`);
     }
   }
@@ -152,12 +165,18 @@ async function receiveAll(client: SQSClient, queueUrl: string): Promise<DeadLett
   const letters: DeadLetter[] = [];
   for (;;) {
     const { Messages: messages = [] } = await client.send(
-      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'], VisibilityTimeout: 60 }),
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        MessageAttributeNames: ['All'],
+        VisibilityTimeout: 60,
+      }),
     );
     if (messages.length === 0) return letters;
     for (const message of messages) {
       const attributes: Record<string, string> = {};
-      for (const [name, value] of Object.entries(message.MessageAttributes ?? {})) attributes[name] = value.StringValue ?? '';
+      for (const [name, value] of Object.entries(message.MessageAttributes ?? {}))
+        attributes[name] = value.StringValue ?? '';
       letters.push({ body: message.Body ?? '', attributes });
     }
   }

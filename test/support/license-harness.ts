@@ -5,17 +5,17 @@
  * schedule would start them.
  */
 import { DynamoDbLicenseRepository } from '../../functions/adapters/dynamodb/license-repository';
-import { Invoice } from '../../functions/domain/recharge/charge-attempt';
+import type { Invoice } from '../../functions/domain/recharge/charge-attempt';
 import { parseLicenseFeeSchedule } from '../../functions/domain/monthly/license-fee';
 import {
-  LicenseFeeResult,
-  MonthlyRunDependencies,
-  MonthlyRunSummary,
+  type LicenseFeeResult,
+  type MonthlyRunDependencies,
+  type MonthlyRunSummary,
   retryDueLicenseFees,
   retryLicenseFees,
   runMonthlyLicenseFees,
 } from '../../functions/domain/monthly/license-fees';
-import { PaymentProvider } from '../../functions/domain/recharge/payment-provider';
+import type { PaymentProvider } from '../../functions/domain/recharge/payment-provider';
 import { wireMonthlyRun } from '../../functions/wiring/recharge';
 import { RechargeHarness } from './recharge-harness';
 
@@ -77,11 +77,14 @@ export class LicenseHarness {
   async retryAllShards(day: string): Promise<LicenseFeeResult[]> {
     this.at(`${day}T00:00:00.000Z`);
     const results: LicenseFeeResult[] = [];
-    for (let shard = 0; shard < this.licenses.shards; shard += 1) results.push(...(await retryDueLicenseFees(shard, day, this.deps)));
+    for (let shard = 0; shard < this.licenses.shards; shard += 1)
+      results.push(...(await retryDueLicenseFees(shard, day, this.deps)));
     return results;
   }
 
   async licenseInvoices(partnerId: string): Promise<readonly Invoice[]> {
-    return (await this.recharge.invoices(partnerId)).filter((invoice) => invoice.lines.some((line) => line.kind === 'license-fee'));
+    return (await this.recharge.invoices(partnerId)).filter((invoice) =>
+      invoice.lines.some((line) => line.kind === 'license-fee'),
+    );
   }
 }

@@ -3,7 +3,7 @@
  * folder of the test's: waits for the ready line, talks HTTP to it, and stops it the way
  * Ctrl-C in a terminal does (SIGINT to the whole group).
  */
-import { ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { freePort } from '../../local/dynamodb-local';
 
@@ -28,13 +28,22 @@ export class LocalSystem {
     const [api, dynamoDb, sqs] = [await freePort(), await freePort(), await freePort()];
     const child = spawn('npm', ['start'], {
       cwd: PROJECT_ROOT,
-      env: { ...process.env, PORT: String(api), DYNAMODB_PORT: String(dynamoDb), SQS_PORT: String(sqs), LOCAL_DATA_DIR: dataDir },
+      env: {
+        ...process.env,
+        PORT: String(api),
+        DYNAMODB_PORT: String(dynamoDb),
+        SQS_PORT: String(sqs),
+        LOCAL_DATA_DIR: dataDir,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
     const output: string[] = [];
     const ready = new Promise<void>((done, fail) => {
-      const timer = setTimeout(() => fail(new Error(`npm start was not ready within ${timeoutMs} ms:\n${output.join('')}`)), timeoutMs);
+      const timer = setTimeout(
+        () => fail(new Error(`npm start was not ready within ${timeoutMs} ms:\n${output.join('')}`)),
+        timeoutMs,
+      );
       const watch = (chunk: Buffer) => {
         output.push(chunk.toString());
         if (output.join('').includes(READY_LINE)) {
@@ -64,7 +73,11 @@ export class LocalSystem {
       ...(body !== undefined && { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
     });
     const text = await response.text();
-    return { status: response.status, contentType: response.headers.get('content-type'), body: text === '' ? undefined : JSON.parse(text) };
+    return {
+      status: response.status,
+      contentType: response.headers.get('content-type'),
+      body: text === '' ? undefined : JSON.parse(text),
+    };
   }
 
   /** What the system printed so far. */

@@ -4,15 +4,19 @@ import { DynamoDbLedgerRepository } from '../../functions/adapters/dynamodb/ledg
 import { DynamoDbOpeningBalances } from '../../functions/adapters/dynamodb/opening-balances';
 import { DynamoDbRechargeRepository } from '../../functions/adapters/dynamodb/recharge-repository';
 import { SandboxPaymentProvider } from '../../functions/adapters/payments/sandbox-payment-provider';
-import { Currency, parseAmount } from '../../functions/domain/money';
-import { OpenAccountResult, openAccount } from '../../functions/domain/partners/open-account';
-import { RechargeTrigger } from '../../functions/domain/recharge/charge-attempt';
-import { DEFAULT_RECHARGE_SETTINGS, RechargeSettings } from '../../functions/domain/recharge-rules';
-import { Invoice } from '../../functions/domain/recharge/charge-attempt';
-import { RechargeDependencies, RechargeResult, rechargePartner } from '../../functions/domain/recharge/recharge-partner';
-import { PortDecorator } from '../../functions/wiring/port-decorator';
-import { RechargeWiring, wireRecharge } from '../../functions/wiring/recharge';
-import { TestTable, createTestTable } from './billing-table';
+import { type Currency, parseAmount } from '../../functions/domain/money';
+import { type OpenAccountResult, openAccount } from '../../functions/domain/partners/open-account';
+import type { RechargeTrigger } from '../../functions/domain/recharge/charge-attempt';
+import { DEFAULT_RECHARGE_SETTINGS, type RechargeSettings } from '../../functions/domain/recharge-rules';
+import type { Invoice } from '../../functions/domain/recharge/charge-attempt';
+import {
+  type RechargeDependencies,
+  type RechargeResult,
+  rechargePartner,
+} from '../../functions/domain/recharge/recharge-partner';
+import type { PortDecorator } from '../../functions/wiring/port-decorator';
+import { type RechargeWiring, wireRecharge } from '../../functions/wiring/recharge';
+import { type TestTable, createTestTable } from './billing-table';
 import { FaultSwitch } from './fault-switch';
 import { faultyPorts } from './faulty-ports';
 import { RelayedEvents } from './relayed-events';
@@ -37,7 +41,13 @@ export class RechargeHarness {
     this.attempts = new DynamoDbRechargeRepository(table.client, table.tableName);
     this.channels = new DynamoDbChannelRepository(table.client, table.tableName);
     this.events = new RelayedEvents(table);
-    this.wiring = { dynamoDb: table.client, tableName: table.tableName, provider: this.provider, clock: this.clock, decorate: this.decorate };
+    this.wiring = {
+      dynamoDb: table.client,
+      tableName: table.tableName,
+      provider: this.provider,
+      clock: this.clock,
+      decorate: this.decorate,
+    };
     this.deps = wireRecharge(this.wiring);
   }
 
@@ -63,7 +73,10 @@ export class RechargeHarness {
         previousInvoiceRemainder: parseAmount(remainder),
         rechargeSettings: options.settings ?? DEFAULT_RECHARGE_SETTINGS,
       },
-      { ...this.deps, openings: this.decorate('openings', new DynamoDbOpeningBalances(this.table.client, this.table.tableName)) },
+      {
+        ...this.deps,
+        openings: this.decorate('openings', new DynamoDbOpeningBalances(this.table.client, this.table.tableName)),
+      },
     );
   }
 
@@ -95,7 +108,9 @@ export class RechargeHarness {
   /** Credits per attempt id, from the ledger. */
   async credits(partnerId: string): Promise<Map<string, number>> {
     const { entries } = await this.ledger.ledgerPage(partnerId, { limit: 1000 });
-    return new Map(entries.filter((entry) => entry.kind === 'recharge').map((entry) => [entry.idempotencyKey, entry.amount]));
+    return new Map(
+      entries.filter((entry) => entry.kind === 'recharge').map((entry) => [entry.idempotencyKey, entry.amount]),
+    );
   }
 
   /** Successful card charges per idempotency key, from the provider. */

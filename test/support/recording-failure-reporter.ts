@@ -1,7 +1,7 @@
 /** A PartnerFailureReporter that keeps what a handler reported, for assertions; the default reporter has its own test. */
-import { PartnerRun } from '../../definitions/service';
-import { PartnerFailure } from '../../functions/domain/partner-failure';
-import { PartnerFailureReporter } from '../../functions/handlers/partner-failures';
+import type { PartnerRun } from '../../definitions/service';
+import type { PartnerFailure } from '../../functions/domain/partner-failure';
+import type { PartnerFailureReporter } from '../../functions/handlers/partner-failures';
 
 export interface ReportedFailure extends PartnerFailure {
   readonly run: PartnerRun;

@@ -1,6 +1,6 @@
 /** An EventPublisher that keeps what was published, for assertions; EventBridge has no emulator here. */
-import { DomainEvent, EventType } from '../../functions/domain/events';
-import { EventPublisher } from '../../functions/domain/ports';
+import type { DomainEvent, EventType } from '../../functions/domain/events';
+import type { EventPublisher } from '../../functions/domain/ports';
 
 export class RecordingPublisher implements EventPublisher {
   readonly published: DomainEvent[] = [];
@@ -10,6 +10,8 @@ export class RecordingPublisher implements EventPublisher {
   }
 
   ofType(type: EventType, partnerId?: string): DomainEvent[] {
-    return this.published.filter((event) => event.type === type && (partnerId === undefined || event.detail.partnerId === partnerId));
+    return this.published.filter(
+      (event) => event.type === type && (partnerId === undefined || event.detail.partnerId === partnerId),
+    );
   }
 }

@@ -1,5 +1,5 @@
 /** A RechargeRequests that keeps the requests, for assertions; the SQS adapter has its own tests. */
-import { RechargeRequest, RechargeRequests } from '../../functions/domain/ports';
+import type { RechargeRequest, RechargeRequests } from '../../functions/domain/ports';
 
 export class RecordingRechargeRequests implements RechargeRequests {
   readonly requests: RechargeRequest[] = [];

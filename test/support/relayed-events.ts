@@ -3,11 +3,11 @@
  * relay into the relay's own Lambda handler, recorded instead of sent to EventBridge.
  * Reading them first catches the relay up, so a test sees every committed event.
  */
-import { EventType } from '../../functions/domain/events';
+import type { EventType } from '../../functions/domain/events';
 import { createPublishEventsHandler } from '../../functions/handlers/publish-events';
 import { wirePublishEvents } from '../../functions/wiring/publish-events';
-import { StreamRelay, startStreamRelay } from '../../local/stream-relay';
-import { TestTable } from './billing-table';
+import { type StreamRelay, startStreamRelay } from '../../local/stream-relay';
+import type { TestTable } from './billing-table';
 import { RecordingPublisher } from './recording-publisher';
 
 export class RelayedEvents {

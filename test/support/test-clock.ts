@@ -1,5 +1,5 @@
 /** A pinned clock that tests move by hand. */
-import { Clock } from '../../functions/domain/ports';
+import type { Clock } from '../../functions/domain/ports';
 
 export class TestClock implements Clock {
   constructor(private current: Date) {}

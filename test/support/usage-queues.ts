@@ -1,8 +1,8 @@
 /** A fresh usage queue with its dead-letter queue on the run's SQS emulator, one pair per test file. */
 import { randomUUID } from 'node:crypto';
-import { DeleteQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DeleteQueueCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { createSqsClient } from '../../functions/adapters/sqs/client';
-import { QueuePairOptions, QueuePair, createQueuePair } from '../../local/queue-pair';
+import { type QueuePairOptions, type QueuePair, createQueuePair } from '../../local/queue-pair';
 
 export interface TestQueues extends QueuePair {
   readonly client: SQSClient;
@@ -27,7 +27,9 @@ export async function createTestQueues(options: Partial<QueuePairOptions> = {}):
     ...queues,
     drop: async () => {
       await Promise.all(
-        [queues.queueUrl, queues.deadLetterQueueUrl].map((QueueUrl) => client.send(new DeleteQueueCommand({ QueueUrl }))),
+        [queues.queueUrl, queues.deadLetterQueueUrl].map((QueueUrl) =>
+          client.send(new DeleteQueueCommand({ QueueUrl })),
+        ),
       );
       client.destroy();
     },

@@ -23,16 +23,25 @@ function packagesLoadedBy(source: string): string[] {
     .map((match) => match[2] as string);
   return specifiers
     .filter((specifier) => !specifier.startsWith('.') && !specifier.startsWith('node:'))
-    .map((specifier) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/'));
+    .map((specifier) =>
+      specifier
+        .split('/')
+        .slice(0, specifier.startsWith('@') ? 2 : 1)
+        .join('/'),
+    );
 }
 
 describe('Lambda sources', () => {
   it('load only runtime dependencies, never a package kept for local runs and tests', () => {
     // Prepare
-    const { dependencies } = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    const { dependencies } = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
 
     // Act
-    const loaded = new Set(sourcesUnder(join(PROJECT_ROOT, 'functions')).flatMap((file) => packagesLoadedBy(readFileSync(file, 'utf8'))));
+    const loaded = new Set(
+      sourcesUnder(join(PROJECT_ROOT, 'functions')).flatMap((file) => packagesLoadedBy(readFileSync(file, 'utf8'))),
+    );
 
     // Assess
     expect(loaded.size).toBeGreaterThan(0);

@@ -2,8 +2,8 @@
  * Reads items by key in BatchGetItem requests of 100 keys, asking again, with backoff,
  * for the keys DynamoDB did not get to (throttling, the 16 MB answer limit).
  */
-import { BatchGetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ItemKey } from './keys';
+import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { ItemKey } from './keys';
 
 /** DynamoDB's limit of keys in one BatchGetItem request. */
 const KEYS_PER_BATCH_GET = 100;

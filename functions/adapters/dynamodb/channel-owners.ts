@@ -4,8 +4,8 @@
  * of the container and a busy channel costs one read per cold start; numbers not hosted
  * here are asked again, since they may be registered later.
  */
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ChannelOwners } from '../../domain/ports';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { ChannelOwners } from '../../domain/ports';
 import { batchGetItems } from './batch-get';
 import { channelKey } from './keys';
 
@@ -20,7 +20,9 @@ export class DynamoDbChannelOwners implements ChannelOwners {
   async ownersOf(phoneNumbers: readonly string[]): Promise<ReadonlyMap<string, string>> {
     const unknown = [...new Set(phoneNumbers)].filter((phoneNumber) => !this.known.has(phoneNumber));
     if (unknown.length > 0) {
-      const items = await batchGetItems(this.client, this.tableName, unknown.map(channelKey), { attributes: ['phoneNumber', 'partnerId'] });
+      const items = await batchGetItems(this.client, this.tableName, unknown.map(channelKey), {
+        attributes: ['phoneNumber', 'partnerId'],
+      });
       for (const item of items) this.known.set(item.phoneNumber as string, item.partnerId as string);
     }
     const owners = new Map<string, string>();

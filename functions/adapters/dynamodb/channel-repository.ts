@@ -3,14 +3,23 @@
  * partner to list its numbers. Sending is decided by the partner's status; the channel's
  * own status mirrors it so operators see which numbers are stopped.
  */
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { Channel, ChannelRepository, ChannelStatus } from '../../domain/channels/channel';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { Channel, ChannelRepository, ChannelStatus } from '../../domain/channels/channel';
 import { updateIf } from './conditional-update';
 import { markLicensedWrite } from './license-repository';
 import { cancellationReasons, isConditionFailure } from './transactions';
 
 const channelKey = (phoneNumber: string) => ({ pk: `CHANNEL#${phoneNumber}`, sk: 'CHANNEL' });
-const membershipKey = (partnerId: string, phoneNumber: string) => ({ pk: `PARTNER#${partnerId}`, sk: `CHANNEL#${phoneNumber}` });
+const membershipKey = (partnerId: string, phoneNumber: string) => ({
+  pk: `PARTNER#${partnerId}`,
+  sk: `CHANNEL#${phoneNumber}`,
+});
 
 export class DynamoDbChannelRepository implements ChannelRepository {
   constructor(
@@ -24,8 +33,19 @@ export class DynamoDbChannelRepository implements ChannelRepository {
       await this.client.send(
         new TransactWriteCommand({
           TransactItems: [
-            { Put: { TableName: this.tableName, Item: { ...channelKey(phoneNumber), type: 'channel', ...item }, ConditionExpression: 'attribute_not_exists(pk)' } },
-            { Put: { TableName: this.tableName, Item: { ...membershipKey(partnerId, phoneNumber), type: 'channel-membership', ...item } } },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { ...channelKey(phoneNumber), type: 'channel', ...item },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { ...membershipKey(partnerId, phoneNumber), type: 'channel-membership', ...item },
+              },
+            },
             // A partner with a hosted number is billed the monthly license fee from now on.
             markLicensedWrite(this.tableName, partnerId, at),
           ],
@@ -39,7 +59,9 @@ export class DynamoDbChannelRepository implements ChannelRepository {
   }
 
   async get(phoneNumber: string): Promise<Channel | undefined> {
-    const { Item: item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: channelKey(phoneNumber) }));
+    const { Item: item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: channelKey(phoneNumber) }),
+    );
     return item === undefined ? undefined : toChannel(item);
   }
 

@@ -1,8 +1,8 @@
 /** An update that applies only if its condition holds: true if it applied, false if the condition refused it. */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { ItemKey } from './keys';
-import { TransactItem } from './outbox';
+import { type DynamoDBDocumentClient, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { ItemKey } from './keys';
+import type { TransactItem } from './outbox';
 import { cancellationReasons, isConditionFailure, retryOnContention } from './transactions';
 
 export interface ConditionalUpdate {
@@ -12,7 +12,12 @@ export interface ConditionalUpdate {
   readonly names?: Record<string, string>;
 }
 
-export async function updateIf(client: DynamoDBDocumentClient, tableName: string, key: ItemKey, change: ConditionalUpdate): Promise<boolean> {
+export async function updateIf(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  key: ItemKey,
+  change: ConditionalUpdate,
+): Promise<boolean> {
   try {
     await client.send(new UpdateCommand(updateInput(tableName, key, change)));
     return true;
@@ -31,7 +36,11 @@ export async function updateIfTogether(
   together: readonly TransactItem[],
 ): Promise<boolean> {
   try {
-    await retryOnContention(() => client.send(new TransactWriteCommand({ TransactItems: [{ Update: updateInput(tableName, key, change) }, ...together] })));
+    await retryOnContention(() =>
+      client.send(
+        new TransactWriteCommand({ TransactItems: [{ Update: updateInput(tableName, key, change) }, ...together] }),
+      ),
+    );
     return true;
   } catch (error) {
     if (isConditionFailure(cancellationReasons(error)?.[0])) return false;

@@ -6,8 +6,8 @@
  * a concurrent posting can only make the caller read and decide again, never leave a
  * wrong status.
  */
-import { Micros } from '../../domain/money';
-import { PartnerAccount } from '../../domain/partner';
+import type { Micros } from '../../domain/money';
+import type { PartnerAccount } from '../../domain/partner';
 import { attentionShard, partnerKey } from './keys';
 
 export interface StandingPlan {
@@ -20,7 +20,12 @@ export interface StandingPlan {
 export function planStanding(before: PartnerAccount, credit: Micros): StandingPlan {
   const after = before.liveBalance + credit;
   const threshold = before.rechargeSettings.threshold;
-  return { threshold, restoresStanding: after >= 0, liftsAboveThreshold: after >= threshold, wasBlocked: before.status === 'blocked' };
+  return {
+    threshold,
+    restoresStanding: after >= 0,
+    liftsAboveThreshold: after >= threshold,
+    wasBlocked: before.status === 'blocked',
+  };
 }
 
 export interface CreditExtras {
@@ -31,8 +36,17 @@ export interface CreditExtras {
   readonly values?: Record<string, unknown>;
 }
 
-export function creditWithStanding(tableName: string, partnerId: string, credit: Micros, plan: StandingPlan, extras: CreditExtras = {}) {
-  const sets = ['attentionPk = if_not_exists(attentionPk, :shard)', 'attentionSk = if_not_exists(attentionSk, :partnerId)'];
+export function creditWithStanding(
+  tableName: string,
+  partnerId: string,
+  credit: Micros,
+  plan: StandingPlan,
+  extras: CreditExtras = {},
+) {
+  const sets = [
+    'attentionPk = if_not_exists(attentionPk, :shard)',
+    'attentionSk = if_not_exists(attentionSk, :partnerId)',
+  ];
   const removes = [...(extras.removes ?? [])];
   if (plan.restoresStanding) {
     sets.push('#status = :active');

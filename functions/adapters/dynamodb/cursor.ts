@@ -12,7 +12,7 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { InvalidCursorError } from '../../domain/errors';
 
 /** Where a cursor may be used: the deployment's key and the listing (partition key). */
@@ -41,7 +41,9 @@ export function verifyCursor(scope: CursorScope, cursor: string): string {
   const position = Buffer.from(encodedPosition, 'base64url').toString('utf8');
   const tag = Buffer.from(encodedTag, 'base64url');
   if (match === null || tag.length !== TAG_BYTES || !timingSafeEqual(tag, tagOf(scope, position))) {
-    throw new InvalidCursorError('the cursor is not one this API issued for this list (cursors are kept as they are and used for the list they came from); start again without a cursor');
+    throw new InvalidCursorError(
+      'the cursor is not one this API issued for this list (cursors are kept as they are and used for the list they came from); start again without a cursor',
+    );
   }
   return position;
 }
@@ -86,7 +88,9 @@ export async function readOrDrawCursorKey(client: DynamoDBDocumentClient, tableN
 }
 
 async function readKey(client: DynamoDBDocumentClient, tableName: string): Promise<Buffer | undefined> {
-  const { Item: item } = await client.send(new GetCommand({ TableName: tableName, Key: CURSOR_KEY_ITEM, ConsistentRead: true }));
+  const { Item: item } = await client.send(
+    new GetCommand({ TableName: tableName, Key: CURSOR_KEY_ITEM, ConsistentRead: true }),
+  );
   return item === undefined ? undefined : Buffer.from(item.key as string, 'base64');
 }
 

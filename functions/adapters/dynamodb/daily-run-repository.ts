@@ -5,9 +5,24 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { updateIf, updateIfTogether } from './conditional-update';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { BalancesAsOf, DailyRunRepository, Day, RunStart, Snapshot, cutoffOf, dayOf } from '../../domain/daily/daily-run-ports';
-import { DomainEvent } from '../../domain/events';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import {
+  type BalancesAsOf,
+  type DailyRunRepository,
+  type Day,
+  type RunStart,
+  type Snapshot,
+  cutoffOf,
+  dayOf,
+} from '../../domain/daily/daily-run-ports';
+import type { DomainEvent } from '../../domain/events';
 import { micros } from '../../domain/money';
 import { ATTENTION_INDEX } from '../../../definitions/table';
 import { decodeCursor, encodeCursor } from './cursor';
@@ -39,7 +54,14 @@ export class DynamoDbDailyRunRepository implements DailyRunRepository {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { pk: RUN_PK, sk: day, type: 'daily-run', state: 'running', startedAt: startedAt.toISOString(), cutoffs: cutoffs.map(dayOf) },
+          Item: {
+            pk: RUN_PK,
+            sk: day,
+            type: 'daily-run',
+            state: 'running',
+            startedAt: startedAt.toISOString(),
+            cutoffs: cutoffs.map(dayOf),
+          },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -47,7 +69,10 @@ export class DynamoDbDailyRunRepository implements DailyRunRepository {
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       const run = await this.get({ pk: RUN_PK, sk: day });
-      return { state: run?.state === 'completed' ? 'completed' : 'running', cutoffs: ((run?.cutoffs as Day[]) ?? [day]).map(cutoffOf) };
+      return {
+        state: run?.state === 'completed' ? 'completed' : 'running',
+        cutoffs: ((run?.cutoffs as Day[]) ?? [day]).map(cutoffOf),
+      };
     }
   }
 
@@ -65,43 +90,45 @@ export class DynamoDbDailyRunRepository implements DailyRunRepository {
   }
 
   async completeRun(day: Day, completedAt: Date): Promise<void> {
-    await this.client.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Update: {
-              TableName: this.tableName,
-              Key: { pk: RUN_PK, sk: day },
-              UpdateExpression: 'SET #state = :completed, completedAt = :at',
-              ExpressionAttributeNames: { '#state': 'state' },
-              ExpressionAttributeValues: { ':completed': 'completed', ':at': completedAt.toISOString() },
+    await this.client
+      .send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: { pk: RUN_PK, sk: day },
+                UpdateExpression: 'SET #state = :completed, completedAt = :at',
+                ExpressionAttributeNames: { '#state': 'state' },
+                ExpressionAttributeValues: { ':completed': 'completed', ':at': completedAt.toISOString() },
+              },
             },
-          },
-          {
-            // A late completion of an older day never moves the catch-up point back.
-            Update: {
-              TableName: this.tableName,
-              Key: { pk: RUN_PK, sk: LATEST_SK },
-              UpdateExpression: 'SET lastCompletedDay = :day',
-              ConditionExpression: 'attribute_not_exists(lastCompletedDay) OR lastCompletedDay < :day',
-              ExpressionAttributeValues: { ':day': day },
+            {
+              // A late completion of an older day never moves the catch-up point back.
+              Update: {
+                TableName: this.tableName,
+                Key: { pk: RUN_PK, sk: LATEST_SK },
+                UpdateExpression: 'SET lastCompletedDay = :day',
+                ConditionExpression: 'attribute_not_exists(lastCompletedDay) OR lastCompletedDay < :day',
+                ExpressionAttributeValues: { ':day': day },
+              },
             },
-          },
-        ],
-      }),
-    ).catch(async (error: unknown) => {
-      // Only the catch-up point refused: a newer day completed first. Record this one alone.
-      if (cancellationReasons(error)?.[1]?.code !== 'ConditionalCheckFailed') throw error;
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: RUN_PK, sk: day },
-          UpdateExpression: 'SET #state = :completed, completedAt = :at',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: { ':completed': 'completed', ':at': completedAt.toISOString() },
+          ],
         }),
-      );
-    });
+      )
+      .catch(async (error: unknown) => {
+        // Only the catch-up point refused: a newer day completed first. Record this one alone.
+        if (cancellationReasons(error)?.[1]?.code !== 'ConditionalCheckFailed') throw error;
+        await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { pk: RUN_PK, sk: day },
+            UpdateExpression: 'SET #state = :completed, completedAt = :at',
+            ExpressionAttributeNames: { '#state': 'state' },
+            ExpressionAttributeValues: { ':completed': 'completed', ':at': completedAt.toISOString() },
+          }),
+        );
+      });
   }
 
   async attentionPage(shard: number, cursor: string | undefined, limit: number) {
@@ -137,7 +164,12 @@ export class DynamoDbDailyRunRepository implements DailyRunRepository {
       const live = before.liveBalance as number;
       return {
         balances: cutoffs.map((cutoff) =>
-          micros(live - since.filter((entry) => entry.postedAt >= cutoff.toISOString()).reduce((total, entry) => total + entry.amount, 0)),
+          micros(
+            live -
+              since
+                .filter((entry) => entry.postedAt >= cutoff.toISOString())
+                .reduce((total, entry) => total + entry.amount, 0),
+          ),
         ),
         version: before.version as number,
         quietSinceLatest: since.every((entry) => entry.postedAt < latest),
@@ -172,7 +204,8 @@ export class DynamoDbDailyRunRepository implements DailyRunRepository {
                 TableName: this.tableName,
                 Key: partnerKey(partnerId),
                 UpdateExpression: 'SET publishedBalance = :balance, publishedAsOf = :asOf',
-                ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(publishedAsOf) OR publishedAsOf < :asOf)',
+                ConditionExpression:
+                  'attribute_exists(pk) AND (attribute_not_exists(publishedAsOf) OR publishedAsOf < :asOf)',
                 ExpressionAttributeValues: { ':balance': latest.balance, ':asOf': latest.cutoff.toISOString() },
               },
             },
@@ -219,11 +252,17 @@ export class DynamoDbDailyRunRepository implements DailyRunRepository {
   }
 
   async historyPage(partnerId: string, page: { limit: number; cursor?: string }) {
-    const { items, nextCursor } = await partitionPage(this.client, this.tableName, historyPartition(partnerId), page, (item) => ({
-      day: item.day as Day,
-      cutoff: new Date(item.asOf as string),
-      balance: micros(item.balance as number),
-    }));
+    const { items, nextCursor } = await partitionPage(
+      this.client,
+      this.tableName,
+      historyPartition(partnerId),
+      page,
+      (item) => ({
+        day: item.day as Day,
+        cutoff: new Date(item.asOf as string),
+        balance: micros(item.balance as number),
+      }),
+    );
     return { snapshots: items, ...(nextCursor !== undefined && { nextCursor }) };
   }
 
@@ -248,7 +287,9 @@ export class DynamoDbDailyRunRepository implements DailyRunRepository {
   }
 
   private async get(key: { pk: string; sk: string }): Promise<Record<string, unknown> | undefined> {
-    const { Item: item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
+    const { Item: item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
+    );
     return item;
   }
 }
@@ -256,7 +297,10 @@ export class DynamoDbDailyRunRepository implements DailyRunRepository {
 /** Every day after the last completed one up to `day`, at most MAX_CATCH_UP_DAYS, oldest first. */
 function cutoffsSince(lastCompleted: Day | undefined, day: Day): Date[] {
   const target = cutoffOf(day).getTime();
-  const first = lastCompleted === undefined ? target : Math.max(cutoffOf(lastCompleted).getTime() + DAY_MS, target - (MAX_CATCH_UP_DAYS - 1) * DAY_MS);
+  const first =
+    lastCompleted === undefined
+      ? target
+      : Math.max(cutoffOf(lastCompleted).getTime() + DAY_MS, target - (MAX_CATCH_UP_DAYS - 1) * DAY_MS);
   const cutoffs: Date[] = [];
   for (let time = first; time <= target; time += DAY_MS) cutoffs.push(new Date(time));
   return cutoffs.length === 0 ? [new Date(target)] : cutoffs;

@@ -1,9 +1,15 @@
 /** Mapping between domain records and the billing table's items. */
-import { EntryKind, LedgerEntry } from '../../domain/ledger';
-import { RechargeTrigger } from '../../domain/recharge/charge-attempt';
-import { AttemptState, ChargeAttempt, ChargePurpose, Invoice, InvoiceLine } from '../../domain/recharge/charge-attempt';
-import { Currency, micros } from '../../domain/money';
-import { PartnerAccount, PartnerStatus } from '../../domain/partner';
+import type { EntryKind, LedgerEntry } from '../../domain/ledger';
+import type { RechargeTrigger } from '../../domain/recharge/charge-attempt';
+import type {
+  AttemptState,
+  ChargeAttempt,
+  ChargePurpose,
+  Invoice,
+  InvoiceLine,
+} from '../../domain/recharge/charge-attempt';
+import { type Currency, micros } from '../../domain/money';
+import type { PartnerAccount, PartnerStatus } from '../../domain/partner';
 import { attemptKey, attentionShard, invoiceKey, ledgerEntryKey, partnerKey } from './keys';
 
 export type Item = Record<string, unknown>;
@@ -52,7 +58,9 @@ export function itemToPartner(item: Item): PartnerAccount {
         asOf: new Date(item.publishedAsOf as string),
       },
     }),
-    ...(item.belowThresholdSince !== undefined && { belowThresholdSince: new Date(item.belowThresholdSince as string) }),
+    ...(item.belowThresholdSince !== undefined && {
+      belowThresholdSince: new Date(item.belowThresholdSince as string),
+    }),
     ...(item.overdueSince !== undefined && { overdueSince: new Date(item.overdueSince as string) }),
     ...(item.blockedAt !== undefined && { blockedAt: new Date(item.blockedAt as string) }),
     ...(item.chargeInFlight !== undefined && { chargeInFlight: item.chargeInFlight as string }),
@@ -124,7 +132,11 @@ export function itemToAttempt(item: Item): ChargeAttempt {
     attemptId: item.attemptId as string,
     purpose: item.purpose as ChargePurpose,
     trigger: item.trigger as RechargeTrigger,
-    charge: { credit: micros(item.credit as number), fee: micros(item.fee as number), total: micros(item.total as number) },
+    charge: {
+      credit: micros(item.credit as number),
+      fee: micros(item.fee as number),
+      total: micros(item.total as number),
+    },
     currency: item.currency as Currency,
     paymentMethod: item.paymentMethod as string,
     ...(item.paymentCustomerId !== undefined && { paymentCustomerId: item.paymentCustomerId as string }),

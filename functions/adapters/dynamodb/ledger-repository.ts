@@ -3,23 +3,35 @@
  * its ledger entry and its idempotency guard in one transaction, so a balance always
  * equals the sum of its entries and a posting repeated by a retry changes nothing.
  */
-import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { updateIf, updateIfTogether } from './conditional-update';
-import { CurrencyMismatchError, PartnerExistsError, PostingConflictError, UnknownPartnerError } from '../../domain/errors';
-import { LedgerEntry, LedgerPage, Posting, PostingResult, entryIdOf } from '../../domain/ledger';
-import { PartnerAccount } from '../../domain/partner';
-import { RechargeSettings } from '../../domain/recharge-rules';
-import { CreatePartnerOutcome, CreditEvents, CreditResult, LedgerRepository, NewPartner, PageRequest } from '../../domain/ports';
-import { DomainEvent } from '../../domain/events';
+import {
+  CurrencyMismatchError,
+  PartnerExistsError,
+  PostingConflictError,
+  UnknownPartnerError,
+} from '../../domain/errors';
+import { type LedgerEntry, type LedgerPage, type Posting, type PostingResult, entryIdOf } from '../../domain/ledger';
+import type { PartnerAccount } from '../../domain/partner';
+import type { RechargeSettings } from '../../domain/recharge-rules';
+import type {
+  CreatePartnerOutcome,
+  CreditEvents,
+  CreditResult,
+  LedgerRepository,
+  NewPartner,
+  PageRequest,
+} from '../../domain/ports';
+import type { DomainEvent } from '../../domain/events';
 import { MAX_BALANCE, add } from '../../domain/money';
 import { creditWithStanding, planStanding } from './credit-writes';
-import { Item, itemToEntry, itemToPartner, partnerToItem } from './items';
+import { type Item, itemToEntry, itemToPartner, partnerToItem } from './items';
 import { attentionShard, ledgerPartition, partnerKey } from './keys';
 import { batchGetItems } from './batch-get';
 import { outboxPuts, putOutboxEvent } from './outbox';
 import { partitionPage } from './page-query';
 import { balanceLimitError, isBalanceLimit, moveBalance, putLedgerEntry, putPostingGuard } from './posting-writes';
-import { CancellationReason, cancellationReasons, isConditionFailure, retryOnContention } from './transactions';
+import { type CancellationReason, cancellationReasons, isConditionFailure, retryOnContention } from './transactions';
 
 /** Rounds of read-decide-write when concurrent postings keep changing the balance under a credit. */
 const CREDIT_ROUNDS = 10;
@@ -91,7 +103,11 @@ export class DynamoDbLedgerRepository implements LedgerRepository {
       await retryOnContention(() =>
         this.client.send(
           new TransactWriteCommand({
-            TransactItems: [moveBalance(this.tableName, entry.partnerId, entry.amount, entry.currency), putPostingGuard(this.tableName, entry), putLedgerEntry(this.tableName, entry)],
+            TransactItems: [
+              moveBalance(this.tableName, entry.partnerId, entry.amount, entry.currency),
+              putPostingGuard(this.tableName, entry),
+              putLedgerEntry(this.tableName, entry),
+            ],
           }),
         ),
       );
@@ -110,7 +126,8 @@ export class DynamoDbLedgerRepository implements LedgerRepository {
       const before = await this.getPartner(posting.partnerId);
       if (before === undefined) throw new UnknownPartnerError(posting.partnerId);
       if (before.currency !== posting.currency) throw new CurrencyMismatchError(before.currency, posting.currency);
-      if (before.liveBalance + posting.amount > MAX_BALANCE) throw balanceLimitError(posting.partnerId, before.liveBalance, posting.amount);
+      if (before.liveBalance + posting.amount > MAX_BALANCE)
+        throw balanceLimitError(posting.partnerId, before.liveBalance, posting.amount);
       const plan = planStanding(before, posting.amount);
       const unblocked = plan.wasBlocked && plan.restoresStanding;
       try {
@@ -124,7 +141,11 @@ export class DynamoDbLedgerRepository implements LedgerRepository {
                 }),
                 putPostingGuard(this.tableName, entry),
                 putLedgerEntry(this.tableName, entry),
-                ...outboxPuts(this.tableName, posting.partnerId, events({ liveBalance: add(before.liveBalance, posting.amount), unblocked })),
+                ...outboxPuts(
+                  this.tableName,
+                  posting.partnerId,
+                  events({ liveBalance: add(before.liveBalance, posting.amount), unblocked }),
+                ),
               ],
             }),
           ),
@@ -133,7 +154,8 @@ export class DynamoDbLedgerRepository implements LedgerRepository {
       } catch (error) {
         const reasons = cancellationReasons(error);
         if (reasons === undefined) throw error;
-        if (isConditionFailure(reasons[1])) return { outcome: 'duplicate', entry: originalOf(entry, reasons[1]), unblocked: false };
+        if (isConditionFailure(reasons[1]))
+          return { outcome: 'duplicate', entry: originalOf(entry, reasons[1]), unblocked: false };
         // The balance, threshold or partner changed between the read and the write: decide again.
         if (!isConditionFailure(reasons[0])) throw error;
       }
@@ -142,7 +164,13 @@ export class DynamoDbLedgerRepository implements LedgerRepository {
   }
 
   async ledgerPage(partnerId: string, page: PageRequest): Promise<LedgerPage> {
-    const { items, nextCursor } = await partitionPage(this.client, this.tableName, ledgerPartition(partnerId), page, itemToEntry);
+    const { items, nextCursor } = await partitionPage(
+      this.client,
+      this.tableName,
+      ledgerPartition(partnerId),
+      page,
+      itemToEntry,
+    );
     return { entries: items, ...(nextCursor !== undefined && { nextCursor }) };
   }
 
@@ -223,7 +251,8 @@ function explainRefusedPosting(entry: LedgerEntry, reasons: CancellationReason[]
   if (isConditionFailure(balance)) {
     const partner = balance?.item;
     if (partner === undefined) throw new UnknownPartnerError(entry.partnerId);
-    if (isBalanceLimit(partner, entry.currency)) throw balanceLimitError(entry.partnerId, partner.liveBalance as number, entry.amount);
+    if (isBalanceLimit(partner, entry.currency))
+      throw balanceLimitError(entry.partnerId, partner.liveBalance as number, entry.amount);
     throw new CurrencyMismatchError(partner.currency as string, entry.currency);
   }
   throw new Error(`posting ${entry.entryId} was cancelled: ${reasons.map((reason) => reason.code).join(', ')}`);

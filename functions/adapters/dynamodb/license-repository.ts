@@ -19,23 +19,35 @@
  * settling transactions also write the outcome's event to the outbox.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { Day } from '../../domain/daily/daily-run-ports';
-import { DomainEvent } from '../../domain/events';
-import { Currency, micros } from '../../domain/money';
-import { Month } from '../../domain/month';
-import { LicenseFee, LicenseFeeState, licenseInvoice } from '../../domain/monthly/license-fee';
-import { DueLicenseFee, LicenseFeeRepository, LicenseSettleResult } from '../../domain/monthly/license-ports';
-import { Item, invoiceToItem } from './items';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { Day } from '../../domain/daily/daily-run-ports';
+import type { DomainEvent } from '../../domain/events';
+import { type Currency, micros } from '../../domain/money';
+import type { Month } from '../../domain/month';
+import { type LicenseFee, type LicenseFeeState, licenseInvoice } from '../../domain/monthly/license-fee';
+import type { DueLicenseFee, LicenseFeeRepository, LicenseSettleResult } from '../../domain/monthly/license-ports';
+import { type Item, invoiceToItem } from './items';
 import { ATTENTION_SHARDS, shardOf } from './keys';
 import { putOutboxEvent } from './outbox';
 import { partitionPage } from './page-query';
 import { cancellationReasons, isConditionFailure, retryOnContention } from './transactions';
 
 export const licensedKey = (partnerId: string) => ({ pk: `LICENSED#${shardOf(partnerId)}`, sk: partnerId });
-export const licenseFeeKey = (partnerId: string, period: Month) => ({ pk: `PARTNER#${partnerId}`, sk: `LICENSE#${period}` });
+export const licenseFeeKey = (partnerId: string, period: Month) => ({
+  pk: `PARTNER#${partnerId}`,
+  sk: `LICENSE#${period}`,
+});
 const duePartition = (shard: number) => `LICENSE-DUE#${shard}`;
-export const licenseDueKey = (partnerId: string, period: Month) => ({ pk: duePartition(shardOf(partnerId)), sk: `${partnerId}#${period}` });
+export const licenseDueKey = (partnerId: string, period: Month) => ({
+  pk: duePartition(shardOf(partnerId)),
+  sk: `${partnerId}#${period}`,
+});
 
 /**
  * The write that puts a partner on the licensed list, for a transaction that registers a
@@ -66,13 +78,21 @@ export class DynamoDbLicenseRepository implements LicenseFeeRepository {
   }
 
   async licensedPage(shard: number, cursor: string | undefined, limit: number) {
-    const page = await partitionPage(this.client, this.tableName, `LICENSED#${shard}`, { limit, ...(cursor !== undefined && { cursor }) }, (item) => item.partnerId as string, 'key-order');
+    const page = await partitionPage(
+      this.client,
+      this.tableName,
+      `LICENSED#${shard}`,
+      { limit, ...(cursor !== undefined && { cursor }) },
+      (item) => item.partnerId as string,
+      'key-order',
+    );
     return { partnerIds: page.items, ...(page.nextCursor !== undefined && { nextCursor: page.nextCursor }) };
   }
 
-
   async get(partnerId: string, period: Month): Promise<LicenseFee | undefined> {
-    const { Item: item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: licenseFeeKey(partnerId, period), ConsistentRead: true }));
+    const { Item: item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: licenseFeeKey(partnerId, period), ConsistentRead: true }),
+    );
     return item === undefined ? undefined : itemToLicenseFee(item);
   }
 
@@ -82,7 +102,13 @@ export class DynamoDbLicenseRepository implements LicenseFeeRepository {
         this.client.send(
           new TransactWriteCommand({
             TransactItems: [
-              { Put: { TableName: this.tableName, Item: licenseFeeToItem(fee), ConditionExpression: 'attribute_not_exists(pk)' } },
+              {
+                Put: {
+                  TableName: this.tableName,
+                  Item: licenseFeeToItem(fee),
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                },
+              },
               { Put: { TableName: this.tableName, Item: dueItem(fee) } },
             ],
           }),
@@ -104,7 +130,13 @@ export class DynamoDbLicenseRepository implements LicenseFeeRepository {
       'attemptedOn = :day',
       ...(next.paymentCustomerId !== undefined ? ['paymentCustomerId = :customer'] : []),
     ];
-    const removes = ['declineCode', 'settledAt', 'providerChargeId', 'lastError', ...(next.paymentCustomerId === undefined ? ['paymentCustomerId'] : [])];
+    const removes = [
+      'declineCode',
+      'settledAt',
+      'providerChargeId',
+      'lastError',
+      ...(next.paymentCustomerId === undefined ? ['paymentCustomerId'] : []),
+    ];
     try {
       await retryOnContention(() =>
         this.client.send(
@@ -142,7 +174,12 @@ export class DynamoDbLicenseRepository implements LicenseFeeRepository {
     }
   }
 
-  async settleSucceeded(fee: LicenseFee, providerChargeId: string, at: Date, event: (invoiceId: string) => DomainEvent): Promise<LicenseSettleResult> {
+  async settleSucceeded(
+    fee: LicenseFee,
+    providerChargeId: string,
+    at: Date,
+    event: (invoiceId: string) => DomainEvent,
+  ): Promise<LicenseSettleResult> {
     const invoice = licenseInvoice(fee, providerChargeId, at);
     try {
       await retryOnContention(() =>
@@ -167,14 +204,28 @@ export class DynamoDbLicenseRepository implements LicenseFeeRepository {
       if (isConditionFailure(cancellationReasons(error)?.[0])) return this.alreadySettled(fee);
       throw error;
     }
-    return { outcome: 'settled', fee: { ...fee, state: 'succeeded', settledAt: at, providerChargeId, invoiceId: invoice.invoiceId }, invoice };
+    return {
+      outcome: 'settled',
+      fee: { ...fee, state: 'succeeded', settledAt: at, providerChargeId, invoiceId: invoice.invoiceId },
+      invoice,
+    };
   }
 
-  async settleDeclined(fee: LicenseFee, declineCode: string, at: Date, event: DomainEvent): Promise<LicenseSettleResult> {
+  async settleDeclined(
+    fee: LicenseFee,
+    declineCode: string,
+    at: Date,
+    event: DomainEvent,
+  ): Promise<LicenseSettleResult> {
     try {
       await retryOnContention(() =>
         this.client.send(
-          new TransactWriteCommand({ TransactItems: [this.closeAttempt(fee, 'declined', at, { declineCode }), putOutboxEvent(this.tableName, fee.partnerId, event)] }),
+          new TransactWriteCommand({
+            TransactItems: [
+              this.closeAttempt(fee, 'declined', at, { declineCode }),
+              putOutboxEvent(this.tableName, fee.partnerId, event),
+            ],
+          }),
         ),
       );
     } catch (error) {
@@ -193,7 +244,13 @@ export class DynamoDbLicenseRepository implements LicenseFeeRepository {
           UpdateExpression: 'SET lastError = :reason, lastErrorAt = :at ADD unknownOutcomes :one',
           ConditionExpression: '#state = :pending AND attemptId = :attemptId',
           ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: { ':reason': reason.slice(0, 1_000), ':at': at.toISOString(), ':one': 1, ':pending': 'pending', ':attemptId': fee.attemptId },
+          ExpressionAttributeValues: {
+            ':reason': reason.slice(0, 1_000),
+            ':at': at.toISOString(),
+            ':one': 1,
+            ':pending': 'pending',
+            ':attemptId': fee.attemptId,
+          },
         }),
       );
     } catch (error) {
@@ -202,7 +259,11 @@ export class DynamoDbLicenseRepository implements LicenseFeeRepository {
     }
   }
 
-  async duePage(shard: number, cursor: string | undefined, limit: number): Promise<{ due: readonly DueLicenseFee[]; nextCursor?: string }> {
+  async duePage(
+    shard: number,
+    cursor: string | undefined,
+    limit: number,
+  ): Promise<{ due: readonly DueLicenseFee[]; nextCursor?: string }> {
     const page = await partitionPage(
       this.client,
       this.tableName,
@@ -213,7 +274,6 @@ export class DynamoDbLicenseRepository implements LicenseFeeRepository {
     );
     return { due: page.items, ...(page.nextCursor !== undefined && { nextCursor: page.nextCursor }) };
   }
-
 
   async duePeriods(partnerId: string): Promise<readonly Month[]> {
     const periods: Month[] = [];
@@ -240,10 +300,30 @@ export class DynamoDbLicenseRepository implements LicenseFeeRepository {
   }
 
   /** Moves the current attempt out of `pending`, once, and appends it to the record's attempt log. */
-  private closeAttempt(fee: LicenseFee, state: Exclude<LicenseFeeState, 'pending'>, at: Date, result: { providerChargeId?: string; declineCode?: string; invoiceId?: string }) {
-    const logged: Item = { attemptId: fee.attemptId, outcome: state, paymentMethod: fee.paymentMethod, at: at.toISOString() };
-    const values: Record<string, unknown> = { ':state': state, ':at': at.toISOString(), ':pending': 'pending', ':attemptId': fee.attemptId, ':empty': [] };
-    const sets = ['#state = :state', 'settledAt = :at', 'attempts = list_append(if_not_exists(attempts, :empty), :logged)'];
+  private closeAttempt(
+    fee: LicenseFee,
+    state: Exclude<LicenseFeeState, 'pending'>,
+    at: Date,
+    result: { providerChargeId?: string; declineCode?: string; invoiceId?: string },
+  ) {
+    const logged: Item = {
+      attemptId: fee.attemptId,
+      outcome: state,
+      paymentMethod: fee.paymentMethod,
+      at: at.toISOString(),
+    };
+    const values: Record<string, unknown> = {
+      ':state': state,
+      ':at': at.toISOString(),
+      ':pending': 'pending',
+      ':attemptId': fee.attemptId,
+      ':empty': [],
+    };
+    const sets = [
+      '#state = :state',
+      'settledAt = :at',
+      'attempts = list_append(if_not_exists(attempts, :empty), :logged)',
+    ];
     for (const [name, value] of Object.entries(result)) {
       if (value === undefined) continue;
       sets.push(`${name} = :${name}`);
@@ -265,7 +345,12 @@ export class DynamoDbLicenseRepository implements LicenseFeeRepository {
 }
 
 function dueItem(fee: LicenseFee): Item {
-  return { ...licenseDueKey(fee.partnerId, fee.period), type: 'license-fee-due', partnerId: fee.partnerId, period: fee.period };
+  return {
+    ...licenseDueKey(fee.partnerId, fee.period),
+    type: 'license-fee-due',
+    partnerId: fee.partnerId,
+    period: fee.period,
+  };
 }
 
 function licenseFeeToItem(fee: LicenseFee): Item {

@@ -3,10 +3,10 @@
  * (`PARTNER#{id}` / `POSTED#opening:{id}`), written in the transaction that created the
  * partner: one strongly consistent read.
  */
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { entryIdOf } from '../../domain/ledger';
-import { Micros, micros } from '../../domain/money';
-import { OpeningBalances } from '../../domain/partners/open-account';
+import { type Micros, micros } from '../../domain/money';
+import type { OpeningBalances } from '../../domain/partners/open-account';
 import { postingGuardKey } from './keys';
 
 export class DynamoDbOpeningBalances implements OpeningBalances {

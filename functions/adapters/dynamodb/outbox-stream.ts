@@ -1,8 +1,8 @@
 /** Reads the event of an outbox item inserted into the table, from a record of the table's stream. */
-import { AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { DomainEvent } from '../../domain/events';
+import type { DomainEvent } from '../../domain/events';
 import { itemToOutboxEvent } from './outbox';
 
 export function outboxEventOfStreamRecord(record: DynamoDBRecord): DomainEvent | undefined {

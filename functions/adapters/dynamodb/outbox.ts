@@ -5,9 +5,9 @@
  * between the commit and the bus can delay an event, never lose it.
  */
 import { randomUUID } from 'node:crypto';
-import { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import { DomainEvent, EVENT_TYPES, EventType } from '../../domain/events';
-import { Item } from './items';
+import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { type DomainEvent, EVENT_TYPES, type EventType } from '../../domain/events';
+import type { Item } from './items';
 import { OUTBOX_ITEM_TYPE } from '../../../definitions/table';
 
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -48,6 +48,9 @@ export function outboxPuts(tableName: string, partnerId: string, events: readonl
 export function itemToOutboxEvent(item: Item): DomainEvent | undefined {
   if (item.type !== OUTBOX_ITEM_TYPE) return undefined;
   const eventType = item.eventType as EventType;
-  if (!EVENT_TYPES.includes(eventType)) throw new Error(`outbox item ${String(item.pk)} ${String(item.sk)} has unknown event type ${String(item.eventType)}`);
+  if (!EVENT_TYPES.includes(eventType))
+    throw new Error(
+      `outbox item ${String(item.pk)} ${String(item.sk)} has unknown event type ${String(item.eventType)}`,
+    );
   return { type: eventType, time: new Date(String(item.time)), detail: item.detail as DomainEvent['detail'] };
 }

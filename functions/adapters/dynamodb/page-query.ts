@@ -4,9 +4,9 @@
  * carries no cursor (DynamoDB alone would hand out a cursor to an empty page whenever a
  * page ends exactly at the limit).
  */
-import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { cursorKey, signCursor, verifyCursor } from './cursor';
-import { Item } from './items';
+import type { Item } from './items';
 
 export interface Page<T> {
   readonly items: readonly T[];
@@ -38,6 +38,7 @@ export async function partitionPage<T>(
   const last = shown[shown.length - 1];
   return {
     items: shown.map(toRecord),
-    ...(items.length > page.limit && last !== undefined && { nextCursor: signCursor(await scope(), last.sk as string) }),
+    ...(items.length > page.limit &&
+      last !== undefined && { nextCursor: signCursor(await scope(), last.sk as string) }),
   };
 }

@@ -3,9 +3,9 @@
  * ledger entry and its idempotency guard. The guard is a copy of the entry under a key
  * derived from the entry id alone, so a repeat of the posting fails its condition.
  */
-import { LedgerEntry } from '../../domain/ledger';
+import type { LedgerEntry } from '../../domain/ledger';
 import { AmountOutOfRangeError } from '../../domain/errors';
-import { Currency, MAX_BALANCE, Micros, formatAmount, micros } from '../../domain/money';
+import { type Currency, MAX_BALANCE, type Micros, formatAmount, micros } from '../../domain/money';
 import { entryToItem } from './items';
 import { attentionShard, partnerKey, postingGuardKey } from './keys';
 

@@ -7,13 +7,13 @@
  * events to the outbox in the same transaction.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { LedgerEntry, entryIdOf } from '../../domain/ledger';
-import { PartnerAccount } from '../../domain/partner';
-import { DomainEvent } from '../../domain/events';
+import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type LedgerEntry, entryIdOf } from '../../domain/ledger';
+import type { PartnerAccount } from '../../domain/partner';
+import type { DomainEvent } from '../../domain/events';
 import { add } from '../../domain/money';
-import { CreditEvents, PageRequest, RechargeRepository, SettleResult } from '../../domain/ports';
-import { ChargeAttempt, Invoice, invoiceFor } from '../../domain/recharge/charge-attempt';
+import type { CreditEvents, PageRequest, RechargeRepository, SettleResult } from '../../domain/ports';
+import { type ChargeAttempt, type Invoice, invoiceFor } from '../../domain/recharge/charge-attempt';
 import { attemptToItem, invoiceToItem, itemToAttempt, itemToInvoice, itemToPartner } from './items';
 import { creditWithStanding, planStanding } from './credit-writes';
 import { attemptKey, invoicePartition, partnerKey } from './keys';
@@ -39,7 +39,13 @@ export class DynamoDbRechargeRepository implements RechargeRepository {
         this.client.send(
           new TransactWriteCommand({
             TransactItems: [
-              { Put: { TableName: this.tableName, Item: attemptToItem(attempt), ConditionExpression: 'attribute_not_exists(pk)' } },
+              {
+                Put: {
+                  TableName: this.tableName,
+                  Item: attemptToItem(attempt),
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                },
+              },
               {
                 Update: {
                   TableName: this.tableName,
@@ -67,7 +73,12 @@ export class DynamoDbRechargeRepository implements RechargeRepository {
     return item === undefined ? undefined : itemToAttempt(item);
   }
 
-  async settleSucceeded(attempt: ChargeAttempt, providerChargeId: string, at: Date, events: CreditEvents): Promise<SettleResult> {
+  async settleSucceeded(
+    attempt: ChargeAttempt,
+    providerChargeId: string,
+    at: Date,
+    events: CreditEvents,
+  ): Promise<SettleResult> {
     const invoice = invoiceFor(attempt, providerChargeId, at);
     const entry = creditEntry(attempt, at);
     for (let round = 0; round < SETTLE_ROUNDS; round += 1) {
@@ -87,8 +98,18 @@ export class DynamoDbRechargeRepository implements RechargeRepository {
                 }),
                 putLedgerEntry(this.tableName, entry),
                 putPostingGuard(this.tableName, entry),
-                { Put: { TableName: this.tableName, Item: invoiceToItem(invoice), ConditionExpression: 'attribute_not_exists(pk)' } },
-                ...outboxPuts(this.tableName, attempt.partnerId, events({ liveBalance: add(before.liveBalance, attempt.charge.credit), unblocked })),
+                {
+                  Put: {
+                    TableName: this.tableName,
+                    Item: invoiceToItem(invoice),
+                    ConditionExpression: 'attribute_not_exists(pk)',
+                  },
+                },
+                ...outboxPuts(
+                  this.tableName,
+                  attempt.partnerId,
+                  events({ liveBalance: add(before.liveBalance, attempt.charge.credit), unblocked }),
+                ),
               ],
             }),
           ),
@@ -108,10 +129,17 @@ export class DynamoDbRechargeRepository implements RechargeRepository {
         if (!isConditionFailure(reasons[1])) throw error;
       }
     }
-    throw new Error(`could not settle attempt ${attempt.attemptId} in ${SETTLE_ROUNDS} rounds of concurrent balance changes`);
+    throw new Error(
+      `could not settle attempt ${attempt.attemptId} in ${SETTLE_ROUNDS} rounds of concurrent balance changes`,
+    );
   }
 
-  async settleDeclined(attempt: ChargeAttempt, declineCode: string, at: Date, event: DomainEvent): Promise<SettleResult> {
+  async settleDeclined(
+    attempt: ChargeAttempt,
+    declineCode: string,
+    at: Date,
+    event: DomainEvent,
+  ): Promise<SettleResult> {
     try {
       await retryOnContention(() =>
         this.client.send(
@@ -159,7 +187,12 @@ export class DynamoDbRechargeRepository implements RechargeRepository {
           UpdateExpression: 'SET lastError = :reason, lastErrorAt = :at ADD unknownOutcomes :one',
           ConditionExpression: '#state = :pending',
           ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: { ':reason': reason.slice(0, 1_000), ':at': at.toISOString(), ':one': 1, ':pending': 'pending' },
+          ExpressionAttributeValues: {
+            ':reason': reason.slice(0, 1_000),
+            ':at': at.toISOString(),
+            ':one': 1,
+            ':pending': 'pending',
+          },
         }),
       );
     } catch (error) {
@@ -168,8 +201,17 @@ export class DynamoDbRechargeRepository implements RechargeRepository {
     }
   }
 
-  async invoicesPage(partnerId: string, page: PageRequest): Promise<{ invoices: readonly Invoice[]; nextCursor?: string }> {
-    const { items, nextCursor } = await partitionPage(this.client, this.tableName, invoicePartition(partnerId), page, itemToInvoice);
+  async invoicesPage(
+    partnerId: string,
+    page: PageRequest,
+  ): Promise<{ invoices: readonly Invoice[]; nextCursor?: string }> {
+    const { items, nextCursor } = await partitionPage(
+      this.client,
+      this.tableName,
+      invoicePartition(partnerId),
+      page,
+      itemToInvoice,
+    );
     return { invoices: items, ...(nextCursor !== undefined && { nextCursor }) };
   }
 
@@ -186,7 +228,12 @@ export class DynamoDbRechargeRepository implements RechargeRepository {
     return { outcome: 'already-settled', attempt: stored ?? attempt };
   }
 
-  private closeAttempt(attempt: ChargeAttempt, state: 'succeeded' | 'declined', at: Date, result: { providerChargeId?: string; declineCode?: string }) {
+  private closeAttempt(
+    attempt: ChargeAttempt,
+    state: 'succeeded' | 'declined',
+    at: Date,
+    result: { providerChargeId?: string; declineCode?: string },
+  ) {
     const values: Record<string, unknown> = { ':state': state, ':at': at.toISOString(), ':pending': 'pending' };
     const sets = ['#state = :state', 'settledAt = :at'];
     if (result.providerChargeId !== undefined) {

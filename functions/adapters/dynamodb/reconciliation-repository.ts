@@ -5,17 +5,20 @@
  * the sort key range, never a scan.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { ReconciliationRepository } from '../../domain/finance/finance-ports';
-import { Reconciliation, ReconciliationState, estimatedUsage } from '../../domain/finance/reconciliation';
-import { EntryKind } from '../../domain/ledger';
-import { Currency, Micros, ZERO, add, micros } from '../../domain/money';
-import { Month, MonthRange } from '../../domain/month';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { ReconciliationRepository } from '../../domain/finance/finance-ports';
+import { type Reconciliation, type ReconciliationState, estimatedUsage } from '../../domain/finance/reconciliation';
+import type { EntryKind } from '../../domain/ledger';
+import { type Currency, type Micros, ZERO, add, micros } from '../../domain/money';
+import type { Month, MonthRange } from '../../domain/month';
 import { updateIf } from './conditional-update';
-import { Item } from './items';
+import type { Item } from './items';
 import { ledgerPartition } from './keys';
 
-export const reconciliationKey = (partnerId: string, period: Month) => ({ pk: `PARTNER#${partnerId}`, sk: `RECONCILIATION#${period}` });
+export const reconciliationKey = (partnerId: string, period: Month) => ({
+  pk: `PARTNER#${partnerId}`,
+  sk: `RECONCILIATION#${period}`,
+});
 
 export class DynamoDbReconciliationRepository implements ReconciliationRepository {
   constructor(
@@ -49,7 +52,11 @@ export class DynamoDbReconciliationRepository implements ReconciliationRepositor
         }),
       );
       // The pure rule decides again what counts: usage, start inclusive, end exclusive.
-      const page = items.map((item) => ({ kind: item.kind as EntryKind, amount: micros(item.amount as number), postedAt: new Date(item.postedAt as string) }));
+      const page = items.map((item) => ({
+        kind: item.kind as EntryKind,
+        amount: micros(item.amount as number),
+        postedAt: new Date(item.postedAt as string),
+      }));
       total = add(total, estimatedUsage(page, range));
       start = last;
     } while (start !== undefined);
@@ -63,7 +70,9 @@ export class DynamoDbReconciliationRepository implements ReconciliationRepositor
     return item === undefined ? undefined : itemToReconciliation(item);
   }
 
-  async record(reconciliation: Reconciliation): Promise<{ outcome: 'recorded' } | { outcome: 'exists'; existing: Reconciliation }> {
+  async record(
+    reconciliation: Reconciliation,
+  ): Promise<{ outcome: 'recorded' } | { outcome: 'exists'; existing: Reconciliation }> {
     try {
       await this.client.send(
         new PutCommand({

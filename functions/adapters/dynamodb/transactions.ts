@@ -5,7 +5,7 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import pRetry from 'p-retry';
-import { Item } from './items';
+import type { Item } from './items';
 
 export interface CancellationReason {
   /** `None` for items that did not cause the cancellation. */

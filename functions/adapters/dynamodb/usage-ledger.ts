@@ -5,14 +5,14 @@
  * which; those are set aside and the rest is applied in one transaction again.
  */
 import { createHash } from 'node:crypto';
-import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { LedgerEntry } from '../../domain/ledger';
+import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { LedgerEntry } from '../../domain/ledger';
 import { MAX_BALANCE, formatAmount, micros, negate, sum } from '../../domain/money';
-import { EventFate, UsageChunk, UsageChunkResult, UsageLedger } from '../../domain/ports';
-import { UsageEvent, usageDigest } from '../../domain/usage/usage-event';
+import type { EventFate, UsageChunk, UsageChunkResult, UsageLedger } from '../../domain/ports';
+import { type UsageEvent, usageDigest } from '../../domain/usage/usage-event';
 import { usageEventKey } from './keys';
 import { balanceLimitError, isBalanceLimit, moveBalance, putLedgerEntry } from './posting-writes';
-import { CancellationReason, cancellationReasons, isConditionFailure, retryOnContention } from './transactions';
+import { type CancellationReason, cancellationReasons, isConditionFailure, retryOnContention } from './transactions';
 
 /** DynamoDB allows 100 items per transaction: the partner update, the ledger entry and 98 events. */
 export const MAX_EVENTS_PER_CHUNK = 98;
@@ -63,7 +63,13 @@ export class DynamoDbUsageLedger implements UsageLedger {
       const entries = live.map((state) => usageEntry(state.chunk, state.pending));
       try {
         await retryOnContention(() =>
-          this.client.send(new TransactWriteCommand({ TransactItems: live.flatMap((state, index) => this.items(state.chunk, entries[index] as LedgerEntry, state.pending)) })),
+          this.client.send(
+            new TransactWriteCommand({
+              TransactItems: live.flatMap((state, index) =>
+                this.items(state.chunk, entries[index] as LedgerEntry, state.pending),
+              ),
+            }),
+          ),
         );
         live.forEach((state, index) => {
           for (const event of state.pending) state.fates.set(event.eventId, { kind: 'debited' });
@@ -79,12 +85,19 @@ export class DynamoDbUsageLedger implements UsageLedger {
         for (const state of live) {
           const size = FIRST_EVENT_ITEM + state.pending.length;
           const before = state.pending.length;
-          state.pending = setAsideRefused(state.chunk, state.pending, reasons.slice(offset, offset + size), state.fates);
+          state.pending = setAsideRefused(
+            state.chunk,
+            state.pending,
+            reasons.slice(offset, offset + size),
+            state.fates,
+          );
           refused += before - state.pending.length;
           offset += size;
         }
         if (refused === 0) {
-          throw new Error(`usage transaction was cancelled without a refused item: ${reasons.map((reason) => reason.code).join(', ')}`);
+          throw new Error(
+            `usage transaction was cancelled without a refused item: ${reasons.map((reason) => reason.code).join(', ')}`,
+          );
         }
       }
     }
@@ -211,7 +224,12 @@ function setAsideRefused(
  * refused transaction met; the others are refused as out of range. A balance that moved
  * meanwhile only makes the next transaction refuse again and this run again.
  */
-function withinBalanceLimit(chunk: UsageChunk, pending: readonly UsageEvent[], liveBalance: number, fates: Map<string, EventFate>): UsageEvent[] {
+function withinBalanceLimit(
+  chunk: UsageChunk,
+  pending: readonly UsageEvent[],
+  liveBalance: number,
+  fates: Map<string, EventFate>,
+): UsageEvent[] {
   const fitting: UsageEvent[] = [];
   let balance = liveBalance;
   for (const event of pending) {
@@ -222,7 +240,10 @@ function withinBalanceLimit(chunk: UsageChunk, pending: readonly UsageEvent[], l
     }
     fates.set(event.eventId, {
       kind: 'rejected',
-      rejection: { reason: 'amount-out-of-range', detail: balanceLimitError(chunk.partnerId, balance, negate(event.cost)).message },
+      rejection: {
+        reason: 'amount-out-of-range',
+        detail: balanceLimitError(chunk.partnerId, balance, negate(event.cost)).message,
+      },
     });
   }
   return fitting;

@@ -1,7 +1,7 @@
 /** Publishes domain events on the custom bus, failing loudly when EventBridge refuses any entry. */
-import { EventBridgeClient, PutEventsCommand, PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import { DomainEvent, EVENT_SOURCE } from '../../domain/events';
-import { EventPublisher } from '../../domain/ports';
+import { type EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { type DomainEvent, EVENT_SOURCE } from '../../domain/events';
+import type { EventPublisher } from '../../domain/ports';
 
 /** PutEvents takes at most 10 entries per call. */
 const ENTRIES_PER_CALL = 10;

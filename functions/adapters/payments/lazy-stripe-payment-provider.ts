@@ -9,7 +9,7 @@
  * fails (the Stripe layer missing from the function) throws before any request is sent,
  * so the charge attempt stays open and is resumed once the function is fixed.
  */
-import { ChargeRequest, ChargeResult, PaymentProvider } from '../../domain/recharge/payment-provider';
+import type { ChargeRequest, ChargeResult, PaymentProvider } from '../../domain/recharge/payment-provider';
 import type { StripeClientOptions } from './stripe-client';
 
 export class LazyStripePaymentProvider implements PaymentProvider {
@@ -25,6 +25,9 @@ export class LazyStripePaymentProvider implements PaymentProvider {
 }
 
 async function loadStripeProvider(options: StripeClientOptions): Promise<PaymentProvider> {
-  const [{ createStripeClient }, { StripePaymentProvider }] = await Promise.all([import('./stripe-client'), import('./stripe-payment-provider')]);
+  const [{ createStripeClient }, { StripePaymentProvider }] = await Promise.all([
+    import('./stripe-client'),
+    import('./stripe-payment-provider'),
+  ]);
   return new StripePaymentProvider(createStripeClient(options));
 }

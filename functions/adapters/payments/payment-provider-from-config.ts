@@ -4,8 +4,8 @@
  * function before it takes work; the Stripe SDK itself is loaded on the first charge.
  */
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
-import { PaymentProviderConfig } from '../../config';
-import { PaymentProvider } from '../../domain/recharge/payment-provider';
+import type { PaymentProviderConfig } from '../../config';
+import type { PaymentProvider } from '../../domain/recharge/payment-provider';
 import { LazyStripePaymentProvider } from './lazy-stripe-payment-provider';
 import { SandboxPaymentProvider } from './sandbox-payment-provider';
 

@@ -4,7 +4,7 @@
  * can be told to lose the answer of its next calls, with or without charging, to play
  * the provider timeouts a real system meets.
  */
-import { ChargeRequest, ChargeResult, PaymentProvider } from '../../domain/recharge/payment-provider';
+import type { ChargeRequest, ChargeResult, PaymentProvider } from '../../domain/recharge/payment-provider';
 
 const SUCCEEDING = new Set(['pm_card_visa', 'pm_card_mastercard']);
 const DECLINING: Readonly<Record<string, string>> = {
@@ -42,7 +42,8 @@ export class SandboxPaymentProvider implements PaymentProvider {
     const earlier = this.byKey.get(request.idempotencyKey);
     if (earlier !== undefined) return this.replay(earlier, request);
     const fault = this.lostAnswers.shift();
-    if (fault === 'timeout-before-charge') return { outcome: 'unknown', reason: 'sandbox: timed out before the charge' };
+    if (fault === 'timeout-before-charge')
+      return { outcome: 'unknown', reason: 'sandbox: timed out before the charge' };
     const charge = this.decide(request);
     this.byKey.set(request.idempotencyKey, charge);
     if (fault === 'timeout-after-charge') return { outcome: 'unknown', reason: 'sandbox: timed out after the charge' };
@@ -52,7 +53,8 @@ export class SandboxPaymentProvider implements PaymentProvider {
   private decide(request: ChargeRequest): SandboxCharge {
     this.sequence += 1;
     const chargeId = `pi_sandbox_${String(this.sequence).padStart(6, '0')}`;
-    if (SUCCEEDING.has(request.paymentMethod)) return { chargeId, request, result: { outcome: 'succeeded', providerChargeId: chargeId } };
+    if (SUCCEEDING.has(request.paymentMethod))
+      return { chargeId, request, result: { outcome: 'succeeded', providerChargeId: chargeId } };
     const declineCode = DECLINING[request.paymentMethod] ?? 'unknown_test_payment_method';
     return { chargeId, request, result: { outcome: 'declined', declineCode, providerChargeId: chargeId } };
   }
@@ -63,6 +65,11 @@ export class SandboxPaymentProvider implements PaymentProvider {
       earlier.request.amountCents === request.amountCents &&
       earlier.request.currency === request.currency &&
       earlier.request.paymentMethod === request.paymentMethod;
-    return same ? earlier.result : { outcome: 'unknown', reason: `sandbox: idempotency key ${request.idempotencyKey} reused with other parameters` };
+    return same
+      ? earlier.result
+      : {
+          outcome: 'unknown',
+          reason: `sandbox: idempotency key ${request.idempotencyKey} reused with other parameters`,
+        };
   }
 }

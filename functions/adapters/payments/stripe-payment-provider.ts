@@ -5,8 +5,8 @@
  * is resumed with the same key, which Stripe answers with the same PaymentIntent.
  */
 import Stripe from 'stripe';
-import { Clock } from '../../domain/ports';
-import { ChargeRequest, ChargeResult, PaymentProvider } from '../../domain/recharge/payment-provider';
+import type { Clock } from '../../domain/ports';
+import type { ChargeRequest, ChargeResult, PaymentProvider } from '../../domain/recharge/payment-provider';
 
 /** Reported when Stripe declines without saying why. */
 const UNSPECIFIED_DECLINE = 'card_declined';
@@ -61,7 +61,10 @@ export class StripePaymentProvider implements PaymentProvider {
 
   /** The PaymentIntent an attempt created, if any, through Stripe's Search API (metadata is indexed within a minute). */
   private async findByAttempt(attemptId: string): Promise<Stripe.PaymentIntent | undefined> {
-    const result = await this.stripe.paymentIntents.search({ query: `metadata['attemptId']:'${attemptId.replace(/'/g, "\\'")}'`, limit: 1 });
+    const result = await this.stripe.paymentIntents.search({
+      query: `metadata['attemptId']:'${attemptId.replace(/'/g, "\\'")}'`,
+      limit: 1,
+    });
     return result.data[0];
   }
 }
@@ -85,9 +88,17 @@ function fromIntent(intent: Stripe.PaymentIntent): ChargeResult {
       return { outcome: 'succeeded', providerChargeId: intent.id };
     case 'requires_payment_method':
     case 'canceled':
-      return { outcome: 'declined', declineCode: declineCodeOf(intent) ?? UNSPECIFIED_DECLINE, providerChargeId: intent.id };
+      return {
+        outcome: 'declined',
+        declineCode: declineCodeOf(intent) ?? UNSPECIFIED_DECLINE,
+        providerChargeId: intent.id,
+      };
     case 'requires_action':
-      return { outcome: 'declined', declineCode: declineCodeOf(intent) ?? AUTHENTICATION_REQUIRED, providerChargeId: intent.id };
+      return {
+        outcome: 'declined',
+        declineCode: declineCodeOf(intent) ?? AUTHENTICATION_REQUIRED,
+        providerChargeId: intent.id,
+      };
     default:
       // `processing` may still succeed; `requires_capture` or `requires_confirmation` mean
       // the intent was not created as asked. Neither is a decline.

@@ -1,6 +1,6 @@
 /** Spreads the daily run's shard work over a queue, so each shard runs in its own invocation. */
-import { SQSClient, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
-import { DailyWork, DailyWorkQueue } from '../../domain/daily/daily-run-ports';
+import { type SQSClient, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import type { DailyWork, DailyWorkQueue } from '../../domain/daily/daily-run-ports';
 
 /** SendMessageBatch takes at most 10 messages. */
 const MESSAGES_PER_BATCH = 10;
@@ -21,9 +21,13 @@ export class SqsDailyWorkQueue implements DailyWorkQueue {
           cutoffs: item.cutoffs.map((cutoff) => cutoff.toISOString()),
         }),
       }));
-      const { Failed: failed = [] } = await this.client.send(new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: entries }));
+      const { Failed: failed = [] } = await this.client.send(
+        new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: entries }),
+      );
       if (failed.length > 0) {
-        throw new Error(`could not queue ${failed.length} daily run shards: ${failed.map((entry) => entry.Message).join('; ')}`);
+        throw new Error(
+          `could not queue ${failed.length} daily run shards: ${failed.map((entry) => entry.Message).join('; ')}`,
+        );
       }
     }
   }

@@ -2,8 +2,8 @@
  * Sends a refused usage message to the dead-letter queue unchanged, with why it was
  * refused as message attributes, so it is never retried and never lost.
  */
-import { MessageAttributeValue, SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
-import { DeadLetters, RefusedMessage } from '../../domain/ports';
+import { type MessageAttributeValue, type SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
+import type { DeadLetters, RefusedMessage } from '../../domain/ports';
 
 /** SQS caps a message attribute value at the message size; keep details readable and small. */
 const MAX_DETAIL_LENGTH = 1_000;

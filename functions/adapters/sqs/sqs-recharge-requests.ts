@@ -1,6 +1,6 @@
 /** Recharge requests go through a queue with a dead-letter queue, so none is ever lost. */
-import { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
-import { RechargeRequest, RechargeRequests } from '../../domain/ports';
+import { type SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
+import type { RechargeRequest, RechargeRequests } from '../../domain/ports';
 
 export class SqsRechargeRequests implements RechargeRequests {
   constructor(

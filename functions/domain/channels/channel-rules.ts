@@ -8,8 +8,8 @@
  * another partner, or cancelled, is refused as the contract says.
  */
 import { DomainError, UnknownPartnerError } from '../errors';
-import { LedgerRepository } from '../ports';
-import { Channel, ChannelRepository } from './channel';
+import type { LedgerRepository } from '../ports';
+import type { Channel, ChannelRepository } from './channel';
 import { assertE164, assertHostableNumber } from './phone-number';
 
 export class NumberAlreadyRegisteredError extends DomainError {
@@ -65,22 +65,34 @@ export interface Registration {
   readonly channel: Channel;
 }
 
-export async function registerChannel(partnerId: string, phoneNumber: string, deps: ChannelDependencies): Promise<Registration> {
+export async function registerChannel(
+  partnerId: string,
+  phoneNumber: string,
+  deps: ChannelDependencies,
+): Promise<Registration> {
   assertHostableNumber(phoneNumber);
   const account = await deps.ledger.getPartner(partnerId);
   if (account === undefined) throw new UnknownPartnerError(partnerId);
   const registeredAt = deps.now();
   if ((await deps.channels.register(partnerId, phoneNumber, registeredAt)) === 'exists') {
     const existing = await deps.channels.get(phoneNumber);
-    if (existing === undefined || existing.partnerId !== partnerId || existing.status === 'cancelled') throw new NumberAlreadyRegisteredError(phoneNumber);
+    if (existing === undefined || existing.partnerId !== partnerId || existing.status === 'cancelled')
+      throw new NumberAlreadyRegisteredError(phoneNumber);
     return { outcome: 'exists', channel: existing };
   }
   // A number registered for a blocked partner is stopped like its others.
   if (account.status === 'blocked') await deps.channels.setBlocked(partnerId, true);
-  return { outcome: 'registered', channel: { phoneNumber, partnerId, status: account.status === 'blocked' ? 'blocked' : 'active', registeredAt } };
+  return {
+    outcome: 'registered',
+    channel: { phoneNumber, partnerId, status: account.status === 'blocked' ? 'blocked' : 'active', registeredAt },
+  };
 }
 
-export async function cancelChannel(partnerId: string, phoneNumber: string, deps: ChannelDependencies): Promise<Channel> {
+export async function cancelChannel(
+  partnerId: string,
+  phoneNumber: string,
+  deps: ChannelDependencies,
+): Promise<Channel> {
   assertE164(phoneNumber);
   const channel = await deps.channels.get(phoneNumber);
   if (channel === undefined) throw new UnknownChannelError(phoneNumber);
@@ -89,7 +101,11 @@ export async function cancelChannel(partnerId: string, phoneNumber: string, deps
   return deps.channels.cancel(partnerId, phoneNumber, deps.now());
 }
 
-export async function sendPermission(phoneNumber: string, operatorName: string, deps: ChannelDependencies): Promise<{ allowed: true }> {
+export async function sendPermission(
+  phoneNumber: string,
+  operatorName: string,
+  deps: ChannelDependencies,
+): Promise<{ allowed: true }> {
   assertE164(phoneNumber);
   const channel = await deps.channels.get(phoneNumber);
   if (channel === undefined || channel.status === 'cancelled') throw new UnknownChannelError(phoneNumber);

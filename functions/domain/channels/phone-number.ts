@@ -38,7 +38,9 @@ export class BlockedRegionError extends DomainError {
 export function assertE164(phoneNumber: string): string {
   if (!E164_PATTERN.test(phoneNumber)) {
     const shown = phoneNumber.length > 40 ? `${phoneNumber.slice(0, 40)}...` : phoneNumber;
-    throw new InvalidPhoneNumberError(`"${shown}" is not an E.164 number: write it as + and 7 to 15 digits, e.g. +4915112345678`);
+    throw new InvalidPhoneNumberError(
+      `"${shown}" is not an E.164 number: write it as + and 7 to 15 digits, e.g. +4915112345678`,
+    );
   }
   return phoneNumber;
 }

@@ -1,6 +1,6 @@
 /** What the daily run needs from storage and from the queue that spreads its work. */
-import { Micros } from '../money';
-import { DomainEvent } from '../events';
+import type { Micros } from '../money';
+import type { DomainEvent } from '../events';
 
 /** A UTC day, YYYY-MM-DD; its cut-off is 00:00 UTC of that day. */
 export type Day = string;
@@ -33,7 +33,11 @@ export interface DailyRunRepository {
   /** Notes a finished shard; true when it was the last one of the run. */
   finishShard(day: Day, shard: number): Promise<boolean>;
   completeRun(day: Day, completedAt: Date): Promise<void>;
-  attentionPage(shard: number, cursor: string | undefined, limit: number): Promise<{ partnerIds: readonly string[]; nextCursor?: string }>;
+  attentionPage(
+    shard: number,
+    cursor: string | undefined,
+    limit: number,
+  ): Promise<{ partnerIds: readonly string[]; nextCursor?: string }>;
   /** The balance at each cut-off (live balance minus what was posted since), read as of one moment. */
   balancesAsOf(partnerId: string, cutoffs: readonly Date[]): Promise<BalancesAsOf>;
   /** Writes the snapshots, the published balance and its event; false if a run published them already. */
@@ -44,7 +48,10 @@ export interface DailyRunRepository {
   block(partnerId: string, overdueSince: Date, at: Date, event: DomainEvent): Promise<boolean>;
   /** Takes the partner out of the attention index unless a posting moved it since `version`. */
   releaseAttention(partnerId: string, version: number): Promise<boolean>;
-  historyPage(partnerId: string, page: { limit: number; cursor?: string }): Promise<{ snapshots: readonly Snapshot[]; nextCursor?: string }>;
+  historyPage(
+    partnerId: string,
+    page: { limit: number; cursor?: string },
+  ): Promise<{ snapshots: readonly Snapshot[]; nextCursor?: string }>;
 }
 
 export interface DailyWork {

@@ -10,16 +10,28 @@
  * index for the next run; a charge retry that fails so does not keep the partner from
  * being blocked on time. A transient failure fails the shard's work item, as before.
  */
-import { DomainEvent } from '../events';
+import type { DomainEvent } from '../events';
 import { formatAmount } from '../money';
 import { overdueVerdict } from '../overdue-rules';
-import { PartnerAccount } from '../partner';
+import type { PartnerAccount } from '../partner';
 import { retryDueLicenseFees } from '../monthly/license-fees';
-import { LicenseFeeRepository } from '../monthly/license-ports';
-import { PartnerFailure, awaitAll, isolate } from '../partner-failure';
-import { RechargeDependencies, RechargeResult, chargeDue, rechargePartner } from '../recharge/recharge-partner';
+import type { LicenseFeeRepository } from '../monthly/license-ports';
+import { type PartnerFailure, awaitAll, isolate } from '../partner-failure';
+import {
+  type RechargeDependencies,
+  type RechargeResult,
+  chargeDue,
+  rechargePartner,
+} from '../recharge/recharge-partner';
 import { overdueEvent } from '../usage/balance-follow-up';
-import { DailyRunRepository, DailyWork, DailyWorkQueue, Day, Snapshot, dayOf } from './daily-run-ports';
+import {
+  type DailyRunRepository,
+  type DailyWork,
+  type DailyWorkQueue,
+  type Day,
+  type Snapshot,
+  dayOf,
+} from './daily-run-ports';
 
 export interface DailyRunDependencies extends RechargeDependencies {
   readonly runs: DailyRunRepository;
@@ -40,7 +52,10 @@ export async function startDailyRun(scheduledAt: Date, deps: DailyRunDependencie
   const day = dayOf(scheduledAt);
   const run = await deps.runs.beginRun(day, scheduledAt);
   if (run.state === 'completed') return { day, state: 'already-completed', cutoffs: run.cutoffs };
-  const shards = Array.from({ length: deps.runs.shards }, (_, shard): DailyWork => ({ day, now: scheduledAt, cutoffs: run.cutoffs, shard }));
+  const shards = Array.from(
+    { length: deps.runs.shards },
+    (_, shard): DailyWork => ({ day, now: scheduledAt, cutoffs: run.cutoffs, shard }),
+  );
   await deps.work.enqueue(shards);
   return { day, state: run.state === 'new' ? 'started' : 'resumed', cutoffs: run.cutoffs };
 }
@@ -77,11 +92,23 @@ export async function runDailyShard(
   hasTimeLeft: () => boolean,
   pageSize = PARTNERS_PER_PAGE,
 ): Promise<ShardProgress> {
-  const totals = { visited: 0, published: 0, retried: 0, blocked: 0, overdue: 0, charges: [] as RechargeResult[], failures: [] as PartnerFailure[] };
+  const totals = {
+    visited: 0,
+    published: 0,
+    retried: 0,
+    blocked: 0,
+    overdue: 0,
+    charges: [] as RechargeResult[],
+    failures: [] as PartnerFailure[],
+  };
   let cursor = work.cursor;
   do {
     const page = await deps.runs.attentionPage(work.shard, cursor, pageSize);
-    const settled = await awaitAll(page.partnerIds.map((partnerId) => isolate(partnerId, 'daily-run', () => settlePartnerDay(partnerId, work, deps))));
+    const settled = await awaitAll(
+      page.partnerIds.map((partnerId) =>
+        isolate(partnerId, 'daily-run', () => settlePartnerDay(partnerId, work, deps)),
+      ),
+    );
     totals.visited += settled.length;
     for (const outcome of settled) {
       if (!outcome.ok) {
@@ -113,21 +140,37 @@ export async function runDailyShard(
   return { ...totals, runCompleted: last };
 }
 
-export async function settlePartnerDay(partnerId: string, work: DailyWork, deps: DailyRunDependencies): Promise<PartnerDay> {
+export async function settlePartnerDay(
+  partnerId: string,
+  work: DailyWork,
+  deps: DailyRunDependencies,
+): Promise<PartnerDay> {
   const account = await deps.ledger.getPartner(partnerId);
   if (account === undefined) return { published: false, overdue: false, blocked: false };
 
   // 1. Publish the balance as of each cut-off this partner has not been published for.
-  const unpublished = work.cutoffs.filter((cutoff) => account.publishedBalance === undefined || account.publishedBalance.asOf < cutoff);
+  const unpublished = work.cutoffs.filter(
+    (cutoff) => account.publishedBalance === undefined || account.publishedBalance.asOf < cutoff,
+  );
   const asOf = await deps.runs.balancesAsOf(partnerId, unpublished.length > 0 ? unpublished : work.cutoffs);
   let published = false;
   if (unpublished.length > 0) {
-    const snapshots = unpublished.map((cutoff, index) => ({ day: dayOf(cutoff), cutoff, balance: asOf.balances[index] ?? account.liveBalance }));
+    const snapshots = unpublished.map((cutoff, index) => ({
+      day: dayOf(cutoff),
+      cutoff,
+      balance: asOf.balances[index] ?? account.liveBalance,
+    }));
     const latest = snapshots[snapshots.length - 1] as Snapshot;
     published = await deps.runs.publish(partnerId, snapshots, {
       type: 'DailyBalancePublished',
       time: work.now,
-      detail: { partnerId, currency: account.currency, balance: formatAmount(latest.balance), balanceAsOf: latest.cutoff.toISOString(), days: snapshots.map((snapshot) => snapshot.day) },
+      detail: {
+        partnerId,
+        currency: account.currency,
+        balance: formatAmount(latest.balance),
+        balanceAsOf: latest.cutoff.toISOString(),
+        days: snapshots.map((snapshot) => snapshot.day),
+      },
     });
   }
 
@@ -146,7 +189,12 @@ export async function settlePartnerDay(partnerId: string, work: DailyWork, deps:
   const verdict = overdueVerdict(current.liveBalance, current.overdueSince, work.now);
   let blocked = false;
   if (verdict === 'block' && current.status !== 'blocked' && current.overdueSince !== undefined) {
-    blocked = await deps.runs.block(partnerId, current.overdueSince, work.now, blockedEvent(current, current.overdueSince, work.now));
+    blocked = await deps.runs.block(
+      partnerId,
+      current.overdueSince,
+      work.now,
+      blockedEvent(current, current.overdueSince, work.now),
+    );
   }
   if (blocked || (current.status === 'blocked' && verdict === 'block')) {
     // Also for a partner blocked before: a crash between blocking and this step is healed by the next run.
@@ -160,7 +208,8 @@ export async function settlePartnerDay(partnerId: string, work: DailyWork, deps:
   // was posted since the latest cut-off (tomorrow's run must publish that), and only at
   // the version that was seen quiet: a posting racing this run keeps the partner in. A
   // partner whose charge retry failed stays in, for tomorrow's run to try again.
-  const settled = retry.ok && current.liveBalance >= 0 && current.chargeInFlight === undefined && chargeDue(current).kind === 'none';
+  const settled =
+    retry.ok && current.liveBalance >= 0 && current.chargeInFlight === undefined && chargeDue(current).kind === 'none';
   if (asOf.quietSinceLatest && current.version === asOf.version && settled) {
     await deps.runs.releaseAttention(partnerId, asOf.version);
   }

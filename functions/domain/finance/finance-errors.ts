@@ -27,7 +27,9 @@ export class PeriodBeforeAccountError extends DomainError {
     readonly period: string,
     readonly firstMonth: string,
   ) {
-    super(`period ${period} is before partner "${partnerId}" was created; its first month is ${firstMonth}, the earliest that can be reconciled`);
+    super(
+      `period ${period} is before partner "${partnerId}" was created; its first month is ${firstMonth}, the earliest that can be reconciled`,
+    );
   }
 }
 
@@ -40,6 +42,8 @@ export class ReconciliationConflictError extends DomainError {
     readonly period: string,
     readonly recordedActual: string,
   ) {
-    super(`period ${period} of partner "${partnerId}" was already reconciled with an actual amount of ${recordedActual}; a month is reconciled once`);
+    super(
+      `period ${period} of partner "${partnerId}" was already reconciled with an actual amount of ${recordedActual}; a month is reconciled once`,
+    );
   }
 }

@@ -1,14 +1,16 @@
 /** What reconciliation needs from storage, beyond the ledger itself. */
-import { Micros } from '../money';
-import { Month, MonthRange } from '../month';
-import { Reconciliation } from './reconciliation';
+import type { Micros } from '../money';
+import type { Month, MonthRange } from '../month';
+import type { Reconciliation } from './reconciliation';
 
 export interface ReconciliationRepository {
   /** The estimated usage of the range: the positive sum of the partner's `usage` entries posted in it. */
   usageWithin(partnerId: string, range: MonthRange): Promise<Micros>;
   get(partnerId: string, period: Month): Promise<Reconciliation | undefined>;
   /** Stores the month's reconciliation once; a month reconciled before answers with the stored one. */
-  record(reconciliation: Reconciliation): Promise<{ readonly outcome: 'recorded' } | { readonly outcome: 'exists'; readonly existing: Reconciliation }>;
+  record(
+    reconciliation: Reconciliation,
+  ): Promise<{ readonly outcome: 'recorded' } | { readonly outcome: 'exists'; readonly existing: Reconciliation }>;
   /** Notes that the adjustment is booked; a no-op if it was noted already. */
   markBooked(partnerId: string, period: Month, at: Date): Promise<void>;
 }

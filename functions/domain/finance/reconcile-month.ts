@@ -14,16 +14,16 @@
  * followed by what follows usage: threshold, overdue clock and recharge request.
  */
 import { UnknownPartnerError, CurrencyMismatchError, InvalidAmountError } from '../errors';
-import { ChannelRepository } from '../channels/channel';
-import { entryIdOf, Posting } from '../ledger';
-import { Currency, Micros, formatAmount } from '../money';
+import type { ChannelRepository } from '../channels/channel';
+import { entryIdOf, type Posting } from '../ledger';
+import { type Currency, type Micros, formatAmount } from '../money';
 import { isClosed, monthName, monthOf, monthRange, parseMonth } from '../month';
 import { assertPartnerId } from '../partner';
-import { Clock, LedgerRepository } from '../ports';
-import { BalanceFollowUp } from '../usage/balance-follow-up';
+import type { Clock, LedgerRepository } from '../ports';
+import type { BalanceFollowUp } from '../usage/balance-follow-up';
 import { PeriodBeforeAccountError, PeriodNotClosedError, ReconciliationConflictError } from './finance-errors';
-import { ReconciliationRepository } from './finance-ports';
-import { Reconciliation, adjustmentOf } from './reconciliation';
+import type { ReconciliationRepository } from './finance-ports';
+import { type Reconciliation, adjustmentOf } from './reconciliation';
 
 export interface ReconcileRequest {
   readonly partnerId: string;
@@ -49,18 +49,24 @@ export interface ReconcileResult {
   readonly reconciliation: Reconciliation;
 }
 
-export async function reconcileMonth(request: ReconcileRequest, deps: ReconcileMonthDependencies): Promise<ReconcileResult> {
+export async function reconcileMonth(
+  request: ReconcileRequest,
+  deps: ReconcileMonthDependencies,
+): Promise<ReconcileResult> {
   const partnerId = assertPartnerId(request.partnerId);
   const period = parseMonth(request.period);
   if (request.actualAmount < 0) {
-    throw new InvalidAmountError(`actualAmount ${formatAmount(request.actualAmount)} is negative; an upstream invoice amount is >= 0`);
+    throw new InvalidAmountError(
+      `actualAmount ${formatAmount(request.actualAmount)} is negative; an upstream invoice amount is >= 0`,
+    );
   }
   const existing = await deps.reconciliations.get(partnerId, period);
   if (existing !== undefined) return finish(existing, request, 'already-reconciled', deps);
 
   const account = await deps.ledger.getPartner(partnerId);
   if (account === undefined) throw new UnknownPartnerError(partnerId);
-  if (request.currency !== undefined && request.currency !== account.currency) throw new CurrencyMismatchError(account.currency, request.currency);
+  if (request.currency !== undefined && request.currency !== account.currency)
+    throw new CurrencyMismatchError(account.currency, request.currency);
   // `YYYY-MM` sorts as the months do.
   const firstMonth = monthOf(account.createdAt);
   if (period < firstMonth) throw new PeriodBeforeAccountError(partnerId, period, firstMonth);
@@ -93,9 +99,14 @@ async function finish(
   outcome: ReconcileResult['outcome'],
   deps: ReconcileMonthDependencies,
 ): Promise<ReconcileResult> {
-  if (request.currency !== undefined && request.currency !== reconciliation.currency) throw new CurrencyMismatchError(reconciliation.currency, request.currency);
+  if (request.currency !== undefined && request.currency !== reconciliation.currency)
+    throw new CurrencyMismatchError(reconciliation.currency, request.currency);
   if (reconciliation.actual !== request.actualAmount) {
-    throw new ReconciliationConflictError(reconciliation.partnerId, reconciliation.period, formatAmount(reconciliation.actual));
+    throw new ReconciliationConflictError(
+      reconciliation.partnerId,
+      reconciliation.period,
+      formatAmount(reconciliation.actual),
+    );
   }
   if (reconciliation.state === 'booked') return { outcome, reconciliation };
   await book(reconciliation, deps);
@@ -119,7 +130,15 @@ async function book(reconciliation: Reconciliation, deps: ReconcileMonthDependen
   };
   if (adjustment > 0) {
     const credit = await deps.ledger.postCredit(posting, ({ liveBalance, unblocked }) =>
-      unblocked ? [{ type: 'PartnerUnblocked', time: now, detail: { partnerId, currency, liveBalance: formatAmount(liveBalance), period } }] : [],
+      unblocked
+        ? [
+            {
+              type: 'PartnerUnblocked',
+              time: now,
+              detail: { partnerId, currency, liveBalance: formatAmount(liveBalance), period },
+            },
+          ]
+        : [],
     );
     const account = await deps.ledger.getPartner(partnerId);
     if (credit.unblocked) {

@@ -4,9 +4,9 @@
  * the difference `estimated - actual` is booked once as an `adjustment` entry (negative:
  * Meta billed more, the partner is debited; positive: credited).
  */
-import { LedgerEntry } from '../ledger';
-import { Currency, Micros, ZERO, add, negate, subtract } from '../money';
-import { Month, MonthRange } from '../month';
+import type { LedgerEntry } from '../ledger';
+import { type Currency, type Micros, ZERO, add, negate, subtract } from '../money';
+import type { Month, MonthRange } from '../month';
 
 /** `recorded`: decided and stored, the adjustment not booked yet (a crash in between); `booked`: done. */
 export type ReconciliationState = 'recorded' | 'booked';

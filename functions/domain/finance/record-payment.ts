@@ -7,11 +7,11 @@
  * overdue or blocked partner is active again, and a blocked partner's channels follow.
  */
 import { UnknownPartnerError } from '../errors';
-import { ChannelRepository } from '../channels/channel';
-import { LedgerEntry } from '../ledger';
-import { Currency, Micros, formatAmount, isWholeCents } from '../money';
-import { PartnerAccount, assertPartnerId } from '../partner';
-import { Clock, LedgerRepository } from '../ports';
+import type { ChannelRepository } from '../channels/channel';
+import type { LedgerEntry } from '../ledger';
+import { type Currency, type Micros, formatAmount, isWholeCents } from '../money';
+import { type PartnerAccount, assertPartnerId } from '../partner';
+import type { Clock, LedgerRepository } from '../ports';
 import { InvalidPaymentAmountError, InvalidPaymentReferenceError } from './finance-errors';
 
 export interface PaymentRequest {
@@ -77,7 +77,15 @@ export async function recordPayment(request: PaymentRequest, deps: RecordPayment
     memo: `finance payment ${reference}`,
   } as const;
   const credit = await deps.ledger.postCredit(posting, ({ liveBalance, unblocked }) =>
-    unblocked ? [{ type: 'PartnerUnblocked', time: now, detail: { partnerId, currency: posting.currency, liveBalance: formatAmount(liveBalance), reference } }] : [],
+    unblocked
+      ? [
+          {
+            type: 'PartnerUnblocked',
+            time: now,
+            detail: { partnerId, currency: posting.currency, liveBalance: formatAmount(liveBalance), reference },
+          },
+        ]
+      : [],
   );
   const account = (await deps.ledger.getPartner(partnerId)) ?? before;
 
@@ -88,5 +96,10 @@ export async function recordPayment(request: PaymentRequest, deps: RecordPayment
     // blocked. Changes nothing when the first call finished.
     await deps.channels.setBlocked(partnerId, false);
   }
-  return { outcome: credit.outcome === 'posted' ? 'recorded' : 'duplicate', entry: credit.entry, account, unblocked: credit.unblocked };
+  return {
+    outcome: credit.outcome === 'posted' ? 'recorded' : 'duplicate',
+    entry: credit.entry,
+    account,
+    unblocked: credit.unblocked,
+  };
 }

@@ -9,11 +9,21 @@
  * so a repeated or crashed run asks the provider about the same charge, never a new one;
  * only a recorded decline moves on to n + 1.
  */
-import { Channel } from '../channels/channel';
-import { Day } from '../daily/daily-run-ports';
-import { CURRENCIES, Currency, Micros, cardFee, formatAmount, isWholeCents, micros, parseAmount, parseCurrency } from '../money';
-import { Month, monthName } from '../month';
-import { Invoice } from '../recharge/charge-attempt';
+import type { Channel } from '../channels/channel';
+import type { Day } from '../daily/daily-run-ports';
+import {
+  CURRENCIES,
+  type Currency,
+  type Micros,
+  cardFee,
+  formatAmount,
+  isWholeCents,
+  micros,
+  parseAmount,
+  parseCurrency,
+} from '../money';
+import { type Month, monthName } from '../month';
+import type { Invoice } from '../recharge/charge-attempt';
 
 /** The fee per hosted number in each contract currency; whole cents. */
 export type LicenseFeeSchedule = Readonly<Record<Currency, Micros>>;
@@ -23,9 +33,13 @@ export function parseLicenseFeeSchedule(config: Readonly<Record<string, string>>
   for (const code of Object.keys(config)) parseCurrency(code);
   const entries = CURRENCIES.map((currency) => {
     const text = config[currency];
-    if (text === undefined) throw new Error(`the license fee schedule has no fee for ${currency}; it needs one per currency (${CURRENCIES.join(', ')})`);
+    if (text === undefined)
+      throw new Error(
+        `the license fee schedule has no fee for ${currency}; it needs one per currency (${CURRENCIES.join(', ')})`,
+      );
     const fee = parseAmount(text);
-    if (fee <= 0 || !isWholeCents(fee)) throw new Error(`the license fee for ${currency} must be a positive whole number of cents, got "${text}"`);
+    if (fee <= 0 || !isWholeCents(fee))
+      throw new Error(`the license fee for ${currency} must be a positive whole number of cents, got "${text}"`);
     return [currency, fee] as const;
   });
   return Object.fromEntries(entries) as Record<Currency, Micros>;
@@ -39,7 +53,8 @@ export function billableNumbers(channels: readonly Channel[], at: Date): number 
   return channels.filter(
     (channel) =>
       channel.registeredAt.getTime() <= at.getTime() &&
-      (channel.status !== 'cancelled' || (channel.cancelledAt !== undefined && channel.cancelledAt.getTime() > at.getTime())),
+      (channel.status !== 'cancelled' ||
+        (channel.cancelledAt !== undefined && channel.cancelledAt.getTime() > at.getTime())),
   ).length;
 }
 
@@ -55,8 +70,10 @@ export interface LicenseCharge {
 }
 
 export function licenseCharge(feePerNumber: Micros, numbers: number): LicenseCharge {
-  if (!Number.isSafeInteger(numbers) || numbers <= 0) throw new RangeError(`a license fee is charged for a positive number of numbers, got ${numbers}`);
-  if (feePerNumber <= 0 || !isWholeCents(feePerNumber)) throw new RangeError('a license fee is a positive whole number of cents');
+  if (!Number.isSafeInteger(numbers) || numbers <= 0)
+    throw new RangeError(`a license fee is charged for a positive number of numbers, got ${numbers}`);
+  if (feePerNumber <= 0 || !isWholeCents(feePerNumber))
+    throw new RangeError('a license fee is a positive whole number of cents');
   const fees = micros(feePerNumber * numbers);
   const fee = cardFee(fees);
   return { numbers, feePerNumber, fees, cardFee: fee, total: micros(fees + fee) };
@@ -117,7 +134,11 @@ export function firstAttempt(
 }
 
 /** The attempt after a decline: same charge, the partner's current card, the next idempotency key. */
-export function nextAttempt(declined: LicenseFee, card: { paymentMethod: string; paymentCustomerId?: string }, day: Day): LicenseFee {
+export function nextAttempt(
+  declined: LicenseFee,
+  card: { paymentMethod: string; paymentCustomerId?: string },
+  day: Day,
+): LicenseFee {
   const attemptNumber = declined.attemptNumber + 1;
   return {
     partnerId: declined.partnerId,

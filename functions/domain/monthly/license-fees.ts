@@ -20,16 +20,16 @@
  * due for the daily retry; one that failed before its record is billed by running the
  * month again once the cause is repaired.
  */
-import { ChannelRepository } from '../channels/channel';
-import { Day, dayOf } from '../daily/daily-run-ports';
+import type { ChannelRepository } from '../channels/channel';
+import { type Day, dayOf } from '../daily/daily-run-ports';
 import { formatAmount } from '../money';
-import { Month, monthOf } from '../month';
-import { PartnerFailure, awaitAll, isolate } from '../partner-failure';
-import { Clock, LedgerRepository } from '../ports';
-import { PaymentProvider } from '../recharge/payment-provider';
+import { type Month, monthOf } from '../month';
+import { type PartnerFailure, awaitAll, isolate } from '../partner-failure';
+import type { Clock, LedgerRepository } from '../ports';
+import type { PaymentProvider } from '../recharge/payment-provider';
 import {
-  LicenseFee,
-  LicenseFeeSchedule,
+  type LicenseFee,
+  type LicenseFeeSchedule,
   billableNumbers,
   firstAttempt,
   isRetryDue,
@@ -37,7 +37,7 @@ import {
   licenseDescription,
   nextAttempt,
 } from './license-fee';
-import { LicenseFeeRepository, LicenseSettleResult } from './license-ports';
+import type { LicenseFeeRepository, LicenseSettleResult } from './license-ports';
 
 export interface LicenseFeeDependencies {
   readonly ledger: LedgerRepository;
@@ -106,7 +106,11 @@ export interface MonthlyRunSummary {
 }
 
 /** The whole run in one go, shard after shard; `runLicenseShard` is the unit to fan out. */
-export async function runMonthlyLicenseFees(scheduledAt: Date, deps: MonthlyRunDependencies, pageSize = LICENSED_PER_PAGE): Promise<MonthlyRunSummary> {
+export async function runMonthlyLicenseFees(
+  scheduledAt: Date,
+  deps: MonthlyRunDependencies,
+  pageSize = LICENSED_PER_PAGE,
+): Promise<MonthlyRunSummary> {
   const period = monthOf(scheduledAt);
   const results: LicenseFeeResult[] = [];
   for (let shard = 0; shard < deps.licenses.shards; shard += 1) {
@@ -126,7 +130,13 @@ export async function runLicenseShard(
   let cursor = work.cursor;
   do {
     const page = await deps.licenses.licensedPage(work.shard, cursor, pageSize);
-    results.push(...(await awaitAll(page.partnerIds.map((partnerId) => isolated(partnerId, work.period, 'license-fee', () => chargeLicenseFee(partnerId, work, deps))))));
+    results.push(
+      ...(await awaitAll(
+        page.partnerIds.map((partnerId) =>
+          isolated(partnerId, work.period, 'license-fee', () => chargeLicenseFee(partnerId, work, deps)),
+        ),
+      )),
+    );
     cursor = page.nextCursor;
     if (cursor !== undefined && !hasTimeLeft()) return { results, continueFrom: cursor };
   } while (cursor !== undefined);
@@ -134,7 +144,11 @@ export async function runLicenseShard(
 }
 
 /** The month's fee of one partner: charged once, whatever happens around it. */
-export async function chargeLicenseFee(partnerId: string, work: Pick<MonthlyWork, 'period' | 'at'>, deps: MonthlyRunDependencies): Promise<LicenseFeeResult> {
+export async function chargeLicenseFee(
+  partnerId: string,
+  work: Pick<MonthlyWork, 'period' | 'at'>,
+  deps: MonthlyRunDependencies,
+): Promise<LicenseFeeResult> {
   const { period } = work;
   let fee = await deps.licenses.get(partnerId, period);
   if (fee === undefined) {
@@ -161,26 +175,43 @@ export async function chargeLicenseFee(partnerId: string, work: Pick<MonthlyWork
  * pending attempt is resumed with its key; a declined one is tried again once a day with
  * the same card, at once with a new one.
  */
-export async function retryLicenseFees(partnerId: string, day: Day, deps: LicenseFeeDependencies): Promise<readonly LicenseFeeResult[]> {
+export async function retryLicenseFees(
+  partnerId: string,
+  day: Day,
+  deps: LicenseFeeDependencies,
+): Promise<readonly LicenseFeeResult[]> {
   const results: LicenseFeeResult[] = [];
-  for (const period of await deps.licenses.duePeriods(partnerId)) results.push(await retryLicenseFee(partnerId, period, day, deps));
+  for (const period of await deps.licenses.duePeriods(partnerId))
+    results.push(await retryLicenseFee(partnerId, period, day, deps));
   return results;
 }
 
 /** The daily run's step for one shard: every fee due of the shard's partners. */
-export async function retryDueLicenseFees(shard: number, day: Day, deps: LicenseFeeDependencies, pageSize = LICENSED_PER_PAGE): Promise<readonly LicenseFeeResult[]> {
+export async function retryDueLicenseFees(
+  shard: number,
+  day: Day,
+  deps: LicenseFeeDependencies,
+  pageSize = LICENSED_PER_PAGE,
+): Promise<readonly LicenseFeeResult[]> {
   const results: LicenseFeeResult[] = [];
   let cursor: string | undefined;
   do {
     const page = await deps.licenses.duePage(shard, cursor, pageSize);
-    const retries = page.due.map(({ partnerId, period }) => isolated(partnerId, period, 'license-fee-retry', () => retryLicenseFee(partnerId, period, day, deps)));
+    const retries = page.due.map(({ partnerId, period }) =>
+      isolated(partnerId, period, 'license-fee-retry', () => retryLicenseFee(partnerId, period, day, deps)),
+    );
     results.push(...(await awaitAll(retries)));
     cursor = page.nextCursor;
   } while (cursor !== undefined);
   return results;
 }
 
-async function retryLicenseFee(partnerId: string, period: Month, day: Day, deps: LicenseFeeDependencies): Promise<LicenseFeeResult> {
+async function retryLicenseFee(
+  partnerId: string,
+  period: Month,
+  day: Day,
+  deps: LicenseFeeDependencies,
+): Promise<LicenseFeeResult> {
   const fee = await deps.licenses.get(partnerId, period);
   if (fee === undefined) throw new Error(`license fee ${period} of partner ${partnerId} is due but has no record`);
   if (fee.state === 'succeeded') return { partnerId, period, outcome: 'already-charged', fee };
@@ -193,7 +224,12 @@ async function retryLicenseFee(partnerId: string, period: Month, day: Day, deps:
   if (!(await deps.licenses.openRetry(next, fee.attemptId))) {
     // Another retry opened the next attempt first; it settles it.
     const current = (await deps.licenses.get(partnerId, period)) ?? fee;
-    return { partnerId, period, outcome: current.state === 'succeeded' ? 'already-charged' : 'retried-today', fee: current };
+    return {
+      partnerId,
+      period,
+      outcome: current.state === 'succeeded' ? 'already-charged' : 'retried-today',
+      fee: current,
+    };
   }
   return attemptCharge(next, deps);
 }
@@ -246,11 +282,21 @@ async function attemptCharge(fee: LicenseFee, deps: LicenseFeeDependencies): Pro
 
 function outcomeOf(settled: LicenseSettleResult): LicenseFeeResult {
   const { fee } = settled;
-  return { partnerId: fee.partnerId, period: fee.period, outcome: fee.state === 'pending' ? 'unknown' : fee.state, fee };
+  return {
+    partnerId: fee.partnerId,
+    period: fee.period,
+    outcome: fee.state === 'pending' ? 'unknown' : fee.state,
+    fee,
+  };
 }
 
 /** One partner's fee of a month; a deterministic failure is its outcome, any other is thrown. */
-async function isolated(partnerId: string, period: Month, step: string, work: () => Promise<LicenseFeeResult>): Promise<LicenseFeeResult> {
+async function isolated(
+  partnerId: string,
+  period: Month,
+  step: string,
+  work: () => Promise<LicenseFeeResult>,
+): Promise<LicenseFeeResult> {
   const outcome = await isolate(partnerId, step, work);
   return outcome.ok ? outcome.value : { partnerId, period, outcome: 'failed', failure: outcome.failure };
 }

@@ -1,8 +1,8 @@
 /** What the monthly license fee needs from storage. */
-import { Month } from '../month';
-import { DomainEvent } from '../events';
-import { Invoice } from '../recharge/charge-attempt';
-import { LicenseFee } from './license-fee';
+import type { Month } from '../month';
+import type { DomainEvent } from '../events';
+import type { Invoice } from '../recharge/charge-attempt';
+import type { LicenseFee } from './license-fee';
 
 export type LicenseSettleResult =
   | { readonly outcome: 'settled'; readonly fee: LicenseFee; readonly invoice?: Invoice }
@@ -22,20 +22,33 @@ export interface LicenseFeeRepository {
    * registers a number (the first one is enough; every one is harmless).
    */
   markLicensed(partnerId: string, at: Date): Promise<void>;
-  licensedPage(shard: number, cursor: string | undefined, limit: number): Promise<{ partnerIds: readonly string[]; nextCursor?: string }>;
+  licensedPage(
+    shard: number,
+    cursor: string | undefined,
+    limit: number,
+  ): Promise<{ partnerIds: readonly string[]; nextCursor?: string }>;
   get(partnerId: string, period: Month): Promise<LicenseFee | undefined>;
   /** Records the month's first attempt and lists it as due, in one write; `exists` if the month has a record. */
   open(fee: LicenseFee): Promise<'opened' | 'exists'>;
   /** Replaces the declined attempt `declinedAttemptId` by `next`; false if it is no longer the declined one. */
   openRetry(next: LicenseFee, declinedAttemptId: string): Promise<boolean>;
   /** Settles the attempt, issues the invoice, takes the fee off the due list and commits the event: one transaction. */
-  settleSucceeded(fee: LicenseFee, providerChargeId: string, at: Date, event: (invoiceId: string) => DomainEvent): Promise<LicenseSettleResult>;
+  settleSucceeded(
+    fee: LicenseFee,
+    providerChargeId: string,
+    at: Date,
+    event: (invoiceId: string) => DomainEvent,
+  ): Promise<LicenseSettleResult>;
   /** Records the decline with its event; the fee stays due for the daily retry. */
   settleDeclined(fee: LicenseFee, declineCode: string, at: Date, event: DomainEvent): Promise<LicenseSettleResult>;
   /** Notes a provider call without a clear answer; the attempt stays pending and due. */
   noteUnknownOutcome(fee: LicenseFee, reason: string, at: Date): Promise<void>;
   /** Fees not charged yet (pending or declined) of the partners of one shard. */
-  duePage(shard: number, cursor: string | undefined, limit: number): Promise<{ due: readonly DueLicenseFee[]; nextCursor?: string }>;
+  duePage(
+    shard: number,
+    cursor: string | undefined,
+    limit: number,
+  ): Promise<{ due: readonly DueLicenseFee[]; nextCursor?: string }>;
   /** The months of the partner whose fee is not charged yet, oldest first. */
   duePeriods(partnerId: string): Promise<readonly Month[]>;
 }

@@ -10,10 +10,10 @@
  * differs, never a 200 that drops it.
  */
 import { DomainError, PartnerExistsError } from '../errors';
-import { Currency, Micros, formatAmount } from '../money';
-import { PartnerAccount } from '../partner';
-import { RechargeSettings, decideOpeningCharge } from '../recharge-rules';
-import { RechargeDependencies, RechargeResult, rechargePartner } from '../recharge/recharge-partner';
+import { type Currency, type Micros, formatAmount } from '../money';
+import type { PartnerAccount } from '../partner';
+import { type RechargeSettings, decideOpeningCharge } from '../recharge-rules';
+import { type RechargeDependencies, type RechargeResult, rechargePartner } from '../recharge/recharge-partner';
 
 export interface OpenAccountRequest {
   readonly partnerId: string;
@@ -55,7 +55,10 @@ export class PartnerExistsWithOtherDetailsError extends DomainError {
   }
 }
 
-export async function openAccount(request: OpenAccountRequest, deps: OpenAccountDependencies): Promise<OpenAccountResult> {
+export async function openAccount(
+  request: OpenAccountRequest,
+  deps: OpenAccountDependencies,
+): Promise<OpenAccountResult> {
   const { previousInvoiceRemainder, ...details } = request;
   let created: { outcome: 'created' | 'exists'; account: PartnerAccount };
   try {
@@ -82,24 +85,53 @@ export async function openAccount(request: OpenAccountRequest, deps: OpenAccount
 
 /** Throws when the existing account differs from the request in any detail. */
 async function refuseOtherDetails(request: OpenAccountRequest, deps: OpenAccountDependencies): Promise<void> {
-  const [account, opening] = await Promise.all([deps.ledger.getPartner(request.partnerId), deps.openings.openingBalance(request.partnerId)]);
+  const [account, opening] = await Promise.all([
+    deps.ledger.getPartner(request.partnerId),
+    deps.openings.openingBalance(request.partnerId),
+  ]);
   if (account === undefined) return;
   const differences = differingDetails(request, account, opening);
   if (differences.length > 0) throw new PartnerExistsWithOtherDetailsError(request.partnerId, differences);
 }
 
 /** Each detail of the request that the account does not have, as "field is X, not Y"; amounts compared in their canonical form. */
-export function differingDetails(request: OpenAccountRequest, account: PartnerAccount, openingBalance: Micros | undefined): string[] {
+export function differingDetails(
+  request: OpenAccountRequest,
+  account: PartnerAccount,
+  openingBalance: Micros | undefined,
+): string[] {
   const text = (value: string | undefined) => (value === undefined ? 'not set' : `"${value}"`);
   const amount = formatAmount;
   const compared: [string, string, string][] = [
     ['currency', account.currency, request.currency],
     ['paymentMethod', text(account.paymentMethod), text(request.paymentMethod)],
     ['paymentCustomerId', text(account.paymentCustomerId), text(request.paymentCustomerId)],
-    ...(openingBalance === undefined ? [] : [['previousInvoiceRemainder', amount(openingBalance), amount(request.previousInvoiceRemainder)] as [string, string, string]]),
-    ['rechargeSettings.threshold', amount(account.rechargeSettings.threshold), amount(request.rechargeSettings.threshold)],
-    ['rechargeSettings.autoRenewAmount', amount(account.rechargeSettings.autoRenewAmount), amount(request.rechargeSettings.autoRenewAmount)],
-    ['rechargeSettings.autoRecharge', String(account.rechargeSettings.autoRecharge), String(request.rechargeSettings.autoRecharge)],
+    ...(openingBalance === undefined
+      ? []
+      : [
+          ['previousInvoiceRemainder', amount(openingBalance), amount(request.previousInvoiceRemainder)] as [
+            string,
+            string,
+            string,
+          ],
+        ]),
+    [
+      'rechargeSettings.threshold',
+      amount(account.rechargeSettings.threshold),
+      amount(request.rechargeSettings.threshold),
+    ],
+    [
+      'rechargeSettings.autoRenewAmount',
+      amount(account.rechargeSettings.autoRenewAmount),
+      amount(request.rechargeSettings.autoRenewAmount),
+    ],
+    [
+      'rechargeSettings.autoRecharge',
+      String(account.rechargeSettings.autoRecharge),
+      String(request.rechargeSettings.autoRecharge),
+    ],
   ];
-  return compared.filter(([, stored, requested]) => stored !== requested).map(([field, stored, requested]) => `${field} is ${stored}, not ${requested}`);
+  return compared
+    .filter(([, stored, requested]) => stored !== requested)
+    .map(([field, stored, requested]) => `${field} is ${stored}, not ${requested}`);
 }

@@ -4,11 +4,17 @@
  * provider's idempotency key, so resuming it can never charge the card a second time.
  */
 import { randomUUID } from 'node:crypto';
-import { Currency, Micros } from '../money';
-import { Charge } from '../recharge-rules';
+import type { Currency, Micros } from '../money';
+import type { Charge } from '../recharge-rules';
 
 /** What asked for a charge: a debit's crossing, the daily retry, a new card, the opening. */
-export const RECHARGE_TRIGGERS = ['below-threshold', 'overdue', 'daily-run', 'payment-method-updated', 'opening'] as const;
+export const RECHARGE_TRIGGERS = [
+  'below-threshold',
+  'overdue',
+  'daily-run',
+  'payment-method-updated',
+  'opening',
+] as const;
 export type RechargeTrigger = (typeof RECHARGE_TRIGGERS)[number];
 
 export type AttemptState = 'pending' | 'succeeded' | 'declined';
@@ -69,7 +75,11 @@ export function invoiceFor(attempt: ChargeAttempt, providerChargeId: string, iss
     issuedAt,
     currency: attempt.currency,
     lines: [
-      { kind: 'credit', description: attempt.purpose === 'opening' ? 'Opening balance top-up' : 'Prepaid balance recharge', amount: credit },
+      {
+        kind: 'credit',
+        description: attempt.purpose === 'opening' ? 'Opening balance top-up' : 'Prepaid balance recharge',
+        amount: credit,
+      },
       { kind: 'card-fee', description: 'Card fee (4%)', amount: fee },
     ],
     total,

@@ -5,7 +5,7 @@
  * connection errors) is `unknown`, never `declined`: the attempt stays open and is
  * resumed with the same key.
  */
-import { Currency } from '../money';
+import type { Currency } from '../money';
 
 export interface ChargeRequest {
   readonly partnerId: string;

@@ -5,13 +5,13 @@
  * by the provider's answer. An unclear answer leaves the attempt pending for the next
  * trigger to resume.
  */
-import { ChannelRepository } from '../channels/channel';
+import type { ChannelRepository } from '../channels/channel';
 import { formatAmount } from '../money';
-import { PartnerAccount } from '../partner';
-import { Clock, LedgerRepository, RechargeRepository, SettleResult } from '../ports';
-import { RechargeDecision, decideOpeningCharge, decideRecharge } from '../recharge-rules';
-import { ChargeAttempt, RechargeTrigger, invoiceIdOf, newAttemptId } from './charge-attempt';
-import { PaymentProvider } from './payment-provider';
+import type { PartnerAccount } from '../partner';
+import type { Clock, LedgerRepository, RechargeRepository, SettleResult } from '../ports';
+import { type RechargeDecision, decideOpeningCharge, decideRecharge } from '../recharge-rules';
+import { type ChargeAttempt, type RechargeTrigger, invoiceIdOf, newAttemptId } from './charge-attempt';
+import type { PaymentProvider } from './payment-provider';
 
 export interface RechargeDependencies {
   readonly ledger: LedgerRepository;
@@ -44,15 +44,21 @@ export interface RechargeResult {
  */
 const WAIT_AFTER_DECLINE: readonly RechargeTrigger[] = ['below-threshold', 'overdue', 'opening'];
 
-export async function rechargePartner(partnerId: string, trigger: RechargeTrigger, deps: RechargeDependencies): Promise<RechargeResult> {
+export async function rechargePartner(
+  partnerId: string,
+  trigger: RechargeTrigger,
+  deps: RechargeDependencies,
+): Promise<RechargeResult> {
   const account = await deps.ledger.getPartner(partnerId);
   if (account === undefined) return { outcome: 'unknown-partner' };
   if (account.chargeInFlight !== undefined) {
     const inFlight = await deps.attempts.getAttempt(partnerId, account.chargeInFlight);
-    if (inFlight === undefined) throw new Error(`partner ${partnerId} holds attempt ${account.chargeInFlight}, which does not exist`);
+    if (inFlight === undefined)
+      throw new Error(`partner ${partnerId} holds attempt ${account.chargeInFlight}, which does not exist`);
     return resumeAttempt(inFlight, deps);
   }
-  const declinedSameCard = account.lastDecline !== undefined && account.lastDecline.paymentMethod === account.paymentMethod;
+  const declinedSameCard =
+    account.lastDecline !== undefined && account.lastDecline.paymentMethod === account.paymentMethod;
   if (declinedSameCard && WAIT_AFTER_DECLINE.includes(trigger)) return { outcome: 'waiting-after-decline' };
 
   const decision = chargeDue(account);
@@ -78,7 +84,8 @@ export async function rechargePartner(partnerId: string, trigger: RechargeTrigge
 export function chargeDue(account: PartnerAccount): RechargeDecision {
   if (account.openingPending === true) {
     const opening = decideOpeningCharge(account.liveBalance);
-    if (opening !== undefined) return { kind: 'charge', reason: account.liveBalance > 0 ? 'below-threshold' : 'overdue', charge: opening };
+    if (opening !== undefined)
+      return { kind: 'charge', reason: account.liveBalance > 0 ? 'below-threshold' : 'overdue', charge: opening };
   }
   return decideRecharge(account.liveBalance, account.rechargeSettings);
 }
@@ -117,12 +124,31 @@ async function resumeAttempt(attempt: ChargeAttempt, deps: RechargeDependencies)
     });
     return outcomeOf(settled);
   }
-  const settled = await deps.attempts.settleSucceeded(attempt, result.providerChargeId, now, ({ liveBalance, unblocked }) => [
-    { type: 'RechargeSucceeded', time: now, detail: { ...amounts, invoiceId: invoiceIdOf(attempt), liveBalance: formatAmount(liveBalance) } },
-    ...(unblocked
-      ? [{ type: 'PartnerUnblocked' as const, time: now, detail: { partnerId: attempt.partnerId, currency: attempt.currency, liveBalance: formatAmount(liveBalance) } }]
-      : []),
-  ]);
+  const settled = await deps.attempts.settleSucceeded(
+    attempt,
+    result.providerChargeId,
+    now,
+    ({ liveBalance, unblocked }) => [
+      {
+        type: 'RechargeSucceeded',
+        time: now,
+        detail: { ...amounts, invoiceId: invoiceIdOf(attempt), liveBalance: formatAmount(liveBalance) },
+      },
+      ...(unblocked
+        ? [
+            {
+              type: 'PartnerUnblocked' as const,
+              time: now,
+              detail: {
+                partnerId: attempt.partnerId,
+                currency: attempt.currency,
+                liveBalance: formatAmount(liveBalance),
+              },
+            },
+          ]
+        : []),
+    ],
+  );
   if (settled.outcome === 'settled' && settled.unblocked) await deps.channels.setBlocked(attempt.partnerId, false);
   return outcomeOf(settled);
 }

@@ -5,10 +5,10 @@
  * between repeats it (harmless: the recharge keeps one charge in flight) instead of
  * losing it; the event is written with the flag, so it exists once the flag does.
  */
-import { DomainEvent } from '../events';
+import type { DomainEvent } from '../events';
 import { formatAmount } from '../money';
-import { PartnerAccount } from '../partner';
-import { Clock, LedgerRepository, RechargeRequests } from '../ports';
+import type { PartnerAccount } from '../partner';
+import type { Clock, LedgerRepository, RechargeRequests } from '../ports';
 
 export interface BalanceFollowUpDependencies {
   readonly ledger: LedgerRepository;
@@ -35,7 +35,12 @@ export class BalanceFollowUp {
     const partnerId = account.partnerId;
     const now = clock.now();
     const { liveBalance, currency, rechargeSettings } = account;
-    const amounts = { partnerId, currency, liveBalance: formatAmount(liveBalance), threshold: formatAmount(rechargeSettings.threshold) };
+    const amounts = {
+      partnerId,
+      currency,
+      liveBalance: formatAmount(liveBalance),
+      threshold: formatAmount(rechargeSettings.threshold),
+    };
 
     if (liveBalance < rechargeSettings.threshold && account.belowThresholdSince === undefined) {
       await recharges.request({ partnerId, trigger: 'below-threshold', requestedAt: now });

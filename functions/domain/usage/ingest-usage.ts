@@ -4,9 +4,9 @@
  * follows up on the balances the batch moved (threshold, overdue clock, recharge).
  */
 import { isDeterministicFailure } from '../failures';
-import { ChannelOwners, Clock, EventFate, UsageChunk, UsageLedger } from '../ports';
-import { BalanceFollowUp } from './balance-follow-up';
-import { Rejection, UsageEvent, usageDigest } from './usage-event';
+import type { ChannelOwners, Clock, EventFate, UsageChunk, UsageLedger } from '../ports';
+import type { BalanceFollowUp } from './balance-follow-up';
+import { type Rejection, type UsageEvent, usageDigest } from './usage-event';
 import { screenUsage } from './usage-screen';
 
 export interface ReceivedUsage {
@@ -43,7 +43,10 @@ export interface IngestionSummary {
   readonly followUpFailure?: { readonly partnerIds: readonly string[]; readonly error: Error };
 }
 
-export async function ingestUsage(received: readonly ReceivedUsage[], deps: IngestUsageDependencies): Promise<IngestionSummary> {
+export async function ingestUsage(
+  received: readonly ReceivedUsage[],
+  deps: IngestUsageDependencies,
+): Promise<IngestionSummary> {
   const { firsts, repeats } = splitRepeats(received);
   const fates = new Map<string, EventFate | { kind: 'retry'; error: Error }>();
   const debited = new Map<string, number>();
@@ -73,7 +76,8 @@ export async function ingestUsage(received: readonly ReceivedUsage[], deps: Inge
     results.forEach((result, index) => {
       for (const [eventId, fate] of result.fates) fates.set(eventId, fate);
       const currency = chunks[index]?.currency;
-      if (result.entry !== undefined && currency !== undefined) debited.set(currency, (debited.get(currency) ?? 0) - result.entry.amount);
+      if (result.entry !== undefined && currency !== undefined)
+        debited.set(currency, (debited.get(currency) ?? 0) - result.entry.amount);
     });
   } catch (error) {
     // Whatever was debited already is safe: the retry finds it as duplicates.
@@ -103,7 +107,8 @@ export async function ingestUsage(received: readonly ReceivedUsage[], deps: Inge
   }
   const outcomes = new Map<string, RecordOutcome>();
   for (const { recordId, event } of firsts) outcomes.set(recordId, fates.get(event.eventId) ?? missingFate(event));
-  for (const { recordId, event, first } of repeats) outcomes.set(recordId, outcomeOfRepeat(event, first, outcomes.get(first.recordId)));
+  for (const { recordId, event, first } of repeats)
+    outcomes.set(recordId, outcomeOfRepeat(event, first, outcomes.get(first.recordId)));
   return { outcomes, debited, ...(followUpFailure !== undefined && { followUpFailure }) };
 }
 
@@ -136,19 +141,29 @@ function groupByAccount(received: readonly ReceivedUsage[]): Map<string, UsageEv
   return groups;
 }
 
-function outcomeOfRepeat(event: UsageEvent, first: ReceivedUsage, firstOutcome: RecordOutcome | undefined): RecordOutcome {
+function outcomeOfRepeat(
+  event: UsageEvent,
+  first: ReceivedUsage,
+  firstOutcome: RecordOutcome | undefined,
+): RecordOutcome {
   if (firstOutcome === undefined) return missingFate(event);
   if (usageDigest(event) !== usageDigest(first.event)) {
     // Only a first record that was debited, or found debited, tells what the stored content is.
     if (firstOutcome.kind === 'debited' || firstOutcome.kind === 'duplicate') {
       return {
         kind: 'rejected',
-        rejection: { reason: 'conflicting-repeat', detail: `event "${event.eventId}" arrived twice in one batch with different content` },
+        rejection: {
+          reason: 'conflicting-repeat',
+          detail: `event "${event.eventId}" arrived twice in one batch with different content`,
+        },
       };
     }
     // The first was refused (e.g. itself a conflict with what was debited before): this
     // record may be a plain redelivery. SQS brings it back alone, to meet the stored event.
-    return { kind: 'retry', error: new Error(`event "${event.eventId}" arrived twice in one batch and the first was not debited`) };
+    return {
+      kind: 'retry',
+      error: new Error(`event "${event.eventId}" arrived twice in one batch and the first was not debited`),
+    };
   }
   return firstOutcome.kind === 'debited' ? { kind: 'duplicate' } : firstOutcome;
 }

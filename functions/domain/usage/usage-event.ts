@@ -1,6 +1,6 @@
 /** A usage event of docs/contract.md §4 once parsed: one billable conversation, priced in micro-units. */
 import { createHash } from 'node:crypto';
-import { Currency, Micros } from '../money';
+import type { Currency, Micros } from '../money';
 
 export const USAGE_CATEGORIES = ['marketing', 'utility', 'authentication', 'service'] as const;
 export type UsageCategory = (typeof USAGE_CATEGORIES)[number];

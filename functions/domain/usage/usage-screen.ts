@@ -4,7 +4,7 @@
  * partner (docs/contract.md §4). A number this service does not host is
  * debited: the conversation happened and the platform knows the partner.
  */
-import { Rejection, UsageEvent } from './usage-event';
+import type { Rejection, UsageEvent } from './usage-event';
 
 export interface UsageScreen {
   readonly now: Date;

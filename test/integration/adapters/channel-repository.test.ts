@@ -1,5 +1,5 @@
 import { DynamoDbChannelRepository } from '../../../functions/adapters/dynamodb/channel-repository';
-import { TestTable, createTestTable } from '../../support/billing-table';
+import { type TestTable, createTestTable } from '../../support/billing-table';
 
 const at = new Date('2026-11-22T09:00:00Z');
 

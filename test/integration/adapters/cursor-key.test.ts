@@ -1,6 +1,6 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { CURSOR_KEY_ITEM, cursorKey, readOrDrawCursorKey } from '../../../functions/adapters/dynamodb/cursor';
-import { TestTable, createTestTable } from '../../support/billing-table';
+import { type TestTable, createTestTable } from '../../support/billing-table';
 
 describe('Adapter: the page cursor key', () => {
   let table: TestTable;
@@ -18,7 +18,9 @@ describe('Adapter: the page cursor key', () => {
     const keys = await Promise.all(Array.from({ length: 8 }, () => readOrDrawCursorKey(table.client, table.tableName)));
 
     // Assess
-    const { Item: stored } = await table.client.send(new GetCommand({ TableName: table.tableName, Key: CURSOR_KEY_ITEM, ConsistentRead: true }));
+    const { Item: stored } = await table.client.send(
+      new GetCommand({ TableName: table.tableName, Key: CURSOR_KEY_ITEM, ConsistentRead: true }),
+    );
     expect(new Set(keys.map((key) => key.toString('hex'))).size).toBe(1);
     expect(keys[0]?.length).toBe(32);
     expect(stored?.key).toBe(keys[0]?.toString('base64'));
@@ -28,7 +30,10 @@ describe('Adapter: the page cursor key', () => {
   it('differs from table to table', async () => {
     const other = await createTestTable();
     try {
-      const [mine, theirs] = await Promise.all([readOrDrawCursorKey(table.client, table.tableName), readOrDrawCursorKey(other.client, other.tableName)]);
+      const [mine, theirs] = await Promise.all([
+        readOrDrawCursorKey(table.client, table.tableName),
+        readOrDrawCursorKey(other.client, other.tableName),
+      ]);
 
       expect(mine.equals(theirs)).toBe(false);
     } finally {

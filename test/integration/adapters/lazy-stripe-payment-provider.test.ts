@@ -39,7 +39,8 @@ describe('Class: LazyStripePaymentProvider', () => {
     jest.dontMock('stripe');
   });
 
-  const provider = () => new LazyStripePaymentProvider({ apiKey: 'sk_test_fake', host: '127.0.0.1', port: fake.port, protocol: 'http' });
+  const provider = () =>
+    new LazyStripePaymentProvider({ apiKey: 'sk_test_fake', host: '127.0.0.1', port: fake.port, protocol: 'http' });
 
   it('does not load the Stripe SDK until it is asked to charge', () => {
     // Act

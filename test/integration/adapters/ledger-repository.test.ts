@@ -7,10 +7,10 @@ import {
   PostingConflictError,
   UnknownPartnerError,
 } from '../../../functions/domain/errors';
-import { EntryKind, LedgerEntry, Posting } from '../../../functions/domain/ledger';
-import { Currency, Micros, micros, parseAmount } from '../../../functions/domain/money';
+import type { EntryKind, LedgerEntry, Posting } from '../../../functions/domain/ledger';
+import { type Currency, type Micros, micros, parseAmount } from '../../../functions/domain/money';
 import { DEFAULT_RECHARGE_SETTINGS } from '../../../functions/domain/recharge-rules';
-import { TestTable, createTestTable } from '../../support/billing-table';
+import { type TestTable, createTestTable } from '../../support/billing-table';
 import { startOverdueClock } from '../../support/standing';
 
 const createdAt = new Date('2026-11-22T09:00:00Z');
@@ -93,7 +93,9 @@ describe('Class: DynamoDbLedgerRepository', () => {
     it('refuses a second partner with the same id in another currency', async () => {
       await repository.createPartner(newPartner('create-3'));
 
-      await expect(repository.createPartner(newPartner('create-3', '500.00', 'USD'))).rejects.toThrow(PartnerExistsError);
+      await expect(repository.createPartner(newPartner('create-3', '500.00', 'USD'))).rejects.toThrow(
+        PartnerExistsError,
+      );
     });
   });
 
@@ -130,7 +132,9 @@ describe('Class: DynamoDbLedgerRepository', () => {
       await repository.createPartner(newPartner('post-3'));
       await repository.post(posting('post-3'));
 
-      await expect(repository.post(posting('post-3', { amount: parseAmount('100.01') }))).rejects.toThrow(PostingConflictError);
+      await expect(repository.post(posting('post-3', { amount: parseAmount('100.01') }))).rejects.toThrow(
+        PostingConflictError,
+      );
       expect((await repository.getPartner('post-3'))?.liveBalance).toBe(parseAmount('600.00'));
     });
 
@@ -154,7 +158,9 @@ describe('Class: DynamoDbLedgerRepository', () => {
       await startOverdueClock(repository, 'credit-1', new Date('2026-11-22T10:00:00Z'));
 
       // Act
-      const result = await repository.postCredit(posting('credit-1', { amount: parseAmount('20.00'), idempotencyKey: 'bank-1' }));
+      const result = await repository.postCredit(
+        posting('credit-1', { amount: parseAmount('20.00'), idempotencyKey: 'bank-1' }),
+      );
 
       // Assess
       expect(result).toMatchObject({ outcome: 'posted', unblocked: false });
@@ -178,12 +184,18 @@ describe('Class: DynamoDbLedgerRepository', () => {
 
     it('changes nothing for a repeated reference and refuses one with another amount', async () => {
       await repository.createPartner(newPartner('credit-3', '0.00'));
-      const first = await repository.postCredit(posting('credit-3', { amount: parseAmount('50.00'), idempotencyKey: 'bank-9' }));
+      const first = await repository.postCredit(
+        posting('credit-3', { amount: parseAmount('50.00'), idempotencyKey: 'bank-9' }),
+      );
 
-      const again = await repository.postCredit(posting('credit-3', { amount: parseAmount('50.00'), idempotencyKey: 'bank-9' }));
+      const again = await repository.postCredit(
+        posting('credit-3', { amount: parseAmount('50.00'), idempotencyKey: 'bank-9' }),
+      );
 
       expect(again).toEqual({ outcome: 'duplicate', entry: first.entry, unblocked: false });
-      await expect(repository.postCredit(posting('credit-3', { amount: parseAmount('60.00'), idempotencyKey: 'bank-9' }))).rejects.toThrow(PostingConflictError);
+      await expect(
+        repository.postCredit(posting('credit-3', { amount: parseAmount('60.00'), idempotencyKey: 'bank-9' })),
+      ).rejects.toThrow(PostingConflictError);
       expect((await repository.getPartner('credit-3'))?.liveBalance).toBe(parseAmount('50.00'));
     });
 
@@ -194,7 +206,9 @@ describe('Class: DynamoDbLedgerRepository', () => {
       await Promise.all([
         repository.postCredit(posting('credit-4', { amount: parseAmount('10.00'), idempotencyKey: 'bank-1' })),
         ...Array.from({ length: 8 }, (_, index) =>
-          repository.post(posting('credit-4', { kind: 'usage', amount: parseAmount('-1.00'), idempotencyKey: `u-${index}` })),
+          repository.post(
+            posting('credit-4', { kind: 'usage', amount: parseAmount('-1.00'), idempotencyKey: `u-${index}` }),
+          ),
         ),
       ]);
 
@@ -232,7 +246,9 @@ describe('Class: DynamoDbLedgerRepository', () => {
     });
 
     it('refuses a cursor it did not issue', async () => {
-      await expect(repository.ledgerPage('page-1', { limit: 4, cursor: 'bm90LWEtY3Vyc29y' })).rejects.toThrow(InvalidCursorError);
+      await expect(repository.ledgerPage('page-1', { limit: 4, cursor: 'bm90LWEtY3Vyc29y' })).rejects.toThrow(
+        InvalidCursorError,
+      );
     });
   });
 
@@ -248,47 +264,52 @@ describe('Class: DynamoDbLedgerRepository', () => {
     it('holds for random postings with duplicates, some applied concurrently, each entry counted once', async () => {
       let round = 0;
       await fc.assert(
-        fc.asyncProperty(fc.array(fc.array(anyPosting, { minLength: 1, maxLength: 6 }), { maxLength: 8 }), async (waves) => {
-          // Prepare: fresh partners per run, so runs cannot see each other's postings.
-          round += 1;
-          const id = (partner: string) => `${partner}-${round}`;
-          await Promise.all(partners.map((partner) => repository.createPartner(newPartner(id(partner), '0.00'))));
-          // The amount of an idempotency key is fixed by the key, so a repeat is a true duplicate.
-          const amountOf = (kind: EntryKind, key: number, partner: string): Micros =>
-            micros((key % 2 === 0 ? -1 : 1) * (key * 1_000_003 + kind.length * 17 + partner.length));
+        fc.asyncProperty(
+          fc.array(fc.array(anyPosting, { minLength: 1, maxLength: 6 }), { maxLength: 8 }),
+          async (waves) => {
+            // Prepare: fresh partners per run, so runs cannot see each other's postings.
+            round += 1;
+            const id = (partner: string) => `${partner}-${round}`;
+            await Promise.all(partners.map((partner) => repository.createPartner(newPartner(id(partner), '0.00'))));
+            // The amount of an idempotency key is fixed by the key, so a repeat is a true duplicate.
+            const amountOf = (kind: EntryKind, key: number, partner: string): Micros =>
+              micros((key % 2 === 0 ? -1 : 1) * (key * 1_000_003 + kind.length * 17 + partner.length));
 
-          // Act: each wave's postings race each other; waves follow one another.
-          for (const wave of waves) {
-            await Promise.all(
-              wave.map(({ partner, kind, key }) =>
-                repository.post(
-                  posting(id(partner), {
-                    kind,
-                    idempotencyKey: `k${key}`,
-                    amount: amountOf(kind, key, partner),
-                    postedAt: new Date(Date.UTC(2026, 10, 22, 0, 0, key)),
-                  }),
-                ),
-              ),
-            );
-          }
-
-          // Assess
-          for (const partner of partners) {
-            const entries = await allEntries(repository, id(partner));
-            const ids = entries.map((entry) => entry.entryId);
-            expect(new Set(ids).size).toBe(ids.length);
-            const account = await repository.getPartner(id(partner));
-            expect(account?.liveBalance).toBe(entries.reduce((total, entry) => total + entry.amount, 0));
-            const distinct = new Map<string, number>();
+            // Act: each wave's postings race each other; waves follow one another.
             for (const wave of waves) {
-              for (const p of wave.filter((candidate) => candidate.partner === partner)) {
-                distinct.set(`${p.kind}:k${p.key}`, amountOf(p.kind, p.key, partner));
-              }
+              await Promise.all(
+                wave.map(({ partner, kind, key }) =>
+                  repository.post(
+                    posting(id(partner), {
+                      kind,
+                      idempotencyKey: `k${key}`,
+                      amount: amountOf(kind, key, partner),
+                      postedAt: new Date(Date.UTC(2026, 10, 22, 0, 0, key)),
+                    }),
+                  ),
+                ),
+              );
             }
-            expect(ids.filter((entryId) => !entryId.startsWith('opening:')).sort()).toEqual([...distinct.keys()].sort());
-          }
-        }),
+
+            // Assess
+            for (const partner of partners) {
+              const entries = await allEntries(repository, id(partner));
+              const ids = entries.map((entry) => entry.entryId);
+              expect(new Set(ids).size).toBe(ids.length);
+              const account = await repository.getPartner(id(partner));
+              expect(account?.liveBalance).toBe(entries.reduce((total, entry) => total + entry.amount, 0));
+              const distinct = new Map<string, number>();
+              for (const wave of waves) {
+                for (const p of wave.filter((candidate) => candidate.partner === partner)) {
+                  distinct.set(`${p.kind}:k${p.key}`, amountOf(p.kind, p.key, partner));
+                }
+              }
+              expect(ids.filter((entryId) => !entryId.startsWith('opening:')).sort()).toEqual(
+                [...distinct.keys()].sort(),
+              );
+            }
+          },
+        ),
         { numRuns: 25 },
       );
     }, 120_000);

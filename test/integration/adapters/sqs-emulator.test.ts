@@ -5,14 +5,14 @@
 import {
   ChangeMessageVisibilityCommand,
   GetQueueAttributesCommand,
-  Message,
-  MessageAttributeValue,
+  type Message,
+  type MessageAttributeValue,
   ReceiveMessageCommand,
-  ReceiveMessageCommandInput,
+  type ReceiveMessageCommandInput,
   SendMessageCommand,
 } from '@aws-sdk/client-sqs';
 import { createQueuePair } from '../../../local/queue-pair';
-import { TEST_QUEUE_OPTIONS, TestQueues, createTestQueues } from '../../support/usage-queues';
+import { TEST_QUEUE_OPTIONS, type TestQueues, createTestQueues } from '../../support/usage-queues';
 
 const usageAttributes: Record<string, MessageAttributeValue> = {
   partnerId: { DataType: 'String', StringValue: 'partner-42' },
@@ -34,7 +34,10 @@ describe('Module: SQS emulator', () => {
   });
 
   /** One message or none; real SQS returns message and system attributes only when asked for. */
-  async function receiveOne(queueUrl: string, input: Partial<ReceiveMessageCommandInput> = {}): Promise<Message | undefined> {
+  async function receiveOne(
+    queueUrl: string,
+    input: Partial<ReceiveMessageCommandInput> = {},
+  ): Promise<Message | undefined> {
     const { Messages } = await queues.client.send(
       new ReceiveMessageCommand({
         QueueUrl: queueUrl,
@@ -191,7 +194,10 @@ describe('Function: createQueuePair', () => {
   it('points the usage queue at its dead-letter queue with the given limits', async () => {
     // Act
     const { Attributes } = await queues.client.send(
-      new GetQueueAttributesCommand({ QueueUrl: queues.queueUrl, AttributeNames: ['RedrivePolicy', 'VisibilityTimeout'] }),
+      new GetQueueAttributesCommand({
+        QueueUrl: queues.queueUrl,
+        AttributeNames: ['RedrivePolicy', 'VisibilityTimeout'],
+      }),
     );
 
     // Assess

@@ -24,7 +24,13 @@ describe('Class: StripePaymentProvider', () => {
   /** The production client settings (retries included), pointed at the fake. */
   const provider = (overrides: { apiKey?: string; timeoutMs?: number } = {}) =>
     new StripePaymentProvider(
-      createStripeClient({ apiKey: 'sk_test_fake', host: '127.0.0.1', port: fake.port, protocol: 'http', ...overrides }),
+      createStripeClient({
+        apiKey: 'sk_test_fake',
+        host: '127.0.0.1',
+        port: fake.port,
+        protocol: 'http',
+        ...overrides,
+      }),
     );
 
   describe('Method: charge', () => {
@@ -44,19 +50,27 @@ describe('Class: StripePaymentProvider', () => {
         ['pm_card_chargeDeclinedInsufficientFunds', 'insufficient_funds'],
         ['pm_card_chargeDeclinedExpiredCard', 'expired_card'],
         ['pm_card_authenticationRequired', 'authentication_required'],
-      ])('declines with the decline code and the failed intent when %s is refused (%s)', async (paymentMethod, declineCode) => {
-        // Act
-        const result = await provider().charge(chargeRequest({ paymentMethod }));
+      ])(
+        'declines with the decline code and the failed intent when %s is refused (%s)',
+        async (paymentMethod, declineCode) => {
+          // Act
+          const result = await provider().charge(chargeRequest({ paymentMethod }));
 
-        // Assess
-        expect(fake.intents).toHaveLength(1);
-        expect(fake.charges).toHaveLength(0);
-        expect(result).toEqual({ outcome: 'declined', declineCode, providerChargeId: fake.intents[0]?.id });
-      });
+          // Assess
+          expect(fake.intents).toHaveLength(1);
+          expect(fake.charges).toHaveLength(0);
+          expect(result).toEqual({ outcome: 'declined', declineCode, providerChargeId: fake.intents[0]?.id });
+        },
+      );
 
       it('sends an off-session intent confirmed at creation, in cents and a lower-case currency, for the customer, with the attempt in the metadata', async () => {
         // Prepare
-        const request = chargeRequest({ partnerId: 'partner-7', customerId: 'cus_7', amountCents: 2_080, currency: 'USD' });
+        const request = chargeRequest({
+          partnerId: 'partner-7',
+          customerId: 'cus_7',
+          amountCents: 2_080,
+          currency: 'USD',
+        });
 
         // Act
         await provider().charge(request);
@@ -91,26 +105,40 @@ describe('Class: StripePaymentProvider', () => {
 
       it.each([
         ['requires_action', null, 'authentication_required'],
-        ['requires_payment_method', { type: 'card_error', code: 'card_declined', decline_code: 'do_not_honor', message: 'Declined.' }, 'do_not_honor'],
-        ['canceled', { type: 'card_error', code: 'card_velocity_exceeded', message: 'Declined.' }, 'card_velocity_exceeded'],
-      ] as const)('declines an intent that ends in %s, with the code of its last payment error', async (status, lastPaymentError, declineCode) => {
-        // Prepare
-        fake.nextIntentEndsIn(status, lastPaymentError);
+        [
+          'requires_payment_method',
+          { type: 'card_error', code: 'card_declined', decline_code: 'do_not_honor', message: 'Declined.' },
+          'do_not_honor',
+        ],
+        [
+          'canceled',
+          { type: 'card_error', code: 'card_velocity_exceeded', message: 'Declined.' },
+          'card_velocity_exceeded',
+        ],
+      ] as const)(
+        'declines an intent that ends in %s, with the code of its last payment error',
+        async (status, lastPaymentError, declineCode) => {
+          // Prepare
+          fake.nextIntentEndsIn(status, lastPaymentError);
 
-        // Act
-        const result = await provider().charge(chargeRequest());
+          // Act
+          const result = await provider().charge(chargeRequest());
 
-        // Assess
-        expect(result).toEqual({ outcome: 'declined', declineCode, providerChargeId: fake.intents[0]?.id });
-      });
+          // Assess
+          expect(result).toEqual({ outcome: 'declined', declineCode, providerChargeId: fake.intents[0]?.id });
+        },
+      );
 
-      it.each(['processing', 'requires_capture'])('reports an intent that ends in %s as unknown, not as a decline', async (status) => {
-        fake.nextIntentEndsIn(status);
+      it.each(['processing', 'requires_capture'])(
+        'reports an intent that ends in %s as unknown, not as a decline',
+        async (status) => {
+          fake.nextIntentEndsIn(status);
 
-        const result = await provider().charge(chargeRequest());
+          const result = await provider().charge(chargeRequest());
 
-        expect(result).toEqual({ outcome: 'unknown', reason: `payment intent ${fake.intents[0]?.id} is ${status}` });
-      });
+          expect(result).toEqual({ outcome: 'unknown', reason: `payment intent ${fake.intents[0]?.id} is ${status}` });
+        },
+      );
     });
 
     describe('Idempotency', () => {
@@ -125,7 +153,10 @@ describe('Class: StripePaymentProvider', () => {
         // Assess
         expect(second).toEqual(first);
         expect(fake.charges).toHaveLength(1);
-        expect(fake.requests.map((received) => received.idempotencyKey)).toEqual([request.idempotencyKey, request.idempotencyKey]);
+        expect(fake.requests.map((received) => received.idempotencyKey)).toEqual([
+          request.idempotencyKey,
+          request.idempotencyKey,
+        ]);
       });
 
       it('answers a second call with the key of a declined charge with the same decline, without a new intent', async () => {
@@ -179,7 +210,10 @@ describe('Class: StripePaymentProvider', () => {
         // Assess
         expect(result).toEqual({ outcome: 'succeeded', providerChargeId: fake.charges[0]?.id });
         expect(fake.charges).toHaveLength(1);
-        expect(fake.requests.map((received) => received.idempotencyKey)).toEqual([request.idempotencyKey, request.idempotencyKey]);
+        expect(fake.requests.map((received) => received.idempotencyKey)).toEqual([
+          request.idempotencyKey,
+          request.idempotencyKey,
+        ]);
       });
 
       it('reports unknown when every attempt gets a 500, and charges nothing', async () => {
@@ -256,7 +290,14 @@ describe('Class: StripePaymentProvider', () => {
     const dayLater = { now: () => new Date('2026-11-21T10:00:00Z') };
     const later = () =>
       new StripePaymentProvider(
-        createStripeClient({ apiKey: 'sk_test_fake', host: '127.0.0.1', port: fake.port, protocol: 'http', timeoutMs: TEST_TIMEOUT_MS, maxNetworkRetries: 0 }),
+        createStripeClient({
+          apiKey: 'sk_test_fake',
+          host: '127.0.0.1',
+          port: fake.port,
+          protocol: 'http',
+          timeoutMs: TEST_TIMEOUT_MS,
+          maxNetworkRetries: 0,
+        }),
         dayLater,
       );
 
@@ -283,7 +324,10 @@ describe('Class: StripePaymentProvider', () => {
 
       expect(result.outcome).toBe('succeeded');
       expect(fake.charges).toHaveLength(1);
-      expect(fake.requests.map((received) => `${received.method} ${received.path}`)).toEqual(['GET /v1/payment_intents/search', 'POST /v1/payment_intents']);
+      expect(fake.requests.map((received) => `${received.method} ${received.path}`)).toEqual([
+        'GET /v1/payment_intents/search',
+        'POST /v1/payment_intents',
+      ]);
     });
 
     it('does not search for a fresh attempt', async () => {

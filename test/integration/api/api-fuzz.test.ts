@@ -9,7 +9,7 @@
  * with the body its description gives.
  */
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import Ajv2020, { ValidateFunction } from 'ajv/dist/2020';
+import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import fc from 'fast-check';
 import * as z from 'zod';
@@ -62,7 +62,17 @@ const AMOUNT_PATTERN = (z.toJSONSchema(AmountSchema, { io: 'input' }) as JsonSch
 
 type Content = Record<string, { schema: JsonSchema }>;
 const document = openApiDocument() as unknown as {
-  paths: Record<string, Record<string, { parameters?: Operation['parameters']; requestBody?: { content: Content }; responses: Record<string, { content: Content }> }>>;
+  paths: Record<
+    string,
+    Record<
+      string,
+      {
+        parameters?: Operation['parameters'];
+        requestBody?: { content: Content };
+        responses: Record<string, { content: Content }>;
+      }
+    >
+  >;
 };
 const ajv = new Ajv2020({ strict: false, allErrors: true });
 addFormats(ajv);
@@ -82,7 +92,9 @@ const OPERATIONS: readonly Operation[] = Object.entries(document.paths).flatMap(
   })),
 );
 
-const RESPONSES = new Map(OPERATIONS.map((operation) => [`${operation.method} ${operation.path}`, operation.responses]));
+const RESPONSES = new Map(
+  OPERATIONS.map((operation) => [`${operation.method} ${operation.path}`, operation.responses]),
+);
 
 /** The money range's edges and what is just beyond them, as wire strings. */
 const MONEY_EDGES = [
@@ -144,12 +156,18 @@ const HOSTILE_STRINGS = [
   ...MONEY_EDGES,
 ];
 
-const hostileString = fc.oneof(fc.constantFrom(...HOSTILE_STRINGS), fc.string({ unit: 'binary', maxLength: 40 }), fc.string({ unit: 'grapheme', maxLength: 40 }));
+const hostileString = fc.oneof(
+  fc.constantFrom(...HOSTILE_STRINGS),
+  fc.string({ unit: 'binary', maxLength: 40 }),
+  fc.string({ unit: 'grapheme', maxLength: 40 }),
+);
 
 /** Other JSON where a value of the schema belongs. */
 const hostileJson: fc.Arbitrary<unknown> = fc.oneof(
   hostileString,
-  fc.constantFrom(null, true, 0, -1, 1e21, 10_000_000.01, 0.1, [], {}, JSON.parse('{"__proto__":{"admin":true}}'), [['nested']]),
+  fc.constantFrom(null, true, 0, -1, 1e21, 10_000_000.01, 0.1, [], {}, JSON.parse('{"__proto__":{"admin":true}}'), [
+    ['nested'],
+  ]),
   fc.double(),
   fc.integer(),
 );
@@ -161,7 +179,12 @@ const hostileJson: fc.Arbitrary<unknown> = fc.oneof(
  */
 type Hostility = 'none' | 'some' | 'wild';
 
-const WEIGHTS: Readonly<Record<Hostility, { readonly valid: number; readonly hostile: number; readonly missing: number; readonly extraKey: number }>> = {
+const WEIGHTS: Readonly<
+  Record<
+    Hostility,
+    { readonly valid: number; readonly hostile: number; readonly missing: number; readonly extraKey: number }
+  >
+> = {
   none: { valid: 1, hostile: 0, missing: 0, extraKey: 0 },
   some: { valid: 12, hostile: 1, missing: 1, extraKey: 8 },
   wild: { valid: 6, hostile: 2, missing: 1, extraKey: 3 },
@@ -170,8 +193,16 @@ const WEIGHTS: Readonly<Record<Hostility, { readonly valid: number; readonly hos
 /** Values a field of this name usually holds: the fuzzed requests meet existing partners and numbers. */
 const USUAL: Readonly<Record<string, fc.Arbitrary<string>>> = {
   partnerId: fc.constantFrom(...PARTNERS),
-  phoneNumber: fc.oneof(fc.constantFrom(...NUMBERS), fc.integer({ min: 1_000_000, max: 9_999_999 }).map((n) => `+49151${n}`)),
-  paymentMethod: fc.constantFrom('pm_card_visa', 'pm_card_mastercard', 'pm_card_chargeDeclined', 'pm_card_authenticationRequired'),
+  phoneNumber: fc.oneof(
+    fc.constantFrom(...NUMBERS),
+    fc.integer({ min: 1_000_000, max: 9_999_999 }).map((n) => `+49151${n}`),
+  ),
+  paymentMethod: fc.constantFrom(
+    'pm_card_visa',
+    'pm_card_mastercard',
+    'pm_card_chargeDeclined',
+    'pm_card_authenticationRequired',
+  ),
   period: fc.constantFrom('2026-09', '2026-10', '2026-11', '2026-12', '2020-01', '9999-12'),
   reference: fc.integer({ min: 1, max: 50 }).map((n) => `SEPA 2026-${n}`),
 };
@@ -187,13 +218,18 @@ function fromSchema(schema: JsonSchema | undefined, hostility: Hostility, name =
   if (schema.enum !== undefined) return fc.constantFrom(...schema.enum);
   switch (schema.type) {
     case 'string': {
-      if (schema.pattern === AMOUNT_PATTERN) return hostility === 'none' ? WELL_FORMED_AMOUNTS : fc.oneof(fc.constantFrom(...MONEY_EDGES), WELL_FORMED_AMOUNTS);
+      if (schema.pattern === AMOUNT_PATTERN)
+        return hostility === 'none'
+          ? WELL_FORMED_AMOUNTS
+          : fc.oneof(fc.constantFrom(...MONEY_EDGES), WELL_FORMED_AMOUNTS);
       const allowed =
         schema.pattern !== undefined
           ? fc.stringMatching(new RegExp(schema.pattern))
           : fc.string({ minLength: schema.minLength ?? 0, maxLength: Math.min(schema.maxLength ?? 40, 300) });
       const usual = USUAL[name];
-      return usual === undefined ? allowed : fc.oneof({ weight: 2, arbitrary: usual }, { weight: 1, arbitrary: allowed });
+      return usual === undefined
+        ? allowed
+        : fc.oneof({ weight: 2, arbitrary: usual }, { weight: 1, arbitrary: allowed });
     }
     case 'integer':
       return fc.integer({ min: schema.minimum ?? -1_000, max: schema.maximum ?? 1_000 });
@@ -208,13 +244,19 @@ function fromSchema(schema: JsonSchema | undefined, hostility: Hostility, name =
           fc.oneof(
             { weight: weights.valid, arbitrary: fromSchema(propertySchema, hostility, property) },
             // Optional fields are left out often, whatever the hostility.
-            { weight: required.has(property) ? weights.missing : weights.missing + 2, arbitrary: fc.constant(undefined) },
+            {
+              weight: required.has(property) ? weights.missing : weights.missing + 2,
+              arbitrary: fc.constant(undefined),
+            },
             { weight: weights.hostile, arbitrary: hostileJson },
           ),
         ),
       );
       const extraKey = fc.tuple(fc.constantFrom('__proto__', 'constructor', 'cardNumber', 'currency '), hostileJson);
-      const extra = weights.extraKey === 0 ? fc.constant(null) : fc.oneof({ weight: weights.extraKey, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: extraKey });
+      const extra =
+        weights.extraKey === 0
+          ? fc.constant(null)
+          : fc.oneof({ weight: weights.extraKey, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: extraKey });
       return fc.tuple(fc.tuple(...properties), extra).map(([entries, extraEntry]) => {
         const body = Object.fromEntries(entries.filter(([, value]) => value !== undefined));
         // defineProperty, so `__proto__` becomes a key of the JSON, not the prototype.
@@ -232,14 +274,32 @@ function wellFormed(text: string): string {
   return text.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
 }
 
-const RAW_BODIES = ['', 'not json', '[]', 'null', '"a string"', '{"__proto__":{"admin":true}}', '{"a":', `${'['.repeat(5_000)}${']'.repeat(5_000)}`, '\ufeff{}'];
+const RAW_BODIES = [
+  '',
+  'not json',
+  '[]',
+  'null',
+  '"a string"',
+  '{"__proto__":{"admin":true}}',
+  '{"a":',
+  `${'['.repeat(5_000)}${']'.repeat(5_000)}`,
+  '\ufeff{}',
+];
 const OTHER_METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS', 'PROPFIND'];
-const OTHER_CONTENT_TYPES = ['text/plain', 'application/json; charset=utf-16', 'application/vnd.api+json', 'application/json\u2028', 'multipart/form-data'];
+const OTHER_CONTENT_TYPES = [
+  'text/plain',
+  'application/json; charset=utf-16',
+  'application/vnd.api+json',
+  'application/json\u2028',
+  'multipart/form-data',
+];
 
 /** Mostly `usual`; the hostile alternative only as often as the hostility says. */
 function mostly<T>(hostility: Hostility, usual: fc.Arbitrary<T>, hostile: fc.Arbitrary<T>): fc.Arbitrary<T> {
   const weights = WEIGHTS[hostility];
-  return weights.hostile === 0 ? usual : fc.oneof({ weight: weights.valid, arbitrary: usual }, { weight: weights.hostile, arbitrary: hostile });
+  return weights.hostile === 0
+    ? usual
+    : fc.oneof({ weight: weights.valid, arbitrary: usual }, { weight: weights.hostile, arbitrary: hostile });
 }
 
 function requestFor(operation: Operation): fc.Arbitrary<FuzzRequest> {
@@ -257,13 +317,25 @@ function requestFor(operation: Operation): fc.Arbitrary<FuzzRequest> {
             }),
           ),
         ),
-        query: fc.tuple(...queryParameters.map((parameter) => fc.option(mostly(hostility, fromSchema(parameter.schema, 'none').map(String), hostileString), { freq: 2 }))),
+        query: fc.tuple(
+          ...queryParameters.map((parameter) =>
+            fc.option(mostly(hostility, fromSchema(parameter.schema, 'none').map(String), hostileString), { freq: 2 }),
+          ),
+        ),
         body:
           operation.body === undefined
             ? fc.constant(null)
-            : mostly(hostility, fromSchema(operation.body, hostility).map((value) => JSON.stringify(value)), fc.constantFrom(...RAW_BODIES)),
+            : mostly(
+                hostility,
+                fromSchema(operation.body, hostility).map((value) => JSON.stringify(value)),
+                fc.constantFrom(...RAW_BODIES),
+              ),
         method: mostly(hostility, fc.constant(operation.method), fc.constantFrom(...OTHER_METHODS)),
-        contentType: mostly(hostility, fc.constantFrom('application/json', 'application/json; charset=UTF-8'), fc.constantFrom(...OTHER_CONTENT_TYPES)),
+        contentType: mostly(
+          hostility,
+          fc.constantFrom('application/json', 'application/json; charset=UTF-8'),
+          fc.constantFrom(...OTHER_CONTENT_TYPES),
+        ),
       })
       .map(({ path, query, body, method, contentType }) => {
         let index = 0;
@@ -275,8 +347,14 @@ function requestFor(operation: Operation): fc.Arbitrary<FuzzRequest> {
           operation: `${operation.method} ${operation.path}`,
           method,
           path: concrete,
-          plainPath: path.every(({ value, encoded }) => encoded && value.trim() !== '' && value !== '.' && value !== '..'),
-          query: Object.fromEntries(queryParameters.flatMap((parameter, position) => (query[position] == null ? [] : [[parameter.name, query[position] as string]]))),
+          plainPath: path.every(
+            ({ value, encoded }) => encoded && value.trim() !== '' && value !== '.' && value !== '..',
+          ),
+          query: Object.fromEntries(
+            queryParameters.flatMap((parameter, position) =>
+              query[position] == null ? [] : [[parameter.name, query[position] as string]],
+            ),
+          ),
           headers: { host: 'api.example', 'content-type': contentType },
           body,
         };
@@ -294,7 +372,12 @@ describe('Handler: api, fuzzed from docs/openapi.json', () => {
     handler = createApiHandler(api.deps);
     recharge.clock.set(new Date('2026-09-15T09:00:00Z'));
     for (const [index, partnerId] of PARTNERS.entries()) {
-      await api.call('POST', '/partners', { partnerId, currency: 'EUR', paymentMethod: 'pm_card_visa', previousInvoiceRemainder: '600.00' });
+      await api.call('POST', '/partners', {
+        partnerId,
+        currency: 'EUR',
+        paymentMethod: 'pm_card_visa',
+        previousInvoiceRemainder: '600.00',
+      });
       await api.call('POST', `/partners/${partnerId}/channels`, { phoneNumber: NUMBERS[index] });
     }
     // September to November are over: they can be reconciled.
@@ -318,13 +401,20 @@ describe('Handler: api, fuzzed from docs/openapi.json', () => {
           }),
           lambdaContext('api'),
         );
-        const contentType = Object.entries(result.headers ?? {}).find(([name]) => name.toLowerCase() === 'content-type')?.[1];
+        const contentType = Object.entries(result.headers ?? {}).find(
+          ([name]) => name.toLowerCase() === 'content-type',
+        )?.[1];
         const shown = `${request.method} ${request.path.slice(0, 200)} ${JSON.stringify(request.query).slice(0, 200)} ${String(request.body).slice(0, 300)} -> ${result.statusCode} ${result.body.slice(0, 300)}`;
 
         expect({ request: shown, status: result.statusCode < 500 }).toEqual({ request: shown, status: true });
         const body = JSON.parse(result.body) as Record<string, unknown>;
         if (result.statusCode >= 400) {
-          expect({ request: shown, contentType, type: String(body.type).startsWith('urn:prepaid-billing:problem:'), status: body.status }).toEqual({
+          expect({
+            request: shown,
+            contentType,
+            type: String(body.type).startsWith('urn:prepaid-billing:problem:'),
+            status: body.status,
+          }).toEqual({
             request: shown,
             contentType: 'application/problem+json',
             type: true,
@@ -335,9 +425,16 @@ describe('Handler: api, fuzzed from docs/openapi.json', () => {
         }
         const responses = RESPONSES.get(request.operation);
         if (request.operation.startsWith(`${request.method} `) && request.plainPath) {
-          expect({ request: shown, documented: responses?.has(result.statusCode) }).toEqual({ request: shown, documented: true });
+          expect({ request: shown, documented: responses?.has(result.statusCode) }).toEqual({
+            request: shown,
+            documented: true,
+          });
           const validate = responses?.get(result.statusCode);
-          if (validate !== undefined) expect({ request: shown, errors: validate(body) ? null : validate.errors }).toEqual({ request: shown, errors: null });
+          if (validate !== undefined)
+            expect({ request: shown, errors: validate(body) ? null : validate.errors }).toEqual({
+              request: shown,
+              errors: null,
+            });
         }
       }),
       { numRuns: RUNS },

@@ -66,33 +66,55 @@ describe('Handler: api', () => {
       [{ previousInvoiceRemainder: undefined }, 'previousInvoiceRemainder is 600.00, not 0.00'],
       [{ rechargeSettings: { threshold: '50.00' } }, 'rechargeSettings.threshold is 100.00, not 50.00'],
       [{ rechargeSettings: { autoRecharge: false } }, 'rechargeSettings.autoRecharge is true, not false'],
-    ])('refuses the same partner id with %j with 409, naming what differs and changing nothing', async (other, difference) => {
-      const partnerId = `api-3-${difference.replace(/[^A-Za-z0-9]/g, '').slice(0, 40)}`;
-      await createPartner(partnerId, { previousInvoiceRemainder: '600.00' });
+    ])(
+      'refuses the same partner id with %j with 409, naming what differs and changing nothing',
+      async (other, difference) => {
+        const partnerId = `api-3-${difference.replace(/[^A-Za-z0-9]/g, '').slice(0, 40)}`;
+        await createPartner(partnerId, { previousInvoiceRemainder: '600.00' });
 
-      const conflict = await createPartner(partnerId, { previousInvoiceRemainder: '600.00', ...other });
+        const conflict = await createPartner(partnerId, { previousInvoiceRemainder: '600.00', ...other });
 
-      expect(conflict.status).toBe(409);
-      expect(conflict.contentType).toBe('application/problem+json');
-      expect(conflict.body).toMatchObject({ type: 'urn:prepaid-billing:problem:partner-exists-with-other-details', status: 409 });
-      expect(conflict.body.detail).toContain(`partner "${partnerId}" exists with other details: ${difference}.`);
-      expect((await api.call('GET', `/partners/${partnerId}`)).body).toMatchObject({ currency: 'EUR', paymentMethod: 'pm_card_visa', rechargeSettings: { threshold: '100.00', autoRecharge: true } });
-    });
+        expect(conflict.status).toBe(409);
+        expect(conflict.contentType).toBe('application/problem+json');
+        expect(conflict.body).toMatchObject({
+          type: 'urn:prepaid-billing:problem:partner-exists-with-other-details',
+          status: 409,
+        });
+        expect(conflict.body.detail).toContain(`partner "${partnerId}" exists with other details: ${difference}.`);
+        expect((await api.call('GET', `/partners/${partnerId}`)).body).toMatchObject({
+          currency: 'EUR',
+          paymentMethod: 'pm_card_visa',
+          rechargeSettings: { threshold: '100.00', autoRecharge: true },
+        });
+      },
+    );
 
     it('names every detail that differs', async () => {
       await createPartner('api-3-all', { previousInvoiceRemainder: '600.00' });
 
-      const conflict = await createPartner('api-3-all', { currency: 'USD', paymentMethod: 'pm_card_mastercard', previousInvoiceRemainder: '700.00' });
+      const conflict = await createPartner('api-3-all', {
+        currency: 'USD',
+        paymentMethod: 'pm_card_mastercard',
+        previousInvoiceRemainder: '700.00',
+      });
 
-      expect(conflict.body.detail).toContain('currency is EUR, not USD; paymentMethod is "pm_card_visa", not "pm_card_mastercard"; previousInvoiceRemainder is 600.00, not 700.00.');
+      expect(conflict.body.detail).toContain(
+        'currency is EUR, not USD; paymentMethod is "pm_card_visa", not "pm_card_mastercard"; previousInvoiceRemainder is 600.00, not 700.00.',
+      );
     });
 
     it.each([
       [{ partnerId: 'bad id', currency: 'EUR', paymentMethod: 'pm_card_visa' }, 'body.partnerId'],
       [{ partnerId: 'ok', currency: 'GBP', paymentMethod: 'pm_card_visa' }, 'body.currency'],
       [{ partnerId: 'ok', currency: 'EUR' }, 'body.paymentMethod'],
-      [{ partnerId: 'ok', currency: 'EUR', paymentMethod: 'pm_card_visa', previousInvoiceRemainder: '1e3' }, 'body.previousInvoiceRemainder'],
-      [{ partnerId: 'ok', currency: 'EUR', paymentMethod: 'pm_card_visa', rechargeSettings: { threshold: '10.001' } }, 'body.rechargeSettings.threshold'],
+      [
+        { partnerId: 'ok', currency: 'EUR', paymentMethod: 'pm_card_visa', previousInvoiceRemainder: '1e3' },
+        'body.previousInvoiceRemainder',
+      ],
+      [
+        { partnerId: 'ok', currency: 'EUR', paymentMethod: 'pm_card_visa', rechargeSettings: { threshold: '10.001' } },
+        'body.rechargeSettings.threshold',
+      ],
       [{ partnerId: 'ok', currency: 'EUR', paymentMethod: 'pm_card_visa', cardNumber: '4242424242424242' }, 'body'],
     ])('refuses %j with 400 naming %s', async (body, field) => {
       const response = await api.call('POST', '/partners', body);
@@ -117,7 +139,10 @@ describe('Handler: api', () => {
       const partner = await api.call('GET', '/partners/api-4');
       const balance = await api.call('GET', '/partners/api-4/balance');
 
-      expect(partner.body).toMatchObject({ partnerId: 'api-4', rechargeSettings: { threshold: '50.00', autoRenewAmount: '500.00' } });
+      expect(partner.body).toMatchObject({
+        partnerId: 'api-4',
+        rechargeSettings: { threshold: '50.00', autoRenewAmount: '500.00' },
+      });
       expect(balance.body).toEqual({
         partnerId: 'api-4',
         currency: 'EUR',
@@ -131,18 +156,27 @@ describe('Handler: api', () => {
       });
     });
 
-    it.each(['/partners/nobody', '/partners/nobody/balance', '/partners/nobody/ledger', '/partners/nobody/invoices', '/partners/nobody/balance-history'])(
-      'answers 404 for an unknown partner on %s',
-      async (path) => {
-        const response = await api.call('GET', path);
+    it.each([
+      '/partners/nobody',
+      '/partners/nobody/balance',
+      '/partners/nobody/ledger',
+      '/partners/nobody/invoices',
+      '/partners/nobody/balance-history',
+    ])('answers 404 for an unknown partner on %s', async (path) => {
+      const response = await api.call('GET', path);
 
-        expect(response.status).toBe(404);
-        expect(response.body).toMatchObject({ type: 'urn:prepaid-billing:problem:unknown-partner', detail: 'partner "nobody" does not exist' });
-      },
-    );
+      expect(response.status).toBe(404);
+      expect(response.body).toMatchObject({
+        type: 'urn:prepaid-billing:problem:unknown-partner',
+        detail: 'partner "nobody" does not exist',
+      });
+    });
 
     it('answers 404 with a problem for a path it does not serve', async () => {
-      expect(await api.call('GET', '/nowhere')).toMatchObject({ status: 404, body: { type: 'urn:prepaid-billing:problem:route-not-found' } });
+      expect(await api.call('GET', '/nowhere')).toMatchObject({
+        status: 404,
+        body: { type: 'urn:prepaid-billing:problem:route-not-found' },
+      });
     });
   });
 
@@ -150,13 +184,23 @@ describe('Handler: api', () => {
     it('replaces the recharge settings', async () => {
       await createPartner('api-5', { previousInvoiceRemainder: '600.00' });
 
-      const response = await api.call('PUT', '/partners/api-5/recharge-settings', { threshold: '200.00', autoRenewAmount: '1000.00', autoRecharge: false });
+      const response = await api.call('PUT', '/partners/api-5/recharge-settings', {
+        threshold: '200.00',
+        autoRenewAmount: '1000.00',
+        autoRecharge: false,
+      });
 
-      expect(response.body).toMatchObject({ rechargeSettings: { threshold: '200.00', autoRenewAmount: '1000.00', autoRecharge: false } });
+      expect(response.body).toMatchObject({
+        rechargeSettings: { threshold: '200.00', autoRenewAmount: '1000.00', autoRecharge: false },
+      });
     });
 
     it('refuses a negative threshold, naming it', async () => {
-      const response = await api.call('PUT', '/partners/api-5/recharge-settings', { threshold: '-1.00', autoRenewAmount: '1000.00', autoRecharge: true });
+      const response = await api.call('PUT', '/partners/api-5/recharge-settings', {
+        threshold: '-1.00',
+        autoRenewAmount: '1000.00',
+        autoRecharge: true,
+      });
 
       expect(response.status).toBe(400);
       expect(response.body.detail).toContain('body.threshold');
@@ -164,7 +208,10 @@ describe('Handler: api', () => {
 
     it('retries an outstanding charge at once with the new payment method', async () => {
       // Prepare: the opening charge was declined.
-      const created = await createPartner('api-6', { previousInvoiceRemainder: '0.00', paymentMethod: 'pm_card_chargeDeclined' });
+      const created = await createPartner('api-6', {
+        previousInvoiceRemainder: '0.00',
+        paymentMethod: 'pm_card_chargeDeclined',
+      });
 
       // Act
       const response = await api.call('PUT', '/partners/api-6/payment-method', { paymentMethod: 'pm_card_mastercard' });
@@ -181,15 +228,22 @@ describe('Handler: api', () => {
       await createPartner('api-7', { previousInvoiceRemainder: '100.00' });
 
       const first = await api.call('GET', '/partners/api-7/ledger', undefined, { limit: '1' });
-      const second = await api.call('GET', '/partners/api-7/ledger', undefined, { limit: '1', cursor: first.body.nextCursor as string });
+      const second = await api.call('GET', '/partners/api-7/ledger', undefined, {
+        limit: '1',
+        cursor: first.body.nextCursor as string,
+      });
 
       expect((first.body.items as { kind: string }[]).map((entry) => entry.kind)).toEqual(['recharge']);
-      expect((second.body.items as { kind: string; amount: string }[]).map((entry) => [entry.kind, entry.amount])).toEqual([['opening', '100.00']]);
+      expect(
+        (second.body.items as { kind: string; amount: string }[]).map((entry) => [entry.kind, entry.amount]),
+      ).toEqual([['opening', '100.00']]);
       expect(second.body.nextCursor).toBeUndefined();
     });
 
     it('refuses a limit out of range and a cursor it did not issue', async () => {
-      expect((await api.call('GET', '/partners/api-7/ledger', undefined, { limit: '1000' })).body.detail).toContain('query.limit');
+      expect((await api.call('GET', '/partners/api-7/ledger', undefined, { limit: '1000' })).body.detail).toContain(
+        'query.limit',
+      );
       expect((await api.call('GET', '/partners/api-7/ledger', undefined, { cursor: 'forged' })).body).toMatchObject({
         status: 400,
         type: 'urn:prepaid-billing:problem:invalid-cursor',
@@ -207,8 +261,10 @@ describe('Handler: api', () => {
           await recharge.spend(partnerId, '450.00', `u-${partnerId}`);
           await recharge.recharge(partnerId);
         }
-        ledgerCursor = (await api.call('GET', '/partners/cur-2/ledger', undefined, { limit: '1' })).body.nextCursor as string;
-        invoiceCursor = (await api.call('GET', '/partners/cur-1/invoices', undefined, { limit: '1' })).body.nextCursor as string;
+        ledgerCursor = (await api.call('GET', '/partners/cur-2/ledger', undefined, { limit: '1' })).body
+          .nextCursor as string;
+        invoiceCursor = (await api.call('GET', '/partners/cur-1/invoices', undefined, { limit: '1' })).body
+          .nextCursor as string;
       });
 
       it('pages with the cursors it issued, which stay short', async () => {
@@ -264,19 +320,38 @@ describe('Handler: api', () => {
       await api.call('POST', '/partners/pay-1/channels', { phoneNumber: '+4915112340101' });
       await recharge.spend('pay-1', '520.00', 'u-1');
       await startOverdueClock(recharge.ledger, 'pay-1', new Date('2026-11-01T00:00:00Z'));
-      await block(recharge.ledger, new DynamoDbDailyRunRepository(recharge.table.client, recharge.table.tableName), 'pay-1', new Date('2026-11-08T00:00:00Z'));
+      await block(
+        recharge.ledger,
+        new DynamoDbDailyRunRepository(recharge.table.client, recharge.table.tableName),
+        'pay-1',
+        new Date('2026-11-08T00:00:00Z'),
+      );
       await recharge.channels.setBlocked('pay-1', true);
 
       // Act
-      const paid = await api.call('POST', '/partners/pay-1/payments', { amount: '20.00', reference: 'SEPA 2026-11-0042' });
-      const again = await api.call('POST', '/partners/pay-1/payments', { amount: '20.00', reference: 'SEPA 2026-11-0042' });
-      const conflict = await api.call('POST', '/partners/pay-1/payments', { amount: '25.00', reference: 'SEPA 2026-11-0042' });
+      const paid = await api.call('POST', '/partners/pay-1/payments', {
+        amount: '20.00',
+        reference: 'SEPA 2026-11-0042',
+      });
+      const again = await api.call('POST', '/partners/pay-1/payments', {
+        amount: '20.00',
+        reference: 'SEPA 2026-11-0042',
+      });
+      const conflict = await api.call('POST', '/partners/pay-1/payments', {
+        amount: '25.00',
+        reference: 'SEPA 2026-11-0042',
+      });
 
       // Assess
-      expect(paid).toMatchObject({ status: 201, body: { outcome: 'recorded', liveBalance: '0.00', status: 'active', unblocked: true } });
+      expect(paid).toMatchObject({
+        status: 201,
+        body: { outcome: 'recorded', liveBalance: '0.00', status: 'active', unblocked: true },
+      });
       expect(again).toMatchObject({ status: 200, body: { outcome: 'duplicate', liveBalance: '0.00' } });
       expect(conflict).toMatchObject({ status: 409, body: { type: 'urn:prepaid-billing:problem:posting-conflict' } });
-      expect((await api.call('GET', `/channels/${encodeURIComponent('+4915112340101')}/send-permission`)).status).toBe(200);
+      expect((await api.call('GET', `/channels/${encodeURIComponent('+4915112340101')}/send-permission`)).status).toBe(
+        200,
+      );
     });
 
     it.each([
@@ -291,7 +366,9 @@ describe('Handler: api', () => {
     });
 
     it('answers 404 for an unknown partner', async () => {
-      expect((await api.call('POST', '/partners/nobody/payments', { amount: '10.00', reference: 'r-1' })).status).toBe(404);
+      expect((await api.call('POST', '/partners/nobody/payments', { amount: '10.00', reference: 'r-1' })).status).toBe(
+        404,
+      );
     });
   });
 
@@ -306,20 +383,37 @@ describe('Handler: api', () => {
       recharge.clock.set(new Date('2026-11-03T09:00:00Z'));
 
       // Act
-      const first = await api.call('POST', '/partners/rec-1/reconciliations', { period: '2026-10', actualAmount: '103.50' });
-      const again = await api.call('POST', '/partners/rec-1/reconciliations', { period: '2026-10', actualAmount: '103.50' });
-      const conflict = await api.call('POST', '/partners/rec-1/reconciliations', { period: '2026-10', actualAmount: '99.00' });
+      const first = await api.call('POST', '/partners/rec-1/reconciliations', {
+        period: '2026-10',
+        actualAmount: '103.50',
+      });
+      const again = await api.call('POST', '/partners/rec-1/reconciliations', {
+        period: '2026-10',
+        actualAmount: '103.50',
+      });
+      const conflict = await api.call('POST', '/partners/rec-1/reconciliations', {
+        period: '2026-10',
+        actualAmount: '99.00',
+      });
 
       // Assess
-      expect(first).toMatchObject({ status: 201, body: { period: '2026-10', estimated: '100.00', actual: '103.50', adjustment: '-3.50' } });
+      expect(first).toMatchObject({
+        status: 201,
+        body: { period: '2026-10', estimated: '100.00', actual: '103.50', adjustment: '-3.50' },
+      });
       expect(again).toMatchObject({ status: 200, body: { outcome: 'already-reconciled', adjustment: '-3.50' } });
       expect(conflict.status).toBe(409);
       expect((await api.call('GET', '/partners/rec-1/balance')).body).toMatchObject({ liveBalance: '896.50' });
     });
 
     it('refuses a month that is not over, and a malformed period naming it', async () => {
-      expect((await api.call('POST', '/partners/rec-1/reconciliations', { period: '2026-11', actualAmount: '1.00' })).status).toBe(409);
-      expect((await api.call('POST', '/partners/rec-1/reconciliations', { period: '2026-13', actualAmount: '1.00' })).body.detail).toContain('body.period');
+      expect(
+        (await api.call('POST', '/partners/rec-1/reconciliations', { period: '2026-11', actualAmount: '1.00' })).status,
+      ).toBe(409);
+      expect(
+        (await api.call('POST', '/partners/rec-1/reconciliations', { period: '2026-13', actualAmount: '1.00' })).body
+          .detail,
+      ).toContain('body.period');
     });
 
     it('refuses a month before the partner was created with 400, booking nothing', async () => {
@@ -327,7 +421,10 @@ describe('Handler: api', () => {
       await createPartner('rec-2', { previousInvoiceRemainder: '600.00' });
       recharge.clock.set(new Date('2027-01-10T09:00:00Z'));
 
-      const response = await api.call('POST', '/partners/rec-2/reconciliations', { period: '2020-01', actualAmount: '12.00' });
+      const response = await api.call('POST', '/partners/rec-2/reconciliations', {
+        period: '2020-01',
+        actualAmount: '12.00',
+      });
 
       expect(response.status).toBe(400);
       expect(response.body).toMatchObject({ type: 'urn:prepaid-billing:problem:period-before-account' });
@@ -343,7 +440,10 @@ describe('Handler: api', () => {
       const registered = await api.call('POST', '/partners/api-9/channels', { phoneNumber: '+4915112340009' });
       const permission = await api.call('GET', `/channels/${encodeURIComponent('+4915112340009')}/send-permission`);
 
-      expect(registered).toMatchObject({ status: 201, body: { phoneNumber: '+4915112340009', partnerId: 'api-9', status: 'active' } });
+      expect(registered).toMatchObject({
+        status: 201,
+        body: { phoneNumber: '+4915112340009', partnerId: 'api-9', status: 'active' },
+      });
       expect(permission).toMatchObject({ status: 200, body: { allowed: true } });
     });
 
@@ -375,7 +475,15 @@ describe('Handler: api', () => {
       const again = await api.call('POST', '/partners/api-9/channels', { phoneNumber: '+4915112340013' });
 
       expect(first.status).toBe(201);
-      expect(again).toMatchObject({ status: 200, body: { phoneNumber: '+4915112340013', partnerId: 'api-9', status: 'active', registeredAt: first.body.registeredAt } });
+      expect(again).toMatchObject({
+        status: 200,
+        body: {
+          phoneNumber: '+4915112340013',
+          partnerId: 'api-9',
+          status: 'active',
+          registeredAt: first.body.registeredAt,
+        },
+      });
     });
 
     it("refuses another partner's number, for registering and for cancelling, and leaves it as it is", async () => {
@@ -386,9 +494,17 @@ describe('Handler: api', () => {
       const registered = await api.call('POST', '/partners/api-9b/channels', { phoneNumber: '+4915112340014' });
       const cancelled = await api.call('DELETE', `/partners/api-9b/channels/${number}`);
 
-      expect(registered).toMatchObject({ status: 409, body: { type: 'urn:prepaid-billing:problem:number-already-registered' } });
-      expect(cancelled).toMatchObject({ status: 404, body: { type: 'urn:prepaid-billing:problem:channel-of-another-partner' } });
-      expect(cancelled.body.detail).toBe('+4915112340014 is not a number of partner "api-9b": it is hosted for another partner');
+      expect(registered).toMatchObject({
+        status: 409,
+        body: { type: 'urn:prepaid-billing:problem:number-already-registered' },
+      });
+      expect(cancelled).toMatchObject({
+        status: 404,
+        body: { type: 'urn:prepaid-billing:problem:channel-of-another-partner' },
+      });
+      expect(cancelled.body.detail).toBe(
+        '+4915112340014 is not a number of partner "api-9b": it is hosted for another partner',
+      );
       expect((await api.call('GET', `/channels/${number}/send-permission`)).status).toBe(200);
     });
 
@@ -399,7 +515,10 @@ describe('Handler: api', () => {
     ])('refuses %s %s, not a number at all, with 400', async (method, path) => {
       const response = await api.call(method, path);
 
-      expect(response).toMatchObject({ status: 400, body: { type: 'urn:prepaid-billing:problem:invalid-phone-number' } });
+      expect(response).toMatchObject({
+        status: 400,
+        body: { type: 'urn:prepaid-billing:problem:invalid-phone-number' },
+      });
       expect(response.body.detail).toContain('is not an E.164 number');
     });
 
@@ -409,7 +528,12 @@ describe('Handler: api', () => {
       await api.call('POST', '/partners/api-10/channels', { phoneNumber: '+4915112340011' });
       await recharge.spend('api-10', '700.00', 'u-1');
       await startOverdueClock(recharge.ledger, 'api-10', new Date('2026-11-01T00:00:00Z'));
-      await block(recharge.ledger, new DynamoDbDailyRunRepository(recharge.table.client, recharge.table.tableName), 'api-10', new Date('2026-11-08T00:00:00Z'));
+      await block(
+        recharge.ledger,
+        new DynamoDbDailyRunRepository(recharge.table.client, recharge.table.tableName),
+        'api-10',
+        new Date('2026-11-08T00:00:00Z'),
+      );
 
       // Act
       const response = await api.call('GET', `/channels/${encodeURIComponent('+4915112340011')}/send-permission`);
@@ -421,7 +545,9 @@ describe('Handler: api', () => {
     });
 
     it('answers 404 for a number it does not host and for a partner it does not know', async () => {
-      expect((await api.call('GET', `/channels/${encodeURIComponent('+4915100000000')}/send-permission`)).status).toBe(404);
+      expect((await api.call('GET', `/channels/${encodeURIComponent('+4915100000000')}/send-permission`)).status).toBe(
+        404,
+      );
       expect((await api.call('POST', '/partners/nobody/channels', { phoneNumber: '+4915112340012' })).status).toBe(404);
     });
   });

@@ -1,4 +1,8 @@
-import { InvalidPaymentAmountError, PeriodBeforeAccountError, PeriodNotClosedError } from '../../../functions/domain/finance/finance-errors';
+import {
+  InvalidPaymentAmountError,
+  PeriodBeforeAccountError,
+  PeriodNotClosedError,
+} from '../../../functions/domain/finance/finance-errors';
 import { FinanceHarness } from '../../support/finance-harness';
 
 describe('Use cases: recordPayment and reconcileMonth at their limits', () => {
@@ -20,16 +24,21 @@ describe('Use cases: recordPayment and reconcileMonth at their limits', () => {
     expect((await harness.entries('limits-1')).map((entry) => entry.kind)).toEqual(['opening']);
   });
 
-  it.each(['2020-01', '2026-11'])('refuses to reconcile %s, before the month the partner was created, booking nothing', async (period) => {
-    harness.at('2027-02-10T10:00:00Z');
+  it.each(['2020-01', '2026-11'])(
+    'refuses to reconcile %s, before the month the partner was created, booking nothing',
+    async (period) => {
+      harness.at('2027-02-10T10:00:00Z');
 
-    const attempt = harness.reconcile('limits-1', period, '12.00');
+      const attempt = harness.reconcile('limits-1', period, '12.00');
 
-    await expect(attempt).rejects.toThrow(PeriodBeforeAccountError);
-    await expect(attempt).rejects.toThrow(`period ${period} is before partner "limits-1" was created; its first month is 2026-12`);
-    expect((await harness.entries('limits-1')).map((entry) => entry.kind)).toEqual(['opening']);
-    expect(await harness.reconciliations.get('limits-1', period as never)).toBeUndefined();
-  });
+      await expect(attempt).rejects.toThrow(PeriodBeforeAccountError);
+      await expect(attempt).rejects.toThrow(
+        `period ${period} is before partner "limits-1" was created; its first month is 2026-12`,
+      );
+      expect((await harness.entries('limits-1')).map((entry) => entry.kind)).toEqual(['opening']);
+      expect(await harness.reconciliations.get('limits-1', period as never)).toBeUndefined();
+    },
+  );
 
   it('reconciles the month the partner was created in once it is over', async () => {
     harness.at('2027-01-05T10:00:00Z');

@@ -48,7 +48,9 @@ describe('Use case: reconcileMonth', () => {
     expect([estimated, actual, adjustment].map(formatAmount)).toEqual(['100.00', '103.50', '-3.50']);
     expect({ state, entryId }).toEqual({ state: 'booked', entryId: 'adjustment:2026-11' });
     const adjustments = (await harness.entries('rec-1')).filter((entry) => entry.kind === 'adjustment');
-    expect(adjustments).toMatchObject([{ idempotencyKey: '2026-11', amount: amount('-3.50'), postedAt: new Date('2026-12-05T10:00:00Z') }]);
+    expect(adjustments).toMatchObject([
+      { idempotencyKey: '2026-11', amount: amount('-3.50'), postedAt: new Date('2026-12-05T10:00:00Z') },
+    ]);
     // 500.00 - 7.00 - 40.00 + 200.00 - 60.00 - 9.00 - 3.50
     expect((await harness.recharge.ledger.getPartner('rec-1'))?.liveBalance).toBe(amount('580.50'));
     expect(await harness.recharge.ledgerSum('rec-1')).toBe(amount('580.50'));
@@ -105,7 +107,10 @@ describe('Use case: reconcileMonth', () => {
 
     // Assess
     expect(formatAmount(result.reconciliation.adjustment)).toBe('30.00');
-    expect(await harness.recharge.ledger.getPartner('rec-5')).toMatchObject({ status: 'active', liveBalance: amount('10.00') });
+    expect(await harness.recharge.ledger.getPartner('rec-5')).toMatchObject({
+      status: 'active',
+      liveBalance: amount('10.00'),
+    });
     expect(await harness.channelStatuses('rec-5')).toEqual(['active']);
     expect(await harness.events.ofType('PartnerUnblocked', 'rec-5')).toHaveLength(1);
   });
@@ -137,7 +142,10 @@ describe('Use case: reconcileMonth', () => {
 
     // Assess
     const account = await harness.recharge.ledger.getPartner('rec-7');
-    expect(account).toMatchObject({ liveBalance: amount('90.00'), belowThresholdSince: new Date('2026-12-02T09:00:00Z') });
+    expect(account).toMatchObject({
+      liveBalance: amount('90.00'),
+      belowThresholdSince: new Date('2026-12-02T09:00:00Z'),
+    });
     expect(await harness.events.ofType('BalanceBelowThreshold', 'rec-7')).toHaveLength(1);
     expect(harness.rechargeRequests.of('rec-7').map((request) => request.trigger)).toEqual(['below-threshold']);
   });
@@ -158,28 +166,34 @@ describe('Use case: reconcileMonth', () => {
     expect(await harness.events.ofType('PartnerOverdue', 'rec-8')).toHaveLength(1);
   });
 
-  it.each(['reconciliations.record:after', 'reconciliations.markBooked:before'])('books the adjustment once when the first call dies at %s', async (point) => {
-    // Prepare
-    const partnerId = `rec-crash-${point.replace(/[.:]/g, '-')}`;
-    await novemberWithUsage(partnerId);
-    harness.recharge.faults.arm(point);
+  it.each(['reconciliations.record:after', 'reconciliations.markBooked:before'])(
+    'books the adjustment once when the first call dies at %s',
+    async (point) => {
+      // Prepare
+      const partnerId = `rec-crash-${point.replace(/[.:]/g, '-')}`;
+      await novemberWithUsage(partnerId);
+      harness.recharge.faults.arm(point);
 
-    // Act
-    await expect(harness.reconcile(partnerId, '2026-11', '103.50')).rejects.toThrow(point);
-    const again = await harness.reconcile(partnerId, '2026-11', '103.50');
+      // Act
+      await expect(harness.reconcile(partnerId, '2026-11', '103.50')).rejects.toThrow(point);
+      const again = await harness.reconcile(partnerId, '2026-11', '103.50');
 
-    // Assess
-    expect(again.outcome).toBe('already-reconciled');
-    expect(again.reconciliation).toMatchObject({ adjustment: amount('-3.50'), state: 'booked' });
-    expect((await harness.entries(partnerId)).filter((entry) => entry.kind === 'adjustment')).toHaveLength(1);
-    expect((await harness.recharge.ledger.getPartner(partnerId))?.liveBalance).toBe(amount('580.50'));
-    expect((await harness.reconciliations.get(partnerId, again.reconciliation.period))?.state).toBe('booked');
-  });
+      // Assess
+      expect(again.outcome).toBe('already-reconciled');
+      expect(again.reconciliation).toMatchObject({ adjustment: amount('-3.50'), state: 'booked' });
+      expect((await harness.entries(partnerId)).filter((entry) => entry.kind === 'adjustment')).toHaveLength(1);
+      expect((await harness.recharge.ledger.getPartner(partnerId))?.liveBalance).toBe(amount('580.50'));
+      expect((await harness.reconciliations.get(partnerId, again.reconciliation.period))?.state).toBe('booked');
+    },
+  );
 
   it('reconciles once when two calls for the same month race', async () => {
     await novemberWithUsage('rec-9');
 
-    const results = await Promise.all([harness.reconcile('rec-9', '2026-11', '103.50'), harness.reconcile('rec-9', '2026-11', '103.50')]);
+    const results = await Promise.all([
+      harness.reconcile('rec-9', '2026-11', '103.50'),
+      harness.reconcile('rec-9', '2026-11', '103.50'),
+    ]);
 
     expect(results.map((result) => result.outcome).sort()).toEqual(['already-reconciled', 'reconciled']);
     expect((await harness.recharge.ledger.getPartner('rec-9'))?.liveBalance).toBe(amount('580.50'));
@@ -195,8 +209,16 @@ describe('Use case: reconcileMonth', () => {
 
   it.each([
     ['a malformed period', { partnerId: 'rec-1', period: '2026-13', actualAmount: amount('1.00') }, InvalidPeriodError],
-    ['an unknown partner', { partnerId: 'nobody', period: '2026-10', actualAmount: amount('1.00') }, UnknownPartnerError],
-    ['another currency', { partnerId: 'rec-10', period: '2026-10', actualAmount: amount('1.00'), currency: 'USD' as const }, CurrencyMismatchError],
+    [
+      'an unknown partner',
+      { partnerId: 'nobody', period: '2026-10', actualAmount: amount('1.00') },
+      UnknownPartnerError,
+    ],
+    [
+      'another currency',
+      { partnerId: 'rec-10', period: '2026-10', actualAmount: amount('1.00'), currency: 'USD' as const },
+      CurrencyMismatchError,
+    ],
   ])('refuses %s', async (_, request, error) => {
     await expect(reconcileMonth(request, harness.deps)).rejects.toThrow(error);
   });

@@ -1,5 +1,8 @@
 import { CurrencyMismatchError, PostingConflictError, UnknownPartnerError } from '../../../functions/domain/errors';
-import { InvalidPaymentAmountError, InvalidPaymentReferenceError } from '../../../functions/domain/finance/finance-errors';
+import {
+  InvalidPaymentAmountError,
+  InvalidPaymentReferenceError,
+} from '../../../functions/domain/finance/finance-errors';
 import { recordPayment } from '../../../functions/domain/finance/record-payment';
 import { formatAmount, parseAmount } from '../../../functions/domain/money';
 import { FinanceHarness } from '../../support/finance-harness';
@@ -43,8 +46,17 @@ describe('Use case: recordPayment', () => {
     const result = await harness.pay('pay-1', '250.00', 'SEPA 2026-11-0042');
 
     // Assess
-    expect(result).toMatchObject({ outcome: 'recorded', unblocked: false, account: { liveBalance: amount('630.00'), status: 'active' } });
-    expect(result.entry).toMatchObject({ kind: 'payment', entryId: 'payment:SEPA 2026-11-0042', amount: amount('250.00'), currency: 'EUR' });
+    expect(result).toMatchObject({
+      outcome: 'recorded',
+      unblocked: false,
+      account: { liveBalance: amount('630.00'), status: 'active' },
+    });
+    expect(result.entry).toMatchObject({
+      kind: 'payment',
+      entryId: 'payment:SEPA 2026-11-0042',
+      amount: amount('250.00'),
+      currency: 'EUR',
+    });
     expect(await harness.recharge.ledgerSum('pay-1')).toBe(amount('630.00'));
     expect(await harness.events.ofType('PartnerUnblocked', 'pay-1')).toEqual([]);
   });
@@ -76,7 +88,10 @@ describe('Use case: recordPayment', () => {
     const result = await harness.pay('pay-3', '19.99', 'BANK-78');
 
     expect(result.unblocked).toBe(false);
-    expect(await harness.recharge.ledger.getPartner('pay-3')).toMatchObject({ status: 'blocked', liveBalance: amount('-0.01') });
+    expect(await harness.recharge.ledger.getPartner('pay-3')).toMatchObject({
+      status: 'blocked',
+      liveBalance: amount('-0.01'),
+    });
     expect(await harness.channelStatuses('pay-3')).toEqual(['blocked', 'blocked']);
     expect(await harness.events.ofType('PartnerUnblocked', 'pay-3')).toEqual([]);
   });
@@ -117,17 +132,25 @@ describe('Use case: recordPayment', () => {
     await harness.recharge.open('pay-6a', '500.00');
     await harness.recharge.open('pay-6b', '500.00');
 
-    const results = [await harness.pay('pay-6a', '10.00', 'SHARED-1'), await harness.pay('pay-6b', '20.00', 'SHARED-1')];
+    const results = [
+      await harness.pay('pay-6a', '10.00', 'SHARED-1'),
+      await harness.pay('pay-6b', '20.00', 'SHARED-1'),
+    ];
 
     expect(results.map((result) => result.outcome)).toEqual(['recorded', 'recorded']);
-    expect(formatAmount((await harness.recharge.ledger.getPartner('pay-6b'))?.liveBalance ?? amount('0.00'))).toBe('520.00');
+    expect(formatAmount((await harness.recharge.ledger.getPartner('pay-6b'))?.liveBalance ?? amount('0.00'))).toBe(
+      '520.00',
+    );
   });
 
   it('records one payment for two concurrent calls with the same reference', async () => {
     harness.at('2026-11-10T09:00:00Z');
     await harness.recharge.open('pay-7', '500.00');
 
-    const results = await Promise.all([harness.pay('pay-7', '50.00', 'BANK-81'), harness.pay('pay-7', '50.00', 'BANK-81')]);
+    const results = await Promise.all([
+      harness.pay('pay-7', '50.00', 'BANK-81'),
+      harness.pay('pay-7', '50.00', 'BANK-81'),
+    ]);
 
     expect(results.map((result) => result.outcome).sort()).toEqual(['duplicate', 'recorded']);
     expect((await harness.recharge.ledger.getPartner('pay-7'))?.liveBalance).toBe(amount('550.00'));
@@ -137,9 +160,21 @@ describe('Use case: recordPayment', () => {
     ['an unknown partner', { partnerId: 'nobody', amount: amount('10.00'), reference: 'R-1' }, UnknownPartnerError],
     ['a zero amount', { partnerId: 'pay-1', amount: amount('0.00'), reference: 'R-2' }, InvalidPaymentAmountError],
     ['a negative amount', { partnerId: 'pay-1', amount: amount('-5.00'), reference: 'R-3' }, InvalidPaymentAmountError],
-    ['an empty reference', { partnerId: 'pay-1', amount: amount('10.00'), reference: '' }, InvalidPaymentReferenceError],
-    ['a reference with a line break', { partnerId: 'pay-1', amount: amount('10.00'), reference: 'R\n4' }, InvalidPaymentReferenceError],
-    ['another currency', { partnerId: 'pay-1', amount: amount('10.00'), reference: 'R-5', currency: 'USD' as const }, CurrencyMismatchError],
+    [
+      'an empty reference',
+      { partnerId: 'pay-1', amount: amount('10.00'), reference: '' },
+      InvalidPaymentReferenceError,
+    ],
+    [
+      'a reference with a line break',
+      { partnerId: 'pay-1', amount: amount('10.00'), reference: 'R\n4' },
+      InvalidPaymentReferenceError,
+    ],
+    [
+      'another currency',
+      { partnerId: 'pay-1', amount: amount('10.00'), reference: 'R-5', currency: 'USD' as const },
+      CurrencyMismatchError,
+    ],
   ])('refuses %s', async (_, request, error) => {
     await expect(recordPayment(request, harness.deps)).rejects.toThrow(error);
   });

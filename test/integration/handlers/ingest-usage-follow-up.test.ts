@@ -3,7 +3,8 @@ import { IngestionHarness } from '../../support/ingestion-harness';
 import { sqsEvent, usageBody } from '../../support/usage-factory';
 
 const json = (value: unknown) => JSON.stringify(value);
-const costing = (partnerId: string, amount: string) => json(usageBody({ partnerId, cost: { amount, currency: 'EUR' } }));
+const costing = (partnerId: string, amount: string) =>
+  json(usageBody({ partnerId, cost: { amount, currency: 'EUR' } }));
 
 describe('Handler: ingest-usage, balance follow-up', () => {
   let harness: IngestionHarness;
@@ -32,7 +33,13 @@ describe('Handler: ingest-usage, balance follow-up', () => {
     // Assess
     const [event, ...others] = await harness.events.ofType('BalanceBelowThreshold', 'follow-1');
     expect(others).toEqual([]);
-    expect(event?.detail).toEqual({ partnerId: 'follow-1', currency: 'EUR', liveBalance: '80.00', threshold: '100.00', id: expect.any(String) });
+    expect(event?.detail).toEqual({
+      partnerId: 'follow-1',
+      currency: 'EUR',
+      liveBalance: '80.00',
+      threshold: '100.00',
+      id: expect.any(String),
+    });
     const requests = (await harness.rechargeRequests()).map((request) => JSON.parse(request.body));
     expect(requests.filter((request) => request.partnerId === 'follow-1')).toEqual([
       { partnerId: 'follow-1', trigger: 'below-threshold', requestedAt: harness.clock.now().toISOString() },
@@ -57,11 +64,24 @@ describe('Handler: ingest-usage, balance follow-up', () => {
     expect(atZero).toMatchObject({ status: 'active', liveBalance: 0 });
     expect(atZero?.overdueSince).toBeUndefined();
     const account = await harness.ledger.getPartner('follow-2');
-    expect(account).toMatchObject({ status: 'overdue', overdueSince: processedAt, liveBalance: parseAmount('-5.0625') });
+    expect(account).toMatchObject({
+      status: 'overdue',
+      overdueSince: processedAt,
+      liveBalance: parseAmount('-5.0625'),
+    });
     expect((await harness.events.ofType('PartnerOverdue', 'follow-2')).map((event) => event.detail)).toEqual([
-      { partnerId: 'follow-2', currency: 'EUR', liveBalance: '-0.0625', threshold: '100.00', overdueSince: processedAt.toISOString(), id: expect.any(String) },
+      {
+        partnerId: 'follow-2',
+        currency: 'EUR',
+        liveBalance: '-0.0625',
+        threshold: '100.00',
+        overdueSince: processedAt.toISOString(),
+        id: expect.any(String),
+      },
     ]);
-    const triggers = (await harness.rechargeRequests()).map((request) => JSON.parse(request.body)).filter((request) => request.partnerId === 'follow-2');
+    const triggers = (await harness.rechargeRequests())
+      .map((request) => JSON.parse(request.body))
+      .filter((request) => request.partnerId === 'follow-2');
     expect(triggers.map((request) => request.trigger)).toEqual(['below-threshold', 'overdue']);
   });
 
@@ -98,7 +118,9 @@ describe('Handler: ingest-usage, balance follow-up', () => {
 
     // The event is written with the mark: the crashed attempt wrote neither.
     expect(await harness.events.ofType('BalanceBelowThreshold', 'follow-4')).toHaveLength(1);
-    const requests = (await harness.rechargeRequests()).map((request) => JSON.parse(request.body)).filter((request) => request.partnerId === 'follow-4');
+    const requests = (await harness.rechargeRequests())
+      .map((request) => JSON.parse(request.body))
+      .filter((request) => request.partnerId === 'follow-4');
     expect(requests.map((request) => request.trigger)).toEqual(['below-threshold', 'below-threshold']);
     expect((await harness.ledger.getPartner('follow-4'))?.belowThresholdSince).toBeDefined();
     expect(await harness.balance('follow-4')).toBe(parseAmount('99.00'));

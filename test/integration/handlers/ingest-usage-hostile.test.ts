@@ -1,6 +1,6 @@
 import { DynamoDbChannelRepository } from '../../../functions/adapters/dynamodb/channel-repository';
 import { MAX_AMOUNT, MAX_BALANCE, formatAmount, parseAmount } from '../../../functions/domain/money';
-import { LedgerRepository, UsageLedger } from '../../../functions/domain/ports';
+import type { LedgerRepository, UsageLedger } from '../../../functions/domain/ports';
 import { createIngestUsageHandler } from '../../../functions/handlers/ingest-usage';
 import { wireIngestUsage } from '../../../functions/wiring/ingest-usage';
 import { lambdaContext } from '../../../local/lambda-context';
@@ -30,7 +30,10 @@ describe('Handler: ingest-usage, hostile and extreme input', () => {
   it('refuses costs beyond the money range as amount-out-of-range at once and debits the valid event beside them', async () => {
     // Prepare: two costs that would overflow together, and a valid one in the same batch.
     await harness.createPartner('range-1', '500.00');
-    const huge = [usageBody({ partnerId: 'range-1', cost: cost('5000000000.00') }), usageBody({ partnerId: 'range-1', cost: cost('5000000000.00') })];
+    const huge = [
+      usageBody({ partnerId: 'range-1', cost: cost('5000000000.00') }),
+      usageBody({ partnerId: 'range-1', cost: cost('5000000000.00') }),
+    ];
     const valid = usageBody({ partnerId: 'range-1', cost: cost('1.00') });
 
     // Act
@@ -38,9 +41,16 @@ describe('Handler: ingest-usage, hostile and extreme input', () => {
 
     // Assess
     expect(response.batchItemFailures).toEqual([]);
-    expect(await harness.books('range-1')).toMatchObject({ liveBalance: parseAmount('499.00'), ledgerSum: parseAmount('499.00'), eventsDebited: 1 });
+    expect(await harness.books('range-1')).toMatchObject({
+      liveBalance: parseAmount('499.00'),
+      ledgerSum: parseAmount('499.00'),
+      eventsDebited: 1,
+    });
     const letters = await harness.deadLetters();
-    expect(letters.map((letter) => letter.attributes.rejectionReason)).toEqual(['amount-out-of-range', 'amount-out-of-range']);
+    expect(letters.map((letter) => letter.attributes.rejectionReason)).toEqual([
+      'amount-out-of-range',
+      'amount-out-of-range',
+    ]);
     expect(letters[0]?.attributes.rejectionDetail).toContain('cost.amount');
     expect(letters[0]?.attributes.eventId).toBe(huge[0]?.eventId);
   });
@@ -48,7 +58,9 @@ describe('Handler: ingest-usage, hostile and extreme input', () => {
   it('debits a cost of exactly the largest amount', async () => {
     await harness.createPartner('range-2', '500.00');
 
-    const response = await harness.invoke(sqsEvent([json(usageBody({ partnerId: 'range-2', cost: cost(formatAmount(MAX_AMOUNT)) }))]));
+    const response = await harness.invoke(
+      sqsEvent([json(usageBody({ partnerId: 'range-2', cost: cost(formatAmount(MAX_AMOUNT)) }))]),
+    );
 
     expect(response.batchItemFailures).toEqual([]);
     expect(await harness.balance('range-2')).toBe(parseAmount('500.00') - MAX_AMOUNT);
@@ -64,7 +76,10 @@ describe('Handler: ingest-usage, hostile and extreme input', () => {
     }
     const before = (await harness.balance('range-3')) as number;
     expect(before).toBe(parseAmount('500.00') - 99 * MAX_AMOUNT);
-    const over = [usageBody({ partnerId: 'range-3', cost: cost(largest) }), usageBody({ partnerId: 'range-3', cost: cost(largest) })];
+    const over = [
+      usageBody({ partnerId: 'range-3', cost: cost(largest) }),
+      usageBody({ partnerId: 'range-3', cost: cost(largest) }),
+    ];
     const fits = usageBody({ partnerId: 'range-3', cost: cost('1.00') });
 
     // Act: one more of the largest fits (to -999,999,500.00), the second would not, 1.00 still does.
@@ -76,14 +91,20 @@ describe('Handler: ingest-usage, hostile and extreme input', () => {
     expect(after).toBeGreaterThanOrEqual(-MAX_BALANCE);
     expect(await harness.books('range-3')).toMatchObject({ liveBalance: after, ledgerSum: after, eventsDebited: 101 });
     const letters = await harness.deadLetters();
-    expect(letters.map((letter) => [letter.attributes.eventId, letter.attributes.rejectionReason])).toEqual([[over[1]?.eventId, 'amount-out-of-range']]);
+    expect(letters.map((letter) => [letter.attributes.eventId, letter.attributes.rejectionReason])).toEqual([
+      [over[1]?.eventId, 'amount-out-of-range'],
+    ]);
     expect(letters[0]?.attributes.rejectionDetail).toContain('1000000000.00');
   });
 
   it('dead-letters usage dated further in the future than the margin, and debits usage within it', async () => {
     await harness.createPartner('future-1', '500.00');
     const now = harness.clock.now().getTime();
-    const within = usageBody({ partnerId: 'future-1', occurredAt: new Date(now + 23 * 3_600_000).toISOString(), cost: cost('1.00') });
+    const within = usageBody({
+      partnerId: 'future-1',
+      occurredAt: new Date(now + 23 * 3_600_000).toISOString(),
+      cost: cost('1.00'),
+    });
     const beyond = usageBody({ partnerId: 'future-1', occurredAt: '2099-01-01T00:00:00Z', cost: cost('2.00') });
 
     const response = await harness.invoke(sqsEvent([within, beyond].map(json)));
@@ -114,7 +135,9 @@ describe('Handler: ingest-usage, hostile and extreme input', () => {
     expect(await harness.balance('owner-a')).toBe(parseAmount('495.00'));
     expect(await harness.balance('owner-b')).toBe(parseAmount('500.00'));
     const letters = await harness.deadLetters();
-    expect(letters.map((letter) => [letter.attributes.eventId, letter.attributes.rejectionReason])).toEqual([[foreign.eventId, 'channel-of-another-partner']]);
+    expect(letters.map((letter) => [letter.attributes.eventId, letter.attributes.rejectionReason])).toEqual([
+      [foreign.eventId, 'channel-of-another-partner'],
+    ]);
     expect(letters[0]?.attributes.rejectionDetail).toContain('owner-b');
   });
 
@@ -142,7 +165,9 @@ describe('Handler: ingest-usage, hostile and extreme input', () => {
 
     // Act
     const deterministic = await handler(sqsEvent([body]), lambdaContext('ingest-usage'));
-    failure = Object.assign(new Error('Rate of requests exceeds the allowed throughput'), { name: 'ThrottlingException' });
+    failure = Object.assign(new Error('Rate of requests exceeds the allowed throughput'), {
+      name: 'ThrottlingException',
+    });
     const transient = await handler(sqsEvent([body]), lambdaContext('ingest-usage'));
 
     // Assess
@@ -161,16 +186,25 @@ describe('Handler: ingest-usage, hostile and extreme input', () => {
     const unreadable: LedgerRepository = Object.assign(Object.create(harness.ledger) as LedgerRepository, {
       getPartners: () => Promise.reject(new RangeError('stored balance is not a number')),
     });
-    const broken = new BalanceFollowUp({ ledger: unreadable, recharges: { request: async () => undefined }, clock: harness.clock });
+    const broken = new BalanceFollowUp({
+      ledger: unreadable,
+      recharges: { request: async () => undefined },
+      clock: harness.clock,
+    });
     const handler = createIngestUsageHandler({ ...wiredDeps(), followUp: broken }, reporter.report);
 
     // Act
-    const response = await handler(sqsEvent([json(usageBody({ partnerId: 'follow-up-1', cost: cost('1.00') }))]), lambdaContext('ingest-usage'));
+    const response = await handler(
+      sqsEvent([json(usageBody({ partnerId: 'follow-up-1', cost: cost('1.00') }))]),
+      lambdaContext('ingest-usage'),
+    );
 
     // Assess
     expect(response.batchItemFailures).toEqual([]);
     expect(await harness.balance('follow-up-1')).toBe(parseAmount('499.00'));
-    expect(reporter.of('follow-up-1')).toEqual([expect.objectContaining({ run: 'ingestion', step: 'balance-follow-up' })]);
+    expect(reporter.of('follow-up-1')).toEqual([
+      expect.objectContaining({ run: 'ingestion', step: 'balance-follow-up' }),
+    ]);
     expect(await harness.deadLetters()).toEqual([]);
   });
 });

@@ -28,7 +28,9 @@ describe('Handler: ingest-usage, refused input', () => {
       'schema-violation': json({ ...usageBody({ partnerId: 'poison-1' }), category: 'promotion' }),
       'unknown-partner': json(usageBody({ partnerId: 'nobody-here' })),
       'currency-mismatch': json(usageBody({ partnerId: 'poison-1', cost: { amount: '1.00', currency: 'USD' } })),
-      'non-positive-cost': json(usageBody({ partnerId: 'poison-1', category: 'utility', cost: { amount: '0.00', currency: 'EUR' } })),
+      'non-positive-cost': json(
+        usageBody({ partnerId: 'poison-1', category: 'utility', cost: { amount: '0.00', currency: 'EUR' } }),
+      ),
       'conflicting-repeat': json({ ...earlier, cost: { amount: '2.00', currency: 'EUR' } }),
     };
     const good = [twin, usageBody({ partnerId: 'poison-1', cost: { amount: '3.00', currency: 'EUR' } })].map(json);
@@ -40,7 +42,10 @@ describe('Handler: ingest-usage, refused input', () => {
 
     // Assess
     expect(response.batchItemFailures).toEqual([]);
-    expect(await harness.books('poison-1')).toMatchObject({ liveBalance: parseAmount('93.00'), ledgerSum: parseAmount('93.00') });
+    expect(await harness.books('poison-1')).toMatchObject({
+      liveBalance: parseAmount('93.00'),
+      ledgerSum: parseAmount('93.00'),
+    });
     const letters = await harness.deadLetters();
     expect(letters.map((letter) => letter.attributes.rejectionReason).sort()).toEqual(
       [...Object.keys(poison), 'conflicting-repeat'].sort(),
@@ -72,7 +77,10 @@ describe('Handler: ingest-usage, refused input', () => {
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: redelivery?.messageId }]);
     expect((await harness.invoke(sqsEvent([json(original)]))).batchItemFailures).toEqual([]);
     expect(await harness.deadLetters()).toEqual([]);
-    expect(await harness.books('conflict-order-1')).toMatchObject({ liveBalance: parseAmount('99.00'), eventsDebited: 1 });
+    expect(await harness.books('conflict-order-1')).toMatchObject({
+      liveBalance: parseAmount('99.00'),
+      eventsDebited: 1,
+    });
   });
 
   it('names the field a schema violation is about', async () => {
@@ -86,12 +94,16 @@ describe('Handler: ingest-usage, refused input', () => {
   });
 
   describe('Fuzz: arbitrary bodies', () => {
-    const validEvent = fc
-      .record({ cents: fc.integer({ min: 1, max: 500 }), id: fc.uuid() })
-      .map(({ cents, id }) => ({
-        body: json(usageBody({ partnerId: 'fuzz-1', eventId: `fuzz-${id}`, cost: { amount: (cents / 100).toFixed(2), currency: 'EUR' } })),
-        cost: cents * 10_000,
-      }));
+    const validEvent = fc.record({ cents: fc.integer({ min: 1, max: 500 }), id: fc.uuid() }).map(({ cents, id }) => ({
+      body: json(
+        usageBody({
+          partnerId: 'fuzz-1',
+          eventId: `fuzz-${id}`,
+          cost: { amount: (cents / 100).toFixed(2), currency: 'EUR' },
+        }),
+      ),
+      cost: cents * 10_000,
+    }));
     const garbage = fc.oneof(
       fc.string(),
       fc.json(),
@@ -100,7 +112,13 @@ describe('Handler: ingest-usage, refused input', () => {
       fc
         .tuple(
           fc.constantFrom('eventId', 'partnerId', 'channelId', 'conversationId', 'category', 'occurredAt', 'cost'),
-          fc.oneof(fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(fc.jsonValue(), { maxLength: 3 })),
+          fc.oneof(
+            fc.integer(),
+            fc.double(),
+            fc.boolean(),
+            fc.constant(null),
+            fc.array(fc.jsonValue(), { maxLength: 3 }),
+          ),
         )
         .map(([field, value]) => json({ ...usageBody({ partnerId: 'fuzz-1' }), [field]: value })),
     );

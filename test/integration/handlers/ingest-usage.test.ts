@@ -58,7 +58,9 @@ describe('Handler: ingest-usage', () => {
       await harness.createPartner('debit-3', '10.00');
 
       const response = await harness.invoke(
-        sqsEvent([json(usageBody({ partnerId: 'debit-3', category: 'service', cost: { amount: '0.00', currency: 'EUR' } }))]),
+        sqsEvent([
+          json(usageBody({ partnerId: 'debit-3', category: 'service', cost: { amount: '0.00', currency: 'EUR' } })),
+        ]),
       );
 
       expect(response.batchItemFailures).toEqual([]);
@@ -80,9 +82,13 @@ describe('Handler: ingest-usage', () => {
     it('debits an event redelivered in later batches once, and still debits the new events beside it', async () => {
       // Prepare
       await harness.createPartner('once-2', '100.00');
-      const old = Array.from({ length: 5 }, () => json(usageBody({ partnerId: 'once-2', cost: { amount: '1.00', currency: 'EUR' } })));
+      const old = Array.from({ length: 5 }, () =>
+        json(usageBody({ partnerId: 'once-2', cost: { amount: '1.00', currency: 'EUR' } })),
+      );
       await harness.invoke(sqsEvent(old));
-      const fresh = Array.from({ length: 3 }, () => json(usageBody({ partnerId: 'once-2', cost: { amount: '1.00', currency: 'EUR' } })));
+      const fresh = Array.from({ length: 3 }, () =>
+        json(usageBody({ partnerId: 'once-2', cost: { amount: '1.00', currency: 'EUR' } })),
+      );
 
       // Act: the old events come again, mixed with new ones, and in another spelling.
       const respelled = old.map((body) => json({ ...JSON.parse(body), cost: { amount: '1.000000', currency: 'EUR' } }));
@@ -90,7 +96,11 @@ describe('Handler: ingest-usage', () => {
 
       // Assess
       expect(response.batchItemFailures).toEqual([]);
-      expect(await harness.books('once-2')).toMatchObject({ liveBalance: parseAmount('92.00'), ledgerSum: parseAmount('92.00'), eventsDebited: 8 });
+      expect(await harness.books('once-2')).toMatchObject({
+        liveBalance: parseAmount('92.00'),
+        ledgerSum: parseAmount('92.00'),
+        eventsDebited: 8,
+      });
       expect(await harness.deadLetters()).toEqual([]);
     });
 
@@ -121,7 +131,11 @@ describe('Handler: ingest-usage', () => {
     it('leaves the balance exact when the handler crashes after the debit and before the acknowledgement', async () => {
       // Prepare
       await harness.createPartner('crash-1', '100.00');
-      await harness.send(Array.from({ length: 20 }, () => json(usageBody({ partnerId: 'crash-1', cost: { amount: '1.00', currency: 'EUR' } }))));
+      await harness.send(
+        Array.from({ length: 20 }, () =>
+          json(usageBody({ partnerId: 'crash-1', cost: { amount: '1.00', currency: 'EUR' } })),
+        ),
+      );
       // The follow-up's read of the balances, the handler's first port call after the debit.
       harness.faults.arm('ledger.getPartners:before');
 
@@ -131,30 +145,46 @@ describe('Handler: ingest-usage', () => {
       // Assess: every record came back once and was found debited.
       expect(harness.faults.hits).toEqual(['ledger.getPartners:before']);
       expect(invocations).toBeGreaterThan(1);
-      expect(await harness.books('crash-1')).toMatchObject({ liveBalance: parseAmount('80.00'), ledgerSum: parseAmount('80.00'), eventsDebited: 20 });
+      expect(await harness.books('crash-1')).toMatchObject({
+        liveBalance: parseAmount('80.00'),
+        ledgerSum: parseAmount('80.00'),
+        eventsDebited: 20,
+      });
     });
 
     it('leaves the balance exact when the debit fails before its transaction, by retrying only the failed records', async () => {
       await harness.createPartner('crash-2', '100.00');
-      await harness.send(Array.from({ length: 20 }, () => json(usageBody({ partnerId: 'crash-2', cost: { amount: '1.00', currency: 'EUR' } }))));
+      await harness.send(
+        Array.from({ length: 20 }, () =>
+          json(usageBody({ partnerId: 'crash-2', cost: { amount: '1.00', currency: 'EUR' } })),
+        ),
+      );
       harness.faults.arm('usageLedger.debit:before');
 
       await harness.drain();
 
       expect(harness.faults.hits).toContain('usageLedger.debit:before');
-      expect(await harness.books('crash-2')).toMatchObject({ liveBalance: parseAmount('80.00'), ledgerSum: parseAmount('80.00'), eventsDebited: 20 });
+      expect(await harness.books('crash-2')).toMatchObject({
+        liveBalance: parseAmount('80.00'),
+        ledgerSum: parseAmount('80.00'),
+        eventsDebited: 20,
+      });
     });
 
     it('reports a failure after the debit as a batch item failure and finds the events debited on the retry', async () => {
       await harness.createPartner('crash-3', '100.00');
-      const bodies = Array.from({ length: 4 }, () => json(usageBody({ partnerId: 'crash-3', cost: { amount: '1.00', currency: 'EUR' } })));
+      const bodies = Array.from({ length: 4 }, () =>
+        json(usageBody({ partnerId: 'crash-3', cost: { amount: '1.00', currency: 'EUR' } })),
+      );
       const event = sqsEvent(bodies);
       harness.faults.arm('usageLedger.debit:after');
 
       const first = await harness.invoke(event);
       const retry = await harness.invoke(event);
 
-      expect(first.batchItemFailures.map((failure) => failure.itemIdentifier).sort()).toEqual(event.Records.map((record) => record.messageId).sort());
+      expect(first.batchItemFailures.map((failure) => failure.itemIdentifier).sort()).toEqual(
+        event.Records.map((record) => record.messageId).sort(),
+      );
       expect(retry.batchItemFailures).toEqual([]);
       expect(await harness.books('crash-3')).toMatchObject({ liveBalance: parseAmount('96.00'), eventsDebited: 4 });
     });

@@ -3,7 +3,7 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { ScheduledEvent } from 'aws-lambda';
 import { SqsDailyWorkQueue } from '../../../functions/adapters/sqs/sqs-daily-work-queue';
 import { SqsRechargeRequests } from '../../../functions/adapters/sqs/sqs-recharge-requests';
-import { DailyRunDependencies } from '../../../functions/domain/daily/daily-run';
+import type { DailyRunDependencies } from '../../../functions/domain/daily/daily-run';
 import { parseAmount } from '../../../functions/domain/money';
 import { createDailyRunHandler } from '../../../functions/handlers/daily-run';
 import { createMonthlyRunHandler } from '../../../functions/handlers/monthly-run';
@@ -19,7 +19,7 @@ import { pollBatch } from '../../../local/sqs-poller';
 import { ABSURD_AUTO_RENEW_MICROS, storeOnAccount } from '../../support/hostile-account';
 import { RechargeHarness } from '../../support/recharge-harness';
 import { RecordingFailureReporter } from '../../support/recording-failure-reporter';
-import { TestQueues, createTestQueues } from '../../support/usage-queues';
+import { type TestQueues, createTestQueues } from '../../support/usage-queues';
 
 /** The port, whose `method` fails once with DynamoDB's throttling error, as a busy table answers, then works again. */
 function throttledOnce<T extends object>(port: T, method: keyof T & string): T {
@@ -31,7 +31,10 @@ function throttledOnce<T extends object>(port: T, method: keyof T & string): T {
       if (property !== method || thrown) return value.bind(target);
       return async () => {
         thrown = true;
-        throw new ProvisionedThroughputExceededException({ message: 'The level of configured provisioned throughput for the table was exceeded', $metadata: { httpStatusCode: 400 } });
+        throw new ProvisionedThroughputExceededException({
+          message: 'The level of configured provisioned throughput for the table was exceeded',
+          $metadata: { httpStatusCode: 400 },
+        });
       };
     },
   });
@@ -57,7 +60,11 @@ describe('Handlers: recharge, daily run and daily shard', () => {
       // Prepare
       await harness.open('h-1', '500.00');
       await harness.spend('h-1', '450.00', 'u-1');
-      await new SqsRechargeRequests(queues.client, queues.queueUrl).request({ partnerId: 'h-1', trigger: 'below-threshold', requestedAt: harness.clock.now() });
+      await new SqsRechargeRequests(queues.client, queues.queueUrl).request({
+        partnerId: 'h-1',
+        trigger: 'below-threshold',
+        requestedAt: harness.clock.now(),
+      });
 
       // Act
       const result = await poll(createRechargeHandler(harness.deps));
@@ -71,7 +78,11 @@ describe('Handlers: recharge, daily run and daily shard', () => {
       await harness.open('h-2', '500.00');
       await harness.spend('h-2', '450.00', 'u-1');
       harness.provider.failNext('timeout-after-charge');
-      await new SqsRechargeRequests(queues.client, queues.queueUrl).request({ partnerId: 'h-2', trigger: 'below-threshold', requestedAt: harness.clock.now() });
+      await new SqsRechargeRequests(queues.client, queues.queueUrl).request({
+        partnerId: 'h-2',
+        trigger: 'below-threshold',
+        requestedAt: harness.clock.now(),
+      });
 
       const first = await poll(createRechargeHandler(harness.deps));
       await new Promise((resolve) => setTimeout(resolve, 1_100));
@@ -88,7 +99,11 @@ describe('Handlers: recharge, daily run and daily shard', () => {
       await harness.open('h-bad', '500.00');
       await harness.spend('h-bad', '520.00', 'u-1');
       await storeOnAccount(harness.table, 'h-bad', { autoRenewAmount: ABSURD_AUTO_RENEW_MICROS });
-      await new SqsRechargeRequests(queues.client, queues.queueUrl).request({ partnerId: 'h-bad', trigger: 'overdue', requestedAt: harness.clock.now() });
+      await new SqsRechargeRequests(queues.client, queues.queueUrl).request({
+        partnerId: 'h-bad',
+        trigger: 'overdue',
+        requestedAt: harness.clock.now(),
+      });
       const failures = new RecordingFailureReporter();
 
       // Act
@@ -97,7 +112,13 @@ describe('Handlers: recharge, daily run and daily shard', () => {
       // Assess
       expect(result).toMatchObject({ received: 1, deleted: 1, failed: 0 });
       expect(failures.reported).toEqual([
-        { run: 'recharge', partnerId: 'h-bad', step: 'recharge', error: expect.any(AmountOutOfRangeError), context: expect.objectContaining({ trigger: 'overdue' }) },
+        {
+          run: 'recharge',
+          partnerId: 'h-bad',
+          step: 'recharge',
+          error: expect.any(AmountOutOfRangeError),
+          context: expect.objectContaining({ trigger: 'overdue' }),
+        },
       ]);
       expect((await harness.ledger.getPartner('h-bad'))?.chargeInFlight).toBeUndefined();
     });
@@ -106,9 +127,16 @@ describe('Handlers: recharge, daily run and daily shard', () => {
       // Prepare
       await harness.open('h-throttled', '500.00');
       await harness.spend('h-throttled', '450.00', 'u-1');
-      await new SqsRechargeRequests(queues.client, queues.queueUrl).request({ partnerId: 'h-throttled', trigger: 'below-threshold', requestedAt: harness.clock.now() });
+      await new SqsRechargeRequests(queues.client, queues.queueUrl).request({
+        partnerId: 'h-throttled',
+        trigger: 'below-threshold',
+        requestedAt: harness.clock.now(),
+      });
       const failures = new RecordingFailureReporter();
-      const handler = createRechargeHandler({ ...harness.deps, attempts: throttledOnce(harness.attempts, 'openAttempt') }, failures.report);
+      const handler = createRechargeHandler(
+        { ...harness.deps, attempts: throttledOnce(harness.attempts, 'openAttempt') },
+        failures.report,
+      );
 
       // Act
       const first = await poll(handler);
@@ -155,7 +183,11 @@ describe('Handlers: recharge, daily run and daily shard', () => {
         work: new SqsDailyWorkQueue(work.client, work.queueUrl),
         licenses: new DynamoDbLicenseRepository(harness.table.client, harness.table.tableName),
       };
-      const scheduled = { time: '2026-11-02T00:00:00Z', 'detail-type': 'Scheduled Event', source: 'aws.events' } as ScheduledEvent;
+      const scheduled = {
+        time: '2026-11-02T00:00:00Z',
+        'detail-type': 'Scheduled Event',
+        source: 'aws.events',
+      } as ScheduledEvent;
 
       // Act
       const start = await createDailyRunHandler(deps)(scheduled, lambdaContext('daily-run'));
@@ -172,7 +204,9 @@ describe('Handlers: recharge, daily run and daily shard', () => {
         amount: parseAmount('500.00'),
         asOf: new Date('2026-11-02T00:00:00Z'),
       });
-      expect(await createDailyRunHandler(deps)(scheduled, lambdaContext('daily-run'))).toMatchObject({ state: 'already-completed' });
+      expect(await createDailyRunHandler(deps)(scheduled, lambdaContext('daily-run'))).toMatchObject({
+        state: 'already-completed',
+      });
     });
 
     it('completes every shard when the charge of one partner cannot be worked out, and reports that partner', async () => {
@@ -188,21 +222,34 @@ describe('Handlers: recharge, daily run and daily shard', () => {
         licenses: new DynamoDbLicenseRepository(harness.table.client, harness.table.tableName),
       };
       const failures = new RecordingFailureReporter();
-      const scheduled = { time: '2026-11-03T00:00:00Z', 'detail-type': 'Scheduled Event', source: 'aws.events' } as ScheduledEvent;
+      const scheduled = {
+        time: '2026-11-03T00:00:00Z',
+        'detail-type': 'Scheduled Event',
+        source: 'aws.events',
+      } as ScheduledEvent;
 
       // Act
       await createDailyRunHandler(deps)(scheduled, lambdaContext('daily-run'));
       const shardHandler = createDailyShardHandler(deps, 0, failures.report);
       const polls = [];
-      for (let result = await pollWork(shardHandler); result.received > 0; result = await pollWork(shardHandler)) polls.push(result);
+      for (let result = await pollWork(shardHandler); result.received > 0; result = await pollWork(shardHandler))
+        polls.push(result);
 
       // Assess
       expect(polls.reduce((handled, result) => handled + result.deleted, 0)).toBe(16);
       expect(polls.every((result) => result.failed === 0)).toBe(true);
       expect(failures.of('h-daily-bad')).toEqual([
-        { run: 'daily', partnerId: 'h-daily-bad', step: 'charge-retry', error: expect.any(AmountOutOfRangeError), context: { day: '2026-11-03', shard: shardOf('h-daily-bad') } },
+        {
+          run: 'daily',
+          partnerId: 'h-daily-bad',
+          step: 'charge-retry',
+          error: expect.any(AmountOutOfRangeError),
+          context: { day: '2026-11-03', shard: shardOf('h-daily-bad') },
+        },
       ]);
-      expect(await createDailyRunHandler(deps)(scheduled, lambdaContext('daily-run'))).toMatchObject({ state: 'already-completed' });
+      expect(await createDailyRunHandler(deps)(scheduled, lambdaContext('daily-run'))).toMatchObject({
+        state: 'already-completed',
+      });
     });
   });
 
@@ -213,8 +260,16 @@ describe('Handlers: recharge, daily run and daily shard', () => {
       await harness.open('h-monthly', '500.00');
       await harness.channels.register('h-monthly', '+4915112349901', harness.clock.now());
       await harness.channels.register('h-monthly', '+4915112349902', harness.clock.now());
-      const deps = { ...harness.deps, licenses: new DynamoDbLicenseRepository(harness.table.client, harness.table.tableName), fees: parseLicenseFeeSchedule({ EUR: '25.00', USD: '27.00' }) };
-      const scheduled = { time: '2026-12-01T00:00:00Z', 'detail-type': 'Scheduled Event', source: 'aws.events' } as ScheduledEvent;
+      const deps = {
+        ...harness.deps,
+        licenses: new DynamoDbLicenseRepository(harness.table.client, harness.table.tableName),
+        fees: parseLicenseFeeSchedule({ EUR: '25.00', USD: '27.00' }),
+      };
+      const scheduled = {
+        time: '2026-12-01T00:00:00Z',
+        'detail-type': 'Scheduled Event',
+        source: 'aws.events',
+      } as ScheduledEvent;
 
       // Act
       const first = await createMonthlyRunHandler(deps)(scheduled, lambdaContext('monthly-run'));
@@ -236,12 +291,24 @@ describe('Handlers: recharge, daily run and daily shard', () => {
       harness.clock.set(new Date('2026-12-20T09:00:00Z'));
       for (const partnerId of ['h-monthly-gbp', 'h-monthly-ok']) {
         await harness.open(partnerId, '500.00');
-        await harness.channels.register(partnerId, partnerId === 'h-monthly-ok' ? '+4915112349911' : '+4915112349912', harness.clock.now());
+        await harness.channels.register(
+          partnerId,
+          partnerId === 'h-monthly-ok' ? '+4915112349911' : '+4915112349912',
+          harness.clock.now(),
+        );
       }
       await storeOnAccount(harness.table, 'h-monthly-gbp', { currency: 'GBP' });
-      const deps = { ...harness.deps, licenses: new DynamoDbLicenseRepository(harness.table.client, harness.table.tableName), fees: parseLicenseFeeSchedule({ EUR: '25.00', USD: '27.00' }) };
+      const deps = {
+        ...harness.deps,
+        licenses: new DynamoDbLicenseRepository(harness.table.client, harness.table.tableName),
+        fees: parseLicenseFeeSchedule({ EUR: '25.00', USD: '27.00' }),
+      };
       const failures = new RecordingFailureReporter();
-      const scheduled = { time: '2027-01-01T00:00:00Z', 'detail-type': 'Scheduled Event', source: 'aws.events' } as ScheduledEvent;
+      const scheduled = {
+        time: '2027-01-01T00:00:00Z',
+        'detail-type': 'Scheduled Event',
+        source: 'aws.events',
+      } as ScheduledEvent;
 
       // Act
       const summary = await createMonthlyRunHandler(deps, failures.report)(scheduled, lambdaContext('monthly-run'));
@@ -250,7 +317,13 @@ describe('Handlers: recharge, daily run and daily shard', () => {
       expect(summary.counts.failed).toBe(1);
       expect(harness.successfulCharges('h-monthly-ok')).toEqual(new Map([['lic-2027-01-h-monthly-ok-1', 2_600]]));
       expect(failures.reported).toEqual([
-        { run: 'monthly', partnerId: 'h-monthly-gbp', step: 'license-fee', error: expect.any(RangeError), context: { period: '2027-01' } },
+        {
+          run: 'monthly',
+          partnerId: 'h-monthly-gbp',
+          step: 'license-fee',
+          error: expect.any(RangeError),
+          context: { period: '2027-01' },
+        },
       ]);
     });
   });

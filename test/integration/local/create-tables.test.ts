@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand, DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  CreateTableCommand,
+  DeleteTableCommand,
+  DescribeTableCommand,
+  DescribeTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../../functions/adapters/dynamodb/client';
 import { BILLING_TABLE } from '../../../definitions/table';
 import { createBillingTable } from '../../../local/create-tables';
@@ -67,6 +72,8 @@ describe('Function: createBillingTable', () => {
       stream: { StreamEnabled: true, StreamViewType: BILLING_TABLE.stream },
       timeToLive: { TimeToLiveStatus: 'ENABLED', AttributeName: BILLING_TABLE.timeToLiveAttribute },
     });
-    expect((await client.send(new DescribeTableCommand({ TableName: tableName }))).Table?.LatestStreamArn).toBe(streamArn);
+    expect((await client.send(new DescribeTableCommand({ TableName: tableName }))).Table?.LatestStreamArn).toBe(
+      streamArn,
+    );
   });
 });

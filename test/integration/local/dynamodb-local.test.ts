@@ -1,6 +1,6 @@
 /** DynamoDB Local as `npm start` runs it: Ctrl-C in the terminal leaves it to the runtime to stop. */
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { RunningDynamoDbLocal, startDynamoDbLocal } from '../../../local/dynamodb-local';
+import { type RunningDynamoDbLocal, startDynamoDbLocal } from '../../../local/dynamodb-local';
 
 describe('Function: startDynamoDbLocal', () => {
   let dynamoDb: RunningDynamoDbLocal | undefined;
@@ -13,7 +13,11 @@ describe('Function: startDynamoDbLocal', () => {
   it('keeps answering after a SIGINT when told to ignore interrupts, and stops when asked', async () => {
     // Prepare
     dynamoDb = await startDynamoDbLocal({ ignoreInterrupt: true });
-    const client = new DynamoDBClient({ endpoint: dynamoDb.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const client = new DynamoDBClient({
+      endpoint: dynamoDb.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
 
     // Act
     process.kill(dynamoDb.pid, 'SIGINT');

@@ -2,7 +2,7 @@ import { connect } from 'node:net';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { MAX_BODY_BYTES } from '../../../functions/api/request-screen';
 import { freePort } from '../../../local/dynamodb-local';
-import { RunningHttpServer, startHttpServer } from '../../../local/http-server';
+import { type RunningHttpServer, startHttpServer } from '../../../local/http-server';
 
 interface Answer {
   readonly status: number;
@@ -24,7 +24,10 @@ function post(url: string, total: number, declareLength: boolean): Promise<Answe
     const received: Buffer[] = [];
     const socket = connect(Number(port), hostname);
     const chunk = Buffer.alloc(64 * 1024, 'a');
-    const frame = (piece: Buffer) => (declareLength ? piece : Buffer.concat([Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from('\r\n')]));
+    const frame = (piece: Buffer) =>
+      declareLength
+        ? piece
+        : Buffer.concat([Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from('\r\n')]);
     let answered = false;
     // Like curl: an answer before the body is sent stops the sending.
     socket.on('data', (part: Buffer) => {
@@ -33,15 +36,27 @@ function post(url: string, total: number, declareLength: boolean): Promise<Answe
       answered = true;
     });
     // The server closing the connection while the body is still being sent is expected.
-    socket.on('error', (error: NodeJS.ErrnoException) => (error.code === 'ECONNRESET' || error.code === 'EPIPE' ? undefined : reject(error)));
+    socket.on('error', (error: NodeJS.ErrnoException) =>
+      error.code === 'ECONNRESET' || error.code === 'EPIPE' ? undefined : reject(error),
+    );
     // The server closed its side: the answer is complete. Bytes still queued to send are dropped.
     socket.on('end', () => socket.destroy());
     socket.on('close', () => {
       const text = Buffer.concat(received).toString('utf8');
       const [head = '', body = ''] = text.split('\r\n\r\n');
       const [statusLine = '', ...headerLines] = head.split('\r\n');
-      const headers = Object.fromEntries(headerLines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
-      resolve({ status: Number(statusLine.split(' ')[1]), headers, body: headers['transfer-encoding'] === 'chunked' ? dechunk(body) : body, sent });
+      const headers = Object.fromEntries(
+        headerLines.map((line) => [
+          line.slice(0, line.indexOf(':')).toLowerCase(),
+          line.slice(line.indexOf(':') + 1).trim(),
+        ]),
+      );
+      resolve({
+        status: Number(statusLine.split(' ')[1]),
+        headers,
+        body: headers['transfer-encoding'] === 'chunked' ? dechunk(body) : body,
+        sent,
+      });
     });
     const write = () => {
       while (sent < total && !answered && !socket.destroyed) {
@@ -86,7 +101,11 @@ describe('Local HTTP server', () => {
   beforeAll(async () => {
     const api = async (event: APIGatewayProxyEvent) => {
       received.push(event.body);
-      return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ length: event.body?.length ?? 0 }) };
+      return {
+        statusCode: 200,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ length: event.body?.length ?? 0 }),
+      };
     };
     server = await startHttpServer(await freePort(), { api, local: api }, () => undefined);
   });
@@ -111,7 +130,10 @@ describe('Local HTTP server', () => {
 
     expect(answer.status).toBe(413);
     expect(answer.headers['content-type']).toBe('application/problem+json');
-    expect(JSON.parse(answer.body)).toMatchObject({ type: 'urn:prepaid-billing:problem:payload-too-large', status: 413 });
+    expect(JSON.parse(answer.body)).toMatchObject({
+      type: 'urn:prepaid-billing:problem:payload-too-large',
+      status: 413,
+    });
     expect(answer.sent).toBeLessThan(MAX_BODY_BYTES);
     expect(received).toEqual([]);
   });

@@ -1,4 +1,4 @@
-import { createServer, Server } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { startDynamoDbLocal } from '../../../local/dynamodb-local';
 import { assertPortFree } from '../../../local/port-check';
 
@@ -9,16 +9,21 @@ describe('Start-up errors of the local runtime', () => {
     const address = server.address();
     const port = typeof address === 'object' && address !== null ? address.port : 0;
     try {
-      await expect(assertPortFree(port, 'DYNAMODB_PORT')).rejects.toThrow(`port ${port} is taken by another program (is the system already running?); choose another with DYNAMODB_PORT=<port>`);
+      await expect(assertPortFree(port, 'DYNAMODB_PORT')).rejects.toThrow(
+        `port ${port} is taken by another program (is the system already running?); choose another with DYNAMODB_PORT=<port>`,
+      );
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }
     await expect(assertPortFree(port, 'DYNAMODB_PORT')).resolves.toBeUndefined();
   });
 
-  it.each([false, true])('says that Java is needed when there is none (ignoring Ctrl-C: %s)', async (ignoreInterrupt) => {
-    await expect(startDynamoDbLocal({ java: '/nonexistent/bin/java', ignoreInterrupt })).rejects.toThrow(
-      'DynamoDB Local needs Java 17 or newer: "/nonexistent/bin/java" was not found (install Java, or set JAVA_HOME)',
-    );
-  });
+  it.each([false, true])(
+    'says that Java is needed when there is none (ignoring Ctrl-C: %s)',
+    async (ignoreInterrupt) => {
+      await expect(startDynamoDbLocal({ java: '/nonexistent/bin/java', ignoreInterrupt })).rejects.toThrow(
+        'DynamoDB Local needs Java 17 or newer: "/nonexistent/bin/java" was not found (install Java, or set JAVA_HOME)',
+      );
+    },
+  );
 });

@@ -3,13 +3,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBBatchResponse } from 'aws-lambda';
-import { TransactItem, putOutboxEvent } from '../../../functions/adapters/dynamodb/outbox';
-import { DomainEvent } from '../../../functions/domain/events';
-import { EventPublisher } from '../../../functions/domain/ports';
+import { type TransactItem, putOutboxEvent } from '../../../functions/adapters/dynamodb/outbox';
+import type { DomainEvent } from '../../../functions/domain/events';
+import type { EventPublisher } from '../../../functions/domain/ports';
 import { createPublishEventsHandler } from '../../../functions/handlers/publish-events';
 import { wirePublishEvents } from '../../../functions/wiring/publish-events';
-import { CatchUpTimeout, StreamHandler, StreamRelay, StreamRelayOptions, startStreamRelay } from '../../../local/stream-relay';
-import { TestTable, createTestTable } from '../../support/billing-table';
+import {
+  CatchUpTimeout,
+  type StreamHandler,
+  type StreamRelay,
+  type StreamRelayOptions,
+  startStreamRelay,
+} from '../../../local/stream-relay';
+import { type TestTable, createTestTable } from '../../support/billing-table';
 import { RecordingPublisher } from '../../support/recording-publisher';
 
 const threshold = (partnerId: string, second: number): DomainEvent => ({
@@ -62,7 +68,14 @@ describe('Local stream relay', () => {
 
   async function startRelay(handler: StreamHandler, options: Partial<StreamRelayOptions> = {}): Promise<StreamRelay> {
     const endpoint = process.env.DYNAMODB_ENDPOINT ?? '';
-    const relay = await startStreamRelay({ endpoint, tableName: table.tableName, handler, from: 'TRIM_HORIZON', background: false, ...options });
+    const relay = await startStreamRelay({
+      endpoint,
+      tableName: table.tableName,
+      handler,
+      from: 'TRIM_HORIZON',
+      background: false,
+      ...options,
+    });
     relays.push(relay);
     return relay;
   }
@@ -76,12 +89,27 @@ describe('Local stream relay', () => {
     const third = outbox(threshold('relay-2', 3));
 
     // Act: outbox items beside other items in transactions, a plain put, and a change to an outbox item
-    await commit(first, second, { Put: { TableName: table.tableName, Item: { pk: 'PARTNER#relay-1', sk: 'LEDGER#1', type: 'ledger-entry', amount: -40 } } });
-    await commit({ Put: { TableName: table.tableName, Item: { pk: 'PARTNER#relay-2', sk: 'PROFILE', type: 'partner' } } }, third);
-    await table.client.send(new PutCommand({ TableName: table.tableName, Item: { pk: 'PARTNER#relay-3', sk: 'PROFILE', type: 'partner' } }));
+    await commit(first, second, {
+      Put: {
+        TableName: table.tableName,
+        Item: { pk: 'PARTNER#relay-1', sk: 'LEDGER#1', type: 'ledger-entry', amount: -40 },
+      },
+    });
+    await commit(
+      { Put: { TableName: table.tableName, Item: { pk: 'PARTNER#relay-2', sk: 'PROFILE', type: 'partner' } } },
+      third,
+    );
+    await table.client.send(
+      new PutCommand({ TableName: table.tableName, Item: { pk: 'PARTNER#relay-3', sk: 'PROFILE', type: 'partner' } }),
+    );
     const firstKey = { pk: first.Put?.Item?.pk, sk: first.Put?.Item?.sk };
     await table.client.send(
-      new UpdateCommand({ TableName: table.tableName, Key: firstKey, UpdateExpression: 'SET audited = :yes', ExpressionAttributeValues: { ':yes': true } }),
+      new UpdateCommand({
+        TableName: table.tableName,
+        Key: firstKey,
+        UpdateExpression: 'SET audited = :yes',
+        ExpressionAttributeValues: { ':yes': true },
+      }),
     );
     const handed = await relay.catchUp();
 
@@ -141,7 +169,9 @@ describe('Local stream relay', () => {
 
   it('gives up waiting when the handler keeps failing, saying how many records fail', async () => {
     // Prepare
-    const relay = await startRelay(async (event) => ({ batchItemFailures: event.Records.map((record) => ({ itemIdentifier: record.dynamodb?.SequenceNumber ?? '' })) }));
+    const relay = await startRelay(async (event) => ({
+      batchItemFailures: event.Records.map((record) => ({ itemIdentifier: record.dynamodb?.SequenceNumber ?? '' })),
+    }));
     await commit(outbox(threshold('stuck-1', 1)));
 
     // Act
@@ -155,7 +185,9 @@ describe('Local stream relay', () => {
   it('returns 0 at once on a stream with nothing new', async () => {
     // Prepare
     const relay = await startRelay(createPublishEventsHandler(wirePublishEvents(new RecordingPublisher())));
-    await table.client.send(new PutCommand({ TableName: table.tableName, Item: { pk: 'PARTNER#quiet-1', sk: 'PROFILE', type: 'partner' } }));
+    await table.client.send(
+      new PutCommand({ TableName: table.tableName, Item: { pk: 'PARTNER#quiet-1', sk: 'PROFILE', type: 'partner' } }),
+    );
 
     // Act
     const handed = await relay.catchUp();
@@ -215,7 +247,8 @@ describe('Local stream relay', () => {
     // Act
     await commit(put);
     const deadline = Date.now() + 10_000;
-    while (recorder.published.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    while (recorder.published.length === 0 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 50));
 
     // Assess
     expect(recorder.published).toEqual([relayed(put)]);
@@ -224,7 +257,10 @@ describe('Local stream relay', () => {
   it('stops at once, between polls, and leaves no timer behind', async () => {
     // Prepare
     const timersBefore = timers();
-    const relay = await startRelay(createPublishEventsHandler(wirePublishEvents(new RecordingPublisher())), { background: true, pollIntervalMs: 60_000 });
+    const relay = await startRelay(createPublishEventsHandler(wirePublishEvents(new RecordingPublisher())), {
+      background: true,
+      pollIntervalMs: 60_000,
+    });
     await relay.catchUp();
 
     // Act

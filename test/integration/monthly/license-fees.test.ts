@@ -1,7 +1,7 @@
 import { shardOf } from '../../../functions/adapters/dynamodb/keys';
 import { formatAmount, parseAmount } from '../../../functions/domain/money';
 import { parseMonth } from '../../../functions/domain/month';
-import { ChargeRequest, ChargeResult, PaymentProvider } from '../../../functions/domain/recharge/payment-provider';
+import type { ChargeRequest, ChargeResult, PaymentProvider } from '../../../functions/domain/recharge/payment-provider';
 import { storeOnAccount } from '../../support/hostile-account';
 import { LicenseHarness } from '../../support/license-harness';
 
@@ -57,7 +57,8 @@ describe('Use case: monthly license fees', () => {
     // Prepare: 3 hosted numbers and a cancelled one in EUR; 1 number in USD.
     await harness.recharge.open('eur', '500.00');
     await harness.recharge.open('usd', '500.00', { currency: 'USD' });
-    for (const phoneNumber of ['+4915100000001', '+4915100000002', '+4915100000003', '+4915100000004']) await harness.registerNumber('eur', phoneNumber);
+    for (const phoneNumber of ['+4915100000001', '+4915100000002', '+4915100000003', '+4915100000004'])
+      await harness.registerNumber('eur', phoneNumber);
     await harness.cancelNumber('+4915100000004');
     await harness.registerNumber('usd', '+12025550101');
     const before = { eur: await books('eur'), usd: await books('usd') };
@@ -81,9 +82,21 @@ describe('Use case: monthly license fees', () => {
     expect(await books('eur')).toEqual(before.eur);
     expect(await books('usd')).toEqual(before.usd);
     expect((await harness.recharge.events.ofType('RechargeSucceeded', 'eur')).map((event) => event.detail)).toEqual([
-      expect.objectContaining({ purpose: 'license-fee', period: '2026-12', numbers: 3, licenseFees: '75.00', fee: '3.00', total: '78.00', invoiceId: invoice?.invoiceId }),
+      expect.objectContaining({
+        purpose: 'license-fee',
+        period: '2026-12',
+        numbers: 3,
+        licenseFees: '75.00',
+        fee: '3.00',
+        total: '78.00',
+        invoiceId: invoice?.invoiceId,
+      }),
     ]);
-    expect(await harness.licenses.get('eur', DECEMBER)).toMatchObject({ state: 'succeeded', attemptNumber: 1, invoiceId: invoice?.invoiceId });
+    expect(await harness.licenses.get('eur', DECEMBER)).toMatchObject({
+      state: 'succeeded',
+      attemptNumber: 1,
+      invoiceId: invoice?.invoiceId,
+    });
     expect(await harness.licenses.duePeriods('eur')).toEqual([]);
   });
 
@@ -134,7 +147,10 @@ describe('Use case: monthly license fees', () => {
     await harness.runMonth('2026-12');
     await harness.runMonth('2027-01');
 
-    expect([...harness.recharge.successfulCharges('months').keys()]).toEqual(['lic-2026-12-months-1', 'lic-2027-01-months-1']);
+    expect([...harness.recharge.successfulCharges('months').keys()]).toEqual([
+      'lic-2026-12-months-1',
+      'lic-2027-01-months-1',
+    ]);
   });
 
   it('bills only the numbers registered by the run time', async () => {
@@ -145,7 +161,9 @@ describe('Use case: monthly license fees', () => {
 
     await harness.runMonth('2026-12');
 
-    expect(await harness.licenses.get('late', DECEMBER)).toMatchObject({ charge: { numbers: 1, total: amount('26.00') } });
+    expect(await harness.licenses.get('late', DECEMBER)).toMatchObject({
+      charge: { numbers: 1, total: amount('26.00') },
+    });
   });
 
   describe('Faults', () => {
@@ -176,7 +194,9 @@ describe('Use case: monthly license fees', () => {
 
       const results = await harness.retryAllShards('2026-12-02');
 
-      expect(results).toMatchObject([{ partnerId: 'resume', outcome: 'succeeded', fee: { attemptId: 'lic-2026-12-resume-1' } }]);
+      expect(results).toMatchObject([
+        { partnerId: 'resume', outcome: 'succeeded', fee: { attemptId: 'lic-2026-12-resume-1' } },
+      ]);
       expect(harness.recharge.successfulCharges('resume').size).toBe(1);
     });
 
@@ -193,7 +213,11 @@ describe('Use case: monthly license fees', () => {
 
       // Assess
       expect(first.results).toMatchObject([{ outcome: 'unknown' }]);
-      expect(pending).toMatchObject({ state: 'pending', attemptId: 'lic-2026-12-lost-1', lastError: 'sandbox: timed out after the charge' });
+      expect(pending).toMatchObject({
+        state: 'pending',
+        attemptId: 'lic-2026-12-lost-1',
+        lastError: 'sandbox: timed out after the charge',
+      });
       expect(resumed).toMatchObject([{ outcome: 'succeeded', fee: { attemptId: 'lic-2026-12-lost-1' } }]);
       expect(harness.recharge.provider.charges.filter((charge) => charge.request.partnerId === 'lost')).toHaveLength(1);
       expect(await harness.licenseInvoices('lost')).toHaveLength(1);
@@ -221,22 +245,30 @@ describe('Use case: monthly license fees', () => {
       // Act and assess: the run's charge is declined and recorded.
       const run = await harness.runMonth('2026-12');
       expect(run.results).toMatchObject([{ outcome: 'declined' }]);
-      expect(await harness.licenses.get('declined', DECEMBER)).toMatchObject({ state: 'declined', declineCode: 'generic_decline', attemptNumber: 1 });
-      expect((await harness.recharge.events.ofType('RechargeFailed', 'declined')).map((event) => event.detail)).toEqual([
-        expect.objectContaining({ purpose: 'license-fee', declineCode: 'generic_decline', total: '52.00' }),
-      ]);
+      expect(await harness.licenses.get('declined', DECEMBER)).toMatchObject({
+        state: 'declined',
+        declineCode: 'generic_decline',
+        attemptNumber: 1,
+      });
+      expect((await harness.recharge.events.ofType('RechargeFailed', 'declined')).map((event) => event.detail)).toEqual(
+        [expect.objectContaining({ purpose: 'license-fee', declineCode: 'generic_decline', total: '52.00' })],
+      );
       expect(await harness.licenseInvoices('declined')).toEqual([]);
 
       // The same day's daily run does not try the same card again.
       expect(await harness.retryAllShards('2026-12-01')).toMatchObject([{ outcome: 'retried-today' }]);
 
       // The next day's daily run finds it on the due list and tries again: declined again.
-      expect(await harness.retryAllShards('2026-12-02')).toMatchObject([{ outcome: 'declined', fee: { attemptId: 'lic-2026-12-declined-2' } }]);
+      expect(await harness.retryAllShards('2026-12-02')).toMatchObject([
+        { outcome: 'declined', fee: { attemptId: 'lic-2026-12-declined-2' } },
+      ]);
 
       // A new card: the next daily retry charges it.
       await harness.recharge.ledger.updatePaymentMethod('declined', 'pm_card_visa');
       const retried = await harness.retry('declined', '2026-12-03');
-      expect(retried).toMatchObject([{ outcome: 'succeeded', fee: { attemptId: 'lic-2026-12-declined-3', paymentMethod: 'pm_card_visa' } }]);
+      expect(retried).toMatchObject([
+        { outcome: 'succeeded', fee: { attemptId: 'lic-2026-12-declined-3', paymentMethod: 'pm_card_visa' } },
+      ]);
 
       expect(harness.recharge.successfulCharges('declined')).toEqual(new Map([['lic-2026-12-declined-3', 5_200]]));
       const [invoice] = await harness.licenseInvoices('declined');
@@ -306,7 +338,8 @@ describe('Use case: monthly license fees', () => {
         outcome: 'failed',
         failure: { partnerId: 'gbp', step: 'license-fee', error: expect.any(RangeError) },
       });
-      for (const partnerId of others) expect(harness.recharge.successfulCharges(partnerId)).toEqual(new Map([[`lic-2026-12-${partnerId}-1`, 2_600]]));
+      for (const partnerId of others)
+        expect(harness.recharge.successfulCharges(partnerId)).toEqual(new Map([[`lic-2026-12-${partnerId}-1`, 2_600]]));
       expect(await harness.licenses.get('gbp', DECEMBER)).toBeUndefined();
 
       // Once the account is repaired, running the month again charges only what is left.
@@ -330,21 +363,30 @@ describe('Use case: monthly license fees', () => {
       // Act and assess: the run records the refused fee before the call, so it stays due.
       const run = await harness.runMonth('2026-12');
       expect(run.counts).toMatchObject({ declined: 1, failed: 1 });
-      expect(await harness.licenses.get('refused', DECEMBER)).toMatchObject({ state: 'pending', attemptId: 'lic-2026-12-refused-1' });
+      expect(await harness.licenses.get('refused', DECEMBER)).toMatchObject({
+        state: 'pending',
+        attemptId: 'lic-2026-12-refused-1',
+      });
 
       // The next daily retry fails it again, and still retries the other due fee (with a new card: charged).
       await harness.recharge.ledger.updatePaymentMethod(declined, 'pm_card_visa');
       const retried = await harness.retryAllShards('2026-12-02');
       expect(retried).toEqual(
         expect.arrayContaining([
-          expect.objectContaining({ partnerId: 'refused', outcome: 'failed', failure: expect.objectContaining({ step: 'license-fee-retry', error: expect.any(RangeError) }) }),
+          expect.objectContaining({
+            partnerId: 'refused',
+            outcome: 'failed',
+            failure: expect.objectContaining({ step: 'license-fee-retry', error: expect.any(RangeError) }),
+          }),
           expect.objectContaining({ partnerId: declined, outcome: 'succeeded' }),
         ]),
       );
 
       // The cause is gone: the next daily retry resumes the attempt with its key.
       provider.refusing = false;
-      expect(await harness.retryAllShards('2026-12-03')).toMatchObject([{ partnerId: 'refused', outcome: 'succeeded', fee: { attemptId: 'lic-2026-12-refused-1' } }]);
+      expect(await harness.retryAllShards('2026-12-03')).toMatchObject([
+        { partnerId: 'refused', outcome: 'succeeded', fee: { attemptId: 'lic-2026-12-refused-1' } },
+      ]);
       expect(harness.recharge.successfulCharges('refused')).toEqual(new Map([['lic-2026-12-refused-1', 2_600]]));
     });
   });

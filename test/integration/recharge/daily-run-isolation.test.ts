@@ -1,5 +1,5 @@
 import { shardOf } from '../../../functions/adapters/dynamodb/keys';
-import { ShardProgress } from '../../../functions/domain/daily/daily-run';
+import type { ShardProgress } from '../../../functions/domain/daily/daily-run';
 import { AmountOutOfRangeError } from '../../../functions/domain/errors';
 import { parseAmount } from '../../../functions/domain/money';
 import { DailyHarness } from '../../support/daily-harness';
@@ -50,7 +50,16 @@ describe('Use case: daily run, one partner whose work fails', () => {
     await storeOnAccount(recharge.table, BAD, { autoRenewAmount: ABSURD_AUTO_RENEW_MICROS });
 
     // Act and assess: each run completes, with the bad partner recorded as skipped.
-    for (const day of ['2026-11-03', '2026-11-04', '2026-11-05', '2026-11-06', '2026-11-07', '2026-11-08', '2026-11-09', '2026-11-10']) {
+    for (const day of [
+      '2026-11-03',
+      '2026-11-04',
+      '2026-11-05',
+      '2026-11-06',
+      '2026-11-07',
+      '2026-11-08',
+      '2026-11-09',
+      '2026-11-10',
+    ]) {
       const progress = await daily.runDay(day, { pageSize: 10 });
       expect(progress.some((shard) => shard.runCompleted)).toBe(true);
       const failures = failuresOf(progress);
@@ -62,7 +71,11 @@ describe('Use case: daily run, one partner whose work fails', () => {
     // it, the one whose charge cannot be worked out included.
     const accounts = await Promise.all(partners.map((partnerId) => recharge.ledger.getPartner(partnerId)));
     for (const account of accounts) {
-      expect(account).toMatchObject({ status: 'blocked', blockedAt: new Date('2026-11-10T00:00:00Z'), liveBalance: parseAmount('-20.00') });
+      expect(account).toMatchObject({
+        status: 'blocked',
+        blockedAt: new Date('2026-11-10T00:00:00Z'),
+        liveBalance: parseAmount('-20.00'),
+      });
     }
     for (const partnerId of others) expect(await recharge.events.ofType('RechargeFailed', partnerId)).toHaveLength(8);
     expect(await recharge.events.ofType('RechargeFailed', BAD)).toHaveLength(0);
@@ -92,7 +105,10 @@ describe('Use case: daily run, one partner whose work fails', () => {
       { partnerId: UNREADABLE, step: 'daily-run', error: expect.any(AmountOutOfRangeError) },
     ]);
     for (const partnerId of others) {
-      expect((await recharge.ledger.getPartner(partnerId))?.publishedBalance).toEqual({ amount: parseAmount('490.00'), asOf: new Date('2026-11-12T00:00:00Z') });
+      expect((await recharge.ledger.getPartner(partnerId))?.publishedBalance).toEqual({
+        amount: parseAmount('490.00'),
+        asOf: new Date('2026-11-12T00:00:00Z'),
+      });
     }
   });
 
@@ -113,6 +129,9 @@ describe('Use case: daily run, one partner whose work fails', () => {
     daily.queue.pending.splice(0);
     const again = await daily.runDay('2026-11-13');
     expect(failuresOf(again).map((failure) => failure.partnerId)).not.toContain('iso-transient');
-    expect(await recharge.ledger.getPartner('iso-transient')).toMatchObject({ status: 'blocked', blockedAt: new Date('2026-11-13T00:00:00Z') });
+    expect(await recharge.ledger.getPartner('iso-transient')).toMatchObject({
+      status: 'blocked',
+      blockedAt: new Date('2026-11-13T00:00:00Z'),
+    });
   });
 });

@@ -42,11 +42,23 @@ describe('Use case: daily run', () => {
     await recharge.spend('story', '600.00', 'u-2');
     await startOverdueClock(recharge.ledger, 'story', recharge.clock.now());
     const declined = await recharge.recharge('story', 'overdue');
-    expect(declined.attempt?.charge).toEqual({ credit: amount('520.00'), fee: amount('20.80'), total: amount('540.80') });
+    expect(declined.attempt?.charge).toEqual({
+      credit: amount('520.00'),
+      fee: amount('20.80'),
+      total: amount('540.80'),
+    });
     expect(declined.outcome).toBe('declined');
 
     // Every daily run retries the charge; the partner is not blocked before Nov 9 10:00.
-    for (const day of ['2026-11-03', '2026-11-04', '2026-11-05', '2026-11-06', '2026-11-07', '2026-11-08', '2026-11-09']) {
+    for (const day of [
+      '2026-11-03',
+      '2026-11-04',
+      '2026-11-05',
+      '2026-11-06',
+      '2026-11-07',
+      '2026-11-08',
+      '2026-11-09',
+    ]) {
       const progress = await daily.runDay(day);
       expect((await recharge.ledger.getPartner('story'))?.status).toBe('overdue');
       expect(progress.reduce((total, shard) => total + shard.overdue, 0)).toBe(1);
@@ -54,22 +66,39 @@ describe('Use case: daily run', () => {
     // The first run with now - t >= 7 days is Nov 10 00:00.
     await daily.runDay('2026-11-10');
     const blocked = await recharge.ledger.getPartner('story');
-    expect(blocked).toMatchObject({ status: 'blocked', blockedAt: new Date('2026-11-10T00:00:00Z'), liveBalance: amount('-20.00') });
+    expect(blocked).toMatchObject({
+      status: 'blocked',
+      blockedAt: new Date('2026-11-10T00:00:00Z'),
+      liveBalance: amount('-20.00'),
+    });
     const failures = await recharge.events.ofType('RechargeFailed', 'story');
     expect(failures).toHaveLength(9);
     expect(new Set(failures.map((event) => event.detail.total))).toEqual(new Set(['540.80']));
     expect(await recharge.events.ofType('PartnerBlocked', 'story')).toHaveLength(1);
-    expect((await recharge.channels.listForPartner('story')).map((channel) => channel.status)).toEqual(['blocked', 'blocked']);
+    expect((await recharge.channels.listForPartner('story')).map((channel) => channel.status)).toEqual([
+      'blocked',
+      'blocked',
+    ]);
 
     // A new payment method succeeds at once and unblocks the partner.
     at('2026-11-10T08:00:00Z');
     await recharge.ledger.updatePaymentMethod('story', 'pm_card_visa');
     expect((await recharge.recharge('story', 'payment-method-updated')).outcome).toBe('succeeded');
-    expect(await recharge.ledger.getPartner('story')).toMatchObject({ status: 'active', liveBalance: amount('500.00') });
+    expect(await recharge.ledger.getPartner('story')).toMatchObject({
+      status: 'active',
+      liveBalance: amount('500.00'),
+    });
     expect(await recharge.events.ofType('PartnerUnblocked', 'story')).toHaveLength(1);
-    expect((await recharge.channels.listForPartner('story')).map((channel) => channel.status)).toEqual(['active', 'active']);
+    expect((await recharge.channels.listForPartner('story')).map((channel) => channel.status)).toEqual([
+      'active',
+      'active',
+    ]);
     expect(await recharge.ledgerSum('story')).toBe(amount('500.00'));
-    expect((await recharge.invoices('story')).map((invoice) => formatAmount(invoice.total))).toEqual(['540.80', '520.00', '395.20']);
+    expect((await recharge.invoices('story')).map((invoice) => formatAmount(invoice.total))).toEqual([
+      '540.80',
+      '520.00',
+      '395.20',
+    ]);
   });
 
   it('publishes the balance as of the cut-off, not what was posted after it', async () => {
@@ -83,8 +112,13 @@ describe('Use case: daily run', () => {
     await daily.runDay('2026-11-02');
 
     const { snapshots } = await daily.runs.historyPage('cutoff', { limit: 10 });
-    expect(snapshots.map((snapshot) => [snapshot.day, formatAmount(snapshot.balance)])).toEqual([['2026-11-02', '490.00']]);
-    expect((await recharge.ledger.getPartner('cutoff'))?.publishedBalance).toEqual({ amount: amount('490.00'), asOf: new Date('2026-11-02T00:00:00Z') });
+    expect(snapshots.map((snapshot) => [snapshot.day, formatAmount(snapshot.balance)])).toEqual([
+      ['2026-11-02', '490.00'],
+    ]);
+    expect((await recharge.ledger.getPartner('cutoff'))?.publishedBalance).toEqual({
+      amount: amount('490.00'),
+      asOf: new Date('2026-11-02T00:00:00Z'),
+    });
   });
 
   it('changes nothing when the same day runs twice', async () => {
@@ -101,33 +135,41 @@ describe('Use case: daily run', () => {
     expect(await recharge.events.ofType('DailyBalancePublished', 'twice')).toHaveLength(1);
   });
 
-  it.each(['runs.publish:after', 'runs.block:after'])('announces the balance and the block once when the run dies at %s and runs again', async (point) => {
-    // Prepare: negative since Nov 1 09:00 with a declining card, so Nov 9 both publishes and blocks.
-    const partnerId = `dies-${point.replace(/[.:]/g, '-')}`;
-    at('2026-11-01T09:00:00Z');
-    await recharge.open(partnerId, '500.00', { paymentMethod: 'pm_card_chargeDeclined' });
-    await recharge.spend(partnerId, '520.00', 'u-1');
-    await startOverdueClock(recharge.ledger, partnerId, recharge.clock.now());
-    const now = new Date('2026-11-09T00:00:00Z');
-    at(now.toISOString());
-    const work = { day: '2026-11-09', now, cutoffs: [now], shard: 0 };
-    recharge.faults.arm(point);
+  it.each(['runs.publish:after', 'runs.block:after'])(
+    'announces the balance and the block once when the run dies at %s and runs again',
+    async (point) => {
+      // Prepare: negative since Nov 1 09:00 with a declining card, so Nov 9 both publishes and blocks.
+      const partnerId = `dies-${point.replace(/[.:]/g, '-')}`;
+      at('2026-11-01T09:00:00Z');
+      await recharge.open(partnerId, '500.00', { paymentMethod: 'pm_card_chargeDeclined' });
+      await recharge.spend(partnerId, '520.00', 'u-1');
+      await startOverdueClock(recharge.ledger, partnerId, recharge.clock.now());
+      const now = new Date('2026-11-09T00:00:00Z');
+      at(now.toISOString());
+      const work = { day: '2026-11-09', now, cutoffs: [now], shard: 0 };
+      recharge.faults.arm(point);
 
-    // Act: the first visit dies right after its write; the retry finds the write done.
-    await expect(settlePartnerDay(partnerId, work, daily.deps)).rejects.toThrow(point);
-    await settlePartnerDay(partnerId, work, daily.deps);
+      // Act: the first visit dies right after its write; the retry finds the write done.
+      await expect(settlePartnerDay(partnerId, work, daily.deps)).rejects.toThrow(point);
+      await settlePartnerDay(partnerId, work, daily.deps);
 
-    // Assess
-    expect(await recharge.ledger.getPartner(partnerId)).toMatchObject({ status: 'blocked' });
-    expect(await recharge.events.ofType('DailyBalancePublished', partnerId)).toHaveLength(1);
-    expect(await recharge.events.ofType('PartnerBlocked', partnerId)).toHaveLength(1);
-  });
+      // Assess
+      expect(await recharge.ledger.getPartner(partnerId)).toMatchObject({ status: 'blocked' });
+      expect(await recharge.events.ofType('DailyBalancePublished', partnerId)).toHaveLength(1);
+      expect(await recharge.events.ofType('PartnerBlocked', partnerId)).toHaveLength(1);
+    },
+  );
 
   it('catches up after 3 missed days with a snapshot for each of them', async () => {
     at('2026-11-01T09:00:00Z');
     await recharge.open('gap', '500.00');
     await daily.runDay('2026-11-02');
-    for (const [day, spent] of [['2026-11-02T12:00:00Z', '1.00'], ['2026-11-03T12:00:00Z', '2.00'], ['2026-11-04T12:00:00Z', '3.00'], ['2026-11-05T12:00:00Z', '4.00']] as const) {
+    for (const [day, spent] of [
+      ['2026-11-02T12:00:00Z', '1.00'],
+      ['2026-11-03T12:00:00Z', '2.00'],
+      ['2026-11-04T12:00:00Z', '3.00'],
+      ['2026-11-05T12:00:00Z', '4.00'],
+    ] as const) {
       at(day);
       await recharge.spend('gap', spent, `u-${day}`);
     }

@@ -102,7 +102,11 @@ describe('Use case: rechargePartner', () => {
       // Assess
       expect(declined.outcome).toBe('declined');
       expect(declined.attempt).toMatchObject({ state: 'declined', declineCode: 'insufficient_funds' });
-      expect(declined.attempt?.charge).toEqual({ credit: amount('520.00'), fee: amount('20.80'), total: amount('540.80') });
+      expect(declined.attempt?.charge).toEqual({
+        credit: amount('520.00'),
+        fee: amount('20.80'),
+        total: amount('540.80'),
+      });
       expect(again.outcome).toBe('waiting-after-decline');
       expect(daily.outcome).toBe('declined');
       expect(await harness.invoices('re-3')).toEqual([]);
@@ -122,7 +126,12 @@ describe('Use case: rechargePartner', () => {
       await harness.spend('re-4', '520.00', 'u-1');
       await startOverdueClock(harness.ledger, 're-4', harness.clock.now());
       await harness.recharge('re-4', 'overdue');
-      await block(harness.ledger, new DynamoDbDailyRunRepository(harness.table.client, harness.table.tableName), 're-4', harness.clock.now());
+      await block(
+        harness.ledger,
+        new DynamoDbDailyRunRepository(harness.table.client, harness.table.tableName),
+        're-4',
+        harness.clock.now(),
+      );
       await harness.ledger.updatePaymentMethod('re-4', 'pm_card_mastercard');
 
       // Act

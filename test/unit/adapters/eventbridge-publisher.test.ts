@@ -1,7 +1,7 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
 import { EventBridgePublisher } from '../../../functions/adapters/events/eventbridge-publisher';
-import { DomainEvent } from '../../../functions/domain/events';
+import type { DomainEvent } from '../../../functions/domain/events';
 
 // EventBridge has no local emulator: this checks the shape of the calls only.
 const eventBridge = mockClient(EventBridgeClient);
@@ -38,13 +38,19 @@ describe('Class: EventBridgePublisher', () => {
   it('sends at most 10 entries per call', async () => {
     eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0 });
 
-    await new EventBridgePublisher(new EventBridgeClient({}), 'bus').publish(Array.from({ length: 23 }, (_, i) => event(`p-${i}`)));
+    await new EventBridgePublisher(new EventBridgeClient({}), 'bus').publish(
+      Array.from({ length: 23 }, (_, i) => event(`p-${i}`)),
+    );
 
-    expect(eventBridge.commandCalls(PutEventsCommand).map((call) => call.args[0].input.Entries?.length)).toEqual([10, 10, 3]);
+    expect(eventBridge.commandCalls(PutEventsCommand).map((call) => call.args[0].input.Entries?.length)).toEqual([
+      10, 10, 3,
+    ]);
   });
 
   it('fails when EventBridge refuses an entry, so the caller retries instead of losing it', async () => {
-    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'try again' }] });
+    eventBridge
+      .on(PutEventsCommand)
+      .resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'try again' }] });
 
     await expect(new EventBridgePublisher(new EventBridgeClient({}), 'bus').publish([event('p-1')])).rejects.toThrow(
       /refused 1 of 1 events: InternalFailure try again/,

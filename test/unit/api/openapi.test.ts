@@ -14,7 +14,9 @@ const committed = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'doc
 };
 
 /** Every (method, path) the committed document describes. */
-const documented = Object.entries(committed.paths).flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`));
+const documented = Object.entries(committed.paths).flatMap(([path, operations]) =>
+  Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`),
+);
 
 // RFC 9110's media range: `type/subtype` with optional parameters (`*` is a token
 // character, so wildcard ranges match too). The 3.1 schema gives this format to the keys
@@ -24,7 +26,9 @@ const MEDIA_RANGE = new RegExp(`^${TOKEN}/${TOKEN}(?:[ \\t]*;[ \\t]*${TOKEN}=(?:
 
 /** The OpenAPI Initiative's JSON schema of 3.1 documents, as packaged by openapi-schema-validator. */
 function openApi31Validator() {
-  const specification = JSON.parse(readFileSync(require.resolve('@seriousme/openapi-schema-validator/schemas/v3.1/schema.json'), 'utf8'));
+  const specification = JSON.parse(
+    readFileSync(require.resolve('@seriousme/openapi-schema-validator/schemas/v3.1/schema.json'), 'utf8'),
+  );
   const ajv = new Ajv2020({ strict: false, allErrors: true });
   addFormats(ajv);
   ajv.addFormat('media-range', MEDIA_RANGE);
@@ -43,9 +47,13 @@ describe('Document: docs/openapi.json', () => {
   });
 
   it('fails the validation for a content type that is not a media range', () => {
-    const operation = (contentType: string) => ({ get: { responses: { '200': { description: 'ok', content: { [contentType]: {} } } } } });
+    const operation = (contentType: string) => ({
+      get: { responses: { '200': { description: 'ok', content: { [contentType]: {} } } } },
+    });
 
-    expect(openApi31Validator()({ ...committed, paths: { '/x': operation('application/problem+json; charset=utf-8') } })).toBe(true);
+    expect(
+      openApi31Validator()({ ...committed, paths: { '/x': operation('application/problem+json; charset=utf-8') } }),
+    ).toBe(true);
     expect(openApi31Validator()({ ...committed, paths: { '/x': operation('json') } })).toBe(false);
   });
 
@@ -56,7 +64,10 @@ describe('Document: docs/openapi.json', () => {
   it('describes exactly the routes the router serves', async () => {
     // Prepare: a router whose routes answer their own (method, path) pattern.
     const router = new Router();
-    for (const route of API_ROUTES) router[route.method](routerPath(route.path), async () => ({ served: `${route.method.toUpperCase()} ${route.path}` }));
+    for (const route of API_ROUTES)
+      router[route.method](routerPath(route.path), async () => ({
+        served: `${route.method.toUpperCase()} ${route.path}`,
+      }));
 
     // Act: ask the router for every documented operation, with sample path parameters.
     const served = await Promise.all(
@@ -64,12 +75,16 @@ describe('Document: docs/openapi.json', () => {
         const [method = '', path = ''] = operation.split(' ');
         const concrete = path.replace(/\{[^}]+\}/g, 'sample');
         const response = await router.resolve(jsonRequest(method, concrete, undefined), lambdaContext('api'));
-        return response.statusCode === 200 ? (JSON.parse(response.body) as { served: string }).served : `missing ${operation}`;
+        return response.statusCode === 200
+          ? (JSON.parse(response.body) as { served: string }).served
+          : `missing ${operation}`;
       }),
     );
 
     // Assess
     expect(served.sort()).toEqual([...documented].sort());
-    expect(API_ROUTES.map((route) => `${route.method.toUpperCase()} ${route.path}`).sort()).toEqual([...documented].sort());
+    expect(API_ROUTES.map((route) => `${route.method.toUpperCase()} ${route.path}`).sort()).toEqual(
+      [...documented].sort(),
+    );
   });
 });

@@ -1,14 +1,18 @@
 import fc from 'fast-check';
 import { InvalidPaymentReferenceError } from '../../../functions/domain/finance/finance-errors';
 import { assertPaymentReference } from '../../../functions/domain/finance/record-payment';
-import { UsageAmount, adjustmentOf, estimatedUsage } from '../../../functions/domain/finance/reconciliation';
+import { type UsageAmount, adjustmentOf, estimatedUsage } from '../../../functions/domain/finance/reconciliation';
 import { ENTRY_KINDS } from '../../../functions/domain/ledger';
 import { formatAmount, micros, parseAmount } from '../../../functions/domain/money';
 import { monthRange, parseMonth } from '../../../functions/domain/month';
 
 const amount = parseAmount;
 const november = monthRange(parseMonth('2026-11'));
-const usage = (debit: string, postedAt: string): UsageAmount => ({ kind: 'usage', amount: amount(`-${debit}`), postedAt: new Date(postedAt) });
+const usage = (debit: string, postedAt: string): UsageAmount => ({
+  kind: 'usage',
+  amount: amount(`-${debit}`),
+  postedAt: new Date(postedAt),
+});
 
 describe('Module: reconciliation', () => {
   describe('Function: estimatedUsage', () => {
@@ -77,8 +81,11 @@ describe('Module: record payment', () => {
       expect(assertPaymentReference(reference)).toBe(reference);
     });
 
-    it.each(['', ' BANK-77', 'BANK-77 ', 'a'.repeat(129), 'line\nbreak', 'tab\there', 'Überweisung'])('refuses "%s"', (reference) => {
-      expect(() => assertPaymentReference(reference)).toThrow(InvalidPaymentReferenceError);
-    });
+    it.each(['', ' BANK-77', 'BANK-77 ', 'a'.repeat(129), 'line\nbreak', 'tab\there', 'Überweisung'])(
+      'refuses "%s"',
+      (reference) => {
+        expect(() => assertPaymentReference(reference)).toThrow(InvalidPaymentReferenceError);
+      },
+    );
   });
 });

@@ -1,10 +1,10 @@
 import fc from 'fast-check';
-import { Channel } from '../../../functions/domain/channels/channel';
+import type { Channel } from '../../../functions/domain/channels/channel';
 import { UnsupportedCurrencyError } from '../../../functions/domain/errors';
 import { cardFee, formatAmount, micros, parseAmount } from '../../../functions/domain/money';
 import { parseMonth } from '../../../functions/domain/month';
 import {
-  LicenseFee,
+  type LicenseFee,
   billableNumbers,
   firstAttempt,
   isRetryDue,
@@ -30,7 +30,10 @@ const channel = (status: Channel['status'], registeredAt: string, cancelledAt?: 
 describe('Module: license fee', () => {
   describe('Function: parseLicenseFeeSchedule', () => {
     it('reads a fee per currency', () => {
-      expect(parseLicenseFeeSchedule({ EUR: '25.00', USD: '27.00' })).toEqual({ EUR: amount('25.00'), USD: amount('27.00') });
+      expect(parseLicenseFeeSchedule({ EUR: '25.00', USD: '27.00' })).toEqual({
+        EUR: amount('25.00'),
+        USD: amount('27.00'),
+      });
     });
 
     it('needs a fee for every currency', () => {
@@ -38,7 +41,9 @@ describe('Module: license fee', () => {
     });
 
     it('refuses an unknown currency', () => {
-      expect(() => parseLicenseFeeSchedule({ EUR: '25.00', USD: '27.00', GBP: '22.00' })).toThrow(UnsupportedCurrencyError);
+      expect(() => parseLicenseFeeSchedule({ EUR: '25.00', USD: '27.00', GBP: '22.00' })).toThrow(
+        UnsupportedCurrencyError,
+      );
     });
 
     it.each(['0.00', '-25.00', '25.001'])('refuses a fee of %s', (fee) => {
@@ -57,7 +62,12 @@ describe('Module: license fee', () => {
     });
 
     it('bills a number registered exactly at the run, not one registered after it', () => {
-      expect(billableNumbers([channel('active', '2026-12-01T00:00:00.000Z'), channel('active', '2026-12-01T00:00:00.001Z')], RUN)).toBe(1);
+      expect(
+        billableNumbers(
+          [channel('active', '2026-12-01T00:00:00.000Z'), channel('active', '2026-12-01T00:00:00.001Z')],
+          RUN,
+        ),
+      ).toBe(1);
     });
 
     it('bills a number cancelled after the run: it was hosted then', () => {
@@ -81,7 +91,12 @@ describe('Module: license fee', () => {
       fc.assert(
         fc.property(fc.integer({ min: 1, max: 1_000_000 }), fc.integer({ min: 1, max: 10_000 }), (cents, numbers) => {
           const charge = licenseCharge(micros(cents * 10_000), numbers);
-          return charge.fees === cents * 10_000 * numbers && charge.cardFee === cardFee(charge.fees) && charge.total === charge.fees + charge.cardFee && charge.total % 10_000 === 0;
+          return (
+            charge.fees === cents * 10_000 * numbers &&
+            charge.cardFee === cardFee(charge.fees) &&
+            charge.total === charge.fees + charge.cardFee &&
+            charge.total % 10_000 === 0
+          );
         }),
       );
     });
@@ -103,7 +118,13 @@ describe('Module: license fee', () => {
 
     it('moves to the next key with the partner card and the same charge after a decline', () => {
       const next = nextAttempt(declined, { paymentMethod: 'pm_card_visa' }, '2026-12-02');
-      expect(next).toMatchObject({ attemptNumber: 2, attemptId: 'lic-2026-12-acme-2', paymentMethod: 'pm_card_visa', state: 'pending', charge: first.charge });
+      expect(next).toMatchObject({
+        attemptNumber: 2,
+        attemptId: 'lic-2026-12-acme-2',
+        paymentMethod: 'pm_card_visa',
+        state: 'pending',
+        charge: first.charge,
+      });
       expect(next.declineCode).toBeUndefined();
     });
 
@@ -117,9 +138,18 @@ describe('Module: license fee', () => {
 
     it('invoices the fees and the card fee as their own lines', () => {
       const invoice = licenseInvoice(first, 'pi_1', new Date('2026-12-01T00:00:01Z'));
-      expect(invoice).toMatchObject({ invoiceId: 'inv-lic-2026-12-acme-1', attemptId: 'lic-2026-12-acme-1', total: amount('52.00'), providerChargeId: 'pi_1' });
+      expect(invoice).toMatchObject({
+        invoiceId: 'inv-lic-2026-12-acme-1',
+        attemptId: 'lic-2026-12-acme-1',
+        total: amount('52.00'),
+        providerChargeId: 'pi_1',
+      });
       expect(invoice.lines).toEqual([
-        { kind: 'license-fee', description: 'License fee December 2026: 2 hosted numbers × 25.00 EUR', amount: amount('50.00') },
+        {
+          kind: 'license-fee',
+          description: 'License fee December 2026: 2 hosted numbers × 25.00 EUR',
+          amount: amount('50.00'),
+        },
         { kind: 'card-fee', description: 'Card fee (4%)', amount: amount('2.00') },
       ]);
     });

@@ -5,7 +5,7 @@ import {
   MAX_CARD_CREDIT,
   MAX_CARD_TOTAL,
   MICROS_PER_CENT,
-  Micros,
+  type Micros,
   add,
   cardFee,
   cardTotal,
@@ -96,10 +96,15 @@ describe('Module: money', () => {
 
     it('refuses every amount beyond the wire range, however long its integer part', () => {
       fc.assert(
-        fc.property(beyondWireRange, fc.boolean(), fc.integer({ min: 0, max: 999_999 }), (units, negative, fraction) => {
-          const text = `${negative ? '-' : ''}${units}.${String(fraction).padStart(6, '0')}`;
-          expect(() => parseAmount(text)).toThrow(AmountOutOfRangeError);
-        }),
+        fc.property(
+          beyondWireRange,
+          fc.boolean(),
+          fc.integer({ min: 0, max: 999_999 }),
+          (units, negative, fraction) => {
+            const text = `${negative ? '-' : ''}${units}.${String(fraction).padStart(6, '0')}`;
+            expect(() => parseAmount(text)).toThrow(AmountOutOfRangeError);
+          },
+        ),
       );
     });
   });
@@ -109,7 +114,10 @@ describe('Module: money', () => {
       fc.assert(
         fc.property(anyBalance, anyBalance, (balance, movement) => {
           const exact = BigInt(balance) + BigInt(movement);
-          return BigInt(add(balance, movement)) === exact && BigInt(subtract(balance, movement)) === BigInt(balance) - BigInt(movement);
+          return (
+            BigInt(add(balance, movement)) === exact &&
+            BigInt(subtract(balance, movement)) === BigInt(balance) - BigInt(movement)
+          );
         }),
       );
     });
@@ -118,19 +126,28 @@ describe('Module: money', () => {
       fc.assert(
         fc.property(fc.array(anyWireAmount, { minLength: 98, maxLength: 98 }), (amounts) => {
           const total = sum(amounts);
-          return BigInt(total) === amounts.reduce((exact, amount) => exact + BigInt(amount), 0n) && Math.abs(total) <= MAX_BALANCE;
+          return (
+            BigInt(total) === amounts.reduce((exact, amount) => exact + BigInt(amount), 0n) &&
+            Math.abs(total) <= MAX_BALANCE
+          );
         }),
       );
     });
 
-    it("fits the largest card credit, with its fee, in one card charge, and not a cent more", () => {
+    it('fits the largest card credit, with its fee, in one card charge, and not a cent more', () => {
       expect(cardTotal(MAX_CARD_CREDIT)).toBeLessThanOrEqual(MAX_CARD_TOTAL);
       expect(cardTotal(micros(MAX_CARD_CREDIT + MICROS_PER_CENT))).toBeGreaterThan(MAX_CARD_TOTAL);
       expect(formatAmount(MAX_CARD_TOTAL)).toBe('999999.99');
     });
 
     it('computes the card total of any credit up to the balance limit exactly', () => {
-      fc.assert(fc.property(anyCredit, (credit) => BigInt(cardTotal(ceilToCent(credit))) === BigInt(ceilToCent(credit)) + referenceFee(ceilToCent(credit))));
+      fc.assert(
+        fc.property(
+          anyCredit,
+          (credit) =>
+            BigInt(cardTotal(ceilToCent(credit))) === BigInt(ceilToCent(credit)) + referenceFee(ceilToCent(credit)),
+        ),
+      );
     });
   });
 

@@ -1,4 +1,11 @@
-import { InvalidPeriodError, isClosed, monthName, monthOf, monthRange, parseMonth } from '../../../functions/domain/month';
+import {
+  InvalidPeriodError,
+  isClosed,
+  monthName,
+  monthOf,
+  monthRange,
+  parseMonth,
+} from '../../../functions/domain/month';
 
 describe('Module: month', () => {
   describe('Function: parseMonth', () => {
@@ -6,14 +13,20 @@ describe('Module: month', () => {
       expect(parseMonth(text)).toBe(text);
     });
 
-    it.each(['2026-13', '2026-00', '2026-1', '26-11', '2026-11-01', '2026/11', '', ' 2026-11'])('refuses "%s"', (text) => {
-      expect(() => parseMonth(text)).toThrow(InvalidPeriodError);
-    });
+    it.each(['2026-13', '2026-00', '2026-1', '26-11', '2026-11-01', '2026/11', '', ' 2026-11'])(
+      'refuses "%s"',
+      (text) => {
+        expect(() => parseMonth(text)).toThrow(InvalidPeriodError);
+      },
+    );
   });
 
   describe('Function: monthRange', () => {
     it('runs from 00:00 UTC of the 1st to 00:00 UTC of the next 1st', () => {
-      expect(monthRange(parseMonth('2026-11'))).toEqual({ start: new Date('2026-11-01T00:00:00.000Z'), end: new Date('2026-12-01T00:00:00.000Z') });
+      expect(monthRange(parseMonth('2026-11'))).toEqual({
+        start: new Date('2026-11-01T00:00:00.000Z'),
+        end: new Date('2026-12-01T00:00:00.000Z'),
+      });
     });
 
     it('ends December at the next year', () => {

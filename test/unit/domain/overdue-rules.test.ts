@@ -25,8 +25,10 @@ describe('Module: overdue rules', () => {
     it('is due iff now - t >= 7 days, for any pair of times', () => {
       const anyTime = fc.integer({ min: 0, max: 4e12 });
       fc.assert(
-        fc.property(anyTime, anyTime, (since, now) =>
-          isDueForBlocking(new Date(since), new Date(now)) === now - since >= 604_800_000,
+        fc.property(
+          anyTime,
+          anyTime,
+          (since, now) => isDueForBlocking(new Date(since), new Date(now)) === now - since >= 604_800_000,
         ),
       );
     });

@@ -2,7 +2,11 @@ import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb
 import { AmountOutOfRangeError } from '../../../functions/domain/errors';
 import { awaitAll, isolate } from '../../../functions/domain/partner-failure';
 
-const throttled = () => new ProvisionedThroughputExceededException({ message: 'The level of configured provisioned throughput for the table was exceeded', $metadata: { httpStatusCode: 400 } });
+const throttled = () =>
+  new ProvisionedThroughputExceededException({
+    message: 'The level of configured provisioned throughput for the table was exceeded',
+    $metadata: { httpStatusCode: 400 },
+  });
 
 describe('Function: isolate', () => {
   it('answers the value of work that succeeds', async () => {

@@ -1,4 +1,9 @@
-import { BLOCKED_REGIONS, BlockedRegionError, InvalidPhoneNumberError, assertHostableNumber } from '../../../functions/domain/channels/phone-number';
+import {
+  BLOCKED_REGIONS,
+  BlockedRegionError,
+  InvalidPhoneNumberError,
+  assertHostableNumber,
+} from '../../../functions/domain/channels/phone-number';
 
 describe('Function: assertHostableNumber', () => {
   it.each([
@@ -16,7 +21,9 @@ describe('Function: assertHostableNumber', () => {
   });
 
   it('has a refusing case above for every blocked prefix', () => {
-    expect(BLOCKED_REGIONS.map((region) => region.prefix).sort()).toEqual(['+53', '+7856', '+7857', '+7978', '+850', '+963', '+98'].sort());
+    expect(BLOCKED_REGIONS.map((region) => region.prefix).sort()).toEqual(
+      ['+53', '+7856', '+7857', '+7978', '+850', '+963', '+98'].sort(),
+    );
   });
 
   it.each([

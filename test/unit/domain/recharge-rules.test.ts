@@ -1,8 +1,17 @@
 import fc from 'fast-check';
-import { MAX_AMOUNT, MAX_BALANCE, MAX_CARD_CREDIT, MAX_CARD_TOTAL, Micros, formatAmount, micros, parseAmount } from '../../../functions/domain/money';
+import {
+  MAX_AMOUNT,
+  MAX_BALANCE,
+  MAX_CARD_CREDIT,
+  MAX_CARD_TOTAL,
+  type Micros,
+  formatAmount,
+  micros,
+  parseAmount,
+} from '../../../functions/domain/money';
 import {
   DEFAULT_RECHARGE_SETTINGS,
-  RechargeSettings,
+  type RechargeSettings,
   decideOpeningCharge,
   decideRecharge,
 } from '../../../functions/domain/recharge-rules';
@@ -15,11 +24,13 @@ const settings = (threshold: string, autoRenewAmount: string, autoRecharge = tru
 });
 
 /** The whole money range, its edges drawn more often: where a cap or an overflow would show. */
-const anyBalance = fc.oneof(
-  fc.integer({ min: -MAX_BALANCE, max: MAX_BALANCE }),
-  fc.integer({ min: -2 * MAX_CARD_CREDIT, max: 2 * MAX_CARD_CREDIT }),
-  fc.constantFrom(-MAX_BALANCE, MAX_BALANCE, -MAX_CARD_CREDIT, -MAX_CARD_CREDIT - 1, 0),
-).map(micros);
+const anyBalance = fc
+  .oneof(
+    fc.integer({ min: -MAX_BALANCE, max: MAX_BALANCE }),
+    fc.integer({ min: -2 * MAX_CARD_CREDIT, max: 2 * MAX_CARD_CREDIT }),
+    fc.constantFrom(-MAX_BALANCE, MAX_BALANCE, -MAX_CARD_CREDIT, -MAX_CARD_CREDIT - 1, 0),
+  )
+  .map(micros);
 /** Settings the API accepts: a threshold up to MAX_AMOUNT, an auto-renew amount one card charge can carry. */
 const anySettings = fc.record({
   threshold: fc.integer({ min: 0, max: MAX_AMOUNT }).map(micros),
@@ -120,7 +131,11 @@ describe('Module: recharge rules', () => {
     });
 
     it('caps a charge at the largest credit one card charge carries: a remainder of -2,000,000.00 is credited 961,538.45 for 999,999.99', () => {
-      expect(decideOpeningCharge(amount('-2000000.00'))).toEqual({ credit: amount('961538.45'), fee: amount('38461.54'), total: amount('999999.99') });
+      expect(decideOpeningCharge(amount('-2000000.00'))).toEqual({
+        credit: amount('961538.45'),
+        fee: amount('38461.54'),
+        total: amount('999999.99'),
+      });
     });
   });
 });

@@ -6,7 +6,12 @@ import { lambdaContext } from '../../../local/lambda-context';
 /** A logger that keeps what it is given. */
 function recordingLogger() {
   const errors: [string, Record<string, unknown>][] = [];
-  return { errors, debug: () => undefined, warn: () => undefined, error: (message: string, fields: Record<string, unknown>) => errors.push([message, fields]) };
+  return {
+    errors,
+    debug: () => undefined,
+    warn: () => undefined,
+    error: (message: string, fields: Record<string, unknown>) => errors.push([message, fields]),
+  };
 }
 
 function sqsRecord(messageId: string, body: string): SQSRecord {
@@ -14,7 +19,12 @@ function sqsRecord(messageId: string, body: string): SQSRecord {
     messageId,
     receiptHandle: `rh-${messageId}`,
     body,
-    attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 'test', ApproximateFirstReceiveTimestamp: '0' },
+    attributes: {
+      ApproximateReceiveCount: '1',
+      SentTimestamp: '0',
+      SenderId: 'test',
+      ApproximateFirstReceiveTimestamp: '0',
+    },
     messageAttributes: {},
     md5OfBody: '',
     eventSource: 'aws:sqs',
@@ -43,14 +53,20 @@ describe('Class: LoggedBatchProcessor', () => {
 
     // Assess
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-2' }] });
-    expect(logger.errors).toEqual([['record failed; its source delivers it again', { messageId: 'm-2', error: failure }]]);
+    expect(logger.errors).toEqual([
+      ['record failed; its source delivers it again', { messageId: 'm-2', error: failure }],
+    ]);
   });
 
   it('names a stream record by its event id and sequence number', async () => {
     // Prepare
     const logger = recordingLogger();
     const processor = new LoggedBatchProcessor(EventType.DynamoDBStreams, { logger });
-    const record: DynamoDBRecord = { eventID: 'ev-1', eventName: 'INSERT', dynamodb: { SequenceNumber: '100', Keys: {} } };
+    const record: DynamoDBRecord = {
+      eventID: 'ev-1',
+      eventName: 'INSERT',
+      dynamodb: { SequenceNumber: '100', Keys: {} },
+    };
 
     // Act
     await processPartialResponse(
@@ -63,6 +79,8 @@ describe('Class: LoggedBatchProcessor', () => {
     );
 
     // Assess
-    expect(logger.errors).toEqual([[expect.any(String), { eventId: 'ev-1', sequenceNumber: '100', error: new Error('bus unavailable') }]]);
+    expect(logger.errors).toEqual([
+      [expect.any(String), { eventId: 'ev-1', sequenceNumber: '100', error: new Error('bus unavailable') }],
+    ]);
   });
 });

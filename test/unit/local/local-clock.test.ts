@@ -15,7 +15,9 @@ describe('Class: LocalClock', () => {
     const clock = LocalClock.open(file, new Date('2026-11-22T05:00:00Z'));
     expect(clock.now().toISOString()).toBe('2026-11-22T05:00:00.000Z');
     clock.set(new Date('2026-11-30T12:00:00Z'));
-    expect(LocalClock.open(file, new Date('2030-01-01T00:00:00Z')).now().toISOString()).toBe('2026-11-30T12:00:00.000Z');
+    expect(LocalClock.open(file, new Date('2030-01-01T00:00:00Z')).now().toISOString()).toBe(
+      '2026-11-30T12:00:00.000Z',
+    );
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ now: '2026-11-30T12:00:00.000Z' });
   });
 

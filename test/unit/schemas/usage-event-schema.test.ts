@@ -40,15 +40,45 @@ describe('Function: parseUsageBody', () => {
     ['a missing eventId', json({ ...usageBody(), eventId: undefined }), 'schema-violation', /eventId/],
     ['an eventId of 129 characters', json(usageBody({ eventId: 'e'.repeat(129) })), 'schema-violation', /eventId/],
     ['a partner id with a #', json(usageBody({ partnerId: 'a#b' })), 'schema-violation', /partnerId/],
-    ['a channel that is not E.164', json(usageBody({ channelId: '004915112345678' })), 'schema-violation', /channelId.*E\.164/],
+    [
+      'a channel that is not E.164',
+      json(usageBody({ channelId: '004915112345678' })),
+      'schema-violation',
+      /channelId.*E\.164/,
+    ],
     ['an unknown category', json(usageBody({ category: 'promotion' })), 'schema-violation', /category/],
     ['a time without zone', json(usageBody({ occurredAt: '2026-11-22T10:15:00' })), 'schema-violation', /occurredAt/],
-    ['an unsupported currency', json(usageBody({ cost: { amount: '1.00', currency: 'GBP' } })), 'schema-violation', /cost\.currency/],
-    ['an amount with 7 decimals', json(usageBody({ cost: { amount: '0.0000001', currency: 'EUR' } })), 'schema-violation', /more than 6 fraction digits/],
-    ['an amount as a number', json({ ...usageBody(), cost: { amount: 0.0625, currency: 'EUR' } }), 'schema-violation', /cost\.amount/],
+    [
+      'an unsupported currency',
+      json(usageBody({ cost: { amount: '1.00', currency: 'GBP' } })),
+      'schema-violation',
+      /cost\.currency/,
+    ],
+    [
+      'an amount with 7 decimals',
+      json(usageBody({ cost: { amount: '0.0000001', currency: 'EUR' } })),
+      'schema-violation',
+      /more than 6 fraction digits/,
+    ],
+    [
+      'an amount as a number',
+      json({ ...usageBody(), cost: { amount: 0.0625, currency: 'EUR' } }),
+      'schema-violation',
+      /cost\.amount/,
+    ],
     ['an unknown field', json({ ...usageBody(), price: '1.00' }), 'schema-violation', /price/],
-    ['a free marketing conversation', json(usageBody({ cost: { amount: '0.00', currency: 'EUR' } })), 'non-positive-cost', /> 0/],
-    ['a negative service cost', json(usageBody({ category: 'service', cost: { amount: '-0.01', currency: 'EUR' } })), 'non-positive-cost', />= 0/],
+    [
+      'a free marketing conversation',
+      json(usageBody({ cost: { amount: '0.00', currency: 'EUR' } })),
+      'non-positive-cost',
+      /> 0/,
+    ],
+    [
+      'a negative service cost',
+      json(usageBody({ category: 'service', cost: { amount: '-0.01', currency: 'EUR' } })),
+      'non-positive-cost',
+      />= 0/,
+    ],
   ])('refuses %s as %s', (_, body, reason, detail) => {
     const result = parseUsageBody(body);
 

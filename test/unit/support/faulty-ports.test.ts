@@ -78,6 +78,8 @@ describe('Function: faultyPorts', () => {
   });
 
   it('refuses to arm a point that is not named after a port call', () => {
-    expect(() => faults.arm('ingest:after-debit')).toThrow('fault point "ingest:after-debit" is not <port>.<method>:before or :after');
+    expect(() => faults.arm('ingest:after-debit')).toThrow(
+      'fault point "ingest:after-debit" is not <port>.<method>:before or :after',
+    );
   });
 });
