@@ -8,14 +8,18 @@ import './observability-defaults';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type DeploymentSettings, readDeploymentSettings } from '../definitions/deployment-settings';
-import { LocalRuntime, startLocalRuntime } from './local-runtime';
+import { type LocalRuntime, startLocalRuntime } from './local-runtime';
 import { assertPortFree } from './port-check';
 
 const PROJECT_ROOT = resolve(__dirname, '..');
 
 async function main(): Promise<void> {
   const startedAt = Date.now();
-  const ports = { PORT: portOf('PORT', 8080), DYNAMODB_PORT: portOf('DYNAMODB_PORT', 8000), SQS_PORT: portOf('SQS_PORT', 9324) };
+  const ports = {
+    PORT: portOf('PORT', 8080),
+    DYNAMODB_PORT: portOf('DYNAMODB_PORT', 8000),
+    SQS_PORT: portOf('SQS_PORT', 9324),
+  };
   for (const [setting, port] of Object.entries(ports)) await assertPortFree(port, setting);
   const settings = cdkJsonSettings();
   const runtime = await startLocalRuntime({
@@ -36,12 +40,15 @@ function portOf(setting: string, fallback: number): number {
   const text = process.env[setting];
   if (text === undefined || text === '') return fallback;
   const port = Number(text);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`${setting} must be a port number (1-65535), not "${text}"`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new Error(`${setting} must be a port number (1-65535), not "${text}"`);
   return port;
 }
 
 function cdkJsonSettings(): DeploymentSettings {
-  const cdkJson = JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> };
+  const cdkJson = JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as {
+    context?: Record<string, unknown>;
+  };
   const context = cdkJson.context ?? {};
   return readDeploymentSettings((key) => context[key], Object.keys(context));
 }
