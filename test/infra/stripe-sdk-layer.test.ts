@@ -16,8 +16,10 @@ describe('Class: StripeSdkLayer', () => {
     // Outside the project, so nothing can fall back on its node_modules.
     outdir = mkdtempSync(join(tmpdir(), 'stripe-layer-'));
     const app = new App({ outdir });
-    new StripeSdkLayer(new Stack(app, 'Layer'), 'StripeSdk');
-    synthWithoutBundlingNotice(app);
+    withoutBundlingNotice(() => {
+      new StripeSdkLayer(new Stack(app, 'Layer'), 'StripeSdk');
+      app.synth();
+    });
     const assets = readdirSync(outdir).filter((name) => name.startsWith('asset.'));
     expect(assets).toHaveLength(1);
     packageDir = join(outdir, String(assets[0]), 'nodejs', 'node_modules', 'stripe');
@@ -57,15 +59,19 @@ describe('Class: StripeSdkLayer', () => {
   });
 });
 
-/** CDK writes "Bundling asset <path>..." to stderr for every bundled asset: a passing run keeps it off the console, and passes on anything else. */
-function synthWithoutBundlingNotice(app: App): void {
+/**
+ * CDK writes "Bundling asset <path>..." to stderr when it bundles an asset, which it does
+ * as the construct is created: a passing run keeps it off the console, and passes on
+ * anything else.
+ */
+function withoutBundlingNotice(build: () => void): void {
   const written: string[] = [];
   const stderr = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
     written.push(String(chunk));
     return true;
   });
   try {
-    app.synth();
+    build();
   } finally {
     stderr.mockRestore();
   }
