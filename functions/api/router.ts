@@ -30,8 +30,7 @@ export function createApiRouter(deps: ApiDependencies, logger: Logger): ApiRoute
       serve(definition, req, params, deps),
     );
   }
-  // The router matches handlers by instanceof; DomainError is abstract, so it is passed as a plain constructor.
-  app.errorHandler(DomainError as unknown as new () => DomainError, async (error) => domainProblem(error));
+  app.errorHandler(DomainError, async (error) => domainProblem(error));
   app.notFound(async () =>
     problem(404, 'route-not-found', 'Not found', 'no such resource: see the API description for the paths it serves'),
   );

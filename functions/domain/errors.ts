@@ -2,8 +2,9 @@
  * Typed domain errors. Each carries a stable `code`; the API maps it to a problem+json
  * `type`, ingestion maps it to a dead-letter reason. Nothing else inspects messages.
  */
-export abstract class DomainError extends Error {
-  abstract readonly code: string;
+export class DomainError extends Error {
+  /** Set by each subclass; the class is not abstract so the API's router can match it as a constructor. */
+  declare readonly code: string;
 
   constructor(message: string) {
     super(message);

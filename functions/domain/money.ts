@@ -25,6 +25,8 @@ export const MICROS_PER_UNIT = 1_000_000;
 export const MICROS_PER_CENT = 10_000;
 /** The card fee is 4% of the credited amount, billed on top. */
 const CARD_FEE_PERCENT = 4;
+/** The card fee's line on an invoice. */
+export const CARD_FEE_DESCRIPTION = `Card fee (${CARD_FEE_PERCENT}%)`;
 
 /** The largest amount one field on the wire may hold: 10,000,000.00. */
 export const MAX_AMOUNT = micros(10_000_000 * MICROS_PER_UNIT);

@@ -14,12 +14,7 @@ import type { Channel, ChannelRepository, ChannelStatus } from '../../domain/cha
 import { updateIf } from './conditional-update';
 import { markLicensedWrite } from './license-repository';
 import { cancellationReasons, isConditionFailure } from './transactions';
-
-const channelKey = (phoneNumber: string) => ({ pk: `CHANNEL#${phoneNumber}`, sk: 'CHANNEL' });
-const membershipKey = (partnerId: string, phoneNumber: string) => ({
-  pk: `PARTNER#${partnerId}`,
-  sk: `CHANNEL#${phoneNumber}`,
-});
+import { channelKey, channelMembershipKey } from './keys';
 
 export class DynamoDbChannelRepository implements ChannelRepository {
   constructor(
@@ -43,7 +38,7 @@ export class DynamoDbChannelRepository implements ChannelRepository {
             {
               Put: {
                 TableName: this.tableName,
-                Item: { ...membershipKey(partnerId, phoneNumber), type: 'channel-membership', ...item },
+                Item: { ...channelMembershipKey(partnerId, phoneNumber), type: 'channel-membership', ...item },
               },
             },
             // A partner with a hosted number is billed the monthly license fee from now on.

@@ -14,6 +14,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { InvalidCursorError } from '../../domain/errors';
+import { CURSOR_KEY_ITEM } from './keys';
 
 /** Where a cursor may be used: the deployment's key and the listing (partition key). */
 export interface CursorScope {
@@ -48,7 +49,6 @@ export function verifyCursor(scope: CursorScope, cursor: string): string {
   return position;
 }
 
-export const CURSOR_KEY_ITEM = { pk: 'CONFIG', sk: 'CURSOR-KEY' } as const;
 const KEY_BYTES = 32;
 
 /** Each table's key, read once per container; a failed read is tried again by the next page. */

@@ -65,3 +65,38 @@ function fnv1a(text: string): number {
   }
   return hash;
 }
+
+/** The partners with a hosted number, in the partner's shard: the monthly run's list to charge. */
+export const licensedPartition = (shard: number): string => `LICENSED#${shard}`;
+export const licensedKey = (partnerId: string): ItemKey => ({
+  pk: licensedPartition(shardOf(partnerId)),
+  sk: partnerId,
+});
+
+/** A partner's license fee of one month. */
+export const licenseFeeKey = (partnerId: string, period: string): ItemKey => ({
+  pk: `PARTNER#${partnerId}`,
+  sk: `LICENSE#${period}`,
+});
+
+/** License fees still due (declined or unanswered), in the partner's shard: the daily run retries them. */
+export const licenseDuePartition = (shard: number): string => `LICENSE-DUE#${shard}`;
+export const licenseDueKey = (partnerId: string, period: string): ItemKey => ({
+  pk: licenseDuePartition(shardOf(partnerId)),
+  sk: `${partnerId}#${period}`,
+});
+
+/** A partner's reconciliation of one month. */
+export const reconciliationKey = (partnerId: string, period: string): ItemKey => ({
+  pk: `PARTNER#${partnerId}`,
+  sk: `RECONCILIATION#${period}`,
+});
+
+/** A partner's membership item for one of its numbers, to list them. */
+export const channelMembershipKey = (partnerId: string, phoneNumber: string): ItemKey => ({
+  pk: `PARTNER#${partnerId}`,
+  sk: `CHANNEL#${phoneNumber}`,
+});
+
+/** The deployment's key for signing page cursors, drawn once. */
+export const CURSOR_KEY_ITEM: ItemKey = { pk: 'CONFIG', sk: 'CURSOR-KEY' };

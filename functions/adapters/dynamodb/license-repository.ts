@@ -33,21 +33,18 @@ import type { Month } from '../../domain/month';
 import { type LicenseFee, type LicenseFeeState, licenseInvoice } from '../../domain/monthly/license-fee';
 import type { DueLicenseFee, LicenseFeeRepository, LicenseSettleResult } from '../../domain/monthly/license-ports';
 import { type Item, invoiceToItem } from './items';
-import { ATTENTION_SHARDS, shardOf } from './keys';
+import {
+  ATTENTION_SHARDS,
+  licenseDueKey,
+  licenseDuePartition,
+  licenseFeeKey,
+  licensedKey,
+  licensedPartition,
+  shardOf,
+} from './keys';
 import { putOutboxEvent } from './outbox';
 import { partitionPage } from './page-query';
 import { cancellationReasons, isConditionFailure, retryOnContention } from './transactions';
-
-export const licensedKey = (partnerId: string) => ({ pk: `LICENSED#${shardOf(partnerId)}`, sk: partnerId });
-export const licenseFeeKey = (partnerId: string, period: Month) => ({
-  pk: `PARTNER#${partnerId}`,
-  sk: `LICENSE#${period}`,
-});
-const duePartition = (shard: number) => `LICENSE-DUE#${shard}`;
-export const licenseDueKey = (partnerId: string, period: Month) => ({
-  pk: duePartition(shardOf(partnerId)),
-  sk: `${partnerId}#${period}`,
-});
 
 /**
  * The write that puts a partner on the licensed list, for a transaction that registers a
@@ -81,7 +78,7 @@ export class DynamoDbLicenseRepository implements LicenseFeeRepository {
     const page = await partitionPage(
       this.client,
       this.tableName,
-      `LICENSED#${shard}`,
+      licensedPartition(shard),
       { limit, ...(cursor !== undefined && { cursor }) },
       (item) => item.partnerId as string,
       'key-order',
@@ -267,7 +264,7 @@ export class DynamoDbLicenseRepository implements LicenseFeeRepository {
     const page = await partitionPage(
       this.client,
       this.tableName,
-      duePartition(shard),
+      licenseDuePartition(shard),
       { limit, ...(cursor !== undefined && { cursor }) },
       (item) => ({ partnerId: item.partnerId as string, period: item.period as Month }),
       'key-order',
@@ -284,7 +281,7 @@ export class DynamoDbLicenseRepository implements LicenseFeeRepository {
           TableName: this.tableName,
           // Partner ids never contain `#`: the prefix matches this partner's items only.
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': duePartition(shardOf(partnerId)), ':prefix': `${partnerId}#` },
+          ExpressionAttributeValues: { ':pk': licenseDuePartition(shardOf(partnerId)), ':prefix': `${partnerId}#` },
           ConsistentRead: true,
           ...(start !== undefined && { ExclusiveStartKey: start }),
         }),

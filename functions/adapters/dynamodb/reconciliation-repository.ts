@@ -13,12 +13,7 @@ import { type Currency, type Micros, ZERO, add, micros } from '../../domain/mone
 import type { Month, MonthRange } from '../../domain/month';
 import { updateIf } from './conditional-update';
 import type { Item } from './items';
-import { ledgerPartition } from './keys';
-
-export const reconciliationKey = (partnerId: string, period: Month) => ({
-  pk: `PARTNER#${partnerId}`,
-  sk: `RECONCILIATION#${period}`,
-});
+import { ledgerPartition, reconciliationKey } from './keys';
 
 export class DynamoDbReconciliationRepository implements ReconciliationRepository {
   constructor(

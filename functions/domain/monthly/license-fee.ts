@@ -12,6 +12,7 @@
 import type { Channel } from '../channels/channel';
 import type { Day } from '../daily/daily-run-ports';
 import {
+  CARD_FEE_DESCRIPTION,
   CURRENCIES,
   type Currency,
   type Micros,
@@ -177,7 +178,7 @@ export function licenseInvoice(fee: LicenseFee, providerChargeId: string, issued
     currency: fee.currency,
     lines: [
       { kind: 'license-fee', description: licenseDescription(fee), amount: fee.charge.fees },
-      { kind: 'card-fee', description: 'Card fee (4%)', amount: fee.charge.cardFee },
+      { kind: 'card-fee', description: CARD_FEE_DESCRIPTION, amount: fee.charge.cardFee },
     ],
     total: fee.charge.total,
     providerChargeId,

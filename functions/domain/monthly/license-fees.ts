@@ -22,7 +22,7 @@
  */
 import type { ChannelRepository } from '../channels/channel';
 import { type Day, dayOf } from '../daily/daily-run-ports';
-import { formatAmount } from '../money';
+import { formatAmount, toCents } from '../money';
 import { type Month, monthOf } from '../month';
 import { type PartnerFailure, awaitAll, isolate } from '../partner-failure';
 import type { Clock, LedgerRepository } from '../ports';
@@ -241,7 +241,7 @@ async function attemptCharge(fee: LicenseFee, deps: LicenseFeeDependencies): Pro
     partnerId,
     ...(fee.paymentCustomerId !== undefined && { customerId: fee.paymentCustomerId }),
     paymentMethod: fee.paymentMethod,
-    amountCents: charge.total / 10_000,
+    amountCents: toCents(charge.total),
     currency: fee.currency,
     idempotencyKey: fee.attemptId,
     description: `${licenseDescription(fee)} + card fee ${formatAmount(charge.cardFee)}`,

@@ -4,7 +4,7 @@
  * provider's idempotency key, so resuming it can never charge the card a second time.
  */
 import { randomUUID } from 'node:crypto';
-import type { Currency, Micros } from '../money';
+import { CARD_FEE_DESCRIPTION, type Currency, type Micros } from '../money';
 import type { Charge } from '../recharge-rules';
 
 /** What asked for a charge: a debit's crossing, the daily retry, a new card, the opening. */
@@ -80,7 +80,7 @@ export function invoiceFor(attempt: ChargeAttempt, providerChargeId: string, iss
         description: attempt.purpose === 'opening' ? 'Opening balance top-up' : 'Prepaid balance recharge',
         amount: credit,
       },
-      { kind: 'card-fee', description: 'Card fee (4%)', amount: fee },
+      { kind: 'card-fee', description: CARD_FEE_DESCRIPTION, amount: fee },
     ],
     total,
     providerChargeId,

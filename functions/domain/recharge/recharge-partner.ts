@@ -6,7 +6,7 @@
  * trigger to resume.
  */
 import type { ChannelRepository } from '../channels/channel';
-import { formatAmount } from '../money';
+import { formatAmount, toCents } from '../money';
 import type { PartnerAccount } from '../partner';
 import type { Clock, LedgerRepository, RechargeRepository, SettleResult } from '../ports';
 import { type RechargeDecision, decideOpeningCharge, decideRecharge } from '../recharge-rules';
@@ -96,7 +96,7 @@ async function resumeAttempt(attempt: ChargeAttempt, deps: RechargeDependencies)
     partnerId: attempt.partnerId,
     ...(attempt.paymentCustomerId !== undefined && { customerId: attempt.paymentCustomerId }),
     paymentMethod: attempt.paymentMethod,
-    amountCents: total / 10_000,
+    amountCents: toCents(total),
     currency: attempt.currency,
     idempotencyKey: attempt.attemptId,
     firstTriedAt: attempt.createdAt,

@@ -1,5 +1,6 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { CURSOR_KEY_ITEM, cursorKey, readOrDrawCursorKey } from '../../../functions/adapters/dynamodb/cursor';
+import { cursorKey, readOrDrawCursorKey } from '../../../functions/adapters/dynamodb/cursor';
+import { CURSOR_KEY_ITEM } from '../../../functions/adapters/dynamodb/keys';
 import { type TestTable, createTestTable } from '../../support/billing-table';
 
 describe('Adapter: the page cursor key', () => {
