@@ -22,6 +22,7 @@ function sameShardAs(partnerId: string, count: number, prefix = 'iso'): string[]
   return ids;
 }
 
+// Eight daily runs over a shard of 31 partners: minutes on a busy 2-core machine, so the long tests get 3 minutes.
 describe('Use case: daily run, one partner whose work fails', () => {
   let recharge: RechargeHarness;
   let daily: DailyHarness;
@@ -83,7 +84,7 @@ describe('Use case: daily run, one partner whose work fails', () => {
     // It stays in the attention index: the next run visits it and tries again.
     const next = await daily.runDay('2026-11-11', { pageSize: 10 });
     expect(failuresOf(next).map((failure) => failure.partnerId)).toEqual([BAD]);
-  });
+  }, 180_000);
 
   it('skips a partner whose account cannot be read and settles the rest of its page and shard', async () => {
     // Prepare: 11 partners of one shard that moved on Nov 11, one of them with a stored
@@ -110,7 +111,7 @@ describe('Use case: daily run, one partner whose work fails', () => {
         asOf: new Date('2026-11-12T00:00:00Z'),
       });
     }
-  });
+  }, 180_000);
 
   it('still fails the work item on a failure a retry can change, and its redelivery settles the partner', async () => {
     // Prepare: a partner 7 days overdue, and a crash (an error nobody foresaw) just before its block.
