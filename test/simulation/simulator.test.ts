@@ -41,6 +41,7 @@ class ForgetfulUsageLedger implements UsageLedger {
   }
 }
 
+// A run drives every handler on DynamoDB Local: about half a minute alone, minutes on a loaded 2-core machine.
 describe('Simulator', () => {
   it('holds every invariant through a fixed-seed run with crashes and lost card answers', async () => {
     // Act
@@ -53,7 +54,7 @@ describe('Simulator', () => {
     expect(figures.dailyRuns).toBeGreaterThan(0);
     expect(figures.eventsRelayed).toBeGreaterThan(0);
     expect(figures.unexpectedErrors).toEqual([]);
-  });
+  }, 180_000);
 
   it('reports invariant 2 with the seed and step to replay when redelivered events are debited again, and the replay fails the same way', async () => {
     // Act
@@ -67,7 +68,7 @@ describe('Simulator', () => {
       /^invariant 2 \(.+\) broken at seed 7 step \d+: .+\. Replay: npm run simulate -- --seed 7 --steps 120$/,
     );
     expect((replay as InvariantBroken).message).toBe((first as InvariantBroken).message);
-  });
+  }, 180_000);
 });
 
 /** The simulator against a system that forgets which usage events it debited; resolves with what it threw. */
