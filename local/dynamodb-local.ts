@@ -11,6 +11,9 @@ import { dirname, join } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { waitUntilAnswering } from './wait-until-answering';
 
+/** A JVM start takes a few seconds alone and far longer on a busy 2-core machine. */
+const DEFAULT_STARTUP_TIMEOUT_MS = 90_000;
+
 export interface DynamoDbLocalOptions {
   /** Defaults to a free port chosen by the OS. */
   readonly port?: number;
@@ -80,7 +83,10 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   // A process that failed to start is not polled on for the rest of the timeout.
   const probing = new AbortController();
   try {
-    await Promise.race([answers(endpoint, options.startupTimeoutMs ?? 30_000, probing.signal), spawnFailure]);
+    await Promise.race([
+      answers(endpoint, options.startupTimeoutMs ?? DEFAULT_STARTUP_TIMEOUT_MS, probing.signal),
+      spawnFailure,
+    ]);
   } catch (error) {
     await stopProcess(child);
     throw error;

@@ -24,7 +24,7 @@ export class LocalSystem {
     readonly apiUrl: string,
   ) {}
 
-  static async start(dataDir: string, timeoutMs = 60_000): Promise<LocalSystem> {
+  static async start(dataDir: string, timeoutMs = 150_000): Promise<LocalSystem> {
     const [api, dynamoDb, sqs] = [await freePort(), await freePort(), await freePort()];
     const child = spawn('npm', ['start'], {
       cwd: PROJECT_ROOT,
