@@ -22,13 +22,6 @@ export interface DynamoDbLocalOptions {
   readonly startupTimeoutMs?: number;
   /** The Java executable; defaults to JAVA_HOME's, or `java` on the PATH. */
   readonly java?: string;
-  /**
-   * Ctrl-C in a terminal interrupts the whole foreground process group, DynamoDB Local
-   * with it. With this set the JVM ignores that SIGINT (POSIX only), so whoever started
-   * it can first stop what reads from it and then call `stop()`. Any other signal, such
-   * as the terminal closing, still ends it.
-   */
-  readonly ignoreInterrupt?: boolean;
 }
 
 export interface RunningDynamoDbLocal {
@@ -52,29 +45,20 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     '-sharedDb',
   ];
   const java = options.java ?? (process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : 'java');
-  // A signal ignored when a program starts stays ignored after exec, and the JVM then
-  // installs no handler of its own for it (as under nohup).
-  const viaShell = options.ignoreInterrupt === true && process.platform !== 'win32';
-  const child = viaShell
-    ? spawn('/bin/sh', ['-c', 'trap "" INT; exec "$0" "$@"', java, ...args], {
-        cwd: jarDir,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      })
-    : spawn(java, args, { cwd: jarDir, stdio: ['ignore', 'pipe', 'pipe'] });
-  const javaMissing = () =>
-    new Error(`DynamoDB Local needs Java 17 or newer: "${java}" was not found (install Java, or set JAVA_HOME)`);
+  const child = spawn(java, args, { cwd: jarDir, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
   const spawnFailure = new Promise<never>((_, reject) => {
-    child.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'ENOENT' ? javaMissing() : error));
-    child.once('exit', (code) =>
-      // 127: the shell found no program to exec.
+    child.once('error', (error: NodeJS.ErrnoException) =>
       reject(
-        viaShell && code === 127
-          ? javaMissing()
-          : new Error(`DynamoDB Local exited with code ${code} before it was ready:\n${output.join('')}`),
+        error.code === 'ENOENT'
+          ? new Error(`DynamoDB Local needs Java 17 or newer: "${java}" was not found (install Java, or set JAVA_HOME)`)
+          : error,
       ),
+    );
+    child.once('exit', (code) =>
+      reject(new Error(`DynamoDB Local exited with code ${code} before it was ready:\n${output.join('')}`)),
     );
   });
   // The exit/error listeners above only matter until the server answers.

@@ -85,7 +85,18 @@ const VISIBILITY_TIMEOUT_SECONDS = 10;
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   mkdirSync(join(options.dataDir, 'dynamodb'), { recursive: true });
   const stops: (() => Promise<void>)[] = [];
+  // Ctrl-C reaches DynamoDB Local as well as this process: they share the terminal's
+  // process group, so the JVM ends with a Ctrl-C even if this process is killed outright.
+  // Once stopping, a relay or worker that finds the database gone is no failure to tell.
+  let stopping = false;
+  const failures: LocalRuntimeOptions = {
+    ...options,
+    tell: (line) => {
+      if (!stopping) options.tell(line);
+    },
+  };
   const stopAll = async () => {
+    stopping = true;
     for (const stop of stops.splice(0).reverse())
       await stop().catch((error: unknown) => options.tell(`stopping: ${messageOf(error)}`));
   };
@@ -103,7 +114,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const clock = LocalClock.open(join(options.dataDir, 'clock.json'), new Date());
     const eventLog = join(options.dataDir, 'events.jsonl');
     const events = new EventLog(eventLog, options.tell);
-    const relay = await startEventRelay(dynamoDbLocal.endpoint, events, invoke, options);
+    const relay = await startEventRelay(dynamoDbLocal.endpoint, events, invoke, failures);
     stops.push(() => relay.stop());
     const wiring: RechargeWiring = {
       dynamoDb,
@@ -112,7 +123,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       clock,
     };
     const daily = wireDailyRun({ ...wiring, work: new SqsDailyWorkQueue(sqs, queues.dailyWork.queueUrl) });
-    const workers = startWorkers(sqs, dynamoDb, wiring, events, daily, queues, invoke, options);
+    const workers = startWorkers(sqs, dynamoDb, wiring, events, daily, queues, invoke, failures);
     stops.push(() => Promise.all(workers.map((worker) => worker.stop())).then(() => undefined));
 
     const info: LocalInfo = {
@@ -123,7 +134,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       tableName: TABLE_NAME,
       eventLog,
     };
-    const controls = localControls(info, clock, sqs, queues, relay, wiring, daily, invoke, options);
+    const controls = localControls(info, clock, sqs, queues, relay, wiring, daily, invoke, failures);
     const api = invoke(createApiHandler(wireApi({ ...wiring, operatorName: options.operatorName })));
     const localRouter = createLocalRouter(controls, logger);
     const http = await startHttpServer(
@@ -144,13 +155,7 @@ async function startServices(
   stops: (() => Promise<void>)[],
 ): Promise<[RunningDynamoDbLocal, RunningSqsEmulator]> {
   const [dynamoDb, sqs] = await Promise.allSettled([
-    // Ctrl-C reaches DynamoDB Local too; it is stopped last, after the relay and the
-    // workers that read from it (a database gone first fails them, and says so).
-    startDynamoDbLocal({
-      port: options.dynamoDbPort,
-      dbPath: join(options.dataDir, 'dynamodb'),
-      ignoreInterrupt: true,
-    }),
+    startDynamoDbLocal({ port: options.dynamoDbPort, dbPath: join(options.dataDir, 'dynamodb') }),
     startSqsEmulator({ port: options.sqsPort }),
   ]);
   for (const started of [dynamoDb, sqs]) if (started.status === 'fulfilled') stops.push(() => started.value.stop());
