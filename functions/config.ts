@@ -14,8 +14,6 @@ import {
 } from '../definitions/function-environment';
 import { configurationError, issueLines } from '../definitions/setting-values';
 
-export { DEFAULT_USAGE_FUTURE_MARGIN_SECONDS } from '../definitions/setting-values';
-
 function parseEnvironment<T extends z.ZodType>(functionName: string, schema: T, env: NodeJS.ProcessEnv): z.output<T> {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {

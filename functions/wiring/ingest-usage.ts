@@ -6,7 +6,7 @@ import { DynamoDbLedgerRepository } from '../adapters/dynamodb/ledger-repository
 import { DynamoDbUsageLedger, MAX_EVENTS_PER_CHUNK } from '../adapters/dynamodb/usage-ledger';
 import { SqsDeadLetters } from '../adapters/sqs/sqs-dead-letters';
 import { SqsRechargeRequests } from '../adapters/sqs/sqs-recharge-requests';
-import { DEFAULT_USAGE_FUTURE_MARGIN_SECONDS } from '../config';
+import { DEFAULT_USAGE_FUTURE_MARGIN_SECONDS } from '../../definitions/setting-values';
 import type { Clock, EventPublisher } from '../domain/ports';
 import { BalanceFollowUp } from '../domain/usage/balance-follow-up';
 import type { IngestUsageHandlerDependencies } from '../handlers/ingest-usage';
