@@ -31,6 +31,14 @@ export interface FieldError {
   readonly message: string;
 }
 
+/** A path the API does not serve: answered by the request screen, and by the router should one reach it. */
+export const ROUTE_NOT_FOUND = [
+  404,
+  'route-not-found',
+  'Not found',
+  'no such resource: see the API description for the paths it serves',
+] as const;
+
 export function problem(
   status: number,
   code: string,

@@ -7,7 +7,7 @@
  * Gateway's payload limit (413). Routes without a body ignore one.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { PROBLEM_CONTENT_TYPE, problemBody } from './problems';
+import { PROBLEM_CONTENT_TYPE, ROUTE_NOT_FOUND, problemBody } from './problems';
 import { API_ROUTES, type ApiRoute } from './routes';
 
 /** API Gateway's payload limit for REST APIs (10 MB, not adjustable); the local server applies it too. */
@@ -52,12 +52,7 @@ export function screenRequest(event: APIGatewayProxyEvent): Screened {
   }
   const matching = TEMPLATES.filter((template) => matches(template.segments, segments));
   if (matching.length === 0) {
-    return refuse(
-      404,
-      'route-not-found',
-      'Not found',
-      'no such resource: see the API description for the paths it serves',
-    );
+    return refuse(...ROUTE_NOT_FOUND);
   }
   const method = event.httpMethod.toUpperCase();
   const template = matching.find((candidate) => candidate.method === method);

@@ -10,7 +10,14 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import type * as z from 'zod';
 import { DomainError } from '../domain/errors';
 import type { ApiDependencies } from './api-dependencies';
-import { PROBLEM_CONTENT_TYPE, domainProblem, problem, problemBody, validationProblem } from './problems';
+import {
+  PROBLEM_CONTENT_TYPE,
+  ROUTE_NOT_FOUND,
+  domainProblem,
+  problem,
+  problemBody,
+  validationProblem,
+} from './problems';
 import { screenRequest } from './request-screen';
 import { API_ROUTES, type ApiRoute } from './routes';
 
@@ -31,9 +38,7 @@ export function createApiRouter(deps: ApiDependencies, logger: Logger): ApiRoute
     );
   }
   app.errorHandler(DomainError, async (error) => domainProblem(error));
-  app.notFound(async () =>
-    problem(404, 'route-not-found', 'Not found', 'no such resource: see the API description for the paths it serves'),
-  );
+  app.notFound(async () => problem(...ROUTE_NOT_FOUND));
   app.errorHandler(MethodNotAllowedError, async () =>
     problem(405, 'method-not-allowed', 'Method not allowed', 'this path does not accept that method'),
   );
