@@ -6,8 +6,7 @@
  * deterministically were skipped by the shard and are reported one by one; a transient
  * failure fails the work item, for SQS to deliver it again.
  */
-import { EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { parser } from '@aws-lambda-powertools/batch/parser';
+import { processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { ParsedRecord } from '@aws-lambda-powertools/batch/types';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -19,7 +18,7 @@ import { type DailyRunDependencies, runDailyShard } from '../domain/daily/daily-
 import { logger, metrics, tracer } from '../observability';
 import { type DailyWork, DailyWorkSchema } from '../schemas/work-schemas';
 import { recordCharge } from './charge-metrics';
-import { LoggedBatchProcessor } from './logged-batch-processor';
+import { jsonSqsProcessor } from './logged-batch-processor';
 import { type PartnerFailureReporter, reportPartnerFailures } from './partner-failures';
 
 /** Enough for a page of partners with a charge retry each, and the hand-over. */
@@ -30,14 +29,7 @@ export function createDailyShardHandler(
   reserveMs = DEFAULT_RESERVE_MS,
   report: PartnerFailureReporter = reportPartnerFailures,
 ) {
-  // Each body is parsed against its schema before the record handler sees it; one that
-  // cannot be read fails alone and ends in the dead-letter queue.
-  const processor = new LoggedBatchProcessor(EventType.SQS, {
-    parser,
-    innerSchema: DailyWorkSchema,
-    transformer: 'json',
-    logger,
-  });
+  const processor = jsonSqsProcessor(DailyWorkSchema);
 
   const dailyShard = (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     const handleRecord = async (record: ParsedRecord<SQSRecord, DailyWork>): Promise<void> => {

@@ -5,8 +5,11 @@
  * show nowhere until it reached a dead-letter queue. Overriding `failureHandler` is how
  * Powertools documents extending the processor.
  */
-import { BatchProcessor } from '@aws-lambda-powertools/batch';
+import { BatchProcessor, EventType } from '@aws-lambda-powertools/batch';
+import { parser } from '@aws-lambda-powertools/batch/parser';
 import type { EventSourceDataClassTypes, FailureResponse } from '@aws-lambda-powertools/batch/types';
+import type * as z from 'zod';
+import { logger } from '../observability';
 
 export class LoggedBatchProcessor extends BatchProcessor {
   override failureHandler(record: EventSourceDataClassTypes, error: Error): FailureResponse {
@@ -19,4 +22,13 @@ function recordIds(record: EventSourceDataClassTypes): Record<string, string | u
   if ('messageId' in record) return { messageId: record.messageId };
   if ('kinesis' in record) return { eventId: record.eventID, sequenceNumber: record.kinesis.sequenceNumber };
   return { eventId: record.eventID, sequenceNumber: record.dynamodb?.SequenceNumber };
+}
+
+/**
+ * A processor for SQS messages whose JSON bodies are parsed against `schema` before the
+ * record handler sees them: a body that cannot be read fails alone, is logged, and ends
+ * in the dead-letter queue after the redrive limit.
+ */
+export function jsonSqsProcessor(schema: z.ZodType): LoggedBatchProcessor {
+  return new LoggedBatchProcessor(EventType.SQS, { parser, innerSchema: schema, transformer: 'json', logger });
 }

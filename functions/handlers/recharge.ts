@@ -7,8 +7,7 @@
  * worked out, the provider refuses the request) is reported and acknowledged: the daily
  * run retries the partner's charge (docs/architecture.md, "Isolation").
  */
-import { EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { parser } from '@aws-lambda-powertools/batch/parser';
+import { processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { ParsedRecord } from '@aws-lambda-powertools/batch/types';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -21,21 +20,15 @@ import { type RechargeDependencies, rechargePartner } from '../domain/recharge/r
 import { logger, metrics, tracer } from '../observability';
 import { type RechargeRequestMessage, RechargeRequestSchema } from '../schemas/work-schemas';
 import { recordCharge } from './charge-metrics';
-import { LoggedBatchProcessor } from './logged-batch-processor';
+import { jsonSqsProcessor } from './logged-batch-processor';
 import { type PartnerFailureReporter, reportPartnerFailures } from './partner-failures';
 
 export function createRechargeHandler(
   deps: RechargeDependencies,
   report: PartnerFailureReporter = reportPartnerFailures,
 ) {
-  // Each body is parsed against its schema before the record handler sees it. A request
-  // that cannot be read names no partner to skip: it fails, and ends in the dead-letter queue.
-  const processor = new LoggedBatchProcessor(EventType.SQS, {
-    parser,
-    innerSchema: RechargeRequestSchema,
-    transformer: 'json',
-    logger,
-  });
+  // A request that cannot be read names no partner to skip: it fails, and ends in the dead-letter queue.
+  const processor = jsonSqsProcessor(RechargeRequestSchema);
 
   const handleRecord = async (record: ParsedRecord<SQSRecord, RechargeRequestMessage>): Promise<void> => {
     const request = record.body;
