@@ -184,7 +184,7 @@ export class Observability extends Construct {
     );
     alarm('PartnerWorkFailed', {
       alarmDescription:
-        'A daily, recharge or monthly run skipped a partner whose work failed in a way no retry changes; its log line names the partner and the error',
+        'A daily, recharge, monthly or ingestion run skipped a partner whose work failed in a way no retry changes; its log line names the partner and the error',
       metric: new MathExpression({
         expression: PARTNER_RUNS.map((run) => `FILL(${run}, 0)`).join(' + '),
         usingMetrics: skippedByRun,
