@@ -5,6 +5,7 @@ export const EVENT_TYPES = [
   'BalanceBelowThreshold',
   'RechargeSucceeded',
   'RechargeFailed',
+  'RechargeActionRequired',
   'PartnerOverdue',
   'PartnerBlocked',
   'PartnerUnblocked',

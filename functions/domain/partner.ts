@@ -2,6 +2,8 @@
 import { InvalidPartnerIdError } from './errors';
 import type { Currency, Micros } from './money';
 import type { RechargeSettings } from './recharge-rules';
+import type { CardDeclines } from './recharge/decline-policy';
+import type { CardRole } from './recharge/payment-provider';
 
 export type PartnerStatus = 'active' | 'overdue' | 'blocked';
 
@@ -18,6 +20,12 @@ export interface PartnerAccount {
   readonly paymentMethod: string;
   /** The provider's customer the card belongs to, where the provider needs one (Stripe). */
   readonly paymentCustomerId?: string;
+  /** A second card of the same customer, tried for the same charge when the primary declines. */
+  readonly backupPaymentMethod?: string;
+  /** The declines of the card in each role since it took the role (docs/contract.md §13). */
+  readonly cardDeclines: Readonly<Record<CardRole, CardDeclines>>;
+  /** When the card in each role was last set: a provider report older than that is not applied. */
+  readonly cardsSetAt?: Readonly<Partial<Record<CardRole, Date>>>;
   readonly rechargeSettings: RechargeSettings;
   readonly status: PartnerStatus;
   readonly createdAt: Date;

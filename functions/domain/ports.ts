@@ -5,6 +5,8 @@ import type { LedgerEntry, LedgerPage, Posting, PostingResult } from './ledger';
 import type { Currency, Micros } from './money';
 import type { RechargeSettings } from './recharge-rules';
 import type { PartnerAccount } from './partner';
+import type { CardDeclines } from './recharge/decline-policy';
+import type { CardRole } from './recharge/payment-provider';
 import type { Rejection, UsageEvent } from './usage/usage-event';
 
 export interface Clock {
@@ -14,7 +16,7 @@ export interface Clock {
 export interface NewPartner {
   readonly account: Omit<
     PartnerAccount,
-    'liveBalance' | 'version' | 'status' | 'publishedBalance' | 'overdueSince' | 'blockedAt'
+    'liveBalance' | 'version' | 'status' | 'publishedBalance' | 'overdueSince' | 'blockedAt' | 'cardDeclines'
   >;
   /** The opening balance; posted as the account's first ledger entry. */
   readonly openingBalance: Micros;
@@ -62,8 +64,20 @@ export interface LedgerRepository {
    * re-decides its charge; the below-threshold mark is cleared so the next debit re-decides it too.
    */
   updateRechargeSettings(partnerId: string, settings: RechargeSettings): Promise<boolean>;
-  /** Replaces the card reference; false for an unknown partner. */
-  updatePaymentMethod(partnerId: string, paymentMethod: string, paymentCustomerId?: string): Promise<boolean>;
+  /**
+   * Puts a card in a role, its decline counts back to zero; false for an unknown partner.
+   * `at` is when the card was chosen: a change older than the role's last one is not applied.
+   */
+  setCard(change: CardChange): Promise<'set' | 'unknown-partner' | 'superseded'>;
+}
+
+export interface CardChange {
+  readonly partnerId: string;
+  readonly role: CardRole;
+  readonly paymentMethod: string;
+  /** Replaces the partner's customer when given (both roles belong to one customer). */
+  readonly paymentCustomerId?: string;
+  readonly at: Date;
 }
 
 /** Events of one partner in one currency, debited together; ids are distinct. */
@@ -111,16 +125,45 @@ export interface RechargeRepository {
   /** Records the attempt and takes the partner's single in-flight slot; `busy` if another attempt holds it. */
   openAttempt(attempt: ChargeAttempt): Promise<'opened' | 'busy'>;
   getAttempt(partnerId: string, attemptId: string): Promise<ChargeAttempt | undefined>;
-  /** Credits the balance, issues the invoice, settles the attempt, restores a partner back at >= 0 and commits the events: one transaction. */
+  /**
+   * Credits the balance, issues the invoice, settles the open attempt, restores a partner
+   * back at >= 0 and commits the events: one transaction.
+   */
   settleSucceeded(
     attempt: ChargeAttempt,
     providerChargeId: string,
     at: Date,
     events: CreditEvents,
   ): Promise<SettleResult>;
-  /** Records the decline with its event and frees the slot; no balance change, no invoice. */
-  settleDeclined(attempt: ChargeAttempt, declineCode: string, at: Date, event: DomainEvent): Promise<SettleResult>;
-  /** Notes a provider call without a clear answer; the attempt stays pending and holds the slot. */
+  /**
+   * Records the decline with its event and frees the slot; no balance change, no invoice.
+   * `card` is the card's standing after this decline, stored while the card still has its role.
+   */
+  settleDeclined(
+    attempt: ChargeAttempt,
+    decline: { readonly code: string; readonly card: CardDeclines },
+    at: Date,
+    event: DomainEvent,
+  ): Promise<SettleResult>;
+  /** The charge waits for the cardholder: the attempt keeps the slot, with its provider charge and page. */
+  awaitAction(
+    attempt: ChargeAttempt,
+    action: { readonly providerChargeId: string; readonly actionUrl: string },
+    at: Date,
+    event: DomainEvent,
+  ): Promise<SettleResult>;
+  /**
+   * Ends an open attempt that charged nothing and frees the slot: `failed` (the provider
+   * refused the request; noted as the partner's last decline so that only the daily run or
+   * a new card tries again) or `canceled` (given up for a new card).
+   */
+  settleWithoutCharge(
+    attempt: ChargeAttempt,
+    end: { readonly state: 'failed' | 'canceled'; readonly reason: string },
+    at: Date,
+    event?: DomainEvent,
+  ): Promise<SettleResult>;
+  /** Notes a provider call without a clear answer; the attempt stays open and holds the slot. */
   noteUnknownOutcome(attempt: ChargeAttempt, reason: string, at: Date): Promise<void>;
   invoicesPage(partnerId: string, page: PageRequest): Promise<{ invoices: readonly Invoice[]; nextCursor?: string }>;
 }

@@ -10,6 +10,8 @@ import type {
 } from '../../domain/recharge/charge-attempt';
 import { type Currency, micros } from '../../domain/money';
 import type { PartnerAccount, PartnerStatus } from '../../domain/partner';
+import type { CardDeclines } from '../../domain/recharge/decline-policy';
+import type { CardRole } from '../../domain/recharge/payment-provider';
 import { attemptKey, attentionShard, invoiceKey, ledgerEntryKey, partnerKey } from './keys';
 
 export type Item = Record<string, unknown>;
@@ -23,6 +25,7 @@ export function partnerToItem(account: PartnerAccount): Item {
     currency: account.currency,
     paymentMethod: account.paymentMethod,
     ...(account.paymentCustomerId !== undefined && { paymentCustomerId: account.paymentCustomerId }),
+    ...(account.backupPaymentMethod !== undefined && { backupPaymentMethod: account.backupPaymentMethod }),
     ...(account.openingPending === true && { openingPending: true }),
     threshold: settings.threshold,
     autoRenewAmount: settings.autoRenewAmount,
@@ -43,6 +46,14 @@ export function itemToPartner(item: Item): PartnerAccount {
     currency: item.currency as Currency,
     paymentMethod: item.paymentMethod as string,
     ...(item.paymentCustomerId !== undefined && { paymentCustomerId: item.paymentCustomerId as string }),
+    ...(item.backupPaymentMethod !== undefined && { backupPaymentMethod: item.backupPaymentMethod as string }),
+    cardDeclines: { primary: cardDeclinesOf(item, 'primary'), backup: cardDeclinesOf(item, 'backup') },
+    ...((item.primaryCardSetAt !== undefined || item.backupCardSetAt !== undefined) && {
+      cardsSetAt: {
+        ...(item.primaryCardSetAt !== undefined && { primary: new Date(item.primaryCardSetAt as string) }),
+        ...(item.backupCardSetAt !== undefined && { backup: new Date(item.backupCardSetAt as string) }),
+      },
+    }),
     rechargeSettings: {
       threshold: micros(item.threshold as number),
       autoRenewAmount: micros(item.autoRenewAmount as number),
@@ -75,6 +86,22 @@ export function itemToPartner(item: Item): PartnerAccount {
     }),
     ...(item.lastDailyRetryOn !== undefined && { lastDailyRetryOn: item.lastDailyRetryOn as string }),
   };
+}
+
+/** The partner item's attributes for the card in a role: its decline counts and when it was set. */
+export function cardAttributes(role: CardRole) {
+  return {
+    paymentMethod: role === 'primary' ? 'paymentMethod' : 'backupPaymentMethod',
+    softDeclines: `${role}SoftDeclines`,
+    hardDecline: `${role}HardDecline`,
+    setAt: `${role}CardSetAt`,
+  } as const;
+}
+
+function cardDeclinesOf(item: Item, role: CardRole): CardDeclines {
+  const names = cardAttributes(role);
+  const hard = item[names.hardDecline];
+  return { soft: (item[names.softDeclines] as number | undefined) ?? 0, ...(typeof hard === 'string' && { hard }) };
 }
 
 export function entryToItem(entry: LedgerEntry): Item {
@@ -120,6 +147,7 @@ export function attemptToItem(attempt: ChargeAttempt): Item {
     total: attempt.charge.total,
     currency: attempt.currency,
     paymentMethod: attempt.paymentMethod,
+    cardRole: attempt.cardRole,
     ...(attempt.paymentCustomerId !== undefined && { paymentCustomerId: attempt.paymentCustomerId }),
     state: attempt.state,
     createdAt: attempt.createdAt.toISOString(),
@@ -139,12 +167,15 @@ export function itemToAttempt(item: Item): ChargeAttempt {
     },
     currency: item.currency as Currency,
     paymentMethod: item.paymentMethod as string,
+    cardRole: (item.cardRole as CardRole | undefined) ?? 'primary',
     ...(item.paymentCustomerId !== undefined && { paymentCustomerId: item.paymentCustomerId as string }),
     state: item.state as AttemptState,
     createdAt: new Date(item.createdAt as string),
     ...(item.settledAt !== undefined && { settledAt: new Date(item.settledAt as string) }),
     ...(item.declineCode !== undefined && { declineCode: item.declineCode as string }),
     ...(item.providerChargeId !== undefined && { providerChargeId: item.providerChargeId as string }),
+    ...(item.actionUrl !== undefined && { actionUrl: item.actionUrl as string }),
+    ...(item.failureReason !== undefined && { failureReason: item.failureReason as string }),
     ...(item.lastError !== undefined && { lastError: item.lastError as string }),
   };
 }

@@ -44,6 +44,9 @@ export const channelKey = (phoneNumber: string): ItemKey => ({ pk: `CHANNEL#${ph
 /** Usage events are deduplicated globally by event id: one item per id, ever. */
 export const usageEventKey = (eventId: string): ItemKey => ({ pk: `EVENT#${eventId}`, sk: 'EVENT' });
 
+/** A card provider's webhook event, recorded once it was applied: one item per event id, ever. */
+export const providerEventKey = (eventId: string): ItemKey => ({ pk: `PROVIDER-EVENT#${eventId}`, sk: 'EVENT' });
+
 /**
  * A partner's shard number (0 to ATTENTION_SHARDS - 1). Every sharded partition uses the
  * same number for a partner, so the worker of shard n sees all of a partner's work.

@@ -14,7 +14,9 @@ import {
 import { type LedgerEntry, type LedgerPage, type Posting, type PostingResult, entryIdOf } from '../../domain/ledger';
 import type { PartnerAccount } from '../../domain/partner';
 import type { RechargeSettings } from '../../domain/recharge-rules';
+import { NO_DECLINES } from '../../domain/recharge/decline-policy';
 import type {
+  CardChange,
   CreatePartnerOutcome,
   CreditEvents,
   CreditResult,
@@ -25,7 +27,7 @@ import type {
 import type { DomainEvent } from '../../domain/events';
 import { MAX_BALANCE, add } from '../../domain/money';
 import { creditWithStanding, planStanding } from './credit-writes';
-import { type Item, itemToEntry, itemToPartner, partnerToItem } from './items';
+import { type Item, cardAttributes, itemToEntry, itemToPartner, partnerToItem } from './items';
 import { attentionShard, ledgerPartition, partnerKey } from './keys';
 import { batchGetItems } from './batch-get';
 import { outboxPuts, putOutboxEvent } from './outbox';
@@ -45,7 +47,13 @@ export class DynamoDbLedgerRepository implements LedgerRepository {
   async createPartner(partner: NewPartner): Promise<{ outcome: CreatePartnerOutcome; account: PartnerAccount }> {
     const { account: details, openingBalance } = partner;
     // The opening entry is the account's first posting.
-    const account: PartnerAccount = { ...details, status: 'active', liveBalance: openingBalance, version: 1 };
+    const account: PartnerAccount = {
+      ...details,
+      cardDeclines: { primary: NO_DECLINES, backup: NO_DECLINES },
+      status: 'active',
+      liveBalance: openingBalance,
+      version: 1,
+    };
     const opening = toEntry({
       partnerId: details.partnerId,
       currency: details.currency,
@@ -220,18 +228,21 @@ export class DynamoDbLedgerRepository implements LedgerRepository {
     });
   }
 
-  async updatePaymentMethod(partnerId: string, paymentMethod: string, paymentCustomerId?: string): Promise<boolean> {
-    return updateIf(this.client, this.tableName, partnerKey(partnerId), {
-      update:
-        paymentCustomerId === undefined
-          ? 'SET paymentMethod = :paymentMethod REMOVE paymentCustomerId'
-          : 'SET paymentMethod = :paymentMethod, paymentCustomerId = :customer',
-      condition: 'attribute_exists(pk)',
+  async setCard(change: CardChange): Promise<'set' | 'unknown-partner' | 'superseded'> {
+    const names = cardAttributes(change.role);
+    const set = [`${names.paymentMethod} = :paymentMethod`, `${names.setAt} = :at`];
+    if (change.paymentCustomerId !== undefined) set.push('paymentCustomerId = :customer');
+    const applied = await updateIf(this.client, this.tableName, partnerKey(change.partnerId), {
+      update: `SET ${set.join(', ')} REMOVE ${names.softDeclines}, ${names.hardDecline}`,
+      condition: `attribute_exists(pk) AND (attribute_not_exists(${names.setAt}) OR ${names.setAt} <= :at)`,
       values: {
-        ':paymentMethod': paymentMethod,
-        ...(paymentCustomerId !== undefined && { ':customer': paymentCustomerId }),
+        ':paymentMethod': change.paymentMethod,
+        ':at': change.at.toISOString(),
+        ...(change.paymentCustomerId !== undefined && { ':customer': change.paymentCustomerId }),
       },
     });
+    if (applied) return 'set';
+    return (await this.getPartner(change.partnerId)) === undefined ? 'unknown-partner' : 'superseded';
   }
 }
 

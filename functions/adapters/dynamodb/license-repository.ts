@@ -125,6 +125,8 @@ export class DynamoDbLicenseRepository implements LicenseFeeRepository {
       'attemptId = :attemptId',
       'paymentMethod = :paymentMethod',
       'attemptedOn = :day',
+      'openedAt = :openedAt',
+      'priorDeclinesOnCard = :prior',
       ...(next.paymentCustomerId !== undefined ? ['paymentCustomerId = :customer'] : []),
     ];
     const removes = [
@@ -154,6 +156,8 @@ export class DynamoDbLicenseRepository implements LicenseFeeRepository {
                     ':attemptId': next.attemptId,
                     ':paymentMethod': next.paymentMethod,
                     ':day': next.attemptedOn,
+                    ':openedAt': next.openedAt.toISOString(),
+                    ':prior': next.priorDeclinesOnCard,
                     ...(next.paymentCustomerId !== undefined && { ':customer': next.paymentCustomerId }),
                   },
                 },
@@ -369,6 +373,8 @@ function licenseFeeToItem(fee: LicenseFee): Item {
     state: fee.state,
     createdAt: fee.createdAt.toISOString(),
     attemptedOn: fee.attemptedOn,
+    openedAt: fee.openedAt.toISOString(),
+    priorDeclinesOnCard: fee.priorDeclinesOnCard,
   };
 }
 
@@ -391,6 +397,8 @@ function itemToLicenseFee(item: Item): LicenseFee {
     state: item.state as LicenseFeeState,
     createdAt: new Date(item.createdAt as string),
     attemptedOn: item.attemptedOn as Day,
+    openedAt: new Date((item.openedAt ?? item.createdAt) as string),
+    priorDeclinesOnCard: (item.priorDeclinesOnCard as number | undefined) ?? 0,
     ...(item.settledAt !== undefined && { settledAt: new Date(item.settledAt as string) }),
     ...(item.providerChargeId !== undefined && { providerChargeId: item.providerChargeId as string }),
     ...(item.declineCode !== undefined && { declineCode: item.declineCode as string }),

@@ -14,7 +14,8 @@ import type { DomainEvent } from '../../domain/events';
 import { add } from '../../domain/money';
 import type { CreditEvents, PageRequest, RechargeRepository, SettleResult } from '../../domain/ports';
 import { type ChargeAttempt, type Invoice, invoiceFor } from '../../domain/recharge/charge-attempt';
-import { attemptToItem, invoiceToItem, itemToAttempt, itemToInvoice, itemToPartner } from './items';
+import { type CardDeclines, REQUEST_REFUSED } from '../../domain/recharge/decline-policy';
+import { attemptToItem, cardAttributes, invoiceToItem, itemToAttempt, itemToInvoice, itemToPartner } from './items';
 import { creditWithStanding, planStanding } from './credit-writes';
 import { attemptKey, invoicePartition, partnerKey } from './keys';
 import { outboxPuts, putOutboxEvent } from './outbox';
@@ -26,6 +27,9 @@ import { cancellationReasons, isConditionFailure, retryOnContention } from './tr
 const SETTLE_ROUNDS = 10;
 
 const DECLINE_ATTRIBUTES = 'lastDeclinedAt, lastDeclineCode, lastDeclinedPaymentMethod, lastDeclinedAttempt';
+const LAST_DECLINE_SETS =
+  'lastDeclinedAt = :at, lastDeclineCode = :code, lastDeclinedPaymentMethod = :paymentMethod, lastDeclinedAttempt = :attemptId';
+
 
 export class DynamoDbRechargeRepository implements RechargeRepository {
   constructor(
@@ -93,7 +97,13 @@ export class DynamoDbRechargeRepository implements RechargeRepository {
                 this.closeAttempt(attempt, 'succeeded', at, { providerChargeId }),
                 creditWithStanding(this.tableName, attempt.partnerId, attempt.charge.credit, plan, {
                   conditions: ['chargeInFlight = :attemptId'],
-                  removes: ['chargeInFlight', DECLINE_ATTRIBUTES, 'openingPending'],
+                  // A success ends the card's run of soft declines.
+                  removes: [
+                    'chargeInFlight',
+                    DECLINE_ATTRIBUTES,
+                    'openingPending',
+                    cardAttributes(attempt.cardRole).softDeclines,
+                  ],
                   values: { ':attemptId': attempt.attemptId },
                 }),
                 putLedgerEntry(this.tableName, entry),
@@ -136,7 +146,22 @@ export class DynamoDbRechargeRepository implements RechargeRepository {
 
   async settleDeclined(
     attempt: ChargeAttempt,
-    declineCode: string,
+    decline: { readonly code: string; readonly card: CardDeclines },
+    at: Date,
+    event: DomainEvent,
+  ): Promise<SettleResult> {
+    // The decline counts against the card only while the card still has its role: a
+    // partner who replaced it meanwhile starts the new card from zero.
+    const counted = await this.closeDeclined(attempt, decline, at, event, true);
+    if (counted !== 'card-replaced') return counted;
+    const uncounted = await this.closeDeclined(attempt, decline, at, event, false);
+    if (uncounted === 'card-replaced') throw new Error(`attempt ${attempt.attemptId} could not be settled`);
+    return uncounted;
+  }
+
+  async awaitAction(
+    attempt: ChargeAttempt,
+    action: { readonly providerChargeId: string; readonly actionUrl: string },
     at: Date,
     event: DomainEvent,
   ): Promise<SettleResult> {
@@ -145,19 +170,19 @@ export class DynamoDbRechargeRepository implements RechargeRepository {
         this.client.send(
           new TransactWriteCommand({
             TransactItems: [
-              this.closeAttempt(attempt, 'declined', at, { declineCode }),
               {
                 Update: {
                   TableName: this.tableName,
-                  Key: partnerKey(attempt.partnerId),
-                  UpdateExpression:
-                    'SET lastDeclinedAt = :at, lastDeclineCode = :code, lastDeclinedPaymentMethod = :paymentMethod, lastDeclinedAttempt = :attemptId REMOVE chargeInFlight',
-                  ConditionExpression: 'chargeInFlight = :attemptId',
+                  Key: attemptKey(attempt.partnerId, attempt.attemptId),
+                  UpdateExpression: 'SET #state = :state, providerChargeId = :charge, actionUrl = :url, actionAt = :at',
+                  ConditionExpression: '#state = :pending',
+                  ExpressionAttributeNames: { '#state': 'state' },
                   ExpressionAttributeValues: {
+                    ':state': 'action-required',
+                    ':charge': action.providerChargeId,
+                    ':url': action.actionUrl,
                     ':at': at.toISOString(),
-                    ':code': declineCode,
-                    ':paymentMethod': attempt.paymentMethod,
-                    ':attemptId': attempt.attemptId,
+                    ':pending': 'pending',
                   },
                 },
               },
@@ -172,7 +197,113 @@ export class DynamoDbRechargeRepository implements RechargeRepository {
     }
     return {
       outcome: 'settled',
-      attempt: { ...attempt, state: 'declined', settledAt: at, declineCode },
+      attempt: { ...attempt, state: 'action-required', ...action },
+      account: await this.partner(attempt.partnerId),
+      unblocked: false,
+    };
+  }
+
+  async settleWithoutCharge(
+    attempt: ChargeAttempt,
+    end: { readonly state: 'failed' | 'canceled'; readonly reason: string },
+    at: Date,
+    event?: DomainEvent,
+  ): Promise<SettleResult> {
+    const reason = end.reason.slice(0, 1_000);
+    const failed = end.state === 'failed';
+    try {
+      await retryOnContention(() =>
+        this.client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              this.closeAttempt(attempt, end.state, at, { failureReason: reason }),
+              {
+                Update: {
+                  TableName: this.tableName,
+                  Key: partnerKey(attempt.partnerId),
+                  UpdateExpression: failed
+                    ? `SET ${LAST_DECLINE_SETS} REMOVE chargeInFlight`
+                    : 'REMOVE chargeInFlight',
+                  ConditionExpression: 'chargeInFlight = :attemptId',
+                  ExpressionAttributeValues: {
+                    ':attemptId': attempt.attemptId,
+                    ...(failed && {
+                      ':at': at.toISOString(),
+                      ':code': REQUEST_REFUSED,
+                      ':paymentMethod': attempt.paymentMethod,
+                    }),
+                  },
+                },
+              },
+              ...(event === undefined ? [] : [putOutboxEvent(this.tableName, attempt.partnerId, event)]),
+            ],
+          }),
+        ),
+      );
+    } catch (error) {
+      if (isConditionFailure(cancellationReasons(error)?.[0])) return this.alreadySettled(attempt);
+      throw error;
+    }
+    return {
+      outcome: 'settled',
+      attempt: { ...attempt, state: end.state, settledAt: at, failureReason: reason },
+      account: await this.partner(attempt.partnerId),
+      unblocked: false,
+    };
+  }
+
+  private async closeDeclined(
+    attempt: ChargeAttempt,
+    decline: { readonly code: string; readonly card: CardDeclines },
+    at: Date,
+    event: DomainEvent,
+    count: boolean,
+  ): Promise<SettleResult | 'card-replaced'> {
+    const card = cardAttributes(attempt.cardRole);
+    const sets = [LAST_DECLINE_SETS];
+    if (count) {
+      sets.push(`${card.softDeclines} = :soft`);
+      if (decline.card.hard !== undefined) sets.push(`${card.hardDecline} = :hard`);
+    }
+    try {
+      await retryOnContention(() =>
+        this.client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              this.closeAttempt(attempt, 'declined', at, { declineCode: decline.code }),
+              {
+                Update: {
+                  TableName: this.tableName,
+                  Key: partnerKey(attempt.partnerId),
+                  UpdateExpression: `SET ${sets.join(', ')} REMOVE chargeInFlight`,
+                  ConditionExpression: count
+                    ? 'chargeInFlight = :attemptId AND #card = :paymentMethod'
+                    : 'chargeInFlight = :attemptId',
+                  ...(count && { ExpressionAttributeNames: { '#card': card.paymentMethod } }),
+                  ExpressionAttributeValues: {
+                    ':at': at.toISOString(),
+                    ':code': decline.code,
+                    ':paymentMethod': attempt.paymentMethod,
+                    ':attemptId': attempt.attemptId,
+                    ...(count && { ':soft': decline.card.soft }),
+                    ...(count && decline.card.hard !== undefined && { ':hard': decline.card.hard }),
+                  },
+                },
+              },
+              putOutboxEvent(this.tableName, attempt.partnerId, event),
+            ],
+          }),
+        ),
+      );
+    } catch (error) {
+      const reasons = cancellationReasons(error);
+      if (isConditionFailure(reasons?.[0])) return this.alreadySettled(attempt);
+      if (count && isConditionFailure(reasons?.[1])) return 'card-replaced';
+      throw error;
+    }
+    return {
+      outcome: 'settled',
+      attempt: { ...attempt, state: 'declined', settledAt: at, declineCode: decline.code },
       account: await this.partner(attempt.partnerId),
       unblocked: false,
     };
@@ -185,13 +316,14 @@ export class DynamoDbRechargeRepository implements RechargeRepository {
           TableName: this.tableName,
           Key: attemptKey(attempt.partnerId, attempt.attemptId),
           UpdateExpression: 'SET lastError = :reason, lastErrorAt = :at ADD unknownOutcomes :one',
-          ConditionExpression: '#state = :pending',
+          ConditionExpression: '#state IN (:pending, :waiting)',
           ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: {
             ':reason': reason.slice(0, 1_000),
             ':at': at.toISOString(),
             ':one': 1,
             ':pending': 'pending',
+            ':waiting': 'action-required',
           },
         }),
       );
@@ -230,26 +362,31 @@ export class DynamoDbRechargeRepository implements RechargeRepository {
 
   private closeAttempt(
     attempt: ChargeAttempt,
-    state: 'succeeded' | 'declined',
+    state: 'succeeded' | 'declined' | 'failed' | 'canceled',
     at: Date,
-    result: { providerChargeId?: string; declineCode?: string },
+    result: { providerChargeId?: string; declineCode?: string; failureReason?: string },
   ) {
-    const values: Record<string, unknown> = { ':state': state, ':at': at.toISOString(), ':pending': 'pending' };
+    const values: Record<string, unknown> = {
+      ':state': state,
+      ':at': at.toISOString(),
+      ':pending': 'pending',
+      ':waiting': 'action-required',
+    };
     const sets = ['#state = :state', 'settledAt = :at'];
-    if (result.providerChargeId !== undefined) {
-      sets.push('providerChargeId = :charge');
-      values[':charge'] = result.providerChargeId;
-    }
-    if (result.declineCode !== undefined) {
-      sets.push('declineCode = :code');
-      values[':code'] = result.declineCode;
+    const optional = { providerChargeId: ':charge', declineCode: ':code', failureReason: ':reason' } as const;
+    for (const [name, placeholder] of Object.entries(optional)) {
+      const value = result[name as keyof typeof optional];
+      if (value === undefined) continue;
+      sets.push(`${name} = ${placeholder}`);
+      values[placeholder] = value;
     }
     return {
       Update: {
         TableName: this.tableName,
         Key: attemptKey(attempt.partnerId, attempt.attemptId),
         UpdateExpression: `SET ${sets.join(', ')}`,
-        ConditionExpression: '#state = :pending',
+        // An open attempt is pending or waiting for its cardholder; a settled one never moves again.
+        ConditionExpression: '#state IN (:pending, :waiting)',
         ExpressionAttributeNames: { '#state': 'state' },
         ExpressionAttributeValues: values,
       },

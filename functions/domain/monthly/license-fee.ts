@@ -25,6 +25,7 @@ import {
 } from '../money';
 import { type Month, monthName } from '../month';
 import type { Invoice } from '../recharge/charge-attempt';
+import { afterDecline, isChargeable } from '../recharge/decline-policy';
 
 /** The fee per hosted number in each contract currency; whole cents. */
 export type LicenseFeeSchedule = Readonly<Record<Currency, Micros>>;
@@ -104,6 +105,10 @@ export interface LicenseFee {
   readonly createdAt: Date;
   /** The UTC day the current attempt was opened: a decline is retried with the same card at most once a day. */
   readonly attemptedOn: Day;
+  /** When the current attempt was opened: past 24 hours the provider may have forgotten its key. */
+  readonly openedAt: Date;
+  /** Declines of this attempt's card by earlier attempts of the month (docs/contract.md §13). */
+  readonly priorDeclinesOnCard: number;
   readonly settledAt?: Date;
   readonly providerChargeId?: string;
   readonly declineCode?: string;
@@ -131,6 +136,8 @@ export function firstAttempt(
     state: 'pending',
     createdAt: now,
     attemptedOn: day,
+    openedAt: now,
+    priorDeclinesOnCard: 0,
   };
 }
 
@@ -139,8 +146,10 @@ export function nextAttempt(
   declined: LicenseFee,
   card: { paymentMethod: string; paymentCustomerId?: string },
   day: Day,
+  now: Date,
 ): LicenseFee {
   const attemptNumber = declined.attemptNumber + 1;
+  const sameCard = card.paymentMethod === declined.paymentMethod;
   return {
     partnerId: declined.partnerId,
     period: declined.period,
@@ -153,15 +162,21 @@ export function nextAttempt(
     state: 'pending',
     createdAt: declined.createdAt,
     attemptedOn: day,
+    openedAt: now,
+    priorDeclinesOnCard: sameCard ? declined.priorDeclinesOnCard + 1 : 0,
   };
 }
 
 /**
- * A declined fee is tried again by the daily retry once a day with the same card, and at
- * once with a new one.
+ * A declined fee is tried again at once with a new card; with the same card once a day,
+ * as the decline policy allows (docs/contract.md §13: never after a hard decline, at most
+ * 8 soft declines per card).
  */
 export function isRetryDue(fee: LicenseFee, currentPaymentMethod: string, day: Day): boolean {
-  return fee.state === 'declined' && (fee.attemptedOn < day || fee.paymentMethod !== currentPaymentMethod);
+  if (fee.state !== 'declined') return false;
+  if (fee.paymentMethod !== currentPaymentMethod) return true;
+  const declines = afterDecline({ soft: fee.priorDeclinesOnCard }, fee.declineCode ?? 'card_declined');
+  return fee.attemptedOn < day && isChargeable(declines);
 }
 
 export function licenseDescription(fee: LicenseFee): string {

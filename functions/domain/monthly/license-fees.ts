@@ -26,7 +26,8 @@ import { formatAmount, toCents } from '../money';
 import { type Month, monthOf } from '../month';
 import { type PartnerFailure, awaitAll, isolate } from '../partner-failure';
 import type { Clock, LedgerRepository } from '../ports';
-import type { PaymentProvider } from '../recharge/payment-provider';
+import { AUTHENTICATION_REQUIRED, REQUEST_REFUSED, declineKind } from '../recharge/decline-policy';
+import type { ChargeResult, PaymentProvider } from '../recharge/payment-provider';
 import {
   type LicenseFee,
   type LicenseFeeSchedule,
@@ -220,7 +221,7 @@ async function retryLicenseFee(
   const account = await deps.ledger.getPartner(partnerId);
   if (account === undefined) return { partnerId, period, outcome: 'unknown-partner', fee };
   if (!isRetryDue(fee, account.paymentMethod, day)) return { partnerId, period, outcome: 'retried-today', fee };
-  const next = nextAttempt(fee, account, day);
+  const next = nextAttempt(fee, account, day, deps.clock.now());
   if (!(await deps.licenses.openRetry(next, fee.attemptId))) {
     // Another retry opened the next attempt first; it settles it.
     const current = (await deps.licenses.get(partnerId, period)) ?? fee;
@@ -244,6 +245,7 @@ async function attemptCharge(fee: LicenseFee, deps: LicenseFeeDependencies): Pro
     amountCents: toCents(charge.total),
     currency: fee.currency,
     idempotencyKey: fee.attemptId,
+    firstTriedAt: fee.openedAt,
     description: `${licenseDescription(fee)} + card fee ${formatAmount(charge.cardFee)}`,
   });
   const now = deps.clock.now();
@@ -264,11 +266,13 @@ async function attemptCharge(fee: LicenseFee, deps: LicenseFeeDependencies): Pro
     await deps.licenses.noteUnknownOutcome(fee, result.reason, now);
     return { partnerId, period, outcome: 'unknown', fee: { ...fee, lastError: result.reason } };
   }
-  if (result.outcome === 'declined') {
-    const settled = await deps.licenses.settleDeclined(fee, result.declineCode, now, {
+  if (result.outcome !== 'succeeded') {
+    const declineCode = await declineCodeOf(fee, result, deps);
+    if (declineCode === undefined) return { partnerId, period, outcome: 'unknown', fee };
+    const settled = await deps.licenses.settleDeclined(fee, declineCode, now, {
       type: 'RechargeFailed',
       time: now,
-      detail: { ...detail, declineCode: result.declineCode },
+      detail: { ...detail, declineCode, declineKind: declineKind(declineCode) },
     });
     return outcomeOf(settled);
   }
@@ -278,6 +282,28 @@ async function attemptCharge(fee: LicenseFee, deps: LicenseFeeDependencies): Pro
     detail: { ...detail, invoiceId },
   }));
   return outcomeOf(settled);
+}
+
+/**
+ * What a license fee that was not paid counts as. A fee is charged without the partner at
+ * hand, so a bank asking for authentication is a decline here: the waiting charge is
+ * canceled (it can then never be paid as well as a later retry) and the daily retry or a
+ * new card takes over. A request the provider refused is a decline too: it is retried
+ * with the next attempt's key. `undefined` while the cancellation has no clear answer.
+ */
+async function declineCodeOf(
+  fee: LicenseFee,
+  result: Exclude<ChargeResult, { outcome: 'succeeded' | 'unknown' }>,
+  deps: LicenseFeeDependencies,
+): Promise<string | undefined> {
+  if (result.outcome === 'declined') return result.declineCode;
+  if (result.outcome === 'failed') return REQUEST_REFUSED;
+  const canceled = await deps.provider.cancelCharge({
+    partnerId: fee.partnerId,
+    providerChargeId: result.providerChargeId,
+    idempotencyKey: fee.attemptId,
+  });
+  return canceled.outcome === 'canceled' || canceled.outcome === 'declined' ? AUTHENTICATION_REQUIRED : undefined;
 }
 
 function outcomeOf(settled: LicenseSettleResult): LicenseFeeResult {

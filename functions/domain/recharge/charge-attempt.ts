@@ -1,11 +1,15 @@
 /**
  * A charge attempt: recorded before the card is charged, and settled exactly once
- * (succeeded: credited and invoiced; declined: recorded, nothing else). Its id is the
- * provider's idempotency key, so resuming it can never charge the card a second time.
+ * (succeeded: credited and invoiced; declined, failed or canceled: recorded, nothing
+ * else). Its id is the provider's idempotency key, so resuming it can never charge the
+ * card a second time. An attempt the bank wants the cardholder to authenticate waits in
+ * `action-required`, holding the partner's in-flight slot, until the partner completes
+ * it on the provider's page, it fails, or a new card replaces it.
  */
 import { randomUUID } from 'node:crypto';
 import { CARD_FEE_DESCRIPTION, type Currency, type Micros } from '../money';
 import type { Charge } from '../recharge-rules';
+import type { CardRole } from './payment-provider';
 
 /** What asked for a charge: a debit's crossing, the daily retry, a new card, the opening. */
 export const RECHARGE_TRIGGERS = [
@@ -14,10 +18,14 @@ export const RECHARGE_TRIGGERS = [
   'daily-run',
   'payment-method-updated',
   'opening',
+  /** The primary card declined this very charge: the backup card is tried for it at once. */
+  'backup-card',
 ] as const;
 export type RechargeTrigger = (typeof RECHARGE_TRIGGERS)[number];
 
-export type AttemptState = 'pending' | 'succeeded' | 'declined';
+export type AttemptState = 'pending' | 'action-required' | 'succeeded' | 'declined' | 'failed' | 'canceled';
+/** States an attempt is still open in: it holds the partner's in-flight slot. */
+export const OPEN_ATTEMPT_STATES: readonly AttemptState[] = ['pending', 'action-required'];
 /** An opening charge tops a new account up to 500.00; a recharge follows the table of docs/contract.md §5. */
 export type ChargePurpose = 'opening' | 'recharge';
 
@@ -29,12 +37,18 @@ export interface ChargeAttempt {
   readonly charge: Charge;
   readonly currency: Currency;
   readonly paymentMethod: string;
+  /** The role the card had when the attempt was opened; its declines count against that role. */
+  readonly cardRole: CardRole;
   readonly paymentCustomerId?: string;
   readonly state: AttemptState;
   readonly createdAt: Date;
   readonly settledAt?: Date;
   readonly declineCode?: string;
   readonly providerChargeId?: string;
+  /** Where the partner authenticates an `action-required` attempt. */
+  readonly actionUrl?: string;
+  /** Why a `failed` or `canceled` attempt ended. */
+  readonly failureReason?: string;
   /** Why the last provider call had no clear answer; the attempt stays pending. */
   readonly lastError?: string;
 }

@@ -1,17 +1,22 @@
 /**
- * The recharge use case of docs/contract.md §5. Resumes the attempt in flight if there is one
- * (same idempotency key: the card cannot be charged twice); otherwise decides the amount
- * with the pure rules, records the attempt before calling the provider, and settles it
- * by the provider's answer. An unclear answer leaves the attempt pending for the next
- * trigger to resume.
+ * The recharge use case of docs/contract.md §5 and §13. Resumes the attempt in flight if
+ * there is one (same idempotency key: the card cannot be charged twice); otherwise picks
+ * the card the decline policy allows, decides the amount with the pure rules, records the
+ * attempt before calling the provider, and settles it by the provider's answer. A primary
+ * card that declines hands the same charge to the backup card, as an attempt of its own.
+ * An unclear answer leaves the attempt open for the next trigger to resume.
  */
 import type { ChannelRepository } from '../channels/channel';
 import { formatAmount, toCents } from '../money';
 import type { PartnerAccount } from '../partner';
-import type { Clock, LedgerRepository, RechargeRepository, SettleResult } from '../ports';
+import type { Clock, LedgerRepository, RechargeRepository } from '../ports';
 import { type RechargeDecision, decideOpeningCharge, decideRecharge } from '../recharge-rules';
-import { type ChargeAttempt, type RechargeTrigger, invoiceIdOf, newAttemptId } from './charge-attempt';
+import { type ChargeAttempt, type RechargeTrigger, newAttemptId } from './charge-attempt';
+import { type ChosenCard, backupAfter, chargeableCard } from './decline-policy';
 import type { PaymentProvider } from './payment-provider';
+import { type RechargeResult, settleByAnswer } from './settle-attempt';
+
+export type { RechargeOutcome, RechargeResult } from './settle-attempt';
 
 export interface RechargeDependencies {
   readonly ledger: LedgerRepository;
@@ -19,23 +24,6 @@ export interface RechargeDependencies {
   readonly attempts: RechargeRepository;
   readonly provider: PaymentProvider;
   readonly clock: Clock;
-}
-
-export type RechargeOutcome =
-  | 'unknown-partner'
-  | 'nothing-to-charge'
-  /** Asked again after a decline (by usage or a repeated create): retries wait for the daily run or a new card. */
-  | 'waiting-after-decline'
-  /** Another trigger holds the partner's in-flight slot. */
-  | 'in-flight'
-  | 'succeeded'
-  | 'declined'
-  /** The provider gave no clear answer; the attempt stays pending and is resumed later. */
-  | 'unknown';
-
-export interface RechargeResult {
-  readonly outcome: RechargeOutcome;
-  readonly attempt?: ChargeAttempt;
 }
 
 /**
@@ -55,29 +43,28 @@ export async function rechargePartner(
     const inFlight = await deps.attempts.getAttempt(partnerId, account.chargeInFlight);
     if (inFlight === undefined)
       throw new Error(`partner ${partnerId} holds attempt ${account.chargeInFlight}, which does not exist`);
+    if (inFlight.state === 'action-required' && trigger === 'payment-method-updated' && replaced(inFlight, account)) {
+      // The partner chose another card instead of authenticating: the waiting charge is
+      // canceled first, so it can never be paid as well as the new one.
+      const given = await settleByAnswer(inFlight, await deps.provider.cancelCharge(referenceOf(inFlight)), deps);
+      if (given.outcome !== 'canceled') return given;
+      return rechargePartner(partnerId, trigger, deps);
+    }
     return resumeAttempt(inFlight, deps);
   }
-  const declinedSameCard =
-    account.lastDecline !== undefined && account.lastDecline.paymentMethod === account.paymentMethod;
+  const card = chargeableCard(account);
+  if (card === undefined) return { outcome: 'no-chargeable-card' };
+  const declinedSameCard = account.lastDecline !== undefined && account.lastDecline.paymentMethod === card.paymentMethod;
   if (declinedSameCard && WAIT_AFTER_DECLINE.includes(trigger)) return { outcome: 'waiting-after-decline' };
 
   const decision = chargeDue(account);
   if (decision.kind === 'none') return { outcome: 'nothing-to-charge' };
-  const now = deps.clock.now();
-  const attempt: ChargeAttempt = {
-    partnerId,
-    attemptId: newAttemptId(now),
-    purpose: account.openingPending === true ? 'opening' : 'recharge',
-    trigger,
-    charge: decision.charge,
-    currency: account.currency,
-    paymentMethod: account.paymentMethod,
-    ...(account.paymentCustomerId !== undefined && { paymentCustomerId: account.paymentCustomerId }),
-    state: 'pending',
-    createdAt: now,
-  };
-  if ((await deps.attempts.openAttempt(attempt)) === 'busy') return { outcome: 'in-flight' };
-  return resumeAttempt(attempt, deps);
+  return chargeCard(
+    account,
+    card,
+    { trigger, charge: decision.charge, purpose: account.openingPending === true ? 'opening' : 'recharge' },
+    deps,
+  );
 }
 
 /** An account still owed its opening top-up is charged the shortfall to 500.00; any other by the recharge table. */
@@ -90,9 +77,59 @@ export function chargeDue(account: PartnerAccount): RechargeDecision {
   return decideRecharge(account.liveBalance, account.rechargeSettings);
 }
 
-async function resumeAttempt(attempt: ChargeAttempt, deps: RechargeDependencies): Promise<RechargeResult> {
+/** Resumes an open attempt: a waiting charge is asked where it stands, a pending one is sent again with its key. */
+export async function resumeAttempt(attempt: ChargeAttempt, deps: RechargeDependencies): Promise<RechargeResult> {
+  if (attempt.state === 'action-required') {
+    return settleByAnswer(attempt, await deps.provider.chargeStatus(referenceOf(attempt)), deps);
+  }
+  return settleByAnswer(attempt, await deps.provider.charge(chargeRequestOf(attempt)), deps);
+}
+
+type AttemptPlan = Pick<ChargeAttempt, 'trigger' | 'charge' | 'purpose'>;
+
+async function chargeCard(
+  account: PartnerAccount,
+  card: ChosenCard,
+  plan: AttemptPlan,
+  deps: RechargeDependencies,
+): Promise<RechargeResult> {
+  const now = deps.clock.now();
+  const attempt: ChargeAttempt = {
+    ...plan,
+    partnerId: account.partnerId,
+    attemptId: newAttemptId(now),
+    currency: account.currency,
+    paymentMethod: card.paymentMethod,
+    cardRole: card.role,
+    ...(account.paymentCustomerId !== undefined && { paymentCustomerId: account.paymentCustomerId }),
+    state: 'pending',
+    createdAt: now,
+  };
+  if ((await deps.attempts.openAttempt(attempt)) === 'busy') return { outcome: 'in-flight' };
+  const result = await resumeAttempt(attempt, deps);
+  if (result.outcome !== 'declined') return result;
+  // The same charge goes to the backup card at once, as an attempt of its own.
+  const after = await deps.ledger.getPartner(account.partnerId);
+  const backup = after === undefined ? undefined : backupAfter(after, card.role);
+  if (after === undefined || backup === undefined) return result;
+  return chargeCard(after, backup, { ...plan, trigger: 'backup-card' }, deps);
+}
+
+function replaced(attempt: ChargeAttempt, account: PartnerAccount): boolean {
+  const current = attempt.cardRole === 'primary' ? account.paymentMethod : account.backupPaymentMethod;
+  return current !== attempt.paymentMethod;
+}
+
+function referenceOf(attempt: ChargeAttempt) {
+  if (attempt.providerChargeId === undefined)
+    throw new Error(`attempt ${attempt.attemptId} waits for its cardholder but has no provider charge`);
+  return { partnerId: attempt.partnerId, providerChargeId: attempt.providerChargeId, idempotencyKey: attempt.attemptId };
+}
+
+function chargeRequestOf(attempt: ChargeAttempt) {
   const { credit, fee, total } = attempt.charge;
-  const result = await deps.provider.charge({
+  const what = attempt.purpose === 'opening' ? 'Opening balance' : 'Prepaid balance';
+  return {
     partnerId: attempt.partnerId,
     ...(attempt.paymentCustomerId !== undefined && { customerId: attempt.paymentCustomerId }),
     paymentMethod: attempt.paymentMethod,
@@ -100,60 +137,6 @@ async function resumeAttempt(attempt: ChargeAttempt, deps: RechargeDependencies)
     currency: attempt.currency,
     idempotencyKey: attempt.attemptId,
     firstTriedAt: attempt.createdAt,
-    description: `${attempt.purpose === 'opening' ? 'Opening balance' : 'Prepaid balance'} ${formatAmount(credit)} ${attempt.currency} + card fee ${formatAmount(fee)}`,
-  });
-  const now = deps.clock.now();
-  const amounts = {
-    partnerId: attempt.partnerId,
-    attemptId: attempt.attemptId,
-    currency: attempt.currency,
-    credit: formatAmount(credit),
-    fee: formatAmount(fee),
-    total: formatAmount(total),
+    description: `${what} ${formatAmount(credit)} ${attempt.currency} + card fee ${formatAmount(fee)}`,
   };
-
-  if (result.outcome === 'unknown') {
-    await deps.attempts.noteUnknownOutcome(attempt, result.reason, now);
-    return { outcome: 'unknown', attempt };
-  }
-  if (result.outcome === 'declined') {
-    const settled = await deps.attempts.settleDeclined(attempt, result.declineCode, now, {
-      type: 'RechargeFailed',
-      time: now,
-      detail: { ...amounts, declineCode: result.declineCode },
-    });
-    return outcomeOf(settled);
-  }
-  const settled = await deps.attempts.settleSucceeded(
-    attempt,
-    result.providerChargeId,
-    now,
-    ({ liveBalance, unblocked }) => [
-      {
-        type: 'RechargeSucceeded',
-        time: now,
-        detail: { ...amounts, invoiceId: invoiceIdOf(attempt), liveBalance: formatAmount(liveBalance) },
-      },
-      ...(unblocked
-        ? [
-            {
-              type: 'PartnerUnblocked' as const,
-              time: now,
-              detail: {
-                partnerId: attempt.partnerId,
-                currency: attempt.currency,
-                liveBalance: formatAmount(liveBalance),
-              },
-            },
-          ]
-        : []),
-    ],
-  );
-  if (settled.outcome === 'settled' && settled.unblocked) await deps.channels.setBlocked(attempt.partnerId, false);
-  return outcomeOf(settled);
-}
-
-function outcomeOf(settled: SettleResult): RechargeResult {
-  const state = settled.attempt.state;
-  return { outcome: state === 'pending' ? 'unknown' : state, attempt: settled.attempt };
 }
