@@ -47,6 +47,21 @@ export const DeploymentSettingsSchema = z.object({
     .string({ error: 'must be the name of a Secrets Manager secret' })
     .regex(SECRET_NAME, { error: 'must be the name of a Secrets Manager secret (letters, digits and /_+=.@-)' })
     .optional(),
+  /** An existing secret holding the Stripe webhook endpoint's signing secret; without it the stack creates a placeholder. */
+  stripeWebhookSecretName: z
+    .string({ error: 'must be the name of a Secrets Manager secret' })
+    .regex(SECRET_NAME, { error: 'must be the name of a Secrets Manager secret (letters, digits and /_+=.@-)' })
+    .optional(),
+  /** Where Stripe's hosted pages send a partner after saving a card or authenticating a charge. */
+  cardReturnUrl: z.url({
+    protocol: /^https$/,
+    error: 'must be an https URL, e.g. https://billing.example.com/cards/done',
+  }),
+  /** Where they send a partner who gives up. */
+  cardCancelUrl: z.url({
+    protocol: /^https$/,
+    error: 'must be an https URL, e.g. https://billing.example.com/cards/cancelled',
+  }),
   /** `destroy` only for throwaway stacks: it also deletes the table and lifts its deletion protection. */
   removalPolicy: z
     .enum(['retain', 'destroy'], {

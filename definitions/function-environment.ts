@@ -22,6 +22,11 @@ function optionalText<T extends z.ZodType<unknown, string>>(schema: T) {
     .pipe(schema.optional());
 }
 
+const requiredUrl = z.url({
+  error: (issue) =>
+    issue.input === undefined ? NOT_SET : 'must be a URL such as https://billing.example.com/cards/done',
+});
+
 /**
  * Set by the local runtime and the tests to reach DynamoDB Local, the SQS emulator or a
  * stand-in for EventBridge; never by the stack, so in AWS the SDK's endpoints apply.
@@ -47,6 +52,10 @@ const CARD_PROVIDER = {
   }),
   /** The ARN or name of the secret holding the Stripe secret key; required with `stripe`. */
   STRIPE_SECRET_ID: optionalText(z.string()),
+  /** Where the provider's hosted pages send the partner after saving a card or authenticating a charge. */
+  CARD_RETURN_URL: requiredUrl,
+  /** Where they send a partner who gives up. */
+  CARD_CANCEL_URL: requiredUrl,
 };
 export type CardProviderVariable = keyof typeof CARD_PROVIDER;
 
@@ -105,6 +114,18 @@ export const ApiEnvironment = requiringStripeSecret(
     ...RECHARGE,
     /** Named in the 402 message of a blocked partner's channels. */
     OPERATOR_NAME: requiredText,
+    /** A charge that cannot finish within the API's time budget is finished by the recharge function. */
+    RECHARGE_QUEUE_URL: requiredText,
+  }),
+);
+
+export const StripeWebhookEnvironment = requiringStripeSecret(
+  z.object({
+    ...RECHARGE,
+    /** The ARN or name of the secret holding the webhook endpoint's signing secret (`whsec_…`). */
+    STRIPE_WEBHOOK_SECRET_ID: requiredText,
+    /** A card saved through a setup page retries an outstanding charge through the recharge queue. */
+    RECHARGE_QUEUE_URL: requiredText,
   }),
 );
 

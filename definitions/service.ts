@@ -11,3 +11,12 @@ export const PARTNER_WORK_FAILED_METRIC = 'PartnerWorkFailed';
 /** The runs that isolate partners: the values of that metric's `run` dimension. */
 export const PARTNER_RUNS = ['daily', 'recharge', 'monthly', 'ingestion'] as const;
 export type PartnerRun = (typeof PARTNER_RUNS)[number];
+
+/** Webhook deliveries refused before anything was applied: unsigned, wrongly signed or stale (alarmed). */
+export const WEBHOOK_REFUSED_METRIC = 'WebhookRefused';
+/** Webhook deliveries that were signed but could not be applied; the provider delivers them again (alarmed). */
+export const WEBHOOK_FAILED_METRIC = 'WebhookFailed';
+/** Charge attempts still without a clear answer an hour after they were opened (alarmed). */
+export const CHARGE_UNRESOLVED_METRIC = 'ChargeUnresolved';
+/** How long a charge may stay without a clear answer before it counts as unresolved. */
+export const CHARGE_UNRESOLVED_AFTER_SECONDS = 3600;

@@ -6,6 +6,7 @@
 import type { z } from 'zod';
 import {
   ApiEnvironment,
+  StripeWebhookEnvironment,
   DailyRunEnvironment,
   IngestUsageEnvironment,
   MonthlyRunEnvironment,
@@ -65,19 +66,31 @@ export function readIngestUsageConfig(env: NodeJS.ProcessEnv = process.env): Ing
   };
 }
 
+/** Where the provider's hosted pages send the partner back: after saving a card or authenticating, or on giving up. */
+export interface CardPages {
+  readonly returnUrl: string;
+  readonly cancelUrl: string;
+}
+
 export type PaymentProviderConfig =
   | { readonly kind: 'sandbox' }
   /** The Stripe secret key is read from Secrets Manager at cold start, never from the environment. */
-  | { readonly kind: 'stripe'; readonly secretId: string };
+  | { readonly kind: 'stripe'; readonly secretId: string; readonly pages: CardPages };
 
 function paymentsOf(env: {
   PAYMENT_PROVIDER: 'stripe' | 'sandbox';
   STRIPE_SECRET_ID?: string | undefined;
+  CARD_RETURN_URL: string;
+  CARD_CANCEL_URL: string;
 }): PaymentProviderConfig {
   if (env.PAYMENT_PROVIDER === 'sandbox') return { kind: 'sandbox' };
   // Refused by the schema already; checked again so the type says a Stripe provider has its secret.
   if (env.STRIPE_SECRET_ID === undefined) throw new Error('STRIPE_SECRET_ID is not set (required with stripe)');
-  return { kind: 'stripe', secretId: env.STRIPE_SECRET_ID };
+  return {
+    kind: 'stripe',
+    secretId: env.STRIPE_SECRET_ID,
+    pages: { returnUrl: env.CARD_RETURN_URL, cancelUrl: env.CARD_CANCEL_URL },
+  };
 }
 
 export interface RechargeConfig {
@@ -106,11 +119,31 @@ export function readDailyRunConfig(env: NodeJS.ProcessEnv = process.env): DailyR
 export interface ApiConfig extends RechargeConfig {
   /** Named in the 402 message of a blocked partner's channels. */
   readonly operatorName: string;
+  readonly rechargeQueueUrl: string;
 }
 
 export function readApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   const variables = parseEnvironment('API', ApiEnvironment, env);
-  return { ...rechargeConfigOf(variables), operatorName: variables.OPERATOR_NAME };
+  return {
+    ...rechargeConfigOf(variables),
+    operatorName: variables.OPERATOR_NAME,
+    rechargeQueueUrl: variables.RECHARGE_QUEUE_URL,
+  };
+}
+
+export interface StripeWebhookConfig extends RechargeConfig {
+  /** The secret holding the endpoint's signing secret, read from Secrets Manager at cold start. */
+  readonly webhookSecretId: string;
+  readonly rechargeQueueUrl: string;
+}
+
+export function readStripeWebhookConfig(env: NodeJS.ProcessEnv = process.env): StripeWebhookConfig {
+  const variables = parseEnvironment('Stripe webhook', StripeWebhookEnvironment, env);
+  return {
+    ...rechargeConfigOf(variables),
+    webhookSecretId: variables.STRIPE_WEBHOOK_SECRET_ID,
+    rechargeQueueUrl: variables.RECHARGE_QUEUE_URL,
+  };
 }
 
 export interface MonthlyRunConfig extends RechargeConfig {
