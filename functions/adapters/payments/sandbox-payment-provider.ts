@@ -1,39 +1,215 @@
 /**
- * The card provider of local runs and tests: honours Stripe's test payment method ids
- * (docs/contract.md §5) and Stripe's idempotency (a key answers the same charge forever), and
- * can be told to lose the answer of its next calls, with or without charging, to play
- * the provider timeouts a real system meets.
+ * The card provider of local runs and tests. It plays in memory the flows Stripe plays:
+ * Stripe's test payment method ids (sandbox-cards.ts, docs/contract.md §5), idempotency
+ * keys that answer about the same charge forever, charges that wait for the cardholder on
+ * a hosted page, setup sessions that save a card, and a Stripe-shaped event for each change
+ * a webhook endpoint would hear of. It can be told to lose the answer of its next charges,
+ * to play the provider timeouts a real system meets.
+ *
+ * The hosted pages of the local runtime call `completeAuthentication` and `completeSetup`;
+ * events go to `onEvent` unsigned (signing them is the listener's job). The Stripe SDK is
+ * not imported here: this module is bundled into functions that load Stripe lazily.
  */
-import type { ChargeRequest, ChargeResult, PaymentProvider } from '../../domain/recharge/payment-provider';
+import { randomBytes } from 'node:crypto';
+import type {
+  CardRole,
+  ChargeReference,
+  ChargeRequest,
+  ChargeResult,
+  ChargeStatus,
+  PaymentMethodCheck,
+  PaymentProvider,
+  SavedCard,
+  SetupSession,
+  SetupSessionRequest,
+} from '../../domain/recharge/payment-provider';
+import {
+  AUTHENTICATION_FAILED,
+  NOT_A_CARD,
+  type PaymentError,
+  TEST_CARDS,
+  UNKNOWN_PAYMENT_METHOD,
+  declineCodeOf,
+} from './sandbox-cards';
 
-const SUCCEEDING = new Set(['pm_card_visa', 'pm_card_mastercard']);
-const DECLINING: Readonly<Record<string, string>> = {
-  pm_card_chargeDeclined: 'generic_decline',
-  pm_card_chargeDeclinedInsufficientFunds: 'insufficient_funds',
-  pm_card_chargeDeclinedExpiredCard: 'expired_card',
-  pm_card_authenticationRequired: 'authentication_required',
+/** The Stripe API version of the SDK in package.json, which the real events carry (kept equal by the unit test). */
+export const SANDBOX_API_VERSION = '2026-10-28.endive';
+/** Stripe Checkout's default: a session not completed within 24 hours expires. */
+export const SETUP_SESSION_LIFETIME_MS = 24 * 60 * 60 * 1000;
+/** Where `npm start` serves the hosted pages. */
+const DEFAULT_PAGES_BASE_URL = 'http://127.0.0.1:8080';
+/**
+ * A replay of a canceled charge: the port's charge answers have no `canceled`, and no money
+ * was taken, so it is a decline.
+ */
+const CANCELED_DECLINE = 'canceled';
+
+export interface SandboxOptions {
+  /** Base of the hosted pages' addresses. */
+  readonly pagesBaseUrl?: string;
+  /**
+   * Receives each event as Stripe would send it to a webhook endpoint, before the call that
+   * caused it returns. It must not throw: like Stripe's deliveries, retrying is the listener's.
+   */
+  readonly onEvent?: (event: StripeShapedEvent) => void;
+  /** The time setup sessions expire by and events are stamped with. */
+  readonly now?: () => Date;
+}
+
+/**
+ * `timeout-after-charge`: the card is charged but the answer is lost; `timeout-before-charge`:
+ * nothing happens and the answer is lost; `refused`: the provider refuses the request and says
+ * that nothing was charged (a `failed` answer), leaving the key free for a later charge.
+ */
+export type SandboxFault = 'timeout-after-charge' | 'timeout-before-charge' | 'refused';
+
+/** Stripe's PaymentIntent statuses the sandbox reaches. */
+export type PaymentIntentStatus = 'succeeded' | 'requires_payment_method' | 'requires_action' | 'canceled';
+
+export interface SandboxPaymentIntent {
+  readonly id: string;
+  readonly object: 'payment_intent';
+  readonly status: PaymentIntentStatus;
+  readonly amount: number;
+  /** Lower case, as Stripe writes it. */
+  readonly currency: string;
+  readonly customer: string | null;
+  readonly payment_method: string;
+  readonly description: string;
+  readonly metadata: { readonly partnerId: string; readonly attemptId: string };
+  readonly last_payment_error: PaymentError | null;
+  readonly next_action: { readonly type: 'redirect_to_url'; readonly redirect_to_url: { readonly url: string } } | null;
+  readonly cancellation_reason: 'abandoned' | null;
+  readonly livemode: false;
+}
+
+export interface SandboxCheckoutSession {
+  readonly id: string;
+  readonly object: 'checkout.session';
+  readonly mode: 'setup';
+  readonly status: 'complete';
+  readonly customer: string;
+  readonly setup_intent: string;
+  readonly metadata: { readonly partnerId: string; readonly role: CardRole };
+}
+
+interface EventEnvelope<Type extends string, DataObject> {
+  readonly id: string;
+  readonly object: 'event';
+  readonly type: Type;
+  /** Unix seconds. */
+  readonly created: number;
+  readonly api_version: string;
+  readonly livemode: false;
+  readonly data: { readonly object: DataObject };
+}
+
+export type PaymentIntentEventType =
+  | 'payment_intent.succeeded'
+  | 'payment_intent.payment_failed'
+  | 'payment_intent.requires_action'
+  | 'payment_intent.canceled';
+
+/** An event as Stripe sends it to a webhook endpoint, before signing. */
+export type StripeShapedEvent =
+  | EventEnvelope<PaymentIntentEventType, SandboxPaymentIntent>
+  | EventEnvelope<'checkout.session.completed', SandboxCheckoutSession>;
+
+/** The event Stripe sends when a new PaymentIntent reaches each status. */
+const EVENT_OF_STATUS: Readonly<Record<PaymentIntentStatus, PaymentIntentEventType>> = {
+  succeeded: 'payment_intent.succeeded',
+  requires_payment_method: 'payment_intent.payment_failed',
+  requires_action: 'payment_intent.requires_action',
+  canceled: 'payment_intent.canceled',
 };
-
-/** `timeout-after-charge`: the card is charged but the answer is lost; `timeout-before-charge`: nothing happens. */
-export type SandboxFault = 'timeout-after-charge' | 'timeout-before-charge';
 
 export interface SandboxCharge {
   readonly chargeId: string;
   readonly request: ChargeRequest;
-  readonly result: ChargeResult;
+  /** Where the charge stands now. */
+  readonly result: ChargeStatus;
+}
+
+export interface SandboxSetupSession extends SetupSession {
+  readonly partnerId: string;
+  readonly customerId: string;
+  readonly role: CardRole;
+  readonly status: 'open' | 'complete' | 'expired';
+  /** Set once the session saved a card. */
+  readonly setupReference?: string;
+}
+
+/** Why a hosted page's action was not taken; the page shows `detail`. */
+export interface SandboxRefusal {
+  readonly outcome: 'refused';
+  readonly code: 'not-found' | 'not-waiting' | 'completed' | 'expired' | 'card-refused';
+  readonly detail: string;
+}
+
+export type SetupCompletion =
+  | {
+      readonly outcome: 'completed';
+      readonly sessionId: string;
+      readonly setupReference: string;
+      readonly paymentMethod: string;
+      readonly customerId: string;
+    }
+  | SandboxRefusal;
+
+interface ChargeRecord {
+  readonly chargeId: string;
+  readonly request: ChargeRequest;
+  status: PaymentIntentStatus;
+  lastPaymentError: PaymentError | null;
+}
+
+interface SessionRecord {
+  readonly sessionId: string;
+  readonly request: SetupSessionRequest;
+  readonly expiresAt: Date;
+  setupReference?: string;
 }
 
 export class SandboxPaymentProvider implements PaymentProvider {
-  private readonly byKey = new Map<string, SandboxCharge>();
+  /** Local partners may have no customer; a customer id given is recorded on the charge. */
+  readonly requiresCustomer = false;
+
+  private readonly byKey = new Map<string, ChargeRecord>();
+  private readonly byId = new Map<string, ChargeRecord>();
+  private readonly chargeViews: SandboxCharge[] = [];
+  private readonly sessions = new Map<string, SessionRecord>();
+  private readonly setups = new Map<string, SavedCard>();
+  private readonly sent: StripeShapedEvent[] = [];
   private readonly lostAnswers: SandboxFault[] = [];
   private sequence = 0;
+  private readonly pagesBaseUrl: string;
+  private readonly onEvent: (event: StripeShapedEvent) => void;
+  private readonly now: () => Date;
 
-  /** Every call that reached the card network, successful or declined, in order. */
-  get charges(): readonly SandboxCharge[] {
-    return [...this.byKey.values()];
+  constructor(options: SandboxOptions = {}) {
+    const pagesBaseUrl = options.pagesBaseUrl ?? DEFAULT_PAGES_BASE_URL;
+    // A bad address fails here, not on the first page a partner is sent to.
+    if (!URL.canParse(pagesBaseUrl)) throw new RangeError(`pagesBaseUrl is not an absolute URL: ${pagesBaseUrl}`);
+    this.pagesBaseUrl = new URL(pagesBaseUrl).href.replace(/\/+$/, '');
+    this.onEvent = options.onEvent ?? (() => undefined);
+    this.now = options.now ?? (() => new Date());
   }
 
-  /** The next calls lose their answers, in this order. */
+  /** Every charge that reached the card network, in order; each `result` reads where the charge stands now. */
+  get charges(): readonly SandboxCharge[] {
+    return [...this.chargeViews];
+  }
+
+  /** Every event sent, in order. */
+  get events(): readonly StripeShapedEvent[] {
+    return [...this.sent];
+  }
+
+  get setupSessions(): readonly SandboxSetupSession[] {
+    return [...this.sessions.values()].map((session) => this.viewOf(session));
+  }
+
+  /** The next new charges lose their answers or are refused, in this order; replays and other calls are not affected. */
   failNext(...losses: SandboxFault[]): void {
     this.lostAnswers.push(...losses);
   }
@@ -44,32 +220,256 @@ export class SandboxPaymentProvider implements PaymentProvider {
     const fault = this.lostAnswers.shift();
     if (fault === 'timeout-before-charge')
       return { outcome: 'unknown', reason: 'sandbox: timed out before the charge' };
-    const charge = this.decide(request);
-    this.byKey.set(request.idempotencyKey, charge);
+    if (fault === 'refused') return { outcome: 'failed', reason: 'sandbox: the request was refused, nothing charged' };
+    const charge = this.create(request);
     if (fault === 'timeout-after-charge') return { outcome: 'unknown', reason: 'sandbox: timed out after the charge' };
-    return charge.result;
+    return this.resultOf(charge);
   }
 
-  private decide(request: ChargeRequest): SandboxCharge {
+  async chargeStatus(reference: ChargeReference): Promise<ChargeStatus> {
+    const charge = this.find(reference);
+    return 'chargeId' in charge ? this.statusOf(charge) : charge;
+  }
+
+  async cancelCharge(reference: ChargeReference): Promise<ChargeStatus> {
+    const charge = this.find(reference);
+    if (!('chargeId' in charge)) return charge;
+    if (charge.status === 'requires_action') {
+      charge.status = 'canceled';
+      this.emitIntent('payment_intent.canceled', charge);
+    }
+    return this.statusOf(charge);
+  }
+
+  async checkPaymentMethod(paymentMethod: string, _customerId: string | undefined): Promise<PaymentMethodCheck> {
+    return checkCard(paymentMethod);
+  }
+
+  async createSetupSession(request: SetupSessionRequest): Promise<SetupSession> {
+    const sessionId = randomId('cs_sandbox');
+    const session: SessionRecord = {
+      sessionId,
+      request,
+      expiresAt: new Date(this.now().getTime() + SETUP_SESSION_LIFETIME_MS),
+    };
+    this.sessions.set(sessionId, session);
+    const { url, expiresAt } = this.viewOf(session);
+    return { sessionId, url, expiresAt };
+  }
+
+  async savedCard(setupReference: string): Promise<SavedCard | undefined> {
+    return this.setups.get(setupReference);
+  }
+
+  /** The authentication page's answer: the waiting charge succeeds, or fails as a failed 3D Secure does. */
+  completeAuthentication(chargeId: string, outcome: 'succeed' | 'fail' = 'succeed'): ChargeStatus | SandboxRefusal {
+    const charge = this.byId.get(chargeId);
+    if (charge === undefined) return { outcome: 'refused', code: 'not-found', detail: `no charge ${chargeId}` };
+    if (charge.status !== 'requires_action')
+      return {
+        outcome: 'refused',
+        code: 'not-waiting',
+        detail: `charge ${chargeId} is ${charge.status}, not waiting for authentication`,
+      };
+    if (outcome === 'succeed') {
+      charge.status = 'succeeded';
+      this.emitIntent('payment_intent.succeeded', charge);
+    } else {
+      charge.status = 'requires_payment_method';
+      charge.lastPaymentError = AUTHENTICATION_FAILED;
+      this.emitIntent('payment_intent.payment_failed', charge);
+    }
+    return this.statusOf(charge);
+  }
+
+  /** The setup page's submit: saves the card to the session's customer, once, before the session expires. */
+  completeSetup(sessionId: string, paymentMethod: string): SetupCompletion {
+    const session = this.sessions.get(sessionId);
+    if (session === undefined)
+      return { outcome: 'refused', code: 'not-found', detail: `no setup session ${sessionId}` };
+    const { status } = this.viewOf(session);
+    if (status === 'complete')
+      return { outcome: 'refused', code: 'completed', detail: `setup session ${sessionId} already saved a card` };
+    if (status === 'expired')
+      return {
+        outcome: 'refused',
+        code: 'expired',
+        detail: `setup session ${sessionId} expired at ${session.expiresAt.toISOString()}`,
+      };
+    const check = checkCard(paymentMethod);
+    if (check.verdict !== 'usable') return { outcome: 'refused', code: 'card-refused', detail: check.detail };
+
+    const setupReference = randomId('seti_sandbox');
+    const { partnerId, customerId, role } = session.request;
+    this.setups.set(setupReference, { paymentMethod, customerId });
+    session.setupReference = setupReference;
+    this.emit('checkout.session.completed', {
+      id: sessionId,
+      object: 'checkout.session',
+      mode: 'setup',
+      status: 'complete',
+      customer: customerId,
+      setup_intent: setupReference,
+      metadata: { partnerId, role },
+    });
+    return { outcome: 'completed', sessionId, setupReference, paymentMethod, customerId };
+  }
+
+  private create(request: ChargeRequest): ChargeRecord {
     this.sequence += 1;
     const chargeId = `pi_sandbox_${String(this.sequence).padStart(6, '0')}`;
-    if (SUCCEEDING.has(request.paymentMethod))
-      return { chargeId, request, result: { outcome: 'succeeded', providerChargeId: chargeId } };
-    const declineCode = DECLINING[request.paymentMethod] ?? 'unknown_test_payment_method';
-    return { chargeId, request, result: { outcome: 'declined', declineCode, providerChargeId: chargeId } };
+    const card = TEST_CARDS.get(request.paymentMethod) ?? { charge: 'declines', error: UNKNOWN_PAYMENT_METHOD };
+    const charge: ChargeRecord =
+      card.charge === 'succeeds'
+        ? { chargeId, request, status: 'succeeded', lastPaymentError: null }
+        : card.charge === 'requires-authentication'
+          ? { chargeId, request, status: 'requires_action', lastPaymentError: null }
+          : { chargeId, request, status: 'requires_payment_method', lastPaymentError: card.error };
+    this.byKey.set(request.idempotencyKey, charge);
+    this.byId.set(chargeId, charge);
+    const current = () => this.statusOf(charge);
+    this.chargeViews.push({
+      chargeId,
+      request,
+      get result() {
+        return current();
+      },
+    });
+    this.emitIntent(EVENT_OF_STATUS[charge.status], charge);
+    return charge;
   }
 
-  /** Stripe answers a replayed key with the first result, and refuses the key with other parameters. */
-  private replay(earlier: SandboxCharge, request: ChargeRequest): ChargeResult {
+  /**
+   * A replayed key answers where its charge stands now (a charge completed after
+   * authentication replays as succeeded); the key with other parameters is refused, as Stripe does.
+   */
+  private replay(earlier: ChargeRecord, request: ChargeRequest): ChargeResult {
     const same =
       earlier.request.amountCents === request.amountCents &&
       earlier.request.currency === request.currency &&
       earlier.request.paymentMethod === request.paymentMethod;
     return same
-      ? earlier.result
+      ? this.resultOf(earlier)
       : {
           outcome: 'unknown',
           reason: `sandbox: idempotency key ${request.idempotencyKey} reused with other parameters`,
         };
   }
+
+  /** The charge a reference names, or `unknown` when the sandbox never made it for that attempt. */
+  private find(reference: ChargeReference): ChargeRecord | ChargeStatus {
+    const charge = this.byId.get(reference.providerChargeId);
+    if (charge === undefined) return { outcome: 'unknown', reason: `sandbox: no charge ${reference.providerChargeId}` };
+    const { partnerId, idempotencyKey } = charge.request;
+    if (partnerId !== reference.partnerId || idempotencyKey !== reference.idempotencyKey)
+      return {
+        outcome: 'unknown',
+        reason: `sandbox: charge ${charge.chargeId} was made for attempt ${idempotencyKey} of partner ${partnerId}, not attempt ${reference.idempotencyKey} of partner ${reference.partnerId}`,
+      };
+    return charge;
+  }
+
+  private statusOf(charge: ChargeRecord): ChargeStatus {
+    const providerChargeId = charge.chargeId;
+    switch (charge.status) {
+      case 'succeeded':
+        return { outcome: 'succeeded', providerChargeId };
+      case 'requires_payment_method':
+        return {
+          outcome: 'declined',
+          declineCode: declineCodeOf(charge.lastPaymentError ?? UNKNOWN_PAYMENT_METHOD),
+          providerChargeId,
+        };
+      case 'requires_action':
+        return { outcome: 'action-required', providerChargeId, actionUrl: this.authenticationUrl(charge) };
+      case 'canceled':
+        return { outcome: 'canceled', providerChargeId };
+    }
+  }
+
+  private resultOf(charge: ChargeRecord): ChargeResult {
+    const status = this.statusOf(charge);
+    return status.outcome === 'canceled'
+      ? { outcome: 'declined', declineCode: CANCELED_DECLINE, providerChargeId: status.providerChargeId }
+      : status;
+  }
+
+  private viewOf(session: SessionRecord): SandboxSetupSession {
+    const status =
+      session.setupReference !== undefined
+        ? 'complete'
+        : this.now().getTime() >= session.expiresAt.getTime()
+          ? 'expired'
+          : 'open';
+    return {
+      sessionId: session.sessionId,
+      url: `${this.pagesBaseUrl}/local/pages/setup/${encodeURIComponent(session.sessionId)}`,
+      expiresAt: new Date(session.expiresAt),
+      partnerId: session.request.partnerId,
+      customerId: session.request.customerId,
+      role: session.request.role,
+      status,
+      ...(session.setupReference !== undefined && { setupReference: session.setupReference }),
+    };
+  }
+
+  private authenticationUrl(charge: ChargeRecord): string {
+    return `${this.pagesBaseUrl}/local/pages/authenticate/${encodeURIComponent(charge.chargeId)}`;
+  }
+
+  private emitIntent(type: PaymentIntentEventType, charge: ChargeRecord): void {
+    const { request } = charge;
+    this.emit(type, {
+      id: charge.chargeId,
+      object: 'payment_intent',
+      status: charge.status,
+      amount: request.amountCents,
+      currency: request.currency.toLowerCase(),
+      customer: request.customerId ?? null,
+      payment_method: request.paymentMethod,
+      description: request.description,
+      metadata: { partnerId: request.partnerId, attemptId: request.idempotencyKey },
+      last_payment_error: charge.lastPaymentError,
+      next_action:
+        charge.status === 'requires_action'
+          ? { type: 'redirect_to_url', redirect_to_url: { url: this.authenticationUrl(charge) } }
+          : null,
+      cancellation_reason: charge.status === 'canceled' ? 'abandoned' : null,
+      livemode: false,
+    });
+  }
+
+  private emit<Event extends StripeShapedEvent>(type: Event['type'], object: Event['data']['object']): void {
+    const event = {
+      id: randomId('evt_sandbox'),
+      object: 'event',
+      type,
+      created: Math.floor(this.now().getTime() / 1000),
+      api_version: SANDBOX_API_VERSION,
+      livemode: false,
+      data: { object },
+    } as StripeShapedEvent;
+    this.sent.push(event);
+    this.onEvent(event);
+  }
+}
+
+/** The sandbox's test cards can be saved and charged; it has no customers, so it does not check one. */
+function checkCard(paymentMethod: string): PaymentMethodCheck {
+  if (TEST_CARDS.has(paymentMethod)) return { verdict: 'usable' };
+  if (paymentMethod === NOT_A_CARD)
+    return { verdict: 'refused', reason: 'not-a-card', detail: `${paymentMethod} is a SEPA debit, not a card` };
+  return {
+    verdict: 'refused',
+    reason: 'not-found',
+    detail: `${paymentMethod} is not one of the sandbox's test payment methods`,
+  };
+}
+
+/**
+ * Ids that stay unique across restarts of the local runtime, whose data outlives the
+ * sandbox's memory: an event id seen before would be taken for a redelivery.
+ */
+function randomId(prefix: string): string {
+  return `${prefix}_${randomBytes(12).toString('hex')}`;
 }
