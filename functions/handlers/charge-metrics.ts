@@ -1,23 +1,39 @@
 /** Metrics of a charge outcome, shared by every handler that charges cards. */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { CHARGE_UNRESOLVED_AFTER_SECONDS, CHARGE_UNRESOLVED_METRIC } from '../../definitions/service';
 import type { RechargeResult } from '../domain/recharge/recharge-partner';
 import { metrics } from '../observability';
 
-export function recordCharge(result: RechargeResult): void {
+/** `now` dates the check for charges that stay without a clear answer (alarmed past an hour). */
+export function recordCharge(result: RechargeResult, now: Date): void {
   const attempt = result.attempt;
   if (attempt === undefined) return;
-  if (result.outcome === 'succeeded') {
-    metrics.addMetric('ChargesSucceeded', MetricUnit.Count, 1);
-    metrics
-      .singleMetric()
-      .addDimension('currency', attempt.currency)
-      .addMetric('ChargedAmount', MetricUnit.NoUnit, attempt.charge.total / 1_000_000);
-  } else if (result.outcome === 'declined') {
-    metrics
-      .singleMetric()
-      .addDimension('declineCode', attempt.declineCode ?? 'unknown')
-      .addMetric('ChargesDeclined', MetricUnit.Count, 1);
-  } else if (result.outcome === 'unknown') {
-    metrics.addMetric('ChargesUnknownOutcome', MetricUnit.Count, 1);
+  switch (result.outcome) {
+    case 'succeeded':
+      metrics.addMetric('ChargesSucceeded', MetricUnit.Count, 1);
+      metrics
+        .singleMetric()
+        .addDimension('currency', attempt.currency)
+        .addMetric('ChargedAmount', MetricUnit.NoUnit, attempt.charge.total / 1_000_000);
+      return;
+    case 'declined':
+      metrics
+        .singleMetric()
+        .addDimension('declineCode', attempt.declineCode ?? 'unknown')
+        .addMetric('ChargesDeclined', MetricUnit.Count, 1);
+      return;
+    case 'action-required':
+      metrics.addMetric('ChargesActionRequired', MetricUnit.Count, 1);
+      return;
+    case 'failed':
+      metrics.addMetric('ChargesFailed', MetricUnit.Count, 1);
+      return;
+    case 'unknown': {
+      metrics.addMetric('ChargesUnknownOutcome', MetricUnit.Count, 1);
+      const ageSeconds = (now.getTime() - attempt.createdAt.getTime()) / 1000;
+      if (ageSeconds >= CHARGE_UNRESOLVED_AFTER_SECONDS)
+        metrics.addMetric(CHARGE_UNRESOLVED_METRIC, MetricUnit.Count, 1);
+      return;
+    }
   }
 }

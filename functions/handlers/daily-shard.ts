@@ -38,7 +38,8 @@ export function createDailyShardHandler(
       const { charges, failures, ...counts } = progress;
       logger.info('daily run shard', { day: work.day, shard: work.shard, ...counts, failed: failures.length });
       report('daily', failures, { day: work.day, shard: work.shard });
-      charges.forEach(recordCharge);
+      const now = deps.clock.now();
+      for (const charge of charges) recordCharge(charge, now);
       metrics.addMetric('DailyPartnersVisited', MetricUnit.Count, progress.visited);
       metrics.addMetric('DailyChargeRetries', MetricUnit.Count, progress.retried);
       metrics.addMetric('PartnersBlocked', MetricUnit.Count, progress.blocked);

@@ -46,7 +46,7 @@ export function createRechargeHandler(
       outcome: result.outcome,
       attemptId: result.attempt?.attemptId,
     });
-    recordCharge(result);
+    recordCharge(result, deps.clock.now());
     if (result.outcome === 'unknown') {
       throw new Error(
         `charge attempt ${result.attempt?.attemptId} of partner ${request.partnerId} has no clear answer yet`,
