@@ -23,6 +23,7 @@ import {
   chargeDue,
   rechargePartner,
 } from '../recharge/recharge-partner';
+import { chargeableCard } from '../recharge/decline-policy';
 import { overdueEvent } from '../usage/balance-follow-up';
 import {
   type DailyRunRepository,
@@ -178,7 +179,9 @@ export async function settlePartnerDay(
   // never started. A charge that cannot be made (its amount cannot be worked out, the
   // provider refuses the request) is this step's failure: the sweep below still runs.
   const retry = await isolate(partnerId, 'charge-retry', async () => {
-    if (account.chargeInFlight === undefined && chargeDue(account).kind === 'none') return undefined;
+    // Nothing due, or no card the decline policy lets us charge: no retry, and no claim written for one.
+    const idle = chargeDue(account).kind === 'none' || chargeableCard(account) === undefined;
+    if (account.chargeInFlight === undefined && idle) return undefined;
     if (!(await deps.runs.claimDailyRetry(partnerId, work.day))) return undefined;
     return rechargePartner(partnerId, 'daily-run', deps);
   });
