@@ -4,10 +4,16 @@ import type { DailyRunRepository } from '../domain/daily/daily-run-ports';
 import type { ReconcileMonthDependencies } from '../domain/finance/reconcile-month';
 import type { LicenseFeeDependencies } from '../domain/monthly/license-fees';
 import type { OpeningBalances } from '../domain/partners/open-account';
+import type { RechargeRequests } from '../domain/ports';
 import type { RechargeDependencies } from '../domain/recharge/recharge-partner';
 
 export interface ApiDependencies {
   readonly recharge: RechargeDependencies;
+  /**
+   * The recharge queue: a charge the provider gave no clear answer to within the API's
+   * time budget is handed to the recharge function, which resumes it with the same key.
+   */
+  readonly rechargeQueue: RechargeRequests;
   /** A repeated create is compared with the remainder the partner was opened with. */
   readonly openings: OpeningBalances;
   /** Payments and reconciliations. */

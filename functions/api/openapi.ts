@@ -12,12 +12,14 @@ import { ProblemView } from './schemas';
 type JsonSchema = Record<string, unknown>;
 
 const PROBLEM_DESCRIPTIONS: Readonly<Record<number, string>> = {
-  400: 'The request is not valid: a path that is not percent-encoded UTF-8 (`invalid-path`), a field that does not match its schema (`validation-failed`, `errors` names each field), an amount beyond the money range (`amount-out-of-range`), a cursor this API did not issue for this list (`invalid-cursor`), or a rule of the request refused',
+  400: 'The request is not valid: a path that is not percent-encoded UTF-8 (`invalid-path`), a field that does not match its schema (`validation-failed`, `errors` names each field), an amount beyond the money range (`amount-out-of-range`), a cursor this API did not issue for this list (`invalid-cursor`), a card without the customer the card provider keeps cards for (`customer-required`), or a rule of the request refused',
   402: 'Payment required: the partner is blocked for overdue payments',
   404: 'The partner or number does not exist, or the number is not one of this partner',
-  409: 'Conflicts with what exists: an id or idempotency key used with other details, a number registered before, a month not over',
+  409: 'Conflicts with what exists: an id or idempotency key used with other details, a number registered before, a month not over, a partner without the customer its cards are saved to (`customer-required`), a card changed after the request was made (`card-superseded`)',
   413: "The body is larger than 10 MB, API Gateway's payload limit",
   415: 'The body is not JSON: send it as application/json (or application/*+json) in UTF-8',
+  422: 'The card provider refused the card (`payment-method-refused`): not found, not a card, saved to another customer or to none, or the customer does not exist; `detail` says which',
+  503: 'The card provider gave no clear answer (`provider-unavailable`): nothing was stored, and the request may be repeated',
 };
 
 function jsonSchema(schema: z.ZodType): JsonSchema {
@@ -74,7 +76,7 @@ export function openApiDocument() {
       title: 'prepaid-billing operator API',
       version: '1.0.0',
       description:
-        'Prepaid partner balances: accounts, balances, recharges, finance payments, reconciliation, channels. Amounts are decimal strings with 2 to 6 fraction digits, at most 10000000.00 either side of 0; errors are application/problem+json (RFC 9457) with a stable `type`. A path the API serves answers a method it does not accept with 405 and an `Allow` header; a path it does not serve with 404.',
+        'Prepaid partner balances: accounts, cards, balances, recharges, finance payments, reconciliation, channels. Amounts are decimal strings with 2 to 6 fraction digits, at most 10000000.00 either side of 0; errors are application/problem+json (RFC 9457) with a stable `type`. A path the API serves answers a method it does not accept with 405 and an `Allow` header; a path it does not serve with 404.',
     },
     // API Gateway with IAM authorization: requests are signed with AWS Signature Version 4.
     security: [{ sigv4: [] }],

@@ -26,6 +26,50 @@ const STATUS_BY_CODE: Readonly<Record<string, { status: number; title: string }>
   'blocked-region': { status: 400, title: 'Blocked region' },
 };
 
+/**
+ * A refusal decided by a route itself, not by a use case: a card the provider refused, a
+ * customer the provider needs, a provider that could not be asked. Thrown by the route,
+ * answered by the router like a domain error.
+ */
+export class RequestProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly title: string,
+    readonly detail: string,
+    options?: ErrorOptions,
+  ) {
+    super(detail, options);
+    this.name = 'RequestProblem';
+  }
+}
+
+/** The card provider keeps cards per customer (Stripe) and the request names none. */
+export function customerRequired(status: 400 | 409, detail: string): RequestProblem {
+  return new RequestProblem(status, 'customer-required', 'Payment customer required', detail);
+}
+
+/** The provider refused a card reference before it was stored (docs/contract.md §13). */
+export function paymentMethodRefused(field: string, reason: string, detail: string): RequestProblem {
+  return new RequestProblem(
+    422,
+    'payment-method-refused',
+    'Payment method refused',
+    `${field} was refused by the card provider (${reason}): ${detail}`,
+  );
+}
+
+/** The provider gave no clear answer: nothing was stored, and the request may be repeated. */
+export function providerUnavailable(detail: string, cause?: unknown): RequestProblem {
+  return new RequestProblem(
+    503,
+    'provider-unavailable',
+    'Card provider unavailable',
+    `${detail}; nothing was stored, try again`,
+    { cause },
+  );
+}
+
 export interface FieldError {
   readonly field: string;
   readonly message: string;

@@ -13,6 +13,7 @@ import type { ApiDependencies } from './api-dependencies';
 import {
   PROBLEM_CONTENT_TYPE,
   ROUTE_NOT_FOUND,
+  RequestProblem,
   domainProblem,
   problem,
   problemBody,
@@ -38,6 +39,11 @@ export function createApiRouter(deps: ApiDependencies, logger: Logger): ApiRoute
     );
   }
   app.errorHandler(DomainError, async (error) => domainProblem(error));
+  app.errorHandler(RequestProblem, async (error) => {
+    // A provider that could not be asked is the operator's to look into; refusals are the caller's.
+    if (error.status >= 500) logger.warn('card provider gave no clear answer', { detail: error.detail, error });
+    return problem(error.status, error.code, error.title, error.detail);
+  });
   app.notFound(async () => problem(...ROUTE_NOT_FOUND));
   app.errorHandler(MethodNotAllowedError, async () =>
     problem(405, 'method-not-allowed', 'Method not allowed', 'this path does not accept that method'),

@@ -1,5 +1,5 @@
 /**
- * The API of docs/contract.md §9 as one table: path, schemas, responses and the use case each
+ * The API of docs/contract.md §9 and §13 as one table: path, schemas, responses and the use case each
  * route calls. The router and the OpenAPI document are both built from this table.
  */
 import type * as z from 'zod';
@@ -10,12 +10,16 @@ import { reconcileMonth } from '../domain/finance/reconcile-month';
 import { recordPayment } from '../domain/finance/record-payment';
 import { retryLicenseFees } from '../domain/monthly/license-fees';
 import { ZERO, formatAmount } from '../domain/money';
-import { openAccount } from '../domain/partners/open-account';
+import type { PartnerAccount } from '../domain/partner';
+import { PartnerExistsWithOtherDetailsError, openAccount } from '../domain/partners/open-account';
 import { DEFAULT_RECHARGE_SETTINGS } from '../domain/recharge-rules';
-import { rechargePartner } from '../domain/recharge/recharge-partner';
+import type { ChargeAttempt, RechargeTrigger } from '../domain/recharge/charge-attempt';
+import type { SetupSession } from '../domain/recharge/payment-provider';
+import { type RechargeResult, rechargePartner } from '../domain/recharge/recharge-partner';
 import type { ApiDependencies } from './api-dependencies';
+import { RequestProblem, customerRequired, paymentMethodRefused, providerUnavailable } from './problems';
 import * as schemas from './schemas';
-import { balanceView, channelView, entryView, invoiceView, partnerView, snapshotView } from './views';
+import { balanceView, channelView, chargeView, entryView, invoiceView, partnerView, snapshotView } from './views';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'delete';
 
@@ -44,18 +48,95 @@ function route<TPath, TBody, TQuery>(definition: ApiRoute<TPath, TBody, TQuery>)
   return definition as unknown as ApiRoute;
 }
 
-async function existingPartner(partnerId: string, deps: ApiDependencies) {
+async function existingPartner(partnerId: string, deps: ApiDependencies): Promise<PartnerAccount> {
   const account = await deps.recharge.ledger.getPartner(partnerId);
   if (account === undefined) throw new UnknownPartnerError(partnerId);
   return account;
 }
+
+/** The attempt holding the partner's in-flight slot, shown with the account. */
+async function inFlightAttempt(account: PartnerAccount, deps: ApiDependencies): Promise<ChargeAttempt | undefined> {
+  if (account.chargeInFlight === undefined) return undefined;
+  return deps.recharge.attempts.getAttempt(account.partnerId, account.chargeInFlight);
+}
+
+async function shownPartner(partnerId: string, deps: ApiDependencies) {
+  const account = await existingPartner(partnerId, deps);
+  return partnerView(account, await inFlightAttempt(account, deps));
+}
+
+const CUSTOMER_NEEDED = 'the card provider charges only cards saved to a customer';
+
+/** A card reference is checked with the provider before it is stored: refused is a 422, no clear answer a 503. */
+async function checkCard(
+  field: string,
+  paymentMethod: string,
+  customerId: string | undefined,
+  deps: ApiDependencies,
+): Promise<void> {
+  const check = await deps.recharge.provider.checkPaymentMethod(paymentMethod, customerId);
+  if (check.verdict === 'refused') throw paymentMethodRefused(field, check.reason, check.detail);
+  if (check.verdict === 'unknown')
+    throw providerUnavailable(`the card provider could not check ${field}: ${check.detail}`);
+}
+
+/**
+ * The backup card of a create, stored once the account exists. A repeated create is
+ * compared with the account, as its other details are: it stores a backup the account
+ * lacks (a create that ended before it, so it is checked now) and refuses any other.
+ */
+async function settleBackupCard(
+  partnerId: string,
+  requested: string | undefined,
+  customerId: string | undefined,
+  checked: boolean,
+  deps: ApiDependencies,
+): Promise<void> {
+  const stored = (await existingPartner(partnerId, deps)).backupPaymentMethod;
+  if (stored === requested) return;
+  if (stored !== undefined || requested === undefined) {
+    const shown = (value: string | undefined) => (value === undefined ? 'not set' : `"${value}"`);
+    throw new PartnerExistsWithOtherDetailsError(partnerId, [
+      `backupPaymentMethod is ${shown(stored)}, not ${shown(requested)}`,
+    ]);
+  }
+  if (!checked) await checkCard('backupPaymentMethod', requested, customerId, deps);
+  const set = await deps.recharge.ledger.setCard({
+    partnerId,
+    role: 'backup',
+    paymentMethod: requested,
+    at: deps.recharge.clock.now(),
+  });
+  if (set === 'unknown-partner') throw new UnknownPartnerError(partnerId);
+}
+
+/**
+ * The API answers within API Gateway's 29 s, so its card provider gives up sooner than the
+ * recharge function's (functions/lambda/api.ts). A charge still without a clear answer is
+ * handed to the recharge queue: the recharge function resumes the open attempt with the
+ * same idempotency key, and the route answers 202. True when it was handed over.
+ */
+async function handOffUnclear(
+  result: RechargeResult,
+  trigger: RechargeTrigger,
+  partnerId: string,
+  deps: ApiDependencies,
+): Promise<boolean> {
+  if (result.outcome !== 'unknown') return false;
+  await deps.rechargeQueue.request({ partnerId, trigger, requestedAt: deps.recharge.clock.now() });
+  return true;
+}
+
+const UNCLEAR_CHARGE =
+  'The card provider gave no clear answer in time: the charge (`state` `pending`) is finished by the recharge function, and `GET /partners/{partnerId}` shows where it stands.';
 
 export const API_ROUTES: readonly ApiRoute[] = [
   route({
     method: 'post',
     path: '/partners',
     operationId: 'createPartner',
-    summary: 'Create a partner; below 500.00 the opening balance is topped up by a card charge at once',
+    summary:
+      'Create a partner, its cards checked with the card provider first; below 500.00 the opening balance is topped up by a card charge at once',
     bodySchema: schemas.CreatePartnerBody,
     responses: {
       201: { description: 'Created', schema: schemas.CreatedPartnerView },
@@ -63,10 +144,26 @@ export const API_ROUTES: readonly ApiRoute[] = [
         description: 'The same partner was created before; the account as it is',
         schema: schemas.CreatedPartnerView,
       },
+      202: {
+        description: `${UNCLEAR_CHARGE} The partner exists.`,
+        schema: schemas.CreatedPartnerView,
+      },
     },
-    problemStatuses: [400, 409],
+    problemStatuses: [400, 409, 422, 503],
     async handle({ body }, deps) {
-      const { outcome, account, openingCharge } = await openAccount(
+      const { provider, ledger } = deps.recharge;
+      if (provider.requiresCustomer && body.paymentCustomerId === undefined)
+        throw customerRequired(400, `${CUSTOMER_NEEDED}: give paymentCustomerId, the customer the cards are saved to`);
+      // A repeated create is answered from the account: its cards were checked when it was created.
+      const isNew = (await ledger.getPartner(body.partnerId)) === undefined;
+      if (isNew)
+        await Promise.all([
+          checkCard('paymentMethod', body.paymentMethod, body.paymentCustomerId, deps),
+          ...(body.backupPaymentMethod === undefined
+            ? []
+            : [checkCard('backupPaymentMethod', body.backupPaymentMethod, body.paymentCustomerId, deps)]),
+        ]);
+      const { outcome, openingCharge } = await openAccount(
         {
           partnerId: body.partnerId,
           currency: body.currency,
@@ -77,21 +174,25 @@ export const API_ROUTES: readonly ApiRoute[] = [
         },
         { ...deps.recharge, openings: deps.openings },
       );
+      await settleBackupCard(body.partnerId, body.backupPaymentMethod, body.paymentCustomerId, isNew, deps);
+      const handedOff =
+        openingCharge !== undefined && (await handOffUnclear(openingCharge, 'opening', body.partnerId, deps));
+      const account = await existingPartner(body.partnerId, deps);
       const attempt = openingCharge?.attempt;
       return {
-        status: outcome === 'created' ? 201 : 200,
+        status: handedOff ? 202 : outcome === 'created' ? 201 : 200,
         body: {
-          ...partnerView(account),
+          ...partnerView(account, await inFlightAttempt(account, deps)),
           liveBalance: formatAmount(account.liveBalance),
-          ...(attempt !== undefined && {
-            openingCharge: {
-              outcome: openingCharge?.outcome,
-              credit: formatAmount(attempt.charge.credit),
-              fee: formatAmount(attempt.charge.fee),
-              total: formatAmount(attempt.charge.total),
-              ...(attempt.declineCode !== undefined && { declineCode: attempt.declineCode }),
-            },
-          }),
+          ...(openingCharge !== undefined &&
+            attempt !== undefined && {
+              openingCharge: {
+                ...chargeView(openingCharge),
+                credit: formatAmount(attempt.charge.credit),
+                fee: formatAmount(attempt.charge.fee),
+                total: formatAmount(attempt.charge.total),
+              },
+            }),
         },
       };
     },
@@ -105,7 +206,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     responses: { 200: { description: 'The partner', schema: schemas.PartnerView } },
     problemStatuses: [400, 404],
     async handle({ path }, deps) {
-      return { status: 200, body: partnerView(await existingPartner(path.partnerId, deps)) };
+      return { status: 200, body: await shownPartner(path.partnerId, deps) };
     },
   }),
   route({
@@ -132,41 +233,93 @@ export const API_ROUTES: readonly ApiRoute[] = [
     async handle({ path, body }, deps) {
       if (!(await deps.recharge.ledger.updateRechargeSettings(path.partnerId, body)))
         throw new UnknownPartnerError(path.partnerId);
-      return { status: 200, body: partnerView(await existingPartner(path.partnerId, deps)) };
+      return { status: 200, body: await shownPartner(path.partnerId, deps) };
     },
   }),
   route({
     method: 'put',
     path: '/partners/{partnerId}/payment-method',
     operationId: 'putPaymentMethod',
-    summary: 'Replace the card; an outstanding charge is retried with it at once',
+    summary:
+      'Replace the primary or the backup card, checked with the card provider first; an outstanding charge is retried at once',
     pathSchema: schemas.PartnerPath,
     bodySchema: schemas.PaymentMethodBody,
     responses: {
-      200: {
-        description: 'The partner, and the charge retried if one was due',
-        schema: schemas.PartnerView.extend({ charge: schemas.ChargeView }),
-      },
+      200: { description: 'The partner, and the charge retried if one was due', schema: schemas.PartnerChargeView },
+      202: { description: `${UNCLEAR_CHARGE} The card is stored.`, schema: schemas.PartnerChargeView },
     },
-    problemStatuses: [400, 404],
+    problemStatuses: [400, 404, 409, 422, 503],
     async handle({ path, body }, deps) {
-      const updated = await deps.recharge.ledger.updatePaymentMethod(
-        path.partnerId,
-        body.paymentMethod,
-        body.paymentCustomerId,
-      );
-      if (!updated) throw new UnknownPartnerError(path.partnerId);
+      const { provider, ledger, clock } = deps.recharge;
+      const account = await existingPartner(path.partnerId, deps);
+      const customerId = body.paymentCustomerId ?? account.paymentCustomerId;
+      if (provider.requiresCustomer && customerId === undefined)
+        throw customerRequired(
+          400,
+          `${CUSTOMER_NEEDED}, and partner "${path.partnerId}" has none: give paymentCustomerId`,
+        );
+      await checkCard('paymentMethod', body.paymentMethod, customerId, deps);
+      const set = await ledger.setCard({
+        partnerId: path.partnerId,
+        role: body.role,
+        paymentMethod: body.paymentMethod,
+        ...(body.paymentCustomerId !== undefined && { paymentCustomerId: body.paymentCustomerId }),
+        at: clock.now(),
+      });
+      if (set === 'unknown-partner') throw new UnknownPartnerError(path.partnerId);
+      if (set === 'superseded')
+        throw new RequestProblem(
+          409,
+          'card-superseded',
+          'Card changed since',
+          `the ${body.role} card of partner "${path.partnerId}" was changed after this request was made; read the partner and decide again`,
+        );
       // A crash here loses only the immediate retry: the daily run charges the new card.
       const charge = await rechargePartner(path.partnerId, 'payment-method-updated', deps.recharge);
-      await retryLicenseFees(path.partnerId, dayOf(deps.recharge.clock.now()), deps.licenses);
+      const handedOff = await handOffUnclear(charge, 'payment-method-updated', path.partnerId, deps);
+      // With the provider slow, declined license fees wait for the daily run rather than the API's time budget.
+      if (!handedOff) await retryLicenseFees(path.partnerId, dayOf(clock.now()), deps.licenses);
       return {
-        status: 200,
+        status: handedOff ? 202 : 200,
+        body: { ...(await shownPartner(path.partnerId, deps)), charge: chargeView(charge) },
+      };
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/partners/{partnerId}/payment-method/setup',
+    operationId: 'createPaymentMethodSetup',
+    summary:
+      "A page of the card provider where the partner saves a card for later charges; once saved, it becomes the partner's card in `role` and an outstanding charge is retried",
+    pathSchema: schemas.PartnerPath,
+    bodySchema: schemas.SetupSessionBody,
+    responses: { 201: { description: 'The setup page to send the partner to', schema: schemas.SetupSessionView } },
+    problemStatuses: [400, 404, 409, 503],
+    async handle({ path, body }, deps) {
+      const account = await existingPartner(path.partnerId, deps);
+      // The port saves cards to a customer: a partner without one cannot be given a page.
+      if (account.paymentCustomerId === undefined)
+        throw customerRequired(
+          409,
+          `cards are saved to the partner's customer, and partner "${path.partnerId}" has none: set paymentCustomerId with PUT /partners/{partnerId}/payment-method first`,
+        );
+      let session: SetupSession;
+      try {
+        session = await deps.recharge.provider.createSetupSession({
+          partnerId: path.partnerId,
+          customerId: account.paymentCustomerId,
+          role: body.role,
+        });
+      } catch (error) {
+        throw providerUnavailable('the card provider did not create a setup page', error);
+      }
+      return {
+        status: 201,
         body: {
-          ...partnerView(await existingPartner(path.partnerId, deps)),
-          charge: {
-            outcome: charge.outcome,
-            ...(charge.attempt !== undefined && { attemptId: charge.attempt.attemptId }),
-          },
+          sessionId: session.sessionId,
+          url: session.url,
+          expiresAt: session.expiresAt.toISOString(),
+          role: body.role,
         },
       };
     },

@@ -6,7 +6,24 @@ import * as z from 'zod';
 import { AmountOutOfRangeError } from '../domain/errors';
 import { CURRENCIES, MAX_CARD_CREDIT, MAX_CARD_TOTAL, formatAmount, isWholeCents } from '../domain/money';
 import { PARTNER_ID_PATTERN, PARTNER_ID_RULE } from '../domain/partner';
+import type { AttemptState } from '../domain/recharge/charge-attempt';
+import type { CardRole as DomainCardRole } from '../domain/recharge/payment-provider';
 import { AmountSchema, TotalAmountSchema } from '../schemas/amount-schema';
+
+/** Every value of a domain union, listed once here; the record makes the compiler name a value the domain adds. */
+function valuesOf<T extends string>(values: Record<T, true>): [T, ...T[]] {
+  return Object.keys(values) as [T, ...T[]];
+}
+
+const CARD_ROLES = valuesOf<DomainCardRole>({ primary: true, backup: true });
+const ATTEMPT_STATES = valuesOf<AttemptState>({
+  pending: true,
+  'action-required': true,
+  succeeded: true,
+  declined: true,
+  failed: true,
+  canceled: true,
+});
 
 const WholeCents = AmountSchema.refine(isWholeCents, 'cards are charged in whole cents: use at most 2 fraction digits');
 
@@ -33,23 +50,37 @@ export const RechargeSettingsBody = z.strictObject({
   autoRecharge: z.boolean(),
 });
 
+const PaymentMethodReference = z
+  .string()
+  .min(1)
+  .max(255)
+  .meta({ description: 'A reference to a card held by the payment provider (Stripe: `pm_…`), never card data' });
+const CustomerReference = z
+  .string()
+  .min(1)
+  .max(255)
+  .meta({ description: "The payment provider's customer the cards are saved to (Stripe: `cus_…`)" });
+const CardRole = z
+  .enum(CARD_ROLES)
+  .meta({ description: '`backup`: tried for the same charge when the primary card declines' });
+
 export const CreatePartnerBody = z.strictObject({
   partnerId: PartnerId,
   currency: z.enum(CURRENCIES),
-  paymentMethod: z
-    .string()
-    .min(1)
-    .max(255)
-    .meta({ description: 'A reference to a card held by the payment provider, never card data' }),
-  paymentCustomerId: z.string().min(1).max(255).optional(),
+  paymentMethod: PaymentMethodReference,
+  paymentCustomerId: CustomerReference.meta({ description: 'Required when the provider is Stripe' }).optional(),
+  backupPaymentMethod: PaymentMethodReference.optional(),
   previousInvoiceRemainder: AmountSchema.optional(),
   rechargeSettings: RechargeSettingsBody.partial().optional(),
 });
 
 export const PaymentMethodBody = z.strictObject({
-  paymentMethod: z.string().min(1).max(255),
-  paymentCustomerId: z.string().min(1).max(255).optional(),
+  paymentMethod: PaymentMethodReference,
+  paymentCustomerId: CustomerReference.optional(),
+  role: CardRole.default('primary'),
 });
+
+export const SetupSessionBody = z.strictObject({ role: CardRole.default('primary') });
 
 export const PaymentBody = z.strictObject({
   amount: AmountSchema.refine((amount) => amount > 0, 'must be more than 0.00').refine(
@@ -80,10 +111,34 @@ const RechargeSettingsView = z.object({
   autoRecharge: z.boolean(),
 });
 
+const CardView = z.object({
+  paymentMethod: z.string(),
+  softDeclines: z.number().int().meta({ description: 'Soft declines since the card took its role' }),
+  hardDecline: z
+    .string()
+    .optional()
+    .meta({ description: 'The decline code of a hard decline: the card is never charged again' }),
+  retriesLeft: z.number().int().meta({ description: 'Soft declines the card may still have (8 per card)' }),
+  chargeable: z.boolean(),
+});
+
+/** A charge attempt as the API shows it; `actionUrl` while the bank waits for the partner to authenticate. */
+const AttemptView = z.object({
+  attemptId: z.string(),
+  state: z.enum(ATTEMPT_STATES),
+  actionUrl: z.url().optional().meta({ description: 'Where the partner authenticates the charge' }),
+});
+
 export const PartnerView = z.object({
   partnerId: PartnerId,
   currency: z.enum(CURRENCIES),
   paymentMethod: z.string(),
+  paymentCustomerId: z.string().optional(),
+  backupPaymentMethod: z.string().optional(),
+  cards: z.object({ primary: CardView, backup: CardView.optional() }),
+  chargeInFlight: AttemptView.optional().meta({
+    description: "The charge attempt holding the partner's single in-flight slot",
+  }),
   rechargeSettings: RechargeSettingsView,
   status: z.enum(['active', 'overdue', 'blocked']),
   createdAt: Timestamp,
@@ -101,20 +156,32 @@ export const BalanceView = z.object({
   blockedAt: Timestamp.nullable(),
 });
 
-export const CreatedPartnerView = PartnerView.extend({
-  liveBalance: WireAmount,
-  openingCharge: z
-    .object({
-      outcome: z.string(),
-      credit: WireAmount,
-      fee: WireAmount,
-      total: WireAmount,
-      declineCode: z.string().optional(),
-    })
-    .optional(),
+/**
+ * What a charge made by a request came to. `unknown`: the provider gave no clear answer
+ * within the API's time budget; the recharge function finishes the attempt (`state`
+ * `pending`), and the response is a 202.
+ */
+export const ChargeView = z.object({
+  outcome: z.string(),
+  attemptId: z.string().optional(),
+  state: z.enum(ATTEMPT_STATES).optional(),
+  declineCode: z.string().optional(),
+  actionUrl: z.url().optional().meta({ description: 'Where the partner authenticates the charge' }),
 });
 
-export const ChargeView = z.object({ outcome: z.string(), attemptId: z.string().optional() });
+export const CreatedPartnerView = PartnerView.extend({
+  liveBalance: WireAmount,
+  openingCharge: ChargeView.extend({ credit: WireAmount, fee: WireAmount, total: WireAmount }).optional(),
+});
+
+export const PartnerChargeView = PartnerView.extend({ charge: ChargeView });
+
+export const SetupSessionView = z.object({
+  sessionId: z.string(),
+  url: z.url().meta({ description: "The provider's page where the partner saves a card" }),
+  expiresAt: Timestamp,
+  role: CardRole,
+});
 
 export const LedgerPageView = z.object({
   items: z.array(

@@ -4,14 +4,25 @@ import type { Channel } from '../domain/channels/channel';
 import type { LedgerEntry } from '../domain/ledger';
 import { ZERO, formatAmount, negate } from '../domain/money';
 import type { PartnerAccount } from '../domain/partner';
-import type { Invoice } from '../domain/recharge/charge-attempt';
+import type { ChargeAttempt, Invoice } from '../domain/recharge/charge-attempt';
+import { type CardDeclines, isChargeable, retriesLeft } from '../domain/recharge/decline-policy';
+import type { RechargeResult } from '../domain/recharge/recharge-partner';
 
-export function partnerView(account: PartnerAccount) {
+/** `inFlight`: the attempt the account's `chargeInFlight` names, read by the caller. */
+export function partnerView(account: PartnerAccount, inFlight?: ChargeAttempt) {
   const { threshold, autoRenewAmount, autoRecharge } = account.rechargeSettings;
+  const backup = account.backupPaymentMethod;
   return {
     partnerId: account.partnerId,
     currency: account.currency,
     paymentMethod: account.paymentMethod,
+    ...(account.paymentCustomerId !== undefined && { paymentCustomerId: account.paymentCustomerId }),
+    ...(backup !== undefined && { backupPaymentMethod: backup }),
+    cards: {
+      primary: cardView(account.paymentMethod, account.cardDeclines.primary),
+      ...(backup !== undefined && { backup: cardView(backup, account.cardDeclines.backup) }),
+    },
+    ...(inFlight !== undefined && { chargeInFlight: attemptView(inFlight) }),
     rechargeSettings: {
       threshold: formatAmount(threshold),
       autoRenewAmount: formatAmount(autoRenewAmount),
@@ -19,6 +30,36 @@ export function partnerView(account: PartnerAccount) {
     },
     status: account.status,
     createdAt: account.createdAt.toISOString(),
+  };
+}
+
+function cardView(paymentMethod: string, declines: CardDeclines) {
+  return {
+    paymentMethod,
+    softDeclines: declines.soft,
+    ...(declines.hard !== undefined && { hardDecline: declines.hard }),
+    retriesLeft: retriesLeft(declines),
+    chargeable: isChargeable(declines),
+  };
+}
+
+function attemptView(attempt: ChargeAttempt) {
+  return {
+    attemptId: attempt.attemptId,
+    state: attempt.state,
+    ...(attempt.state === 'action-required' && attempt.actionUrl !== undefined && { actionUrl: attempt.actionUrl }),
+  };
+}
+
+/** What a charge a request made came to; the attempt's state says where it stands (`pending`: being finished). */
+export function chargeView(result: RechargeResult) {
+  const attempt = result.attempt;
+  return {
+    outcome: result.outcome,
+    ...(attempt !== undefined && {
+      ...attemptView(attempt),
+      ...(attempt.declineCode !== undefined && { declineCode: attempt.declineCode }),
+    }),
   };
 }
 

@@ -1,40 +1,61 @@
 /** Builds the API's dependencies from clients: shared by Lambda, the local runtime and tests. */
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbDailyRunRepository } from '../adapters/dynamodb/daily-run-repository';
 import { DynamoDbLicenseRepository } from '../adapters/dynamodb/license-repository';
 import { DynamoDbOpeningBalances } from '../adapters/dynamodb/opening-balances';
 import { DynamoDbReconciliationRepository } from '../adapters/dynamodb/reconciliation-repository';
 import { InlineRechargeRequests } from '../adapters/inline-recharge-requests';
+import { SqsRechargeRequests } from '../adapters/sqs/sqs-recharge-requests';
 import type { ApiDependencies } from '../api/api-dependencies';
+import type { RechargeRequests } from '../domain/ports';
 import type { RechargeDependencies } from '../domain/recharge/recharge-partner';
 import { BalanceFollowUp } from '../domain/usage/balance-follow-up';
 import { type PortDecorator, undecorated } from './port-decorator';
 import { type RechargeWiring, wireRecharge } from './recharge';
 
-export function wireApi(wiring: RechargeWiring & { readonly operatorName: string }): ApiDependencies {
-  return apiDependencies(wireRecharge(wiring), wiring.dynamoDb, wiring.tableName, wiring.operatorName, wiring.decorate);
+export interface ApiWiring extends RechargeWiring {
+  readonly operatorName: string;
+  readonly sqs: SQSClient;
+  /** Where charges without a clear answer within the API's time budget go to be finished. */
+  readonly rechargeQueueUrl: string;
+}
+
+export function wireApi(wiring: ApiWiring): ApiDependencies {
+  const decorate = wiring.decorate ?? undecorated;
+  return apiDependencies(
+    wireRecharge(wiring),
+    wiring.dynamoDb,
+    wiring.tableName,
+    wiring.operatorName,
+    decorate('rechargeQueue', new SqsRechargeRequests(wiring.sqs, wiring.rechargeQueueUrl)),
+    decorate,
+  );
 }
 
 /**
- * The API around a given set of recharge dependencies (tests pass theirs, with a sandbox
- * provider); `decorate` is put around the ports built here, as the recharge wiring's are.
+ * The API around a given set of recharge dependencies and recharge queue (tests pass
+ * theirs, with a sandbox provider); `decorate` is put around the ports built here, as the
+ * recharge wiring's are.
  */
 export function apiDependencies(
   recharge: RechargeDependencies,
   dynamoDb: DynamoDBDocumentClient,
   tableName: string,
   operatorName: string,
+  rechargeQueue: RechargeRequests,
   decorate: PortDecorator = undecorated,
 ): ApiDependencies {
   return {
     recharge,
+    rechargeQueue,
     openings: decorate('openings', new DynamoDbOpeningBalances(dynamoDb, tableName)),
     finance: {
       ...recharge,
       reconciliations: decorate('reconciliations', new DynamoDbReconciliationRepository(dynamoDb, tableName)),
       followUp: new BalanceFollowUp({
         ...recharge,
-        recharges: decorate('recharges', new InlineRechargeRequests(recharge)),
+        recharges: decorate('recharges', new InlineRechargeRequests(recharge, rechargeQueue)),
       }),
     },
     licenses: { ...recharge, licenses: decorate('licenses', new DynamoDbLicenseRepository(dynamoDb, tableName)) },

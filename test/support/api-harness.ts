@@ -1,11 +1,20 @@
-/** The API handler over a fresh table and the sandbox card provider, called with API Gateway-shaped events. */
+/**
+ * The API handler over a fresh table and the sandbox card provider, called with API
+ * Gateway-shaped events. Charges the API hands over go to a recording queue, or, given
+ * test queues, through the production wiring to a real queue on the SQS emulator.
+ */
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { ApiDependencies } from '../../functions/api/api-dependencies';
 import { createApiHandler } from '../../functions/handlers/api';
-import { apiDependencies } from '../../functions/wiring/api';
+import type { PaymentProvider } from '../../functions/domain/recharge/payment-provider';
+import { apiDependencies, wireApi } from '../../functions/wiring/api';
+import { wireRecharge } from '../../functions/wiring/recharge';
 import { apiGatewayEvent } from '../../local/api-gateway-event';
 import { lambdaContext } from '../../local/lambda-context';
 import type { RechargeHarness } from './recharge-harness';
+import { RecordingRechargeRequests } from './recording-recharge-requests';
+import type { TestQueues } from './usage-queues';
 
 export interface ApiResponse {
   readonly status: number;
@@ -13,18 +22,39 @@ export interface ApiResponse {
   readonly body: Record<string, unknown>;
 }
 
+export const OPERATOR_NAME = '360dialog';
+
 export class ApiHarness {
   readonly deps: ApiDependencies;
+  /** The recharge requests the API handed over, when it has no real queue. */
+  readonly handedOver = new RecordingRechargeRequests();
   private readonly handler: ReturnType<typeof createApiHandler>;
 
-  constructor(readonly recharge: RechargeHarness) {
-    this.deps = apiDependencies(
-      recharge.deps,
-      recharge.table.client,
-      recharge.table.tableName,
-      '360dialog',
-      recharge.decorate,
-    );
+  private readonly queue: TestQueues | undefined;
+
+  /** `provider`: another card provider than the harness's sandbox; `queue`: a real recharge queue. */
+  constructor(
+    readonly recharge: RechargeHarness,
+    options: { readonly queue?: TestQueues; readonly provider?: PaymentProvider } = {},
+  ) {
+    this.queue = options.queue;
+    const wiring = { ...recharge.wiring, ...(options.provider !== undefined && { provider: options.provider }) };
+    this.deps =
+      this.queue === undefined
+        ? apiDependencies(
+            wireRecharge(wiring),
+            recharge.table.client,
+            recharge.table.tableName,
+            OPERATOR_NAME,
+            this.handedOver,
+            recharge.decorate,
+          )
+        : wireApi({
+            ...wiring,
+            operatorName: OPERATOR_NAME,
+            sqs: this.queue.client,
+            rechargeQueueUrl: this.queue.queueUrl,
+          });
     this.handler = createApiHandler(this.deps);
   }
 
@@ -38,6 +68,19 @@ export class ApiHarness {
       contentType: headers['content-type'],
       body: result.body === '' ? {} : JSON.parse(result.body),
     };
+  }
+
+  /** The bodies of the messages on the real recharge queue, taken off it. */
+  async queuedRequests(): Promise<Record<string, unknown>[]> {
+    if (this.queue === undefined) throw new Error('this harness has no recharge queue: give it test queues');
+    const bodies: Record<string, unknown>[] = [];
+    for (;;) {
+      const { Messages: messages = [] } = await this.queue.client.send(
+        new ReceiveMessageCommand({ QueueUrl: this.queue.queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 60 }),
+      );
+      if (messages.length === 0) return bodies;
+      bodies.push(...messages.map((message) => JSON.parse(message.Body ?? '{}') as Record<string, unknown>));
+    }
   }
 }
 
