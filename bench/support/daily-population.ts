@@ -17,12 +17,13 @@
  * out of the attention index, published as of the last cut-off: the run never reads
  * anything else of them. Posting guards are left out: the run reads none.
  */
-import { entryToItem, attemptToItem, partnerToItem } from '../../functions/adapters/dynamodb/items';
+import { attemptToItem, cardAttributes, entryToItem, partnerToItem } from '../../functions/adapters/dynamodb/items';
 import { cutoffOf, dayOf } from '../../functions/domain/daily/daily-run-ports';
 import { type EntryKind, entryIdOf } from '../../functions/domain/ledger';
 import { type Currency, type Micros, parseAmount } from '../../functions/domain/money';
 import type { PartnerAccount } from '../../functions/domain/partner';
 import { DEFAULT_RECHARGE_SETTINGS } from '../../functions/domain/recharge-rules';
+import { NO_DECLINES } from '../../functions/domain/recharge/decline-policy';
 import { chargeDue } from '../../functions/domain/recharge/recharge-partner';
 
 export type Item = Record<string, unknown>;
@@ -127,6 +128,7 @@ function actionPartnerItems(group: ActionGroup, partnerId: string): Item[] {
     partnerId,
     currency: CURRENCY,
     paymentMethod: plan.paymentMethod,
+    cardDeclines: { primary: NO_DECLINES, backup: NO_DECLINES },
     rechargeSettings: DEFAULT_RECHARGE_SETTINGS,
     status: plan.status,
     createdAt: CREATED_AT,
@@ -169,6 +171,7 @@ function actionPartnerItems(group: ActionGroup, partnerId: string): Item[] {
       charge: decision.charge,
       currency: CURRENCY,
       paymentMethod: plan.paymentMethod,
+      cardRole: 'primary',
       state: 'declined',
       createdAt: declinedAt,
     }),
@@ -182,6 +185,8 @@ function actionPartnerItems(group: ActionGroup, partnerId: string): Item[] {
       lastDeclineCode: 'generic_decline',
       lastDeclinedPaymentMethod: plan.paymentMethod,
       lastDeclinedAttempt: attemptId,
+      // generic_decline is soft: the card's first, seven retries left.
+      [cardAttributes('primary').softDeclines]: 1,
       lastDailyRetryOn: dayOf(PREVIOUS_CUTOFF),
     },
     attempt,
@@ -210,6 +215,7 @@ export function settledPartnerItem(index: number): Item {
     partnerId: settledPartner(index),
     currency: CURRENCY,
     paymentMethod: GOOD_CARD,
+    cardDeclines: { primary: NO_DECLINES, backup: NO_DECLINES },
     rechargeSettings: DEFAULT_RECHARGE_SETTINGS,
     status: 'active',
     createdAt: CREATED_AT,

@@ -11,6 +11,7 @@ import { usageEventItem } from '../../functions/adapters/dynamodb/usage-ledger';
 import { type Currency, type Micros, parseAmount } from '../../functions/domain/money';
 import type { Clock, NewPartner } from '../../functions/domain/ports';
 import { DEFAULT_RECHARGE_SETTINGS } from '../../functions/domain/recharge-rules';
+import { NO_DECLINES } from '../../functions/domain/recharge/decline-policy';
 import { parseUsageBody } from '../../functions/schemas/usage-event-schema';
 
 export const CURRENCY: Currency = 'EUR';
@@ -104,7 +105,13 @@ export async function createPartner(
 export function partnerItems(partnerIds: readonly string[], createdAt: Date): Record<string, unknown>[] {
   return partnerIds.map((partnerId) => {
     const { account, openingBalance } = newPartner(partnerId, createdAt);
-    return partnerToItem({ ...account, status: 'active', liveBalance: openingBalance, version: 1 });
+    return partnerToItem({
+      ...account,
+      cardDeclines: { primary: NO_DECLINES, backup: NO_DECLINES },
+      status: 'active',
+      liveBalance: openingBalance,
+      version: 1,
+    });
   });
 }
 

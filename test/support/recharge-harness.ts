@@ -7,6 +7,7 @@ import { SandboxPaymentProvider } from '../../functions/adapters/payments/sandbo
 import { type Currency, parseAmount } from '../../functions/domain/money';
 import { type OpenAccountResult, openAccount } from '../../functions/domain/partners/open-account';
 import type { RechargeTrigger } from '../../functions/domain/recharge/charge-attempt';
+import type { CardRole } from '../../functions/domain/recharge/payment-provider';
 import { DEFAULT_RECHARGE_SETTINGS, type RechargeSettings } from '../../functions/domain/recharge-rules';
 import type { Invoice } from '../../functions/domain/recharge/charge-attempt';
 import {
@@ -28,7 +29,8 @@ export class RechargeHarness {
   readonly faults = new FaultSwitch();
   /** Puts the armed fault points around each port the use cases are given. */
   readonly decorate: PortDecorator = faultyPorts(this.faults);
-  readonly provider = new SandboxPaymentProvider();
+  /** The sandbox's events and setup sessions are stamped by the harness clock, never the wall clock. */
+  readonly provider = new SandboxPaymentProvider({ now: () => this.clock.now() });
   /** The test's own view of the table, without faults. */
   readonly ledger: DynamoDbLedgerRepository;
   readonly attempts: DynamoDbRechargeRepository;
@@ -78,6 +80,12 @@ export class RechargeHarness {
         openings: this.decorate('openings', new DynamoDbOpeningBalances(this.table.client, this.table.tableName)),
       },
     );
+  }
+
+  /** Puts a card in a role as the partner chose it now (by the harness clock), as the API does. */
+  async setCard(partnerId: string, paymentMethod: string, role: CardRole = 'primary'): Promise<void> {
+    const set = await this.ledger.setCard({ partnerId, role, paymentMethod, at: this.clock.now() });
+    if (set !== 'set') throw new Error(`the ${role} card of ${partnerId} was not set: ${set}`);
   }
 
   recharge(partnerId: string, trigger: RechargeTrigger = 'below-threshold'): Promise<RechargeResult> {

@@ -1,7 +1,17 @@
 import { shardOf } from '../../../functions/adapters/dynamodb/keys';
 import { formatAmount, parseAmount } from '../../../functions/domain/money';
 import { parseMonth } from '../../../functions/domain/month';
-import type { ChargeRequest, ChargeResult, PaymentProvider } from '../../../functions/domain/recharge/payment-provider';
+import type {
+  ChargeReference,
+  ChargeRequest,
+  ChargeResult,
+  ChargeStatus,
+  PaymentMethodCheck,
+  PaymentProvider,
+  SavedCard,
+  SetupSession,
+  SetupSessionRequest,
+} from '../../../functions/domain/recharge/payment-provider';
 import { storeOnAccount } from '../../support/hostile-account';
 import { LicenseHarness } from '../../support/license-harness';
 
@@ -14,15 +24,38 @@ const DECEMBER = parseMonth('2026-12');
  */
 class RefusingProvider implements PaymentProvider {
   refusing = true;
+  readonly requiresCustomer: boolean;
 
   constructor(
     private readonly inner: PaymentProvider,
     private readonly partnerId: string,
-  ) {}
+  ) {
+    this.requiresCustomer = inner.requiresCustomer;
+  }
 
   async charge(request: ChargeRequest): Promise<ChargeResult> {
     if (this.refusing && request.partnerId === this.partnerId) throw new RangeError('a charge needs a payment method');
     return this.inner.charge(request);
+  }
+
+  chargeStatus(reference: ChargeReference): Promise<ChargeStatus> {
+    return this.inner.chargeStatus(reference);
+  }
+
+  cancelCharge(reference: ChargeReference): Promise<ChargeStatus> {
+    return this.inner.cancelCharge(reference);
+  }
+
+  checkPaymentMethod(paymentMethod: string, customerId: string | undefined): Promise<PaymentMethodCheck> {
+    return this.inner.checkPaymentMethod(paymentMethod, customerId);
+  }
+
+  createSetupSession(request: SetupSessionRequest): Promise<SetupSession> {
+    return this.inner.createSetupSession(request);
+  }
+
+  savedCard(setupReference: string): Promise<SavedCard | undefined> {
+    return this.inner.savedCard(setupReference);
   }
 }
 
@@ -264,7 +297,7 @@ describe('Use case: monthly license fees', () => {
       ]);
 
       // A new card: the next daily retry charges it.
-      await harness.recharge.ledger.updatePaymentMethod('declined', 'pm_card_visa');
+      await harness.recharge.setCard('declined', 'pm_card_visa');
       const retried = await harness.retry('declined', '2026-12-03');
       expect(retried).toMatchObject([
         { outcome: 'succeeded', fee: { attemptId: 'lic-2026-12-declined-3', paymentMethod: 'pm_card_visa' } },
@@ -282,7 +315,7 @@ describe('Use case: monthly license fees', () => {
       await harness.recharge.open('new-card', '500.00', { paymentMethod: 'pm_card_chargeDeclinedInsufficientFunds' });
       await harness.registerNumber('new-card', '+4915100000111');
       await harness.runMonth('2026-12');
-      await harness.recharge.ledger.updatePaymentMethod('new-card', 'pm_card_mastercard');
+      await harness.recharge.setCard('new-card', 'pm_card_mastercard');
 
       const retried = await harness.retry('new-card', '2026-12-01');
 
@@ -369,7 +402,7 @@ describe('Use case: monthly license fees', () => {
       });
 
       // The next daily retry fails it again, and still retries the other due fee (with a new card: charged).
-      await harness.recharge.ledger.updatePaymentMethod(declined, 'pm_card_visa');
+      await harness.recharge.setCard(declined, 'pm_card_visa');
       const retried = await harness.retryAllShards('2026-12-02');
       expect(retried).toEqual(
         expect.arrayContaining([

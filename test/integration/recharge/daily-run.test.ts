@@ -21,7 +21,7 @@ describe('Use case: daily run', () => {
 
   const at = (time: string) => recharge.clock.set(new Date(time));
 
-  it('plays the contract: opening charge, recharge, decline, daily retries, blocking on day 7, unblocking by a new card', async () => {
+  it('plays the contract: opening charge, recharge, decline, daily retries up to the soft limit, blocking on day 7, unblocking by a new card', async () => {
     // A partner with a remainder of 120.00 is charged 380.00 + 15.20 and opens at 500.00.
     at('2026-11-01T09:00:00Z');
     const { account } = await recharge.open('story', '120.00');
@@ -37,7 +37,7 @@ describe('Use case: daily run', () => {
     expect([...recharge.successfulCharges('story').values()]).toEqual([39_520, 52_000]);
 
     // With a declining card, usage takes it to -20.00 on Nov 2 at 10:00.
-    await recharge.ledger.updatePaymentMethod('story', 'pm_card_chargeDeclined');
+    await recharge.setCard('story', 'pm_card_chargeDeclined');
     at('2026-11-02T10:00:00Z');
     await recharge.spend('story', '600.00', 'u-2');
     await startOverdueClock(recharge.ledger, 'story', recharge.clock.now());
@@ -71,9 +71,11 @@ describe('Use case: daily run', () => {
       blockedAt: new Date('2026-11-10T00:00:00Z'),
       liveBalance: amount('-20.00'),
     });
+    // Nov 2 and the runs of Nov 3 to 9 used up the card's 8 soft declines: Nov 10 did not charge it.
     const failures = await recharge.events.ofType('RechargeFailed', 'story');
-    expect(failures).toHaveLength(9);
+    expect(failures).toHaveLength(8);
     expect(new Set(failures.map((event) => event.detail.total))).toEqual(new Set(['540.80']));
+    expect(failures.map((event) => event.detail.retriesLeft)).toEqual([7, 6, 5, 4, 3, 2, 1, 0]);
     expect(await recharge.events.ofType('PartnerBlocked', 'story')).toHaveLength(1);
     expect((await recharge.channels.listForPartner('story')).map((channel) => channel.status)).toEqual([
       'blocked',
@@ -82,7 +84,7 @@ describe('Use case: daily run', () => {
 
     // A new payment method succeeds at once and unblocks the partner.
     at('2026-11-10T08:00:00Z');
-    await recharge.ledger.updatePaymentMethod('story', 'pm_card_visa');
+    await recharge.setCard('story', 'pm_card_visa');
     expect((await recharge.recharge('story', 'payment-method-updated')).outcome).toBe('succeeded');
     expect(await recharge.ledger.getPartner('story')).toMatchObject({
       status: 'active',

@@ -52,7 +52,7 @@ describe('Use case: rechargePartner', () => {
       // Prepare
       const { openingCharge } = await harness.open('open-3', '120.00', { paymentMethod: 'pm_card_chargeDeclined' });
       await harness.spend('open-3', '20.00', 'u-1');
-      await harness.ledger.updatePaymentMethod('open-3', 'pm_card_visa');
+      await harness.setCard('open-3', 'pm_card_visa');
 
       // Act
       const retry = await harness.recharge('open-3', 'daily-run');
@@ -132,7 +132,7 @@ describe('Use case: rechargePartner', () => {
         're-4',
         harness.clock.now(),
       );
-      await harness.ledger.updatePaymentMethod('re-4', 'pm_card_mastercard');
+      await harness.setCard('re-4', 'pm_card_mastercard');
 
       // Act
       const result = await harness.recharge('re-4', 'payment-method-updated');

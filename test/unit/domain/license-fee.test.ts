@@ -17,6 +17,7 @@ import {
 
 const amount = parseAmount;
 const RUN = new Date('2026-12-01T00:00:00.000Z');
+const NEXT_DAY = new Date('2026-12-02T00:00:00.000Z');
 const DECEMBER = parseMonth('2026-12');
 
 const channel = (status: Channel['status'], registeredAt: string, cancelledAt?: string): Channel => ({
@@ -117,7 +118,7 @@ describe('Module: license fee', () => {
     });
 
     it('moves to the next key with the partner card and the same charge after a decline', () => {
-      const next = nextAttempt(declined, { paymentMethod: 'pm_card_visa' }, '2026-12-02');
+      const next = nextAttempt(declined, { paymentMethod: 'pm_card_visa' }, '2026-12-02', NEXT_DAY);
       expect(next).toMatchObject({
         attemptNumber: 2,
         attemptId: 'lic-2026-12-acme-2',
@@ -128,12 +129,74 @@ describe('Module: license fee', () => {
       expect(next.declineCode).toBeUndefined();
     });
 
+    it('opens the next attempt now, for the key-expiry check, and keeps when the month was first charged', () => {
+      const next = nextAttempt(declined, { paymentMethod: 'pm_card_chargeDeclined' }, '2026-12-02', NEXT_DAY);
+      expect(next).toMatchObject({ openedAt: NEXT_DAY, createdAt: RUN, attemptedOn: '2026-12-02' });
+      expect(first.openedAt).toEqual(RUN);
+    });
+
+    it('counts the declines of the same card from one attempt to the next, and starts a new card at 0', () => {
+      expect(first.priorDeclinesOnCard).toBe(0);
+      const second = nextAttempt(declined, { paymentMethod: 'pm_card_chargeDeclined' }, '2026-12-02', NEXT_DAY);
+      const third = nextAttempt(
+        { ...second, state: 'declined', declineCode: 'generic_decline' },
+        { paymentMethod: 'pm_card_chargeDeclined' },
+        '2026-12-03',
+        new Date('2026-12-03T00:00:00.000Z'),
+      );
+      const newCard = nextAttempt(
+        { ...third, state: 'declined', declineCode: 'generic_decline' },
+        { paymentMethod: 'pm_card_visa' },
+        '2026-12-04',
+        new Date('2026-12-04T00:00:00.000Z'),
+      );
+      expect([second, third, newCard].map((attempt) => attempt.priorDeclinesOnCard)).toEqual([1, 2, 0]);
+    });
+
     it('retries a decline once a day with the same card, at once with a new one, never a pending or charged fee', () => {
       expect(isRetryDue(declined, 'pm_card_chargeDeclined', '2026-12-01')).toBe(false);
       expect(isRetryDue(declined, 'pm_card_chargeDeclined', '2026-12-02')).toBe(true);
       expect(isRetryDue(declined, 'pm_card_visa', '2026-12-01')).toBe(true);
       expect(isRetryDue(first, 'pm_card_visa', '2026-12-02')).toBe(false);
       expect(isRetryDue({ ...first, state: 'succeeded' }, 'pm_card_visa', '2026-12-02')).toBe(false);
+    });
+
+    it.each(['lost_card', 'stolen_card', 'expired_card', 'fraudulent'])(
+      'never retries the same card after a hard decline (%s), and retries a new card at once',
+      (declineCode) => {
+        const hard: LicenseFee = { ...first, state: 'declined', declineCode };
+        expect(isRetryDue(hard, 'pm_card_chargeDeclined', '2026-12-02')).toBe(false);
+        expect(isRetryDue(hard, 'pm_card_chargeDeclined', '2027-01-15')).toBe(false);
+        expect(isRetryDue(hard, 'pm_card_visa', '2026-12-01')).toBe(true);
+      },
+    );
+
+    it('retries the same card after its 7th soft decline of the month, not after its 8th', () => {
+      const seventh: LicenseFee = { ...declined, priorDeclinesOnCard: 6, attemptedOn: '2026-12-07' };
+      const eighth: LicenseFee = { ...declined, priorDeclinesOnCard: 7, attemptedOn: '2026-12-08' };
+      expect(isRetryDue(seventh, 'pm_card_chargeDeclined', '2026-12-08')).toBe(true);
+      expect(isRetryDue(eighth, 'pm_card_chargeDeclined', '2026-12-09')).toBe(false);
+      expect(isRetryDue(eighth, 'pm_card_visa', '2026-12-09')).toBe(true);
+    });
+
+    it('stops after 8 soft declines when each retry is opened by nextAttempt', () => {
+      let fee: LicenseFee = declined;
+      let retries = 0;
+      for (let day = 2; day <= 20; day += 1) {
+        const today = `2026-12-${String(day).padStart(2, '0')}`;
+        if (!isRetryDue(fee, 'pm_card_chargeDeclined', today)) continue;
+        retries += 1;
+        const next = nextAttempt(
+          fee,
+          { paymentMethod: 'pm_card_chargeDeclined' },
+          today,
+          new Date(`${today}T00:00:00Z`),
+        );
+        fee = { ...next, state: 'declined', declineCode: 'insufficient_funds' };
+      }
+      // The monthly run's decline and 7 daily retries: 8 declines of the card in all.
+      expect(retries).toBe(7);
+      expect(fee).toMatchObject({ attemptNumber: 8, priorDeclinesOnCard: 7 });
     });
 
     it('invoices the fees and the card fee as their own lines', () => {
