@@ -2,19 +2,24 @@
 import { CfnOutput, RemovalPolicy, SecretValue, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { DEFAULT_USAGE_FUTURE_MARGIN_SECONDS } from '../definitions/setting-values';
-import { OperatorApi } from './api/operator-api';
+import { DeploymentSettingsSchema } from '../definitions/deployment-settings';
+import { configurationError, DEFAULT_USAGE_FUTURE_MARGIN_SECONDS, issueLines } from '../definitions/setting-values';
+import { OperatorApi, STRIPE_WEBHOOK_PATH } from './api/operator-api';
 import { BillingTable } from './data/billing-table';
 import { BillingEventBus } from './events/event-bus';
 import { EventRelay } from './events/event-relay';
 import { UsageIngestion } from './ingestion/usage-ingestion';
 import { Observability } from './observability/observability';
+import type { CardPages, StripeAccess } from './functions/billing-function';
 import { StripeSdkLayer } from './functions/stripe-sdk-layer';
 import { Recharges } from './recharges/recharges';
 import { ScheduledRuns } from './schedules/scheduled-runs';
+import { StripeWebhook } from './webhooks/stripe-webhook';
 
 /** Name of the secret the stack creates when the operator names none. */
 export const PLACEHOLDER_STRIPE_SECRET_NAME = 'prepaid-billing/stripe-secret-key';
+/** Name of the webhook signing secret the stack creates when the operator names none. */
+export const PLACEHOLDER_STRIPE_WEBHOOK_SECRET_NAME = 'prepaid-billing/stripe-webhook-secret';
 
 export interface PrepaidBillingStackProps extends StackProps {
   /** Named in the 402 message of a blocked partner's channels. */
@@ -28,6 +33,15 @@ export interface PrepaidBillingStackProps extends StackProps {
    * string. When absent the stack creates `prepaid-billing/stripe-secret-key` (see below).
    */
   readonly stripeSecretName?: string;
+  /**
+   * Name of an existing Secrets Manager secret holding the signing secret (`whsec_…`) of the
+   * Stripe webhook endpoint. When absent the stack creates `prepaid-billing/stripe-webhook-secret`.
+   */
+  readonly stripeWebhookSecretName?: string;
+  /** https page Stripe's hosted pages send a partner to after saving a card or authenticating a charge. */
+  readonly cardReturnUrl: string;
+  /** https page they send a partner who gives up to. */
+  readonly cardCancelUrl: string;
   /** RETAIN (the default) keeps the table, queues and logs when the stack is deleted. */
   readonly removalPolicy?: RemovalPolicy;
   /** Queues the messaging platform already sends usage events to; consumed like the stack's usage queue. */
@@ -42,11 +56,14 @@ export class PrepaidBillingStack extends Stack {
   /** Puts the outbox events written with each transaction on the bus. */
   readonly eventRelay: EventRelay;
   readonly stripeSecret: ISecret;
+  /** The Stripe webhook endpoint's signing secret. */
+  readonly stripeWebhookSecret: ISecret;
   /** The Stripe SDK, shared by the functions that charge cards. */
   readonly stripeSdk: StripeSdkLayer;
   readonly recharges: Recharges;
   readonly ingestion: UsageIngestion;
   readonly scheduledRuns: ScheduledRuns;
+  readonly stripeWebhook: StripeWebhook;
   readonly api: OperatorApi;
   readonly observability: Observability;
 
@@ -55,10 +72,20 @@ export class PrepaidBillingStack extends Stack {
     const removal = props.removalPolicy !== undefined ? { removalPolicy: props.removalPolicy } : {};
     this.data = new BillingTable(this, 'Data', removal);
     this.events = new BillingEventBus(this, 'Events');
-    this.stripeSecret = stripeSecret(this, props.stripeSecretName);
+    this.stripeSecret = operatorSecret(this, 'StripeSecret', props.stripeSecretName, STRIPE_KEY_PLACEHOLDER);
+    this.stripeWebhookSecret = operatorSecret(
+      this,
+      'StripeWebhookSecret',
+      props.stripeWebhookSecretName,
+      STRIPE_WEBHOOK_SECRET_PLACEHOLDER,
+    );
     this.stripeSdk = new StripeSdkLayer(this, 'StripeSdk');
 
-    const stripe = { secret: this.stripeSecret, sdkLayer: this.stripeSdk.layer };
+    const stripe: StripeAccess = {
+      secret: this.stripeSecret,
+      sdkLayer: this.stripeSdk.layer,
+      cardPages: cardPages(props),
+    };
     // Outbox events are put on the bus by the relay alone; of the other functions only
     // ingestion publishes (UsageRejected, which no transaction records).
     this.eventRelay = new EventRelay(this, 'EventRelay', { table: this.data.table, bus: this.events.bus, ...removal });
@@ -73,7 +100,18 @@ export class PrepaidBillingStack extends Stack {
       ...removal,
     });
     this.scheduledRuns = new ScheduledRuns(this, 'ScheduledRuns', { ...shared, licenseFees: props.licenseFees });
-    this.api = new OperatorApi(this, 'OperatorApi', { ...shared, operatorName: props.operatorName });
+    const rechargeQueue = this.recharges.requests.queue;
+    this.stripeWebhook = new StripeWebhook(this, 'StripeWebhook', {
+      ...shared,
+      signingSecret: this.stripeWebhookSecret,
+      rechargeQueue,
+    });
+    this.api = new OperatorApi(this, 'OperatorApi', {
+      ...shared,
+      operatorName: props.operatorName,
+      rechargeQueue,
+      stripeWebhook: this.stripeWebhook.handler,
+    });
 
     this.observability = new Observability(this, 'Observability', {
       ...(props.alarmEmail !== undefined && { alarmEmail: props.alarmEmail }),
@@ -84,8 +122,10 @@ export class PrepaidBillingStack extends Stack {
         DailyShard: this.scheduledRuns.dailyShard,
         MonthlyRun: this.scheduledRuns.monthly,
         Api: this.api.handler,
+        StripeWebhook: this.stripeWebhook.handler,
         EventRelay: this.eventRelay.handler,
       },
+      stripeWebhook: { api: this.api.api, path: STRIPE_WEBHOOK_PATH },
       eventRelay: this.eventRelay,
       deadLetterQueues: {
         Usage: this.ingestion.usage.deadLetterQueue,
@@ -114,6 +154,14 @@ export class PrepaidBillingStack extends Stack {
         value: this.stripeSecret.secretName,
         description: 'Put the Stripe secret key here as a plain string',
       },
+      StripeWebhookUrl: {
+        value: this.api.api.urlForPath(STRIPE_WEBHOOK_PATH),
+        description: 'The URL of the webhook endpoint to create in the Stripe dashboard (Webhooks)',
+      },
+      StripeWebhookSecretName: {
+        value: this.stripeWebhookSecret.secretName,
+        description: "Put the Stripe webhook endpoint's signing secret (whsec_...) here as a plain string",
+      },
       EventBusName: { value: this.events.bus.eventBusName, description: 'Billing events (source prepaid-billing)' },
       EventRelayFailureQueueUrl: {
         value: this.eventRelay.failureQueue.queueUrl,
@@ -131,25 +179,70 @@ export class PrepaidBillingStack extends Stack {
 }
 
 /**
- * The Stripe secret key. Charging through the sandbox provider is never deployed to AWS.
- * With a name from the operator, that secret is used. Without one, the stack creates a
- * placeholder secret (retained on stack deletion) that the operator fills with the key
- * before traffic arrives: until then it holds a blank value, which the functions refuse
- * at cold start, so nothing is charged and recharge requests wait in their queue and then
- * their dead-letter queue, both alarmed, instead of failing against Stripe.
+ * The card pages, checked by the rule of the deployment settings: a stack built in code
+ * gets the same message as `cdk synth` with a wrong setting.
  */
-function stripeSecret(scope: Construct, name: string | undefined): ISecret {
-  if (name !== undefined && name !== '') return Secret.fromSecretNameV2(scope, 'StripeSecret', name);
-  const secret = new Secret(scope, 'StripeSecret', {
-    secretName: PLACEHOLDER_STRIPE_SECRET_NAME,
-    description: 'Stripe secret key (plain string) used by prepaid-billing; replace the blank placeholder before use',
+function cardPages(props: PrepaidBillingStackProps): CardPages {
+  const pages = DeploymentSettingsSchema.pick({ cardReturnUrl: true, cardCancelUrl: true }).safeParse(props);
+  if (!pages.success) {
+    throw configurationError('the card pages of PrepaidBillingStack are not valid', issueLines(pages.error, String));
+  }
+  return { returnUrl: pages.data.cardReturnUrl, cancelUrl: pages.data.cardCancelUrl };
+}
+
+interface SecretPlaceholder {
+  readonly name: string;
+  readonly description: string;
+  /** Why Secrets Manager does not rotate it (cdk-nag AwsSolutions-SMG4). */
+  readonly notRotated: string;
+}
+
+/**
+ * The Stripe secret key. Charging through the sandbox provider is never deployed to AWS.
+ * Until the operator puts the key in, the placeholder holds a blank value, which the
+ * functions refuse at cold start, so nothing is charged and recharge requests wait in
+ * their queue and then their dead-letter queue, both alarmed, instead of failing against
+ * Stripe.
+ */
+const STRIPE_KEY_PLACEHOLDER: SecretPlaceholder = {
+  name: PLACEHOLDER_STRIPE_SECRET_NAME,
+  description: 'Stripe secret key (plain string) used by prepaid-billing; replace the blank placeholder before use',
+  notRotated:
+    'The Stripe secret key is issued and rolled in the Stripe dashboard; Secrets Manager cannot rotate it, the operator replaces the value when rolling the key.',
+};
+
+/**
+ * The webhook endpoint's signing secret. Its blank placeholder does not start with
+ * `whsec_`, so the webhook function refuses to start until the operator puts the real
+ * one in: Stripe's deliveries fail (5xx, alarmed) and Stripe delivers them again for up
+ * to 3 days, instead of being checked against a secret nobody chose.
+ */
+const STRIPE_WEBHOOK_SECRET_PLACEHOLDER: SecretPlaceholder = {
+  name: PLACEHOLDER_STRIPE_WEBHOOK_SECRET_NAME,
+  description:
+    "Signing secret (whsec_..., plain string) of prepaid-billing's Stripe webhook endpoint; replace the blank placeholder before use",
+  notRotated:
+    "A webhook endpoint's signing secret is issued and rolled in the Stripe dashboard; Secrets Manager cannot rotate it, the operator replaces the value when rolling it.",
+};
+
+/**
+ * A secret of the operator's: with a name from the operator, that secret is used. Without
+ * one, the stack creates a placeholder secret (retained on stack deletion) holding a blank
+ * value, which the operator fills before traffic arrives.
+ */
+function operatorSecret(
+  scope: Construct,
+  id: string,
+  name: string | undefined,
+  placeholder: SecretPlaceholder,
+): ISecret {
+  if (name !== undefined && name !== '') return Secret.fromSecretNameV2(scope, id, name);
+  const secret = new Secret(scope, id, {
+    secretName: placeholder.name,
+    description: placeholder.description,
     secretStringValue: SecretValue.unsafePlainText(' '),
     removalPolicy: RemovalPolicy.RETAIN,
   });
-  Validations.of(secret).acknowledge({
-    id: 'AwsSolutions-SMG4',
-    reason:
-      'The Stripe secret key is issued and rolled in the Stripe dashboard; Secrets Manager cannot rotate it, the operator replaces the value when rolling the key.',
-  });
+  Validations.of(secret).acknowledge({ id: 'AwsSolutions-SMG4', reason: placeholder.notRotated });
   return secret;
 }

@@ -22,6 +22,7 @@ import {
   MonthlyRunEnvironment,
   PublishEventsEnvironment,
   RechargeEnvironment,
+  StripeWebhookEnvironment,
 } from '../../definitions/function-environment';
 
 /** The repository root: entries, the lock file and esbuild are resolved from here. */
@@ -35,6 +36,7 @@ export const BILLING_ENTRIES = [
   'monthly-run',
   'api',
   'publish-events',
+  'stripe-webhook',
 ] as const;
 export type BillingEntry = (typeof BILLING_ENTRIES)[number];
 
@@ -46,6 +48,7 @@ export const ENTRY_ENVIRONMENTS = {
   'monthly-run': MonthlyRunEnvironment,
   api: ApiEnvironment,
   'publish-events': PublishEventsEnvironment,
+  'stripe-webhook': StripeWebhookEnvironment,
 } satisfies Record<BillingEntry, z.ZodType>;
 
 type EntryVariables<E extends BillingEntry> = z.input<(typeof ENTRY_ENVIRONMENTS)[E]>;
@@ -53,8 +56,8 @@ type EntryVariables<E extends BillingEntry> = z.input<(typeof ENTRY_ENVIRONMENTS
 /**
  * What a construct sets for an entry: every variable of its schema, those with a default
  * too (a deployment states each value), so a missing or misspelled name does not compile.
- * Left out: the endpoint overrides of local runs, and the card provider, which this
- * construct sets from the function's Stripe access.
+ * Left out: the endpoint overrides of local runs, and the card provider with its pages,
+ * which this construct sets from the function's Stripe access.
  */
 export type StackEnvironment<E extends BillingEntry> = Required<
   Omit<EntryVariables<E>, EndpointOverrideVariable | CardProviderVariable>
@@ -65,12 +68,21 @@ type StripeAccessOf<E extends BillingEntry> = 'PAYMENT_PROVIDER' extends keyof E
   ? { readonly stripe: StripeAccess }
   : { readonly stripe?: never };
 
-/** What a function that charges cards is given: the Stripe secret key and the Stripe SDK. */
+/** The operator's pages Stripe's hosted pages send a partner back to (https URLs). */
+export interface CardPages {
+  /** After saving a card or authenticating a charge. */
+  readonly returnUrl: string;
+  /** After giving up. */
+  readonly cancelUrl: string;
+}
+
+/** What a function that charges cards is given: the Stripe secret key, the Stripe SDK and the card pages. */
 export interface StripeAccess {
   /** Holds the Stripe secret key as a plain string. */
   readonly secret: ISecret;
   /** The layer with the `stripe` package (see StripeSdkLayer). */
   readonly sdkLayer: ILayerVersion;
+  readonly cardPages: CardPages;
 }
 
 interface BillingFunctionOptions<E extends BillingEntry> {
@@ -89,7 +101,8 @@ interface BillingFunctionOptions<E extends BillingEntry> {
 
 /**
  * `stripe`, for the functions that charge cards: Stripe as their provider, the secret's ARN
- * in their environment with read access to it, and the SDK from its layer, not the bundle.
+ * in their environment with read access to it, the card pages, and the SDK from its
+ * layer, not the bundle.
  */
 export type BillingFunctionProps<E extends BillingEntry> = BillingFunctionOptions<E> & StripeAccessOf<E>;
 
@@ -124,7 +137,12 @@ export class BillingFunction<E extends BillingEntry = BillingEntry> extends Cons
         POWERTOOLS_LOG_LEVEL: 'INFO',
         NODE_OPTIONS: '--enable-source-maps',
         ...environment,
-        ...(stripe !== undefined && { PAYMENT_PROVIDER: 'stripe', STRIPE_SECRET_ID: stripe.secret.secretArn }),
+        ...(stripe !== undefined && {
+          PAYMENT_PROVIDER: 'stripe',
+          STRIPE_SECRET_ID: stripe.secret.secretArn,
+          CARD_RETURN_URL: stripe.cardPages.returnUrl,
+          CARD_CANCEL_URL: stripe.cardPages.cancelUrl,
+        }),
       },
       ...(stripe !== undefined && { layers: [stripe.sdkLayer] }),
       bundling: {

@@ -5,6 +5,7 @@
  * decline code, currency) are summed with SEARCH on the dashboard.
  */
 import { Duration, Validations } from 'aws-cdk-lib';
+import type { RestApi } from 'aws-cdk-lib/aws-apigateway';
 import {
   Alarm,
   ComparisonOperator,
@@ -23,7 +24,15 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE, PARTNER_RUNS, PARTNER_WORK_FAILED_METRIC, SERVICE_NAME } from '../../definitions/service';
+import {
+  CHARGE_UNRESOLVED_METRIC,
+  METRICS_NAMESPACE,
+  PARTNER_RUNS,
+  PARTNER_WORK_FAILED_METRIC,
+  SERVICE_NAME,
+  WEBHOOK_FAILED_METRIC,
+  WEBHOOK_REFUSED_METRIC,
+} from '../../definitions/service';
 import type { BillingFunction } from '../functions/billing-function';
 
 const SERVICE = { service: SERVICE_NAME };
@@ -39,8 +48,17 @@ export interface ObservabilityProps {
   readonly eventRelay: { readonly handler: BillingFunction; readonly failureQueue: IQueue };
   /** Log groups of the functions that charge cards (their EMF logs carry ChargesDeclined). */
   readonly chargeLogGroups: readonly ILogGroup[];
+  /** The route of Stripe's webhook deliveries: its requests and answers are on the dashboard. */
+  readonly stripeWebhook: { readonly api: RestApi; readonly path: string };
   readonly alarmEmail?: string;
 }
+
+/**
+ * Refusals in 5 minutes that alarm. Anyone can post to the public webhook route, so a few
+ * are stray or forged requests; a signing secret that is not the endpoint's refuses every
+ * delivery, which soon passes this.
+ */
+export const WEBHOOK_REFUSALS_ALARMED = 5;
 
 export class Observability extends Construct {
   readonly topic: Topic;
@@ -197,6 +215,38 @@ export class Observability extends Construct {
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
 
+    // Stripe's webhook deliveries. Refused ones changed nothing (see above for the
+    // threshold); failed ones were signed but not applied, and Stripe delivers them again
+    // for up to 3 days: their error lines name the event.
+    alarm('StripeWebhookRefused', {
+      alarmDescription: `${WEBHOOK_REFUSALS_ALARMED} or more Stripe webhook deliveries in 5 minutes refused by the signature check (unsigned, wrongly signed or stale): is the signing secret in Secrets Manager the endpoint's?`,
+      metric: business(WEBHOOK_REFUSED_METRIC),
+      threshold: WEBHOOK_REFUSALS_ALARMED,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    alarm('StripeWebhookFailed', {
+      alarmDescription:
+        'Signed Stripe webhook deliveries that could not be applied; Stripe delivers them again, and their error lines name the event',
+      metric: business(WEBHOOK_FAILED_METRIC),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    // A charge attempt Stripe has given no clear answer on an hour after it was opened:
+    // the partner's single in-flight slot stays taken until someone looks.
+    alarm('ChargeUnresolved', {
+      alarmDescription:
+        'A card charge attempt still has no clear answer from the card provider an hour after it was opened',
+      metric: business(CHARGE_UNRESOLVED_METRIC),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+
     // Handler errors and throttles of every function.
     for (const [name, fn] of Object.entries(props.functions)) {
       alarm(`${name}Errors`, {
@@ -224,6 +274,21 @@ export class Observability extends Construct {
         label: name,
       }),
     );
+    // API Gateway's detailed metrics (enabled on the stage) of the webhook route alone.
+    const webhookRoute = (metricName: string, label: string) =>
+      new Metric({
+        namespace: 'AWS/ApiGateway',
+        metricName,
+        dimensionsMap: {
+          ApiName: props.stripeWebhook.api.restApiName,
+          Stage: props.stripeWebhook.api.deploymentStage.stageName,
+          Resource: props.stripeWebhook.path,
+          Method: 'POST',
+        },
+        statistic: 'Sum',
+        period: Duration.minutes(5),
+        label,
+      });
     this.dashboard = new Dashboard(this, 'Dashboard', {
       dashboardName: SERVICE_NAME,
       widgets: [
@@ -302,6 +367,32 @@ export class Observability extends Construct {
                 period: Duration.minutes(5),
                 statistic: 'Maximum',
               }),
+            ],
+            width: 8,
+          }),
+        ],
+        [
+          new GraphWidget({
+            title: `Stripe webhook requests and errors (POST ${props.stripeWebhook.path})`,
+            left: [
+              webhookRoute('Count', 'requests'),
+              webhookRoute('4XXError', '4xx (refused)'),
+              webhookRoute('5XXError', '5xx (delivered again)'),
+            ],
+            width: 8,
+          }),
+          new GraphWidget({
+            title: 'Stripe webhook deliveries refused and failed',
+            left: [business(WEBHOOK_REFUSED_METRIC), business(WEBHOOK_FAILED_METRIC)],
+            width: 8,
+          }),
+          new GraphWidget({
+            title: 'Charges waiting for authentication, failed, or without a clear answer (at once, after an hour)',
+            left: [
+              business('ChargesActionRequired'),
+              business('ChargesFailed'),
+              business('ChargesUnknownOutcome'),
+              business(CHARGE_UNRESOLVED_METRIC),
             ],
             width: 8,
           }),

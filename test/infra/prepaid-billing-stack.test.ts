@@ -1,13 +1,21 @@
 import { App, type CfnElement, RemovalPolicy } from 'aws-cdk-lib';
+import { AuthorizationType, MockIntegration } from 'aws-cdk-lib/aws-apigateway';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import Stripe from 'stripe';
 import { putOutboxEvent } from '../../functions/adapters/dynamodb/outbox';
+import { readDeploymentSettings } from '../../definitions/deployment-settings';
+import { CHARGE_UNRESOLVED_METRIC, WEBHOOK_FAILED_METRIC, WEBHOOK_REFUSED_METRIC } from '../../definitions/service';
 import { BILLING_TABLE, OUTBOX_ITEM_TYPE } from '../../definitions/table';
 import { type BillingEntry, type BillingFunction, ENTRY_ENVIRONMENTS } from '../../lib/functions/billing-function';
 import { PrepaidBillingStack, type PrepaidBillingStackProps } from '../../lib/prepaid-billing-stack';
 
-const OPERATOR: PrepaidBillingStackProps = { operatorName: '360dialog', licenseFees: { EUR: '25.00', USD: '27.00' } };
+const OPERATOR: PrepaidBillingStackProps = {
+  operatorName: '360dialog',
+  licenseFees: { EUR: '25.00', USD: '27.00' },
+  cardReturnUrl: 'https://billing.example.com/cards/done',
+  cardCancelUrl: 'https://billing.example.com/cards/cancelled',
+};
 const EXISTING_QUEUE_ARN = 'arn:aws:sqs:eu-central-1:123456789012:platform-usage';
 
 function synth(props: Partial<PrepaidBillingStackProps> = {}) {
@@ -34,8 +42,15 @@ function statementsOf(fn: { role?: { node: { defaultChild?: unknown } } | undefi
 }
 const actionsOf = (statement: Record<string, unknown>): string[] => [statement.Action as string | string[]].flat();
 const chargingFunctions = () => {
-  const { recharges, scheduledRuns, api } = defaultStack;
-  return [recharges.handler, scheduledRuns.dailyStarter, scheduledRuns.dailyShard, scheduledRuns.monthly, api.handler];
+  const { recharges, scheduledRuns, api, stripeWebhook } = defaultStack;
+  return [
+    recharges.handler,
+    scheduledRuns.dailyStarter,
+    scheduledRuns.dailyShard,
+    scheduledRuns.monthly,
+    api.handler,
+    stripeWebhook.handler,
+  ];
 };
 const variablesOf = (fn: { function: { node: { defaultChild?: unknown } } }): Record<string, unknown> =>
   template.toJSON().Resources[defaultStack.getLogicalId(fn.function.node.defaultChild as never)].Properties.Environment
@@ -98,7 +113,7 @@ describe('Class: PrepaidBillingStack', () => {
   describe('Construct: BillingFunction', () => {
     it('runs every function on Node.js 22, ARM, with active tracing, Powertools settings and a log group with retention', () => {
       const functions = template.findResources('AWS::Lambda::Function');
-      expect(Object.keys(functions)).toHaveLength(7);
+      expect(Object.keys(functions)).toHaveLength(8);
       for (const fn of Object.values(functions)) {
         expect(fn.Properties).toMatchObject({
           Runtime: 'nodejs22.x',
@@ -113,7 +128,7 @@ describe('Class: PrepaidBillingStack', () => {
           },
         });
       }
-      template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 7);
+      template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 8);
     });
 
     it('points each function at its entry export and gives it its configuration', () => {
@@ -149,10 +164,30 @@ describe('Class: PrepaidBillingStack', () => {
       expect(env(api.handler).Environment.Variables).toMatchObject({
         OPERATOR_NAME: '360dialog',
         PAYMENT_PROVIDER: 'stripe',
+        RECHARGE_QUEUE_URL: ref(recharges.requests.queue),
       });
     });
+
+    it('gives every function that charges cards the card pages of the deployment settings', () => {
+      for (const fn of chargingFunctions()) {
+        expect(variablesOf(fn)).toMatchObject({
+          CARD_RETURN_URL: 'https://billing.example.com/cards/done',
+          CARD_CANCEL_URL: 'https://billing.example.com/cards/cancelled',
+        });
+      }
+      for (const fn of [defaultStack.ingestion.handler, defaultStack.eventRelay.handler]) {
+        expect(variablesOf(fn)).not.toHaveProperty('CARD_RETURN_URL');
+      }
+    });
+
+    it('refuses card pages that are not https URLs, naming the setting', () => {
+      expect(() => synth({ cardReturnUrl: 'http://billing.example.com/cards/done' })).toThrow(
+        /cardReturnUrl must be an https URL/,
+      );
+      expect(() => synth({ cardCancelUrl: 'cards/cancelled' })).toThrow(/cardCancelUrl must be an https URL/);
+    });
     it('sets each function the variables its schema names, all of them, and no others (the local endpoint overrides aside)', () => {
-      const { ingestion, recharges, scheduledRuns, api, eventRelay } = defaultStack;
+      const { ingestion, recharges, scheduledRuns, api, eventRelay, stripeWebhook } = defaultStack;
       const functions: Array<[BillingEntry, BillingFunction]> = [
         ['ingest-usage', ingestion.handler],
         ['recharge', recharges.handler],
@@ -161,6 +196,7 @@ describe('Class: PrepaidBillingStack', () => {
         ['monthly-run', scheduledRuns.monthly],
         ['api', api.handler],
         ['publish-events', eventRelay.handler],
+        ['stripe-webhook', stripeWebhook.handler],
       ];
       for (const [entry, fn] of functions) {
         const set = Object.keys(variablesOf(fn)).filter(
@@ -481,17 +517,169 @@ describe('Class: PrepaidBillingStack', () => {
     });
   });
 
+  describe('Construct: StripeWebhook', () => {
+    const { handler } = defaultStack.stripeWebhook;
+
+    it('runs stripe-webhook within 20 s with the table, both secrets, the recharge queue and the card pages', () => {
+      const fn = template.toJSON().Resources[defaultStack.getLogicalId(handler.function.node.defaultChild as never)];
+      expect(fn.Properties).toMatchObject({ Handler: 'index.handler', Timeout: 20 });
+      expect(variablesOf(handler)).toMatchObject({
+        TABLE_NAME: ref(defaultStack.data.table),
+        PAYMENT_PROVIDER: 'stripe',
+        STRIPE_SECRET_ID: ref(defaultStack.stripeSecret as never),
+        STRIPE_WEBHOOK_SECRET_ID: ref(defaultStack.stripeWebhookSecret as never),
+        RECHARGE_QUEUE_URL: ref(defaultStack.recharges.requests.queue),
+        CARD_RETURN_URL: OPERATOR.cardReturnUrl,
+        CARD_CANCEL_URL: OPERATOR.cardCancelUrl,
+      });
+    });
+
+    it('may read and write the table, read both secrets and send to the recharge queue, and nothing more', () => {
+      const table = arnOf(defaultStack.data.table);
+      const tableAndIndexes = [table, { 'Fn::Join': ['', [table, '/index/*']] }];
+      const secretRead = ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'];
+      const allowed = [
+        { resource: tableAndIndexes, prefix: 'dynamodb:' },
+        { resource: ref(defaultStack.stripeSecret as never), actions: secretRead },
+        { resource: ref(defaultStack.stripeWebhookSecret as never), actions: secretRead },
+        {
+          resource: arnOf(defaultStack.recharges.requests.queue),
+          actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
+        },
+        { resource: '*', actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'] },
+      ];
+      const statements = statementsOf(handler.function);
+
+      for (const statement of statements) {
+        expect(statement.Effect).toBe('Allow');
+        const grant = allowed.find(
+          (candidate) => JSON.stringify(statement.Resource) === JSON.stringify(candidate.resource),
+        );
+        expect({ resource: statement.Resource, allowed: grant !== undefined }).toEqual({
+          resource: statement.Resource,
+          allowed: true,
+        });
+        for (const action of actionsOf(statement)) {
+          if (grant?.prefix !== undefined) expect(action.startsWith(grant.prefix)).toBe(true);
+          else expect(grant?.actions).toContain(action);
+        }
+      }
+      for (const grant of allowed) {
+        expect(
+          statements.some((statement) => JSON.stringify(statement.Resource) === JSON.stringify(grant.resource)),
+        ).toBe(true);
+      }
+      const writes = statements.filter(
+        (statement) => JSON.stringify(statement.Resource) === JSON.stringify(tableAndIndexes),
+      );
+      expect(writes.flatMap(actionsOf)).toEqual(expect.arrayContaining(['dynamodb:Query', 'dynamodb:UpdateItem']));
+      expect(writes.flatMap(actionsOf)).not.toContain('dynamodb:DeleteTable');
+    });
+  });
+
   describe('Construct: OperatorApi', () => {
-    it('requires IAM authorization on every method', () => {
-      const methods = Object.values(template.findResources('AWS::ApiGateway::Method'));
-      expect(methods.length).toBeGreaterThan(0);
-      for (const method of methods) expect(method.Properties.AuthorizationType).toBe('AWS_IAM');
+    const methods = () => template.findResources('AWS::ApiGateway::Method');
+    const webhookMethodId = () =>
+      defaultStack.getLogicalId(defaultStack.api.stripeWebhookMethod.node.defaultChild as never);
+    const webhookResourceId = () =>
+      defaultStack.getLogicalId(
+        defaultStack.api.api.root.resourceForPath('/webhooks/stripe').node.defaultChild as never,
+      );
+
+    it('requires IAM authorization on every method but the Stripe webhook', () => {
+      const others = Object.entries(methods()).filter(([id]) => id !== webhookMethodId());
+      expect(others.length).toBeGreaterThanOrEqual(2);
+      for (const [, method] of others) expect(method.Properties.AuthorizationType).toBe('AWS_IAM');
+      const unauthorized = Object.entries(methods()).filter(
+        ([, method]) => method.Properties.AuthorizationType !== 'AWS_IAM',
+      );
+      expect(unauthorized.map(([id]) => id)).toEqual([webhookMethodId()]);
+    });
+
+    it('sends POST /webhooks/stripe, without authorization, to the webhook function and nothing else there', () => {
+      expect(methods()[webhookMethodId()]?.Properties).toMatchObject({
+        HttpMethod: 'POST',
+        AuthorizationType: 'NONE',
+        ResourceId: { Ref: webhookResourceId() },
+        Integration: { Type: 'AWS_PROXY' },
+      });
+      expect(JSON.stringify(methods()[webhookMethodId()]?.Properties.Integration.Uri)).toContain(
+        JSON.stringify(arnOf(defaultStack.stripeWebhook.handler.function)),
+      );
+      expect(methods()[webhookMethodId()]?.Properties).not.toHaveProperty('AuthorizerId');
+      const onTheRoute = Object.values(methods()).filter(
+        (method) => JSON.stringify(method.Properties.ResourceId) === JSON.stringify({ Ref: webhookResourceId() }),
+      );
+      expect(onTheRoute).toHaveLength(1);
+      template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: 'webhooks' });
+      template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: 'stripe' });
+    });
+
+    it('throttles the webhook route on its own, and logs and measures it like the stage', () => {
+      template.hasResourceProperties('AWS::ApiGateway::Stage', {
+        MethodSettings: Match.arrayWith([
+          {
+            ResourcePath: '/~1webhooks~1stripe',
+            HttpMethod: 'POST',
+            ThrottlingRateLimit: 50,
+            ThrottlingBurstLimit: 100,
+            LoggingLevel: 'ERROR',
+            MetricsEnabled: true,
+            DataTraceEnabled: false,
+          },
+        ]),
+      });
+    });
+
+    it('refuses, before the function, a webhook request without a Stripe-Signature header or without an event', () => {
+      const method = methods()[webhookMethodId()]?.Properties;
+      expect(method.RequestParameters).toEqual({ 'method.request.header.Stripe-Signature': true });
+      const validators = template.findResources('AWS::ApiGateway::RequestValidator');
+      expect(validators[method.RequestValidatorId.Ref]?.Properties).toMatchObject({
+        ValidateRequestBody: true,
+        ValidateRequestParameters: true,
+      });
+      // $default: the model applies whatever the content type, charset and all.
+      expect(Object.keys(method.RequestModels)).toEqual(['$default']);
+      const models = template.findResources('AWS::ApiGateway::Model');
+      expect(models[method.RequestModels.$default.Ref]?.Properties.Schema).toMatchObject({
+        type: 'object',
+        required: ['id', 'type'],
+      });
+      for (const type of ['BAD_REQUEST_BODY', 'BAD_REQUEST_PARAMETERS']) {
+        const response = Object.values(
+          template.findResources('AWS::ApiGateway::GatewayResponse', { Properties: { ResponseType: type } }),
+        )[0]?.Properties;
+        expect(response).toMatchObject({
+          StatusCode: '400',
+          ResponseParameters: { 'gatewayresponse.header.Content-Type': "'application/problem+json'" },
+        });
+        expect(response.ResponseTemplates['application/json']).toContain(
+          '"type":"urn:prepaid-billing:problem:validation-failed"',
+        );
+      }
+    });
+
+    it('lets the API hand charges to the recharge queue', () => {
+      expect(statementsOf(defaultStack.api.handler.function)).toContainEqual(
+        expect.objectContaining({
+          Action: expect.arrayContaining(['sqs:SendMessage']),
+          Resource: arnOf(defaultStack.recharges.requests.queue),
+        }),
+      );
     });
 
     it('logs access to a log group and throttles the stage', () => {
       template.hasResourceProperties('AWS::ApiGateway::Stage', {
         AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.anyValue() },
-        MethodSettings: [Match.objectLike({ ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 })],
+        MethodSettings: Match.arrayWith([
+          Match.objectLike({
+            ResourcePath: '/*',
+            HttpMethod: '*',
+            ThrottlingRateLimit: 100,
+            ThrottlingBurstLimit: 200,
+          }),
+        ]),
       });
     });
   });
@@ -519,9 +707,45 @@ describe('Class: PrepaidBillingStack', () => {
         'PartnerWorkFailed',
         'EventsPublished',
         'IteratorAge',
+        WEBHOOK_REFUSED_METRIC,
+        WEBHOOK_FAILED_METRIC,
+        CHARGE_UNRESOLVED_METRIC,
+        'ChargesUnknownOutcome',
+        'ChargesActionRequired',
+        'ChargesFailed',
       ]) {
         expect(body).toContain(metric);
       }
+    });
+
+    it("charts the webhook route's requests, 4xx and 5xx from API Gateway's metrics of that method", () => {
+      const body = JSON.stringify(
+        Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0]?.Properties.DashboardBody,
+      );
+      for (const metric of ['Count', '4XXError', '5XXError']) {
+        expect(body).toContain(
+          JSON.stringify(
+            `["AWS/ApiGateway","${metric}","ApiName","prepaid-billing","Method","POST","Resource","/webhooks/stripe","Stage","`,
+          ).slice(1, -1),
+        );
+      }
+    });
+
+    it('alarms on webhook deliveries refused (5 in 5 minutes) or failed, and on charges unresolved after an hour', () => {
+      const business = (metricName: string) =>
+        alarms().find((alarm) => alarm.MetricName === metricName && alarm.Namespace === 'PrepaidBilling');
+      const common = {
+        Dimensions: [{ Name: 'service', Value: 'prepaid-billing' }],
+        Statistic: 'Sum',
+        Period: 300,
+        EvaluationPeriods: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      };
+      expect(business(WEBHOOK_REFUSED_METRIC)).toMatchObject({ ...common, Threshold: 5 });
+      expect(business(WEBHOOK_FAILED_METRIC)).toMatchObject({ ...common, Threshold: 1 });
+      expect(business(CHARGE_UNRESOLVED_METRIC)).toMatchObject({ ...common, Threshold: 1 });
+      expect(business(WEBHOOK_REFUSED_METRIC)?.AlarmDescription).toMatch(/signing secret/);
     });
 
     it('alarms when any dead-letter queue or the event relay failure queue holds a message', () => {
@@ -572,12 +796,12 @@ describe('Class: PrepaidBillingStack', () => {
     it('alarms on errors and throttles of every function', () => {
       for (const metric of ['Errors', 'Throttles']) {
         const found = alarms().filter((alarm) => alarm.MetricName === metric && alarm.Namespace === 'AWS/Lambda');
-        expect(found).toHaveLength(7);
-        expect(found).toContainEqual(
-          expect.objectContaining({
-            Dimensions: [{ Name: 'FunctionName', Value: ref(defaultStack.eventRelay.handler.function) }],
-          }),
-        );
+        expect(found).toHaveLength(8);
+        for (const fn of [defaultStack.eventRelay.handler, defaultStack.stripeWebhook.handler]) {
+          expect(found).toContainEqual(
+            expect.objectContaining({ Dimensions: [{ Name: 'FunctionName', Value: ref(fn.function) }] }),
+          );
+        }
         for (const alarm of found)
           expect(alarm).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
       }
@@ -648,17 +872,73 @@ describe('Class: PrepaidBillingStack', () => {
 
     it('uses the operator secret when named, and creates none', () => {
       const named = synth({ stripeSecretName: 'stripe/live-key' }).template;
+      named.resourcePropertiesCountIs('AWS::SecretsManager::Secret', { Name: 'prepaid-billing/stripe-secret-key' }, 0);
+    });
+  });
+
+  describe('Stripe webhook signing secret', () => {
+    it('creates a retained placeholder the webhook function refuses, not a whsec_ secret, when the operator names none', () => {
+      const placeholders = template.findResources('AWS::SecretsManager::Secret', {
+        Properties: { Name: 'prepaid-billing/stripe-webhook-secret' },
+      });
+      const placeholder = Object.values(placeholders);
+      expect(placeholder).toHaveLength(1);
+      expect(placeholder[0]).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+      expect(placeholder[0]?.Properties.SecretString).toEqual(expect.any(String));
+      expect(placeholder[0]?.Properties.SecretString).not.toMatch(/^whsec_/);
+      expect(placeholder[0]?.Properties).not.toHaveProperty('GenerateSecretString');
+    });
+
+    it('uses the operator secret when named: the webhook function reads that one, and no secret is created', () => {
+      const { stack, template: named } = synth({
+        stripeSecretName: 'stripe/live-key',
+        stripeWebhookSecretName: 'stripe/webhook-signing-secret',
+      });
       named.resourceCountIs('AWS::SecretsManager::Secret', 0);
+      const fn = stack.stripeWebhook.handler.function.node.defaultChild as never;
+      const variables = named.toJSON().Resources[stack.getLogicalId(fn)].Properties.Environment.Variables;
+      expect(JSON.stringify(variables.STRIPE_WEBHOOK_SECRET_ID)).toContain(':secret:stripe/webhook-signing-secret');
+    });
+  });
+
+  describe('Deployment settings', () => {
+    const context = (values: Record<string, unknown>) => (key: string) => values[key.replace('prepaid-billing:', '')];
+    const settings = { operatorName: '360dialog', licenseFees: { EUR: '25.00' } };
+    const pages = { cardReturnUrl: OPERATOR.cardReturnUrl, cardCancelUrl: OPERATOR.cardCancelUrl };
+
+    it('refuses a card page that is not an https URL, naming the key', () => {
+      expect(() =>
+        readDeploymentSettings(context({ ...settings, ...pages, cardReturnUrl: 'http://billing.example.com/done' })),
+      ).toThrow(/context prepaid-billing:cardReturnUrl must be an https URL/);
+      expect(() => readDeploymentSettings(context({ ...settings, cardReturnUrl: OPERATOR.cardReturnUrl }))).toThrow(
+        /prepaid-billing:cardCancelUrl/,
+      );
+    });
+
+    it('takes a webhook secret name only in the form Secrets Manager allows', () => {
+      expect(
+        readDeploymentSettings(context({ ...settings, ...pages, stripeWebhookSecretName: 'stripe/whsec' })),
+      ).toMatchObject({ stripeWebhookSecretName: 'stripe/whsec' });
+      expect(() =>
+        readDeploymentSettings(context({ ...settings, ...pages, stripeWebhookSecretName: 'stripe webhook' })),
+      ).toThrow(/prepaid-billing:stripeWebhookSecretName must be the name of a Secrets Manager secret/);
     });
   });
 
   describe('Outputs', () => {
-    it('tells the operator where to send usage, the API, the secret to fill, the bus, the relay failures, the alarm topic and the dashboard', () => {
+    it('tells the operator where to send usage, the API, the secrets to fill, the webhook URL, the bus, the relay failures, the alarm topic and the dashboard', () => {
       const { ingestion } = defaultStack;
       template.hasOutput('UsageQueueUrl', { Value: ref(ingestion.usage.queue) });
       template.hasOutput('UsageDeadLetterQueueUrl', { Value: ref(ingestion.usage.deadLetterQueue) });
       template.hasOutput('EventRelayFailureQueueUrl', { Value: ref(defaultStack.eventRelay.failureQueue) });
       template.hasOutput('StripeSecretName', { Value: Match.anyValue() });
+      const outputs = template.findOutputs('*');
+      expect(JSON.stringify(outputs.StripeWebhookSecretName?.Value)).toContain(
+        JSON.stringify(ref(defaultStack.stripeWebhookSecret as never)),
+      );
+      template.hasOutput('StripeWebhookUrl', {
+        Value: { 'Fn::Join': ['', Match.arrayWith([ref(defaultStack.api.api), '/webhooks/stripe'])] },
+      });
       expect(Object.keys(template.findOutputs('*')).sort()).toEqual(
         [
           'AlarmTopicArn',
@@ -667,6 +947,8 @@ describe('Class: PrepaidBillingStack', () => {
           'EventRelayFailureQueueUrl',
           defaultStack.getLogicalId(defaultStack.api.api.node.findChild('Endpoint') as CfnElement),
           'StripeSecretName',
+          'StripeWebhookSecretName',
+          'StripeWebhookUrl',
           'UsageDeadLetterQueueUrl',
           'UsageQueueUrl',
         ].sort(),
@@ -692,11 +974,35 @@ describe('Class: PrepaidBillingStack', () => {
       const { app } = synth({
         alarmEmail: 'billing-alerts@example.com',
         stripeSecretName: 'stripe/live-key',
+        stripeWebhookSecretName: 'stripe/webhook-signing-secret',
         existingUsageQueueArns: [EXISTING_QUEUE_ARN],
         removalPolicy: RemovalPolicy.DESTROY,
       });
 
       expect(new AwsSolutionsChecks().validateScope(app).violations).toEqual([]);
+    });
+
+    it('acknowledges a method without authorization on the webhook route alone', () => {
+      const { app, stack } = synth();
+      // Prepare: a second public method, which nothing acknowledges.
+      stack.api.api.root
+        .addResource('open')
+        .addMethod('GET', new MockIntegration(), { authorizationType: AuthorizationType.NONE });
+
+      // Act
+      const report = new AwsSolutionsChecks().validateScope(app);
+
+      // Assess
+      expect(report.violations.map((violation) => violation.ruleName).sort()).toEqual([
+        'AwsSolutions-APIG4',
+        'AwsSolutions-COG4',
+      ]);
+      for (const violation of report.violations) {
+        expect(violation.violatingResources).toHaveLength(1);
+        const resource = JSON.stringify(violation.violatingResources[0]);
+        expect(resource).toMatch(/open/i);
+        expect(resource).not.toMatch(/webhook/i);
+      }
     });
   });
 });
