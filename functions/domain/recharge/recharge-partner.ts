@@ -54,8 +54,7 @@ export async function rechargePartner(
   }
   const card = chargeableCard(account);
   if (card === undefined) return { outcome: 'no-chargeable-card' };
-  const declinedSameCard = account.lastDecline !== undefined && account.lastDecline.paymentMethod === card.paymentMethod;
-  if (declinedSameCard && WAIT_AFTER_DECLINE.includes(trigger)) return { outcome: 'waiting-after-decline' };
+  if (WAIT_AFTER_DECLINE.includes(trigger) && declinedCardKept(account)) return { outcome: 'waiting-after-decline' };
 
   const decision = chargeDue(account);
   if (decision.kind === 'none') return { outcome: 'nothing-to-charge' };
@@ -115,6 +114,16 @@ async function chargeCard(
   return chargeCard(after, backup, { ...plan, trigger: 'backup-card' }, deps);
 }
 
+/**
+ * The last charge declined a card the partner still has. A backup is charged only after the
+ * primary declined the same charge, so a declined backup means both cards were tried: the
+ * one chosen next waits for the daily run too.
+ */
+function declinedCardKept(account: PartnerAccount): boolean {
+  const declined = account.lastDecline?.paymentMethod;
+  return declined !== undefined && (declined === account.paymentMethod || declined === account.backupPaymentMethod);
+}
+
 function replaced(attempt: ChargeAttempt, account: PartnerAccount): boolean {
   const current = attempt.cardRole === 'primary' ? account.paymentMethod : account.backupPaymentMethod;
   return current !== attempt.paymentMethod;
@@ -123,7 +132,11 @@ function replaced(attempt: ChargeAttempt, account: PartnerAccount): boolean {
 function referenceOf(attempt: ChargeAttempt) {
   if (attempt.providerChargeId === undefined)
     throw new Error(`attempt ${attempt.attemptId} waits for its cardholder but has no provider charge`);
-  return { partnerId: attempt.partnerId, providerChargeId: attempt.providerChargeId, idempotencyKey: attempt.attemptId };
+  return {
+    partnerId: attempt.partnerId,
+    providerChargeId: attempt.providerChargeId,
+    idempotencyKey: attempt.attemptId,
+  };
 }
 
 function chargeRequestOf(attempt: ChargeAttempt) {
