@@ -1,15 +1,30 @@
-/** The recharge use case wired to a fresh table, the sandbox card provider, a pinned clock and faults at its ports. */
+/**
+ * The recharge use case wired to a fresh table, the sandbox card provider, a pinned clock
+ * and faults at its ports; and the use case the webhook runs on the provider's reports,
+ * fed with the sandbox's events as the webhook's reader gives them to it.
+ */
 import { DynamoDbChannelRepository } from '../../functions/adapters/dynamodb/channel-repository';
 import { DynamoDbLedgerRepository } from '../../functions/adapters/dynamodb/ledger-repository';
 import { DynamoDbOpeningBalances } from '../../functions/adapters/dynamodb/opening-balances';
+import { DynamoDbProviderEventLog } from '../../functions/adapters/dynamodb/provider-event-log';
 import { DynamoDbRechargeRepository } from '../../functions/adapters/dynamodb/recharge-repository';
-import { SandboxPaymentProvider } from '../../functions/adapters/payments/sandbox-payment-provider';
+import {
+  type PaymentIntentEventType,
+  SandboxPaymentProvider,
+  type StripeShapedEvent,
+} from '../../functions/adapters/payments/sandbox-payment-provider';
 import { type Currency, parseAmount } from '../../functions/domain/money';
 import { type OpenAccountResult, openAccount } from '../../functions/domain/partners/open-account';
 import type { RechargeTrigger } from '../../functions/domain/recharge/charge-attempt';
 import type { CardRole } from '../../functions/domain/recharge/payment-provider';
 import { DEFAULT_RECHARGE_SETTINGS, type RechargeSettings } from '../../functions/domain/recharge-rules';
-import type { Invoice } from '../../functions/domain/recharge/charge-attempt';
+import type { ChargeAttempt, Invoice } from '../../functions/domain/recharge/charge-attempt';
+import {
+  type ProviderEventDependencies,
+  type ProviderEventOutcome,
+  applyProviderEvent,
+} from '../../functions/domain/recharge/apply-provider-event';
+import type { ProviderEvent } from '../../functions/domain/recharge/provider-events';
 import {
   type RechargeDependencies,
   type RechargeResult,
@@ -20,6 +35,7 @@ import { type RechargeWiring, wireRecharge } from '../../functions/wiring/rechar
 import { type TestTable, createTestTable } from './billing-table';
 import { FaultSwitch } from './fault-switch';
 import { faultyPorts } from './faulty-ports';
+import { RecordingRechargeRequests } from './recording-recharge-requests';
 import { RelayedEvents } from './relayed-events';
 import { TestClock } from './test-clock';
 
@@ -37,6 +53,10 @@ export class RechargeHarness {
   readonly channels: DynamoDbChannelRepository;
   readonly wiring: RechargeWiring;
   readonly deps: RechargeDependencies;
+  /** What the provider's reports asked of the recharge queue. */
+  readonly requests = new RecordingRechargeRequests();
+  /** The webhook's use case on the same ports, its event log and queue behind fault points too. */
+  readonly reportDeps: ProviderEventDependencies;
 
   private constructor(readonly table: TestTable) {
     this.ledger = new DynamoDbLedgerRepository(table.client, table.tableName);
@@ -51,6 +71,11 @@ export class RechargeHarness {
       decorate: this.decorate,
     };
     this.deps = wireRecharge(this.wiring);
+    this.reportDeps = {
+      ...this.deps,
+      events: this.decorate('events', new DynamoDbProviderEventLog(table.client, table.tableName)),
+      recharges: this.decorate('recharges', this.requests),
+    };
   }
 
   static async start(): Promise<RechargeHarness> {
@@ -92,6 +117,26 @@ export class RechargeHarness {
     return rechargePartner(partnerId, trigger, this.deps);
   }
 
+  /** Applies one provider report, as the webhook does once the delivery's signature is checked. */
+  report(event: ProviderEvent): Promise<ProviderEventOutcome> {
+    return applyProviderEvent(event, this.reportDeps);
+  }
+
+  /** The sandbox's reports about the charge of an attempt, oldest first, optionally of one type. */
+  chargeReports(attempt: ChargeAttempt | undefined, type?: PaymentIntentEventType): ProviderEvent[] {
+    if (attempt === undefined) throw new Error('no attempt to find the reports of');
+    return this.provider.events
+      .filter((event) => event.data.object.object === 'payment_intent')
+      .filter((event) => type === undefined || event.type === type)
+      .map(chargeReportOf)
+      .filter((report) => report.kind === 'charge-changed' && report.attemptId === attempt.attemptId);
+  }
+
+  /** The stored attempt, as the repository reads it. */
+  async attempt(partnerId: string, attemptId: string | undefined): Promise<ChargeAttempt | undefined> {
+    return attemptId === undefined ? undefined : this.attempts.getAttempt(partnerId, attemptId);
+  }
+
   /** Usage of `amount` as one ledger posting, the way ingestion moves the balance. */
   async spend(partnerId: string, amount: string, key: string): Promise<void> {
     await this.ledger.post({
@@ -121,6 +166,13 @@ export class RechargeHarness {
     );
   }
 
+  /** Every charge the provider made for the partner on `paymentMethod`, whatever its outcome. */
+  chargesOn(partnerId: string, paymentMethod: string): number {
+    return this.provider.charges.filter(
+      (charge) => charge.request.partnerId === partnerId && charge.request.paymentMethod === paymentMethod,
+    ).length;
+  }
+
   /** Successful card charges per idempotency key, from the provider. */
   successfulCharges(partnerId: string): Map<string, number> {
     return new Map(
@@ -129,4 +181,22 @@ export class RechargeHarness {
         .map((charge) => [charge.request.idempotencyKey, charge.request.amountCents]),
     );
   }
+}
+
+/**
+ * A sandbox event about a PaymentIntent as the webhook's reader hands it to the use case: a
+ * nudge naming the attempt (from the PaymentIntent's metadata) and the charge.
+ */
+function chargeReportOf(event: StripeShapedEvent): ProviderEvent {
+  const occurredAt = new Date(event.created * 1000);
+  const intent = event.data.object;
+  if (intent.object !== 'payment_intent') return { kind: 'ignored', type: event.type, eventId: event.id, occurredAt };
+  return {
+    kind: 'charge-changed',
+    eventId: event.id,
+    occurredAt,
+    partnerId: intent.metadata.partnerId,
+    attemptId: intent.metadata.attemptId,
+    providerChargeId: intent.id,
+  };
 }
