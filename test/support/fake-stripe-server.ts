@@ -1,108 +1,143 @@
 /**
- * Just enough of Stripe's API, over real HTTP on 127.0.0.1, for the real SDK to create
- * off-session PaymentIntents confirmed at creation: Stripe's test payment methods decide
- * the outcome, `Idempotency-Key` replays a stored answer, and tests can make the next
- * requests fail (500) or hang before or after the charge is made.
+ * Just enough of Stripe's API, over real HTTP on 127.0.0.1, for the real SDK to charge
+ * saved cards off-session, bring a cardholder to the bank's authentication page, cancel,
+ * look up and list PaymentIntents, check PaymentMethods and customers, and save cards
+ * through Checkout in setup mode. It refuses what Stripe refuses (cards saved to another
+ * customer or detached, unknown ids, keys reused with other parameters), keeps every
+ * POST's answer under its `Idempotency-Key`, records the webhook events each change
+ * would send, and signs their deliveries as Stripe does. Tests can make the next requests
+ * fail (500) or hang before or after they are carried out.
  *
- * Responses have Stripe's shapes and status codes (200 intent, 402 card_error carrying
- * the failed intent, 400 invalid_request_error / idempotency_error, 401, 500 api_error),
- * so the SDK raises its own error classes.
+ * The resources live under test/support/fake-stripe/, one file each; this is the server
+ * and the helpers tests drive it with.
  */
-import { randomBytes } from 'node:crypto';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { systemClock } from '../../functions/adapters/system-clock';
+import type { Clock } from '../../functions/domain/ports';
+import { type FakeCheckoutSession, SetupCheckout } from './fake-stripe/checkout';
+import { Customers } from './fake-stripe/customers';
+import { EventLog, type FakeEvent, type SignedDelivery } from './fake-stripe/events';
+import { IdempotentAnswers } from './fake-stripe/idempotency';
+import { type FakePaymentIntent, type LastPaymentError, PaymentIntents } from './fake-stripe/payment-intents';
+import {
+  type Answer,
+  type Params,
+  Refusal,
+  apiError,
+  header,
+  invalidRequest,
+  readBody,
+  send,
+  sendPage,
+} from './fake-stripe/wire';
 
+export type { FakeCheckoutSession, FakeSetupIntent } from './fake-stripe/checkout';
+export type { FakeCustomer, FakePaymentMethod } from './fake-stripe/customers';
+export type { FakeEvent, SignedDelivery } from './fake-stripe/events';
+export type { FakePaymentIntent, LastPaymentError, NextAction } from './fake-stripe/payment-intents';
+
+/**
+ * `500`: answered with an api_error; `timeout-before-charge`: never answered, nothing done;
+ * `timeout-after-charge`: carried out (a charge made, a list read), the answer never sent.
+ */
 export type FailureKind = '500' | 'timeout-after-charge' | 'timeout-before-charge';
 
-export interface LastPaymentError {
-  readonly type: 'card_error';
-  readonly code: string;
-  readonly decline_code?: string;
-  readonly message: string;
-}
-
-export interface FakePaymentIntent {
-  readonly id: string;
-  readonly object: 'payment_intent';
-  readonly amount: number;
-  readonly amount_received: number;
-  readonly currency: string;
-  readonly customer: string | null;
-  readonly payment_method: string;
-  readonly description: string | null;
-  readonly status: string;
-  readonly last_payment_error: LastPaymentError | null;
-  readonly latest_charge: string | null;
-  readonly metadata: Record<string, string>;
-  readonly capture_method: 'automatic';
-  readonly confirmation_method: 'automatic';
-  readonly created: number;
-  readonly livemode: false;
+/** Which requests a failure may hit; by default any. */
+export interface RequestFilter {
+  readonly method?: 'GET' | 'POST';
+  readonly path?: string | RegExp;
 }
 
 export interface ReceivedRequest {
   readonly method: string;
   readonly path: string;
   readonly idempotencyKey?: string;
-  /** Form fields as sent, bracketed keys kept as they are (`metadata[partnerId]`). */
+  /** Form fields (POST) or query parameters (GET) as sent, bracketed keys kept as they are (`metadata[partnerId]`). */
   readonly params: Readonly<Record<string, string>>;
 }
 
-interface Answer {
-  readonly status: number;
-  readonly body: unknown;
+interface Route {
+  readonly method: 'GET' | 'POST';
+  /** The path, with the id of the object in the first group. */
+  readonly pattern: RegExp;
+  readonly run: (id: string, params: Params) => Answer;
 }
 
-interface StoredAnswer extends Answer {
-  readonly path: string;
-  readonly fingerprint: string;
-}
-
-interface Decline {
-  readonly code: string;
-  readonly decline_code?: string;
-  readonly message: string;
-}
-
-const SUCCEEDING_METHODS = new Set(['pm_card_visa', 'pm_card_mastercard']);
-
-/** Stripe's test payment methods and the errors they raise on an off-session charge. */
-const DECLINING_METHODS: ReadonlyMap<string, Decline> = new Map([
-  [
-    'pm_card_chargeDeclined',
-    { code: 'card_declined', decline_code: 'generic_decline', message: 'Your card was declined.' },
-  ],
-  [
-    'pm_card_chargeDeclinedInsufficientFunds',
-    { code: 'card_declined', decline_code: 'insufficient_funds', message: 'Your card has insufficient funds.' },
-  ],
-  ['pm_card_chargeDeclinedExpiredCard', { code: 'expired_card', message: 'Your card has expired.' }],
-  [
-    'pm_card_authenticationRequired',
-    {
-      code: 'authentication_required',
-      message: 'Your card was declined. This transaction requires authentication.',
-    },
-  ],
-]);
+const ok = (body: unknown): Answer => ({ status: 200, body });
 
 export class FakeStripeServer {
-  /** Every PaymentIntent created, declined ones too (Stripe keeps those as well). */
-  readonly intents: FakePaymentIntent[] = [];
   /** Every request received, in order, answered or not. */
   readonly requests: ReceivedRequest[] = [];
 
-  private readonly answers = new Map<string, StoredAnswer>();
-  private readonly failures: FailureKind[] = [];
+  private readonly log: EventLog;
+  private readonly customers: Customers;
+  private readonly paymentIntents: PaymentIntents;
+  private readonly checkout: SetupCheckout;
+  private readonly idempotency = new IdempotentAnswers();
+  private readonly failures: { readonly kind: FailureKind; readonly only: RequestFilter }[] = [];
   private readonly stalled = new Set<ServerResponse>();
-  private nextStatus?: { status: string; lastPaymentError: LastPaymentError | null };
+  private readonly routes: readonly Route[];
 
   private constructor(
     private readonly server: Server,
     readonly port: number,
-  ) {}
+    clock: Clock,
+  ) {
+    const baseUrl = `http://127.0.0.1:${port}`;
+    this.log = new EventLog(clock);
+    this.customers = new Customers(this.log, clock);
+    this.paymentIntents = new PaymentIntents(this.customers, this.log, clock, baseUrl);
+    this.checkout = new SetupCheckout(this.customers, this.log, clock, baseUrl);
+    const intents = this.paymentIntents;
+    this.routes = [
+      { method: 'POST', pattern: /^\/v1\/customers()$/, run: (_, params) => ok(this.customers.create(params)) },
+      { method: 'GET', pattern: /^\/v1\/customers\/([^/]+)$/, run: (id) => ok(this.customers.retrieve(id)) },
+      {
+        method: 'GET',
+        pattern: /^\/v1\/payment_methods\/([^/]+)$/,
+        run: (id) => ok(this.customers.retrieveMethod(id)),
+      },
+      {
+        method: 'POST',
+        pattern: /^\/v1\/payment_methods\/([^/]+)\/attach$/,
+        run: (id, params) => ok(this.customers.attach(id, params)),
+      },
+      {
+        method: 'POST',
+        pattern: /^\/v1\/payment_methods\/([^/]+)\/detach$/,
+        run: (id) => ok(this.customers.detach(id)),
+      },
+      { method: 'POST', pattern: /^\/v1\/payment_intents()$/, run: (_, params) => intents.create(params) },
+      { method: 'GET', pattern: /^\/v1\/payment_intents()$/, run: (_, params) => intents.list(params) },
+      {
+        method: 'GET',
+        pattern: /^\/v1\/payment_intents\/search()$/,
+        run: (_, params) => ok(intents.search(params.query ?? '')),
+      },
+      { method: 'GET', pattern: /^\/v1\/payment_intents\/([^/]+)$/, run: (id) => ok(intents.retrieve(id)) },
+      {
+        method: 'POST',
+        pattern: /^\/v1\/payment_intents\/([^/]+)\/confirm$/,
+        run: (id, params) => intents.confirm(id, params),
+      },
+      {
+        method: 'POST',
+        pattern: /^\/v1\/payment_intents\/([^/]+)\/cancel$/,
+        run: (id, params) => intents.cancel(id, params),
+      },
+      { method: 'POST', pattern: /^\/v1\/checkout\/sessions()$/, run: (_, params) => ok(this.checkout.create(params)) },
+      { method: 'GET', pattern: /^\/v1\/checkout\/sessions\/([^/]+)$/, run: (id) => ok(this.checkout.retrieve(id)) },
+      {
+        method: 'GET',
+        pattern: /^\/v1\/setup_intents\/([^/]+)$/,
+        run: (id) => ok(this.checkout.retrieveSetupIntent(id)),
+      },
+    ];
+  }
 
-  static async start(): Promise<FakeStripeServer> {
+  /** `clock`: Stripe's time, which stamps objects and events (`created`); the wall clock by default. */
+  static async start(options: { readonly clock?: Clock } = {}): Promise<FakeStripeServer> {
     let fake: FakeStripeServer | undefined;
     const server = createServer((request, response) => {
       fake?.handle(request, response).catch((error: unknown) => {
@@ -113,18 +148,50 @@ export class FakeStripeServer {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', () => resolve());
     });
-    fake = new FakeStripeServer(server, (server.address() as AddressInfo).port);
+    fake = new FakeStripeServer(server, (server.address() as AddressInfo).port, options.clock ?? systemClock);
     return fake;
+  }
+
+  /** Every PaymentIntent created, declined ones too (Stripe keeps those as well), as it stands now. */
+  get intents(): readonly FakePaymentIntent[] {
+    return this.paymentIntents.all;
   }
 
   /** Intents whose money was taken. */
   get charges(): FakePaymentIntent[] {
-    return this.intents.filter((intent) => intent.status === 'succeeded');
+    return this.paymentIntents.all.filter((intent) => intent.status === 'succeeded');
   }
 
-  /** The next `times` requests fail as told, in order, before any other behaviour. */
-  failNext(times: number, kind: FailureKind): void {
-    for (let index = 0; index < times; index += 1) this.failures.push(kind);
+  /** Every Checkout Session created, as it stands now. */
+  get checkoutSessions(): readonly FakeCheckoutSession[] {
+    return this.checkout.all;
+  }
+
+  /** Every webhook event, in the order the changes happened. */
+  get events(): readonly FakeEvent[] {
+    return this.log.events;
+  }
+
+  /** The signing secret of the webhook endpoint the events go to. */
+  get webhookSecret(): string {
+    return this.log.webhookSecret;
+  }
+
+  eventsOf(type: string): FakeEvent[] {
+    return this.log.events.filter((event) => event.type === type);
+  }
+
+  /** A delivery of `event` signed as Stripe signs it: now and with `webhookSecret` unless told. */
+  signedDelivery(
+    event: unknown,
+    options: { readonly timestamp?: number; readonly secret?: string } = {},
+  ): SignedDelivery {
+    return this.log.signedDelivery(event, options);
+  }
+
+  /** The next `times` requests (those matching `only`, if given) fail as told, in order, before any other behaviour. */
+  failNext(times: number, kind: FailureKind, only: RequestFilter = {}): void {
+    for (let index = 0; index < times; index += 1) this.failures.push({ kind, only });
   }
 
   /**
@@ -132,20 +199,53 @@ export class FakeStripeServer {
    * states Stripe reaches in ways a test card does not show (e.g. `processing`).
    */
   nextIntentEndsIn(status: string, lastPaymentError: LastPaymentError | null = null): void {
-    this.nextStatus = { status, lastPaymentError };
+    this.paymentIntents.endNextIn(status, lastPaymentError);
   }
 
-  /** Stripe forgets idempotency keys after 24 hours: a replay then creates a new PaymentIntent. */
+  /** Stripe forgets idempotency keys after 24 hours: a replay then runs the request again. */
   expireIdempotencyKeys(): void {
-    this.answers.clear();
+    this.idempotency.forget();
+  }
+
+  /** A customer, with the given id or a new one. */
+  createCustomer(id?: string): string {
+    return this.customers.create({}, id).id;
+  }
+
+  deleteCustomer(id: string): void {
+    this.customers.delete(id);
+  }
+
+  /** Saves a card to a customer, as a setup would: a test token becomes a new `pm_…`; answers its id. */
+  attach(tokenOrPaymentMethod: string, customerId: string): string {
+    return this.customers.attach(tokenOrPaymentMethod, { customer: customerId }).id;
+  }
+
+  detach(paymentMethod: string): void {
+    this.customers.detach(paymentMethod);
+  }
+
+  /** The cardholder finishes the bank's page of an intent waiting in `requires_action`. */
+  completeAuthentication(paymentIntentId: string, result: 'succeed' | 'fail'): FakePaymentIntent {
+    return this.paymentIntents.completeAuthentication(paymentIntentId, result);
+  }
+
+  /** The partner saves the card of `token` on a setup session's page; answers the SetupIntent and the saved card. */
+  completeSetupSession(
+    sessionId: string,
+    token: string,
+  ): { readonly setupIntent: string; readonly paymentMethod: string } {
+    return this.checkout.complete(sessionId, token);
   }
 
   reset(): void {
-    this.intents.length = 0;
     this.requests.length = 0;
-    this.answers.clear();
+    this.customers.clear();
+    this.paymentIntents.clear();
+    this.checkout.clear();
+    this.log.clear();
+    this.idempotency.forget();
     this.failures.length = 0;
-    this.nextStatus = undefined;
     for (const response of this.stalled) response.destroy();
     this.stalled.clear();
   }
@@ -158,31 +258,30 @@ export class FakeStripeServer {
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    const method = request.method ?? 'GET';
     const body = await readBody(request);
-    const params = Object.fromEntries(new URLSearchParams(body));
-    const path = (request.url ?? '/').split('?')[0] ?? '/';
+    const params = Object.fromEntries(method === 'GET' ? url.searchParams : new URLSearchParams(body));
+    const path = url.pathname;
     const idempotencyKey = header(request, 'idempotency-key');
-    this.requests.push({
-      method: request.method ?? 'GET',
-      path,
-      params,
-      ...(idempotencyKey !== undefined && { idempotencyKey }),
-    });
+    this.requests.push({ method, path, params, ...(idempotencyKey !== undefined && { idempotencyKey }) });
 
+    const page = /^\/(authenticate|checkout)\/([^/]+)$/.exec(path);
+    if (method === 'GET' && page !== null) {
+      sendPage(response, `Stripe test ${page[1]} page for ${page[2]}`);
+      return;
+    }
     if (!/^Bearer sk_test_\w+$/.test(header(request, 'authorization') ?? '')) {
       send(response, 401, { error: { type: 'invalid_request_error', message: 'Invalid API Key provided.' } });
       return;
     }
-    if (request.method === 'GET' && path === '/v1/payment_intents/search') {
-      send(response, 200, this.search(new URL(request.url ?? '/', 'http://fake').searchParams.get('query') ?? ''));
-      return;
-    }
-    if (request.method !== 'POST' || path !== '/v1/payment_intents') {
-      send(response, 404, invalidRequest(`Unrecognized request URL (${request.method}: ${path}).`));
+    const route = this.routes.find((candidate) => candidate.method === method && candidate.pattern.test(path));
+    if (route === undefined) {
+      send(response, 404, invalidRequest(`Unrecognized request URL (${method}: ${path}).`).answer.body);
       return;
     }
 
-    const failure = this.failures.shift();
+    const failure = this.takeFailure(method, path);
     if (failure === '500') {
       send(response, 500, apiError('An unknown error occurred while processing your request.'));
       return;
@@ -191,8 +290,11 @@ export class FakeStripeServer {
       this.stall(response);
       return;
     }
-
-    const answer = this.createIdempotently(path, params, idempotencyKey);
+    const id = decodeURIComponent(route.pattern.exec(path)?.[1] ?? '');
+    const answer =
+      method === 'POST'
+        ? this.idempotency.run(idempotencyKey, path, params, () => route.run(id, params))
+        : { ...refusedOrRun(() => route.run(id, params)), replayed: false };
     if (failure === 'timeout-after-charge') {
       this.stall(response);
       return;
@@ -200,94 +302,14 @@ export class FakeStripeServer {
     send(response, answer.status, answer.body, answer.replayed ? { 'Idempotent-Replayed': 'true' } : {});
   }
 
-  /** The Search API for `metadata['key']:'value'`, the only query the adapter sends. */
-  private search(query: string) {
-    const match = /^metadata\['(\w+)'\]:'([^']*)'$/.exec(query);
-    const data = match === null ? [] : this.intents.filter((intent) => intent.metadata[match[1] ?? ''] === match[2]);
-    return { object: 'search_result', url: '/v1/payment_intents/search', has_more: false, data };
-  }
-
-  /** As Stripe: an answer is kept per key once the request ran; validation failures are not kept. */
-  private createIdempotently(
-    path: string,
-    params: Record<string, string>,
-    key: string | undefined,
-  ): Answer & { replayed: boolean } {
-    const fingerprint = JSON.stringify(Object.entries(params).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-    const stored = key === undefined ? undefined : this.answers.get(key);
-    if (stored !== undefined) {
-      if (stored.path !== path || stored.fingerprint !== fingerprint) {
-        return {
-          status: 400,
-          body: {
-            error: {
-              type: 'idempotency_error',
-              message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}' if you meant to execute a different request.`,
-            },
-          },
-          replayed: false,
-        };
-      }
-      return { ...stored, replayed: true };
-    }
-    const invalid = validate(params);
-    if (invalid !== undefined) return { status: 400, body: invalid, replayed: false };
-    const answer = this.create(params);
-    if (key !== undefined) this.answers.set(key, { ...answer, path, fingerprint });
-    return { ...answer, replayed: false };
-  }
-
-  private create(params: Record<string, string>): Answer {
-    const paymentMethod = params.payment_method ?? '';
-    const forced = this.nextStatus;
-    this.nextStatus = undefined;
-    const decline = forced === undefined ? DECLINING_METHODS.get(paymentMethod) : undefined;
-    const lastPaymentError: LastPaymentError | null =
-      forced !== undefined
-        ? forced.lastPaymentError
-        : decline !== undefined
-          ? {
-              type: 'card_error',
-              code: decline.code,
-              message: decline.message,
-              ...(decline.decline_code !== undefined && { decline_code: decline.decline_code }),
-            }
-          : null;
-    const status = forced?.status ?? (decline !== undefined ? 'requires_payment_method' : 'succeeded');
-    const intent: FakePaymentIntent = {
-      id: stripeId('pi'),
-      object: 'payment_intent',
-      amount: Number(params.amount),
-      amount_received: status === 'succeeded' ? Number(params.amount) : 0,
-      currency: params.currency ?? '',
-      customer: params.customer ?? null,
-      payment_method: paymentMethod,
-      description: params.description ?? null,
-      status,
-      last_payment_error: lastPaymentError,
-      latest_charge: status === 'succeeded' || decline !== undefined ? stripeId('ch') : null,
-      metadata: metadataOf(params),
-      capture_method: 'automatic',
-      confirmation_method: 'automatic',
-      created: Math.floor(Date.now() / 1000),
-      livemode: false,
-    };
-    this.intents.push(intent);
-    if (decline === undefined) return { status: 200, body: intent };
-    return {
-      status: 402,
-      body: {
-        error: {
-          type: 'card_error',
-          code: decline.code,
-          ...(decline.decline_code !== undefined && { decline_code: decline.decline_code }),
-          message: decline.message,
-          charge: intent.latest_charge,
-          payment_intent: intent,
-          doc_url: `https://stripe.com/docs/error-codes/${decline.code.replace(/_/g, '-')}`,
-        },
-      },
-    };
+  private takeFailure(method: string, path: string): FailureKind | undefined {
+    const index = this.failures.findIndex(
+      ({ only }) =>
+        (only.method === undefined || only.method === method) &&
+        (only.path === undefined || (typeof only.path === 'string' ? only.path === path : only.path.test(path))),
+    );
+    if (index < 0) return undefined;
+    return this.failures.splice(index, 1)[0]?.kind;
   }
 
   /** Never answers; the client gives up at its timeout, and `reset`/`close` drop the socket. */
@@ -297,84 +319,11 @@ export class FakeStripeServer {
   }
 }
 
-function validate(params: Record<string, string>): unknown {
-  const amount = params.amount;
-  if (amount === undefined || !/^[1-9][0-9]*$/.test(amount)) {
-    return invalidRequest('This value must be greater than or equal to 1.', 'parameter_invalid_integer', 'amount');
+function refusedOrRun(run: () => Answer): Answer {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof Refusal) return error.answer;
+    throw error;
   }
-  if (params.currency === undefined || !/^[a-z]{3}$/.test(params.currency)) {
-    return invalidRequest('Missing required param: currency.', 'parameter_missing', 'currency');
-  }
-  if (params.off_session !== 'true') {
-    return invalidRequest(
-      'Only off-session charges are served here: off_session must be true.',
-      'parameter_invalid_empty',
-      'off_session',
-    );
-  }
-  if (params.confirm !== 'true') {
-    return invalidRequest(
-      'Only intents confirmed at creation are served here: confirm must be true.',
-      'parameter_invalid_empty',
-      'confirm',
-    );
-  }
-  const paymentMethod = params.payment_method;
-  if (
-    paymentMethod === undefined ||
-    (!SUCCEEDING_METHODS.has(paymentMethod) && !DECLINING_METHODS.has(paymentMethod))
-  ) {
-    return invalidRequest(`No such PaymentMethod: '${paymentMethod ?? ''}'`, 'resource_missing', 'payment_method');
-  }
-  return undefined;
-}
-
-function metadataOf(params: Record<string, string>): Record<string, string> {
-  const metadata: Record<string, string> = {};
-  for (const [key, value] of Object.entries(params)) {
-    const match = /^metadata\[(.+)\]$/.exec(key);
-    if (match?.[1] !== undefined) metadata[match[1]] = value;
-  }
-  return metadata;
-}
-
-function invalidRequest(message: string, code?: string, param?: string): unknown {
-  return {
-    error: {
-      type: 'invalid_request_error',
-      message,
-      ...(code !== undefined && { code }),
-      ...(param !== undefined && { param }),
-    },
-  };
-}
-
-function apiError(message: string): unknown {
-  return { error: { type: 'api_error', message } };
-}
-
-function stripeId(prefix: string): string {
-  return `${prefix}_3${randomBytes(12).toString('hex')}`;
-}
-
-function header(request: IncomingMessage, name: string): string | undefined {
-  const value = request.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function send(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  response.writeHead(status, {
-    'Content-Type': 'application/json',
-    'Content-Length': Buffer.byteLength(text),
-    'Request-Id': stripeId('req'),
-    ...headers,
-  });
-  response.end(text);
 }

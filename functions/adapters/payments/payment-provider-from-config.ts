@@ -1,7 +1,7 @@
 /**
  * The configured card provider: Stripe with its key from Secrets Manager, or the sandbox
  * for local runs. The key is read and checked at cold start, so a blank secret stops the
- * function before it takes work; the Stripe SDK itself is loaded on the first charge.
+ * function before it takes work; the Stripe SDK itself is loaded on the first call.
  */
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import type { PaymentProviderConfig } from '../../config';
@@ -15,5 +15,5 @@ export async function paymentProviderFrom(config: PaymentProviderConfig): Promis
   if (typeof apiKey !== 'string' || apiKey.trim() === '') {
     throw new Error(`secret ${config.secretId} must hold the Stripe secret key as a plain string`);
   }
-  return new LazyStripePaymentProvider({ apiKey });
+  return new LazyStripePaymentProvider({ apiKey }, config.pages);
 }

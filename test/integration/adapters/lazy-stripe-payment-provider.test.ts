@@ -2,6 +2,8 @@ import type { LazyStripePaymentProvider as Provider } from '../../../functions/a
 import { chargeRequest } from '../../support/charge-request';
 import { FakeStripeServer } from '../../support/fake-stripe-server';
 
+const CUSTOMER = 'cus_partner1';
+
 describe('Class: LazyStripePaymentProvider', () => {
   let fake: FakeStripeServer;
   let stripeLoads: number;
@@ -19,6 +21,7 @@ describe('Class: LazyStripePaymentProvider', () => {
   beforeEach(async () => {
     // Prepare: a fresh module registry, and the real SDK behind counters of its loads and clients.
     fake.reset();
+    fake.createCustomer(CUSTOMER);
     jest.resetModules();
     stripeLoads = 0;
     clientsCreated = 0;
@@ -40,20 +43,28 @@ describe('Class: LazyStripePaymentProvider', () => {
   });
 
   const provider = () =>
-    new LazyStripePaymentProvider({ apiKey: 'sk_test_fake', host: '127.0.0.1', port: fake.port, protocol: 'http' });
+    new LazyStripePaymentProvider(
+      { apiKey: 'sk_test_fake', host: '127.0.0.1', port: fake.port, protocol: 'http' },
+      { returnUrl: 'https://billing.example/cards/done', cancelUrl: 'https://billing.example/cards/left' },
+    );
 
-  it('does not load the Stripe SDK until it is asked to charge', () => {
+  /** A charge of a card saved to the partner's customer. */
+  const savedCardCharge = () =>
+    chargeRequest({ customerId: CUSTOMER, paymentMethod: fake.attach('pm_card_visa', CUSTOMER) });
+
+  it('does not load the Stripe SDK until it calls Stripe, and knows without it that Stripe needs customers', () => {
     // Act
-    provider();
+    const lazy = provider();
 
     // Assess
+    expect(lazy.requiresCustomer).toBe(true);
     expect(stripeLoads).toBe(0);
     expect(clientsCreated).toBe(0);
   });
 
   it('loads the SDK on the first charge and charges through Stripe', async () => {
     // Act
-    const result = await provider().charge(chargeRequest());
+    const result = await provider().charge(savedCardCharge());
 
     // Assess
     expect(stripeLoads).toBe(1);
@@ -67,11 +78,44 @@ describe('Class: LazyStripePaymentProvider', () => {
     const lazy = provider();
 
     // Act
-    const results = await Promise.all([lazy.charge(chargeRequest()), lazy.charge(chargeRequest())]);
+    const results = await Promise.all([lazy.charge(savedCardCharge()), lazy.charge(savedCardCharge())]);
 
     // Assess
     expect(results.map((result) => result.outcome)).toEqual(['succeeded', 'succeeded']);
     expect(fake.charges).toHaveLength(2);
+    expect(clientsCreated).toBe(1);
+  });
+
+  it('forwards every call of the port to Stripe through the one client it loaded', async () => {
+    // Prepare
+    const lazy = provider();
+    const request = chargeRequest({
+      customerId: CUSTOMER,
+      paymentMethod: fake.attach('pm_card_authenticationRequired', CUSTOMER),
+    });
+
+    // Act
+    const waiting = await lazy.charge(request);
+    const reference = {
+      partnerId: request.partnerId,
+      providerChargeId: fake.intents[0]?.id ?? '',
+      idempotencyKey: request.idempotencyKey,
+    };
+    const status = await lazy.chargeStatus(reference);
+    const canceled = await lazy.cancelCharge(reference);
+    const check = await lazy.checkPaymentMethod(request.paymentMethod, CUSTOMER);
+    const session = await lazy.createSetupSession({ partnerId: 'partner-1', customerId: CUSTOMER, role: 'backup' });
+    const saved = fake.completeSetupSession(session.sessionId, 'pm_card_visa');
+    const card = await lazy.savedCard(saved.setupIntent);
+
+    // Assess
+    expect(waiting).toMatchObject({ outcome: 'action-required', providerChargeId: reference.providerChargeId });
+    expect(status).toEqual(waiting);
+    expect(canceled).toEqual({ outcome: 'canceled', providerChargeId: reference.providerChargeId });
+    expect(check).toEqual({ verdict: 'usable' });
+    expect(session.url).toBe(`http://127.0.0.1:${fake.port}/checkout/${session.sessionId}`);
+    expect(card).toEqual({ paymentMethod: saved.paymentMethod, customerId: CUSTOMER });
+    expect(stripeLoads).toBe(1);
     expect(clientsCreated).toBe(1);
   });
 });
