@@ -14,7 +14,7 @@ import { type RechargeDecision, decideOpeningCharge, decideRecharge } from '../r
 import { type ChargeAttempt, type RechargeTrigger, newAttemptId } from './charge-attempt';
 import { type ChosenCard, backupAfter, chargeableCard } from './decline-policy';
 import type { PaymentProvider } from './payment-provider';
-import { type RechargeResult, settleByAnswer } from './settle-attempt';
+import { type RechargeOutcome, type RechargeResult, settleByAnswer } from './settle-attempt';
 
 export type { RechargeOutcome, RechargeResult } from './settle-attempt';
 
@@ -32,6 +32,9 @@ export interface RechargeDependencies {
  */
 const WAIT_AFTER_DECLINE: readonly RechargeTrigger[] = ['below-threshold', 'overdue', 'opening'];
 
+/** Outcomes of an attempt that ended without a charge and freed the partner's slot. */
+const ENDED_UNPAID: readonly RechargeOutcome[] = ['declined', 'failed', 'canceled'];
+
 export async function rechargePartner(
   partnerId: string,
   trigger: RechargeTrigger,
@@ -43,14 +46,16 @@ export async function rechargePartner(
     const inFlight = await deps.attempts.getAttempt(partnerId, account.chargeInFlight);
     if (inFlight === undefined)
       throw new Error(`partner ${partnerId} holds attempt ${account.chargeInFlight}, which does not exist`);
-    if (inFlight.state === 'action-required' && trigger === 'payment-method-updated' && replaced(inFlight, account)) {
-      // The partner chose another card instead of authenticating: the waiting charge is
-      // canceled first, so it can never be paid as well as the new one.
-      const given = await settleByAnswer(inFlight, await deps.provider.cancelCharge(referenceOf(inFlight)), deps);
-      if (given.outcome !== 'canceled') return given;
-      return rechargePartner(partnerId, trigger, deps);
-    }
-    return resumeAttempt(inFlight, deps);
+    const newCard = trigger === 'payment-method-updated' && replaced(inFlight, account);
+    // The partner chose another card instead of authenticating: the waiting charge is
+    // canceled first, so it can never be paid as well as the new one.
+    const ended =
+      newCard && inFlight.state === 'action-required'
+        ? await settleByAnswer(inFlight, await deps.provider.cancelCharge(referenceOf(inFlight)), deps)
+        : await resumeAttempt(inFlight, deps);
+    // Once the old card's attempt is over unpaid, the new card is charged at once.
+    if (newCard && ENDED_UNPAID.includes(ended.outcome)) return rechargePartner(partnerId, trigger, deps);
+    return ended;
   }
   const card = chargeableCard(account);
   if (card === undefined) return { outcome: 'no-chargeable-card' };
