@@ -156,7 +156,7 @@ describe('Use case: recharge, the decline policy (docs/contract.md §13)', () =>
       expect(last?.detail).toMatchObject({ softDeclines: 2, retriesLeft: 6 });
     });
 
-    it('does not count a decline against a card that replaced the declined one while it was being charged', async () => {
+    it('does not count a decline against a card that replaced the declined one while it was being charged, and charges the new card at once', async () => {
       // Prepare: the charge of the declining card is recorded; the partner sets a new card before it settles.
       at('2026-11-01T09:00:00Z');
       await belowThreshold('swapped', 'pm_card_chargeDeclined');
@@ -165,16 +165,23 @@ describe('Use case: recharge, the decline policy (docs/contract.md §13)', () =>
       at('2026-11-01T09:05:00Z');
       await recharge.setCard('swapped', 'pm_card_chargeDeclinedInsufficientFunds');
 
-      // Act: the resume learns of the old card's decline.
-      const resumed = await recharge.recharge('swapped', 'payment-method-updated');
+      // Act: the new card's trigger learns of the old card's decline, then charges the new card.
+      const result = await recharge.recharge('swapped', 'payment-method-updated');
 
       // Assess
       expect(open.outcome).toBe('unknown');
-      expect(resumed).toMatchObject({
-        outcome: 'declined',
-        attempt: { attemptId: open.attempt?.attemptId, paymentMethod: 'pm_card_chargeDeclined' },
+      expect(await recharge.attempt('swapped', open.attempt?.attemptId)).toMatchObject({
+        state: 'declined',
+        paymentMethod: 'pm_card_chargeDeclined',
       });
-      expect((await recharge.ledger.getPartner('swapped'))?.cardDeclines.primary).toEqual(NO_DECLINES);
+      expect(result).toMatchObject({
+        outcome: 'declined',
+        attempt: { paymentMethod: 'pm_card_chargeDeclinedInsufficientFunds', trigger: 'payment-method-updated' },
+      });
+      expect(recharge.chargesOn('swapped', 'pm_card_chargeDeclined')).toBe(1);
+      expect(recharge.chargesOn('swapped', 'pm_card_chargeDeclinedInsufficientFunds')).toBe(1);
+      // Only the new card's own decline counts against it.
+      expect((await recharge.ledger.getPartner('swapped'))?.cardDeclines.primary).toEqual({ soft: 1 });
     });
   });
 });
