@@ -4,7 +4,7 @@
  * work triggers (a recharge request, the rest of a daily shard) before it deletes the
  * message that caused it. So once every queue reads zero of everything twice in a row,
  * no work is left anywhere. The events that work committed are then relayed from the
- * table's stream.
+ * table's stream, and the card provider's webhook deliveries are waited for.
  */
 import { GetQueueAttributesCommand, type QueueAttributeName, type SQSClient } from '@aws-sdk/client-sqs';
 import { CatchUpTimeout, type StreamRelay } from './stream-relay';
@@ -38,19 +38,31 @@ export async function drainQueues(
   await drainQueuesUntil(client, queues, Date.now() + timeoutMs, timeoutMs);
 }
 
+/** The card provider's webhook deliveries still to make (local/webhook-deliveries.ts). */
+export interface PendingDeliveries {
+  readonly pending: number;
+  /** Counts every delivery that ended: a change means deliveries happened meanwhile. */
+  readonly endedCount: number;
+  idle(timeoutMs: number): Promise<boolean>;
+}
+
 /**
- * Drains the queues, then waits until the relay has handed over every event committed
- * so far. Relayed events make no queue work today, but a handler on the stream could:
- * so when the relay had anything to do, the queues are looked at again.
+ * Drains the queues, waits until the relay has handed over every event committed so far,
+ * then until the webhook deliveries are made. A delivery can make queue work (a saved
+ * card retries a charge) and queue work can make deliveries (each charge is reported),
+ * and a handler on the stream could make queue work: so the round is repeated until one
+ * in which the relay had nothing to hand over and no delivery was made.
  */
 export async function drainQueuesAndRelay(
   client: SQSClient,
   queues: Readonly<Record<string, string>>,
   relay: Pick<StreamRelay, 'catchUp'>,
+  deliveries: PendingDeliveries,
   timeoutMs: number,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    const deliveriesBefore = deliveries.endedCount;
     await drainQueuesUntil(client, queues, deadline, timeoutMs);
     let relayed: number;
     try {
@@ -60,7 +72,13 @@ export async function drainQueuesAndRelay(
         throw new DrainTimeout(timeoutMs, { 'event relay (failing records)': error.failingRecords });
       throw error;
     }
-    if (relayed === 0) return;
+    if (!(await deliveries.idle(Math.max(0, deadline - Date.now()))))
+      throw new DrainTimeout(timeoutMs, { 'stripe webhook deliveries': deliveries.pending });
+    if (relayed === 0 && deliveries.endedCount === deliveriesBefore) return;
+    if (Date.now() > deadline)
+      throw new DrainTimeout(timeoutMs, {
+        'webhook deliveries still making work': deliveries.endedCount - deliveriesBefore,
+      });
   }
 }
 

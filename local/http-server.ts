@@ -1,7 +1,8 @@
 /**
  * The local HTTP front door on a loopback port: each request becomes the API Gateway
- * proxy event the deployed API would produce and goes to the same handler; `/local/...`
- * goes to the local endpoints.
+ * proxy event the deployed API would produce and goes to the same handler as in AWS: the
+ * operator API's, or the Stripe webhook's for `/webhooks/stripe`; `/local/...` goes to the
+ * local endpoints.
  */
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
@@ -15,7 +16,11 @@ export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Pr
 export interface HttpRoutes {
   readonly api: ProxyHandler;
   readonly local: ProxyHandler;
+  /** The Stripe webhook endpoint, a function of its own behind the same API in AWS. */
+  readonly stripeWebhook: ProxyHandler;
 }
+
+export const STRIPE_WEBHOOK_PATH = '/webhooks/stripe';
 
 export interface RunningHttpServer {
   readonly url: string;
@@ -24,6 +29,8 @@ export interface RunningHttpServer {
 
 /** The API function's timeout in the stack. */
 const API_TIMEOUT_MS = 30_000;
+/** The webhook function's timeout in the stack. */
+export const STRIPE_WEBHOOK_TIMEOUT_MS = 20_000;
 /** Advancing the clock runs whole days of jobs: far longer than an API call may take. */
 const LOCAL_TIMEOUT_MS = 15 * 60_000;
 const LINGER_AFTER_REFUSAL_MS = 5_000;
@@ -75,16 +82,21 @@ async function serve(request: IncomingMessage, response: ServerResponse, routes:
     headers,
     body: body === '' ? null : body,
   });
-  const isLocal = url.pathname === '/local' || url.pathname.startsWith('/local/');
-  const result = isLocal
-    ? await routes.local(event, lambdaContext('local', LOCAL_TIMEOUT_MS))
-    : await routes.api(event, lambdaContext('api', API_TIMEOUT_MS));
+  const result = await routeOf(url.pathname, routes)(event);
   const responseHeaders: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(result.headers ?? {})) responseHeaders[name] = String(value);
   for (const [name, values] of Object.entries(result.multiValueHeaders ?? {}))
     responseHeaders[name] = values.map(String);
   response.writeHead(result.statusCode, responseHeaders);
   response.end(result.isBase64Encoded === true ? Buffer.from(result.body, 'base64') : result.body);
+}
+
+function routeOf(path: string, routes: HttpRoutes): (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult> {
+  if (path === '/local' || path.startsWith('/local/'))
+    return (event) => routes.local(event, lambdaContext('local', LOCAL_TIMEOUT_MS));
+  if (path === STRIPE_WEBHOOK_PATH)
+    return (event) => routes.stripeWebhook(event, lambdaContext('stripe-webhook', STRIPE_WEBHOOK_TIMEOUT_MS));
+  return (event) => routes.api(event, lambdaContext('api', API_TIMEOUT_MS));
 }
 
 const TOO_LARGE = Symbol('too large');

@@ -1,12 +1,13 @@
 /**
  * The local-only endpoints of docs/contract.md §11 (`/local/...`): where the queues and the
- * database are, the test clock, and draining the queues. Same router and problem+json
- * answers as the operator API.
+ * database are, the test clock, draining the queues, and the sandbox card provider's
+ * hosted pages (card-pages.ts). Same router and problem+json answers as the operator API.
  */
-import { Router } from '@aws-lambda-powertools/event-handler/http';
+import { MethodNotAllowedError, Router } from '@aws-lambda-powertools/event-handler/http';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import * as z from 'zod';
 import { problem, validationProblem } from '../functions/api/problems';
+import { type HostedPagesProvider, addCardPages } from './card-pages';
 import { DrainTimeout } from './drain';
 import { ClockAdvanceRefused } from './local-clock';
 import type { ScheduledJob } from './scheduled-jobs';
@@ -18,6 +19,9 @@ export interface LocalInfo {
   readonly dynamoDbEndpoint: string;
   readonly tableName: string;
   readonly eventLog: string;
+  /** Where the card provider's events are posted, signed with `stripeWebhookSecret`. */
+  readonly stripeWebhookUrl: string;
+  readonly stripeWebhookSecret: string;
 }
 
 export interface JobRun extends ScheduledJob {
@@ -33,6 +37,8 @@ export interface LocalControls {
    */
   advanceClock(to: Date): Promise<{ readonly from: Date; readonly ran: readonly JobRun[] }>;
   drain(): Promise<void>;
+  /** The sandbox provider whose hosted pages are served, and the base URL they are served at. */
+  readonly pages: { readonly provider: HostedPagesProvider; readonly baseUrl: string };
 }
 
 const AdvanceSchema = z.strictObject({ to: z.iso.datetime({ offset: true }) });
@@ -67,6 +73,8 @@ export function createLocalRouter(controls: LocalControls, logger: Logger): Rout
     return json(200, { drained: true });
   });
 
+  addCardPages(app, controls.pages.provider, controls.pages.baseUrl);
+
   app.errorHandler(ClockAdvanceRefused, async (error) =>
     problem(error.code === 'clock-cannot-go-back' ? 409 : 400, error.code, 'Clock not advanced', error.message),
   );
@@ -76,8 +84,11 @@ export function createLocalRouter(controls: LocalControls, logger: Logger): Rout
       404,
       'route-not-found',
       'Not found',
-      'the local endpoints are /local/info, /local/clock, /local/clock/advance and /local/drain',
+      'the local endpoints are /local/info, /local/clock, /local/clock/advance, /local/drain, and the card pages /local/pages/setup/{sessionId} and /local/pages/authenticate/{chargeId}',
     ),
+  );
+  app.errorHandler(MethodNotAllowedError, async () =>
+    problem(405, 'method-not-allowed', 'Method not allowed', 'this path does not accept that method'),
   );
   app.errorHandler(Error, async (error) => {
     logger.error('local request failed', { error });

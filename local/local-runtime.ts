@@ -3,7 +3,9 @@
  * emulator with the stack's queues, and the handler modules that run in Lambda, fed by
  * queue workers (the SQS event sources), a scheduler driven by the test clock (the
  * EventBridge rules) and a loopback HTTP server (API Gateway). Cards go to the sandbox
- * provider; events, relayed from the table's stream as in AWS, to a JSON-lines file.
+ * provider, whose hosted pages the HTTP server serves and whose events are signed and
+ * delivered to the Stripe webhook handler, as Stripe does; events, relayed from the
+ * table's stream as in AWS, go to a JSON-lines file.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +13,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../functions/adapters/dynamodb/client';
 import { SandboxPaymentProvider } from '../functions/adapters/payments/sandbox-payment-provider';
+import { StripeEventReader } from '../functions/adapters/payments/stripe-event-reader';
 import { createSqsClient } from '../functions/adapters/sqs/client';
 import { SqsDailyWorkQueue } from '../functions/adapters/sqs/sqs-daily-work-queue';
 import type { DailyRunDependencies } from '../functions/domain/daily/daily-run';
@@ -23,16 +26,18 @@ import { createMonthlyRunHandler } from '../functions/handlers/monthly-run';
 import { createPublishEventsHandler } from '../functions/handlers/publish-events';
 import { wirePublishEvents } from '../functions/wiring/publish-events';
 import { createRechargeHandler } from '../functions/handlers/recharge';
+import { createStripeWebhookHandler } from '../functions/handlers/stripe-webhook';
 import { logger } from '../functions/observability';
 import { wireApi } from '../functions/wiring/api';
 import { wireIngestUsage } from '../functions/wiring/ingest-usage';
 import { type RechargeWiring, wireDailyRun, wireMonthlyRun, wireRecharge } from '../functions/wiring/recharge';
+import { wireStripeWebhook } from '../functions/wiring/stripe-webhook';
 import { MAX_RECEIVE_COUNT } from '../lib/messaging/redrive';
 import { createBillingTable } from './create-tables';
 import { drainQueuesAndRelay } from './drain';
 import { type RunningDynamoDbLocal, killWhenProcessExits, startDynamoDbLocal } from './dynamodb-local';
 import { EventLog } from './event-log';
-import { startHttpServer } from './http-server';
+import { type ProxyHandler, STRIPE_WEBHOOK_PATH, STRIPE_WEBHOOK_TIMEOUT_MS, startHttpServer } from './http-server';
 import { lambdaContext } from './lambda-context';
 import { ClockAdvanceRefused, LocalClock, MAX_ADVANCE_DAYS } from './local-clock';
 import { type JobRun, type LocalControls, type LocalInfo, createLocalRouter } from './local-routes';
@@ -42,6 +47,8 @@ import { scheduledEvent } from './scheduled-event';
 import { DAY_MS, type ScheduledJobName, scheduledJobsBetween } from './scheduled-jobs';
 import { type RunningSqsEmulator, startSqsEmulator } from './sqs-emulator';
 import { type StreamRelay, startStreamRelay } from './stream-relay';
+import { apiGatewayEvent } from './api-gateway-event';
+import { WebhookDeliveries, localWebhookSecret } from './webhook-deliveries';
 
 export interface LocalRuntimeOptions {
   readonly apiPort: number;
@@ -116,12 +123,28 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const events = new EventLog(eventLog, options.tell);
     const relay = await startEventRelay(dynamoDbLocal.endpoint, events, invoke, failures);
     stops.push(() => relay.stop());
-    const wiring: RechargeWiring = {
-      dynamoDb,
-      tableName: TABLE_NAME,
-      provider: new SandboxPaymentProvider(),
-      clock,
-    };
+    // The hosted pages are the HTTP server's; the provider's events go to the webhook's deliveries.
+    const apiUrl = `http://127.0.0.1:${options.apiPort}`;
+    const provider = new SandboxPaymentProvider({
+      pagesBaseUrl: apiUrl,
+      now: () => clock.now(),
+      onEvent: (event) => deliveries.send(event),
+    });
+    const wiring: RechargeWiring = { dynamoDb, tableName: TABLE_NAME, provider, clock };
+    const webhookSecret = localWebhookSecret(join(options.dataDir, 'stripe-webhook-secret'));
+    const stripeWebhook = invoke(
+      createStripeWebhookHandler(
+        wireStripeWebhook({
+          ...wiring,
+          // Signatures are made and checked on the system clock: the test clock dates events, not deliveries.
+          reader: new StripeEventReader(webhookSecret),
+          sqs,
+          rechargeQueueUrl: queues.recharge.queueUrl,
+        }),
+      ),
+    );
+    const deliveries = webhookDeliveries(webhookSecret, stripeWebhook, failures);
+    stops.push(() => deliveries.stop());
     const daily = wireDailyRun({ ...wiring, work: new SqsDailyWorkQueue(sqs, queues.dailyWork.queueUrl) });
     const workers = startWorkers(sqs, dynamoDb, wiring, events, daily, queues, invoke, failures);
     stops.push(() => Promise.all(workers.map((worker) => worker.stop())).then(() => undefined));
@@ -133,13 +156,19 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       dynamoDbEndpoint: dynamoDbLocal.endpoint,
       tableName: TABLE_NAME,
       eventLog,
+      stripeWebhookUrl: `${apiUrl}${STRIPE_WEBHOOK_PATH}`,
+      stripeWebhookSecret: webhookSecret,
     };
-    const controls = localControls(info, clock, sqs, queues, relay, wiring, daily, invoke, failures);
-    const api = invoke(createApiHandler(wireApi({ ...wiring, operatorName: options.operatorName })));
-    const localRouter = createLocalRouter(controls, logger);
+    const controls = localControls(info, clock, sqs, queues, relay, deliveries, wiring, daily, invoke, failures);
+    const api = invoke(
+      createApiHandler(
+        wireApi({ ...wiring, operatorName: options.operatorName, sqs, rechargeQueueUrl: queues.recharge.queueUrl }),
+      ),
+    );
+    const localRouter = createLocalRouter({ ...controls, pages: { provider, baseUrl: apiUrl } }, logger);
     const http = await startHttpServer(
       options.apiPort,
-      { api, local: (event, context) => localRouter.resolve(event, context) },
+      { api, local: (event, context) => localRouter.resolve(event, context), stripeWebhook },
       (error) => options.tell(`request failed: ${messageOf(error)}`),
     );
     stops.push(() => http.stop());
@@ -188,6 +217,36 @@ function startEventRelay(
     functionName: 'publish-events',
     timeoutMs: TIMEOUTS_MS.publishEvents,
     onError: (error) => options.tell(`publish-events: ${messageOf(error)}`),
+  });
+}
+
+/**
+ * Stripe's deliveries to the webhook endpoint, made to the handler the HTTP server serves at
+ * `/webhooks/stripe`, in the API Gateway event a delivery through the deployed API makes.
+ */
+function webhookDeliveries(
+  secret: string,
+  stripeWebhook: ProxyHandler,
+  options: LocalRuntimeOptions,
+): WebhookDeliveries {
+  return new WebhookDeliveries({
+    secret,
+    post: async (rawBody, signature) => {
+      const event = apiGatewayEvent({
+        method: 'POST',
+        path: STRIPE_WEBHOOK_PATH,
+        query: {},
+        headers: {
+          'content-type': 'application/json; charset=utf-8',
+          'stripe-signature': signature,
+          'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)',
+        },
+        body: rawBody,
+      });
+      const result = await stripeWebhook(event, lambdaContext('stripe-webhook', STRIPE_WEBHOOK_TIMEOUT_MS));
+      return { status: result.statusCode, body: result.body };
+    },
+    tell: options.tell,
   });
 }
 
@@ -264,11 +323,12 @@ function localControls(
   sqs: SQSClient,
   queues: LocalQueues,
   relay: StreamRelay,
+  deliveries: WebhookDeliveries,
   wiring: RechargeWiring,
   daily: DailyRunDependencies,
   invoke: InvocationGate,
   options: LocalRuntimeOptions,
-): LocalControls {
+): Omit<LocalControls, 'pages'> {
   const dailyRun = invoke(createDailyRunHandler(daily));
   const monthlyRun = invoke(
     createMonthlyRunHandler(wireMonthlyRun({ ...wiring, fees: parseLicenseFeeSchedule(options.licenseFees) })),
@@ -289,7 +349,7 @@ function localControls(
     recharge: queues.recharge.queueUrl,
     'daily-work': queues.dailyWork.queueUrl,
   };
-  const drain = () => drainQueuesAndRelay(sqs, workQueues, relay, DRAIN_TIMEOUT_MS);
+  const drain = () => drainQueuesAndRelay(sqs, workQueues, relay, deliveries, DRAIN_TIMEOUT_MS);
   // One advance or drain at a time: two advances interleaving would run jobs out of order.
   let turn: Promise<unknown> = Promise.resolve();
   const exclusively = <T>(work: () => Promise<T>): Promise<T> => {

@@ -95,6 +95,8 @@ function summary(runtime: LocalRuntime, seconds: number): string {
   usage queue      ${info.usageQueueUrl}
   dead letters     ${info.deadLetterQueueUrl}
   events           ${info.eventLog}
+  Stripe webhook   ${info.stripeWebhookUrl}  (the sandbox's events, signed with the secret in /local/info)
+  card pages       ${api}/local/pages/setup/<session> · ${api}/local/pages/authenticate/<charge>
 
 Try (the README's "Five minutes with it" goes on: usage, a declined card, the block, a payment):
   curl -s -X POST ${api}/partners -H 'content-type: application/json' \\

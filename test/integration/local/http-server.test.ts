@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { MAX_BODY_BYTES } from '../../../functions/api/request-screen';
 import { freePort } from '../../../local/dynamodb-local';
 import { type RunningHttpServer, startHttpServer } from '../../../local/http-server';
@@ -97,17 +97,25 @@ function dechunk(text: string): string {
 describe('Local HTTP server', () => {
   let server: RunningHttpServer;
   const received: (string | null)[] = [];
+  const routed: { route: string; event: APIGatewayProxyEvent; functionName: string }[] = [];
 
   beforeAll(async () => {
-    const api = async (event: APIGatewayProxyEvent) => {
-      received.push(event.body);
-      return {
-        statusCode: 200,
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ length: event.body?.length ?? 0 }),
+    const answering =
+      (route: string) =>
+      async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
+        received.push(event.body);
+        routed.push({ route, event, functionName: context.functionName });
+        return {
+          statusCode: 200,
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ length: event.body?.length ?? 0 }),
+        };
       };
-    };
-    server = await startHttpServer(await freePort(), { api, local: api }, () => undefined);
+    server = await startHttpServer(
+      await freePort(),
+      { api: answering('api'), local: answering('local'), stripeWebhook: answering('stripe-webhook') },
+      () => undefined,
+    );
   });
 
   afterAll(async () => {
@@ -116,6 +124,40 @@ describe('Local HTTP server', () => {
 
   beforeEach(() => {
     received.length = 0;
+    routed.length = 0;
+  });
+
+  it.each([
+    ['/partners/p-1', 'api', 'api'],
+    ['/local/info', 'local', 'local'],
+    ['/local/pages/setup/cs_1', 'local', 'local'],
+    ['/webhooks/stripe', 'stripe-webhook', 'stripe-webhook'],
+    ['/webhooks/other', 'api', 'api'],
+  ])('hands %s to the %s handler', async (path, route, functionName) => {
+    // Act
+    const response = await fetch(`${server.url}${path}`, { method: 'POST', body: '{}' });
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(routed.map((call) => [call.route, call.functionName])).toEqual([[route, functionName]]);
+  });
+
+  it('hands a webhook delivery its raw body and signature header as sent', async () => {
+    // Prepare: Stripe posts pretty-printed JSON; the signature covers these exact bytes.
+    const rawBody = '{\n  "id": "evt_1",\n  "object": "event",\n  "note": "caf\u00e9 \u2713"\n}';
+
+    // Act
+    await fetch(`${server.url}/webhooks/stripe`, {
+      method: 'POST',
+      body: rawBody,
+      headers: { 'content-type': 'application/json; charset=utf-8', 'Stripe-Signature': 't=1,v1=abc' },
+    });
+
+    // Assess
+    const [call] = routed;
+    expect(call?.event.body).toBe(rawBody);
+    expect(call?.event.isBase64Encoded).toBe(false);
+    expect(call?.event.headers['stripe-signature']).toBe('t=1,v1=abc');
   });
 
   it('passes a body within the limit to the API', async () => {
