@@ -333,6 +333,75 @@ describe('Use case: monthly license fees', () => {
       expect(again.results).toMatchObject([{ outcome: 'declined-earlier' }]);
       expect(harness.recharge.provider.charges).toHaveLength(1);
     });
+
+    it('never retries a fee on the card that declined it hard, and charges a new card at once', async () => {
+      // Prepare
+      await harness.recharge.open('lost', '500.00', { paymentMethod: 'pm_card_chargeDeclinedLostCard' });
+      await harness.registerNumber('lost', '+4915100000131');
+
+      // Act
+      const run = await harness.runMonth('2026-12');
+      const retries = [await harness.retryAllShards('2026-12-02'), await harness.retryAllShards('2026-12-03')];
+      harness.at('2026-12-03T09:00:00Z');
+      await harness.recharge.setCard('lost', 'pm_card_visa');
+      const withNewCard = await harness.retry('lost', '2026-12-04');
+
+      // Assess
+      expect(run.results).toMatchObject([{ outcome: 'declined', fee: { declineCode: 'lost_card' } }]);
+      expect(retries).toMatchObject([[{ outcome: 'retried-today' }], [{ outcome: 'retried-today' }]]);
+      expect(harness.recharge.chargesOn('lost', 'pm_card_chargeDeclinedLostCard')).toBe(1);
+      expect((await harness.recharge.events.ofType('RechargeFailed', 'lost')).map((event) => event.detail)).toEqual([
+        expect.objectContaining({ purpose: 'license-fee', declineCode: 'lost_card', declineKind: 'hard' }),
+      ]);
+      expect(withNewCard).toMatchObject([
+        { outcome: 'succeeded', fee: { attemptId: 'lic-2026-12-lost-2', paymentMethod: 'pm_card_visa' } },
+      ]);
+    });
+
+    it('tries a soft-declining card at most 8 times for a month: the run and 7 daily retries', async () => {
+      // Prepare
+      await harness.recharge.open('soft', '500.00', { paymentMethod: 'pm_card_chargeDeclinedInsufficientFunds' });
+      await harness.registerNumber('soft', '+4915100000141');
+
+      // Act: the run, then 9 days of retries.
+      await harness.runMonth('2026-12');
+      const outcomes = [];
+      for (let day = 2; day <= 10; day += 1)
+        outcomes.push(...(await harness.retryAllShards(`2026-12-${String(day).padStart(2, '0')}`)));
+
+      // Assess
+      expect(harness.recharge.chargesOn('soft', 'pm_card_chargeDeclinedInsufficientFunds')).toBe(8);
+      expect(outcomes.map((result) => result.outcome)).toEqual([
+        ...Array.from({ length: 7 }, () => 'declined'),
+        'retried-today',
+        'retried-today',
+      ]);
+      expect(await harness.licenses.get('soft', DECEMBER)).toMatchObject({
+        state: 'declined',
+        attemptNumber: 8,
+        priorDeclinesOnCard: 7,
+      });
+      expect(await harness.licenses.duePeriods('soft')).toEqual(['2026-12']);
+    });
+
+    it('counts a bank asking for authentication as a decline, and cancels the charge that waits for it', async () => {
+      // Prepare
+      await harness.recharge.open('sca', '500.00', { paymentMethod: 'pm_card_authenticationRequired' });
+      await harness.registerNumber('sca', '+4915100000151');
+
+      // Act
+      const run = await harness.runMonth('2026-12');
+
+      // Assess
+      expect(run.results).toMatchObject([{ outcome: 'declined', fee: { declineCode: 'authentication_required' } }]);
+      const [waiting, ...others] = harness.recharge.provider.charges;
+      expect(others).toEqual([]);
+      expect(waiting?.result.outcome).toBe('canceled');
+      expect(harness.recharge.provider.completeAuthentication(waiting?.chargeId ?? '')).toMatchObject({
+        outcome: 'refused',
+      });
+      expect(await harness.licenseInvoices('sca')).toEqual([]);
+    });
   });
 
   it('finds every licensed partner page by page, once, however many numbers each registered', async () => {
