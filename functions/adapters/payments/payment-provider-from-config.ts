@@ -8,12 +8,22 @@ import type { PaymentProviderConfig } from '../../config';
 import type { PaymentProvider } from '../../domain/recharge/payment-provider';
 import { LazyStripePaymentProvider } from './lazy-stripe-payment-provider';
 import { SandboxPaymentProvider } from './sandbox-payment-provider';
+import type { StripeClientOptions } from './stripe-client';
 
-export async function paymentProviderFrom(config: PaymentProviderConfig): Promise<PaymentProvider> {
+/**
+ * How long the Stripe client waits for a request and how often it retries one, for a
+ * function with less time than a charge may take (the API); the client's defaults otherwise.
+ */
+export type StripeBudget = Pick<StripeClientOptions, 'timeoutMs' | 'maxNetworkRetries'>;
+
+export async function paymentProviderFrom(
+  config: PaymentProviderConfig,
+  budget: StripeBudget = {},
+): Promise<PaymentProvider> {
   if (config.kind === 'sandbox') return new SandboxPaymentProvider();
   const apiKey = await getSecret(config.secretId, { maxAge: 300 });
   if (typeof apiKey !== 'string' || apiKey.trim() === '') {
     throw new Error(`secret ${config.secretId} must hold the Stripe secret key as a plain string`);
   }
-  return new LazyStripePaymentProvider({ apiKey }, config.pages);
+  return new LazyStripePaymentProvider({ ...budget, apiKey }, config.pages);
 }
