@@ -94,6 +94,37 @@ describe('Handlers: recharge, daily run and daily shard', () => {
       expect((await harness.ledger.getPartner('h-2'))?.liveBalance).toBe(parseAmount('550.00'));
     });
 
+    it.each([
+      ['waits for the partner to authenticate', 'pm_card_authenticationRequired', undefined, 'action-required'],
+      ['the provider refused', 'pm_card_visa', 'refused', 'failed'],
+      ['both cards declined', 'pm_card_chargeDeclined', undefined, 'declined'],
+    ] as const)(
+      'acknowledges a request whose charge %s: the webhook or the daily run takes over',
+      async (_, card, fault, state) => {
+        // Prepare
+        const partnerId = `h-${state}`;
+        await harness.open(partnerId, '500.00', { paymentMethod: card });
+        await harness.setCard(partnerId, 'pm_card_chargeDeclinedInsufficientFunds', 'backup');
+        await harness.spend(partnerId, '450.00', 'u-1');
+        if (fault !== undefined) harness.provider.failNext(fault);
+        await new SqsRechargeRequests(queues.client, queues.queueUrl).request({
+          partnerId,
+          trigger: 'below-threshold',
+          requestedAt: harness.clock.now(),
+        });
+
+        // Act
+        const result = await poll(createRechargeHandler(harness.deps));
+
+        // Assess
+        expect(result).toMatchObject({ received: 1, deleted: 1, failed: 0 });
+        const account = await harness.ledger.getPartner(partnerId);
+        const attempt = await harness.attempt(partnerId, account?.chargeInFlight ?? account?.lastDecline?.attemptId);
+        expect(attempt?.state).toBe(state);
+        expect(account?.liveBalance).toBe(parseAmount('50.00'));
+      },
+    );
+
     it('acknowledges and reports a request whose charge cannot be worked out, instead of retrying it into the dead-letter queue', async () => {
       // Prepare: at -20.00, with a stored auto-renew amount that takes the credit out of range.
       await harness.open('h-bad', '500.00');
