@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { cardAttributes } from '../../../functions/adapters/dynamodb/items';
 import { DynamoDbLedgerRepository } from '../../../functions/adapters/dynamodb/ledger-repository';
 import {
   CurrencyMismatchError,
@@ -10,7 +11,9 @@ import {
 import type { EntryKind, LedgerEntry, Posting } from '../../../functions/domain/ledger';
 import { type Currency, type Micros, micros, parseAmount } from '../../../functions/domain/money';
 import { DEFAULT_RECHARGE_SETTINGS } from '../../../functions/domain/recharge-rules';
+import { NO_DECLINES } from '../../../functions/domain/recharge/decline-policy';
 import { type TestTable, createTestTable } from '../../support/billing-table';
+import { storeOnAccount } from '../../support/hostile-account';
 import { startOverdueClock } from '../../support/standing';
 
 const createdAt = new Date('2026-11-22T09:00:00Z');
@@ -96,6 +99,137 @@ describe('Class: DynamoDbLedgerRepository', () => {
       await expect(repository.createPartner(newPartner('create-3', '500.00', 'USD'))).rejects.toThrow(
         PartnerExistsError,
       );
+    });
+  });
+
+  describe('Method: setCard', () => {
+    const at = (time: string) => new Date(time);
+    /** Declines as the settlements store them on the account item. */
+    const storeDeclines = (partnerId: string, role: 'primary' | 'backup', soft: number, hard?: string) =>
+      storeOnAccount(table, partnerId, {
+        [cardAttributes(role).softDeclines]: soft,
+        ...(hard !== undefined && { [cardAttributes(role).hardDecline]: hard }),
+      });
+
+    it('puts a card in the primary role with the time it was chosen, and starts its declines from zero', async () => {
+      // Prepare
+      await repository.createPartner(newPartner('card-1'));
+      await storeDeclines('card-1', 'primary', 3, 'lost_card');
+
+      // Act
+      const outcome = await repository.setCard({
+        partnerId: 'card-1',
+        role: 'primary',
+        paymentMethod: 'pm_card_mastercard',
+        at: at('2026-11-22T10:00:00Z'),
+      });
+
+      // Assess
+      expect(outcome).toBe('set');
+      expect(await repository.getPartner('card-1')).toMatchObject({
+        paymentMethod: 'pm_card_mastercard',
+        cardDeclines: { primary: NO_DECLINES, backup: NO_DECLINES },
+        cardsSetAt: { primary: at('2026-11-22T10:00:00Z') },
+      });
+    });
+
+    it('puts a backup card beside the primary, leaving the primary and its declines alone', async () => {
+      // Prepare
+      await repository.createPartner(newPartner('card-2'));
+      await storeDeclines('card-2', 'primary', 2);
+      await storeDeclines('card-2', 'backup', 5);
+
+      // Act
+      await repository.setCard({
+        partnerId: 'card-2',
+        role: 'backup',
+        paymentMethod: 'pm_card_mastercard',
+        at: at('2026-11-22T10:00:00Z'),
+      });
+
+      // Assess
+      const account = await repository.getPartner('card-2');
+      expect(account).toMatchObject({
+        paymentMethod: 'pm_card_visa',
+        backupPaymentMethod: 'pm_card_mastercard',
+        cardDeclines: { primary: { soft: 2 }, backup: NO_DECLINES },
+      });
+      expect(account?.cardsSetAt).toEqual({ backup: at('2026-11-22T10:00:00Z') });
+    });
+
+    it('replaces the customer when one is given and keeps it when none is', async () => {
+      // Prepare
+      await repository.createPartner(newPartner('card-3'));
+
+      // Act
+      await repository.setCard({
+        partnerId: 'card-3',
+        role: 'primary',
+        paymentMethod: 'pm_1',
+        paymentCustomerId: 'cus_1',
+        at: at('2026-11-22T10:00:00Z'),
+      });
+      await repository.setCard({
+        partnerId: 'card-3',
+        role: 'backup',
+        paymentMethod: 'pm_2',
+        at: at('2026-11-22T10:00:00Z'),
+      });
+
+      // Assess
+      expect(await repository.getPartner('card-3')).toMatchObject({
+        paymentMethod: 'pm_1',
+        backupPaymentMethod: 'pm_2',
+        paymentCustomerId: 'cus_1',
+      });
+    });
+
+    it('does not apply a change older than the last one of that role, and applies one of the same time', async () => {
+      // Prepare
+      await repository.createPartner(newPartner('card-4'));
+      await repository.setCard({
+        partnerId: 'card-4',
+        role: 'primary',
+        paymentMethod: 'pm_new',
+        at: at('2026-11-22T12:00:00Z'),
+      });
+      await storeDeclines('card-4', 'primary', 1);
+
+      // Act
+      const older = await repository.setCard({
+        partnerId: 'card-4',
+        role: 'primary',
+        paymentMethod: 'pm_old',
+        at: at('2026-11-22T11:59:59.999Z'),
+      });
+      const unchanged = await repository.getPartner('card-4');
+      const otherRole = await repository.setCard({
+        partnerId: 'card-4',
+        role: 'backup',
+        paymentMethod: 'pm_backup',
+        at: at('2026-11-22T08:00:00Z'),
+      });
+      const sameTime = await repository.setCard({
+        partnerId: 'card-4',
+        role: 'primary',
+        paymentMethod: 'pm_same_time',
+        at: at('2026-11-22T12:00:00Z'),
+      });
+
+      // Assess
+      expect([older, otherRole, sameTime]).toEqual(['superseded', 'set', 'set']);
+      expect(unchanged).toMatchObject({ paymentMethod: 'pm_new', cardDeclines: { primary: { soft: 1 } } });
+      expect(await repository.getPartner('card-4')).toMatchObject({
+        paymentMethod: 'pm_same_time',
+        backupPaymentMethod: 'pm_backup',
+      });
+    });
+
+    it('answers unknown-partner for a partner that does not exist, and creates nothing', async () => {
+      expect(
+        await repository.setCard({ partnerId: 'card-none', role: 'primary', paymentMethod: 'pm_1', at: createdAt }),
+      ).toBe('unknown-partner');
+      expect(await repository.getPartner('card-none')).toBeUndefined();
     });
   });
 
