@@ -27,8 +27,8 @@ export interface HostedPagesProvider {
   completeAuthentication(chargeId: string, outcome?: 'succeed' | 'fail'): ChargeStatus | SandboxRefusal;
 }
 
-export const SETUP_PAGES = '/local/pages/setup';
-export const AUTHENTICATION_PAGES = '/local/pages/authenticate';
+const SETUP_PAGES = '/local/pages/setup';
+const AUTHENTICATION_PAGES = '/local/pages/authenticate';
 
 const SetupAnswer = z.strictObject({ paymentMethod: z.string().trim().min(1) });
 const AuthenticationAnswer = z.strictObject({ outcome: z.enum(['succeed', 'fail']).optional() });
