@@ -126,10 +126,18 @@ export class RechargeHarness {
   chargeReports(attempt: ChargeAttempt | undefined, type?: PaymentIntentEventType): ProviderEvent[] {
     if (attempt === undefined) throw new Error('no attempt to find the reports of');
     return this.provider.events
-      .filter((event) => event.data.object.object === 'payment_intent')
       .filter((event) => type === undefined || event.type === type)
-      .map(chargeReportOf)
+      .map(reportOf)
       .filter((report) => report.kind === 'charge-changed' && report.attemptId === attempt.attemptId);
+  }
+
+  /** The sandbox's report that a setup session saved a card. */
+  setupReport(sessionId: string): ProviderEvent {
+    const report = this.provider.events
+      .map(reportOf)
+      .find((candidate) => candidate.kind === 'card-saved' && candidate.sessionId === sessionId);
+    if (report === undefined) throw new Error(`the sandbox reported no card saved by ${sessionId}`);
+    return report;
   }
 
   /** The stored attempt, as the repository reads it. */
@@ -184,19 +192,26 @@ export class RechargeHarness {
 }
 
 /**
- * A sandbox event about a PaymentIntent as the webhook's reader hands it to the use case: a
- * nudge naming the attempt (from the PaymentIntent's metadata) and the charge.
+ * A sandbox event as the webhook's reader hands it to the use case: a nudge naming the
+ * attempt and the charge (from the PaymentIntent's metadata), or the setup that saved a card.
  */
-function chargeReportOf(event: StripeShapedEvent): ProviderEvent {
-  const occurredAt = new Date(event.created * 1000);
-  const intent = event.data.object;
-  if (intent.object !== 'payment_intent') return { kind: 'ignored', type: event.type, eventId: event.id, occurredAt };
+function reportOf(event: StripeShapedEvent): ProviderEvent {
+  const base = { eventId: event.id, occurredAt: new Date(event.created * 1000) };
+  const object = event.data.object;
+  if (object.object === 'checkout.session')
+    return {
+      ...base,
+      kind: 'card-saved',
+      partnerId: object.metadata.partnerId,
+      role: object.metadata.role,
+      sessionId: object.id,
+      setupReference: object.setup_intent,
+    };
   return {
+    ...base,
     kind: 'charge-changed',
-    eventId: event.id,
-    occurredAt,
-    partnerId: intent.metadata.partnerId,
-    attemptId: intent.metadata.attemptId,
-    providerChargeId: intent.id,
+    partnerId: object.metadata.partnerId,
+    attemptId: object.metadata.attemptId,
+    providerChargeId: object.id,
   };
 }
