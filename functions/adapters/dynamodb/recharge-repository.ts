@@ -30,7 +30,6 @@ const DECLINE_ATTRIBUTES = 'lastDeclinedAt, lastDeclineCode, lastDeclinedPayment
 const LAST_DECLINE_SETS =
   'lastDeclinedAt = :at, lastDeclineCode = :code, lastDeclinedPaymentMethod = :paymentMethod, lastDeclinedAttempt = :attemptId';
 
-
 export class DynamoDbRechargeRepository implements RechargeRepository {
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -221,9 +220,7 @@ export class DynamoDbRechargeRepository implements RechargeRepository {
                 Update: {
                   TableName: this.tableName,
                   Key: partnerKey(attempt.partnerId),
-                  UpdateExpression: failed
-                    ? `SET ${LAST_DECLINE_SETS} REMOVE chargeInFlight`
-                    : 'REMOVE chargeInFlight',
+                  UpdateExpression: failed ? `SET ${LAST_DECLINE_SETS} REMOVE chargeInFlight` : 'REMOVE chargeInFlight',
                   ConditionExpression: 'chargeInFlight = :attemptId',
                   ExpressionAttributeValues: {
                     ':attemptId': attempt.attemptId,
