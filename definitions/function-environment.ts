@@ -22,10 +22,7 @@ function optionalText<T extends z.ZodType<unknown, string>>(schema: T) {
     .pipe(schema.optional());
 }
 
-const requiredUrl = z.url({
-  error: (issue) =>
-    issue.input === undefined ? NOT_SET : 'must be a URL such as https://billing.example.com/cards/done',
-});
+const cardPageUrl = z.url({ error: 'must be a URL such as https://billing.example.com/cards/done' });
 
 /**
  * Set by the local runtime and the tests to reach DynamoDB Local, the SQS emulator or a
@@ -52,25 +49,32 @@ const CARD_PROVIDER = {
   }),
   /** The ARN or name of the secret holding the Stripe secret key; required with `stripe`. */
   STRIPE_SECRET_ID: optionalText(z.string()),
-  /** Where the provider's hosted pages send the partner after saving a card or authenticating a charge. */
-  CARD_RETURN_URL: requiredUrl,
-  /** Where they send a partner who gives up. */
-  CARD_CANCEL_URL: requiredUrl,
+  /** Where Stripe's hosted pages send the partner after saving a card or authenticating a charge; required with `stripe`. */
+  CARD_RETURN_URL: optionalText(cardPageUrl),
+  /** Where they send a partner who gives up; required with `stripe`. */
+  CARD_CANCEL_URL: optionalText(cardPageUrl),
 };
 export type CardProviderVariable = keyof typeof CARD_PROVIDER;
 
+/** What Stripe needs besides the provider's name: its key's secret and the pages it sends partners back to. */
+const STRIPE_REQUIRES = ['STRIPE_SECRET_ID', 'CARD_RETURN_URL', 'CARD_CANCEL_URL'] as const;
+
 /**
- * `STRIPE_SECRET_ID` is required with `stripe`. Checked even when other variables are
- * refused too, so one cold start names every variable to fix.
+ * `STRIPE_SECRET_ID` and the card pages are required with `stripe`. Checked even when
+ * other variables are refused too, so one cold start names every variable to fix.
  */
 function requiringStripeSecret<
-  T extends z.ZodType<{ PAYMENT_PROVIDER: string; STRIPE_SECRET_ID?: string | undefined }>,
+  T extends z.ZodType<{ PAYMENT_PROVIDER: string } & Partial<Record<(typeof STRIPE_REQUIRES)[number], string>>>,
 >(environment: T): T {
-  return environment.refine((value) => value.PAYMENT_PROVIDER !== 'stripe' || value.STRIPE_SECRET_ID !== undefined, {
-    path: ['STRIPE_SECRET_ID'],
-    error: `${NOT_SET} (required with PAYMENT_PROVIDER=stripe)`,
-    when: (payload) => typeof payload.value === 'object' && payload.value !== null,
-  });
+  return STRIPE_REQUIRES.reduce(
+    (checked, name) =>
+      checked.refine((value) => value.PAYMENT_PROVIDER !== 'stripe' || value[name] !== undefined, {
+        path: [name],
+        error: `${NOT_SET} (required with PAYMENT_PROVIDER=stripe)`,
+        when: (payload) => typeof payload.value === 'object' && payload.value !== null,
+      }),
+    environment,
+  );
 }
 
 /** JSON text of a value `schema` accepts. */

@@ -80,17 +80,15 @@ export type PaymentProviderConfig =
 function paymentsOf(env: {
   PAYMENT_PROVIDER: 'stripe' | 'sandbox';
   STRIPE_SECRET_ID?: string | undefined;
-  CARD_RETURN_URL: string;
-  CARD_CANCEL_URL: string;
+  CARD_RETURN_URL?: string | undefined;
+  CARD_CANCEL_URL?: string | undefined;
 }): PaymentProviderConfig {
   if (env.PAYMENT_PROVIDER === 'sandbox') return { kind: 'sandbox' };
-  // Refused by the schema already; checked again so the type says a Stripe provider has its secret.
-  if (env.STRIPE_SECRET_ID === undefined) throw new Error('STRIPE_SECRET_ID is not set (required with stripe)');
-  return {
-    kind: 'stripe',
-    secretId: env.STRIPE_SECRET_ID,
-    pages: { returnUrl: env.CARD_RETURN_URL, cancelUrl: env.CARD_CANCEL_URL },
-  };
+  // Refused by the schema already; checked again so the type says a Stripe provider has them.
+  const { STRIPE_SECRET_ID: secretId, CARD_RETURN_URL: returnUrl, CARD_CANCEL_URL: cancelUrl } = env;
+  if (secretId === undefined || returnUrl === undefined || cancelUrl === undefined)
+    throw new Error('STRIPE_SECRET_ID, CARD_RETURN_URL and CARD_CANCEL_URL are required with stripe');
+  return { kind: 'stripe', secretId, pages: { returnUrl, cancelUrl } };
 }
 
 export interface RechargeConfig {

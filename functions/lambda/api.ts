@@ -5,6 +5,7 @@ import { createSqsClient } from '../adapters/sqs/client';
 import { readApiConfig } from '../config';
 import { createApiHandler } from '../handlers/api';
 import { wireApi } from '../wiring/api';
+import { builtOnce } from './cold-start';
 import { rechargeWiringFrom } from './recharge-wiring-from-config';
 
 /**
@@ -23,17 +24,19 @@ import { rechargeWiringFrom } from './recharge-wiring-from-config';
 const API_STRIPE_BUDGET: StripeBudget = { timeoutMs: 4_000, maxNetworkRetries: 0 };
 
 const config = readApiConfig();
-const ready = rechargeWiringFrom(config, API_STRIPE_BUDGET).then((wiring) =>
-  createApiHandler(
-    wireApi({
-      ...wiring,
-      operatorName: config.operatorName,
-      sqs: createSqsClient(config.endpoints.sqs),
-      rechargeQueueUrl: config.rechargeQueueUrl,
-    }),
+const ready = builtOnce(() =>
+  rechargeWiringFrom(config, API_STRIPE_BUDGET).then((wiring) =>
+    createApiHandler(
+      wireApi({
+        ...wiring,
+        operatorName: config.operatorName,
+        sqs: createSqsClient(config.endpoints.sqs),
+        rechargeQueueUrl: config.rechargeQueueUrl,
+      }),
+    ),
   ),
 );
 
 // The secret is fetched once, at cold start; the first invocation waits for it.
 export const handler = async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> =>
-  (await ready)(event, context);
+  (await ready())(event, context);

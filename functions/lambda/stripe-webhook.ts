@@ -9,12 +9,13 @@ import { createSqsClient } from '../adapters/sqs/client';
 import { readStripeWebhookConfig } from '../config';
 import { createStripeWebhookHandler } from '../handlers/stripe-webhook';
 import { wireStripeWebhook } from '../wiring/stripe-webhook';
+import { builtOnce } from './cold-start';
 import { rechargeWiringFrom } from './recharge-wiring-from-config';
 import { webhookSigningSecret } from './webhook-signing-secret';
 
 const config = readStripeWebhookConfig();
-const ready = Promise.all([rechargeWiringFrom(config), webhookSigningSecret(config.webhookSecretId)]).then(
-  ([wiring, secret]) =>
+const ready = builtOnce(() =>
+  Promise.all([rechargeWiringFrom(config), webhookSigningSecret(config.webhookSecretId)]).then(([wiring, secret]) =>
     createStripeWebhookHandler(
       wireStripeWebhook({
         ...wiring,
@@ -23,8 +24,9 @@ const ready = Promise.all([rechargeWiringFrom(config), webhookSigningSecret(conf
         rechargeQueueUrl: config.rechargeQueueUrl,
       }),
     ),
+  ),
 );
 
 // The secrets are fetched once, at cold start; the first invocation waits for them.
 export const handler = async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> =>
-  (await ready)(event, context);
+  (await ready())(event, context);

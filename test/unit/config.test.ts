@@ -9,9 +9,20 @@ import {
   readMonthlyRunConfig,
   readPublishEventsConfig,
   readRechargeConfig,
+  readStripeWebhookConfig,
 } from '../../functions/config';
 
-const STRIPE = { TABLE_NAME: 'billing', PAYMENT_PROVIDER: 'stripe', STRIPE_SECRET_ID: 'arn:aws:secretsmanager:stripe' };
+const PAGES = {
+  CARD_RETURN_URL: 'https://billing.example.com/cards/done',
+  CARD_CANCEL_URL: 'https://billing.example.com/cards/cancelled',
+};
+const STRIPE = {
+  TABLE_NAME: 'billing',
+  PAYMENT_PROVIDER: 'stripe',
+  STRIPE_SECRET_ID: 'arn:aws:secretsmanager:stripe',
+  ...PAGES,
+};
+const RECHARGE_QUEUE = 'https://sqs/recharge';
 
 function startError(read: () => unknown): string {
   try {
@@ -65,7 +76,7 @@ describe('Module: functions/config', () => {
   });
 
   describe('Functions: the card-charging entries', () => {
-    it('give the recharge its table and the Stripe secret to read, or the sandbox', () => {
+    it('give the recharge its table, the Stripe secret to read and the card pages, or the sandbox', () => {
       // Act
       const stripe = readRechargeConfig(STRIPE);
       const sandbox = readRechargeConfig({ TABLE_NAME: 'billing', PAYMENT_PROVIDER: 'sandbox' });
@@ -73,29 +84,59 @@ describe('Module: functions/config', () => {
       // Assess
       expect(stripe).toEqual({
         tableName: 'billing',
-        payments: { kind: 'stripe', secretId: 'arn:aws:secretsmanager:stripe' },
+        payments: {
+          kind: 'stripe',
+          secretId: 'arn:aws:secretsmanager:stripe',
+          pages: {
+            returnUrl: 'https://billing.example.com/cards/done',
+            cancelUrl: 'https://billing.example.com/cards/cancelled',
+          },
+        },
         endpoints: {},
       });
       expect(sandbox.payments).toEqual({ kind: 'sandbox' });
     });
 
-    it('give the daily run its work queue, the API the operator, and the monthly run its fees', () => {
+    it('give the daily run its work queue, the API the operator and the recharge queue, and the monthly run its fees', () => {
       // Act
       const daily = readDailyRunConfig({ ...STRIPE, DAILY_WORK_QUEUE_URL: 'https://sqs/daily' });
-      const api = readApiConfig({ ...STRIPE, OPERATOR_NAME: '360dialog' });
+      const api = readApiConfig({ ...STRIPE, OPERATOR_NAME: '360dialog', RECHARGE_QUEUE_URL: RECHARGE_QUEUE });
       const monthly = readMonthlyRunConfig({ ...STRIPE, LICENSE_FEES: '{"EUR":"25.00","USD":"27.00"}' });
 
       // Assess
       expect(daily.dailyWorkQueueUrl).toBe('https://sqs/daily');
       expect(api.operatorName).toBe('360dialog');
+      expect(api.rechargeQueueUrl).toBe(RECHARGE_QUEUE);
       expect(monthly.licenseFees).toEqual({ EUR: '25.00', USD: '27.00' });
       for (const config of [daily, api, monthly]) expect(config.payments).toEqual(readRechargeConfig(STRIPE).payments);
+    });
+
+    it('give the Stripe webhook its signing secret to read and the recharge queue', () => {
+      // Act
+      const webhook = readStripeWebhookConfig({
+        ...STRIPE,
+        STRIPE_WEBHOOK_SECRET_ID: 'arn:aws:secretsmanager:webhook',
+        RECHARGE_QUEUE_URL: RECHARGE_QUEUE,
+      });
+
+      // Assess
+      expect(webhook).toMatchObject({
+        webhookSecretId: 'arn:aws:secretsmanager:webhook',
+        rechargeQueueUrl: RECHARGE_QUEUE,
+        payments: readRechargeConfig(STRIPE).payments,
+      });
     });
 
     it('stop the start when Stripe has no secret, naming the function and the variable', () => {
       // Act
       const message = startError(() =>
-        readApiConfig({ TABLE_NAME: 'billing', PAYMENT_PROVIDER: 'stripe', OPERATOR_NAME: 'x' }),
+        readApiConfig({
+          TABLE_NAME: 'billing',
+          PAYMENT_PROVIDER: 'stripe',
+          OPERATOR_NAME: 'x',
+          RECHARGE_QUEUE_URL: RECHARGE_QUEUE,
+          ...PAGES,
+        }),
       );
 
       // Assess

@@ -6,25 +6,16 @@
  * card that declines hands the same charge to the backup card, as an attempt of its own.
  * An unclear answer leaves the attempt open for the next trigger to resume.
  */
-import type { ChannelRepository } from '../channels/channel';
 import { formatAmount, toCents } from '../money';
 import type { PartnerAccount } from '../partner';
-import type { Clock, LedgerRepository, RechargeRepository } from '../ports';
 import { type RechargeDecision, decideOpeningCharge, decideRecharge } from '../recharge-rules';
 import { type ChargeAttempt, type RechargeTrigger, newAttemptId } from './charge-attempt';
 import { type ChosenCard, backupAfter, chargeableCard } from './decline-policy';
-import type { PaymentProvider } from './payment-provider';
+import type { RechargeDependencies } from './recharge-dependencies';
 import { type RechargeOutcome, type RechargeResult, settleByAnswer } from './settle-attempt';
 
+export type { RechargeDependencies } from './recharge-dependencies';
 export type { RechargeOutcome, RechargeResult } from './settle-attempt';
-
-export interface RechargeDependencies {
-  readonly ledger: LedgerRepository;
-  readonly channels: ChannelRepository;
-  readonly attempts: RechargeRepository;
-  readonly provider: PaymentProvider;
-  readonly clock: Clock;
-}
 
 /**
  * After a decline the same card is charged again only by the daily run or a new payment

@@ -12,7 +12,7 @@ import type { SettleResult } from '../ports';
 import { type ChargeAttempt, invoiceIdOf } from './charge-attempt';
 import { NO_DECLINES, afterDecline, declineKind, retriesLeft } from './decline-policy';
 import type { ChargeStatus } from './payment-provider';
-import type { RechargeDependencies } from './recharge-partner';
+import type { RechargeDependencies } from './recharge-dependencies';
 
 export type RechargeOutcome =
   | 'unknown-partner'

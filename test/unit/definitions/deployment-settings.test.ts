@@ -7,7 +7,11 @@ import { join } from 'node:path';
 import { type DeploymentSettings, readDeploymentSettings } from '../../../definitions/deployment-settings';
 
 const QUEUE_ARN = 'arn:aws:sqs:eu-central-1:123456789012:platform-usage';
-const REQUIRED = { operatorName: '360dialog', licenseFees: { EUR: '25.00', USD: '27.00' } };
+const PAGES = {
+  cardReturnUrl: 'https://billing.example.com/cards/done',
+  cardCancelUrl: 'https://billing.example.com/cards/cancelled',
+};
+const REQUIRED = { operatorName: '360dialog', licenseFees: { EUR: '25.00', USD: '27.00' }, ...PAGES };
 
 /** A context getter over `prepaid-billing:` keys, as `app.node.tryGetContext` is one. */
 function read(settings: Record<string, unknown>, otherKeys: string[] = []): DeploymentSettings {
@@ -27,7 +31,7 @@ function refusal(settings: Record<string, unknown>): string {
 }
 
 describe('Function: readDeploymentSettings', () => {
-  it('gives every optional setting its default when only the operator and the fees are set', () => {
+  it('gives every optional setting its default when only the operator, the fees and the card pages are set', () => {
     // Act
     const settings = read(REQUIRED);
 
@@ -35,8 +39,10 @@ describe('Function: readDeploymentSettings', () => {
     expect(settings).toEqual({
       operatorName: '360dialog',
       licenseFees: { EUR: '25.00', USD: '27.00' },
+      ...PAGES,
       alarmEmail: undefined,
       stripeSecretName: undefined,
+      stripeWebhookSecretName: undefined,
       removalPolicy: 'retain',
       existingUsageQueueArns: [],
       usageFutureMarginSeconds: 86_400,
@@ -72,12 +78,14 @@ describe('Function: readDeploymentSettings', () => {
       removalPolicy: 'destroy',
       alarmEmail: 'ops@example.com',
       stripeSecretName: 'billing/stripe-key',
+      ...PAGES,
     });
 
     // Assess
     expect(settings).toEqual({
       operatorName: '360dialog',
       licenseFees: { EUR: '30.00', USD: '32.00' },
+      ...PAGES,
       existingUsageQueueArns: [QUEUE_ARN],
       usageFutureMarginSeconds: 3600,
       removalPolicy: 'destroy',
@@ -104,6 +112,10 @@ describe('Function: readDeploymentSettings', () => {
     ['licenseFees', ['EUR'], 'must map each currency to an amount string'],
     ['alarmEmail', 'ops', 'must be an e-mail address'],
     ['stripeSecretName', 'my secret', 'must be the name of a Secrets Manager secret'],
+    ['stripeWebhookSecretName', 'my secret', 'must be the name of a Secrets Manager secret'],
+    ['cardReturnUrl', undefined, 'must be an https URL'],
+    ['cardReturnUrl', 'http://billing.example.com/cards/done', 'must be an https URL'],
+    ['cardCancelUrl', 'cards/cancelled', 'must be an https URL'],
     ['removalPolicy', 'Destroy', 'must be "retain" or "destroy", not "Destroy"'],
     ['existingUsageQueueArns', QUEUE_ARN, 'must be a list of SQS queue ARNs'],
     ['existingUsageQueueArns', '["arn:aws:sns:eu-central-1:123456789012:topic"]', 'must be a list of SQS queue ARNs'],
@@ -123,6 +135,7 @@ describe('Function: readDeploymentSettings', () => {
     // Act
     const error = refusal({
       licenseFees: { EUR: 25, USD: 27 },
+      ...PAGES,
       removalPolicy: 'keep',
       existingUsageQueueArns: ['a', 'b'],
     });

@@ -20,7 +20,13 @@ const INGESTION = {
   EVENT_BUS_NAME: 'prepaid-billing',
 };
 const SANDBOX = { TABLE_NAME: 'billing', PAYMENT_PROVIDER: 'sandbox' };
-const STRIPE = { TABLE_NAME: 'billing', PAYMENT_PROVIDER: 'stripe', STRIPE_SECRET_ID: 'arn:aws:secretsmanager:x' };
+const STRIPE = {
+  TABLE_NAME: 'billing',
+  PAYMENT_PROVIDER: 'stripe',
+  STRIPE_SECRET_ID: 'arn:aws:secretsmanager:x',
+  CARD_RETURN_URL: 'https://billing.example.com/cards/done',
+  CARD_CANCEL_URL: 'https://billing.example.com/cards/cancelled',
+};
 
 /** `variable message` for each refusal, as functions/config.ts reports them. */
 function refusals(schema: z.ZodType, env: Record<string, string>): string[] {
@@ -39,7 +45,7 @@ describe('Schemas: function environments', () => {
     ['recharge', RechargeEnvironment, ['TABLE_NAME', 'PAYMENT_PROVIDER']],
     ['daily run', DailyRunEnvironment, ['TABLE_NAME', 'PAYMENT_PROVIDER', 'DAILY_WORK_QUEUE_URL']],
     ['monthly run', MonthlyRunEnvironment, ['TABLE_NAME', 'PAYMENT_PROVIDER', 'LICENSE_FEES']],
-    ['API', ApiEnvironment, ['TABLE_NAME', 'PAYMENT_PROVIDER', 'OPERATOR_NAME']],
+    ['API', ApiEnvironment, ['TABLE_NAME', 'PAYMENT_PROVIDER', 'OPERATOR_NAME', 'RECHARGE_QUEUE_URL']],
     ['event relay', PublishEventsEnvironment, ['EVENT_BUS_NAME']],
   ] as const)('names every required variable of the %s function that is not set', (_name, schema, required) => {
     // Act
@@ -89,8 +95,8 @@ describe('Schemas: function environments', () => {
     });
   });
 
-  describe('Variables: PAYMENT_PROVIDER and STRIPE_SECRET_ID', () => {
-    it('takes the sandbox without a secret, and Stripe with one', () => {
+  describe('Variables: PAYMENT_PROVIDER, STRIPE_SECRET_ID and the card pages', () => {
+    it('takes the sandbox without a secret or pages, and Stripe with them', () => {
       // Act
       const sandbox = RechargeEnvironment.parse(SANDBOX);
       const stripe = RechargeEnvironment.parse(STRIPE);
@@ -101,21 +107,36 @@ describe('Schemas: function environments', () => {
       expect(stripe).toMatchObject({ PAYMENT_PROVIDER: 'stripe', STRIPE_SECRET_ID: 'arn:aws:secretsmanager:x' });
     });
 
-    it('refuses Stripe without its secret, even when other variables are refused too', () => {
+    it('refuses Stripe without its secret and pages, even when other variables are refused too', () => {
       // Act
       const refused = refusals(DailyRunEnvironment, { PAYMENT_PROVIDER: 'stripe', STRIPE_SECRET_ID: '' });
 
       // Assess
       expect(refused.sort()).toEqual([
+        'CARD_CANCEL_URL is not set (required with PAYMENT_PROVIDER=stripe)',
+        'CARD_RETURN_URL is not set (required with PAYMENT_PROVIDER=stripe)',
         'DAILY_WORK_QUEUE_URL is not set',
         'STRIPE_SECRET_ID is not set (required with PAYMENT_PROVIDER=stripe)',
         'TABLE_NAME is not set',
       ]);
     });
 
+    it('refuses a card page that is not a URL', () => {
+      // Act
+      const refused = refusals(RechargeEnvironment, { ...STRIPE, CARD_RETURN_URL: 'cards/done' });
+
+      // Assess
+      expect(refused).toEqual(['CARD_RETURN_URL must be a URL such as https://billing.example.com/cards/done']);
+    });
+
     it('refuses a provider other than stripe or sandbox', () => {
       // Act
-      const refused = refusals(ApiEnvironment, { ...SANDBOX, PAYMENT_PROVIDER: 'Stripe', OPERATOR_NAME: '360dialog' });
+      const refused = refusals(ApiEnvironment, {
+        ...SANDBOX,
+        PAYMENT_PROVIDER: 'Stripe',
+        OPERATOR_NAME: '360dialog',
+        RECHARGE_QUEUE_URL: 'http://localhost:9324/000000000000/recharge',
+      });
 
       // Assess
       expect(refused).toEqual(['PAYMENT_PROVIDER must be "stripe" or "sandbox", not "Stripe"']);
