@@ -230,11 +230,14 @@ export class DynamoDbLedgerRepository implements LedgerRepository {
 
   async setCard(change: CardChange): Promise<'set' | 'unknown-partner' | 'superseded'> {
     const names = cardAttributes(change.role);
-    const set = [`${names.paymentMethod} = :paymentMethod`, `${names.setAt} = :at`];
+    const set = [`#card = :paymentMethod`, `${names.setAt} = :at`];
     if (change.paymentCustomerId !== undefined) set.push('paymentCustomerId = :customer');
+    // Decline counts start again only for another card: the same card given again (a
+    // repeated request) keeps them.
     const applied = await updateIf(this.client, this.tableName, partnerKey(change.partnerId), {
       update: `SET ${set.join(', ')} REMOVE ${names.softDeclines}, ${names.hardDecline}`,
-      condition: `attribute_exists(pk) AND (attribute_not_exists(${names.setAt}) OR ${names.setAt} <= :at)`,
+      condition: `attribute_exists(pk) AND (attribute_not_exists(#card) OR #card <> :paymentMethod) AND (attribute_not_exists(${names.setAt}) OR ${names.setAt} <= :at)`,
+      names: { '#card': names.paymentMethod },
       values: {
         ':paymentMethod': change.paymentMethod,
         ':at': change.at.toISOString(),
@@ -242,7 +245,19 @@ export class DynamoDbLedgerRepository implements LedgerRepository {
       },
     });
     if (applied) return 'set';
-    return (await this.getPartner(change.partnerId)) === undefined ? 'unknown-partner' : 'superseded';
+    const account = await this.getPartner(change.partnerId);
+    if (account === undefined) return 'unknown-partner';
+    const current = change.role === 'primary' ? account.paymentMethod : account.backupPaymentMethod;
+    const setAt = account.cardsSetAt?.[change.role];
+    if (setAt !== undefined && setAt > change.at) return 'superseded';
+    if (current === change.paymentMethod && change.paymentCustomerId !== undefined) {
+      await updateIf(this.client, this.tableName, partnerKey(change.partnerId), {
+        update: 'SET paymentCustomerId = :customer',
+        condition: 'attribute_exists(pk)',
+        values: { ':customer': change.paymentCustomerId },
+      });
+    }
+    return current === change.paymentMethod ? 'set' : 'superseded';
   }
 }
 

@@ -26,7 +26,10 @@ import { formatAmount, toCents } from '../money';
 import { type Month, monthOf } from '../month';
 import { type PartnerFailure, awaitAll, isolate } from '../partner-failure';
 import type { Clock, LedgerRepository } from '../ports';
-import { AUTHENTICATION_REQUIRED, REQUEST_REFUSED, declineKind } from '../recharge/decline-policy';
+import { AUTHENTICATION_REQUIRED, REQUEST_REFUSED, chargeableCard, declineKind } from '../recharge/decline-policy';
+
+/** Noted on a month's fee recorded while no card of the partner may be charged. */
+const NO_CHARGEABLE_CARD = 'no_chargeable_card';
 import type { ChargeResult, PaymentProvider } from '../recharge/payment-provider';
 import {
   type LicenseFee,
@@ -66,6 +69,11 @@ export type LicenseFeeOutcome =
   | 'declined-earlier'
   /** Declined today already with this card: the next retry is tomorrow's, or a new card's. */
   | 'retried-today'
+  /**
+   * The decline policy lets no card of the partner be charged (hard declines, soft ones used
+   * up): the fee is recorded declined without a call, and a new card is charged at once.
+   */
+  | 'no-chargeable-card'
   /** Failed deterministically: skipped by this run, with the failure to report. */
   | 'failed';
 
@@ -158,9 +166,17 @@ export async function chargeLicenseFee(
     const numbers = billableNumbers(await deps.channels.listForPartner(partnerId), work.at);
     if (numbers === 0) return { partnerId, period, outcome: 'nothing-due' };
     const now = deps.clock.now();
-    const opened = firstAttempt(account, period, licenseCharge(deps.fees[account.currency], numbers), now, dayOf(now));
+    const card = chargeableCard(account);
+    const charge = licenseCharge(deps.fees[account.currency], numbers);
+    const opened = firstAttempt(
+      { ...account, paymentMethod: card?.paymentMethod ?? account.paymentMethod },
+      period,
+      charge,
+      now,
+      dayOf(now),
+    );
     if ((await deps.licenses.open(opened)) === 'opened') {
-      return attemptCharge(opened, deps);
+      return card === undefined ? declineWithoutCard(opened, deps) : attemptCharge(opened, deps);
     }
     // A concurrent run recorded the month first: go on with its record.
     fee = await deps.licenses.get(partnerId, period);
@@ -220,8 +236,18 @@ async function retryLicenseFee(
 
   const account = await deps.ledger.getPartner(partnerId);
   if (account === undefined) return { partnerId, period, outcome: 'unknown-partner', fee };
-  if (!isRetryDue(fee, account.paymentMethod, day)) return { partnerId, period, outcome: 'retried-today', fee };
-  const next = nextAttempt(fee, account, day, deps.clock.now());
+  const card = chargeableCard(account);
+  if (card === undefined) return { partnerId, period, outcome: 'no-chargeable-card', fee };
+  if (!isRetryDue(fee, card.paymentMethod, day)) return { partnerId, period, outcome: 'retried-today', fee };
+  const next = nextAttempt(
+    fee,
+    {
+      paymentMethod: card.paymentMethod,
+      ...(account.paymentCustomerId !== undefined && { paymentCustomerId: account.paymentCustomerId }),
+    },
+    day,
+    deps.clock.now(),
+  );
   if (!(await deps.licenses.openRetry(next, fee.attemptId))) {
     // Another retry opened the next attempt first; it settles it.
     const current = (await deps.licenses.get(partnerId, period)) ?? fee;
@@ -233,6 +259,17 @@ async function retryLicenseFee(
     };
   }
   return attemptCharge(next, deps);
+}
+
+/** The month's first attempt when no card may be charged: declined at once, without calling the provider. */
+async function declineWithoutCard(fee: LicenseFee, deps: LicenseFeeDependencies): Promise<LicenseFeeResult> {
+  const now = deps.clock.now();
+  const settled = await deps.licenses.settleDeclined(fee, NO_CHARGEABLE_CARD, now, {
+    type: 'RechargeFailed',
+    time: now,
+    detail: { ...feeDetail(fee), declineCode: NO_CHARGEABLE_CARD, declineKind: 'hard' },
+  });
+  return { ...outcomeOf(settled), outcome: 'no-chargeable-card' };
 }
 
 /** Calls the provider for the attempt (first call or resume: same key) and settles it by the answer. */
@@ -249,18 +286,7 @@ async function attemptCharge(fee: LicenseFee, deps: LicenseFeeDependencies): Pro
     description: `${licenseDescription(fee)} + card fee ${formatAmount(charge.cardFee)}`,
   });
   const now = deps.clock.now();
-  const detail = {
-    partnerId,
-    purpose: 'license-fee',
-    period,
-    attemptId: fee.attemptId,
-    currency: fee.currency,
-    numbers: charge.numbers,
-    feePerNumber: formatAmount(charge.feePerNumber),
-    licenseFees: formatAmount(charge.fees),
-    fee: formatAmount(charge.cardFee),
-    total: formatAmount(charge.total),
-  };
+  const detail = feeDetail(fee);
 
   if (result.outcome === 'unknown') {
     await deps.licenses.noteUnknownOutcome(fee, result.reason, now);
@@ -306,6 +332,22 @@ async function declineCodeOf(
   return canceled.outcome === 'canceled' || canceled.outcome === 'declined' ? AUTHENTICATION_REQUIRED : undefined;
 }
 
+function feeDetail(fee: LicenseFee) {
+  const { charge } = fee;
+  return {
+    partnerId: fee.partnerId,
+    purpose: 'license-fee',
+    period: fee.period,
+    attemptId: fee.attemptId,
+    currency: fee.currency,
+    numbers: charge.numbers,
+    feePerNumber: formatAmount(charge.feePerNumber),
+    licenseFees: formatAmount(charge.fees),
+    fee: formatAmount(charge.cardFee),
+    total: formatAmount(charge.total),
+  };
+}
+
 function outcomeOf(settled: LicenseSettleResult): LicenseFeeResult {
   const { fee } = settled;
   return {
@@ -337,6 +379,7 @@ function countOutcomes(results: readonly LicenseFeeResult[]): Record<LicenseFeeO
     'already-charged': 0,
     'declined-earlier': 0,
     'retried-today': 0,
+    'no-chargeable-card': 0,
     failed: 0,
   };
   for (const result of results) counts[result.outcome] += 1;

@@ -358,6 +358,31 @@ describe('Use case: monthly license fees', () => {
       ]);
     });
 
+    it('charges no card a recharge declined hard: the fee goes to the backup card, or waits for a chargeable one', async () => {
+      // Prepare: each partner's primary card was declined hard by its opening charge.
+      await harness.recharge.open('no-card', '100.00', { paymentMethod: 'pm_card_chargeDeclinedLostCard' });
+      await harness.recharge.open('backup', '100.00', { paymentMethod: 'pm_card_chargeDeclinedStolenCard' });
+      harness.at('2026-11-30T12:00:00Z');
+      await harness.recharge.setCard('backup', 'pm_card_mastercard', 'backup');
+      await harness.registerNumber('no-card', '+4915100000151');
+      await harness.registerNumber('backup', '+4915100000152');
+
+      // Act
+      const run = await harness.runMonth('2026-12');
+      const retry = await harness.retry('no-card', '2026-12-02');
+
+      // Assess
+      const outcomes = Object.fromEntries(run.results.map((result) => [result.partnerId, result]));
+      expect(outcomes['no-card']).toMatchObject({
+        outcome: 'no-chargeable-card',
+        fee: { state: 'declined', declineCode: 'no_chargeable_card' },
+      });
+      expect(outcomes.backup).toMatchObject({ outcome: 'succeeded', fee: { paymentMethod: 'pm_card_mastercard' } });
+      expect(retry).toMatchObject([{ outcome: 'no-chargeable-card' }]);
+      expect(harness.recharge.chargesOn('no-card', 'pm_card_chargeDeclinedLostCard')).toBe(1);
+      expect(harness.recharge.chargesOn('backup', 'pm_card_chargeDeclinedStolenCard')).toBe(1);
+    });
+
     it('tries a soft-declining card at most 8 times for a month: the run and 7 daily retries', async () => {
       // Prepare
       await harness.recharge.open('soft', '500.00', { paymentMethod: 'pm_card_chargeDeclinedInsufficientFunds' });
