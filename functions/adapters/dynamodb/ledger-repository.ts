@@ -245,19 +245,19 @@ export class DynamoDbLedgerRepository implements LedgerRepository {
       },
     });
     if (applied) return 'set';
-    const account = await this.getPartner(change.partnerId);
-    if (account === undefined) return 'unknown-partner';
-    const current = change.role === 'primary' ? account.paymentMethod : account.backupPaymentMethod;
-    const setAt = account.cardsSetAt?.[change.role];
-    if (setAt !== undefined && setAt > change.at) return 'superseded';
-    if (current === change.paymentMethod && change.paymentCustomerId !== undefined) {
-      await updateIf(this.client, this.tableName, partnerKey(change.partnerId), {
-        update: 'SET paymentCustomerId = :customer',
-        condition: 'attribute_exists(pk)',
-        values: { ':customer': change.paymentCustomerId },
-      });
-    }
-    return current === change.paymentMethod ? 'set' : 'superseded';
+    // The same card again: only when it was chosen (and the customer, if given) move on.
+    const again = await updateIf(this.client, this.tableName, partnerKey(change.partnerId), {
+      update: `SET ${set.slice(1).join(', ')}`,
+      condition: `#card = :paymentMethod AND (attribute_not_exists(${names.setAt}) OR ${names.setAt} <= :at)`,
+      names: { '#card': names.paymentMethod },
+      values: {
+        ':paymentMethod': change.paymentMethod,
+        ':at': change.at.toISOString(),
+        ...(change.paymentCustomerId !== undefined && { ':customer': change.paymentCustomerId }),
+      },
+    });
+    if (again) return 'set';
+    return (await this.getPartner(change.partnerId)) === undefined ? 'unknown-partner' : 'superseded';
   }
 }
 

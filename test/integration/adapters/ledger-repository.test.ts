@@ -133,6 +133,29 @@ describe('Class: DynamoDbLedgerRepository', () => {
       });
     });
 
+    it('keeps the declines of a card given again (a repeated request), and still moves the time it was chosen', async () => {
+      // Prepare
+      await repository.createPartner(newPartner('card-again'));
+      const card = (await repository.getPartner('card-again'))?.paymentMethod ?? '';
+      await storeDeclines('card-again', 'primary', 4);
+
+      // Act
+      const outcome = await repository.setCard({
+        partnerId: 'card-again',
+        role: 'primary',
+        paymentMethod: card,
+        at: at('2026-11-22T11:00:00Z'),
+      });
+
+      // Assess
+      expect(outcome).toBe('set');
+      expect(await repository.getPartner('card-again')).toMatchObject({
+        paymentMethod: card,
+        cardDeclines: { primary: { soft: 4 } },
+        cardsSetAt: { primary: at('2026-11-22T11:00:00Z') },
+      });
+    });
+
     it('puts a backup card beside the primary, leaving the primary and its declines alone', async () => {
       // Prepare
       await repository.createPartner(newPartner('card-2'));
