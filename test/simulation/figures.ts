@@ -1,9 +1,12 @@
 /** The figures of a run: what was simulated, what was injected, what the books hold. Printed by the CLI, compared by the replay test. */
 import type { DomainEvent } from '../../functions/domain/events';
 import { formatAmount, micros } from '../../functions/domain/money';
+import { MAX_SOFT_DECLINES_PER_CARD, declineKind } from '../../functions/domain/recharge/decline-policy';
+import type { Cardholders } from './cardholders';
 import type { OperatorActions } from './operator-actions';
 import type { ReferenceModel } from './reference-model';
 import type { SimWorld } from './sim-world';
+import { CARD_GROUPS, type CardKind } from './simulated-card-network';
 import type { UsageMessages } from './usage-messages';
 
 export interface Figures {
@@ -25,9 +28,35 @@ export interface Figures {
   readonly cardCharges: {
     readonly succeeded: number;
     readonly declined: number;
+    readonly hardDeclines: number;
+    /** Still waiting for the cardholder at the end. */
+    readonly waiting: number;
+    readonly canceled: number;
     readonly timeoutsAfterCharge: number;
     readonly timeoutsBeforeCharge: number;
+    readonly refusedRequests: number;
+    readonly statusAnswersLost: number;
+    readonly cancelAnswersLost: number;
+    /** Charges on cards handed out as backup cards. */
+    readonly onBackupCards: number;
+    /** Cards whose recharges were declined softly 8 times in a row: the decline policy's limit. */
+    readonly softLimitReached: number;
   };
+  /** Cards handed out, per group (succeeding, softDeclining, hardDeclining, authenticating). */
+  readonly cardsIssued: Readonly<Record<string, number>>;
+  readonly authentications: {
+    readonly waited: number;
+    readonly completed: number;
+    readonly failed: number;
+    /** Acted on after the charge stopped waiting (canceled for a new card): the page refused. */
+    readonly refused: number;
+    readonly paidDuringCancel: number;
+    readonly neverActedOn: number;
+  };
+  readonly setupPages: Readonly<Record<string, number>>;
+  /** The network's reports to the webhook: sent, delivered (each try), repeats, redeliveries, given up; outcomes. */
+  readonly reports: Readonly<Record<string, number>>;
+  readonly reportOutcomes: Readonly<Record<string, number>>;
   readonly invoices: number;
   readonly operator: Readonly<Record<string, number>>;
   readonly apiRetries: number;
@@ -53,6 +82,7 @@ export function figuresOf(run: {
   model: ReferenceModel;
   usage: UsageMessages;
   operator: OperatorActions;
+  cardholders: Cardholders;
   counts: {
     deliveries: number;
     concurrentDeliveries: number;
@@ -74,7 +104,36 @@ export function figuresOf(run: {
     for (const [point, count] of faults.injected) faultsByPoint[point] = (faultsByPoint[point] ?? 0) + count;
     for (const [point, count] of faults.reachedTotal) reachedByPoint[point] = (reachedByPoint[point] ?? 0) + count;
   }
-  const charges = world.cards.sandbox.charges;
+  const charges = [...world.cards.charges.values()];
+  const statuses = (status: string) => charges.filter((charge) => charge.status === status).length;
+  let hardDeclines = 0;
+  for (const fact of world.cards.facts)
+    if (fact.kind === 'status' && fact.declineCode !== undefined && declineKind(fact.declineCode) === 'hard')
+      hardDeclines += 1;
+  const groupOf = new Map<CardKind, string>();
+  for (const [group, kinds] of Object.entries(CARD_GROUPS)) for (const kind of kinds) groupOf.set(kind, group);
+  const cardsIssued: Record<string, number> = {};
+  for (const { kind } of world.cards.issued.values()) {
+    const group = groupOf.get(kind) ?? kind;
+    cardsIssued[group] = (cardsIssued[group] ?? 0) + 1;
+  }
+  // Per card: charges on backup cards, and how many recharges declined softly in a row at most.
+  const backupCharges = new Set<string>();
+  const softRuns = new Map<string, number>();
+  let softLimitReached = 0;
+  for (const fact of world.cards.facts) {
+    if (fact.kind !== 'status') continue;
+    if (world.cards.issued.get(fact.card)?.role === 'backup') backupCharges.add(fact.chargeId);
+    if (!fact.idempotencyKey.startsWith('att-')) continue;
+    if (fact.status === 'succeeded') softRuns.delete(fact.card);
+    if (fact.declineCode === undefined || declineKind(fact.declineCode) === 'hard') continue;
+    const run = (softRuns.get(fact.card) ?? 0) + 1;
+    softRuns.set(fact.card, run);
+    if (run === MAX_SOFT_DECLINES_PER_CARD) softLimitReached += 1;
+  }
+  const waited = [...world.cards.waiting.values()].filter((waiting) => waiting.idempotencyKey.startsWith('att-'));
+  const { faults } = world.cards;
+  const held = run.cardholders.done;
   const relayed = world.events.published.filter((event) => event.type !== 'UsageRejected');
   let eventsDebited = 0;
   let amountDebited = 0;
@@ -98,12 +157,36 @@ export function figuresOf(run: {
     faultPointsReached: Object.values(reachedByPoint).reduce((total, count) => total + count, 0),
     reachedByPoint: sortedByKey(reachedByPoint),
     cardCharges: {
-      succeeded: charges.filter((charge) => charge.result.outcome === 'succeeded').length,
-      declined: charges.filter((charge) => charge.result.outcome === 'declined').length,
-      timeoutsAfterCharge: world.cards.timeouts.afterCharge,
-      timeoutsBeforeCharge: world.cards.timeouts.beforeCharge,
+      succeeded: statuses('succeeded'),
+      declined: statuses('requires_payment_method'),
+      hardDeclines,
+      waiting: statuses('requires_action'),
+      canceled: statuses('canceled'),
+      timeoutsAfterCharge: faults.answersLostAfterCharge,
+      timeoutsBeforeCharge: faults.answersLostBeforeCharge,
+      refusedRequests: faults.refusedRequests,
+      statusAnswersLost: faults.statusAnswersLost,
+      cancelAnswersLost: faults.cancelAnswersLost,
+      onBackupCards: backupCharges.size,
+      softLimitReached,
     },
-    invoices: charges.filter((charge) => charge.result.outcome === 'succeeded').length,
+    cardsIssued: sortedByKey(cardsIssued),
+    authentications: {
+      waited: waited.length,
+      completed: waited.filter((waiting) => waiting.outcome === 'completed').length,
+      failed: waited.filter((waiting) => waiting.outcome === 'failed').length,
+      refused: waited.filter((waiting) => waiting.outcome === 'refused').length,
+      paidDuringCancel: faults.paidDuringCancel,
+      neverActedOn: waited.filter((waiting) => waiting.outcome === undefined).length,
+    },
+    setupPages: {
+      planned: held.setupsPlanned,
+      cardsSaved: held.cardsSaved,
+      refused: held.setupsRefused,
+    },
+    reports: { ...world.reports.counts },
+    reportOutcomes: sortedByKey(Object.fromEntries(world.reports.outcomes)),
+    invoices: statuses('succeeded'),
     operator: { ...run.operator.done },
     apiRetries: run.operator.apiRetries,
     dailyRuns: counts.dailyRuns,
@@ -130,7 +213,10 @@ export function formatFigures(figures: Figures): string {
     `events debited: ${figures.eventsDebited} (${figures.amountDebited}); deliveries ${figures.deliveries} (${figures.concurrentDeliveries} steps with concurrent pollers), handler crashes ${figures.handlerCrashes}`,
     `faults injected: ${figures.faultsInjected} of ${figures.faultPointsReached} fault points reached (injected / reached per port call)`,
     ...portCalls(figures),
-    `card charges: ${figures.cardCharges.succeeded} succeeded, ${figures.cardCharges.declined} declined; answers lost ${figures.cardCharges.timeoutsAfterCharge} after charging, ${figures.cardCharges.timeoutsBeforeCharge} before`,
+    `card charges: ${figures.cardCharges.succeeded} succeeded, ${figures.cardCharges.declined} declined (${figures.cardCharges.hardDeclines} hard), ${figures.cardCharges.canceled} canceled, ${figures.cardCharges.waiting} still waiting; ${figures.cardCharges.onBackupCards} on backup cards; ${figures.cardCharges.softLimitReached} cards at the soft-decline limit; answers lost ${figures.cardCharges.timeoutsAfterCharge} after charging, ${figures.cardCharges.timeoutsBeforeCharge} before, ${figures.cardCharges.statusAnswersLost} of status lookups, ${figures.cardCharges.cancelAnswersLost} of cancellations; requests refused ${figures.cardCharges.refusedRequests}`,
+    `cards issued: ${counted(figures.cardsIssued)}; setup pages: ${counted(figures.setupPages)}`,
+    `authentications: ${figures.authentications.waited} charges waited, ${figures.authentications.completed} completed (${figures.authentications.paidDuringCancel} while being canceled), ${figures.authentications.failed} failed, ${figures.authentications.refused} refused (no longer waiting), ${figures.authentications.neverActedOn} never acted on`,
+    `card network reports: ${counted(figures.reports)}; outcomes ${counted(figures.reportOutcomes)}`,
     `operator: ${Object.entries(figures.operator)
       .map(([kind, count]) => `${kind} ${count}`)
       .join(', ')}; API 5xx retried ${figures.apiRetries}`,
@@ -152,6 +238,12 @@ function portCalls(figures: Figures): string[] {
     return `${when} ${figures.faultsByPoint[point] ?? 0} / ${figures.reachedByPoint[point] ?? 0}`;
   };
   return [...calls].map((call) => `  ${call}: ${side(call, 'before')}, ${side(call, 'after')}`);
+}
+
+function counted(counts: Readonly<Record<string, number>>): string {
+  return Object.entries(counts)
+    .map(([kind, count]) => `${kind} ${count}`)
+    .join(', ');
 }
 
 function sortedByKey(counts: Record<string, number>): Record<string, number> {

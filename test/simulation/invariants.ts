@@ -1,9 +1,10 @@
 /**
- * The seven invariants of the books, checked against DynamoDB, the card provider's own
- * record, what reached the bus and the reference model. Per step only the partners the step touched are
- * checked; the daily runs and the end check all of them. A pending charge (the card was
- * charged, the answer lost, the attempt not resumed yet) is allowed while the run goes
- * on and must be settled at the end.
+ * The invariants of the books and of the cards, checked against DynamoDB, the card
+ * network's own record, what reached the bus and the reference model. Per step only the
+ * partners the step touched are checked, and what reached the card network since the last
+ * step; the daily runs and the end check all of them. A pending charge (the card was
+ * charged, the answer lost, the attempt not resumed yet; a completed authentication not
+ * reported yet) is allowed while the run goes on and must be settled at the end.
  */
 import type { SandboxCharge } from '../../functions/adapters/payments/sandbox-payment-provider';
 import { dayOf } from '../../functions/domain/daily/daily-run-ports';
@@ -13,9 +14,11 @@ import { cardFee, formatAmount, micros } from '../../functions/domain/money';
 import { BLOCKING_GRACE_MS } from '../../functions/domain/overdue-rules';
 import type { PartnerAccount } from '../../functions/domain/partner';
 import type { Invoice } from '../../functions/domain/recharge/charge-attempt';
+import { MAX_SOFT_DECLINES_PER_CARD, declineKind } from '../../functions/domain/recharge/decline-policy';
 import type { Books, PartnerBooks } from './books';
 import type { MessageModel, ReferenceModel } from './reference-model';
 import type { SimWorld } from './sim-world';
+import type { CardFact, WaitingCharge } from './simulated-card-network';
 
 export const INVARIANTS = {
   1: 'balance equals the ledger',
@@ -25,6 +28,10 @@ export const INVARIANTS = {
   5: 'one invoice per successful charge, none per failed one',
   6: 'published daily balances equal the ledger at each cut-off',
   7: 'every committed event reaches the bus, and only those',
+  8: 'no card is charged after a hard decline on it',
+  9: 'no card is sent more than 8 soft-declined charges in a row',
+  10: 'every completed authentication is credited exactly once',
+  11: 'a waiting charge that was canceled is never completed afterwards',
 } as const;
 export type InvariantNumber = keyof typeof INVARIANTS;
 
@@ -55,6 +62,20 @@ export class Invariants {
   private deadLettersIndexed = 0;
   /** What the last check of each partner saw: an unchanged account version and charge count need no new reads. */
   private readonly lastSeen = new Map<string, { version: number; charges: number }>();
+  private readonly cards = {
+    factsRead: 0,
+    /** Idempotency keys that reached the network: a later call with one is a replay, not a new charge. */
+    keys: new Set<string>(),
+    /** The first hard decline the network answered for each card. */
+    hardDeclines: new Map<string, { readonly idempotencyKey: string; readonly code: string }>(),
+    /** Soft declines in a row per card and count (the card's recharges, or one month's license fee). */
+    softInARow: new Map<string, string[]>(),
+    canceled: new Set<string>(),
+    waitingRead: 0,
+    waitingByPartner: new Map<string, WaitingCharge[]>(),
+    /** Waiting charges whose attempt the system settled, found consistent with the network for good. */
+    closed: new Set<string>(),
+  };
 
   constructor(
     private readonly world: SimWorld,
@@ -112,6 +133,61 @@ export class Invariants {
     this.deadLettersIndexed = letters.length;
   }
 
+  /**
+   * Invariants 8, 9 and 11 (the network's side) over what reached the card network since
+   * the last check, in the order it happened: no new charge on a card once the network
+   * answered a hard decline of it (an answer the network lost tells the system nothing);
+   * at most 8 soft declines in a row per card, counted apart for its recharges and for each
+   * month's license fee (each has its own count in the domain), a success ending the run;
+   * a canceled charge never succeeds.
+   */
+  checkCardNetwork(): void {
+    const { facts } = this.world.cards;
+    for (const fact of facts.slice(this.cards.factsRead)) {
+      if (fact.kind === 'call') this.checkCall(fact);
+      else if (fact.kind === 'status') this.checkStatus(fact);
+      else if (declineKind(fact.declineCode) === 'hard' && !this.cards.hardDeclines.has(fact.card))
+        this.cards.hardDeclines.set(fact.card, { idempotencyKey: fact.idempotencyKey, code: fact.declineCode });
+    }
+    this.cards.factsRead = facts.length;
+  }
+
+  private checkCall(call: Extract<CardFact, { kind: 'call' }>): void {
+    const { keys, hardDeclines } = this.cards;
+    if (keys.has(call.idempotencyKey)) return;
+    keys.add(call.idempotencyKey);
+    const hard = hardDeclines.get(call.card);
+    if (hard !== undefined)
+      this.fail(
+        8,
+        `card ${call.card} of partner ${call.partnerId} was charged again (attempt ${call.idempotencyKey}) after its hard decline ${hard.code} on attempt ${hard.idempotencyKey}`,
+      );
+  }
+
+  private checkStatus(change: Extract<CardFact, { kind: 'status' }>): void {
+    const { card, idempotencyKey, chargeId, partnerId, status } = change;
+    const count = `${card} ${idempotencyKey.startsWith('lic-') ? idempotencyKey.replace(/-\d+$/, '') : 'recharges'}`;
+    if (status === 'canceled') this.cards.canceled.add(chargeId);
+    if (status === 'succeeded') {
+      if (this.cards.canceled.has(chargeId))
+        this.fail(11, `charge ${chargeId} (attempt ${idempotencyKey}) of partner ${partnerId} was canceled, then paid`);
+      this.cards.softInARow.delete(count);
+    }
+    if (
+      status !== 'requires_payment_method' ||
+      change.declineCode === undefined ||
+      declineKind(change.declineCode) === 'hard'
+    )
+      return;
+    const run = [...(this.cards.softInARow.get(count) ?? []), `${idempotencyKey} ${change.declineCode}`];
+    this.cards.softInARow.set(count, run);
+    if (run.length > MAX_SOFT_DECLINES_PER_CARD)
+      this.fail(
+        9,
+        `card ${card} of partner ${partnerId} declined ${run.length} charges in a row with soft codes, more than ${MAX_SOFT_DECLINES_PER_CARD} without a success or a new card: ${run.join(', ')}`,
+      );
+  }
+
   private indexCharges(): void {
     const charges = this.world.cards.sandbox.charges;
     for (const charge of charges.slice(this.indexedCharges)) {
@@ -149,6 +225,7 @@ export class Invariants {
       this.checkLedger(account, books);
       await this.checkUsage(account, books, exact);
       this.checkCharges(account, books, strictness);
+      this.checkAuthentications(account, books, strictness);
       this.checkStanding(account);
     }
   }
@@ -331,6 +408,79 @@ export class Invariants {
     }
   }
 
+  /**
+   * Invariant 10: a charge that waited for its cardholder is credited once if the partner
+   * completed it, and never otherwise. While the run goes on, a completed one may wait for
+   * its report or the daily run, holding the partner's in-flight slot.
+   */
+  private checkAuthentications(account: PartnerAccount, books: PartnerBooks, strictness: Strictness): void {
+    const { partnerId } = account;
+    const waitingCharges = this.waitingOf(partnerId);
+    if (waitingCharges.length === 0) return;
+    const creditsByAttempt = new Map<string, number>();
+    for (const entry of books.entries.values())
+      if (entry.kind === 'recharge')
+        creditsByAttempt.set(entry.idempotencyKey, (creditsByAttempt.get(entry.idempotencyKey) ?? 0) + 1);
+    for (const waiting of waitingCharges) {
+      const key = waiting.idempotencyKey;
+      const credits = creditsByAttempt.get(key) ?? 0;
+      const completed = waiting.outcome === 'completed';
+      if (credits > 1)
+        this.fail(
+          10,
+          `authenticated charge ${waiting.chargeId} (attempt ${key}) of partner ${partnerId} was credited ${credits} times`,
+        );
+      if (!completed && credits > 0)
+        this.fail(
+          10,
+          `charge ${waiting.chargeId} (attempt ${key}) of partner ${partnerId} was credited, but its partner never completed the authentication (${waiting.outcome ?? 'not acted on'})`,
+        );
+      if (completed && credits === 0 && (strictness === 'settled' || account.chargeInFlight !== key))
+        this.fail(
+          10,
+          `partner ${partnerId} completed the authentication of charge ${waiting.chargeId} (attempt ${key}) and was not credited${account.chargeInFlight === key ? ' by the end' : ', and the attempt is not in flight'}`,
+        );
+    }
+  }
+
+  /**
+   * Invariant 11, the system's side, after each daily run and at the end: an attempt the
+   * system settled without a payment (declined, canceled) has no charge left waiting at the
+   * network, which its partner could still pay after being told it failed.
+   */
+  async checkWaitingCharges(): Promise<void> {
+    for (const partnerId of [...this.model.partners.keys()].sort()) {
+      for (const waiting of this.waitingOf(partnerId)) {
+        if (this.cards.closed.has(waiting.chargeId)) continue;
+        const attempt = await this.world.attempts.getAttempt(partnerId, waiting.idempotencyKey);
+        if (attempt === undefined || attempt.state === 'pending' || attempt.state === 'action-required') continue;
+        const status = this.world.cards.charges.get(waiting.chargeId)?.status;
+        if (attempt.state !== 'succeeded' && (status === 'requires_action' || status === 'succeeded'))
+          this.fail(
+            11,
+            `attempt ${waiting.idempotencyKey} of partner ${partnerId} was settled ${attempt.state}, but its charge ${waiting.chargeId} ${status === 'succeeded' ? 'was paid' : 'still waits for the partner, who may pay it'}`,
+          );
+        // The charge is final at the network (paid, failed, canceled): nothing can change it again.
+        if (status !== 'requires_action') this.cards.closed.add(waiting.chargeId);
+      }
+    }
+  }
+
+  /** The charges of a partner that waited for authentication, in the order they began to wait. */
+  private waitingOf(partnerId: string): readonly WaitingCharge[] {
+    const { waiting: byCharge } = this.world.cards;
+    if (byCharge.size === this.cards.waitingRead) return this.cards.waitingByPartner.get(partnerId) ?? [];
+    const all = [...byCharge.values()];
+    for (const waiting of all.slice(this.cards.waitingRead)) {
+      if (!waiting.idempotencyKey.startsWith('att-')) continue;
+      const list = this.cards.waitingByPartner.get(waiting.partnerId) ?? [];
+      list.push(waiting);
+      this.cards.waitingByPartner.set(waiting.partnerId, list);
+    }
+    this.cards.waitingRead = all.length;
+    return this.cards.waitingByPartner.get(partnerId) ?? [];
+  }
+
   /** Between daily runs: a blocked partner is below 0, and one back at >= 0 is active with no clock. */
   private checkStanding(account: PartnerAccount): void {
     if (account.status === 'blocked' && account.liveBalance >= 0) {
@@ -358,6 +508,7 @@ export class Invariants {
       this.checkOverdueRule(account, books, runAt, completedRuns);
       this.checkPublished(account, books, cutoffs);
     }
+    await this.checkWaitingCharges();
   }
 
   /**

@@ -2,7 +2,9 @@
  * What operators and finance do through the HTTP API handler: create partners, change
  * cards and recharge settings, record payments (new, repeated, conflicting), reconcile
  * closed months, register and cancel numbers. A 5xx is retried as a client would (the
- * API says it is safe to); the answer then must be what the request deserves.
+ * API says it is safe to); the answer then must be what the request deserves. A backup
+ * card is set the way an operator tool would, through the ledger's `setCard`, followed by
+ * a recharge request, as a saved card is.
  */
 import {
   type Currency,
@@ -15,18 +17,23 @@ import {
 import { monthOf, monthRange, parseMonth } from '../../functions/domain/month';
 import { lambdaContext } from '../../local/lambda-context';
 import { jsonRequest } from '../support/api-harness';
+import { InjectedCrash } from '../support/fault-switch';
+import type { CardRole } from '../../functions/domain/recharge/payment-provider';
 import type { Books } from './books';
+import type { Cardholders } from './cardholders';
 import type { Invariants } from './invariants';
 import type { Prng } from './prng';
 import type { PartnerModel, ReferenceModel } from './reference-model';
 import type { SimWorld } from './sim-world';
+import { CARD_GROUPS } from './simulated-card-network';
 
-export const SUCCEEDING_CARDS = ['pm_card_visa', 'pm_card_mastercard'] as const;
-export const DECLINING_CARDS = [
-  'pm_card_chargeDeclined',
-  'pm_card_chargeDeclinedInsufficientFunds',
-  'pm_card_chargeDeclinedExpiredCard',
-] as const;
+/** How often each group of card is handed out: to a new partner, as a new primary card, as a backup. */
+type CardMix = Readonly<Record<keyof typeof CARD_GROUPS, number>>;
+const NEW_PARTNER_CARDS: CardMix = { succeeding: 62, softDeclining: 12, hardDeclining: 8, authenticating: 18 };
+const REPLACEMENT_CARDS: CardMix = { succeeding: 50, softDeclining: 15, hardDeclining: 15, authenticating: 20 };
+const BACKUP_CARDS: CardMix = { succeeding: 65, softDeclining: 12, hardDeclining: 8, authenticating: 15 };
+/** Chance that a card change enters the partner's current card again. */
+const SAME_CARD_AGAIN = 0.05;
 
 /** A client gives up after this many 5xx in a row; the faults never come close. */
 const MAX_API_TRIES = 25;
@@ -40,6 +47,9 @@ export class OperatorActions {
   readonly done = {
     partners: 0,
     cardChanges: 0,
+    sameCardAgain: 0,
+    backupCards: 0,
+    setupPages: 0,
     settingsChanges: 0,
     refusedSettings: 0,
     payments: 0,
@@ -58,13 +68,15 @@ export class OperatorActions {
     private readonly model: ReferenceModel,
     private readonly books: Books,
     private readonly invariants: Invariants,
+    private readonly cardholders: Cardholders,
   ) {}
 
   async createPartner(): Promise<string> {
     this.partnerSequence += 1;
     const partnerId = `partner-${String(this.partnerSequence).padStart(2, '0')}`;
     const currency: Currency = this.prng.pick(['EUR', 'USD'] as const);
-    const paymentMethod = this.pickCard(0.75);
+    const paymentMethod = this.issueCard(NEW_PARTNER_CARDS, 'primary');
+    const customerId = customerOf(partnerId);
     const remainder = this.prng.pick(['0.00', '0.00', '120.00', '499.99', '800.00', '-40.00']);
     const settings = this.prng.chance(0.3)
       ? { threshold: '50.00', autoRenewAmount: '200.00', autoRecharge: this.prng.chance(0.8) }
@@ -73,27 +85,78 @@ export class OperatorActions {
       partnerId,
       currency,
       paymentMethod,
+      paymentCustomerId: customerId,
       previousInvoiceRemainder: remainder,
       ...(settings !== undefined && { rechargeSettings: settings }),
     });
-    this.expectStatus(response.status, [200, 201], `creating ${partnerId}`);
+    // 202: the opening charge had no clear answer within the API's budget; the recharge queue finishes it.
+    this.expectStatus(response.status, [200, 201, 202], `creating ${partnerId}`);
     this.model.addPartner({
       partnerId,
       currency,
       opening: parseAmount(remainder),
       createdAt: this.world.clock.now(),
+      customerId,
       paymentMethod,
     });
     this.done.partners += 1;
     return partnerId;
   }
 
+  /**
+   * A primary card through the API, which retries an outstanding charge with it (202: the
+   * answer is still unclear). Now and then the operator enters the card the partner has
+   * already, as a form sent twice does: that is not a new card.
+   */
   async changeCard(partner: PartnerModel): Promise<void> {
-    const paymentMethod = this.pickCard(0.5);
+    const current = (await this.world.ledger.getPartner(partner.partnerId))?.paymentMethod;
+    const again = current !== undefined && this.prng.chance(SAME_CARD_AGAIN);
+    const paymentMethod = again ? current : this.issueCard(REPLACEMENT_CARDS, 'primary');
     const response = await this.call('PUT', `/partners/${partner.partnerId}/payment-method`, { paymentMethod });
-    this.expectStatus(response.status, [200], `changing the card of ${partner.partnerId}`);
+    this.expectStatus(response.status, [200, 202], `changing the card of ${partner.partnerId}`);
     partner.paymentMethod = paymentMethod;
-    this.done.cardChanges += 1;
+    if (again) this.done.sameCardAgain += 1;
+    else this.done.cardChanges += 1;
+  }
+
+  /** A backup card put in place by an operator tool (`setCard`), then a recharge request, as a saved card gets. */
+  async setBackupCard(partner: PartnerModel): Promise<void> {
+    const paymentMethod = this.issueCard(BACKUP_CARDS, 'backup');
+    const { ledger, recharges } = this.world.operator;
+    const set = await this.retried(() =>
+      ledger.setCard({ partnerId: partner.partnerId, role: 'backup', paymentMethod, at: this.world.clock.now() }),
+    );
+    if (set !== 'set') throw new Error(`setting backup card ${paymentMethod} of ${partner.partnerId} answered ${set}`);
+    await this.retried(() =>
+      recharges.request({
+        partnerId: partner.partnerId,
+        trigger: 'payment-method-updated',
+        requestedAt: this.world.clock.now(),
+      }),
+    );
+    partner.backupPaymentMethod = paymentMethod;
+    this.done.backupCards += 1;
+  }
+
+  /**
+   * The partner asks for a setup page for its primary or backup card, and will save a card
+   * on it within the day, after the page expired (refused), or never.
+   */
+  async openSetup(partner: PartnerModel): Promise<void> {
+    const role: CardRole = this.prng.chance(0.7) ? 'primary' : 'backup';
+    const response = await this.call('POST', `/partners/${partner.partnerId}/payment-method/setup`, { role });
+    this.expectStatus(response.status, [201], `opening a setup page for the ${role} card of ${partner.partnerId}`);
+    const now = this.world.clock.now().getTime();
+    const when = this.prng.weighted({ soon: 75, expired: 10, never: 15 });
+    const minutes = when === 'soon' ? this.prng.int(1, 20 * 60) : this.prng.int(25 * 60, 48 * 60);
+    this.cardholders.plan({
+      sessionId: String(response.body.sessionId),
+      partnerId: partner.partnerId,
+      role,
+      card: this.issueCard(role === 'primary' ? REPLACEMENT_CARDS : BACKUP_CARDS, role),
+      ...(when !== 'never' && { submitAt: new Date(now + minutes * 60_000) }),
+    });
+    this.done.setupPages += 1;
   }
 
   /** Ordinary settings, the largest ones accepted, and hostile ones the API must refuse without a change. */
@@ -261,8 +324,20 @@ export class OperatorActions {
     this.done.cancelledChannels += 1;
   }
 
-  private pickCard(succeeding: number): string {
-    return this.prng.chance(succeeding) ? this.prng.pick(SUCCEEDING_CARDS) : this.prng.pick(DECLINING_CARDS);
+  private issueCard(mix: CardMix, role: CardRole): string {
+    return this.world.cards.issueCard(this.prng.pick(CARD_GROUPS[this.prng.weighted(mix)]), role);
+  }
+
+  /** A tool's call retried after a crash, as its operator would run it again. */
+  private async retried<T>(call: () => Promise<T>): Promise<T> {
+    for (let tries = 1; ; tries += 1) {
+      try {
+        return await call();
+      } catch (error) {
+        if (!(error instanceof InjectedCrash) || tries >= MAX_API_TRIES) throw error;
+        this.apiRetries += 1;
+      }
+    }
   }
 
   private async call(
@@ -288,6 +363,11 @@ export class OperatorActions {
     if (!expected.includes(status))
       throw new Error(`${what} was answered ${status}, expected ${expected.join(' or ')}`);
   }
+}
+
+/** The card network's customer of a partner: both of its cards are saved to it. */
+export function customerOf(partnerId: string): string {
+  return `cus_sim_${partnerId}`;
 }
 
 /** The UTC months from the partner's first to the one before `now`: those a reconciliation may name. */

@@ -12,7 +12,11 @@ export interface PartnerModel {
   /** The previous invoice's remainder: the opening entry. */
   readonly opening: Micros;
   readonly createdAt: Date;
+  /** The card network's customer the partner's cards are saved to. */
+  readonly customerId: string;
+  /** The primary card the operator set last; a saved card replaces it when its report is applied. */
   paymentMethod: string;
+  backupPaymentMethod?: string;
   /** Finance payments answered with success, by reference. */
   readonly payments: Map<string, Micros>;
   /** Reconciled months: the actual amount entered and the adjustment booked. */

@@ -2,8 +2,10 @@
  * The system under simulation: the production handlers, wired by the production wiring
  * to a fresh billing table on DynamoDB Local, with the simulated clock, SQS and card
  * network, recorded events, and random faults before and after every call of every port
- * the wiring builds (its `decorate` hook). A variant may replace the usage ledger or the
- * card provider, to prove the simulator notices a broken rule.
+ * the wiring builds (its `decorate` hook). The card network's reports reach the use case
+ * of the webhook (`applyProviderEvent`) through the same kind of faulty ports. A variant
+ * may replace the usage ledger or the card provider, to prove the simulator notices a
+ * broken rule.
  */
 import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
@@ -15,9 +17,12 @@ import { DynamoDbLedgerRepository } from '../../functions/adapters/dynamodb/ledg
 import { DynamoDbLicenseRepository } from '../../functions/adapters/dynamodb/license-repository';
 import { DynamoDbRechargeRepository } from '../../functions/adapters/dynamodb/recharge-repository';
 import { SqsDailyWorkQueue } from '../../functions/adapters/sqs/sqs-daily-work-queue';
-import type { UsageLedger } from '../../functions/domain/ports';
+import { SqsRechargeRequests } from '../../functions/adapters/sqs/sqs-recharge-requests';
+import type { LedgerRepository, RechargeRequests, UsageLedger } from '../../functions/domain/ports';
 import { parseLicenseFeeSchedule } from '../../functions/domain/monthly/license-fee';
+import { type ProviderEventOutcome, applyProviderEvent } from '../../functions/domain/recharge/apply-provider-event';
 import type { PaymentProvider } from '../../functions/domain/recharge/payment-provider';
+import type { ProviderEvent, ProviderEventReader } from '../../functions/domain/recharge/provider-events';
 import { createApiHandler } from '../../functions/handlers/api';
 import { createDailyRunHandler } from '../../functions/handlers/daily-run';
 import { createDailyShardHandler } from '../../functions/handlers/daily-shard';
@@ -29,11 +34,13 @@ import { createRechargeHandler } from '../../functions/handlers/recharge';
 import { apiDependencies } from '../../functions/wiring/api';
 import { wireIngestUsage } from '../../functions/wiring/ingest-usage';
 import { wireDailyRun, wireMonthlyRun, wireRecharge } from '../../functions/wiring/recharge';
+import { wireStripeWebhook } from '../../functions/wiring/stripe-webhook';
 import { createBillingTable } from '../../local/create-tables';
 import { type StreamRelay, startStreamRelay } from '../../local/stream-relay';
 import { faultyPorts } from '../support/faulty-ports';
 import { RecordingPublisher } from '../support/recording-publisher';
 import { TestClock } from '../support/test-clock';
+import { ProviderReports } from './provider-reports';
 import { RandomFaults } from './random-faults';
 import { SimulatedCardNetwork } from './simulated-card-network';
 import { SimulatedQueue, SimulatedSqs } from './simulated-sqs';
@@ -51,6 +58,7 @@ export interface WorldOptions {
   readonly start: Date;
   readonly faultRate: number;
   readonly timeoutRate: number;
+  readonly refusalRate: number;
   readonly variant?: Variant;
 }
 
@@ -62,12 +70,19 @@ const VISIBILITY_MS = { usage: 30_000, recharges: 60_000, dailyWork: 120_000 };
 
 export const OPERATOR_NAME = '360dialog';
 
+/** The webhook wiring's reader, never asked: the simulator hands the use case reports already read. */
+const UNREAD: ProviderEventReader = {
+  read: async () => ({ kind: 'refused', reason: 'the simulator applies reports as read, without a signed body' }),
+};
+
 export class SimWorld {
   readonly clock: TestClock;
   /** Faults of every handler but the concurrent ingestion slots and the event relay. */
   readonly faults: RandomFaults;
   readonly ingestFaults: readonly RandomFaults[];
   readonly cards: SimulatedCardNetwork;
+  /** The network's reports on their way to the webhook. */
+  readonly reports: ProviderReports;
   readonly sqs = new SimulatedSqs();
   readonly usage: SimulatedQueue;
   readonly deadLetters: SimulatedQueue;
@@ -79,6 +94,8 @@ export class SimWorld {
   readonly licenses: DynamoDbLicenseRepository;
   readonly channels: DynamoDbChannelRepository;
   readonly handlers;
+  /** What an operator tool or a setup page changes directly: the ledger and the recharge queue, with faults. */
+  readonly operator: { readonly ledger: LedgerRepository; readonly recharges: RechargeRequests };
 
   private constructor(
     readonly client: DynamoDBDocumentClient,
@@ -96,7 +113,14 @@ export class SimWorld {
       { length: INGEST_SLOTS },
       (_, slot) => new RandomFaults(options.seed, options.faultRate, `ingest-${slot}`),
     );
-    this.cards = new SimulatedCardNetwork(options.seed, options.timeoutRate);
+    this.cards = new SimulatedCardNetwork({
+      seed: options.seed,
+      timeoutRate: options.timeoutRate,
+      refusalRate: options.refusalRate,
+      now: () => this.clock.now(),
+    });
+    this.reports = new ProviderReports(options.seed, this.clock);
+    this.cards.onReport = (report) => this.reports.add(report);
     this.usage = new SimulatedQueue('usage', this.clock, VISIBILITY_MS.usage);
     this.deadLetters = new SimulatedQueue('usage-dlq', this.clock, VISIBILITY_MS.usage);
     this.recharges = new SimulatedQueue('recharges', this.clock, VISIBILITY_MS.recharges);
@@ -129,6 +153,14 @@ export class SimWorld {
       });
     };
     const recharge = wireRecharge({ ...common, provider });
+    // The webhook's use case as the webhook function wires it, each port with its fault points. Reports
+    // are applied as the event reader reads them: signatures are the handler's tests' business.
+    const webhook = wireStripeWebhook({ ...common, provider, sqs, rechargeQueueUrl, reader: UNREAD }).apply;
+    const requests = decorate('recharges', new SqsRechargeRequests(sqs, rechargeQueueUrl));
+    this.operator = {
+      ledger: decorate('ledger', new DynamoDbLedgerRepository(client, tableName)),
+      recharges: requests,
+    };
     this.handlers = {
       ingestSlots: this.ingestFaults.map(ingestion),
       recharge: createRechargeHandler(recharge),
@@ -141,7 +173,17 @@ export class SimWorld {
       monthlyRun: createMonthlyRunHandler(
         wireMonthlyRun({ ...common, provider, fees: parseLicenseFeeSchedule({ EUR: '25.00', USD: '27.00' }) }),
       ),
-      api: createApiHandler(apiDependencies(recharge, client, tableName, OPERATOR_NAME, decorate)),
+      api: createApiHandler(
+        apiDependencies(
+          recharge,
+          client,
+          tableName,
+          OPERATOR_NAME,
+          decorate('rechargeQueue', new SqsRechargeRequests(sqs, rechargeQueueUrl)),
+          decorate,
+        ),
+      ),
+      webhook: (report: ProviderEvent): Promise<ProviderEventOutcome> => applyProviderEvent(report, webhook),
     };
   }
 

@@ -2,11 +2,25 @@
  * The simulator inside the suite: a short fixed-seed run must hold every invariant with
  * faults injected, and a system that forgets which usage events it debited must be
  * caught within the same short run, and caught the same way again when the seed is
- * replayed.
+ * replayed. Card adapters broken in ways Stripe's answers invite must be caught too: one
+ * that reads a decline's `code` instead of its `decline_code`, so lost cards look like
+ * soft declines, and one that takes a cancellation for done without Stripe doing it.
  */
 import type { UsageChunk, UsageChunkResult, UsageLedger } from '../../functions/domain/ports';
+import { declineKind } from '../../functions/domain/recharge/decline-policy';
+import type {
+  ChargeReference,
+  ChargeRequest,
+  ChargeResult,
+  ChargeStatus,
+  PaymentMethodCheck,
+  PaymentProvider,
+  SavedCard,
+  SetupSession,
+  SetupSessionRequest,
+} from '../../functions/domain/recharge/payment-provider';
 import { InvariantBroken } from './invariants';
-import { runSimulation } from './simulator';
+import { type SimulationOptions, runSimulation } from './simulator';
 
 /** Steps of the in-suite run: about two simulated days, a few seconds per hundred steps. */
 const SUITE_STEPS = 120;
@@ -41,11 +55,61 @@ class ForgetfulUsageLedger implements UsageLedger {
   }
 }
 
+/** Passes every call to the real card network; the broken adapters below change one answer each. */
+class PassingProvider implements PaymentProvider {
+  constructor(protected readonly real: PaymentProvider) {}
+
+  get requiresCustomer(): boolean {
+    return this.real.requiresCustomer;
+  }
+
+  charge(request: ChargeRequest): Promise<ChargeResult> {
+    return this.real.charge(request);
+  }
+
+  chargeStatus(reference: ChargeReference): Promise<ChargeStatus> {
+    return this.real.chargeStatus(reference);
+  }
+
+  cancelCharge(reference: ChargeReference): Promise<ChargeStatus> {
+    return this.real.cancelCharge(reference);
+  }
+
+  checkPaymentMethod(paymentMethod: string, customerId: string | undefined): Promise<PaymentMethodCheck> {
+    return this.real.checkPaymentMethod(paymentMethod, customerId);
+  }
+
+  createSetupSession(request: SetupSessionRequest): Promise<SetupSession> {
+    return this.real.createSetupSession(request);
+  }
+
+  savedCard(setupReference: string): Promise<SavedCard | undefined> {
+    return this.real.savedCard(setupReference);
+  }
+}
+
+/** Reads Stripe's error `code` (`card_declined`) where the `decline_code` (`lost_card`) says more: hard declines look soft. */
+class CodeForDeclineCode extends PassingProvider {
+  override async charge(request: ChargeRequest): Promise<ChargeResult> {
+    const answer = await this.real.charge(request);
+    return answer.outcome === 'declined' && declineKind(answer.declineCode) === 'hard'
+      ? { ...answer, declineCode: 'card_declined' }
+      : answer;
+  }
+}
+
+/** Answers `canceled` without asking the provider: the charge still waits, and the partner may pay it. */
+class CancelsOnlyOnPaper extends PassingProvider {
+  override async cancelCharge(reference: ChargeReference): Promise<ChargeStatus> {
+    return { outcome: 'canceled', providerChargeId: reference.providerChargeId };
+  }
+}
+
 // A run drives every handler on DynamoDB Local: about half a minute alone, minutes on a loaded 2-core machine.
 describe('Simulator', () => {
-  it('holds every invariant through a fixed-seed run with crashes and lost card answers', async () => {
+  it('holds every invariant through a fixed-seed run with crashes, lost card answers and late card reports', async () => {
     // Act
-    const figures = await runSimulation({ seed: 7, steps: SUITE_STEPS, dynamoDbEndpoint: endpoint() });
+    const figures = await runSimulation({ seed: 1, steps: SUITE_STEPS, dynamoDbEndpoint: endpoint() });
 
     // Assess
     expect(figures.faultsInjected).toBeGreaterThan(0);
@@ -53,6 +117,9 @@ describe('Simulator', () => {
     expect(figures.cardCharges.succeeded + figures.cardCharges.declined).toBeGreaterThan(0);
     expect(figures.dailyRuns).toBeGreaterThan(0);
     expect(figures.eventsRelayed).toBeGreaterThan(0);
+    expect(figures.cardCharges.hardDeclines).toBeGreaterThan(0);
+    expect(figures.authentications.waited).toBeGreaterThan(0);
+    expect(figures.reports.deliveries).toBeGreaterThan(0);
     expect(figures.unexpectedErrors).toEqual([]);
   }, 180_000);
 
@@ -69,17 +136,56 @@ describe('Simulator', () => {
     );
     expect((replay as InvariantBroken).message).toBe((first as InvariantBroken).message);
   }, 180_000);
+
+  it('reports invariant 8 when a card adapter takes hard declines for soft ones and a lost card is charged again', async () => {
+    // Act
+    const broken = await failureOf({
+      seed: 11,
+      steps: SUITE_STEPS,
+      dynamoDbEndpoint: endpoint(),
+      variant: { name: 'code read for decline code', provider: (real) => new CodeForDeclineCode(real) },
+    });
+
+    // Assess
+    expect(broken).toBeInstanceOf(InvariantBroken);
+    expect((broken as InvariantBroken).invariant).toBe(8);
+    expect((broken as InvariantBroken).message).toMatch(
+      /^invariant 8 \(.+\) broken at seed 11 step \d+: card pm_sim_\d+_\w+ of partner partner-\d+ was charged again \(attempt att-\S+\) after its hard decline \w+ on attempt att-\S+\. Replay: npm run simulate -- --seed 11 --steps 120$/,
+    );
+  }, 180_000);
+
+  it('reports invariant 11 when a card adapter answers a cancellation the provider never made, leaving the charge payable', async () => {
+    // Act
+    const broken = await failureOf({
+      seed: 3,
+      steps: SUITE_STEPS,
+      dynamoDbEndpoint: endpoint(),
+      variant: { name: 'cancels only on paper', provider: (real) => new CancelsOnlyOnPaper(real) },
+    });
+
+    // Assess
+    expect(broken).toBeInstanceOf(InvariantBroken);
+    expect((broken as InvariantBroken).invariant).toBe(11);
+    expect((broken as InvariantBroken).detail).toMatch(
+      /^attempt att-\S+ of partner partner-\d+ was settled canceled, but its charge \S+ still waits for the partner, who may pay it$/,
+    );
+  }, 180_000);
 });
+
+/** Runs the simulator and resolves with what it threw, or undefined when every invariant held. */
+function failureOf(options: SimulationOptions): Promise<unknown> {
+  return runSimulation(options).then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+}
 
 /** The simulator against a system that forgets which usage events it debited; resolves with what it threw. */
 function brokenRun(): Promise<unknown> {
-  return runSimulation({
+  return failureOf({
     seed: 7,
     steps: SUITE_STEPS,
     dynamoDbEndpoint: endpoint(),
     variant: { name: 'forgetful usage ledger', usageLedger: (real) => new ForgetfulUsageLedger(real) },
-  }).then(
-    () => undefined,
-    (error: unknown) => error,
-  );
+  });
 }

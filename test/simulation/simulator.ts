@@ -1,22 +1,27 @@
 /**
  * The fault-injection simulator: a seeded schedule of partners, usage, deliveries, clock
- * advances across midnights and month ends, card changes, finance payments and
- * reconciliations, run against the production handlers on DynamoDB Local, with crashes
- * before and after the calls of their ports and lost card-provider answers. The books are checked
- * after every step (invariants.ts); at the end the faults stop, every queue is drained,
- * two more daily runs settle what is pending, and everything is checked once more. The
- * event relay runs at each daily run, with faults of its own, and at the end.
+ * advances across midnights and month ends, card changes (primary and backup cards, setup
+ * pages), charges waiting for the partner to authenticate, the card network's reports to
+ * the webhook (late, repeated, reordered), finance payments and reconciliations, run
+ * against the production handlers on DynamoDB Local, with crashes before and after the
+ * calls of their ports and lost card-provider answers. The books are checked after every
+ * step (invariants.ts); at the end the faults stop, every queue is drained, every report
+ * delivered, partners do what they meant to on the card pages, two more daily runs settle
+ * what is pending, and everything is checked once more. The event relay runs at each
+ * daily run, with faults of its own, and at the end.
  */
 import type { ScheduledEvent } from 'aws-lambda';
 import type { DailyRunStart } from '../../functions/domain/daily/daily-run';
 import { lambdaContext } from '../../local/lambda-context';
 import { InjectedCrash } from '../support/fault-switch';
 import { Books } from './books';
+import { Cardholders } from './cardholders';
 import { type Figures, figuresOf } from './figures';
 import { Invariants } from './invariants';
 import { OperatorActions } from './operator-actions';
 import { Prng, chanceOf } from './prng';
-import { ReferenceModel } from './reference-model';
+import type { ReportDelivery } from './provider-reports';
+import { type PartnerModel, ReferenceModel } from './reference-model';
 import { INGEST_SLOTS, SimWorld, type Variant } from './sim-world';
 import { type SimulatedMessage, type SimulatedQueue, type SqsHandler, deliver } from './simulated-sqs';
 import { UsageMessages } from './usage-messages';
@@ -28,8 +33,10 @@ export interface SimulationOptions {
   readonly variant?: Variant;
   /** Chance that a fault point (before or after a port call) crashes when reached. */
   readonly faultRate?: number;
-  /** Chance that a new card charge loses its answer (half of them after charging). */
+  /** Chance that a card network call loses its answer (half of them after the network acted). */
   readonly timeoutRate?: number;
+  /** Chance that a new card charge is refused as a request, with nothing charged. */
+  readonly refusalRate?: number;
   readonly onProgress?: (step: number) => void;
 }
 
@@ -39,6 +46,10 @@ const ACTIONS = {
   'deliver-recharges': 12,
   'create-partner': 1.2,
   'change-card': 2.5,
+  'set-backup-card': 0.8,
+  'open-setup': 1,
+  'partners-act': 3,
+  'deliver-reports': 6,
   'change-settings': 0.8,
   'finance-payment': 2.5,
   reconcile: 1,
@@ -65,6 +76,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Figures
     start: START,
     faultRate: options.faultRate ?? 0.005,
     timeoutRate: options.timeoutRate ?? 0.06,
+    refusalRate: options.refusalRate ?? 0.01,
     ...(options.variant !== undefined && { variant: options.variant }),
   });
   try {
@@ -81,6 +93,7 @@ class Simulation {
   private readonly invariants: Invariants;
   private readonly usage: UsageMessages;
   private readonly operator: OperatorActions;
+  private readonly cardholders: Cardholders;
   private readonly completedRuns: Date[] = [];
   private step = 0;
   readonly counts = {
@@ -102,7 +115,8 @@ class Simulation {
     this.books = new Books(world);
     this.invariants = new Invariants(world, this.model, this.books, { seed: options.seed, steps: options.steps });
     this.usage = new UsageMessages(this.prng, this.model, world.usage, () => world.clock.now());
-    this.operator = new OperatorActions(world, this.prng, this.model, this.books, this.invariants);
+    this.cardholders = new Cardholders(world);
+    this.operator = new OperatorActions(world, this.prng, this.model, this.books, this.invariants, this.cardholders);
   }
 
   async run(): Promise<Figures> {
@@ -114,6 +128,7 @@ class Simulation {
       const action: Action =
         this.model.partners.size < INITIAL_PARTNERS ? 'create-partner' : this.prng.weighted(ACTIONS);
       await this.perform(action, touched);
+      this.invariants.checkCardNetwork();
       await this.invariants.checkPartners(
         [...touched].filter((partnerId) => this.model.partners.has(partnerId)).sort(),
         'running',
@@ -130,6 +145,7 @@ class Simulation {
       model: this.model,
       usage: this.usage,
       operator: this.operator,
+      cardholders: this.cardholders,
       counts: this.counts,
       checks: this.invariants.checks,
       simulatedFrom: START,
@@ -152,6 +168,10 @@ class Simulation {
         return this.deliverUsage(touched);
       case 'deliver-recharges':
         return this.deliverRecharges(touched);
+      case 'deliver-reports':
+        return this.deliverReports(this.world.reports.due(this.step, 10), touched);
+      case 'partners-act':
+        return this.cardholders.act(touched);
       case 'create-partner':
         if (this.model.partners.size < MAX_PARTNERS) touched.add(await this.operator.createPartner());
         return;
@@ -160,12 +180,26 @@ class Simulation {
     }
     if (partner === undefined) return;
     touched.add(partner.partnerId);
-    if (action === 'change-card') return this.operator.changeCard(partner);
+    if (action === 'change-card') return this.operator.changeCard(this.waitingInstead() ?? partner);
+    if (action === 'set-backup-card') return this.operator.setBackupCard(partner);
+    if (action === 'open-setup') return this.operator.openSetup(partner);
     if (action === 'change-settings') return this.operator.changeSettings(partner);
     if (action === 'finance-payment') return this.operator.pay(partner);
     if (action === 'reconcile') return this.operator.reconcile(partner);
     if (action === 'register-channel') return this.operator.registerChannel(partner);
     return this.operator.cancelChannel(partner);
+  }
+
+  /**
+   * A fifth of the card changes come from partners with a charge waiting for them, who give a
+   * new card instead of authenticating (or while doing it): the waiting charge must be
+   * canceled first, and if it was paid meanwhile, credited.
+   */
+  private waitingInstead(): PartnerModel | undefined {
+    if (!this.prng.chance(0.2)) return undefined;
+    const waiting = this.world.cards.stillWaiting().filter((charge) => this.model.partners.has(charge.partnerId));
+    if (waiting.length === 0) return undefined;
+    return this.model.partner(this.prng.pick(waiting).partnerId);
   }
 
   /**
@@ -218,9 +252,44 @@ class Simulation {
     this.noteDelivery(delivery.thrown);
   }
 
+  /**
+   * Stripe's deliveries to the webhook, one after another: a report the use case applied
+   * (or found applied) is taken; one that crashed, or whose charge stayed unclear (not
+   * recorded, so the redelivery asks again), comes again later.
+   */
+  private async deliverReports(deliveries: readonly ReportDelivery[], touched: Set<string>): Promise<void> {
+    for (const delivery of deliveries) {
+      const { report } = delivery;
+      if ('partnerId' in report) touched.add(report.partnerId);
+      try {
+        const outcome = await this.world.handlers.webhook(report);
+        if (outcome === 'unknown') this.world.reports.notTaken(delivery);
+        else this.world.reports.taken(delivery, outcome);
+      } catch (error) {
+        this.noteFailure(error);
+        this.world.reports.notTaken(delivery);
+      }
+    }
+  }
+
+  /** Delivers every report still on its way, waiting for each on the simulated clock (midnights run as ever). */
+  private async deliverAllReports(): Promise<void> {
+    for (let round = 0; this.world.reports.depth > 0; round += 1) {
+      if (round >= MAX_DRAIN_ROUNDS)
+        throw new Error(`${this.world.reports.depth} card network reports are still undelivered after ${round} rounds`);
+      const [first] = this.world.reports.all();
+      if (first !== undefined && first.dueAt > this.world.clock.now().getTime())
+        await this.advanceTo(new Date(first.dueAt), false);
+      await this.deliverReports(this.world.reports.due(this.step, this.world.reports.depth), new Set());
+    }
+  }
+
   private noteDelivery(thrown: unknown): void {
     this.counts.deliveries += 1;
-    if (thrown === undefined) return;
+    if (thrown !== undefined) this.noteFailure(thrown);
+  }
+
+  private noteFailure(thrown: unknown): void {
     this.counts.handlerCrashes += 1;
     if (!(thrown instanceof InjectedCrash) && this.counts.unexpectedErrors.length < 10)
       this.counts.unexpectedErrors.push(String(thrown));
@@ -247,6 +316,7 @@ class Simulation {
     await this.drain(this.world.dailyWork, this.world.handlers.dailyShard, lambdaContext('daily-shard', 900_000));
     this.counts.dailyRuns += 1;
     this.completedRuns.push(at);
+    this.invariants.checkCardNetwork();
     await this.invariants.checkDailyRun(at, (start as DailyRunStart).cutoffs, this.completedRuns);
     await this.invariants.checkEvents();
   }
@@ -292,7 +362,11 @@ class Simulation {
     }
   }
 
-  /** The weather clears: no more faults or lost answers; every queue drains and two daily runs settle what is pending. */
+  /**
+   * The weather clears: no more faults or lost answers; every queue drains, every report
+   * is delivered, partners do on the card pages what they meant to, and two daily runs
+   * settle what is pending.
+   */
   private async settle(): Promise<void> {
     this.beginStep();
     for (const faults of this.world.allFaults) faults.disable();
@@ -301,16 +375,28 @@ class Simulation {
     await this.drain(this.world.usage, ingest as SqsHandler, lambdaContext('ingest-usage'), (deleted) =>
       this.invariants.settleMessages(deleted),
     );
-    await this.drain(this.world.recharges, this.world.handlers.recharge, lambdaContext('recharge'));
+    await this.settleCards();
+    await this.cardholders.actOnEverything();
+    await this.settleCards();
     for (let day = 0; day < 2; day += 1) {
       await this.advanceTo(
         new Date(Math.floor(this.world.clock.now().getTime() / DAY_MS) * DAY_MS + DAY_MS + 60_000),
         false,
       );
-      await this.drain(this.world.recharges, this.world.handlers.recharge, lambdaContext('recharge'));
+      await this.settleCards();
     }
+    this.invariants.checkCardNetwork();
     await this.invariants.checkPartners([...this.model.partners.keys()].sort(), 'settled', true);
+    await this.invariants.checkWaitingCharges();
     await this.invariants.checkEvents();
+  }
+
+  /** Recharge requests and the network's reports, until neither has anything left (a saved card requests a recharge). */
+  private async settleCards(): Promise<void> {
+    do {
+      await this.drain(this.world.recharges, this.world.handlers.recharge, lambdaContext('recharge'));
+      await this.deliverAllReports();
+    } while (this.world.recharges.depth > 0);
   }
 }
 
