@@ -4,8 +4,8 @@
  * queue workers (the SQS event sources), a scheduler driven by the test clock (the
  * EventBridge rules) and a loopback HTTP server (API Gateway). Cards go to the sandbox
  * provider, whose hosted pages the HTTP server serves and whose events are signed and
- * delivered to the Stripe webhook handler, as Stripe does; events, relayed from the
- * table's stream as in AWS, go to a JSON-lines file.
+ * delivered to the Stripe webhook handler, as Stripe does, and whose state is kept in the
+ * data folder; events, relayed from the table's stream as in AWS, go to a JSON-lines file.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -45,6 +45,7 @@ import { type QueuePair, createQueuePair } from './queue-pair';
 import { QueueWorker } from './queue-worker';
 import { scheduledEvent } from './scheduled-event';
 import { DAY_MS, type ScheduledJobName, scheduledJobsBetween } from './scheduled-jobs';
+import { SANDBOX_STATE_FILE, SandboxStateFile } from './sandbox-state';
 import { type RunningSqsEmulator, startSqsEmulator } from './sqs-emulator';
 import { type StreamRelay, startStreamRelay } from './stream-relay';
 import { apiGatewayEvent } from './api-gateway-event';
@@ -54,7 +55,7 @@ export interface LocalRuntimeOptions {
   readonly apiPort: number;
   readonly dynamoDbPort: number;
   readonly sqsPort: number;
-  /** DynamoDB's files, the clock and the event log live here. */
+  /** DynamoDB's files, the clock, the event log and the sandbox card provider's state live here. */
   readonly dataDir: string;
   readonly operatorName: string;
   readonly licenseFees: Readonly<Record<string, string>>;
@@ -91,6 +92,9 @@ const VISIBILITY_TIMEOUT_SECONDS = 10;
 
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   mkdirSync(join(options.dataDir, 'dynamodb'), { recursive: true });
+  // Read before anything starts: a file that cannot be read stops the start at once.
+  const sandboxState = new SandboxStateFile(join(options.dataDir, SANDBOX_STATE_FILE));
+  const savedSandbox = sandboxState.read();
   const stops: (() => Promise<void>)[] = [];
   // Ctrl-C reaches DynamoDB Local as well as this process: they share the terminal's
   // process group, so the JVM ends with a Ctrl-C even if this process is killed outright.
@@ -124,11 +128,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const relay = await startEventRelay(dynamoDbLocal.endpoint, events, invoke, failures);
     stops.push(() => relay.stop());
     // The hosted pages are the HTTP server's; the provider's events go to the webhook's deliveries.
+    // Its state is saved after each change, before the change's event leaves, and taken up on the next start.
     const apiUrl = `http://127.0.0.1:${options.apiPort}`;
     const provider = new SandboxPaymentProvider({
       pagesBaseUrl: apiUrl,
       now: () => clock.now(),
       onEvent: (event) => deliveries.send(event),
+      state: savedSandbox,
+      onChange: (state) => sandboxState.write(state),
     });
     const wiring: RechargeWiring = { dynamoDb, tableName: TABLE_NAME, provider, clock };
     const webhookSecret = localWebhookSecret(join(options.dataDir, 'stripe-webhook-secret'));

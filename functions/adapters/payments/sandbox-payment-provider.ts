@@ -7,8 +7,10 @@
  * to play the provider timeouts a real system meets.
  *
  * The hosted pages of the local runtime call `completeAuthentication` and `completeSetup`;
- * events go to `onEvent` unsigned (signing them is the listener's job). The Stripe SDK is
- * not imported here: this module is bundled into functions that load Stripe lazily.
+ * events go to `onEvent` unsigned (signing them is the listener's job). Its whole state can
+ * be taken as plain JSON after each change (`onChange`) and given to a new sandbox
+ * (`state`), so the local runtime's charges outlive a restart as Stripe's do. The Stripe SDK
+ * is not imported here: this module is bundled into functions that load Stripe lazily.
  */
 import { randomBytes } from 'node:crypto';
 import type {
@@ -54,6 +56,15 @@ export interface SandboxOptions {
   readonly onEvent?: (event: StripeShapedEvent) => void;
   /** The time setup sessions expire by and events are stamped with. */
   readonly now?: () => Date;
+  /** Where an earlier sandbox left off (its `snapshot()`): its charges, setup sessions, saved cards and charge ids go on. */
+  readonly state?: SandboxState;
+  /**
+   * Receives the whole state after each change (a charge made, authenticated or canceled, a
+   * setup session opened or completed), before the event that reports the change is sent. It
+   * runs inside the call that made the change: an error it throws fails that call, with the
+   * change kept in memory.
+   */
+  readonly onChange?: (state: SandboxState) => void;
 }
 
 /**
@@ -64,7 +75,8 @@ export interface SandboxOptions {
 export type SandboxFault = 'timeout-after-charge' | 'timeout-before-charge' | 'refused';
 
 /** Stripe's PaymentIntent statuses the sandbox reaches. */
-export type PaymentIntentStatus = 'succeeded' | 'requires_payment_method' | 'requires_action' | 'canceled';
+export const PAYMENT_INTENT_STATUSES = ['succeeded', 'requires_payment_method', 'requires_action', 'canceled'] as const;
+export type PaymentIntentStatus = (typeof PAYMENT_INTENT_STATUSES)[number];
 
 export interface SandboxPaymentIntent {
   readonly id: string;
@@ -156,6 +168,41 @@ export type SetupCompletion =
     }
   | SandboxRefusal;
 
+/**
+ * Everything the sandbox knows, as plain JSON with times as ISO-8601 strings: what a new
+ * sandbox needs to answer as the one it replaces would have. The events already sent are not
+ * part of it: they were handed to `onEvent`, and no answer of the sandbox depends on them.
+ */
+export interface SandboxState {
+  /** The number of the last charge id handed out (`pi_sandbox_000042`: 42); new ids go on from it. */
+  readonly sequence: number;
+  /** Every charge, in the order they were made; each key names one charge. */
+  readonly charges: readonly SandboxChargeState[];
+  readonly setupSessions: readonly SandboxSetupSessionState[];
+  /** The cards completed setups saved, by the setup's reference. */
+  readonly savedCards: readonly SandboxSavedCardState[];
+}
+
+export interface SandboxChargeState {
+  readonly chargeId: string;
+  readonly request: Omit<ChargeRequest, 'firstTriedAt'> & { readonly firstTriedAt?: string };
+  readonly status: PaymentIntentStatus;
+  readonly lastPaymentError: PaymentError | null;
+}
+
+export interface SandboxSetupSessionState {
+  readonly sessionId: string;
+  readonly request: SetupSessionRequest;
+  readonly expiresAt: string;
+  readonly setupReference?: string;
+}
+
+export interface SandboxSavedCardState extends SavedCard {
+  readonly setupReference: string;
+}
+
+const CHARGE_ID_PREFIX = 'pi_sandbox_';
+
 interface ChargeRecord {
   readonly chargeId: string;
   readonly request: ChargeRequest;
@@ -184,6 +231,7 @@ export class SandboxPaymentProvider implements PaymentProvider {
   private sequence = 0;
   private readonly pagesBaseUrl: string;
   private readonly onEvent: (event: StripeShapedEvent) => void;
+  private readonly onChange: ((state: SandboxState) => void) | undefined;
   private readonly now: () => Date;
 
   constructor(options: SandboxOptions = {}) {
@@ -192,7 +240,9 @@ export class SandboxPaymentProvider implements PaymentProvider {
     if (!URL.canParse(pagesBaseUrl)) throw new RangeError(`pagesBaseUrl is not an absolute URL: ${pagesBaseUrl}`);
     this.pagesBaseUrl = new URL(pagesBaseUrl).href.replace(/\/+$/, '');
     this.onEvent = options.onEvent ?? (() => undefined);
+    this.onChange = options.onChange;
     this.now = options.now ?? (() => new Date());
+    if (options.state !== undefined) this.restore(options.state);
   }
 
   /** Every charge that reached the card network, in order; each `result` reads where the charge stands now. */
@@ -212,6 +262,30 @@ export class SandboxPaymentProvider implements PaymentProvider {
   /** The next new charges lose their answers or are refused, in this order; replays and other calls are not affected. */
   failNext(...losses: SandboxFault[]): void {
     this.lostAnswers.push(...losses);
+  }
+
+  /** The whole state, for a later sandbox's `state` option; faults waiting for `failNext` are not part of it. */
+  snapshot(): SandboxState {
+    return {
+      sequence: this.sequence,
+      charges: [...this.byId.values()].map(({ chargeId, request, status, lastPaymentError }) => ({
+        chargeId,
+        request: requestState(request),
+        status,
+        lastPaymentError: lastPaymentError === null ? null : { ...lastPaymentError },
+      })),
+      setupSessions: [...this.sessions.values()].map(({ sessionId, request, expiresAt, setupReference }) => ({
+        sessionId,
+        request: { partnerId: request.partnerId, customerId: request.customerId, role: request.role },
+        expiresAt: expiresAt.toISOString(),
+        ...(setupReference !== undefined && { setupReference }),
+      })),
+      savedCards: [...this.setups].map(([setupReference, { paymentMethod, customerId }]) => ({
+        setupReference,
+        paymentMethod,
+        customerId,
+      })),
+    };
   }
 
   async charge(request: ChargeRequest): Promise<ChargeResult> {
@@ -236,6 +310,7 @@ export class SandboxPaymentProvider implements PaymentProvider {
     if (!('chargeId' in charge)) return charge;
     if (charge.status === 'requires_action') {
       charge.status = 'canceled';
+      this.changed();
       this.emitIntent('payment_intent.canceled', charge);
     }
     return this.statusOf(charge);
@@ -253,6 +328,7 @@ export class SandboxPaymentProvider implements PaymentProvider {
       expiresAt: new Date(this.now().getTime() + SETUP_SESSION_LIFETIME_MS),
     };
     this.sessions.set(sessionId, session);
+    this.changed();
     const { url, expiresAt } = this.viewOf(session);
     return { sessionId, url, expiresAt };
   }
@@ -273,12 +349,12 @@ export class SandboxPaymentProvider implements PaymentProvider {
       };
     if (outcome === 'succeed') {
       charge.status = 'succeeded';
-      this.emitIntent('payment_intent.succeeded', charge);
     } else {
       charge.status = 'requires_payment_method';
       charge.lastPaymentError = AUTHENTICATION_FAILED;
-      this.emitIntent('payment_intent.payment_failed', charge);
     }
+    this.changed();
+    this.emitIntent(outcome === 'succeed' ? 'payment_intent.succeeded' : 'payment_intent.payment_failed', charge);
     return this.statusOf(charge);
   }
 
@@ -303,6 +379,7 @@ export class SandboxPaymentProvider implements PaymentProvider {
     const { partnerId, customerId, role } = session.request;
     this.setups.set(setupReference, { paymentMethod, customerId });
     session.setupReference = setupReference;
+    this.changed();
     this.emit('checkout.session.completed', {
       id: sessionId,
       object: 'checkout.session',
@@ -317,7 +394,7 @@ export class SandboxPaymentProvider implements PaymentProvider {
 
   private create(request: ChargeRequest): ChargeRecord {
     this.sequence += 1;
-    const chargeId = `pi_sandbox_${String(this.sequence).padStart(6, '0')}`;
+    const chargeId = `${CHARGE_ID_PREFIX}${String(this.sequence).padStart(6, '0')}`;
     const card = TEST_CARDS.get(request.paymentMethod) ?? { charge: 'declines', error: UNKNOWN_PAYMENT_METHOD };
     const charge: ChargeRecord =
       card.charge === 'succeeds'
@@ -325,18 +402,55 @@ export class SandboxPaymentProvider implements PaymentProvider {
         : card.charge === 'requires-authentication'
           ? { chargeId, request, status: 'requires_action', lastPaymentError: null }
           : { chargeId, request, status: 'requires_payment_method', lastPaymentError: card.error };
-    this.byKey.set(request.idempotencyKey, charge);
-    this.byId.set(chargeId, charge);
+    this.remember(charge);
+    this.changed();
+    this.emitIntent(EVENT_OF_STATUS[charge.status], charge);
+    return charge;
+  }
+
+  private remember(charge: ChargeRecord): void {
+    this.byKey.set(charge.request.idempotencyKey, charge);
+    this.byId.set(charge.chargeId, charge);
     const current = () => this.statusOf(charge);
     this.chargeViews.push({
-      chargeId,
-      request,
+      chargeId: charge.chargeId,
+      request: charge.request,
       get result() {
         return current();
       },
     });
-    this.emitIntent(EVENT_OF_STATUS[charge.status], charge);
-    return charge;
+  }
+
+  /**
+   * Takes up a snapshot. A sequence behind one of its charge ids would hand that id out
+   * again, and an old `actionUrl` would open the new charge: refused.
+   */
+  private restore(state: SandboxState): void {
+    for (const { chargeId, request, status, lastPaymentError } of state.charges) {
+      if (chargeNumberOf(chargeId) > state.sequence)
+        throw new RangeError(`sandbox state: sequence ${state.sequence} is behind charge ${chargeId}`);
+      const { firstTriedAt, ...rest } = request;
+      this.remember({
+        chargeId,
+        request: { ...rest, ...(firstTriedAt !== undefined && { firstTriedAt: new Date(firstTriedAt) }) },
+        status,
+        lastPaymentError,
+      });
+    }
+    for (const { sessionId, request, expiresAt, setupReference } of state.setupSessions)
+      this.sessions.set(sessionId, {
+        sessionId,
+        request,
+        expiresAt: new Date(expiresAt),
+        ...(setupReference !== undefined && { setupReference }),
+      });
+    for (const { setupReference, paymentMethod, customerId } of state.savedCards)
+      this.setups.set(setupReference, { paymentMethod, customerId });
+    this.sequence = state.sequence;
+  }
+
+  private changed(): void {
+    this.onChange?.(this.snapshot());
   }
 
   /**
@@ -466,9 +580,32 @@ function checkCard(paymentMethod: string): PaymentMethodCheck {
   };
 }
 
+/** A charge request as plain JSON: the port's fields, the time as an ISO-8601 string. */
+function requestState(request: ChargeRequest): SandboxChargeState['request'] {
+  const { partnerId, customerId, paymentMethod, amountCents, currency, idempotencyKey, description, firstTriedAt } =
+    request;
+  return {
+    partnerId,
+    ...(customerId !== undefined && { customerId }),
+    paymentMethod,
+    amountCents,
+    currency,
+    idempotencyKey,
+    description,
+    ...(firstTriedAt !== undefined && { firstTriedAt: firstTriedAt.toISOString() }),
+  };
+}
+
+/** The number in a sandbox charge id; 0 for an id the sequence did not make. */
+function chargeNumberOf(chargeId: string): number {
+  const digits = chargeId.startsWith(CHARGE_ID_PREFIX) ? chargeId.slice(CHARGE_ID_PREFIX.length) : '';
+  return /^\d+$/.test(digits) ? Number(digits) : 0;
+}
+
 /**
- * Ids that stay unique across restarts of the local runtime, whose data outlives the
- * sandbox's memory: an event id seen before would be taken for a redelivery.
+ * Ids that stay unique with no counter to keep: the local runtime's data may outlive the
+ * sandbox's state (its file deleted from a data folder), and an event id seen
+ * before would be taken for a redelivery.
  */
 function randomId(prefix: string): string {
   return `${prefix}_${randomBytes(12).toString('hex')}`;

@@ -2,6 +2,7 @@ import Stripe from 'stripe';
 import {
   SANDBOX_API_VERSION,
   SandboxPaymentProvider,
+  type SandboxState,
   type StripeShapedEvent,
 } from '../../../functions/adapters/payments/sandbox-payment-provider';
 import type { ChargeReference, ChargeRequest } from '../../../functions/domain/recharge/payment-provider';
@@ -38,6 +39,18 @@ const waitingCharge = async (provider: SandboxPaymentProvider) => {
 };
 
 const typesOf = (events: readonly StripeShapedEvent[]) => events.map((event) => event.type);
+
+/** A sandbox started from another's snapshot gone through JSON, as a file keeps it, on the same clock. */
+const restarted = (provider: SandboxPaymentProvider, clock: TestClock) => {
+  const state = JSON.parse(JSON.stringify(provider.snapshot())) as SandboxState;
+  const delivered: StripeShapedEvent[] = [];
+  const successor = new SandboxPaymentProvider({
+    now: () => clock.now(),
+    onEvent: (event) => delivered.push(event),
+    state,
+  });
+  return { provider: successor, delivered };
+};
 
 describe('Class: SandboxPaymentProvider', () => {
   describe('Method: constructor', () => {
@@ -398,7 +411,7 @@ describe('Class: SandboxPaymentProvider', () => {
       expect(status).toEqual({ outcome: 'unknown', reason: 'sandbox: no charge pi_sandbox_999999' });
     });
 
-    it('answers unknown for a charge made for another attempt, as after a restart of the sandbox', async () => {
+    it('answers unknown for a charge made for another attempt', async () => {
       // Prepare
       const { provider } = sandbox();
       await provider.charge(chargeRequest());
@@ -672,6 +685,311 @@ describe('Class: SandboxPaymentProvider', () => {
 
       // Act & Assess
       expect(await provider.savedCard('seti_sandbox_unknown')).toBeUndefined();
+    });
+  });
+
+  describe('Method: snapshot', () => {
+    it('holds every charge, setup session and saved card as plain JSON, times as ISO-8601 strings', async () => {
+      // Prepare
+      const { provider } = sandbox();
+      const firstTriedAt = new Date('2026-11-21T08:00:00Z');
+      const paid = chargeRequest({ firstTriedAt });
+      const declined = chargeRequest({ paymentMethod: 'pm_card_chargeDeclinedLostCard', customerId: undefined });
+      await provider.charge(paid);
+      await provider.charge(declined);
+      const { chargeId } = await waitingCharge(provider);
+      const open = await provider.createSetupSession({ partnerId: 'p-1', customerId: 'cus_1', role: 'backup' });
+      const used = await provider.createSetupSession({ partnerId: 'p-2', customerId: 'cus_2', role: 'primary' });
+      const completion = provider.completeSetup(used.sessionId, 'pm_card_visa');
+      if (completion.outcome !== 'completed') throw new Error(`setup refused: ${completion.detail}`);
+
+      // Act
+      const state = provider.snapshot();
+
+      // Assess
+      expect(JSON.parse(JSON.stringify(state))).toEqual(state);
+      expect(state).toEqual({
+        sequence: 3,
+        charges: [
+          {
+            chargeId: 'pi_sandbox_000001',
+            request: { ...paid, firstTriedAt: '2026-11-21T08:00:00.000Z' },
+            status: 'succeeded',
+            lastPaymentError: null,
+          },
+          {
+            chargeId: 'pi_sandbox_000002',
+            request: expect.not.objectContaining({ customerId: expect.anything() }),
+            status: 'requires_payment_method',
+            lastPaymentError: expect.objectContaining({ decline_code: 'lost_card' }),
+          },
+          expect.objectContaining({ chargeId, status: 'requires_action', lastPaymentError: null }),
+        ],
+        setupSessions: [
+          {
+            sessionId: open.sessionId,
+            request: { partnerId: 'p-1', customerId: 'cus_1', role: 'backup' },
+            expiresAt: '2026-11-23T09:00:00.000Z',
+          },
+          {
+            sessionId: used.sessionId,
+            request: { partnerId: 'p-2', customerId: 'cus_2', role: 'primary' },
+            expiresAt: '2026-11-23T09:00:00.000Z',
+            setupReference: completion.setupReference,
+          },
+        ],
+        savedCards: [{ setupReference: completion.setupReference, paymentMethod: 'pm_card_visa', customerId: 'cus_2' }],
+      });
+    });
+
+    it('is a copy: later changes do not reach a snapshot taken before', async () => {
+      // Prepare
+      const { provider } = sandbox();
+      const { chargeId } = await waitingCharge(provider);
+      const before = provider.snapshot();
+
+      // Act
+      provider.completeAuthentication(chargeId);
+
+      // Assess
+      expect(before.charges[0]?.status).toBe('requires_action');
+      expect(provider.snapshot().charges[0]?.status).toBe('succeeded');
+    });
+  });
+
+  describe('Option: state', () => {
+    it('takes up a charge waiting for authentication: it can still be completed, and its key replays it', async () => {
+      // Prepare
+      const { provider: before, clock } = sandbox();
+      const { request, chargeId, reference } = await waitingCharge(before);
+      const { provider, delivered } = restarted(before, clock);
+
+      // Act
+      const waiting = await provider.chargeStatus(reference);
+      const completed = provider.completeAuthentication(chargeId);
+      const replayed = await provider.charge(request);
+
+      // Assess
+      expect(waiting).toEqual({
+        outcome: 'action-required',
+        providerChargeId: chargeId,
+        actionUrl: `http://127.0.0.1:8080/local/pages/authenticate/${chargeId}`,
+      });
+      expect(completed).toEqual({ outcome: 'succeeded', providerChargeId: chargeId });
+      expect(replayed).toEqual({ outcome: 'succeeded', providerChargeId: chargeId });
+      expect(provider.charges).toEqual([expect.objectContaining({ chargeId, request, result: completed })]);
+      expect(typesOf(delivered)).toEqual(['payment_intent.succeeded']);
+      expect(delivered[0]?.data.object).toMatchObject({
+        id: chargeId,
+        metadata: { attemptId: request.idempotencyKey },
+      });
+    });
+
+    it('takes up a waiting charge that can still be canceled, and finished charges with their answers', async () => {
+      // Prepare
+      const { provider: before, clock } = sandbox();
+      const firstTriedAt = new Date('2026-11-21T08:00:00Z');
+      const paid = chargeRequest({ firstTriedAt });
+      const lost = chargeRequest({ paymentMethod: 'pm_card_chargeDeclinedLostCard' });
+      await before.charge(paid);
+      await before.charge(lost);
+      const { reference } = await waitingCharge(before);
+      const { provider } = restarted(before, clock);
+
+      // Act
+      const canceled = await provider.cancelCharge(reference);
+      const answers = [await provider.charge(paid), await provider.charge(lost)];
+
+      // Assess
+      expect(canceled).toEqual({ outcome: 'canceled', providerChargeId: reference.providerChargeId });
+      expect(answers).toEqual([
+        { outcome: 'succeeded', providerChargeId: 'pi_sandbox_000001' },
+        { outcome: 'declined', declineCode: 'lost_card', providerChargeId: 'pi_sandbox_000002' },
+      ]);
+      expect(provider.charges[0]?.request.firstTriedAt).toEqual(firstTriedAt);
+      expect(provider.charges).toHaveLength(3);
+    });
+
+    it('goes on with the charge id sequence, so no id is handed out twice', async () => {
+      // Prepare
+      const { provider: before, clock } = sandbox();
+      await before.charge(chargeRequest());
+      await before.charge(chargeRequest());
+      const { provider } = restarted(before, clock);
+
+      // Act
+      const next = await provider.charge(chargeRequest());
+
+      // Assess
+      expect(next).toEqual({ outcome: 'succeeded', providerChargeId: 'pi_sandbox_000003' });
+      expect(provider.snapshot().sequence).toBe(3);
+    });
+
+    it('takes up setup sessions and saved cards: an open one saves a card until it expires, a completed one stays so', async () => {
+      // Prepare
+      const { provider: before, clock } = sandbox();
+      const open = await before.createSetupSession({ partnerId: 'p-1', customerId: 'cus_1', role: 'backup' });
+      const late = await before.createSetupSession({ partnerId: 'p-1', customerId: 'cus_1', role: 'primary' });
+      const used = await before.createSetupSession({ partnerId: 'p-2', customerId: 'cus_2', role: 'primary' });
+      const first = before.completeSetup(used.sessionId, 'pm_card_visa');
+      if (first.outcome !== 'completed') throw new Error(`setup refused: ${first.detail}`);
+      const { provider, delivered } = restarted(before, clock);
+
+      // Act
+      const again = provider.completeSetup(used.sessionId, 'pm_card_mastercard');
+      const saved = provider.completeSetup(open.sessionId, 'pm_card_mastercard');
+      clock.set(new Date(START.getTime() + DAY_MS));
+      const expired = provider.completeSetup(late.sessionId, 'pm_card_visa');
+
+      // Assess
+      expect(again).toMatchObject({ outcome: 'refused', code: 'completed' });
+      expect(saved).toMatchObject({ outcome: 'completed', sessionId: open.sessionId, customerId: 'cus_1' });
+      expect(expired).toMatchObject({ outcome: 'refused', code: 'expired' });
+      expect(await provider.savedCard(first.setupReference)).toEqual({
+        paymentMethod: 'pm_card_visa',
+        customerId: 'cus_2',
+      });
+      expect(provider.setupSessions).toEqual([
+        {
+          ...open,
+          partnerId: 'p-1',
+          customerId: 'cus_1',
+          role: 'backup',
+          status: 'complete',
+          setupReference: expect.any(String),
+        },
+        { ...late, partnerId: 'p-1', customerId: 'cus_1', role: 'primary', status: 'expired' },
+        {
+          ...used,
+          partnerId: 'p-2',
+          customerId: 'cus_2',
+          role: 'primary',
+          status: 'complete',
+          setupReference: first.setupReference,
+        },
+      ]);
+      expect(typesOf(delivered)).toEqual(['checkout.session.completed']);
+    });
+
+    it('does not take up faults waiting for new charges', async () => {
+      // Prepare
+      const { provider: before, clock } = sandbox();
+      before.failNext('refused');
+      const { provider } = restarted(before, clock);
+
+      // Act
+      const result = await provider.charge(chargeRequest());
+
+      // Assess
+      expect(result).toEqual({ outcome: 'succeeded', providerChargeId: 'pi_sandbox_000001' });
+    });
+
+    it('refuses a state whose sequence is behind one of its charge ids', async () => {
+      // Prepare
+      const { provider: before } = sandbox();
+      await before.charge(chargeRequest());
+      await before.charge(chargeRequest());
+      const state = { ...before.snapshot(), sequence: 1 };
+
+      // Act & Assess
+      expect(() => new SandboxPaymentProvider({ state })).toThrow(
+        'sandbox state: sequence 1 is behind charge pi_sandbox_000002',
+      );
+    });
+  });
+
+  describe('Option: onChange', () => {
+    it('receives the state after each change, before the event that reports it', async () => {
+      // Prepare
+      const clock = new TestClock(START);
+      const calls: string[] = [];
+      const states: SandboxState[] = [];
+      const provider = new SandboxPaymentProvider({
+        now: () => clock.now(),
+        onEvent: (event) => calls.push(event.type),
+        onChange: (state) => {
+          calls.push('change');
+          states.push(state);
+        },
+      });
+
+      // Act
+      const { chargeId } = await waitingCharge(provider);
+      const { reference } = await waitingCharge(provider);
+      const { sessionId } = await provider.createSetupSession({
+        partnerId: 'p-1',
+        customerId: 'cus_1',
+        role: 'primary',
+      });
+      provider.completeAuthentication(chargeId);
+      await provider.cancelCharge(reference);
+      provider.completeSetup(sessionId, 'pm_card_visa');
+
+      // Assess
+      expect(calls).toEqual([
+        'change',
+        'payment_intent.requires_action',
+        'change',
+        'payment_intent.requires_action',
+        'change',
+        'change',
+        'payment_intent.succeeded',
+        'change',
+        'payment_intent.canceled',
+        'change',
+        'checkout.session.completed',
+      ]);
+      expect(states.at(-1)).toEqual(provider.snapshot());
+      expect(states.map((state) => state.charges.map((charge) => charge.status))).toEqual([
+        ['requires_action'],
+        ['requires_action', 'requires_action'],
+        ['requires_action', 'requires_action'],
+        ['succeeded', 'requires_action'],
+        ['succeeded', 'canceled'],
+        ['succeeded', 'canceled'],
+      ]);
+    });
+
+    it('is not called for what changes nothing: replays, lost answers before the charge, refusals, lookups', async () => {
+      // Prepare
+      const changes: SandboxState[] = [];
+      const provider = new SandboxPaymentProvider({ onChange: (state) => changes.push(state) });
+      const { request, chargeId, reference } = await waitingCharge(provider);
+      changes.length = 0;
+      provider.failNext('timeout-before-charge', 'refused');
+
+      // Act
+      await provider.charge(request);
+      await provider.charge(chargeRequest());
+      await provider.charge(chargeRequest());
+      await provider.chargeStatus(reference);
+      await provider.checkPaymentMethod('pm_card_visa', undefined);
+      provider.completeSetup('cs_sandbox_unknown', 'pm_card_visa');
+      provider.completeAuthentication('pi_sandbox_999999');
+      provider.completeAuthentication(chargeId, 'fail');
+      provider.completeAuthentication(chargeId);
+      await provider.cancelCharge(reference);
+
+      // Assess: the failed authentication alone changed the charge.
+      expect(changes).toHaveLength(1);
+      expect(changes[0]?.charges[0]).toMatchObject({
+        status: 'requires_payment_method',
+        lastPaymentError: { code: 'payment_intent_authentication_failure' },
+      });
+    });
+
+    it('saves a charge whose answer is lost after it was made', async () => {
+      // Prepare
+      const changes: SandboxState[] = [];
+      const provider = new SandboxPaymentProvider({ onChange: (state) => changes.push(state) });
+      provider.failNext('timeout-after-charge');
+
+      // Act
+      const result = await provider.charge(chargeRequest());
+
+      // Assess
+      expect(result.outcome).toBe('unknown');
+      expect(changes.map((state) => state.sequence)).toEqual([1]);
     });
   });
 

@@ -1,0 +1,149 @@
+/**
+ * The sandbox card provider's state in the local runtime's data folder: written whole after
+ * each change, taken up by the next start, and a file that cannot be read stops the start
+ * with its name rather than a sandbox that forgot the charges the data refers to.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SandboxPaymentProvider } from '../../../functions/adapters/payments/sandbox-payment-provider';
+import { startLocalRuntime } from '../../../local/local-runtime';
+import { SANDBOX_STATE_FILE, SandboxStateFile } from '../../../local/sandbox-state';
+import { chargeRequest } from '../../support/charge-request';
+import { TestClock } from '../../support/test-clock';
+
+const START = new Date('2026-11-22T09:00:00Z');
+
+describe('Class: SandboxStateFile', () => {
+  let dataDir: string;
+  let file: string;
+
+  beforeEach(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'prepaid-billing-sandbox-'));
+    file = join(dataDir, SANDBOX_STATE_FILE);
+  });
+
+  afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  /** A sandbox saving to the file, as the local runtime wires it. */
+  const savingSandbox = (clock: TestClock) => {
+    const saved = new SandboxStateFile(file);
+    return new SandboxPaymentProvider({
+      now: () => clock.now(),
+      state: saved.read(),
+      onChange: (state) => saved.write(state),
+    });
+  };
+
+  describe('Method: read', () => {
+    it('reads nothing in a data folder without the file: the sandbox starts afresh', () => {
+      // Act & Assess
+      expect(new SandboxStateFile(file).read()).toBeUndefined();
+    });
+
+    it('refuses a file that is not JSON, naming it and what to do', () => {
+      // Prepare
+      writeFileSync(file, '{"sequence": 3, "charges": [');
+
+      // Act & Assess
+      expect(() => new SandboxStateFile(file).read()).toThrow(
+        `${file} does not hold the sandbox card provider's state: not JSON`,
+      );
+      expect(() => new SandboxStateFile(file).read()).toThrow('start from a new data folder');
+    });
+
+    it('refuses JSON that is not the sandbox state, naming the field at fault', async () => {
+      // Prepare: a state as written, with a status the sandbox never gives.
+      const clock = new TestClock(START);
+      await savingSandbox(clock).charge(chargeRequest());
+      const state = JSON.parse(readFileSync(file, 'utf8'));
+      state.charges[0].status = 'paid';
+      writeFileSync(file, JSON.stringify(state));
+
+      // Act & Assess
+      expect(() => new SandboxStateFile(file).read()).toThrow(
+        `${file} does not hold the sandbox card provider's state: charges[0].status: Invalid option`,
+      );
+    });
+  });
+
+  describe('Method: write', () => {
+    it('keeps each change, and a sandbox started from the file goes on where the last one stopped', async () => {
+      // Prepare
+      const clock = new TestClock(START);
+      const before = savingSandbox(clock);
+      await before.charge(chargeRequest());
+      const request = chargeRequest({ paymentMethod: 'pm_card_authenticationRequired' });
+      const waiting = await before.charge(request);
+      const session = await before.createSetupSession({ partnerId: 'p-1', customerId: 'cus_1', role: 'primary' });
+
+      // Act
+      const after = savingSandbox(clock);
+      const completed = after.completeAuthentication('pi_sandbox_000002');
+      const saved = after.completeSetup(session.sessionId, 'pm_card_visa');
+      const next = await after.charge(chargeRequest());
+
+      // Assess
+      expect(waiting).toMatchObject({ outcome: 'action-required', providerChargeId: 'pi_sandbox_000002' });
+      expect(completed).toEqual({ outcome: 'succeeded', providerChargeId: 'pi_sandbox_000002' });
+      expect(await after.charge(request)).toEqual(completed);
+      expect(saved).toMatchObject({ outcome: 'completed', sessionId: session.sessionId });
+      expect(next).toEqual({ outcome: 'succeeded', providerChargeId: 'pi_sandbox_000003' });
+      expect(new SandboxStateFile(file).read()).toEqual(after.snapshot());
+      expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ sequence: 3 });
+    });
+
+    it('replaces the file whole by renaming a copy written aside over it', () => {
+      // Prepare: a copy left half written by a crash.
+      const saved = new SandboxStateFile(file);
+      writeFileSync(`${file}.next`, '{"sequ');
+      const state = { sequence: 0, charges: [], setupSessions: [], savedCards: [] };
+
+      // Act
+      saved.write(state);
+
+      // Assess
+      expect(saved.read()).toEqual(state);
+      expect(existsSync(`${file}.next`)).toBe(false);
+    });
+
+    it('leaves the file as it was when the write fails', async () => {
+      // Prepare
+      const clock = new TestClock(START);
+      const sandbox = savingSandbox(clock);
+      await sandbox.charge(chargeRequest());
+      const before = readFileSync(file, 'utf8');
+      mkdirSync(`${file}.next`);
+
+      // Act
+      const failed = sandbox.charge(chargeRequest());
+
+      // Assess: the call fails, and the file keeps the last state written whole.
+      await expect(failed).rejects.toThrow('EISDIR');
+      expect(readFileSync(file, 'utf8')).toBe(before);
+      expect(new SandboxStateFile(file).read()?.sequence).toBe(1);
+    });
+  });
+
+  describe('Local runtime', () => {
+    it('does not start on a data folder whose sandbox state cannot be read, and names the file', async () => {
+      // Prepare
+      writeFileSync(file, 'not the state');
+
+      // Act
+      const started = startLocalRuntime({
+        apiPort: 0,
+        dynamoDbPort: 0,
+        sqsPort: 0,
+        dataDir,
+        operatorName: 'Operator',
+        licenseFees: {},
+        futureMarginMs: 0,
+        tell: () => undefined,
+      });
+
+      // Assess: refused before any service starts (no ports are needed to fail).
+      await expect(started).rejects.toThrow(`${file} does not hold the sandbox card provider's state`);
+    });
+  });
+});
