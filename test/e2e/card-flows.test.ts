@@ -2,8 +2,9 @@
  * The card flows of docs/contract.md §13 as `npm start` plays them with the sandbox
  * provider, driven only through HTTP and SQS as a tester would: a card saved on the local
  * setup page, a charge authenticated on the local authentication page, a hard decline,
- * and the webhook endpoint refusing what Stripe did not sign. What the pages do reaches
- * billing only through the signed webhook deliveries, as from Stripe.
+ * the webhook endpoint refusing what Stripe did not sign, and a charge still waiting for
+ * authentication across a restart. What the pages do reaches billing only through the
+ * signed webhook deliveries, as from Stripe.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -197,6 +198,55 @@ describe('npm start: cards as Stripe behaves', () => {
     expect(await refused.json()).toMatchObject({ type: 'urn:prepaid-billing:problem:webhook-signature-refused' });
     expect((await system.call('GET', '/partners/p-setup/balance')).body).toEqual(before.body);
     // Every delivery of the sandbox's own events was accepted, and nothing failed.
+    expect(system.log).not.toMatch(/"level":"ERROR"|given up|answered 4\d\d|answered 5\d\d/);
+  });
+
+  it('completes after a restart an authentication the bank asked for before it', async () => {
+    // Prepare: usage takes the balance (500.00) below the threshold; the charge waits for the partner.
+    expect(
+      (
+        await system.call('POST', '/partners', {
+          partnerId: 'p-restart',
+          currency: 'EUR',
+          paymentMethod: 'pm_card_visa',
+        })
+      ).status,
+    ).toBe(201);
+    expect(
+      (
+        await system.call('PUT', '/partners/p-restart/payment-method', {
+          paymentMethod: 'pm_card_authenticationRequired',
+        })
+      ).status,
+    ).toBe(200);
+    const now = (await system.call('GET', '/local/clock')).body.now;
+    await sqs.send(
+      new SendMessageCommand({ QueueUrl: info.usageQueueUrl, MessageBody: usage('wamid-restart-1', 'p-restart', now) }),
+    );
+    await drain();
+    expect(typesOf('p-restart')).toEqual(['RechargeSucceeded', 'BalanceBelowThreshold', 'RechargeActionRequired']);
+    const { actionUrl, attemptId } = events('p-restart')[2]?.detail ?? {};
+
+    // Act: Ctrl-C, a new start on the same data folder (on other ports), and the page's button there.
+    sqs.destroy();
+    await system.stop();
+    system = await LocalSystem.start(dataDir);
+    info = (await system.call('GET', '/local/info')).body;
+    sqs = createSqsClient(info.sqsEndpoint);
+    const page = `${system.apiUrl}${new URL(actionUrl).pathname}`;
+    const completed = await post(page);
+    await drain();
+
+    // Assess
+    expect(completed).toMatchObject({ status: 200, body: { outcome: 'succeeded' } });
+    expect(typesOf('p-restart')).toEqual([
+      'RechargeSucceeded',
+      'BalanceBelowThreshold',
+      'RechargeActionRequired',
+      'RechargeSucceeded',
+    ]);
+    expect(events('p-restart')[3]?.detail).toMatchObject({ attemptId, credit: '500.00' });
+    expect((await system.call('GET', '/partners/p-restart/balance')).body).toMatchObject({ liveBalance: '550.00' });
     expect(system.log).not.toMatch(/"level":"ERROR"|given up|answered 4\d\d|answered 5\d\d/);
   });
 
