@@ -32,7 +32,8 @@ import { type Currency, micros } from '../../domain/money';
 import type { Month } from '../../domain/month';
 import { type LicenseFee, type LicenseFeeState, licenseInvoice } from '../../domain/monthly/license-fee';
 import type { DueLicenseFee, LicenseFeeRepository, LicenseSettleResult } from '../../domain/monthly/license-ports';
-import { type Item, invoiceToItem } from './items';
+import type { CardRole } from '../../domain/recharge/payment-provider';
+import { type Item, cardAttributes, invoiceToItem } from './items';
 import {
   ATTENTION_SHARDS,
   licenseDueKey,
@@ -40,6 +41,7 @@ import {
   licenseFeeKey,
   licensedKey,
   licensedPartition,
+  partnerKey,
   shardOf,
 } from './keys';
 import { putOutboxEvent } from './outbox';
@@ -217,23 +219,47 @@ export class DynamoDbLicenseRepository implements LicenseFeeRepository {
     declineCode: string,
     at: Date,
     event: DomainEvent,
+    hardOnCard?: CardRole,
   ): Promise<LicenseSettleResult> {
-    try {
-      await retryOnContention(() =>
+    const settle = (markCard: boolean) =>
+      retryOnContention(() =>
         this.client.send(
           new TransactWriteCommand({
             TransactItems: [
               this.closeAttempt(fee, 'declined', at, { declineCode }),
               putOutboxEvent(this.tableName, fee.partnerId, event),
+              ...(markCard && hardOnCard !== undefined ? [this.markHardDecline(fee, hardOnCard, declineCode)] : []),
             ],
           }),
         ),
       );
+    try {
+      try {
+        await settle(true);
+      } catch (error) {
+        // The card left its role meanwhile: the decline is the fee's alone.
+        if (hardOnCard === undefined || !isConditionFailure(cancellationReasons(error)?.[2])) throw error;
+        await settle(false);
+      }
     } catch (error) {
       if (isConditionFailure(cancellationReasons(error)?.[0])) return this.alreadySettled(fee);
       throw error;
     }
     return { outcome: 'settled', fee: { ...fee, state: 'declined', settledAt: at, declineCode } };
+  }
+
+  private markHardDecline(fee: LicenseFee, role: CardRole, declineCode: string) {
+    const card = cardAttributes(role);
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: partnerKey(fee.partnerId),
+        UpdateExpression: `SET ${card.hardDecline} = :code`,
+        ConditionExpression: '#card = :paymentMethod',
+        ExpressionAttributeNames: { '#card': card.paymentMethod },
+        ExpressionAttributeValues: { ':code': declineCode, ':paymentMethod': fee.paymentMethod },
+      },
+    };
   }
 
   async noteUnknownOutcome(fee: LicenseFee, reason: string, at: Date): Promise<void> {

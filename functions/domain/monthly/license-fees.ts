@@ -30,7 +30,7 @@ import { AUTHENTICATION_REQUIRED, REQUEST_REFUSED, chargeableCard, declineKind }
 
 /** Noted on a month's fee recorded while no card of the partner may be charged. */
 const NO_CHARGEABLE_CARD = 'no_chargeable_card';
-import type { ChargeResult, PaymentProvider } from '../recharge/payment-provider';
+import type { CardRole, ChargeResult, PaymentProvider } from '../recharge/payment-provider';
 import {
   type LicenseFee,
   type LicenseFeeSchedule,
@@ -295,11 +295,14 @@ async function attemptCharge(fee: LicenseFee, deps: LicenseFeeDependencies): Pro
   if (result.outcome !== 'succeeded') {
     const declineCode = await declineCodeOf(fee, result, deps);
     if (declineCode === undefined) return { partnerId, period, outcome: 'unknown', fee };
-    const settled = await deps.licenses.settleDeclined(fee, declineCode, now, {
-      type: 'RechargeFailed',
-      time: now,
-      detail: { ...detail, declineCode, declineKind: declineKind(declineCode) },
-    });
+    const kind = declineKind(declineCode);
+    const settled = await deps.licenses.settleDeclined(
+      fee,
+      declineCode,
+      now,
+      { type: 'RechargeFailed', time: now, detail: { ...detail, declineCode, declineKind: kind } },
+      kind === 'hard' ? await roleOfCard(fee, deps) : undefined,
+    );
     return outcomeOf(settled);
   }
   const settled = await deps.licenses.settleSucceeded(fee, result.providerChargeId, now, (invoiceId) => ({
@@ -330,6 +333,14 @@ async function declineCodeOf(
     idempotencyKey: fee.attemptId,
   });
   return canceled.outcome === 'canceled' || canceled.outcome === 'declined' ? AUTHENTICATION_REQUIRED : undefined;
+}
+
+/** The role the fee's card holds on the account now, if it still holds one. */
+async function roleOfCard(fee: LicenseFee, deps: LicenseFeeDependencies): Promise<CardRole | undefined> {
+  const account = await deps.ledger.getPartner(fee.partnerId);
+  if (account?.paymentMethod === fee.paymentMethod) return 'primary';
+  if (account?.backupPaymentMethod === fee.paymentMethod) return 'backup';
+  return undefined;
 }
 
 function feeDetail(fee: LicenseFee) {

@@ -1,5 +1,6 @@
 /** What the monthly license fee needs from storage. */
 import type { Month } from '../month';
+import type { CardRole } from '../recharge/payment-provider';
 import type { DomainEvent } from '../events';
 import type { Invoice } from '../recharge/charge-attempt';
 import type { LicenseFee } from './license-fee';
@@ -40,7 +41,18 @@ export interface LicenseFeeRepository {
     event: (invoiceId: string) => DomainEvent,
   ): Promise<LicenseSettleResult>;
   /** Records the decline with its event; the fee stays due for the daily retry. */
-  settleDeclined(fee: LicenseFee, declineCode: string, at: Date, event: DomainEvent): Promise<LicenseSettleResult>;
+  /**
+   * Records the decline with its event. `hardOnCard`, given for a hard decline, is the role
+   * the fee's card holds on the account: the card is marked declined hard there in the same
+   * transaction (while it still holds the role), so no recharge charges it again.
+   */
+  settleDeclined(
+    fee: LicenseFee,
+    declineCode: string,
+    at: Date,
+    event: DomainEvent,
+    hardOnCard?: CardRole,
+  ): Promise<LicenseSettleResult>;
   /** Notes a provider call without a clear answer; the attempt stays pending and due. */
   noteUnknownOutcome(fee: LicenseFee, reason: string, at: Date): Promise<void>;
   /** Fees not charged yet (pending or declined) of the partners of one shard. */

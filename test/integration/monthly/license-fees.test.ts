@@ -348,7 +348,7 @@ describe('Use case: monthly license fees', () => {
 
       // Assess
       expect(run.results).toMatchObject([{ outcome: 'declined', fee: { declineCode: 'lost_card' } }]);
-      expect(retries).toMatchObject([[{ outcome: 'retried-today' }], [{ outcome: 'retried-today' }]]);
+      expect(retries).toMatchObject([[{ outcome: 'no-chargeable-card' }], [{ outcome: 'no-chargeable-card' }]]);
       expect(harness.recharge.chargesOn('lost', 'pm_card_chargeDeclinedLostCard')).toBe(1);
       expect((await harness.recharge.events.ofType('RechargeFailed', 'lost')).map((event) => event.detail)).toEqual([
         expect.objectContaining({ purpose: 'license-fee', declineCode: 'lost_card', declineKind: 'hard' }),
@@ -356,6 +356,24 @@ describe('Use case: monthly license fees', () => {
       expect(withNewCard).toMatchObject([
         { outcome: 'succeeded', fee: { attemptId: 'lic-2026-12-lost-2', paymentMethod: 'pm_card_visa' } },
       ]);
+    });
+
+    it('marks the card a fee declined hard on the account, so no recharge charges it again', async () => {
+      // Prepare
+      await harness.recharge.open('fee-lost', '500.00', { paymentMethod: 'pm_card_chargeDeclinedLostCard' });
+      await harness.registerNumber('fee-lost', '+4915100000161');
+
+      // Act
+      await harness.runMonth('2026-12');
+      const recharge = await harness.recharge.recharge('fee-lost', 'daily-run');
+
+      // Assess
+      expect((await harness.recharge.ledger.getPartner('fee-lost'))?.cardDeclines.primary).toEqual({
+        soft: 0,
+        hard: 'lost_card',
+      });
+      expect(recharge.outcome).toBe('no-chargeable-card');
+      expect(harness.recharge.chargesOn('fee-lost', 'pm_card_chargeDeclinedLostCard')).toBe(1);
     });
 
     it('charges no card a recharge declined hard: the fee goes to the backup card, or waits for a chargeable one', async () => {
