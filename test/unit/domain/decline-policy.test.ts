@@ -13,26 +13,16 @@ import {
   retriesLeft,
 } from '../../../functions/domain/recharge/decline-policy';
 
+/** The hard declines docs/contract.md §13 names: a card lost, stolen, expired, closed, not supported, or fraud. */
 const HARD_CODES = [
-  'card_not_supported',
-  'currency_not_supported',
-  'do_not_try_again',
-  'expired_card',
-  'fraudulent',
-  'incorrect_number',
-  'invalid_account',
-  'invalid_number',
   'lost_card',
-  'merchant_blacklist',
-  'new_account_information_available',
+  'stolen_card',
+  'expired_card',
   'pickup_card',
   'restricted_card',
-  'revocation_of_all_authorizations',
-  'revocation_of_authorization',
-  'security_violation',
-  'stolen_card',
-  'stop_payment_order',
-  'transaction_not_allowed',
+  'card_not_supported',
+  'do_not_try_again',
+  'fraudulent',
 ];
 const SOFT_CODES = [
   'generic_decline',
