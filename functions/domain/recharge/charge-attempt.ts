@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { CARD_FEE_DESCRIPTION, type Currency, type Micros } from '../money';
 import type { Charge } from '../recharge-rules';
-import type { CardRole } from './payment-provider';
+import type { CardRole, ChargeReference } from './payment-provider';
 
 /** What asked for a charge: a debit's crossing, the daily retry, a new card, the opening. */
 export const RECHARGE_TRIGGERS = [
@@ -75,6 +75,17 @@ export interface Invoice {
   /** Whole cents: what the card was charged. */
   readonly total: Micros;
   readonly providerChargeId: string;
+}
+
+/** The provider's charge of an attempt that reached it (one waiting for its cardholder), as the provider is asked about it. */
+export function chargeReferenceOf(attempt: ChargeAttempt): ChargeReference {
+  if (attempt.providerChargeId === undefined)
+    throw new Error(`attempt ${attempt.attemptId} waits for its cardholder but has no provider charge`);
+  return {
+    partnerId: attempt.partnerId,
+    providerChargeId: attempt.providerChargeId,
+    idempotencyKey: attempt.attemptId,
+  };
 }
 
 /** One invoice per successful attempt, so its id follows from the attempt's. */

@@ -9,7 +9,7 @@
 import { formatAmount, toCents } from '../money';
 import type { PartnerAccount } from '../partner';
 import { type RechargeDecision, decideOpeningCharge, decideRecharge } from '../recharge-rules';
-import { type ChargeAttempt, type RechargeTrigger, newAttemptId } from './charge-attempt';
+import { type ChargeAttempt, type RechargeTrigger, chargeReferenceOf, newAttemptId } from './charge-attempt';
 import { type ChosenCard, backupAfter, chargeableCard } from './decline-policy';
 import type { RechargeDependencies } from './recharge-dependencies';
 import { type RechargeOutcome, type RechargeResult, settleByAnswer } from './settle-attempt';
@@ -42,7 +42,7 @@ export async function rechargePartner(
     // canceled first, so it can never be paid as well as the new one.
     const ended =
       newCard && inFlight.state === 'action-required'
-        ? await settleByAnswer(inFlight, await deps.provider.cancelCharge(referenceOf(inFlight)), deps)
+        ? await settleByAnswer(inFlight, await deps.provider.cancelCharge(chargeReferenceOf(inFlight)), deps)
         : await resumeAttempt(inFlight, deps);
     // Once the old card's attempt is over unpaid, the new card is charged at once.
     if (newCard && ENDED_UNPAID.includes(ended.outcome)) return rechargePartner(partnerId, trigger, deps);
@@ -75,7 +75,7 @@ export function chargeDue(account: PartnerAccount): RechargeDecision {
 /** Resumes an open attempt: a waiting charge is asked where it stands, a pending one is sent again with its key. */
 export async function resumeAttempt(attempt: ChargeAttempt, deps: RechargeDependencies): Promise<RechargeResult> {
   if (attempt.state === 'action-required') {
-    return settleByAnswer(attempt, await deps.provider.chargeStatus(referenceOf(attempt)), deps);
+    return settleByAnswer(attempt, await deps.provider.chargeStatus(chargeReferenceOf(attempt)), deps);
   }
   return settleByAnswer(attempt, await deps.provider.charge(chargeRequestOf(attempt)), deps);
 }
@@ -123,16 +123,6 @@ function declinedCardKept(account: PartnerAccount): boolean {
 function replaced(attempt: ChargeAttempt, account: PartnerAccount): boolean {
   const current = attempt.cardRole === 'primary' ? account.paymentMethod : account.backupPaymentMethod;
   return current !== attempt.paymentMethod;
-}
-
-function referenceOf(attempt: ChargeAttempt) {
-  if (attempt.providerChargeId === undefined)
-    throw new Error(`attempt ${attempt.attemptId} waits for its cardholder but has no provider charge`);
-  return {
-    partnerId: attempt.partnerId,
-    providerChargeId: attempt.providerChargeId,
-    idempotencyKey: attempt.attemptId,
-  };
 }
 
 function chargeRequestOf(attempt: ChargeAttempt) {

@@ -9,7 +9,7 @@
 import type { DomainEvent } from '../events';
 import { type Micros, formatAmount } from '../money';
 import type { SettleResult } from '../ports';
-import { type ChargeAttempt, invoiceIdOf } from './charge-attempt';
+import { type ChargeAttempt, chargeReferenceOf, invoiceIdOf } from './charge-attempt';
 import { NO_DECLINES, afterDecline, declineKind, retriesLeft } from './decline-policy';
 import type { ChargeStatus } from './payment-provider';
 import type { RechargeDependencies } from './recharge-dependencies';
@@ -89,12 +89,7 @@ async function declineWaiting(
   declineCode: string,
   deps: RechargeDependencies,
 ): Promise<RechargeResult> {
-  const reference = {
-    partnerId: attempt.partnerId,
-    providerChargeId: attempt.providerChargeId ?? '',
-    idempotencyKey: attempt.attemptId,
-  };
-  const canceled = await deps.provider.cancelCharge(reference);
+  const canceled = await deps.provider.cancelCharge(chargeReferenceOf(attempt));
   if (canceled.outcome === 'canceled' || canceled.outcome === 'declined')
     return settleDeclined(attempt, canceled.outcome === 'declined' ? canceled.declineCode : declineCode, deps);
   return settleByAnswer(attempt, canceled, deps);
