@@ -13,12 +13,8 @@ import type {
   ChargeRequest,
   ChargeResult,
   ChargeStatus,
-  PaymentMethodCheck,
-  PaymentProvider,
-  SavedCard,
-  SetupSession,
-  SetupSessionRequest,
 } from '../../functions/domain/recharge/payment-provider';
+import { PassingProvider } from '../support/passing-provider';
 import { InvariantBroken } from './invariants';
 import { type SimulationOptions, runSimulation } from './simulator';
 
@@ -52,39 +48,6 @@ class ForgetfulUsageLedger implements UsageLedger {
       ...result,
       fates: new Map([...result.fates].map(([eventId, fate]) => [eventId.slice(0, -suffix.length), fate])),
     }));
-  }
-}
-
-/** Passes every call to the real card network; the broken adapters below change one answer each. */
-class PassingProvider implements PaymentProvider {
-  constructor(protected readonly real: PaymentProvider) {}
-
-  get requiresCustomer(): boolean {
-    return this.real.requiresCustomer;
-  }
-
-  charge(request: ChargeRequest): Promise<ChargeResult> {
-    return this.real.charge(request);
-  }
-
-  chargeStatus(reference: ChargeReference): Promise<ChargeStatus> {
-    return this.real.chargeStatus(reference);
-  }
-
-  cancelCharge(reference: ChargeReference): Promise<ChargeStatus> {
-    return this.real.cancelCharge(reference);
-  }
-
-  checkPaymentMethod(paymentMethod: string, customerId: string | undefined): Promise<PaymentMethodCheck> {
-    return this.real.checkPaymentMethod(paymentMethod, customerId);
-  }
-
-  createSetupSession(request: SetupSessionRequest): Promise<SetupSession> {
-    return this.real.createSetupSession(request);
-  }
-
-  savedCard(setupReference: string): Promise<SavedCard | undefined> {
-    return this.real.savedCard(setupReference);
   }
 }
 

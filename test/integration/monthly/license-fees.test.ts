@@ -1,19 +1,10 @@
 import { shardOf } from '../../../functions/adapters/dynamodb/keys';
 import { formatAmount, parseAmount } from '../../../functions/domain/money';
 import { parseMonth } from '../../../functions/domain/month';
-import type {
-  ChargeReference,
-  ChargeRequest,
-  ChargeResult,
-  ChargeStatus,
-  PaymentMethodCheck,
-  PaymentProvider,
-  SavedCard,
-  SetupSession,
-  SetupSessionRequest,
-} from '../../../functions/domain/recharge/payment-provider';
+import type { ChargeRequest, ChargeResult, PaymentProvider } from '../../../functions/domain/recharge/payment-provider';
 import { storeOnAccount } from '../../support/hostile-account';
 import { LicenseHarness } from '../../support/license-harness';
+import { PassingProvider } from '../../support/passing-provider';
 
 const amount = parseAmount;
 const DECEMBER = parseMonth('2026-12');
@@ -22,40 +13,19 @@ const DECEMBER = parseMonth('2026-12');
  * The card provider, except that while `refusing` it throws for one partner the way the
  * Stripe adapter refuses a request no provider could carry out, before anything is sent.
  */
-class RefusingProvider implements PaymentProvider {
+class RefusingProvider extends PassingProvider {
   refusing = true;
-  readonly requiresCustomer: boolean;
 
   constructor(
-    private readonly inner: PaymentProvider,
+    real: PaymentProvider,
     private readonly partnerId: string,
   ) {
-    this.requiresCustomer = inner.requiresCustomer;
+    super(real);
   }
 
-  async charge(request: ChargeRequest): Promise<ChargeResult> {
+  override async charge(request: ChargeRequest): Promise<ChargeResult> {
     if (this.refusing && request.partnerId === this.partnerId) throw new RangeError('a charge needs a payment method');
-    return this.inner.charge(request);
-  }
-
-  chargeStatus(reference: ChargeReference): Promise<ChargeStatus> {
-    return this.inner.chargeStatus(reference);
-  }
-
-  cancelCharge(reference: ChargeReference): Promise<ChargeStatus> {
-    return this.inner.cancelCharge(reference);
-  }
-
-  checkPaymentMethod(paymentMethod: string, customerId: string | undefined): Promise<PaymentMethodCheck> {
-    return this.inner.checkPaymentMethod(paymentMethod, customerId);
-  }
-
-  createSetupSession(request: SetupSessionRequest): Promise<SetupSession> {
-    return this.inner.createSetupSession(request);
-  }
-
-  savedCard(setupReference: string): Promise<SavedCard | undefined> {
-    return this.inner.savedCard(setupReference);
+    return this.real.charge(request);
   }
 }
 
