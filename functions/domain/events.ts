@@ -11,6 +11,11 @@ export const EVENT_TYPES = [
   'PartnerUnblocked',
   'DailyBalancePublished',
   'UsageRejected',
+  'ChargeDisputed',
+  'DisputeClosed',
+  'ChargeRefunded',
+  'RefundIssued',
+  'PartnerClosed',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

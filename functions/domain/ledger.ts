@@ -4,7 +4,21 @@
  */
 import type { Currency, Micros } from './money';
 
-export const ENTRY_KINDS = ['opening', 'usage', 'recharge', 'payment', 'adjustment'] as const;
+export const ENTRY_KINDS = [
+  'opening',
+  'usage',
+  'recharge',
+  'payment',
+  'adjustment',
+  /** A dispute took back a charge that credited the balance (docs/contract.md §13). */
+  'chargeback',
+  /** A dispute was won: the chargeback's amount comes back. */
+  'chargeback-reversal',
+  /** Credit paid back to the card: a refund made at the provider, or an operator's refund. */
+  'refund',
+  /** The part of an operator's refund the provider did not pay back: it returns to the balance. */
+  'refund-release',
+] as const;
 export type EntryKind = (typeof ENTRY_KINDS)[number];
 
 export interface Posting {

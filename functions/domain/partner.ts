@@ -5,7 +5,11 @@ import type { RechargeSettings } from './recharge-rules';
 import type { CardDeclines } from './recharge/decline-policy';
 import type { CardRole } from './recharge/payment-provider';
 
-export type PartnerStatus = 'active' | 'overdue' | 'blocked';
+/**
+ * `closed` is final (a contract cancellation, docs/contract.md §13): no charge or license
+ * fee is made again and no rule moves the status; usage still arriving is debited.
+ */
+export type PartnerStatus = 'active' | 'overdue' | 'blocked' | 'closed';
 
 export interface PublishedBalance {
   readonly amount: Micros;
@@ -48,6 +52,10 @@ export interface PartnerAccount {
   readonly lastDecline?: LastDecline;
   /** The UTC day (YYYY-MM-DD) of the last daily run that retried a charge for this partner. */
   readonly lastDailyRetryOn?: string;
+  /** The reference of the operator's refund being paid back; at most one per partner. */
+  readonly refundInFlight?: string;
+  /** When the account was closed. */
+  readonly closedAt?: Date;
 }
 
 export interface LastDecline {

@@ -85,6 +85,11 @@ export function licenseAttemptId(partnerId: string, period: Month, attemptNumber
   return `lic-${period}-${partnerId}-${attemptNumber}`;
 }
 
+/** Whether a provider charge's attempt id names a license fee (recharge attempts start `att-`). */
+export function isLicenseAttemptId(attemptId: string): boolean {
+  return attemptId.startsWith('lic-');
+}
+
 export type LicenseFeeState = 'pending' | 'succeeded' | 'declined';
 
 export interface LicenseFee {
