@@ -20,3 +20,16 @@ export const WEBHOOK_FAILED_METRIC = 'WebhookFailed';
 export const CHARGE_UNRESOLVED_METRIC = 'ChargeUnresolved';
 /** How long a charge may stay without a clear answer before it counts as unresolved. */
 export const CHARGE_UNRESOLVED_AFTER_SECONDS = 3600;
+
+/**
+ * Money that comes back (docs/contract.md §13), counted where it is booked: disputes as the
+ * webhook applies them (opened: the chargeback was booked; won: it was credited back; lost:
+ * kept by the cardholder), refunds made at the card provider as the webhook books them, and
+ * operator refunds as the API opens them. Charted on the dashboard, not alarmed: each is a
+ * case the operator follows in the provider's dashboard and the events.
+ */
+export const DISPUTES_OPENED_METRIC = 'DisputesOpened';
+export const DISPUTES_WON_METRIC = 'DisputesWon';
+export const DISPUTES_LOST_METRIC = 'DisputesLost';
+export const PROVIDER_REFUNDS_METRIC = 'ProviderRefunds';
+export const OPERATOR_REFUNDS_METRIC = 'OperatorRefunds';

@@ -26,9 +26,14 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
   CHARGE_UNRESOLVED_METRIC,
+  DISPUTES_LOST_METRIC,
+  DISPUTES_OPENED_METRIC,
+  DISPUTES_WON_METRIC,
   METRICS_NAMESPACE,
+  OPERATOR_REFUNDS_METRIC,
   PARTNER_RUNS,
   PARTNER_WORK_FAILED_METRIC,
+  PROVIDER_REFUNDS_METRIC,
   SERVICE_NAME,
   WEBHOOK_FAILED_METRIC,
   WEBHOOK_REFUSED_METRIC,
@@ -334,6 +339,23 @@ export class Observability extends Construct {
               business('PartnersBlocked', 'Sum', Duration.hours(1)),
             ],
             width: 8,
+          }),
+        ],
+        // Money back, beside the charges it comes back from: counts per hour, as disputes and refunds are few.
+        [
+          new GraphWidget({
+            title: 'Money back: disputes opened (chargeback booked), won and lost, per hour',
+            left: [
+              business(DISPUTES_OPENED_METRIC, 'Sum', hourly),
+              business(DISPUTES_WON_METRIC, 'Sum', hourly),
+              business(DISPUTES_LOST_METRIC, 'Sum', hourly),
+            ],
+            width: 12,
+          }),
+          new GraphWidget({
+            title: 'Money back: refunds made at the card provider and by operators, per hour',
+            left: [business(PROVIDER_REFUNDS_METRIC, 'Sum', hourly), business(OPERATOR_REFUNDS_METRIC, 'Sum', hourly)],
+            width: 12,
           }),
         ],
         [

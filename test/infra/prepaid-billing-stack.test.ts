@@ -5,7 +5,16 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import Stripe from 'stripe';
 import { putOutboxEvent } from '../../functions/adapters/dynamodb/outbox';
 import { readDeploymentSettings } from '../../definitions/deployment-settings';
-import { CHARGE_UNRESOLVED_METRIC, WEBHOOK_FAILED_METRIC, WEBHOOK_REFUSED_METRIC } from '../../definitions/service';
+import {
+  CHARGE_UNRESOLVED_METRIC,
+  DISPUTES_LOST_METRIC,
+  DISPUTES_OPENED_METRIC,
+  DISPUTES_WON_METRIC,
+  OPERATOR_REFUNDS_METRIC,
+  PROVIDER_REFUNDS_METRIC,
+  WEBHOOK_FAILED_METRIC,
+  WEBHOOK_REFUSED_METRIC,
+} from '../../definitions/service';
 import { BILLING_TABLE, OUTBOX_ITEM_TYPE } from '../../definitions/table';
 import { type BillingEntry, type BillingFunction, ENTRY_ENVIRONMENTS } from '../../lib/functions/billing-function';
 import { PrepaidBillingStack, type PrepaidBillingStackProps } from '../../lib/prepaid-billing-stack';
@@ -716,6 +725,35 @@ describe('Class: PrepaidBillingStack', () => {
       ]) {
         expect(body).toContain(metric);
       }
+    });
+
+    it('charts money back per hour in a row of its own right below the charges, without alarming it', () => {
+      // The body is a join of JSON text and tokens (the region, queue names): tokens become a plain string.
+      const parts = Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0]?.Properties.DashboardBody[
+        'Fn::Join'
+      ][1] as unknown[];
+      const widgets = (
+        JSON.parse(parts.map((part) => (typeof part === 'string' ? part : 'token')).join('')) as {
+          widgets: { y: number; properties: { title?: string; metrics?: unknown[][] } }[];
+        }
+      ).widgets;
+      const moneyBack = widgets.filter((widget) => widget.properties.title?.startsWith('Money back'));
+      const charted = moneyBack.flatMap((widget) => widget.properties.metrics ?? []);
+      const counts = [
+        DISPUTES_OPENED_METRIC,
+        DISPUTES_WON_METRIC,
+        DISPUTES_LOST_METRIC,
+        PROVIDER_REFUNDS_METRIC,
+        OPERATOR_REFUNDS_METRIC,
+      ];
+
+      expect(charted).toEqual(
+        counts.map((metric) => ['PrepaidBilling', metric, 'service', 'prepaid-billing', { period: 3600, stat: 'Sum' }]),
+      );
+      const chargesRow = widgets.find((widget) => widget.properties.title?.startsWith('Charges succeeded'))?.y ?? 0;
+      const nextRow = Math.min(...widgets.map((widget) => widget.y).filter((y) => y > chargesRow));
+      expect(moneyBack.map((widget) => widget.y)).toEqual([nextRow, nextRow]);
+      expect(alarms().filter((alarm) => counts.includes(String(alarm.MetricName)))).toEqual([]);
     });
 
     it("charts the webhook route's requests, 4xx and 5xx from API Gateway's metrics of that method", () => {
