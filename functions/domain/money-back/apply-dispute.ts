@@ -94,7 +94,9 @@ async function chargeDisputed(
   const attempt = await deps.attempts.getAttempt(partnerId, attemptId);
   if (attempt === undefined) {
     if ((await deps.ledger.getPartner(partnerId)) === undefined) return 'unknown-partner';
-    throw new Error(`dispute ${dispute.disputeId} is on attempt ${attemptId}, which partner ${partnerId} does not have`);
+    throw new Error(
+      `dispute ${dispute.disputeId} is on attempt ${attemptId}, which partner ${partnerId} does not have`,
+    );
   }
   if (OPEN_ATTEMPT_STATES.includes(attempt.state)) await resumeAttempt(attempt, deps);
   const settled = await deps.moneyBack.creditedCharge(partnerId, attemptId);

@@ -130,9 +130,10 @@ export interface MoneyBackRepository {
   moveDispute(step: DisputeStep, events: CreditEvents): Promise<'moved' | 'stale'>;
 
   /** Debits a provider refund's credit part, notes it on the charge (at the version read); `stale` as above. */
-  bookProviderRefund(booking: ProviderRefundBooking, events: readonly DomainEvent[]): Promise<
-    'booked' | 'duplicate' | 'stale'
-  >;
+  bookProviderRefund(
+    booking: ProviderRefundBooking,
+    events: readonly DomainEvent[],
+  ): Promise<'booked' | 'duplicate' | 'stale'>;
 
   getOperatorRefund(partnerId: string, reference: string): Promise<OperatorRefund | undefined>;
   /**
@@ -158,5 +159,9 @@ export interface MoneyBackRepository {
    * Closes the account for good: status `closed`, no overdue clock or block any more, no
    * more license fees (off the monthly run's list), with its event.
    */
-  closeAccount(partnerId: string, at: Date, event: DomainEvent): Promise<'closed' | 'already-closed' | 'unknown-partner'>;
+  closeAccount(
+    partnerId: string,
+    at: Date,
+    event: DomainEvent,
+  ): Promise<'closed' | 'already-closed' | 'unknown-partner'>;
 }

@@ -41,7 +41,8 @@ export function planRefund(amount: Micros, chargesNewestFirst: readonly Credited
     if (charge.disputedCredit > 0) continue;
     const take = Math.min(remaining, creditLeft(charge));
     if (take <= 0) continue;
-    if (parts.length === MAX_REFUND_PARTS) return { kind: 'short', refundable: micros(refundable), tooManyCharges: true };
+    if (parts.length === MAX_REFUND_PARTS)
+      return { kind: 'short', refundable: micros(refundable), tooManyCharges: true };
     parts.push({
       attemptId: charge.attemptId,
       providerChargeId: charge.providerChargeId,
