@@ -11,6 +11,13 @@
  */
 import type { CardPages } from '../../config';
 import type {
+  ChargeRefunds,
+  MoneyBackProvider,
+  ProviderDispute,
+  RefundRequest,
+  RefundResult,
+} from '../../domain/money-back/money-back-provider';
+import type {
   ChargeReference,
   ChargeRequest,
   ChargeResult,
@@ -23,10 +30,12 @@ import type {
 } from '../../domain/recharge/payment-provider';
 import type { StripeClientOptions } from './stripe-client';
 
-export class LazyStripePaymentProvider implements PaymentProvider {
+type StripeProvider = PaymentProvider & MoneyBackProvider;
+
+export class LazyStripePaymentProvider implements PaymentProvider, MoneyBackProvider {
   /** Known without the SDK: Stripe charges only cards saved to a customer. */
   readonly requiresCustomer = true;
-  private loaded: Promise<PaymentProvider> | undefined;
+  private loaded: Promise<StripeProvider> | undefined;
 
   constructor(
     private readonly options: StripeClientOptions,
@@ -57,14 +66,26 @@ export class LazyStripePaymentProvider implements PaymentProvider {
     return (await this.provider()).savedCard(setupReference);
   }
 
+  async dispute(disputeId: string): Promise<ProviderDispute | undefined> {
+    return (await this.provider()).dispute(disputeId);
+  }
+
+  async refundsOf(providerChargeId: string): Promise<ChargeRefunds | undefined> {
+    return (await this.provider()).refundsOf(providerChargeId);
+  }
+
+  async refund(request: RefundRequest): Promise<RefundResult> {
+    return (await this.provider()).refund(request);
+  }
+
   /** One client per process, shared by calls that start together. */
-  private provider(): Promise<PaymentProvider> {
+  private provider(): Promise<StripeProvider> {
     this.loaded ??= loadStripeProvider(this.options, this.pages);
     return this.loaded;
   }
 }
 
-async function loadStripeProvider(options: StripeClientOptions, pages: CardPages): Promise<PaymentProvider> {
+async function loadStripeProvider(options: StripeClientOptions, pages: CardPages): Promise<StripeProvider> {
   const [{ createStripeClient }, { StripePaymentProvider }] = await Promise.all([
     import('./stripe-client'),
     import('./stripe-payment-provider'),

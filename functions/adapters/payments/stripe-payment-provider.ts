@@ -4,10 +4,18 @@
  * id. Only what Stripe states clearly becomes `succeeded`, `declined`, `action-required` or
  * `failed`; everything else is `unknown`, so the attempt stays open and is resumed with the
  * same key, which Stripe answers with the same PaymentIntent. Cards are saved on Stripe's
- * hosted Checkout page in setup mode, and checked before they are stored.
+ * hosted Checkout page in setup mode, and checked before they are stored. Disputes and
+ * refunds of those PaymentIntents are answered by `StripeMoneyBack`.
  */
 import Stripe from 'stripe';
 import type { CardPages } from '../../config';
+import type {
+  ChargeRefunds,
+  MoneyBackProvider,
+  ProviderDispute,
+  RefundRequest,
+  RefundResult,
+} from '../../domain/money-back/money-back-provider';
 import type { Clock } from '../../domain/ports';
 import type {
   ChargeReference,
@@ -21,32 +29,31 @@ import type {
   SetupSessionRequest,
 } from '../../domain/recharge/payment-provider';
 import { systemClock } from '../system-clock';
+import { KEY_TRUSTED_FOR_MS, clip, describeStripeError, idOf, isMissing, nonEmpty, unclear } from './stripe-answers';
+import { StripeMoneyBack } from './stripe-money-back';
 
 /** Reported when Stripe declines without saying why. */
 const UNSPECIFIED_DECLINE = 'card_declined';
 /** The bank wants the cardholder to confirm the charge, which an off-session charge cannot do. */
 const AUTHENTICATION_REQUIRED = 'authentication_required';
-const MAX_REASON_LENGTH = 500;
-/**
- * Stripe keeps an idempotency key for at least 24 hours; past that a replay would create a
- * second PaymentIntent. An attempt older than this is first looked up by its metadata.
- */
-export const KEY_TRUSTED_FOR_MS = 23 * 60 * 60 * 1000;
 /** PaymentIntents of an attempt are looked for from this long before it was first tried: Stripe stamps them by its own clock. */
 export const LOOKUP_MARGIN_MS = 10 * 60 * 1000;
 /** States in which an attempt's PaymentIntent may have taken, or may still take, the money; the first found wins. */
 const CHARGING_STATES: readonly Stripe.PaymentIntent.Status[] = ['succeeded', 'processing', 'requires_action'];
 
-export class StripePaymentProvider implements PaymentProvider {
+export class StripePaymentProvider implements PaymentProvider, MoneyBackProvider {
   /** Stripe charges a card off-session only when it is saved to a customer. */
   readonly requiresCustomer = true;
+  private readonly moneyBack: StripeMoneyBack;
 
   constructor(
     private readonly stripe: Stripe,
     /** Where Stripe's hosted pages send the partner back: after authenticating or saving a card, or on giving up. */
     private readonly pages: CardPages,
     private readonly clock: Clock = systemClock,
-  ) {}
+  ) {
+    this.moneyBack = new StripeMoneyBack(stripe, clock);
+  }
 
   async charge(request: ChargeRequest): Promise<ChargeResult> {
     const customerId = assertChargeable(request);
@@ -181,6 +188,18 @@ export class StripePaymentProvider implements PaymentProvider {
     const customerId = idOf(setupIntent.customer);
     if (setupIntent.status !== 'succeeded' || paymentMethod === undefined || customerId === undefined) return undefined;
     return { paymentMethod, customerId };
+  }
+
+  dispute(disputeId: string): Promise<ProviderDispute | undefined> {
+    return this.moneyBack.dispute(disputeId);
+  }
+
+  refundsOf(providerChargeId: string): Promise<ChargeRefunds | undefined> {
+    return this.moneyBack.refundsOf(providerChargeId);
+  }
+
+  refund(request: RefundRequest): Promise<RefundResult> {
+    return this.moneyBack.refund(request);
   }
 
   /** The answer of an intent this attempt made; one the bank wants authenticated is brought to the partner. */
@@ -381,46 +400,9 @@ function declinedBy(error: InstanceType<typeof Stripe.errors.StripeCardError>): 
   return { outcome: 'declined', declineCode, ...(intentId !== undefined && { providerChargeId: intentId }) };
 }
 
-/** An error that says nothing about the charge, with what Stripe answered as the reason. */
-function unclear(error: unknown): { readonly outcome: 'unknown'; readonly reason: string } {
-  if (error instanceof Stripe.errors.StripeError)
-    return { outcome: 'unknown', reason: clip(describeStripeError(error)) };
-  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return { outcome: 'unknown', reason: clip(`stripe call failed: ${message}`) };
-}
-
-function isMissing(error: unknown): boolean {
-  return error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'resource_missing';
-}
-
 function refused(
   reason: Extract<PaymentMethodCheck, { verdict: 'refused' }>['reason'],
   detail: string,
 ): PaymentMethodCheck {
   return { verdict: 'refused', reason, detail };
-}
-
-function describeStripeError(error: InstanceType<typeof Stripe.errors.StripeError>): string {
-  const facts = [
-    nonEmpty(error.rawType) !== undefined ? `type ${error.rawType}` : undefined,
-    error.statusCode !== undefined ? `status ${error.statusCode}` : undefined,
-    nonEmpty(error.code) !== undefined ? `code ${error.code}` : undefined,
-    nonEmpty(error.param) !== undefined ? `param ${error.param}` : undefined,
-    nonEmpty(error.requestId) !== undefined ? `request ${error.requestId}` : undefined,
-  ].filter((fact) => fact !== undefined);
-  return `${error.type}${facts.length > 0 ? ` (${facts.join(', ')})` : ''}: ${error.message}`;
-}
-
-/** The id of an object Stripe sends as its id or, expanded, as the object. */
-function idOf(value: string | { readonly id: string } | null | undefined): string | undefined {
-  if (value === null || value === undefined) return undefined;
-  return nonEmpty(typeof value === 'string' ? value : value.id);
-}
-
-function nonEmpty(value: string | null | undefined): string | undefined {
-  return value === undefined || value === null || value === '' ? undefined : value;
-}
-
-function clip(reason: string): string {
-  return reason.length > MAX_REASON_LENGTH ? `${reason.slice(0, MAX_REASON_LENGTH - 1)}…` : reason;
 }
