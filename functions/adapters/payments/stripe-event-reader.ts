@@ -3,7 +3,10 @@
  * HMAC of the raw body under the endpoint's signing secret, signed within the tolerance of
  * its receipt), which calls nothing at Stripe; only the SDK's static webhook helpers are
  * used, so no API client is created. A signed event is then reduced to what billing acts
- * on: a setup session that saved a card, or a change of a charge one of our attempts made.
+ * on: a setup session that saved a card, a change of a charge one of our attempts made, a
+ * dispute that changed, or a PaymentIntent whose refunds changed. Stripe's disputes and
+ * refunds do not carry our metadata, so those two name only Stripe's object, and the use
+ * case asks Stripe whether it is ours.
  */
 import Stripe from 'stripe';
 import * as z from 'zod';
@@ -37,6 +40,32 @@ const AttemptPaymentIntent = z.object({
   id: z.string().min(1),
   metadata: z.object({ partnerId: z.string().min(1), attemptId: z.string().min(1) }),
 });
+
+/** A dispute, or an inquiry, on any charge: whether it is ours is asked of Stripe. */
+const Dispute = z.object({ id: z.string().min(1), object: z.literal('dispute') });
+
+/** A refund, or a charge that was refunded, of a PaymentIntent. */
+const RefundedPaymentIntent = z.object({
+  object: z.enum(['charge', 'refund']),
+  payment_intent: z.string().min(1),
+});
+
+const DISPUTE_CHANGES = new Set([
+  'charge.dispute.created',
+  'charge.dispute.updated',
+  'charge.dispute.closed',
+  'charge.dispute.funds_withdrawn',
+  'charge.dispute.funds_reinstated',
+]);
+
+/** `charge.refunded` carries the Charge; the others carry the Refund. */
+const REFUND_CHANGES = new Set([
+  'charge.refunded',
+  'charge.refund.updated',
+  'refund.created',
+  'refund.updated',
+  'refund.failed',
+]);
 
 const CHARGE_CHANGES = new Set([
   'payment_intent.succeeded',
@@ -131,6 +160,17 @@ function eventOf(event: StripeEvent): ProviderEvent {
         attemptId: intent.data.metadata.attemptId,
         providerChargeId: intent.data.id,
       };
+    }
+  }
+  if (DISPUTE_CHANGES.has(event.type)) {
+    const dispute = Dispute.safeParse(event.data.object);
+    if (dispute.success) return { ...reported, kind: 'dispute-changed', disputeId: dispute.data.id };
+  }
+  if (REFUND_CHANGES.has(event.type)) {
+    // A refund of a charge made without a PaymentIntent is of no charge this system made.
+    const refunded = RefundedPaymentIntent.safeParse(event.data.object);
+    if (refunded.success) {
+      return { ...reported, kind: 'charge-refunded', providerChargeId: refunded.data.payment_intent };
     }
   }
   return { ...reported, kind: 'ignored', type: event.type };

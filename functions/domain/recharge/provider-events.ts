@@ -1,7 +1,7 @@
 /**
  * What the card provider reports to the webhook endpoint, once its signature is checked.
  * A report only says that something changed: the use case asks the provider where the
- * charge or the setup stands now, so reports that come late, twice or out of order
+ * charge, the setup, the dispute or the refunds stand now, so reports that come late, twice or out of order
  * cannot move money the wrong way.
  */
 import type { CardRole } from './payment-provider';
@@ -29,6 +29,17 @@ export type ProviderEvent =
       readonly attemptId: string;
       readonly providerChargeId: string;
     })
+  /**
+   * A dispute (or an inquiry) was opened, moved or closed at the provider. The provider's
+   * dispute does not name the partner: the use case asks the provider for the dispute.
+   */
+  | (ReportBase & { readonly kind: 'dispute-changed'; readonly disputeId: string })
+  /**
+   * A refund of a provider charge was made, moved or failed, wherever it was made (an
+   * operator refund of ours or the provider's dashboard): the use case asks the provider
+   * for the charge's refunds.
+   */
+  | (ReportBase & { readonly kind: 'charge-refunded'; readonly providerChargeId: string })
   /** A well-signed event this system does not act on: acknowledged so the provider stops sending it. */
   | (ReportBase & { readonly kind: 'ignored'; readonly type: string });
 
