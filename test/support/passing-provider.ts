@@ -1,4 +1,15 @@
-/** A card provider that passes every call to another: test doubles extend it and change one answer. */
+/**
+ * Card providers that pass every call to another: test doubles extend one and change one
+ * answer. `PassingProvider` forwards the payment port; `PassingMoneyBackProvider` forwards
+ * disputes and refunds as well, for doubles of a provider that answers both.
+ */
+import type {
+  ChargeRefunds,
+  MoneyBackProvider,
+  ProviderDispute,
+  RefundRequest,
+  RefundResult,
+} from '../../functions/domain/money-back/money-back-provider';
 import type {
   ChargeReference,
   ChargeRequest,
@@ -40,5 +51,23 @@ export class PassingProvider implements PaymentProvider {
 
   savedCard(setupReference: string): Promise<SavedCard | undefined> {
     return this.real.savedCard(setupReference);
+  }
+}
+
+export class PassingMoneyBackProvider extends PassingProvider implements MoneyBackProvider {
+  constructor(protected override readonly real: PaymentProvider & MoneyBackProvider) {
+    super(real);
+  }
+
+  dispute(disputeId: string): Promise<ProviderDispute | undefined> {
+    return this.real.dispute(disputeId);
+  }
+
+  refundsOf(providerChargeId: string): Promise<ChargeRefunds | undefined> {
+    return this.real.refundsOf(providerChargeId);
+  }
+
+  refund(request: RefundRequest): Promise<RefundResult> {
+    return this.real.refund(request);
   }
 }
