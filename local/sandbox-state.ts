@@ -2,8 +2,9 @@
  * Where the local runtime keeps the sandbox card provider's state, next to the data that
  * refers to it: the charges (a charge waiting for authentication can still be completed or
  * canceled after a restart, and a key replays its charge), the setup sessions and the
- * cards they saved, and the charge id sequence (an id is never handed out twice, so an old
- * `actionUrl` never opens another partner's charge).
+ * cards they saved, the disputes and refunds of the charges (a dispute can still be closed,
+ * and a refund's key replays it), and the charge id sequence (an id is never handed out
+ * twice, so an old `actionUrl` never opens another partner's charge).
  *
  * The file is written after each change, before the call that made the change answers and
  * before its event is delivered: what billing records of a charge is never newer than what
@@ -13,6 +14,7 @@
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import * as z from 'zod';
+import { SANDBOX_DISPUTE_STATUSES } from '../functions/adapters/payments/sandbox-money-back';
 import { PAYMENT_INTENT_STATUSES, type SandboxState } from '../functions/adapters/payments/sandbox-payment-provider';
 import { CURRENCIES } from '../functions/domain/money';
 
@@ -56,7 +58,32 @@ const SandboxStateSchema = z.object({
   savedCards: z.array(
     z.object({ setupReference: z.string().min(1), paymentMethod: z.string(), customerId: z.string() }),
   ),
-}) satisfies z.ZodType<SandboxState>;
+  // A file written before disputes and refunds were played has none.
+  disputes: z
+    .array(
+      z.object({
+        disputeId: z.string().min(1),
+        chargeId: z.string().min(1),
+        status: z.enum(SANDBOX_DISPUTE_STATUSES),
+        amountCents: z.number().int().positive(),
+        reason: z.string(),
+        createdAt: z.iso.datetime(),
+      }),
+    )
+    .default([]),
+  refunds: z
+    .array(
+      z.object({
+        refundId: z.string().min(1),
+        chargeId: z.string().min(1),
+        amountCents: z.number().int().positive(),
+        createdAt: z.iso.datetime(),
+        idempotencyKey: z.string().min(1).optional(),
+        operatorReference: z.string().optional(),
+      }),
+    )
+    .default([]),
+}) satisfies z.ZodType<SandboxState, unknown>;
 
 export class SandboxStateFile {
   constructor(readonly file: string) {}

@@ -207,6 +207,8 @@ function reportOf(event: StripeShapedEvent): ProviderEvent {
       sessionId: object.id,
       setupReference: object.setup_intent,
     };
+  // Disputes and refunds are the money-back use cases' reports, not this harness's.
+  if (object.object !== 'payment_intent') return { ...base, kind: 'ignored', type: event.type };
   return {
     ...base,
     kind: 'charge-changed',

@@ -1,7 +1,8 @@
 /**
  * The payment method ids the sandbox provider knows: Stripe's test payment methods
  * (https://docs.stripe.com/testing) and what an off-session charge with each does, with
- * the `last_payment_error` Stripe gives a PaymentIntent that fails.
+ * the `last_payment_error` Stripe gives a PaymentIntent that fails, and the dispute the
+ * cardholder's bank opens afterwards on Stripe's dispute test cards.
  */
 
 /** Stripe's `last_payment_error` of a PaymentIntent, as far as the sandbox fills it. */
@@ -12,8 +13,18 @@ export interface PaymentError {
   readonly message: string;
 }
 
+/**
+ * A dispute the cardholder's bank opens on a charge that succeeded, as Stripe's dispute test
+ * cards do: a chargeback (`needs_response`, the money is taken back) or an inquiry
+ * (`warning_needs_response`, nothing taken yet).
+ */
+export interface DisputeOpening {
+  readonly status: 'needs_response' | 'warning_needs_response';
+  readonly reason: string;
+}
+
 export type TestCard =
-  | { readonly charge: 'succeeds' }
+  | { readonly charge: 'succeeds'; readonly disputed?: DisputeOpening }
   | { readonly charge: 'declines'; readonly error: PaymentError }
   /** The bank asks the cardholder to authenticate (3D Secure) before the charge can go through. */
   | { readonly charge: 'requires-authentication' };
@@ -38,6 +49,12 @@ export const TEST_CARDS: ReadonlyMap<string, TestCard> = new Map<string, TestCar
   ['pm_card_chargeDeclinedStolenCard', declined('stolen_card', 'Your card was declined.')],
   ['pm_card_chargeDeclinedFraudulent', declined('fraudulent', 'Your card was declined.')],
   ['pm_card_authenticationRequired', { charge: 'requires-authentication' }],
+  // Paid, then disputed as fraud for the whole amount: locally when the test clock next moves.
+  ['pm_card_createDispute', { charge: 'succeeds', disputed: { status: 'needs_response', reason: 'fraudulent' } }],
+  [
+    'pm_card_createDisputeInquiry',
+    { charge: 'succeeds', disputed: { status: 'warning_needs_response', reason: 'fraudulent' } },
+  ],
 ]);
 
 /**

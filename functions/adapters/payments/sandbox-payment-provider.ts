@@ -2,17 +2,26 @@
  * The card provider of local runs and tests. It plays in memory the flows Stripe plays:
  * Stripe's test payment method ids (sandbox-cards.ts, docs/contract.md §5), idempotency
  * keys that answer about the same charge forever, charges that wait for the cardholder on
- * a hosted page, setup sessions that save a card, and a Stripe-shaped event for each change
- * a webhook endpoint would hear of. It can be told to lose the answer of its next charges,
- * to play the provider timeouts a real system meets.
+ * a hosted page, setup sessions that save a card, disputes and refunds of the charges
+ * (sandbox-money-back.ts), and a Stripe-shaped event for each change a webhook endpoint would
+ * hear of. It can be told to lose the answer of its next charges or refunds, to play the
+ * provider timeouts a real system meets.
  *
- * The hosted pages of the local runtime call `completeAuthentication` and `completeSetup`;
- * events go to `onEvent` unsigned (signing them is the listener's job). Its whole state can
- * be taken as plain JSON after each change (`onChange`) and given to a new sandbox
- * (`state`), so the local runtime's charges outlive a restart as Stripe's do. The Stripe SDK
- * is not imported here: this module is bundled into functions that load Stripe lazily.
+ * The hosted pages of the local runtime call `completeAuthentication` and `completeSetup`,
+ * its stand-in for Stripe's dashboard `refundFromDashboard` and `closeDispute`, and its test
+ * clock `clockMoved`; events go to `onEvent` unsigned (signing them is the listener's job).
+ * Its whole state can be taken as plain JSON after each change (`onChange`) and given to a
+ * new sandbox (`state`), so the local runtime's charges outlive a restart as Stripe's do. The
+ * Stripe SDK is not imported here: this module is bundled into functions that load Stripe lazily.
  */
 import { randomBytes } from 'node:crypto';
+import type {
+  ChargeRefunds,
+  MoneyBackProvider,
+  ProviderDispute,
+  RefundRequest,
+  RefundResult,
+} from '../../domain/money-back/money-back-provider';
 import type {
   CardRole,
   ChargeReference,
@@ -33,6 +42,18 @@ import {
   UNKNOWN_PAYMENT_METHOD,
   declineCodeOf,
 } from './sandbox-cards';
+import {
+  type DisputeCloseRefusal,
+  type DisputeEventType,
+  type RefundFault,
+  type RefundRefusal,
+  type SandboxChargeObject,
+  type SandboxDispute,
+  SandboxMoneyBack,
+  type SandboxMoneyBackState,
+  type SandboxPayment,
+  type SandboxRefund,
+} from './sandbox-money-back';
 
 /** The Stripe API version of the SDK in package.json, which the real events carry (kept equal by the unit test). */
 export const SANDBOX_API_VERSION = '2026-10-28.endive';
@@ -60,7 +81,8 @@ export interface SandboxOptions {
   readonly state?: SandboxState;
   /**
    * Receives the whole state after each change (a charge made, authenticated or canceled, a
-   * setup session opened or completed), before the event that reports the change is sent. It
+   * setup session opened or completed, a dispute opened or closed, a refund made), before the
+   * event that reports the change is sent. It
    * runs inside the call that made the change: an error it throws fails that call, with the
    * change kept in memory.
    */
@@ -125,7 +147,10 @@ export type PaymentIntentEventType =
 /** An event as Stripe sends it to a webhook endpoint, before signing. */
 export type StripeShapedEvent =
   | EventEnvelope<PaymentIntentEventType, SandboxPaymentIntent>
-  | EventEnvelope<'checkout.session.completed', SandboxCheckoutSession>;
+  | EventEnvelope<'checkout.session.completed', SandboxCheckoutSession>
+  | EventEnvelope<DisputeEventType, SandboxDispute>
+  | EventEnvelope<'charge.refunded', SandboxChargeObject>
+  | EventEnvelope<'refund.created', SandboxRefund>;
 
 /** The event Stripe sends when a new PaymentIntent reaches each status. */
 const EVENT_OF_STATUS: Readonly<Record<PaymentIntentStatus, PaymentIntentEventType>> = {
@@ -173,7 +198,7 @@ export type SetupCompletion =
  * sandbox needs to answer as the one it replaces would have. The events already sent are not
  * part of it: they were handed to `onEvent`, and no answer of the sandbox depends on them.
  */
-export interface SandboxState {
+export interface SandboxState extends SandboxMoneyBackState {
   /** The number of the last charge id handed out (`pi_sandbox_000042`: 42); new ids go on from it. */
   readonly sequence: number;
   /** Every charge, in the order they were made; each key names one charge. */
@@ -217,7 +242,7 @@ interface SessionRecord {
   setupReference?: string;
 }
 
-export class SandboxPaymentProvider implements PaymentProvider {
+export class SandboxPaymentProvider implements PaymentProvider, MoneyBackProvider {
   /** Local partners may have no customer; a customer id given is recorded on the charge. */
   readonly requiresCustomer = false;
 
@@ -233,6 +258,7 @@ export class SandboxPaymentProvider implements PaymentProvider {
   private readonly onEvent: (event: StripeShapedEvent) => void;
   private readonly onChange: ((state: SandboxState) => void) | undefined;
   private readonly now: () => Date;
+  private readonly moneyBack: SandboxMoneyBack;
 
   constructor(options: SandboxOptions = {}) {
     const pagesBaseUrl = options.pagesBaseUrl ?? DEFAULT_PAGES_BASE_URL;
@@ -243,6 +269,21 @@ export class SandboxPaymentProvider implements PaymentProvider {
     this.onChange = options.onChange;
     this.now = options.now ?? (() => new Date());
     if (options.state !== undefined) this.restore(options.state);
+    // After the charges: each dispute and refund taken up must be on one of them.
+    this.moneyBack = new SandboxMoneyBack(
+      {
+        payment: (chargeId) => {
+          const charge = this.byId.get(chargeId);
+          return charge === undefined ? undefined : paymentOf(charge);
+        },
+        payments: () => [...this.byId.values()].map(paymentOf),
+        now: () => this.now(),
+        newId: randomId,
+        changed: () => this.changed(),
+        emit: ({ type, object }) => this.emit(type, object),
+      },
+      options.state,
+    );
   }
 
   /** Every charge that reached the card network, in order; each `result` reads where the charge stands now. */
@@ -259,9 +300,29 @@ export class SandboxPaymentProvider implements PaymentProvider {
     return [...this.sessions.values()].map((session) => this.viewOf(session));
   }
 
+  /** Every PaymentIntent, in the order they were made, as Stripe shows it now. */
+  get paymentIntents(): readonly SandboxPaymentIntent[] {
+    return [...this.byId.values()].map((charge) => this.intentOf(charge));
+  }
+
+  /** Every dispute, in the order they were opened. */
+  get disputes(): readonly SandboxDispute[] {
+    return this.moneyBack.disputes;
+  }
+
+  /** Every refund, in the order they were made. */
+  get refunds(): readonly SandboxRefund[] {
+    return this.moneyBack.refunds;
+  }
+
   /** The next new charges lose their answers or are refused, in this order; replays and other calls are not affected. */
   failNext(...losses: SandboxFault[]): void {
     this.lostAnswers.push(...losses);
+  }
+
+  /** As `failNext`, for the next new refunds asked through `refund`. */
+  failNextRefund(...faults: RefundFault[]): void {
+    this.moneyBack.failNext(...faults);
   }
 
   /** The whole state, for a later sandbox's `state` option; faults waiting for `failNext` are not part of it. */
@@ -285,6 +346,7 @@ export class SandboxPaymentProvider implements PaymentProvider {
         paymentMethod,
         customerId,
       })),
+      ...this.moneyBack.snapshot(),
     };
   }
 
@@ -335,6 +397,36 @@ export class SandboxPaymentProvider implements PaymentProvider {
 
   async savedCard(setupReference: string): Promise<SavedCard | undefined> {
     return this.setups.get(setupReference);
+  }
+
+  async dispute(disputeId: string): Promise<ProviderDispute | undefined> {
+    return this.moneyBack.dispute(disputeId);
+  }
+
+  async refundsOf(providerChargeId: string): Promise<ChargeRefunds | undefined> {
+    return this.moneyBack.refundsOf(providerChargeId);
+  }
+
+  async refund(request: RefundRequest): Promise<RefundResult> {
+    return this.moneyBack.refund(request);
+  }
+
+  /** The dashboard's refund of a PaymentIntent: `amountCents`, or all that is left of it. */
+  refundFromDashboard(paymentIntentId: string, amountCents?: number): SandboxRefund | RefundRefusal {
+    return this.moneyBack.refundFromDashboard(paymentIntentId, amountCents);
+  }
+
+  /** The bank's decision on a dispute, as the dashboard shows it (sandbox-money-back.ts). */
+  closeDispute(disputeId: string, outcome: 'won' | 'lost'): SandboxDispute | DisputeCloseRefusal {
+    return this.moneyBack.closeDispute(disputeId, outcome);
+  }
+
+  /**
+   * The test clock moved: the charges paid with a dispute test card are disputed now, as
+   * Stripe disputes them shortly after the payment.
+   */
+  clockMoved(): void {
+    this.moneyBack.openDueDisputes();
   }
 
   /** The authentication page's answer: the waiting charge succeeds, or fails as a failed 3D Secure does. */
@@ -532,8 +624,12 @@ export class SandboxPaymentProvider implements PaymentProvider {
   }
 
   private emitIntent(type: PaymentIntentEventType, charge: ChargeRecord): void {
+    this.emit(type, this.intentOf(charge));
+  }
+
+  private intentOf(charge: ChargeRecord): SandboxPaymentIntent {
     const { request } = charge;
-    this.emit(type, {
+    return {
       id: charge.chargeId,
       object: 'payment_intent',
       status: charge.status,
@@ -550,7 +646,7 @@ export class SandboxPaymentProvider implements PaymentProvider {
           : null,
       cancellation_reason: charge.status === 'canceled' ? 'abandoned' : null,
       livemode: false,
-    });
+    };
   }
 
   private emit<Event extends StripeShapedEvent>(type: Event['type'], object: Event['data']['object']): void {
@@ -578,6 +674,10 @@ function checkCard(paymentMethod: string): PaymentMethodCheck {
     reason: 'not-found',
     detail: `${paymentMethod} is not one of the sandbox's test payment methods`,
   };
+}
+
+function paymentOf(charge: ChargeRecord): SandboxPayment {
+  return { chargeId: charge.chargeId, request: charge.request, paid: charge.status === 'succeeded' };
 }
 
 /** A charge request as plain JSON: the port's fields, the time as an ISO-8601 string. */

@@ -33,7 +33,10 @@ describe('Handler: stripe-webhook', () => {
   /** The sandbox's events of a type about a partner, oldest first. */
   function eventsOf(partnerId: string, type: StripeShapedEvent['type']): StripeShapedEvent[] {
     return recharge.provider.events.filter(
-      (event) => event.type === type && event.data.object.metadata.partnerId === partnerId,
+      (event) =>
+        event.type === type &&
+        event.data.object.object === 'payment_intent' &&
+        event.data.object.metadata.partnerId === partnerId,
     );
   }
 

@@ -97,7 +97,7 @@ describe('Class: SandboxStateFile', () => {
       // Prepare: a copy left half written by a crash.
       const saved = new SandboxStateFile(file);
       writeFileSync(`${file}.next`, '{"sequ');
-      const state = { sequence: 0, charges: [], setupSessions: [], savedCards: [] };
+      const state = { sequence: 0, charges: [], setupSessions: [], savedCards: [], disputes: [], refunds: [] };
 
       // Act
       saved.write(state);
