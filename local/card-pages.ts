@@ -86,7 +86,7 @@ export function addCardPages(app: Router, provider: HostedPagesProvider, baseUrl
  * (the authentication's "succeed"). JSON is read as JSON whatever its content type, as
  * `curl -d` without a header calls it a form; the answer to a form is a page.
  */
-async function readAnswer<T extends z.ZodType>(
+export async function readAnswer<T extends z.ZodType>(
   req: Request,
   schema: T,
   example: string,

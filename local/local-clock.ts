@@ -1,7 +1,8 @@
 /**
  * The local runtime's test clock (like Stripe's test clocks): it stands still until it is
  * advanced, and every handler reads the time from it. It is kept in a file next to the
- * data, so a restart finds the data and the time they were written at together.
+ * data, so a restart finds the data and the time they were written at together. What
+ * happens "when the clock next moves" (a dispute the sandbox's test card holds) listens to it.
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { Clock } from '../functions/domain/ports';
@@ -19,6 +20,8 @@ export class ClockAdvanceRefused extends Error {
 }
 
 export class LocalClock implements Clock {
+  private readonly listeners: (() => void)[] = [];
+
   private constructor(
     private readonly file: string,
     private current: Date,
@@ -39,6 +42,12 @@ export class LocalClock implements Clock {
   set(to: Date): void {
     this.current = new Date(to);
     this.save();
+    for (const listener of this.listeners) listener();
+  }
+
+  /** `listener` is called each time the clock is set, once the new time is saved. */
+  onSet(listener: () => void): void {
+    this.listeners.push(listener);
   }
 
   private save(): void {

@@ -1,7 +1,8 @@
 /**
  * The local-only endpoints of docs/contract.md §11 (`/local/...`): where the queues and the
- * database are, the test clock, draining the queues, and the sandbox card provider's
- * hosted pages (card-pages.ts). Same router and problem+json answers as the operator API.
+ * database are, the test clock, draining the queues, the sandbox card provider's hosted
+ * pages (card-pages.ts) and its stand-in for Stripe's dashboard (stripe-dashboard.ts). Same
+ * router and problem+json answers as the operator API.
  */
 import { MethodNotAllowedError, Router } from '@aws-lambda-powertools/event-handler/http';
 import type { Logger } from '@aws-lambda-powertools/logger';
@@ -11,6 +12,7 @@ import { type HostedPagesProvider, addCardPages } from './card-pages';
 import { DrainTimeout } from './drain';
 import { ClockAdvanceRefused } from './local-clock';
 import type { ScheduledJob } from './scheduled-jobs';
+import { STRIPE_DASHBOARD, type StripeDashboardProvider, addStripeDashboard } from './stripe-dashboard';
 
 export interface LocalInfo {
   readonly sqsEndpoint: string;
@@ -39,6 +41,8 @@ export interface LocalControls {
   drain(): Promise<void>;
   /** The sandbox provider whose hosted pages are served, and the base URL they are served at. */
   readonly pages: { readonly provider: HostedPagesProvider; readonly baseUrl: string };
+  /** The sandbox provider whose disputes and refunds the dashboard shows and acts on. */
+  readonly stripeDashboard: StripeDashboardProvider;
 }
 
 const AdvanceSchema = z.strictObject({ to: z.iso.datetime({ offset: true }) });
@@ -74,6 +78,7 @@ export function createLocalRouter(controls: LocalControls, logger: Logger): Rout
   });
 
   addCardPages(app, controls.pages.provider, controls.pages.baseUrl);
+  addStripeDashboard(app, controls.stripeDashboard);
 
   app.errorHandler(ClockAdvanceRefused, async (error) =>
     problem(error.code === 'clock-cannot-go-back' ? 409 : 400, error.code, 'Clock not advanced', error.message),
@@ -84,7 +89,7 @@ export function createLocalRouter(controls: LocalControls, logger: Logger): Rout
       404,
       'route-not-found',
       'Not found',
-      'the local endpoints are /local/info, /local/clock, /local/clock/advance, /local/drain, and the card pages /local/pages/setup/{sessionId} and /local/pages/authenticate/{chargeId}',
+      `the local endpoints are /local/info, /local/clock, /local/clock/advance, /local/drain, the card pages /local/pages/setup/{sessionId} and /local/pages/authenticate/{chargeId}, and the dashboard's ${STRIPE_DASHBOARD}/payment-intents, ${STRIPE_DASHBOARD}/payment-intents/{paymentIntentId}/refunds, ${STRIPE_DASHBOARD}/disputes, ${STRIPE_DASHBOARD}/disputes/{disputeId}/close and ${STRIPE_DASHBOARD}/refunds`,
     ),
   );
   app.errorHandler(MethodNotAllowedError, async () =>

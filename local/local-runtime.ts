@@ -137,6 +137,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       state: savedSandbox,
       onChange: (state) => sandboxState.write(state),
     });
+    // Stripe disputes a dispute test card's charge shortly after it is paid; locally, when the test clock next moves.
+    clock.onSet(() => provider.clockMoved());
     const wiring: RechargeWiring = { dynamoDb, tableName: TABLE_NAME, provider, clock };
     const webhookSecret = localWebhookSecret(join(options.dataDir, 'stripe-webhook-secret'));
     const stripeWebhook = invoke(
@@ -172,7 +174,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         wireApi({ ...wiring, operatorName: options.operatorName, sqs, rechargeQueueUrl: queues.recharge.queueUrl }),
       ),
     );
-    const localRouter = createLocalRouter({ ...controls, pages: { provider, baseUrl: apiUrl } }, logger);
+    const localRouter = createLocalRouter(
+      { ...controls, pages: { provider, baseUrl: apiUrl }, stripeDashboard: provider },
+      logger,
+    );
     const http = await startHttpServer(
       options.apiPort,
       { api, local: (event, context) => localRouter.resolve(event, context), stripeWebhook },
@@ -335,7 +340,7 @@ function localControls(
   daily: DailyRunDependencies,
   invoke: InvocationGate,
   options: LocalRuntimeOptions,
-): Omit<LocalControls, 'pages'> {
+): Omit<LocalControls, 'pages' | 'stripeDashboard'> {
   const dailyRun = invoke(createDailyRunHandler(daily));
   const monthlyRun = invoke(
     createMonthlyRunHandler(wireMonthlyRun({ ...wiring, fees: parseLicenseFeeSchedule(options.licenseFees) })),

@@ -4,57 +4,14 @@
  * at Stripe (through the sandbox, which then reports it to the webhook), or a problem
  * saying why not.
  */
-import type { APIGatewayProxyResult } from 'aws-lambda';
 import {
   SETUP_SESSION_LIFETIME_MS,
-  SandboxPaymentProvider,
-  type StripeShapedEvent,
+  type SandboxPaymentProvider,
 } from '../../../functions/adapters/payments/sandbox-payment-provider';
-import { logger } from '../../../functions/observability';
-import { apiGatewayEvent } from '../../../local/api-gateway-event';
-import { lambdaContext } from '../../../local/lambda-context';
-import { type LocalControls, createLocalRouter } from '../../../local/local-routes';
-import { TestClock } from '../../support/test-clock';
+import { LOCAL_BASE_URL as BASE_URL, localRouter } from '../../support/local-router';
 
-const BASE_URL = 'http://127.0.0.1:18080';
 const NOW = new Date('2026-11-02T08:00:00Z');
-
-function localServer() {
-  const clock = new TestClock(NOW);
-  const events: StripeShapedEvent[] = [];
-  const provider = new SandboxPaymentProvider({
-    pagesBaseUrl: BASE_URL,
-    now: () => clock.now(),
-    onEvent: (event) => events.push(event),
-  });
-  const controls: LocalControls = {
-    info: {} as LocalControls['info'],
-    now: () => clock.now(),
-    advanceClock: async () => ({ from: clock.now(), ran: [] }),
-    drain: async () => undefined,
-    pages: { provider, baseUrl: BASE_URL },
-  };
-  const router = createLocalRouter(controls, logger);
-  const call = async (method: string, url: string, body?: string, contentType?: string) => {
-    const result: APIGatewayProxyResult = await router.resolve(
-      apiGatewayEvent({
-        method,
-        path: new URL(url).pathname,
-        query: {},
-        headers: contentType === undefined ? {} : { 'content-type': contentType },
-        body: body ?? null,
-      }),
-      lambdaContext('local'),
-    );
-    const type = String(result.headers?.['content-type'] ?? '');
-    return {
-      status: result.statusCode,
-      contentType: type,
-      body: type.includes('json') ? JSON.parse(result.body) : result.body,
-    };
-  };
-  return { clock, provider, events, call };
-}
+const localServer = () => localRouter(NOW);
 
 async function waitingCharge(provider: SandboxPaymentProvider) {
   const result = await provider.charge({
