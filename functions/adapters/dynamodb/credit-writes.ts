@@ -4,7 +4,8 @@
  * below-threshold mark is cleared. Whether the credit does either is decided from a read
  * of the partner; the write's condition re-checks both against the balance it meets, so
  * a concurrent posting can only make the caller read and decide again, never leave a
- * wrong status.
+ * wrong status. A closed account is final (docs/contract.md §13): a credit never moves
+ * its status, and a closure between the read and the write makes the caller decide again.
  */
 import type { Micros } from '../../domain/money';
 import type { PartnerAccount } from '../../domain/partner';
@@ -12,6 +13,8 @@ import { attentionShard, partnerKey } from './keys';
 
 export interface StandingPlan {
   readonly threshold: Micros;
+  /** The account is closed: the credit only moves the balance. */
+  readonly closed: boolean;
   readonly restoresStanding: boolean;
   readonly liftsAboveThreshold: boolean;
   readonly wasBlocked: boolean;
@@ -20,10 +23,12 @@ export interface StandingPlan {
 export function planStanding(before: PartnerAccount, credit: Micros): StandingPlan {
   const after = before.liveBalance + credit;
   const threshold = before.rechargeSettings.threshold;
+  const closed = before.status === 'closed';
   return {
     threshold,
-    restoresStanding: after >= 0,
-    liftsAboveThreshold: after >= threshold,
+    closed,
+    restoresStanding: !closed && after >= 0,
+    liftsAboveThreshold: !closed && after >= threshold,
     wasBlocked: before.status === 'blocked',
   };
 }
@@ -53,27 +58,33 @@ export function creditWithStanding(
     removes.push('overdueSince', 'blockedAt');
   }
   if (plan.liftsAboveThreshold) removes.push('belowThresholdSince');
+  // A closed account's standing never changes, so its balance needs no pinning.
+  const standing = plan.closed
+    ? ['#status = :closed']
+    : [
+        '#status <> :closed',
+        'threshold = :threshold',
+        plan.restoresStanding ? 'liveBalance >= :restoreFloor' : 'liveBalance < :restoreFloor',
+        plan.liftsAboveThreshold ? 'liveBalance >= :thresholdFloor' : 'liveBalance < :thresholdFloor',
+      ];
   return {
     Update: {
       TableName: tableName,
       Key: partnerKey(partnerId),
       UpdateExpression: `ADD liveBalance :credit, version :one SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
-      ConditionExpression: [
-        'attribute_exists(pk)',
-        ...(extras.conditions ?? []),
-        'threshold = :threshold',
-        plan.restoresStanding ? 'liveBalance >= :restoreFloor' : 'liveBalance < :restoreFloor',
-        plan.liftsAboveThreshold ? 'liveBalance >= :thresholdFloor' : 'liveBalance < :thresholdFloor',
-      ].join(' AND '),
-      ...(plan.restoresStanding && { ExpressionAttributeNames: { '#status': 'status' } }),
+      ConditionExpression: ['attribute_exists(pk)', ...(extras.conditions ?? []), ...standing].join(' AND '),
+      ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: {
         ':credit': credit,
         ':one': 1,
         ':shard': attentionShard(partnerId),
         ':partnerId': partnerId,
-        ':threshold': plan.threshold,
-        ':restoreFloor': -credit,
-        ':thresholdFloor': plan.threshold - credit,
+        ':closed': 'closed',
+        ...(!plan.closed && {
+          ':threshold': plan.threshold,
+          ':restoreFloor': -credit,
+          ':thresholdFloor': plan.threshold - credit,
+        }),
         ...(plan.restoresStanding && { ':active': 'active' }),
         ...extras.values,
       },

@@ -8,6 +8,7 @@ import type {
   Invoice,
   InvoiceLine,
 } from '../../domain/recharge/charge-attempt';
+import type { CreditedCharge } from '../../domain/money-back/money-back-ports';
 import { type Currency, micros } from '../../domain/money';
 import type { PartnerAccount, PartnerStatus } from '../../domain/partner';
 import type { CardDeclines } from '../../domain/recharge/decline-policy';
@@ -85,6 +86,8 @@ export function itemToPartner(item: Item): PartnerAccount {
       },
     }),
     ...(item.lastDailyRetryOn !== undefined && { lastDailyRetryOn: item.lastDailyRetryOn as string }),
+    ...(item.refundInFlight !== undefined && { refundInFlight: item.refundInFlight as string }),
+    ...(item.closedAt !== undefined && { closedAt: new Date(item.closedAt as string) }),
   };
 }
 
@@ -177,6 +180,34 @@ export function itemToAttempt(item: Item): ChargeAttempt {
     ...(item.actionUrl !== undefined && { actionUrl: item.actionUrl as string }),
     ...(item.failureReason !== undefined && { failureReason: item.failureReason as string }),
     ...(item.lastError !== undefined && { lastError: item.lastError as string }),
+  };
+}
+
+/**
+ * What came back of a succeeded attempt's credit, kept on the attempt item (absent = 0):
+ * the credit refunded, the credit taken by a dispute, and the version counting their changes.
+ */
+export const MONEY_BACK_ATTRIBUTES = {
+  refunded: 'refundedCredit',
+  disputed: 'disputedCredit',
+  version: 'moneyBackVersion',
+} as const;
+
+/** The attempt as a charge that credited the balance; undefined unless it succeeded at the provider. */
+export function itemToCreditedCharge(item: Item): CreditedCharge | undefined {
+  if (item.state !== 'succeeded' || item.providerChargeId === undefined) return undefined;
+  return {
+    partnerId: item.partnerId as string,
+    attemptId: item.attemptId as string,
+    providerChargeId: item.providerChargeId as string,
+    currency: item.currency as Currency,
+    paymentMethod: item.paymentMethod as string,
+    credit: micros(item.credit as number),
+    total: micros(item.total as number),
+    settledAt: new Date(item.settledAt as string),
+    refundedCredit: micros((item[MONEY_BACK_ATTRIBUTES.refunded] as number | undefined) ?? 0),
+    disputedCredit: micros((item[MONEY_BACK_ATTRIBUTES.disputed] as number | undefined) ?? 0),
+    moneyBackVersion: (item[MONEY_BACK_ATTRIBUTES.version] as number | undefined) ?? 0,
   };
 }
 

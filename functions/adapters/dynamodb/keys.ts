@@ -26,9 +26,30 @@ export const ledgerEntryKey = (partnerId: string, postedAt: Date, entryId: strin
   sk: `${postedAt.toISOString()}#${entryId}`,
 });
 
+/** Attempt ids sort by the time they were opened, so the attempts under this prefix list in that order. */
+export const ATTEMPT_PREFIX = 'ATTEMPT#';
+
 export const attemptKey = (partnerId: string, attemptId: string): ItemKey => ({
   pk: `PARTNER#${partnerId}`,
-  sk: `ATTEMPT#${attemptId}`,
+  sk: `${ATTEMPT_PREFIX}${attemptId}`,
+});
+
+/** A dispute of one of the partner's charges, as the books hold it. */
+export const disputeKey = (partnerId: string, disputeId: string): ItemKey => ({
+  pk: `PARTNER#${partnerId}`,
+  sk: `DISPUTE#${disputeId}`,
+});
+
+/** A refund made at the provider, booked once: one item per refund id. */
+export const providerRefundKey = (partnerId: string, refundId: string): ItemKey => ({
+  pk: `PARTNER#${partnerId}`,
+  sk: `PROVIDER-REFUND#${refundId}`,
+});
+
+/** An operator's refund of unused balance, one per reference. */
+export const operatorRefundKey = (partnerId: string, reference: string): ItemKey => ({
+  pk: `PARTNER#${partnerId}`,
+  sk: `REFUND#${reference}`,
 });
 
 export const invoicePartition = (partnerId: string): string => `PARTNER#${partnerId}#INVOICE`;
