@@ -1,12 +1,14 @@
 /**
  * Just enough of Stripe's API, over real HTTP on 127.0.0.1, for the real SDK to charge
  * saved cards off-session, bring a cardholder to the bank's authentication page, cancel,
- * look up and list PaymentIntents, check PaymentMethods and customers, and save cards
- * through Checkout in setup mode. It refuses what Stripe refuses (cards saved to another
- * customer or detached, unknown ids, keys reused with other parameters), keeps every
- * POST's answer under its `Idempotency-Key`, records the webhook events each change
- * would send, and signs their deliveries as Stripe does. Tests can make the next requests
- * fail (500) or hang before or after they are carried out.
+ * look up and list PaymentIntents, check PaymentMethods and customers, save cards
+ * through Checkout in setup mode, refund charges and read their disputes. It refuses what Stripe refuses (cards saved to another
+ * customer or detached, unknown ids, keys reused with other parameters, refunds of more
+ * than is left or of a charged-back charge), keeps every POST's answer under its
+ * `Idempotency-Key`, records the webhook events each change would send, and signs their
+ * deliveries as Stripe does. Tests can make the next requests fail (500) or hang before or
+ * after they are carried out, and play the cardholder's bank (disputes) and the dashboard
+ * (refunds).
  *
  * The resources live under test/support/fake-stripe/, one file each; this is the server
  * and the helpers tests drive it with.
@@ -15,11 +17,14 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import type { AddressInfo } from 'node:net';
 import { systemClock } from '../../functions/adapters/system-clock';
 import type { Clock } from '../../functions/domain/ports';
+import { Charges, type FakeCharge } from './fake-stripe/charges';
 import { type FakeCheckoutSession, SetupCheckout } from './fake-stripe/checkout';
 import { Customers } from './fake-stripe/customers';
+import { type DisputeOpening, Disputes, type FakeDispute, type FakeDisputeStatus } from './fake-stripe/disputes';
 import { EventLog, type FakeEvent, type SignedDelivery } from './fake-stripe/events';
 import { IdempotentAnswers } from './fake-stripe/idempotency';
 import { type FakePaymentIntent, type LastPaymentError, PaymentIntents } from './fake-stripe/payment-intents';
+import { type FakeRefund, type RefundMove, type RefundOpening, Refunds } from './fake-stripe/refunds';
 import {
   type Answer,
   type Params,
@@ -27,15 +32,19 @@ import {
   apiError,
   header,
   invalidRequest,
+  listParam,
   readBody,
   send,
   sendPage,
 } from './fake-stripe/wire';
 
+export type { FakeCharge } from './fake-stripe/charges';
 export type { FakeCheckoutSession, FakeSetupIntent } from './fake-stripe/checkout';
 export type { FakeCustomer, FakePaymentMethod } from './fake-stripe/customers';
+export type { DisputeOpening, FakeDispute, FakeDisputeStatus } from './fake-stripe/disputes';
 export type { FakeEvent, SignedDelivery } from './fake-stripe/events';
 export type { FakePaymentIntent, LastPaymentError, NextAction } from './fake-stripe/payment-intents';
+export type { FakeRefund, RefundMove, RefundOpening } from './fake-stripe/refunds';
 
 /**
  * `500`: answered with an api_error; `timeout-before-charge`: never answered, nothing done;
@@ -72,7 +81,10 @@ export class FakeStripeServer {
 
   private readonly log: EventLog;
   private readonly customers: Customers;
+  private readonly chargeStore: Charges;
+  private readonly disputeStore: Disputes;
   private readonly paymentIntents: PaymentIntents;
+  private readonly refundStore: Refunds;
   private readonly checkout: SetupCheckout;
   private readonly idempotency = new IdempotentAnswers();
   private readonly failures: { readonly kind: FailureKind; readonly only: RequestFilter }[] = [];
@@ -87,7 +99,17 @@ export class FakeStripeServer {
     const baseUrl = `http://127.0.0.1:${port}`;
     this.log = new EventLog(clock);
     this.customers = new Customers(this.log, clock);
-    this.paymentIntents = new PaymentIntents(this.customers, this.log, clock, baseUrl);
+    this.chargeStore = new Charges(clock);
+    this.disputeStore = new Disputes(this.chargeStore, this.log, clock);
+    this.paymentIntents = new PaymentIntents(
+      this.customers,
+      this.chargeStore,
+      this.disputeStore,
+      this.log,
+      clock,
+      baseUrl,
+    );
+    this.refundStore = new Refunds(this.paymentIntents, this.chargeStore, this.disputeStore, this.log, clock);
     this.checkout = new SetupCheckout(this.customers, this.log, clock, baseUrl);
     const intents = this.paymentIntents;
     this.routes = [
@@ -126,6 +148,14 @@ export class FakeStripeServer {
         pattern: /^\/v1\/payment_intents\/([^/]+)\/cancel$/,
         run: (id, params) => intents.cancel(id, params),
       },
+      { method: 'POST', pattern: /^\/v1\/refunds()$/, run: (_, params) => ok(this.refundStore.create(params)) },
+      { method: 'GET', pattern: /^\/v1\/refunds()$/, run: (_, params) => this.refundStore.list(params) },
+      { method: 'GET', pattern: /^\/v1\/refunds\/([^/]+)$/, run: (id) => ok(this.refundStore.retrieve(id)) },
+      {
+        method: 'GET',
+        pattern: /^\/v1\/disputes\/([^/]+)$/,
+        run: (id, params) => ok(this.withExpansions(this.disputeStore.retrieve(id), params)),
+      },
       { method: 'POST', pattern: /^\/v1\/checkout\/sessions()$/, run: (_, params) => ok(this.checkout.create(params)) },
       { method: 'GET', pattern: /^\/v1\/checkout\/sessions\/([^/]+)$/, run: (id) => ok(this.checkout.retrieve(id)) },
       {
@@ -160,6 +190,23 @@ export class FakeStripeServer {
   /** Intents whose money was taken. */
   get charges(): FakePaymentIntent[] {
     return this.paymentIntents.all.filter((intent) => intent.status === 'succeeded');
+  }
+
+  /** The paid charge of a PaymentIntent, as it stands now (what of it was refunded, whether it is disputed). */
+  chargeOf(paymentIntentId: string): FakeCharge {
+    const charge = this.chargeStore.ofIntent(paymentIntentId);
+    if (charge === undefined) throw new Error(`payment intent ${paymentIntentId} has no paid charge`);
+    return charge;
+  }
+
+  /** Every refund, in the order it was made, as it stands now. */
+  get refunds(): readonly FakeRefund[] {
+    return this.refundStore.all;
+  }
+
+  /** Every dispute, in the order it was opened, as it stands now. */
+  get disputes(): readonly FakeDispute[] {
+    return this.disputeStore.all;
   }
 
   /** Every Checkout Session created, as it stands now. */
@@ -202,6 +249,41 @@ export class FakeStripeServer {
     this.paymentIntents.endNextIn(status, lastPaymentError);
   }
 
+  /**
+   * The cardholder's bank disputes the paid charge of a PaymentIntent: a chargeback
+   * (`needs_response`, the money taken) unless told `warning_needs_response` (an inquiry)
+   * or `prevented`; for the charge's amount and reason `general` unless told.
+   */
+  openDispute(paymentIntentId: string, opening: DisputeOpening = {}): FakeDispute {
+    return this.disputeStore.open(paymentIntentId, opening);
+  }
+
+  /** The dispute moves on as the bank and the network decide: under review, won, lost, appealed. */
+  moveDispute(disputeId: string, status: FakeDisputeStatus): FakeDispute {
+    return this.disputeStore.move(disputeId, status);
+  }
+
+  /**
+   * Someone refunds a PaymentIntent from Stripe's dashboard, all that is left of it unless
+   * `amountCents` is given: a refund without our metadata. Refused as the API refuses it.
+   */
+  refundFromDashboard(paymentIntentId: string, amountCents?: number): FakeRefund {
+    return this.refundStore.create({
+      payment_intent: paymentIntentId,
+      ...(amountCents !== undefined && { amount: String(amountCents) }),
+    });
+  }
+
+  /** The next refund made waits (`pending`, `requires_action`) instead of succeeding at once, as refunds to some methods do. */
+  nextRefundEndsIn(status: RefundOpening): void {
+    this.refundStore.endNextIn(status);
+  }
+
+  /** A refund made goes through, fails (the card network sent it back) or is canceled. */
+  moveRefund(refundId: string, status: RefundMove): FakeRefund {
+    return this.refundStore.move(refundId, status);
+  }
+
   /** Stripe forgets idempotency keys after 24 hours: a replay then runs the request again. */
   expireIdempotencyKeys(): void {
     this.idempotency.forget();
@@ -241,7 +323,10 @@ export class FakeStripeServer {
   reset(): void {
     this.requests.length = 0;
     this.customers.clear();
+    this.chargeStore.clear();
+    this.disputeStore.clear();
     this.paymentIntents.clear();
+    this.refundStore.clear();
     this.checkout.clear();
     this.log.clear();
     this.idempotency.forget();
@@ -300,6 +385,12 @@ export class FakeStripeServer {
       return;
     }
     send(response, answer.status, answer.body, answer.replayed ? { 'Idempotent-Replayed': 'true' } : {});
+  }
+
+  /** A dispute with its PaymentIntent expanded, when the request asks for it (`expand[]=payment_intent`). */
+  private withExpansions(dispute: FakeDispute, params: Params): unknown {
+    if (!listParam(params, 'expand').includes('payment_intent')) return dispute;
+    return { ...dispute, payment_intent: this.paymentIntents.retrieve(dispute.payment_intent) };
   }
 
   private takeFailure(method: string, path: string): FailureKind | undefined {

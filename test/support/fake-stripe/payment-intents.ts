@@ -10,10 +10,22 @@
  * `redirect_to_url` next action, the page where the cardholder authenticates.
  */
 import type { Clock } from '../../../functions/domain/ports';
+import type { Charges } from './charges';
 import type { Customers, FakePaymentMethod, HeldMethod } from './customers';
+import type { Disputes } from './disputes';
 import type { EventLog } from './events';
 import { AUTHENTICATION_FAILED, AUTHENTICATION_REQUIRED, type Decline } from './test-payment-methods';
-import { type Answer, type Params, invalidRequest, missingParam, nested, noSuch, secondsAt, stripeId } from './wire';
+import {
+  type Answer,
+  type Params,
+  invalidRequest,
+  missingParam,
+  nested,
+  noSuch,
+  page,
+  secondsAt,
+  stripeId,
+} from './wire';
 
 export interface LastPaymentError {
   readonly type: 'card_error';
@@ -82,6 +94,8 @@ export class PaymentIntents {
 
   constructor(
     private readonly customers: Customers,
+    private readonly charges: Charges,
+    private readonly disputes: Disputes,
     private readonly events: EventLog,
     private readonly clock: Clock,
     /** Where the fake's hosted pages are served. */
@@ -178,13 +192,6 @@ export class PaymentIntents {
   /** GET /v1/payment_intents: newest first, filtered by `customer` and `created[gte|gt|lte|lt]`, paged by `starting_after`. */
   list(query: Params): Answer {
     if (query.customer !== undefined) this.customers.existing(query.customer);
-    const limit = Number(query.limit ?? '10');
-    if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
-      throw invalidRequest('This value must be between 1 and 100.', {
-        code: 'parameter_invalid_integer',
-        param: 'limit',
-      });
-    }
     const created = nested(query, 'created');
     const bounds = (intent: FakePaymentIntent) =>
       (created.gte === undefined || intent.created >= Number(created.gte)) &&
@@ -194,17 +201,7 @@ export class PaymentIntents {
     const matching = this.all
       .reverse()
       .filter((intent) => (query.customer === undefined || intent.customer === query.customer) && bounds(intent));
-    let start = 0;
-    if (query.starting_after !== undefined) {
-      const after = matching.findIndex((intent) => intent.id === query.starting_after);
-      if (after < 0) throw noSuch('payment_intent', query.starting_after, 'starting_after');
-      start = after + 1;
-    }
-    const data = matching.slice(start, start + limit);
-    return {
-      status: 200,
-      body: { object: 'list', url: '/v1/payment_intents', has_more: start + limit < matching.length, data },
-    };
+    return page(matching, query, { url: '/v1/payment_intents', kind: 'payment_intent' });
   }
 
   /** GET /v1/payment_intents/search for `metadata['key']:'value'`, the only query the adapter sends. */
@@ -236,7 +233,10 @@ export class PaymentIntents {
     if (mustAuthenticate && attempt.offSession) return this.decline(intent, AUTHENTICATION_REQUIRED, method.object);
     if (mustAuthenticate) return { status: 200, body: this.awaitAuthentication(intent, method, attempt.returnUrl) };
     if (outcome.kind === 'decline') return this.decline(intent, outcome.decline, method.object);
-    return { status: 200, body: this.succeed(intent, method.object.id) };
+    const paid = this.succeed(intent, method.object.id);
+    // A card the bank disputes: the dispute opens as soon as the charge succeeds.
+    if (outcome.disputedFor !== undefined) this.disputes.open(paid.id, { reason: outcome.disputedFor });
+    return { status: 200, body: paid };
   }
 
   /**
@@ -261,12 +261,12 @@ export class PaymentIntents {
   }
 
   private succeed(intent: FakePaymentIntent, paymentMethod: string | null): FakePaymentIntent {
+    const paid = { ...intent, payment_method: paymentMethod };
     return this.save({
-      ...intent,
+      ...paid,
       status: 'succeeded',
-      payment_method: paymentMethod,
       amount_received: intent.amount,
-      latest_charge: stripeId('ch'),
+      latest_charge: this.charges.pay(paid, stripeId('ch')).id,
       last_payment_error: null,
       next_action: null,
     });
@@ -311,6 +311,7 @@ export class PaymentIntents {
 
   /** States Stripe reaches in ways a test card does not show (e.g. `processing`). */
   private endIn(intent: FakePaymentIntent, status: string, lastPaymentError: LastPaymentError | null) {
+    if (status === 'succeeded') return this.succeed(intent, intent.payment_method);
     return this.save({
       ...intent,
       status,
@@ -319,8 +320,8 @@ export class PaymentIntents {
         status === 'requires_action'
           ? { type: 'use_stripe_sdk', use_stripe_sdk: { type: 'three_d_secure_redirect' } }
           : null,
-      amount_received: status === 'succeeded' ? intent.amount : 0,
-      latest_charge: status === 'succeeded' ? stripeId('ch') : null,
+      amount_received: 0,
+      latest_charge: null,
     });
   }
 
@@ -331,9 +332,10 @@ export class PaymentIntents {
     return intent;
   }
 
-  private existing(id: string): FakePaymentIntent {
+  /** An intent named in the path (404 if unknown) or by a request's parameter (400). */
+  existing(id: string, param?: string): FakePaymentIntent {
     const intent = this.intents.get(id);
-    if (intent === undefined) throw noSuch('payment_intent', id);
+    if (intent === undefined) throw noSuch('payment_intent', id, param);
     return intent;
   }
 }

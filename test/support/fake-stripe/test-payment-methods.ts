@@ -12,7 +12,8 @@ export interface Decline {
 
 /** What the bank answers a charge: paid, declined, or asking the cardholder to authenticate (3DS). */
 export type ChargeOutcome =
-  | { readonly kind: 'succeed' }
+  /** Paid; `disputedFor`: then disputed by the cardholder's bank for that reason. */
+  | { readonly kind: 'succeed'; readonly disputedFor?: string }
   | { readonly kind: 'decline'; readonly decline: Decline }
   | { readonly kind: 'authenticate' };
 
@@ -80,6 +81,7 @@ export const TEST_PAYMENT_METHODS: ReadonlyMap<string, TestPaymentMethod> = new 
     declined('0019', { code: 'card_declined', decline_code: 'fraudulent', message: 'Your card was declined.' }),
   ],
   ['pm_card_authenticationRequired', card('visa', '3184', { kind: 'authenticate' })],
+  ['pm_card_createDispute', card('visa', '0259', { kind: 'succeed', disputedFor: 'fraudulent' })],
   [
     'pm_usBankAccount_success',
     {

@@ -57,6 +57,35 @@ export function missingParam(param: string): Refusal {
   return invalidRequest(`Missing required param: ${param}.`, { code: 'parameter_missing', param });
 }
 
+/**
+ * One page of a list, newest first as Stripe lists: `limit` objects (1 to 100, 10 unless
+ * asked) after the one named by `starting_after`, and whether more follow.
+ */
+export function page<T extends { readonly id: string }>(
+  newestFirst: readonly T[],
+  query: Params,
+  list: { readonly url: string; readonly kind: string },
+): Answer {
+  const limit = Number(query.limit ?? '10');
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+    throw invalidRequest('This value must be between 1 and 100.', {
+      code: 'parameter_invalid_integer',
+      param: 'limit',
+    });
+  }
+  let start = 0;
+  if (query.starting_after !== undefined) {
+    const after = newestFirst.findIndex((object) => object.id === query.starting_after);
+    if (after < 0) throw noSuch(list.kind, query.starting_after, 'starting_after');
+    start = after + 1;
+  }
+  const data = newestFirst.slice(start, start + limit);
+  return {
+    status: 200,
+    body: { object: 'list', url: list.url, has_more: start + limit < newestFirst.length, data },
+  };
+}
+
 export function apiError(message: string): unknown {
   return { error: { type: 'api_error', message } };
 }
