@@ -228,6 +228,77 @@ describe('Class: StripeEventReader', () => {
         ]);
       });
 
+      it.each<[string, (paymentIntent: string) => void]>([
+        ['charge.dispute.created', (paymentIntent) => fake.openDispute(paymentIntent)],
+        ['charge.dispute.funds_withdrawn', (paymentIntent) => fake.openDispute(paymentIntent)],
+        [
+          'charge.dispute.updated',
+          (paymentIntent) => fake.moveDispute(fake.openDispute(paymentIntent).id, 'under_review'),
+        ],
+        ['charge.dispute.closed', (paymentIntent) => fake.moveDispute(fake.openDispute(paymentIntent).id, 'lost')],
+        [
+          'charge.dispute.funds_reinstated',
+          (paymentIntent) => fake.moveDispute(fake.openDispute(paymentIntent).id, 'won'),
+        ],
+      ])('reads %s as a change of the dispute, named by its id', async (type, dispute) => {
+        // Prepare
+        await stripe().charge(chargeOf('pm_card_visa'));
+        dispute(fake.intents[0]?.id ?? '');
+        const event = lastEvent(type);
+
+        // Act
+        const read = await deliver(event);
+
+        // Assess
+        expect(read).toEqual({
+          kind: 'dispute-changed',
+          eventId: event.id,
+          occurredAt: NOW,
+          disputeId: fake.disputes[0]?.id,
+        });
+      });
+
+      it.each<[string, (paymentIntent: string) => void]>([
+        ['charge.refunded', (paymentIntent) => fake.refundFromDashboard(paymentIntent, 1_000)],
+        ['refund.created', (paymentIntent) => fake.refundFromDashboard(paymentIntent, 1_000)],
+        ['refund.updated', (paymentIntent) => fake.moveRefund(fake.refundFromDashboard(paymentIntent).id, 'failed')],
+        [
+          'charge.refund.updated',
+          (paymentIntent) => fake.moveRefund(fake.refundFromDashboard(paymentIntent).id, 'failed'),
+        ],
+        ['refund.failed', (paymentIntent) => fake.moveRefund(fake.refundFromDashboard(paymentIntent).id, 'failed')],
+      ])('reads %s as a change of the refunds of its PaymentIntent', async (type, refund) => {
+        // Prepare
+        await stripe().charge(chargeOf('pm_card_visa'));
+        const paymentIntent = fake.intents[0]?.id ?? '';
+        refund(paymentIntent);
+        const event = lastEvent(type);
+
+        // Act
+        const read = await deliver(event);
+
+        // Assess
+        expect(read).toEqual({
+          kind: 'charge-refunded',
+          eventId: event.id,
+          occurredAt: NOW,
+          providerChargeId: paymentIntent,
+        });
+      });
+
+      it.each(['charge.refunded', 'refund.created'])(
+        'ignores %s of a charge made without a PaymentIntent',
+        async (type) => {
+          await stripe().charge(chargeOf('pm_card_visa'));
+          fake.refundFromDashboard(fake.intents[0]?.id ?? '');
+          const event = withObject(lastEvent(type), { payment_intent: null });
+
+          const read = await deliver(event);
+
+          expect(read).toEqual({ kind: 'ignored', type, eventId: event.id, occurredAt: NOW });
+        },
+      );
+
       it("accepts a delivery signed just within Stripe's five minutes", async () => {
         const read = await deliver(fake.eventsOf('customer.created')[0], { timestamp: NOW_SECONDS - 300 });
 
