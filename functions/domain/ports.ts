@@ -122,8 +122,11 @@ export type SettleResult =
   | { readonly outcome: 'already-settled'; readonly attempt: ChargeAttempt };
 
 export interface RechargeRepository {
-  /** Records the attempt and takes the partner's single in-flight slot; `busy` if another attempt holds it. */
-  openAttempt(attempt: ChargeAttempt): Promise<'opened' | 'busy'>;
+  /**
+   * Records the attempt and takes the partner's single in-flight slot; `busy` if another
+   * attempt holds it, `partner-closed` once the account is closed.
+   */
+  openAttempt(attempt: ChargeAttempt): Promise<'opened' | 'busy' | 'partner-closed'>;
   getAttempt(partnerId: string, attemptId: string): Promise<ChargeAttempt | undefined>;
   /**
    * Credits the balance, issues the invoice, settles the open attempt, restores a partner

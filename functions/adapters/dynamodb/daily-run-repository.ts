@@ -235,8 +235,15 @@ export class DynamoDbDailyRunRepository implements DailyRunRepository {
       partnerKey(partnerId),
       {
         update: 'SET #status = :blocked, blockedAt = :at',
-        condition: 'liveBalance < :zero AND overdueSince = :since AND #status <> :blocked',
-        values: { ':blocked': 'blocked', ':at': at.toISOString(), ':zero': 0, ':since': overdueSince.toISOString() },
+        // A closed account is never blocked: its status is final.
+        condition: 'liveBalance < :zero AND overdueSince = :since AND NOT #status IN (:blocked, :closed)',
+        values: {
+          ':blocked': 'blocked',
+          ':closed': 'closed',
+          ':at': at.toISOString(),
+          ':zero': 0,
+          ':since': overdueSince.toISOString(),
+        },
         names: { '#status': 'status' },
       },
       [putOutboxEvent(this.tableName, partnerId, event)],

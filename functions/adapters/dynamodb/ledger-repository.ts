@@ -189,8 +189,11 @@ export class DynamoDbLedgerRepository implements LedgerRepository {
       partnerKey(partnerId),
       {
         update: 'SET belowThresholdSince = :at',
-        condition: 'attribute_exists(pk) AND attribute_not_exists(belowThresholdSince) AND liveBalance < threshold',
-        values: { ':at': at.toISOString() },
+        // A closed account is never recharged again: nothing to announce.
+        condition:
+          'attribute_exists(pk) AND attribute_not_exists(belowThresholdSince) AND liveBalance < threshold AND #status <> :closed',
+        names: { '#status': 'status' },
+        values: { ':at': at.toISOString(), ':closed': 'closed' },
       },
       [putOutboxEvent(this.tableName, partnerId, event)],
     );
@@ -198,16 +201,17 @@ export class DynamoDbLedgerRepository implements LedgerRepository {
 
   async startOverdueClock(partnerId: string, at: Date, event: DomainEvent): Promise<boolean> {
     // A partner without a running clock is never blocked (blocking requires one), so
-    // making it overdue cannot demote a blocked partner.
+    // making it overdue cannot demote a blocked partner; a closed one keeps its status for good.
     return updateIfTogether(
       this.client,
       this.tableName,
       partnerKey(partnerId),
       {
         update: 'SET overdueSince = :at, #status = :overdue',
-        condition: 'attribute_exists(pk) AND attribute_not_exists(overdueSince) AND liveBalance < :zero',
+        condition:
+          'attribute_exists(pk) AND attribute_not_exists(overdueSince) AND liveBalance < :zero AND #status <> :closed',
         names: { '#status': 'status' },
-        values: { ':at': at.toISOString(), ':overdue': 'overdue', ':zero': 0 },
+        values: { ':at': at.toISOString(), ':overdue': 'overdue', ':zero': 0, ':closed': 'closed' },
       },
       [putOutboxEvent(this.tableName, partnerId, event)],
     );

@@ -15,8 +15,9 @@
  * and its current attempt; it is written with `attribute_not_exists` before the provider
  * is called, so a month is charged once. Until the fee is charged, an item
  * `LICENSE-DUE#{shard}` / `{partnerId}#{YYYY-MM}` lists it for the daily retry; it is
- * written with the record and deleted in the transaction that settles the success. The
- * settling transactions also write the outcome's event to the outbox.
+ * written with the record and deleted in the transaction that settles the success, or
+ * that drops a declined fee of a closed account. The settling transactions also write the
+ * outcome's event to the outbox.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
@@ -260,6 +261,39 @@ export class DynamoDbLicenseRepository implements LicenseFeeRepository {
         ExpressionAttributeValues: { ':code': declineCode, ':paymentMethod': fee.paymentMethod },
       },
     };
+  }
+
+  async dropDue(fee: LicenseFee, at: Date, reason: string): Promise<boolean> {
+    try {
+      await retryOnContention(() =>
+        this.client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName: this.tableName,
+                  Key: licenseFeeKey(fee.partnerId, fee.period),
+                  UpdateExpression: 'SET droppedAt = :at, droppedBecause = :reason',
+                  ConditionExpression: '#state = :declined AND attemptId = :attemptId',
+                  ExpressionAttributeNames: { '#state': 'state' },
+                  ExpressionAttributeValues: {
+                    ':at': at.toISOString(),
+                    ':reason': reason,
+                    ':declined': 'declined',
+                    ':attemptId': fee.attemptId,
+                  },
+                },
+              },
+              { Delete: { TableName: this.tableName, Key: licenseDueKey(fee.partnerId, fee.period) } },
+            ],
+          }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(cancellationReasons(error)?.[0])) return false;
+      throw error;
+    }
   }
 
   async noteUnknownOutcome(fee: LicenseFee, reason: string, at: Date): Promise<void> {

@@ -36,7 +36,7 @@ export class DynamoDbRechargeRepository implements RechargeRepository {
     private readonly tableName: string,
   ) {}
 
-  async openAttempt(attempt: ChargeAttempt): Promise<'opened' | 'busy'> {
+  async openAttempt(attempt: ChargeAttempt): Promise<'opened' | 'busy' | 'partner-closed'> {
     try {
       await retryOnContention(() =>
         this.client.send(
@@ -54,8 +54,12 @@ export class DynamoDbRechargeRepository implements RechargeRepository {
                   TableName: this.tableName,
                   Key: partnerKey(attempt.partnerId),
                   UpdateExpression: 'SET chargeInFlight = :attemptId',
-                  ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(chargeInFlight)',
-                  ExpressionAttributeValues: { ':attemptId': attempt.attemptId },
+                  // A closed account is never charged again (docs/contract.md §13).
+                  ConditionExpression:
+                    'attribute_exists(pk) AND attribute_not_exists(chargeInFlight) AND #status <> :closed',
+                  ExpressionAttributeNames: { '#status': 'status' },
+                  ExpressionAttributeValues: { ':attemptId': attempt.attemptId, ':closed': 'closed' },
+                  ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
                 },
               },
             ],
@@ -64,8 +68,9 @@ export class DynamoDbRechargeRepository implements RechargeRepository {
       );
       return 'opened';
     } catch (error) {
-      if (isConditionFailure(cancellationReasons(error)?.[1])) return 'busy';
-      throw error;
+      const partner = cancellationReasons(error)?.[1];
+      if (!isConditionFailure(partner)) throw error;
+      return partner?.item?.status === 'closed' ? 'partner-closed' : 'busy';
     }
   }
 

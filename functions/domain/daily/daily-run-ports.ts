@@ -44,7 +44,7 @@ export interface DailyRunRepository {
   publish(partnerId: string, snapshots: readonly Snapshot[], event: DomainEvent): Promise<boolean>;
   /** Claims the day's one charge retry for the partner; false if it was claimed already. */
   claimDailyRetry(partnerId: string, day: Day): Promise<boolean>;
-  /** Blocks a partner still negative with this clock and not yet blocked, with its event; false otherwise. */
+  /** Blocks a partner still negative with this clock, not yet blocked and not closed, with its event; false otherwise. */
   block(partnerId: string, overdueSince: Date, at: Date, event: DomainEvent): Promise<boolean>;
   /** Takes the partner out of the attention index unless a posting moved it since `version`. */
   releaseAttention(partnerId: string, version: number): Promise<boolean>;

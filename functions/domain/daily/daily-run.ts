@@ -4,7 +4,8 @@
  * of one shard that need action, page by page, and hands back a cursor when its time is
  * up. For each partner: publish the balance as of every cut-off it has not seen, retry a
  * due charge once a day, block it if it has been below 0 for 7 days, and take it out of
- * the index when nothing is left to do.
+ * the index when nothing is left to do. A closed account (docs/contract.md §13) is only
+ * published: never charged, made overdue or blocked.
  *
  * A partner whose work fails deterministically is recorded and skipped, and stays in the
  * index for the next run; a charge retry that fails so does not keep the partner from
@@ -179,8 +180,10 @@ export async function settlePartnerDay(
   // never started. A charge that cannot be made (its amount cannot be worked out, the
   // provider refuses the request) is this step's failure: the sweep below still runs.
   const retry = await isolate(partnerId, 'charge-retry', async () => {
-    // Nothing due, or no card the decline policy lets us charge: no retry, and no claim written for one.
-    const idle = chargeDue(account).kind === 'none' || chargeableCard(account) === undefined;
+    // Nothing due, no card the decline policy lets us charge, or a closed account (never
+    // charged again): no retry, and no claim written for one. An attempt still open is resumed.
+    const idle =
+      account.status === 'closed' || chargeDue(account).kind === 'none' || chargeableCard(account) === undefined;
     if (account.chargeInFlight === undefined && idle) return undefined;
     if (!(await deps.runs.claimDailyRetry(partnerId, work.day))) return undefined;
     return rechargePartner(partnerId, 'daily-run', deps);
@@ -189,14 +192,47 @@ export async function settlePartnerDay(
 
   // 3. The overdue sweep, on the balance after the retry.
   const current = (await deps.ledger.getPartner(partnerId)) ?? account;
-  const verdict = overdueVerdict(current.liveBalance, current.overdueSince, work.now);
+  const closed = current.status === 'closed';
+  const sweep = closed ? { blocked: false, overdue: false } : await sweepOverdue(current, work.now, deps);
+
+  // 4. Nothing left to do until the balance moves again: leave the index. Only if nothing
+  // was posted since the latest cut-off (tomorrow's run must publish that), and only at
+  // the version that was seen quiet: a posting racing this run keeps the partner in. A
+  // partner whose charge retry failed stays in, for tomorrow's run to try again. A closed
+  // account has nothing to settle but an attempt it still holds, whatever its balance.
+  const settled =
+    retry.ok &&
+    current.chargeInFlight === undefined &&
+    (closed || (current.liveBalance >= 0 && chargeDue(current).kind === 'none'));
+  if (asOf.quietSinceLatest && current.version === asOf.version && settled) {
+    await deps.runs.releaseAttention(partnerId, asOf.version);
+  }
+  return {
+    published,
+    ...sweep,
+    ...(charge !== undefined && { charge }),
+    ...(!retry.ok && { failure: retry.failure }),
+  };
+}
+
+/**
+ * The 7-day rule on a partner that is not closed: blocks it (and its channels) when due,
+ * or starts a clock a crash never started.
+ */
+async function sweepOverdue(
+  current: PartnerAccount,
+  now: Date,
+  deps: DailyRunDependencies,
+): Promise<{ readonly blocked: boolean; readonly overdue: boolean }> {
+  const { partnerId } = current;
+  const verdict = overdueVerdict(current.liveBalance, current.overdueSince, now);
   let blocked = false;
   if (verdict === 'block' && current.status !== 'blocked' && current.overdueSince !== undefined) {
     blocked = await deps.runs.block(
       partnerId,
       current.overdueSince,
-      work.now,
-      blockedEvent(current, current.overdueSince, work.now),
+      now,
+      blockedEvent(current, current.overdueSince, now),
     );
   }
   if (blocked || (current.status === 'blocked' && verdict === 'block')) {
@@ -204,25 +240,9 @@ export async function settlePartnerDay(
     await deps.channels.setBlocked(partnerId, true);
   } else if (verdict === 'overdue' && current.overdueSince === undefined) {
     // A crash right after the debit never started the clock: it starts now, never earlier.
-    await deps.ledger.startOverdueClock(partnerId, work.now, overdueEvent(current, work.now));
+    await deps.ledger.startOverdueClock(partnerId, now, overdueEvent(current, now));
   }
-
-  // 4. Nothing left to do until the balance moves again: leave the index. Only if nothing
-  // was posted since the latest cut-off (tomorrow's run must publish that), and only at
-  // the version that was seen quiet: a posting racing this run keeps the partner in. A
-  // partner whose charge retry failed stays in, for tomorrow's run to try again.
-  const settled =
-    retry.ok && current.liveBalance >= 0 && current.chargeInFlight === undefined && chargeDue(current).kind === 'none';
-  if (asOf.quietSinceLatest && current.version === asOf.version && settled) {
-    await deps.runs.releaseAttention(partnerId, asOf.version);
-  }
-  return {
-    published,
-    blocked,
-    overdue: !blocked && verdict !== 'in-good-standing' && current.status !== 'blocked',
-    ...(charge !== undefined && { charge }),
-    ...(!retry.ok && { failure: retry.failure }),
-  };
+  return { blocked, overdue: !blocked && verdict !== 'in-good-standing' && current.status !== 'blocked' };
 }
 
 /** `PartnerBlocked`: the partner's balance has been below 0 since `overdueSince`, and it is blocked at `at`. */

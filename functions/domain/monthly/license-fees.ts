@@ -30,6 +30,8 @@ import { AUTHENTICATION_REQUIRED, REQUEST_REFUSED, chargeableCard, declineKind }
 
 /** Noted on a month's fee recorded while no card of the partner may be charged. */
 const NO_CHARGEABLE_CARD = 'no_chargeable_card';
+/** Noted on a declined fee taken off the retry list because the account was closed. */
+const CLOSED_ACCOUNT = 'partner_closed';
 import type { CardRole, ChargeResult, PaymentProvider } from '../recharge/payment-provider';
 import {
   type LicenseFee,
@@ -74,6 +76,11 @@ export type LicenseFeeOutcome =
    * up): the fee is recorded declined without a call, and a new card is charged at once.
    */
   | 'no-chargeable-card'
+  /**
+   * The account is closed (docs/contract.md §13): no fee is opened or retried, and a
+   * declined one is taken off the daily retry's list, noted on its record.
+   */
+  | 'partner-closed'
   /** Failed deterministically: skipped by this run, with the failure to report. */
   | 'failed';
 
@@ -163,6 +170,7 @@ export async function chargeLicenseFee(
   if (fee === undefined) {
     const account = await deps.ledger.getPartner(partnerId);
     if (account === undefined) return { partnerId, period, outcome: 'unknown-partner' };
+    if (account.status === 'closed') return { partnerId, period, outcome: 'partner-closed' };
     const numbers = billableNumbers(await deps.channels.listForPartner(partnerId), work.at);
     if (numbers === 0) return { partnerId, period, outcome: 'nothing-due' };
     const now = deps.clock.now();
@@ -189,8 +197,9 @@ export async function chargeLicenseFee(
 
 /**
  * The daily retry of one partner's license fees not charged yet, every month of them: a
- * pending attempt is resumed with its key; a declined one is tried again once a day with
- * the same card, at once with a new one.
+ * pending attempt is resumed with its key (on a closed account too: it may have charged
+ * the card already, and only the provider can tell); a declined one is tried again once a
+ * day with the same card, at once with a new one, unless the account is closed.
  */
 export async function retryLicenseFees(
   partnerId: string,
@@ -236,6 +245,10 @@ async function retryLicenseFee(
 
   const account = await deps.ledger.getPartner(partnerId);
   if (account === undefined) return { partnerId, period, outcome: 'unknown-partner', fee };
+  if (account.status === 'closed') {
+    await deps.licenses.dropDue(fee, deps.clock.now(), CLOSED_ACCOUNT);
+    return { partnerId, period, outcome: 'partner-closed', fee };
+  }
   const card = chargeableCard(account);
   if (card === undefined) return { partnerId, period, outcome: 'no-chargeable-card', fee };
   if (!isRetryDue(fee, card.paymentMethod, day)) return { partnerId, period, outcome: 'retried-today', fee };
@@ -391,6 +404,7 @@ function countOutcomes(results: readonly LicenseFeeResult[]): Record<LicenseFeeO
     'declined-earlier': 0,
     'retried-today': 0,
     'no-chargeable-card': 0,
+    'partner-closed': 0,
     failed: 0,
   };
   for (const result of results) counts[result.outcome] += 1;

@@ -53,6 +53,11 @@ export interface LicenseFeeRepository {
     event: DomainEvent,
     hardOnCard?: CardRole,
   ): Promise<LicenseSettleResult>;
+  /**
+   * Takes a declined fee off the daily retry's list for good, noting when and why on its
+   * record; false if the fee is no longer that declined attempt.
+   */
+  dropDue(fee: LicenseFee, at: Date, reason: string): Promise<boolean>;
   /** Notes a provider call without a clear answer; the attempt stays pending and due. */
   noteUnknownOutcome(fee: LicenseFee, reason: string, at: Date): Promise<void>;
   /** Fees not charged yet (pending or declined) of the partners of one shard. */

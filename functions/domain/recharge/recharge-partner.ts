@@ -48,6 +48,8 @@ export async function rechargePartner(
     if (newCard && ENDED_UNPAID.includes(ended.outcome)) return rechargePartner(partnerId, trigger, deps);
     return ended;
   }
+  // A closed account is never charged again; an attempt it still held was settled above, with its own key.
+  if (account.status === 'closed') return { outcome: 'partner-closed' };
   const card = chargeableCard(account);
   if (card === undefined) return { outcome: 'no-chargeable-card' };
   if (WAIT_AFTER_DECLINE.includes(trigger) && declinedCardKept(account)) return { outcome: 'waiting-after-decline' };
@@ -100,7 +102,9 @@ async function chargeCard(
     state: 'pending',
     createdAt: now,
   };
-  if ((await deps.attempts.openAttempt(attempt)) === 'busy') return { outcome: 'in-flight' };
+  const opened = await deps.attempts.openAttempt(attempt);
+  if (opened === 'busy') return { outcome: 'in-flight' };
+  if (opened === 'partner-closed') return { outcome: 'partner-closed' };
   const result = await resumeAttempt(attempt, deps);
   if (result.outcome !== 'declined') return result;
   // The same charge goes to the backup card at once, as an attempt of its own.

@@ -23,6 +23,8 @@ export type RechargeOutcome =
   | 'no-chargeable-card'
   /** Another trigger holds the partner's in-flight slot. */
   | 'in-flight'
+  /** The account is closed: it is never charged again (docs/contract.md §13). */
+  | 'partner-closed'
   | 'succeeded'
   | 'declined'
   /** The charge waits for the partner to authenticate at the attempt's `actionUrl`. */
