@@ -10,6 +10,7 @@ import type { DailyWorkQueue } from '../domain/daily/daily-run-ports';
 import type { Clock } from '../domain/ports';
 import type { LicenseFeeSchedule } from '../domain/monthly/license-fee';
 import type { MonthlyRunDependencies } from '../domain/monthly/license-fees';
+import type { MoneyBackProvider } from '../domain/money-back/money-back-provider';
 import type { PaymentProvider } from '../domain/recharge/payment-provider';
 import type { RechargeDependencies } from '../domain/recharge/recharge-partner';
 import { type PortDecorator, undecorated } from './port-decorator';
@@ -17,7 +18,8 @@ import { type PortDecorator, undecorated } from './port-decorator';
 export interface RechargeWiring {
   readonly dynamoDb: DynamoDBDocumentClient;
   readonly tableName: string;
-  readonly provider: PaymentProvider;
+  /** Charges cards and pays money back: one provider for both ports. */
+  readonly provider: PaymentProvider & MoneyBackProvider;
   readonly clock: Clock;
   /** Put around every port below, the provider and the clock included. */
   readonly decorate?: PortDecorator;

@@ -30,6 +30,7 @@ import {
   type RechargeResult,
   rechargePartner,
 } from '../../functions/domain/recharge/recharge-partner';
+import { wireMoneyBack } from '../../functions/wiring/money-back';
 import type { PortDecorator } from '../../functions/wiring/port-decorator';
 import { type RechargeWiring, wireRecharge } from '../../functions/wiring/recharge';
 import { type TestTable, createTestTable } from './billing-table';
@@ -72,9 +73,8 @@ export class RechargeHarness {
     };
     this.deps = wireRecharge(this.wiring);
     this.reportDeps = {
-      ...this.deps,
+      ...wireMoneyBack(this.wiring, this.decorate('recharges', this.requests)),
       events: this.decorate('events', new DynamoDbProviderEventLog(table.client, table.tableName)),
-      recharges: this.decorate('recharges', this.requests),
     };
   }
 

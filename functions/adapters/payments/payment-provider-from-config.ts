@@ -5,6 +5,7 @@
  */
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import type { PaymentProviderConfig } from '../../config';
+import type { MoneyBackProvider } from '../../domain/money-back/money-back-provider';
 import type { PaymentProvider } from '../../domain/recharge/payment-provider';
 import { LazyStripePaymentProvider } from './lazy-stripe-payment-provider';
 import { SandboxPaymentProvider } from './sandbox-payment-provider';
@@ -19,7 +20,7 @@ export type StripeBudget = Pick<StripeClientOptions, 'timeoutMs' | 'maxNetworkRe
 export async function paymentProviderFrom(
   config: PaymentProviderConfig,
   budget: StripeBudget = {},
-): Promise<PaymentProvider> {
+): Promise<PaymentProvider & MoneyBackProvider> {
   if (config.kind === 'sandbox') return new SandboxPaymentProvider();
   const apiKey = await getSecret(config.secretId, { maxAge: 300 });
   if (typeof apiKey !== 'string' || apiKey.trim() === '') {

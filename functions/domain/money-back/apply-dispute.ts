@@ -18,18 +18,26 @@ import type { CreditedCharge, DisputeRecord, DisputeState } from './money-back-p
 import type { ProviderDispute } from './money-back-provider';
 import { creditPartOf, nextDisputeState } from './money-back-rules';
 
-export type DisputeOutcome = 'not-ours' | 'unknown-partner' | DisputeState;
+/**
+ * What a report of a dispute booked: the steps it moved the dispute through (in order,
+ * e.g. `open` then `won` for a dispute first reported won), none when it was booked already.
+ */
+export type DisputeOutcome =
+  | { readonly kind: 'not-ours' | 'unknown-partner' }
+  | { readonly kind: 'booked'; readonly steps: readonly DisputeState[] };
 
 export async function applyDispute(disputeId: string, deps: MoneyBackDependencies): Promise<DisputeOutcome> {
   const dispute = await deps.providerMoneyBack.dispute(disputeId);
-  if (dispute === undefined) return 'not-ours';
+  if (dispute === undefined) return { kind: 'not-ours' };
   const { partnerId } = dispute.charge;
+  const steps: DisputeState[] = [];
   for (let round = 0; round < MONEY_BACK_ROUNDS; round += 1) {
     const stored = await deps.moneyBack.getDispute(partnerId, disputeId);
     const next = nextDisputeState(stored?.state, dispute.status);
-    if (next === undefined) return stored?.state ?? dispute.status;
+    if (next === undefined) return { kind: 'booked', steps };
     const moved = await moveTo(next, dispute, stored, deps);
-    if (moved === 'unknown-partner') return moved;
+    if (moved === 'unknown-partner') return { kind: 'unknown-partner' };
+    if (moved === 'moved') steps.push(next);
   }
   throw new Error(`dispute ${disputeId} kept moving under ${MONEY_BACK_ROUNDS} rounds of bookings`);
 }

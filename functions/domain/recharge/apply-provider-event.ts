@@ -5,9 +5,11 @@
  * stands now. So a report delivered twice, late or out of order moves nothing the wrong
  * way; each event id is still recorded once applied, and a recorded one is skipped.
  */
-import type { RechargeRequests } from '../ports';
+import { type DisputeOutcome, applyDispute } from '../money-back/apply-dispute';
+import { type RefundReportOutcome, bookProviderRefunds } from '../money-back/book-provider-refunds';
+import type { MoneyBackDependencies } from '../money-back/money-back-dependencies';
 import type { ProviderEvent } from './provider-events';
-import { type RechargeDependencies, type RechargeOutcome, resumeAttempt } from './recharge-partner';
+import { type RechargeOutcome, resumeAttempt } from './recharge-partner';
 import { OPEN_ATTEMPT_STATES } from './charge-attempt';
 
 export interface ProviderEventLog {
@@ -15,10 +17,13 @@ export interface ProviderEventLog {
   markApplied(event: ProviderEvent, outcome: string, at: Date): Promise<void>;
 }
 
-export interface ProviderEventDependencies extends RechargeDependencies {
+/**
+ * `recharges`: a new primary card retries an outstanding charge through the recharge
+ * queue, not inside the webhook's answer; a chargeback or a refund below the threshold
+ * asks for a recharge there too.
+ */
+export interface ProviderEventDependencies extends MoneyBackDependencies {
   readonly events: ProviderEventLog;
-  /** A new primary card retries an outstanding charge through the recharge queue, not inside the webhook's answer. */
-  readonly recharges: RechargeRequests;
 }
 
 export type ProviderEventOutcome =
@@ -32,7 +37,11 @@ export type ProviderEventOutcome =
   | 'card-superseded'
   /** No open attempt of ours has that id (settled already, or a license fee, which the daily run settles). */
   | 'attempt-closed'
-  | RechargeOutcome;
+  | RechargeOutcome
+  /** What a report of a dispute booked (docs/contract.md §13): see `disputeOutcomeOf`. */
+  | `dispute-${string}`
+  /** What a report of refunds on a charge booked. */
+  | `refunds-${RefundReportOutcome}`;
 
 export async function applyProviderEvent(
   event: ProviderEvent,
@@ -51,6 +60,10 @@ async function apply(event: ProviderEvent, deps: ProviderEventDependencies): Pro
       return 'ignored';
     case 'card-saved':
       return saveCard(event, deps);
+    case 'dispute-changed':
+      return disputeOutcomeOf(await applyDispute(event.disputeId, deps));
+    case 'charge-refunded':
+      return `refunds-${await bookProviderRefunds(event.providerChargeId, deps)}`;
     case 'charge-changed': {
       const attempt = await deps.attempts.getAttempt(event.partnerId, event.attemptId);
       if (attempt === undefined || !OPEN_ATTEMPT_STATES.includes(attempt.state)) return 'attempt-closed';
@@ -83,4 +96,19 @@ async function saveCard(
     requestedAt: deps.clock.now(),
   });
   return 'card-set';
+}
+
+/** `dispute-open+won` for the steps a report booked, `dispute-unchanged` for none, `dispute-not-ours`. */
+export function disputeOutcomeOf(outcome: DisputeOutcome): `dispute-${string}` {
+  if (outcome.kind !== 'booked') return `dispute-${outcome.kind}`;
+  return `dispute-${outcome.steps.length === 0 ? 'unchanged' : outcome.steps.join('+')}`;
+}
+
+/** The dispute steps an outcome names: what the webhook counts. */
+export function disputeStepsOf(outcome: ProviderEventOutcome): readonly string[] {
+  if (!outcome.startsWith('dispute-')) return [];
+  return outcome
+    .slice('dispute-'.length)
+    .split('+')
+    .filter((step) => ['inquiry', 'open', 'won', 'lost', 'inquiry-closed'].includes(step));
 }

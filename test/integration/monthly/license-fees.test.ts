@@ -1,10 +1,11 @@
 import { shardOf } from '../../../functions/adapters/dynamodb/keys';
 import { formatAmount, parseAmount } from '../../../functions/domain/money';
 import { parseMonth } from '../../../functions/domain/month';
+import type { MoneyBackProvider } from '../../../functions/domain/money-back/money-back-provider';
 import type { ChargeRequest, ChargeResult, PaymentProvider } from '../../../functions/domain/recharge/payment-provider';
 import { storeOnAccount } from '../../support/hostile-account';
 import { LicenseHarness } from '../../support/license-harness';
-import { PassingProvider } from '../../support/passing-provider';
+import { PassingMoneyBackProvider } from '../../support/passing-provider';
 
 const amount = parseAmount;
 const DECEMBER = parseMonth('2026-12');
@@ -13,11 +14,11 @@ const DECEMBER = parseMonth('2026-12');
  * The card provider, except that while `refusing` it throws for one partner the way the
  * Stripe adapter refuses a request no provider could carry out, before anything is sent.
  */
-class RefusingProvider extends PassingProvider {
+class RefusingProvider extends PassingMoneyBackProvider {
   refusing = true;
 
   constructor(
-    real: PaymentProvider,
+    real: PaymentProvider & MoneyBackProvider,
     private readonly partnerId: string,
   ) {
     super(real);
