@@ -1,6 +1,7 @@
-/** What the API's routes need: the recharge use cases' ports, the daily history, channels, configuration. */
+/** What the API's routes need: the recharge and money-back use cases' ports, the daily history, channels, configuration. */
 import type { ChannelDependencies } from '../domain/channels/channel-rules';
 import type { DailyRunRepository } from '../domain/daily/daily-run-ports';
+import type { MoneyBackDependencies } from '../domain/money-back/money-back-dependencies';
 import type { ReconcileMonthDependencies } from '../domain/finance/reconcile-month';
 import type { LicenseFeeDependencies } from '../domain/monthly/license-fees';
 import type { OpeningBalances } from '../domain/partners/open-account';
@@ -20,6 +21,8 @@ export interface ApiDependencies {
   readonly finance: ReconcileMonthDependencies;
   /** A new card also retries a declined monthly license fee. */
   readonly licenses: LicenseFeeDependencies;
+  /** Refunds of unused balance and closures; its debits ask for recharges through the recharge queue. */
+  readonly moneyBack: MoneyBackDependencies;
   readonly runs: Pick<DailyRunRepository, 'historyPage'>;
   readonly channelRules: ChannelDependencies;
   /** Named in the 402 message of a blocked partner's channels. */

@@ -6,7 +6,8 @@
 import * as z from 'zod';
 import { PROBLEM_CONTENT_TYPE } from './problems';
 import { BODY_PROBLEM_STATUSES } from './request-screen';
-import { API_ROUTES, type ApiRoute } from './routes';
+import type { ApiRoute } from './api-route';
+import { API_ROUTES } from './routes';
 import { ProblemView } from './schemas';
 
 type JsonSchema = Record<string, unknown>;
@@ -14,11 +15,11 @@ type JsonSchema = Record<string, unknown>;
 const PROBLEM_DESCRIPTIONS: Readonly<Record<number, string>> = {
   400: 'The request is not valid: a path that is not percent-encoded UTF-8 (`invalid-path`), a field that does not match its schema (`validation-failed`, `errors` names each field), an amount beyond the money range (`amount-out-of-range`), a cursor this API did not issue for this list (`invalid-cursor`), a card without the customer the card provider keeps cards for (`customer-required`), or a rule of the request refused',
   402: 'Payment required: the partner is blocked for overdue payments',
-  404: 'The partner or number does not exist, or the number is not one of this partner',
-  409: 'Conflicts with what exists: an id or idempotency key used with other details, a number registered before, a month not over, a partner without the customer its cards are saved to (`customer-required`), a card changed after the request was made (`card-superseded`)',
+  404: 'The partner, number or refund does not exist (`unknown-refund` for a refund), or the number is not one of this partner',
+  409: 'Conflicts with what exists: an id or idempotency key used with other details, a number registered before, a month not over, a partner without the customer its cards are saved to (`customer-required`), a card changed after the request was made (`card-superseded`), a closed partner (`partner-closed`), a refund reference used for another amount (`reference-conflict`), another refund of the partner still waiting for the card provider (`refund-in-progress`)',
   413: "The body is larger than 10 MB, API Gateway's payload limit",
   415: 'The body is not JSON: send it as application/json (or application/*+json) in UTF-8',
-  422: 'The card provider refused the card (`payment-method-refused`): not found, not a card, saved to another customer or to none, or the customer does not exist; `detail` says which',
+  422: 'The card provider refused the card (`payment-method-refused`): not found, not a card, saved to another customer or to none, or the customer does not exist; or a refund is more than the live balance (`refund-exceeds-balance`) or than the credit the card charges still carry (`refund-exceeds-charges`); `detail` says which, and how much',
   503: 'The card provider gave no clear answer (`provider-unavailable`): nothing was stored, and the request may be repeated',
 };
 
@@ -76,7 +77,7 @@ export function openApiDocument() {
       title: 'prepaid-billing operator API',
       version: '1.0.0',
       description:
-        'Prepaid partner balances: accounts, cards, balances, recharges, finance payments, reconciliation, channels. Amounts are decimal strings with 2 to 6 fraction digits, at most 10000000.00 either side of 0; errors are application/problem+json (RFC 9457) with a stable `type`. A path the API serves answers a method it does not accept with 405 and an `Allow` header; a path it does not serve with 404.',
+        'Prepaid partner balances: accounts, cards, balances, recharges, finance payments, reconciliation, channels, refunds and closing an account. Amounts are decimal strings with 2 to 6 fraction digits, at most 10000000.00 either side of 0; errors are application/problem+json (RFC 9457) with a stable `type`. A path the API serves answers a method it does not accept with 405 and an `Allow` header; a path it does not serve with 404.',
     },
     // API Gateway with IAM authorization: requests are signed with AWS Signature Version 4.
     security: [{ sigv4: [] }],

@@ -5,6 +5,8 @@
  */
 import type * as z from 'zod';
 import { AmountOutOfRangeError, type DomainError } from '../domain/errors';
+import { MAX_REFUND_PARTS } from '../domain/money-back/money-back-rules';
+import type { PartnerAccount } from '../domain/partner';
 
 export const PROBLEM_TYPE_BASE = 'urn:prepaid-billing:problem:';
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -67,6 +69,74 @@ export function providerUnavailable(detail: string, cause?: unknown): RequestPro
     'Card provider unavailable',
     `${detail}; nothing was stored, try again`,
     { cause },
+  );
+}
+
+/**
+ * A closed account is never charged again (docs/contract.md §13): a card, recharge settings
+ * or a number given to it would never be used, so the request is refused rather than stored.
+ */
+export function partnerClosed(account: PartnerAccount): RequestProblem {
+  const since = account.closedAt === undefined ? '' : ` since ${account.closedAt.toISOString()}`;
+  return new RequestProblem(
+    409,
+    'partner-closed',
+    'Partner closed',
+    `partner "${account.partnerId}" is closed${since}: it takes no card, recharge settings or number any more`,
+  );
+}
+
+export function unknownRefund(partnerId: string, reference: string): RequestProblem {
+  return new RequestProblem(
+    404,
+    'unknown-refund',
+    'Unknown refund',
+    `partner "${partnerId}" has no refund with reference "${reference}"`,
+  );
+}
+
+/** A refund reference is used for one refund: the same reference with another amount is refused. */
+export function refundReferenceConflict(reference: string, existingAmount: string, asked: string): RequestProblem {
+  return new RequestProblem(
+    409,
+    'reference-conflict',
+    'Refund reference used for another amount',
+    `refund "${reference}" was asked for with ${existingAmount}, not ${asked}; a reference is used for one refund only`,
+  );
+}
+
+/** One refund of a partner is paid back at a time. */
+export function refundInProgress(partnerId: string, reference: string): RequestProblem {
+  return new RequestProblem(
+    409,
+    'refund-in-progress',
+    'Another refund in progress',
+    `refund "${reference}" of partner "${partnerId}" still waits for the card provider; ask again once it is done (GET /partners/${partnerId}/refunds/${encodeURIComponent(reference)})`,
+  );
+}
+
+export function refundExceedsBalance(asked: string, liveBalance: string): RequestProblem {
+  return new RequestProblem(
+    422,
+    'refund-exceeds-balance',
+    'Refund exceeds the balance',
+    `a refund of ${asked} is more than the live balance of ${liveBalance}`,
+  );
+}
+
+/**
+ * The card charges still carry less credit than asked: a charge's card fee, credit already
+ * refunded or disputed, and money paid otherwise (a bank transfer) cannot go back to a card.
+ */
+export function refundExceedsCharges(asked: string, refundable: string, tooManyCharges: boolean): RequestProblem {
+  const why = tooManyCharges
+    ? `it would be split over more than ${MAX_REFUND_PARTS} card charges; at most ${refundable} can be refunded in one request`
+    : `the card charges carry ${refundable} of credit that can be paid back to cards (not their card fees, nor credit refunded or disputed before, nor payments made otherwise)`;
+  return new RequestProblem(
+    422,
+    'refund-exceeds-charges',
+    'Refund exceeds the card charges',
+    `a refund of ${asked} is more than can be refunded: ${why}`,
   );
 }
 

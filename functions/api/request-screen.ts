@@ -8,7 +8,8 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { PROBLEM_CONTENT_TYPE, ROUTE_NOT_FOUND, problemBody } from './problems';
-import { API_ROUTES, type ApiRoute } from './routes';
+import type { ApiRoute } from './api-route';
+import { API_ROUTES } from './routes';
 
 /** API Gateway's payload limit for REST APIs (10 MB, not adjustable); the local server applies it too. */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;

@@ -20,7 +20,8 @@ import {
   validationProblem,
 } from './problems';
 import { screenRequest } from './request-screen';
-import { API_ROUTES, type ApiRoute } from './routes';
+import type { ApiRoute } from './api-route';
+import { API_ROUTES } from './routes';
 
 export interface ApiRouter {
   resolve(event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult>;

@@ -2,7 +2,6 @@
  * The API of docs/contract.md §9 and §13 as one table: path, schemas, responses and the use case each
  * route calls. The router and the OpenAPI document are both built from this table.
  */
-import type * as z from 'zod';
 import { cancelChannel, registerChannel, sendPermission } from '../domain/channels/channel-rules';
 import { dayOf } from '../domain/daily/daily-run-ports';
 import { UnknownPartnerError } from '../domain/errors';
@@ -17,42 +16,11 @@ import type { ChargeAttempt, RechargeTrigger } from '../domain/recharge/charge-a
 import type { SetupSession } from '../domain/recharge/payment-provider';
 import { type RechargeResult, rechargePartner } from '../domain/recharge/recharge-partner';
 import type { ApiDependencies } from './api-dependencies';
-import { RequestProblem, customerRequired, paymentMethodRefused, providerUnavailable } from './problems';
+import { type ApiRoute, existingPartner, route } from './api-route';
+import { MONEY_BACK_ROUTES } from './money-back-routes';
+import { RequestProblem, customerRequired, partnerClosed, paymentMethodRefused, providerUnavailable } from './problems';
 import * as schemas from './schemas';
 import { balanceView, channelView, chargeView, entryView, invoiceView, partnerView, snapshotView } from './views';
-
-export type HttpMethod = 'get' | 'post' | 'put' | 'delete';
-
-export interface RouteResponse {
-  readonly status: number;
-  readonly body: unknown;
-}
-
-export interface ApiRoute<TPath = unknown, TBody = unknown, TQuery = unknown> {
-  readonly method: HttpMethod;
-  /** OpenAPI style: `/partners/{partnerId}`. */
-  readonly path: string;
-  readonly operationId: string;
-  readonly summary: string;
-  readonly pathSchema?: z.ZodType<TPath>;
-  readonly bodySchema?: z.ZodType<TBody>;
-  readonly querySchema?: z.ZodType<TQuery>;
-  /** Success responses; every route may also answer the problems of `problemStatuses`. */
-  readonly responses: Readonly<Record<number, { readonly description: string; readonly schema: z.ZodType }>>;
-  readonly problemStatuses: readonly number[];
-  handle(input: { path: TPath; body: TBody; query: TQuery }, deps: ApiDependencies): Promise<RouteResponse>;
-}
-
-/** Keeps each route's types while the table holds them side by side. */
-function route<TPath, TBody, TQuery>(definition: ApiRoute<TPath, TBody, TQuery>): ApiRoute {
-  return definition as unknown as ApiRoute;
-}
-
-async function existingPartner(partnerId: string, deps: ApiDependencies): Promise<PartnerAccount> {
-  const account = await deps.recharge.ledger.getPartner(partnerId);
-  if (account === undefined) throw new UnknownPartnerError(partnerId);
-  return account;
-}
 
 /** The attempt holding the partner's in-flight slot, shown with the account. */
 async function inFlightAttempt(account: PartnerAccount, deps: ApiDependencies): Promise<ChargeAttempt | undefined> {
@@ -64,6 +32,15 @@ async function shownPartner(partnerId: string, deps: ApiDependencies) {
   const account = await existingPartner(partnerId, deps);
   return partnerView(account, await inFlightAttempt(account, deps));
 }
+
+/** The account of a partner that may still be given a card, recharge settings or a number: not a closed one. */
+async function openPartner(partnerId: string, deps: ApiDependencies): Promise<PartnerAccount> {
+  const account = await existingPartner(partnerId, deps);
+  if (account.status === 'closed') throw partnerClosed(account);
+  return account;
+}
+
+const CLOSED_REFUSED = 'a closed partner is refused (409 `partner-closed`)';
 
 const CUSTOMER_NEEDED = 'the card provider charges only cards saved to a customer';
 
@@ -225,12 +202,13 @@ export const API_ROUTES: readonly ApiRoute[] = [
     method: 'put',
     path: '/partners/{partnerId}/recharge-settings',
     operationId: 'putRechargeSettings',
-    summary: 'Replace threshold, auto-renew amount and the auto-recharge flag',
+    summary: `Replace threshold, auto-renew amount and the auto-recharge flag; ${CLOSED_REFUSED}`,
     pathSchema: schemas.PartnerPath,
     bodySchema: schemas.RechargeSettingsBody,
     responses: { 200: { description: 'The partner with its new settings', schema: schemas.PartnerView } },
-    problemStatuses: [400, 404],
+    problemStatuses: [400, 404, 409],
     async handle({ path, body }, deps) {
+      await openPartner(path.partnerId, deps);
       if (!(await deps.recharge.ledger.updateRechargeSettings(path.partnerId, body)))
         throw new UnknownPartnerError(path.partnerId);
       return { status: 200, body: await shownPartner(path.partnerId, deps) };
@@ -240,8 +218,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     method: 'put',
     path: '/partners/{partnerId}/payment-method',
     operationId: 'putPaymentMethod',
-    summary:
-      'Replace the primary or the backup card, checked with the card provider first; an outstanding charge is retried at once',
+    summary: `Replace the primary or the backup card, checked with the card provider first; an outstanding charge is retried at once; ${CLOSED_REFUSED}`,
     pathSchema: schemas.PartnerPath,
     bodySchema: schemas.PaymentMethodBody,
     responses: {
@@ -251,7 +228,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     problemStatuses: [400, 404, 409, 422, 503],
     async handle({ path, body }, deps) {
       const { provider, ledger, clock } = deps.recharge;
-      const account = await existingPartner(path.partnerId, deps);
+      const account = await openPartner(path.partnerId, deps);
       const customerId = body.paymentCustomerId ?? account.paymentCustomerId;
       if (provider.requiresCustomer && customerId === undefined)
         throw customerRequired(
@@ -289,14 +266,13 @@ export const API_ROUTES: readonly ApiRoute[] = [
     method: 'post',
     path: '/partners/{partnerId}/payment-method/setup',
     operationId: 'createPaymentMethodSetup',
-    summary:
-      "A page of the card provider where the partner saves a card for later charges; once saved, it becomes the partner's card in `role` and an outstanding charge is retried",
+    summary: `A page of the card provider where the partner saves a card for later charges; once saved, it becomes the partner's card in \`role\` and an outstanding charge is retried; ${CLOSED_REFUSED}`,
     pathSchema: schemas.PartnerPath,
     bodySchema: schemas.SetupSessionBody,
     responses: { 201: { description: 'The setup page to send the partner to', schema: schemas.SetupSessionView } },
     problemStatuses: [400, 404, 409, 503],
     async handle({ path, body }, deps) {
-      const account = await existingPartner(path.partnerId, deps);
+      const account = await openPartner(path.partnerId, deps);
       // The port saves cards to a customer: a partner without one cannot be given a page.
       if (account.paymentCustomerId === undefined)
         throw customerRequired(
@@ -329,7 +305,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     path: '/partners/{partnerId}/payments',
     operationId: 'recordPayment',
     summary:
-      'Finance confirms an offline payment: credited once per reference; unblocks when the balance is back to >= 0',
+      'Finance confirms an offline payment: credited once per reference; unblocks when the balance is back to >= 0; also settles what a closed partner owes',
     pathSchema: schemas.PartnerPath,
     bodySchema: schemas.PaymentBody,
     responses: {
@@ -391,6 +367,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
       };
     },
   }),
+  ...MONEY_BACK_ROUTES,
   route({
     method: 'get',
     path: '/partners/{partnerId}/ledger',
@@ -458,8 +435,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     method: 'post',
     path: '/partners/{partnerId}/channels',
     operationId: 'registerChannel',
-    summary:
-      'Register a hosted number (E.164); a number registered before by another partner, or cancelled, is refused',
+    summary: `Register a hosted number (E.164); a number registered before by another partner, or cancelled, is refused, and ${CLOSED_REFUSED}`,
     pathSchema: schemas.PartnerPath,
     bodySchema: schemas.ChannelBody,
     responses: {
@@ -471,6 +447,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     },
     problemStatuses: [400, 404, 409],
     async handle({ path, body }, deps) {
+      await openPartner(path.partnerId, deps);
       const { outcome, channel } = await registerChannel(path.partnerId, body.phoneNumber, deps.channelRules);
       return { status: outcome === 'registered' ? 201 : 200, body: channelView(channel) };
     },

@@ -4,8 +4,11 @@
  */
 import * as z from 'zod';
 import { AmountOutOfRangeError } from '../domain/errors';
+import { ENTRY_KINDS } from '../domain/ledger';
+import { CLOSURE_REFUND_REFERENCE } from '../domain/money-back/close-account';
+import type { OperatorRefund, RefundPartState } from '../domain/money-back/money-back-ports';
 import { CURRENCIES, MAX_CARD_CREDIT, MAX_CARD_TOTAL, formatAmount, isWholeCents } from '../domain/money';
-import { PARTNER_ID_PATTERN, PARTNER_ID_RULE } from '../domain/partner';
+import { PARTNER_ID_PATTERN, PARTNER_ID_RULE, type PartnerStatus } from '../domain/partner';
 import type { AttemptState } from '../domain/recharge/charge-attempt';
 import type { CardRole as DomainCardRole } from '../domain/recharge/payment-provider';
 import { AmountSchema, TotalAmountSchema } from '../schemas/amount-schema';
@@ -16,6 +19,9 @@ function valuesOf<T extends string>(values: Record<T, true>): [T, ...T[]] {
 }
 
 const CARD_ROLES = valuesOf<DomainCardRole>({ primary: true, backup: true });
+const PARTNER_STATUSES = valuesOf<PartnerStatus>({ active: true, overdue: true, blocked: true, closed: true });
+const REFUND_STATES = valuesOf<OperatorRefund['state']>({ open: true, done: true });
+const REFUND_PART_STATES = valuesOf<RefundPartState>({ open: true, refunded: true, refused: true });
 const ATTEMPT_STATES = valuesOf<AttemptState>({
   pending: true,
   'action-required': true,
@@ -34,9 +40,13 @@ export const PhoneNumber = z
   .max(32)
   .meta({ examples: ['+4915112345678'] });
 
+/** The reference finance or an operator gives a payment or a refund: what makes a repeat of the request one. */
+const Reference = z.string().min(1).max(128);
+
 export const PartnerPath = z.object({ partnerId: PartnerId });
 export const ChannelPath = z.object({ partnerId: PartnerId, phoneNumber: PhoneNumber });
 export const PhonePath = z.object({ phoneNumber: PhoneNumber });
+export const RefundPath = z.object({ partnerId: PartnerId, reference: Reference });
 
 export const RechargeSettingsBody = z.strictObject({
   threshold: WholeCents.refine((amount) => amount >= 0, 'must be 0.00 or more'),
@@ -87,7 +97,18 @@ export const PaymentBody = z.strictObject({
     isWholeCents,
     'a payment is whole cents: use at most 2 fraction digits',
   ),
-  reference: z.string().min(1).max(128),
+  reference: Reference,
+});
+
+export const RefundBody = z.strictObject({
+  amount: AmountSchema.refine((amount) => amount > 0, 'must be more than 0.00').refine(
+    isWholeCents,
+    'a refund is paid back to cards in whole cents: use at most 2 fraction digits',
+  ),
+  reference: Reference.refine(
+    (reference) => reference !== CLOSURE_REFUND_REFERENCE,
+    `"${CLOSURE_REFUND_REFERENCE}" names the refund of an account's closure (POST /partners/{partnerId}/closure): choose another reference`,
+  ),
 });
 
 export const ReconciliationBody = z.strictObject({
@@ -140,8 +161,13 @@ export const PartnerView = z.object({
     description: "The charge attempt holding the partner's single in-flight slot",
   }),
   rechargeSettings: RechargeSettingsView,
-  status: z.enum(['active', 'overdue', 'blocked']),
+  status: z.enum(PARTNER_STATUSES).meta({ description: '`closed` is final: the account is never charged again' }),
   createdAt: Timestamp,
+  closedAt: Timestamp.optional(),
+  refundInFlight: Reference.optional().meta({
+    description:
+      'The reference of the refund being paid back to the cards (`GET /partners/{partnerId}/refunds/{reference}`); one at a time',
+  }),
 });
 
 export const BalanceView = z.object({
@@ -151,7 +177,7 @@ export const BalanceView = z.object({
   balanceAsOf: Timestamp.nullable(),
   liveBalance: WireAmount,
   amountDue: WireAmount.meta({ description: 'What brings the live balance back to 0.00' }),
-  status: z.enum(['active', 'overdue', 'blocked']),
+  status: z.enum(PARTNER_STATUSES),
   overdueSince: Timestamp.nullable(),
   blockedAt: Timestamp.nullable(),
 });
@@ -187,7 +213,7 @@ export const LedgerPageView = z.object({
   items: z.array(
     z.object({
       entryId: z.string(),
-      kind: z.enum(['opening', 'usage', 'recharge', 'payment', 'adjustment']),
+      kind: z.enum(ENTRY_KINDS),
       amount: WireAmount,
       currency: z.enum(CURRENCIES),
       postedAt: Timestamp,
@@ -224,7 +250,7 @@ export const PaymentView = z.object({
   amount: WireAmount,
   reference: z.string(),
   liveBalance: WireAmount,
-  status: z.enum(['active', 'overdue', 'blocked']),
+  status: z.enum(PARTNER_STATUSES),
   unblocked: z.boolean(),
 });
 
@@ -235,6 +261,56 @@ export const ReconciliationView = z.object({
   actual: WireAmount.meta({ description: 'The upstream invoice amount' }),
   adjustment: WireAmount.meta({
     description: 'Booked to the balance: estimated - actual (a debit when upstream billed more)',
+  }),
+});
+
+export const RefundView = z.object({
+  partnerId: PartnerId,
+  reference: Reference,
+  currency: z.enum(CURRENCIES),
+  amount: WireAmount.meta({ description: 'Debited from the balance when the refund was asked for' }),
+  state: z.enum(REFUND_STATES).meta({
+    description: '`open` while a part has no answer from the card provider yet; `done` once every part has one',
+  }),
+  refunded: WireAmount.meta({ description: 'Paid back to the cards' }),
+  released: WireAmount.meta({ description: 'Refused by the card provider and credited back to the balance' }),
+  requestedAt: Timestamp,
+  finishedAt: Timestamp.optional(),
+  parts: z
+    .array(
+      z.object({
+        attemptId: z.string().meta({ description: 'The card charge this part is paid back to' }),
+        providerChargeId: z.string(),
+        amount: WireAmount,
+        state: z.enum(REFUND_PART_STATES),
+        refundId: z.string().optional().meta({ description: "The card provider's refund" }),
+        reason: z.string().optional().meta({ description: 'Why the card provider refused the part' }),
+      }),
+    )
+    .meta({ description: 'One per card charge, the most recent charges first; credit only, never the card fee' }),
+});
+
+const ClosureFields = {
+  partnerId: PartnerId,
+  closedAt: Timestamp,
+  liveBalance: WireAmount.meta({
+    description: 'After the refund; usage still arriving after the closure is debited and shows as amount due',
+  }),
+  refund: RefundView.optional().meta({ description: 'The refund of the positive balance (reference `closure`)' }),
+};
+
+export const ClosedView = z.object({
+  ...ClosureFields,
+  status: z.literal('closed'),
+  channelsCancelled: z.number().int().meta({ description: "The partner's numbers, all cancelled" }),
+});
+
+export const ClosingView = z.object({
+  ...ClosureFields,
+  status: z.literal('closing'),
+  waitingFor: z.enum(['charge', 'refund']).meta({
+    description:
+      'What has no answer from the card provider yet: the charge in flight (settled before anything is refunded) or a part of the refund',
   }),
 });
 

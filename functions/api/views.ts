@@ -2,7 +2,10 @@
 import type { Snapshot } from '../domain/daily/daily-run-ports';
 import type { Channel } from '../domain/channels/channel';
 import type { LedgerEntry } from '../domain/ledger';
-import { ZERO, formatAmount, negate } from '../domain/money';
+import type { ClosureResult } from '../domain/money-back/close-account';
+import type { OperatorRefund } from '../domain/money-back/money-back-ports';
+import { refundedAmount } from '../domain/money-back/refund-balance';
+import { ZERO, formatAmount, negate, sum } from '../domain/money';
 import type { PartnerAccount } from '../domain/partner';
 import type { ChargeAttempt, Invoice } from '../domain/recharge/charge-attempt';
 import { type CardDeclines, isChargeable, retriesLeft } from '../domain/recharge/decline-policy';
@@ -30,6 +33,8 @@ export function partnerView(account: PartnerAccount, inFlight?: ChargeAttempt) {
     },
     status: account.status,
     createdAt: account.createdAt.toISOString(),
+    ...(account.closedAt !== undefined && { closedAt: account.closedAt.toISOString() }),
+    ...(account.refundInFlight !== undefined && { refundInFlight: account.refundInFlight }),
   };
 }
 
@@ -115,4 +120,47 @@ export function channelView(channel: Channel) {
     registeredAt: channel.registeredAt.toISOString(),
     ...(channel.cancelledAt !== undefined && { cancelledAt: channel.cancelledAt.toISOString() }),
   };
+}
+
+export function refundView(refund: OperatorRefund) {
+  const released = sum(refund.parts.filter((part) => part.state === 'refused').map((part) => part.amount));
+  return {
+    partnerId: refund.partnerId,
+    reference: refund.reference,
+    currency: refund.currency,
+    amount: formatAmount(refund.amount),
+    state: refund.state,
+    refunded: formatAmount(refundedAmount(refund)),
+    released: formatAmount(released),
+    requestedAt: refund.requestedAt.toISOString(),
+    ...(refund.finishedAt !== undefined && { finishedAt: refund.finishedAt.toISOString() }),
+    parts: refund.parts.map((part) => ({
+      attemptId: part.attemptId,
+      providerChargeId: part.providerChargeId,
+      amount: formatAmount(part.amount),
+      state: part.state,
+      ...(part.refundId !== undefined && { refundId: part.refundId }),
+      ...(part.reason !== undefined && { reason: part.reason }),
+    })),
+  };
+}
+
+/** A closure that is done (`closed`) or waits for the card provider (`closing`); the account is closed either way. */
+export function closureView(result: Exclude<ClosureResult, { kind: 'unknown-partner' }>) {
+  const { account } = result;
+  const common = {
+    partnerId: account.partnerId,
+    closedAt: closedAtOf(account),
+    liveBalance: formatAmount(account.liveBalance),
+    ...(result.refund !== undefined && { refund: refundView(result.refund) }),
+  };
+  return result.kind === 'closed'
+    ? { ...common, status: 'closed' as const, channelsCancelled: result.channelsCancelled }
+    : { ...common, status: 'closing' as const, waitingFor: result.waitingFor };
+}
+
+function closedAtOf(account: PartnerAccount): string {
+  // Closing the account is the closure's first step: both results come after it.
+  if (account.closedAt === undefined) throw new Error(`partner ${account.partnerId} was answered closing but is open`);
+  return account.closedAt.toISOString();
 }

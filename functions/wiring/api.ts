@@ -3,11 +3,13 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbDailyRunRepository } from '../adapters/dynamodb/daily-run-repository';
 import { DynamoDbLicenseRepository } from '../adapters/dynamodb/license-repository';
+import { DynamoDbMoneyBackRepository } from '../adapters/dynamodb/money-back-repository';
 import { DynamoDbOpeningBalances } from '../adapters/dynamodb/opening-balances';
 import { DynamoDbReconciliationRepository } from '../adapters/dynamodb/reconciliation-repository';
 import { InlineRechargeRequests } from '../adapters/inline-recharge-requests';
 import { SqsRechargeRequests } from '../adapters/sqs/sqs-recharge-requests';
 import type { ApiDependencies } from '../api/api-dependencies';
+import type { MoneyBackProvider } from '../domain/money-back/money-back-provider';
 import type { RechargeRequests } from '../domain/ports';
 import type { RechargeDependencies } from '../domain/recharge/recharge-partner';
 import { BalanceFollowUp } from '../domain/usage/balance-follow-up';
@@ -25,6 +27,7 @@ export function wireApi(wiring: ApiWiring): ApiDependencies {
   const decorate = wiring.decorate ?? undecorated;
   return apiDependencies(
     wireRecharge(wiring),
+    wiring.provider,
     wiring.dynamoDb,
     wiring.tableName,
     wiring.operatorName,
@@ -34,12 +37,13 @@ export function wireApi(wiring: ApiWiring): ApiDependencies {
 }
 
 /**
- * The API around a given set of recharge dependencies and recharge queue (tests pass
- * theirs, with a sandbox provider); `decorate` is put around the ports built here, as the
- * recharge wiring's are.
+ * The API around a given set of recharge dependencies, card provider's refunds and
+ * recharge queue (tests pass theirs, with a sandbox provider); `decorate` is put around the
+ * ports built here, as the recharge wiring's are.
  */
 export function apiDependencies(
   recharge: RechargeDependencies,
+  providerMoneyBack: MoneyBackProvider,
   dynamoDb: DynamoDBDocumentClient,
   tableName: string,
   operatorName: string,
@@ -59,6 +63,12 @@ export function apiDependencies(
       }),
     },
     licenses: { ...recharge, licenses: decorate('licenses', new DynamoDbLicenseRepository(dynamoDb, tableName)) },
+    moneyBack: {
+      ...recharge,
+      moneyBack: decorate('moneyBack', new DynamoDbMoneyBackRepository(dynamoDb, tableName)),
+      providerMoneyBack: decorate('providerMoneyBack', providerMoneyBack),
+      recharges: rechargeQueue,
+    },
     runs: decorate('runs', new DynamoDbDailyRunRepository(dynamoDb, tableName)),
     channelRules: { ledger: recharge.ledger, channels: recharge.channels, now: () => recharge.clock.now() },
     operatorName,

@@ -7,6 +7,7 @@ import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { ApiDependencies } from '../../functions/api/api-dependencies';
 import { createApiHandler } from '../../functions/handlers/api';
+import type { MoneyBackProvider } from '../../functions/domain/money-back/money-back-provider';
 import type { PaymentProvider } from '../../functions/domain/recharge/payment-provider';
 import { apiDependencies, wireApi } from '../../functions/wiring/api';
 import { wireRecharge } from '../../functions/wiring/recharge';
@@ -35,14 +36,15 @@ export class ApiHarness {
   /** `provider`: another card provider than the harness's sandbox; `queue`: a real recharge queue. */
   constructor(
     readonly recharge: RechargeHarness,
-    options: { readonly queue?: TestQueues; readonly provider?: PaymentProvider } = {},
+    options: { readonly queue?: TestQueues; readonly provider?: PaymentProvider & MoneyBackProvider } = {},
   ) {
     this.queue = options.queue;
-    const wiring = { ...recharge.wiring, ...(options.provider !== undefined && { provider: options.provider }) };
+    const wiring = { ...recharge.wiring, provider: options.provider ?? recharge.provider };
     this.deps =
       this.queue === undefined
         ? apiDependencies(
             wireRecharge(wiring),
+            wiring.provider,
             recharge.table.client,
             recharge.table.tableName,
             OPERATOR_NAME,
