@@ -17,6 +17,7 @@ import { MONEY_BACK_ROUNDS, type MoneyBackDependencies } from './money-back-depe
 import type { CreditedCharge, DisputeRecord, DisputeState } from './money-back-ports';
 import type { ProviderDispute } from './money-back-provider';
 import { creditPartOf, nextDisputeState } from './money-back-rules';
+import { restoreChannelsIfActive } from './restore-channels';
 
 /**
  * What a report of a dispute booked: the steps it moved the dispute through (in order,
@@ -34,7 +35,10 @@ export async function applyDispute(disputeId: string, deps: MoneyBackDependencie
   for (let round = 0; round < MONEY_BACK_ROUNDS; round += 1) {
     const stored = await deps.moneyBack.getDispute(partnerId, disputeId);
     const next = nextDisputeState(stored?.state, dispute.status);
-    if (next === undefined) return { kind: 'booked', steps };
+    if (next === undefined) {
+      if (stored?.state === 'won') await restoreChannelsIfActive(partnerId, deps);
+      return { kind: 'booked', steps };
+    }
     const moved = await moveTo(next, dispute, stored, deps);
     if (moved === 'unknown-partner') return { kind: 'unknown-partner' };
     if (moved === 'moved') steps.push(next);
@@ -54,7 +58,10 @@ async function moveTo(
     if (next === 'won' && stored.chargeback > 0)
       return deps.moneyBack.moveDispute(
         { record, from: stored.state, posting: 'chargeback-reversal' },
-        ({ liveBalance }) => [closedEvent(record, liveBalance, now)],
+        ({ liveBalance, unblocked }) => [
+          closedEvent(record, liveBalance, now),
+          ...(unblocked ? [unblockedEvent(record, liveBalance, now)] : []),
+        ],
       );
     if (next !== 'open') {
       const account = await deps.ledger.getPartner(record.partnerId);
@@ -158,6 +165,19 @@ function closedEvent(record: DisputeRecord, liveBalance: Micros, now: Date): Dom
       ...disputeDetail(record),
       creditedBack: formatAmount(record.state === 'won' ? record.chargeback : ZERO),
       liveBalance: formatAmount(liveBalance),
+    },
+  };
+}
+
+function unblockedEvent(record: DisputeRecord, liveBalance: Micros, now: Date): DomainEvent {
+  return {
+    type: 'PartnerUnblocked',
+    time: now,
+    detail: {
+      partnerId: record.partnerId,
+      currency: record.currency,
+      liveBalance: formatAmount(liveBalance),
+      disputeId: record.disputeId,
     },
   };
 }

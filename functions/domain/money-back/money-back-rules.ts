@@ -75,6 +75,8 @@ export function nextDisputeState(stored: DisputeStatus | undefined, target: Disp
     case 'won':
     case 'lost':
       if (stored === 'open') return target;
+      // A lost dispute the merchant appealed and won: the chargeback comes back.
+      if (stored === 'lost' && target === 'won') return 'won';
       // An inquiry that became a dispute, or a dispute first reported closed: its chargeback comes first.
       return stored === undefined || stored === 'inquiry' || stored === 'inquiry-closed' ? 'open' : undefined;
   }

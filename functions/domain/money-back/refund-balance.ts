@@ -12,6 +12,7 @@ import { type Micros, formatAmount, micros, sum, toCents } from '../money';
 import { MONEY_BACK_ROUNDS, type MoneyBackDependencies } from './money-back-dependencies';
 import type { CreditedCharge, OperatorRefund, RefundPart } from './money-back-ports';
 import { planRefund } from './money-back-rules';
+import { restoreChannelsIfActive } from './restore-channels';
 
 export interface RefundInput {
   readonly partnerId: string;
@@ -91,6 +92,7 @@ export async function resumeOperatorRefund(
 
 async function sendOpenParts(refund: OperatorRefund, deps: MoneyBackDependencies): Promise<OperatorRefund> {
   if (refund.state === 'done') return refund;
+  let released = false;
   for (const part of refund.parts) {
     if (part.state !== 'open') continue;
     const answer = await deps.providerMoneyBack.refund({
@@ -104,7 +106,10 @@ async function sendOpenParts(refund: OperatorRefund, deps: MoneyBackDependencies
     const settlement =
       answer.outcome === 'refunded' ? { refundId: answer.refundId } : { refusedBecause: answer.reason };
     await deps.moneyBack.settleRefundPart(refund, part.attemptId, settlement, deps.clock.now());
+    if (answer.outcome === 'refused') released = true;
   }
+  // A released part is a credit: it may have brought a partner blocked meanwhile back to active.
+  if (released) await restoreChannelsIfActive(refund.partnerId, deps);
   const settled = (await deps.moneyBack.getOperatorRefund(refund.partnerId, refund.reference)) ?? refund;
   if (settled.state === 'done' || settled.parts.some((part) => part.state === 'open')) return settled;
   const now = deps.clock.now();
