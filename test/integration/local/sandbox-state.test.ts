@@ -52,6 +52,20 @@ describe('Class: SandboxStateFile', () => {
       expect(() => new SandboxStateFile(file).read()).toThrow('start from a new data folder');
     });
 
+    it('reads a file written before disputes and refunds were kept as holding none', async () => {
+      // Prepare
+      const clock = new TestClock(START);
+      await savingSandbox(clock).charge(chargeRequest());
+      const { disputes: _disputes, refunds: _refunds, ...older } = JSON.parse(readFileSync(file, 'utf8'));
+      writeFileSync(file, JSON.stringify(older));
+
+      // Act
+      const state = new SandboxStateFile(file).read();
+
+      // Assess
+      expect(state).toMatchObject({ sequence: 1, disputes: [], refunds: [] });
+    });
+
     it('refuses JSON that is not the sandbox state, naming the field at fault', async () => {
       // Prepare: a state as written, with a status the sandbox never gives.
       const clock = new TestClock(START);
@@ -91,6 +105,46 @@ describe('Class: SandboxStateFile', () => {
       expect(next).toEqual({ outcome: 'succeeded', providerChargeId: 'pi_sandbox_000003' });
       expect(new SandboxStateFile(file).read()).toEqual(after.snapshot());
       expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ sequence: 3 });
+    });
+
+    it('keeps disputes and refunds: a dispute opened before a restart is closed after it, a refund key replays', async () => {
+      // Prepare
+      const clock = new TestClock(START);
+      const before = savingSandbox(clock);
+      const disputed = await before.charge(chargeRequest({ paymentMethod: 'pm_card_createDispute' }));
+      const refundedRequest = chargeRequest();
+      const refunded = await before.charge(refundedRequest);
+      if (disputed.outcome !== 'succeeded' || refunded.outcome !== 'succeeded')
+        throw new Error('expected paid charges');
+      clock.set(new Date(START.getTime() + 60_000));
+      before.clockMoved();
+      const refund = {
+        charge: {
+          partnerId: refundedRequest.partnerId,
+          attemptId: refundedRequest.idempotencyKey,
+          providerChargeId: refunded.providerChargeId,
+        },
+        amountCents: 10_000,
+        operatorReference: 'refund-1',
+        idempotencyKey: 'refund-1:part-1',
+        firstTriedAt: clock.now(),
+      };
+      const first = await before.refund(refund);
+
+      // Act
+      const after = savingSandbox(clock);
+      const closed = after.closeDispute(before.disputes[0]?.id ?? '', 'won');
+      const replayed = await after.refund(refund);
+
+      // Assess
+      expect(closed).toMatchObject({ payment_intent: disputed.providerChargeId, status: 'won' });
+      expect(replayed).toEqual(first);
+      expect(after.refunds).toHaveLength(1);
+      expect(new SandboxStateFile(file).read()).toEqual(after.snapshot());
+      expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({
+        disputes: [{ chargeId: disputed.providerChargeId, status: 'won' }],
+        refunds: [{ chargeId: refunded.providerChargeId, idempotencyKey: 'refund-1:part-1' }],
+      });
     });
 
     it('replaces the file whole by renaming a copy written aside over it', () => {
