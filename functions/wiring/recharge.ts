@@ -3,6 +3,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbChannelRepository } from '../adapters/dynamodb/channel-repository';
 import { DynamoDbDailyRunRepository } from '../adapters/dynamodb/daily-run-repository';
 import { DynamoDbLicenseRepository } from '../adapters/dynamodb/license-repository';
+import { DynamoDbMoneyBackRepository } from '../adapters/dynamodb/money-back-repository';
 import { DynamoDbLedgerRepository } from '../adapters/dynamodb/ledger-repository';
 import { DynamoDbRechargeRepository } from '../adapters/dynamodb/recharge-repository';
 import type { DailyRunDependencies } from '../domain/daily/daily-run';
@@ -42,6 +43,9 @@ export function wireDailyRun(wiring: RechargeWiring & { readonly work: DailyWork
     ...wireRecharge(wiring),
     runs: decorate('runs', new DynamoDbDailyRunRepository(wiring.dynamoDb, wiring.tableName)),
     work: decorate('work', wiring.work),
+    // An operator refund whose answer was lost is finished by the next daily run.
+    moneyBack: decorate('moneyBack', new DynamoDbMoneyBackRepository(wiring.dynamoDb, wiring.tableName)),
+    providerMoneyBack: decorate('providerMoneyBack', wiring.provider),
     licenses: decorate('licenses', new DynamoDbLicenseRepository(wiring.dynamoDb, wiring.tableName)),
   };
 }

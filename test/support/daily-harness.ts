@@ -11,6 +11,8 @@ import {
   startDailyRun,
 } from '../../functions/domain/daily/daily-run';
 import { wireDailyRun } from '../../functions/wiring/recharge';
+import type { MoneyBackProvider } from '../../functions/domain/money-back/money-back-provider';
+import type { PaymentProvider } from '../../functions/domain/recharge/payment-provider';
 import type { RechargeHarness } from './recharge-harness';
 
 class QueuedWork implements DailyWorkQueue {
@@ -26,10 +28,13 @@ export class DailyHarness {
   readonly runs: DynamoDbDailyRunRepository;
   readonly deps: DailyRunDependencies;
 
-  constructor(readonly recharge: RechargeHarness) {
+  constructor(
+    readonly recharge: RechargeHarness,
+    provider: PaymentProvider & MoneyBackProvider = recharge.provider,
+  ) {
     this.runs = new DynamoDbDailyRunRepository(recharge.table.client, recharge.table.tableName);
     // The run's own ports, with the recharge harness's fault points around them.
-    this.deps = wireDailyRun({ ...recharge.wiring, work: this.queue });
+    this.deps = wireDailyRun({ ...recharge.wiring, provider, work: this.queue });
   }
 
   /** Runs the daily run scheduled at 00:00 UTC of `day` to completion; returns each shard's progress. */

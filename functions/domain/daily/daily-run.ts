@@ -25,6 +25,7 @@ import {
   rechargePartner,
 } from '../recharge/recharge-partner';
 import { chargeableCard } from '../recharge/decline-policy';
+import { type RefundDependencies, resumeOperatorRefund } from '../money-back/refund-balance';
 import { overdueEvent } from '../usage/balance-follow-up';
 import {
   type DailyRunRepository,
@@ -35,7 +36,9 @@ import {
   dayOf,
 } from './daily-run-ports';
 
-export interface DailyRunDependencies extends RechargeDependencies {
+export interface DailyRunDependencies
+  extends RechargeDependencies,
+    Omit<RefundDependencies, keyof RechargeDependencies> {
   readonly runs: DailyRunRepository;
   readonly work: DailyWorkQueue;
   readonly licenses: LicenseFeeRepository;
@@ -190,6 +193,14 @@ export async function settlePartnerDay(
   });
   const charge = retry.ok ? retry.value : undefined;
 
+  // 2b. Finish an operator refund whose provider answer was lost (docs/contract.md §13): its
+  // parts are sent again with their own keys, so nothing is refunded twice.
+  const refundInFlight = account.refundInFlight;
+  const refund =
+    refundInFlight === undefined
+      ? undefined
+      : await isolate(partnerId, 'refund-resume', () => resumeOperatorRefund(partnerId, refundInFlight, deps));
+
   // 3. The overdue sweep, on the balance after the retry.
   const current = (await deps.ledger.getPartner(partnerId)) ?? account;
   const closed = current.status === 'closed';
@@ -202,7 +213,9 @@ export async function settlePartnerDay(
   // account has nothing to settle but an attempt it still holds, whatever its balance.
   const settled =
     retry.ok &&
+    refund?.ok !== false &&
     current.chargeInFlight === undefined &&
+    current.refundInFlight === undefined &&
     (closed || (current.liveBalance >= 0 && chargeDue(current).kind === 'none'));
   if (asOf.quietSinceLatest && current.version === asOf.version && settled) {
     await deps.runs.releaseAttention(partnerId, asOf.version);
@@ -212,6 +225,7 @@ export async function settlePartnerDay(
     ...sweep,
     ...(charge !== undefined && { charge }),
     ...(!retry.ok && { failure: retry.failure }),
+    ...(refund !== undefined && !refund.ok && { failure: refund.failure }),
   };
 }
 

@@ -80,17 +80,23 @@ export async function refundBalance(input: RefundInput, deps: MoneyBackDependenc
   throw new Error(`refund ${input.reference} of ${input.partnerId} kept meeting concurrent changes`);
 }
 
+/** What finishing an open refund needs: the daily run has these without a recharge queue. */
+export type RefundDependencies = Pick<
+  MoneyBackDependencies,
+  'moneyBack' | 'providerMoneyBack' | 'ledger' | 'channels' | 'clock'
+>;
+
 /** Sends the open parts of a refund again and finishes it once none is open; undefined if there is no such refund. */
 export async function resumeOperatorRefund(
   partnerId: string,
   reference: string,
-  deps: MoneyBackDependencies,
+  deps: RefundDependencies,
 ): Promise<OperatorRefund | undefined> {
   const refund = await deps.moneyBack.getOperatorRefund(partnerId, reference);
   return refund === undefined ? undefined : sendOpenParts(refund, deps);
 }
 
-async function sendOpenParts(refund: OperatorRefund, deps: MoneyBackDependencies): Promise<OperatorRefund> {
+async function sendOpenParts(refund: OperatorRefund, deps: RefundDependencies): Promise<OperatorRefund> {
   if (refund.state === 'done') return refund;
   let released = false;
   for (const part of refund.parts) {

@@ -5,7 +5,10 @@
  */
 import type { MoneyBackDependencies } from './money-back-dependencies';
 
-export async function restoreChannelsIfActive(partnerId: string, deps: MoneyBackDependencies): Promise<void> {
+export async function restoreChannelsIfActive(
+  partnerId: string,
+  deps: Pick<MoneyBackDependencies, 'ledger' | 'channels'>,
+): Promise<void> {
   const account = await deps.ledger.getPartner(partnerId);
   if (account?.status === 'active') await deps.channels.setBlocked(partnerId, false);
 }

@@ -10,12 +10,12 @@ import { createMonthlyRunHandler } from '../../../functions/handlers/monthly-run
 import { parseLicenseFeeSchedule } from '../../../functions/domain/monthly/license-fee';
 import { createDailyShardHandler } from '../../../functions/handlers/daily-shard';
 import { createRechargeHandler } from '../../../functions/handlers/recharge';
-import { DynamoDbDailyRunRepository } from '../../../functions/adapters/dynamodb/daily-run-repository';
 import { DynamoDbLicenseRepository } from '../../../functions/adapters/dynamodb/license-repository';
 import { shardOf } from '../../../functions/adapters/dynamodb/keys';
 import { AmountOutOfRangeError } from '../../../functions/domain/errors';
 import { lambdaContext } from '../../../local/lambda-context';
 import { pollBatch } from '../../../local/sqs-poller';
+import { wireDailyRun } from '../../../functions/wiring/recharge';
 import { ABSURD_AUTO_RENEW_MICROS, storeOnAccount } from '../../support/hostile-account';
 import { RechargeHarness } from '../../support/recharge-harness';
 import { RecordingFailureReporter } from '../../support/recording-failure-reporter';
@@ -208,12 +208,10 @@ describe('Handlers: recharge, daily run and daily shard', () => {
       // Prepare
       harness.clock.set(new Date('2026-11-01T09:00:00Z'));
       await harness.open('h-daily', '500.00');
-      const deps: DailyRunDependencies = {
-        ...harness.deps,
-        runs: new DynamoDbDailyRunRepository(harness.table.client, harness.table.tableName),
+      const deps: DailyRunDependencies = wireDailyRun({
+        ...harness.wiring,
         work: new SqsDailyWorkQueue(work.client, work.queueUrl),
-        licenses: new DynamoDbLicenseRepository(harness.table.client, harness.table.tableName),
-      };
+      });
       const scheduled = {
         time: '2026-11-02T00:00:00Z',
         'detail-type': 'Scheduled Event',
@@ -246,12 +244,10 @@ describe('Handlers: recharge, daily run and daily shard', () => {
       await harness.open('h-daily-bad', '500.00');
       await harness.spend('h-daily-bad', '520.00', 'u-1');
       await storeOnAccount(harness.table, 'h-daily-bad', { autoRenewAmount: ABSURD_AUTO_RENEW_MICROS });
-      const deps: DailyRunDependencies = {
-        ...harness.deps,
-        runs: new DynamoDbDailyRunRepository(harness.table.client, harness.table.tableName),
+      const deps: DailyRunDependencies = wireDailyRun({
+        ...harness.wiring,
         work: new SqsDailyWorkQueue(work.client, work.queueUrl),
-        licenses: new DynamoDbLicenseRepository(harness.table.client, harness.table.tableName),
-      };
+      });
       const failures = new RecordingFailureReporter();
       const scheduled = {
         time: '2026-11-03T00:00:00Z',

@@ -42,7 +42,7 @@ describe('Money back with the Stripe adapter: disputes, refunds, through the sig
     );
     api = new ApiHarness(recharge, { queue, provider });
     webhook = await WebhookHarness.start(recharge, { provider, secret: fake.webhookSecret });
-    daily = new DailyHarness(recharge);
+    daily = new DailyHarness(recharge, provider);
     books = new MoneyBackBooks(recharge.table);
     moneyBack = wireMoneyBack({ ...recharge.wiring, provider }, recharge.requests);
   });
@@ -229,5 +229,27 @@ describe('Money back with the Stripe adapter: disputes, refunds, through the sig
     // Assess: it was booked before it was sent: nothing more.
     expect(outcome).toBe('refunds-nothing-new');
     expect(await books.books('mb-6')).toEqual({ liveBalance: 380_000_000, ledgerSum: 380_000_000 });
+  });
+
+  it('finishes an operator refund whose answer was lost at the next daily run, paying it once', async () => {
+    // Prepare: Stripe refunded, the answer never came back, nobody asks again.
+    const intent = await partnerWithOpeningCharge('mb-7');
+    recharge.faults.arm('providerMoneyBack.refund:after');
+    await expect(
+      refundBalance({ partnerId: 'mb-7', amount: parseAmount('50.00'), reference: 'r-7' }, moneyBack),
+    ).rejects.toBeInstanceOf(InjectedCrash);
+    const open = await books.account('mb-7');
+
+    // Act
+    await daily.runDay('2026-12-01');
+
+    // Assess
+    expect(open.refundInFlight).toBe('r-7');
+    expect(fake.refunds.filter((refund) => refund.payment_intent === intent).map((refund) => refund.amount)).toEqual([
+      50_00,
+    ]);
+    expect(await books.account('mb-7')).toMatchObject({ liveBalance: 450_000_000 });
+    expect((await books.account('mb-7')).refundInFlight).toBeUndefined();
+    expect(await books.events('mb-7', 'RefundIssued')).toHaveLength(1);
   });
 });
