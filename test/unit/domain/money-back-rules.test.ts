@@ -146,7 +146,8 @@ describe('the steps of a dispute', () => {
     expect(walk(['inquiry', 'open', 'won'])).toEqual(['inquiry', 'open', 'won']);
   });
 
-  it('never leaves an outcome once booked', () => {
+  it('never leaves a won dispute, and credits back a lost one won on appeal', () => {
     expect(walk(['won', 'lost', 'open', 'inquiry'])).toEqual(['open', 'won']);
+    expect(walk(['lost', 'open', 'won'])).toEqual(['open', 'lost', 'won']);
   });
 });
