@@ -4,7 +4,7 @@ import type { Channel } from '../domain/channels/channel';
 import type { LedgerEntry } from '../domain/ledger';
 import type { ClosureResult } from '../domain/money-back/close-account';
 import type { OperatorRefund } from '../domain/money-back/money-back-ports';
-import { refundedAmount } from '../domain/money-back/refund-balance';
+import { refundedAmount, wirePart } from '../domain/money-back/refund-balance';
 import { ZERO, formatAmount, negate, sum } from '../domain/money';
 import type { PartnerAccount } from '../domain/partner';
 import type { ChargeAttempt, Invoice } from '../domain/recharge/charge-attempt';
@@ -134,14 +134,7 @@ export function refundView(refund: OperatorRefund) {
     released: formatAmount(released),
     requestedAt: refund.requestedAt.toISOString(),
     ...(refund.finishedAt !== undefined && { finishedAt: refund.finishedAt.toISOString() }),
-    parts: refund.parts.map((part) => ({
-      attemptId: part.attemptId,
-      providerChargeId: part.providerChargeId,
-      amount: formatAmount(part.amount),
-      state: part.state,
-      ...(part.refundId !== undefined && { refundId: part.refundId }),
-      ...(part.reason !== undefined && { reason: part.reason }),
-    })),
+    parts: refund.parts.map(wirePart),
   };
 }
 

@@ -145,15 +145,20 @@ function refundIssuedEvent(refund: OperatorRefund, now: Date): DomainEvent {
       amount: formatAmount(refund.amount),
       refunded: formatAmount(refunded),
       released: formatAmount(micros(refund.amount - refunded)),
-      parts: refund.parts.map((part) => ({
-        attemptId: part.attemptId,
-        providerChargeId: part.providerChargeId,
-        amount: formatAmount(part.amount),
-        state: part.state,
-        ...(part.refundId !== undefined && { refundId: part.refundId }),
-        ...(part.reason !== undefined && { reason: part.reason }),
-      })),
+      parts: refund.parts.map(wirePart),
     },
+  };
+}
+
+/** A part as the events and the API show it: amounts as wire amounts. */
+export function wirePart(part: RefundPart) {
+  return {
+    attemptId: part.attemptId,
+    providerChargeId: part.providerChargeId,
+    amount: formatAmount(part.amount),
+    state: part.state,
+    ...(part.refundId !== undefined && { refundId: part.refundId }),
+    ...(part.reason !== undefined && { reason: part.reason }),
   };
 }
 
