@@ -19,6 +19,14 @@ export interface OutboxRecord {
   readonly time: string;
 }
 
+/** The entry kinds of money that comes back to the cards. */
+const MONEY_BACK_KINDS: ReadonlySet<LedgerEntry['kind']> = new Set([
+  'chargeback',
+  'chargeback-reversal',
+  'refund',
+  'refund-release',
+]);
+
 export class PartnerBooks {
   readonly entries = new Map<string, LedgerEntry>();
   readonly invoices = new Map<string, Invoice>();
@@ -33,6 +41,12 @@ export class PartnerBooks {
     let total = 0;
     for (const entry of this.entries.values()) if (kind === undefined || entry.kind === kind) total += entry.amount;
     return total;
+  }
+
+  /** Whether money came back to the partner's cards: a chargeback, a refund, or what followed either. */
+  hasMoneyBack(): boolean {
+    for (const entry of this.entries.values()) if (MONEY_BACK_KINDS.has(entry.kind)) return true;
+    return false;
   }
 
   /** The balance as of a cut-off: every entry posted before it. */

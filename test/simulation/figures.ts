@@ -1,8 +1,10 @@
 /** The figures of a run: what was simulated, what was injected, what the books hold. Printed by the CLI, compared by the replay test. */
 import type { DomainEvent } from '../../functions/domain/events';
+import { CLOSURE_REFUND_REFERENCE } from '../../functions/domain/money-back/close-account';
 import { formatAmount, micros } from '../../functions/domain/money';
 import { MAX_SOFT_DECLINES_PER_CARD, declineKind } from '../../functions/domain/recharge/decline-policy';
 import type { Cardholders } from './cardholders';
+import type { MoneyBackOperator } from './money-back-operator';
 import type { OperatorActions } from './operator-actions';
 import type { ReferenceModel } from './reference-model';
 import type { SimWorld } from './sim-world';
@@ -54,12 +56,19 @@ export interface Figures {
     readonly neverActedOn: number;
   };
   readonly setupPages: Readonly<Record<string, number>>;
+  /** Disputes the banks opened (inquiries among them) and how they were decided. */
+  readonly disputes: Readonly<Record<string, number>>;
+  /** Refunds: on the dashboard, of unused balance (with their parts at the end), the answers the network lost or refused. */
+  readonly refunds: Readonly<Record<string, number>>;
+  readonly closures: Readonly<Record<string, number>>;
   /** The network's reports to the webhook: sent, delivered (each try), repeats, redeliveries, given up; outcomes. */
   readonly reports: Readonly<Record<string, number>>;
   readonly reportOutcomes: Readonly<Record<string, number>>;
   readonly invoices: number;
   readonly operator: Readonly<Record<string, number>>;
   readonly apiRetries: number;
+  /** Operator refunds and closures run again after a crash. */
+  readonly moneyBackRetries: number;
   readonly dailyRuns: number;
   readonly missedDailyRuns: number;
   readonly monthlyRuns: number;
@@ -82,6 +91,7 @@ export function figuresOf(run: {
   model: ReferenceModel;
   usage: UsageMessages;
   operator: OperatorActions;
+  moneyBack: MoneyBackOperator;
   cardholders: Cardholders;
   counts: {
     deliveries: number;
@@ -184,11 +194,34 @@ export function figuresOf(run: {
       cardsSaved: held.cardsSaved,
       refused: held.setupsRefused,
     },
+    disputes: { ...world.cards.disputes.counts },
+    refunds: {
+      dashboard: run.moneyBack.done.dashboardRefunds,
+      dashboardRefused: run.moneyBack.done.dashboardRefundsRefused,
+      operator: run.moneyBack.done.refunds,
+      repeated: run.moneyBack.done.refundsRepeated,
+      conflicts: run.moneyBack.done.refundConflicts,
+      beyondBalance: run.moneyBack.done.refundsBeyondBalance,
+      beyondCharges: run.moneyBack.done.refundsBeyondCharges,
+      whileAnotherOpen: run.moneyBack.done.refundsWhileAnotherOpen,
+      partsRefunded: run.moneyBack.parts.refunded,
+      partsRefused: run.moneyBack.parts.refused,
+      answersLostAfter: faults.refundAnswersLostAfter,
+      answersLostBefore: faults.refundAnswersLostBefore,
+      refusedRequests: faults.refusedRefunds,
+    },
+    closures: {
+      closed: run.moneyBack.done.closures,
+      askedAgain: run.moneyBack.done.closuresRepeated,
+      balancePaidBack: [...model.partners.values()].filter((partner) => partner.refunds.has(CLOSURE_REFUND_REFERENCE))
+        .length,
+    },
     reports: { ...world.reports.counts },
     reportOutcomes: sortedByKey(Object.fromEntries(world.reports.outcomes)),
     invoices: statuses('succeeded'),
     operator: { ...run.operator.done },
     apiRetries: run.operator.apiRetries,
+    moneyBackRetries: run.moneyBack.retries,
     dailyRuns: counts.dailyRuns,
     missedDailyRuns: counts.missedRuns,
     monthlyRuns: counts.monthlyRuns,
@@ -216,10 +249,13 @@ export function formatFigures(figures: Figures): string {
     `card charges: ${figures.cardCharges.succeeded} succeeded, ${figures.cardCharges.declined} declined (${figures.cardCharges.hardDeclines} hard), ${figures.cardCharges.canceled} canceled, ${figures.cardCharges.waiting} still waiting; ${figures.cardCharges.onBackupCards} on backup cards; ${figures.cardCharges.softLimitReached} cards at the soft-decline limit; answers lost ${figures.cardCharges.timeoutsAfterCharge} after charging, ${figures.cardCharges.timeoutsBeforeCharge} before, ${figures.cardCharges.statusAnswersLost} of status lookups, ${figures.cardCharges.cancelAnswersLost} of cancellations; requests refused ${figures.cardCharges.refusedRequests}`,
     `cards issued: ${counted(figures.cardsIssued)}; setup pages: ${counted(figures.setupPages)}`,
     `authentications: ${figures.authentications.waited} charges waited, ${figures.authentications.completed} completed (${figures.authentications.paidDuringCancel} while being canceled), ${figures.authentications.failed} failed, ${figures.authentications.refused} refused (no longer waiting), ${figures.authentications.neverActedOn} never acted on`,
+    `disputes: ${counted(figures.disputes)}`,
+    `refunds: ${counted(figures.refunds)}`,
+    `closures: ${counted(figures.closures)}`,
     `card network reports: ${counted(figures.reports)}; outcomes ${counted(figures.reportOutcomes)}`,
     `operator: ${Object.entries(figures.operator)
       .map(([kind, count]) => `${kind} ${count}`)
-      .join(', ')}; API 5xx retried ${figures.apiRetries}`,
+      .join(', ')}; API 5xx retried ${figures.apiRetries}, money-back calls retried ${figures.moneyBackRetries}`,
     `scheduled: daily runs ${figures.dailyRuns} (${figures.missedDailyRuns} midnights missed and caught up), monthly runs ${figures.monthlyRuns}, invocations retried ${figures.scheduledRetries}`,
     `standing: PartnerBlocked ${figures.partnersBlockedEvents}, PartnerUnblocked ${figures.partnersUnblockedEvents}`,
     `events relayed from the outbox: ${figures.eventsRelayed}, ${figures.eventsRedelivered} of them put again after a relay fault`,

@@ -16,6 +16,7 @@ import type { PartnerAccount } from '../../functions/domain/partner';
 import type { Invoice } from '../../functions/domain/recharge/charge-attempt';
 import { MAX_SOFT_DECLINES_PER_CARD, declineKind } from '../../functions/domain/recharge/decline-policy';
 import type { Books, PartnerBooks } from './books';
+import { MoneyBackInvariants } from './money-back-invariants';
 import type { MessageModel, ReferenceModel } from './reference-model';
 import type { SimWorld } from './sim-world';
 import type { CardFact, WaitingCharge } from './simulated-card-network';
@@ -32,6 +33,10 @@ export const INVARIANTS = {
   9: 'no card is sent more than 8 soft-declined charges in a row',
   10: 'every completed authentication is credited exactly once',
   11: 'a waiting charge that was canceled is never completed afterwards',
+  12: 'every dispute and refund made at the provider is booked once',
+  13: 'no charge gives back more than it took',
+  14: 'every operator refund is paid back or released, part by part',
+  15: 'a closed account is never charged, blocked or opened again',
 } as const;
 export type InvariantNumber = keyof typeof INVARIANTS;
 
@@ -76,13 +81,16 @@ export class Invariants {
     /** Waiting charges whose attempt the system settled, found consistent with the network for good. */
     closed: new Set<string>(),
   };
+  private readonly moneyBack: MoneyBackInvariants;
 
   constructor(
     private readonly world: SimWorld,
     private readonly model: ReferenceModel,
     private readonly books: Books,
     private readonly run: { readonly seed: number; readonly steps: number },
-  ) {}
+  ) {
+    this.moneyBack = new MoneyBackInvariants(world, model, (invariant, detail) => this.fail(invariant, detail));
+  }
 
   fail(invariant: InvariantNumber, detail: string): never {
     throw new InvariantBroken(invariant, this.run.seed, this.step, detail, this.run.steps);
@@ -134,17 +142,17 @@ export class Invariants {
   }
 
   /**
-   * Invariants 8, 9 and 11 (the network's side) over what reached the card network since
-   * the last check, in the order it happened: no new charge on a card once the network
+   * Invariants 8, 9, 11 and 15 (the network's side) over what reached the card network
+   * since the last check, in the order it happened: no new charge on a card once the network
    * answered a hard decline of it (an answer the network lost tells the system nothing);
    * at most 8 soft declines in a row per card, counted apart for its recharges and for each
    * month's license fee (each has its own count in the domain), a success ending the run;
-   * a canceled charge never succeeds.
+   * a canceled charge never succeeds; no new charge of a closed account.
    */
   checkCardNetwork(): void {
     const { facts } = this.world.cards;
-    for (const fact of facts.slice(this.cards.factsRead)) {
-      if (fact.kind === 'call') this.checkCall(fact);
+    for (const [offset, fact] of facts.slice(this.cards.factsRead).entries()) {
+      if (fact.kind === 'call') this.checkCall(fact, this.cards.factsRead + offset);
       else if (fact.kind === 'status') this.checkStatus(fact);
       else if (declineKind(fact.declineCode) === 'hard' && !this.cards.hardDeclines.has(fact.card))
         this.cards.hardDeclines.set(fact.card, { idempotencyKey: fact.idempotencyKey, code: fact.declineCode });
@@ -152,10 +160,11 @@ export class Invariants {
     this.cards.factsRead = facts.length;
   }
 
-  private checkCall(call: Extract<CardFact, { kind: 'call' }>): void {
+  private checkCall(call: Extract<CardFact, { kind: 'call' }>, factIndex: number): void {
     const { keys, hardDeclines } = this.cards;
     if (keys.has(call.idempotencyKey)) return;
     keys.add(call.idempotencyKey);
+    this.moneyBack.checkCall(call, factIndex);
     const hard = hardDeclines.get(call.card);
     if (hard !== undefined)
       this.fail(
@@ -208,6 +217,7 @@ export class Invariants {
   async checkPartners(partnerIds: readonly string[], strictness: Strictness, exact: boolean): Promise<void> {
     if (partnerIds.length === 0) return;
     this.indexCharges();
+    this.moneyBack.index();
     const accounts = new Map(
       (await this.world.ledger.getPartners(partnerIds)).map((account) => [account.partnerId, account]),
     );
@@ -227,6 +237,7 @@ export class Invariants {
       this.checkCharges(account, books, strictness);
       this.checkAuthentications(account, books, strictness);
       this.checkStanding(account);
+      await this.moneyBack.checkPartner(account, books, strictness);
     }
   }
 
@@ -481,8 +492,12 @@ export class Invariants {
     return this.cards.waitingByPartner.get(partnerId) ?? [];
   }
 
-  /** Between daily runs: a blocked partner is below 0, and one back at >= 0 is active with no clock. */
+  /**
+   * Between daily runs: a blocked partner is below 0, and one back at >= 0 is active with no
+   * clock. A closed account keeps its status whatever its balance (invariant 15).
+   */
   private checkStanding(account: PartnerAccount): void {
+    if (account.status === 'closed') return;
     if (account.status === 'blocked' && account.liveBalance >= 0) {
       this.fail(4, `partner ${account.partnerId} is blocked with a balance of ${formatAmount(account.liveBalance)}`);
     }
@@ -552,7 +567,8 @@ export class Invariants {
     completedRuns: readonly Date[],
   ): void {
     const { partnerId, liveBalance, overdueSince, status } = account;
-    if (liveBalance >= 0) return;
+    // A closed account is never made overdue or blocked: usage after the closure is an amount due (invariant 15).
+    if (liveBalance >= 0 || status === 'closed') return;
     const wentNegative = negativeSince([...books.entries.values()]);
     if (wentNegative === undefined)
       this.fail(4, `partner ${partnerId} is at ${formatAmount(liveBalance)} but its ledger never went below 0`);

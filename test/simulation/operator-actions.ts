@@ -29,9 +29,21 @@ import { CARD_GROUPS } from './simulated-card-network';
 
 /** How often each group of card is handed out: to a new partner, as a new primary card, as a backup. */
 type CardMix = Readonly<Record<keyof typeof CARD_GROUPS, number>>;
-const NEW_PARTNER_CARDS: CardMix = { succeeding: 62, softDeclining: 12, hardDeclining: 8, authenticating: 18 };
-const REPLACEMENT_CARDS: CardMix = { succeeding: 50, softDeclining: 15, hardDeclining: 15, authenticating: 20 };
-const BACKUP_CARDS: CardMix = { succeeding: 65, softDeclining: 12, hardDeclining: 8, authenticating: 15 };
+const NEW_PARTNER_CARDS: CardMix = {
+  succeeding: 62,
+  softDeclining: 12,
+  hardDeclining: 8,
+  authenticating: 18,
+  disputing: 4,
+};
+const REPLACEMENT_CARDS: CardMix = {
+  succeeding: 50,
+  softDeclining: 15,
+  hardDeclining: 15,
+  authenticating: 20,
+  disputing: 4,
+};
+const BACKUP_CARDS: CardMix = { succeeding: 65, softDeclining: 12, hardDeclining: 8, authenticating: 15, disputing: 3 };
 /** Chance that a card change enters the partner's current card again. */
 const SAME_CARD_AGAIN = 0.05;
 
@@ -329,15 +341,10 @@ export class OperatorActions {
   }
 
   /** A tool's call retried after a crash, as its operator would run it again. */
-  private async retried<T>(call: () => Promise<T>): Promise<T> {
-    for (let tries = 1; ; tries += 1) {
-      try {
-        return await call();
-      } catch (error) {
-        if (!(error instanceof InjectedCrash) || tries >= MAX_API_TRIES) throw error;
-        this.apiRetries += 1;
-      }
-    }
+  private retried<T>(call: () => Promise<T>): Promise<T> {
+    return retriedAfterCrashes(call, () => {
+      this.apiRetries += 1;
+    });
   }
 
   private async call(
@@ -362,6 +369,18 @@ export class OperatorActions {
   private expectStatus(status: number, expected: readonly number[], what: string): void {
     if (!expected.includes(status))
       throw new Error(`${what} was answered ${status}, expected ${expected.join(' or ')}`);
+  }
+}
+
+/** A tool's call (a use case run by an operator) run again after a crash, as its operator would. */
+export async function retriedAfterCrashes<T>(call: () => Promise<T>, onRetry: () => void): Promise<T> {
+  for (let tries = 1; ; tries += 1) {
+    try {
+      return await call();
+    } catch (error) {
+      if (!(error instanceof InjectedCrash) || tries >= MAX_API_TRIES) throw error;
+      onRetry();
+    }
   }
 }
 

@@ -71,6 +71,12 @@ export class ProviderReports {
     return [...this.pending.values()].sort((a, b) => a.dueAt - b.dueAt || a.deliveryId.localeCompare(b.deliveryId));
   }
 
+  /** Whether a delivery of a report like this is still to come: what it reports may not be booked yet. */
+  inFlight(match: (report: ProviderEvent) => boolean): boolean {
+    for (const delivery of this.pending.values()) if (match(delivery.report)) return true;
+    return false;
+  }
+
   /** The endpoint answered 2xx: Stripe is done with this delivery. */
   taken(delivery: ReportDelivery, outcome: string): void {
     delivery.tries += 1;

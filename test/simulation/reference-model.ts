@@ -1,7 +1,8 @@
 /**
  * What the books must say, kept apart from the system: the partners and what the
- * simulator did to them (openings, payments, reconciliations), every usage event and the
- * fate each of its messages must meet. The invariants compare DynamoDB with this.
+ * simulator did to them (openings, payments, reconciliations, operator refunds, closures),
+ * every usage event and the fate each of its messages must meet. The invariants compare
+ * DynamoDB with this.
  */
 import type { Currency, Micros } from '../../functions/domain/money';
 import type { RejectionReason } from '../../functions/domain/usage/usage-event';
@@ -22,11 +23,26 @@ export interface PartnerModel {
   /** Reconciled months: the actual amount entered and the adjustment booked. */
   readonly reconciliations: Map<string, { readonly actual: Micros; readonly adjustment: Micros }>;
   readonly channels: string[];
+  /** Operator refunds the system took on (answered with the refund), by reference: the amount asked. */
+  readonly refunds: Map<string, Micros>;
+  /** References of those refunds last answered with a part still open: the operator asks again. */
+  readonly unfinishedRefunds: Set<string>;
+  /** Set once the operator closed the account. */
+  closure?: Closure;
   /** Events whose message was acknowledged: debited, and only once. */
   confirmedEvents: number;
   confirmedCost: Micros;
   /** Events sent whose messages are all still on the queue: debited or not yet. */
   readonly unconfirmed: Set<string>;
+}
+
+export interface Closure {
+  /** When the system says the account was closed. */
+  readonly closedAt: Date;
+  /** How many facts the card network had recorded when the closure was first asked for. */
+  readonly networkFactsBefore: number;
+  /** `closing`: closed, but a charge or the refund had no answer yet, so the operator asks again. */
+  state: 'closing' | 'closed';
 }
 
 /** The wire body of a usage event, as the platform sends it. */
@@ -67,7 +83,14 @@ export class ReferenceModel {
   addPartner(
     partner: Omit<
       PartnerModel,
-      'payments' | 'reconciliations' | 'channels' | 'confirmedEvents' | 'confirmedCost' | 'unconfirmed'
+      | 'payments'
+      | 'reconciliations'
+      | 'channels'
+      | 'refunds'
+      | 'unfinishedRefunds'
+      | 'confirmedEvents'
+      | 'confirmedCost'
+      | 'unconfirmed'
     >,
   ): PartnerModel {
     const model: PartnerModel = {
@@ -75,12 +98,19 @@ export class ReferenceModel {
       payments: new Map(),
       reconciliations: new Map(),
       channels: [],
+      refunds: new Map(),
+      unfinishedRefunds: new Set(),
       confirmedEvents: 0,
       confirmedCost: 0 as Micros,
       unconfirmed: new Set(),
     };
     this.partners.set(partner.partnerId, model);
     return model;
+  }
+
+  /** Partners whose account the operator has not closed. */
+  get openPartners(): PartnerModel[] {
+    return [...this.partners.values()].filter((partner) => partner.closure === undefined);
   }
 
   partner(partnerId: string): PartnerModel {

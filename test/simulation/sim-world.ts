@@ -3,9 +3,9 @@
  * to a fresh billing table on DynamoDB Local, with the simulated clock, SQS and card
  * network, recorded events, and random faults before and after every call of every port
  * the wiring builds (its `decorate` hook). The card network's reports reach the use case
- * of the webhook (`applyProviderEvent`) through the same kind of faulty ports. A variant
- * may replace the usage ledger or the card provider, to prove the simulator notices a
- * broken rule.
+ * of the webhook (`applyProviderEvent`) through the same kind of faulty ports, and so do
+ * the operator's refunds and closures (`wireMoneyBack`). A variant may replace the usage
+ * ledger or the card provider, to prove the simulator notices a broken rule.
  */
 import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
@@ -15,9 +15,12 @@ import { DynamoDbChannelRepository } from '../../functions/adapters/dynamodb/cha
 import { DynamoDbDailyRunRepository } from '../../functions/adapters/dynamodb/daily-run-repository';
 import { DynamoDbLedgerRepository } from '../../functions/adapters/dynamodb/ledger-repository';
 import { DynamoDbLicenseRepository } from '../../functions/adapters/dynamodb/license-repository';
+import { DynamoDbMoneyBackRepository } from '../../functions/adapters/dynamodb/money-back-repository';
 import { DynamoDbRechargeRepository } from '../../functions/adapters/dynamodb/recharge-repository';
 import { SqsDailyWorkQueue } from '../../functions/adapters/sqs/sqs-daily-work-queue';
 import { SqsRechargeRequests } from '../../functions/adapters/sqs/sqs-recharge-requests';
+import type { MoneyBackDependencies } from '../../functions/domain/money-back/money-back-dependencies';
+import type { MoneyBackProvider } from '../../functions/domain/money-back/money-back-provider';
 import type { LedgerRepository, RechargeRequests, UsageLedger } from '../../functions/domain/ports';
 import { parseLicenseFeeSchedule } from '../../functions/domain/monthly/license-fee';
 import { type ProviderEventOutcome, applyProviderEvent } from '../../functions/domain/recharge/apply-provider-event';
@@ -33,6 +36,7 @@ import { wirePublishEvents } from '../../functions/wiring/publish-events';
 import { createRechargeHandler } from '../../functions/handlers/recharge';
 import { apiDependencies } from '../../functions/wiring/api';
 import { wireIngestUsage } from '../../functions/wiring/ingest-usage';
+import { wireMoneyBack } from '../../functions/wiring/money-back';
 import { wireDailyRun, wireMonthlyRun, wireRecharge } from '../../functions/wiring/recharge';
 import { wireStripeWebhook } from '../../functions/wiring/stripe-webhook';
 import { createBillingTable } from '../../local/create-tables';
@@ -49,7 +53,7 @@ import { SimulatedQueue, SimulatedSqs } from './simulated-sqs';
 export interface Variant {
   readonly name: string;
   readonly usageLedger?: (real: UsageLedger) => UsageLedger;
-  readonly provider?: (real: PaymentProvider) => PaymentProvider;
+  readonly provider?: (real: PaymentProvider & MoneyBackProvider) => PaymentProvider & MoneyBackProvider;
 }
 
 export interface WorldOptions {
@@ -70,13 +74,23 @@ const VISIBILITY_MS = { usage: 30_000, recharges: 60_000, dailyWork: 120_000 };
 
 export const OPERATOR_NAME = '360dialog';
 
+/** The simulated clock: the card network hears each move, as Stripe's banks open disputes while time passes. */
+class NetworkClock extends TestClock {
+  onMove: () => void = () => undefined;
+
+  override set(to: Date): void {
+    super.set(to);
+    this.onMove();
+  }
+}
+
 /** The webhook wiring's reader, never asked: the simulator hands the use case reports already read. */
 const UNREAD: ProviderEventReader = {
   read: async () => ({ kind: 'refused', reason: 'the simulator applies reports as read, without a signed body' }),
 };
 
 export class SimWorld {
-  readonly clock: TestClock;
+  readonly clock: NetworkClock;
   /** Faults of every handler but the concurrent ingestion slots and the event relay. */
   readonly faults: RandomFaults;
   readonly ingestFaults: readonly RandomFaults[];
@@ -93,7 +107,13 @@ export class SimWorld {
   readonly runs: DynamoDbDailyRunRepository;
   readonly licenses: DynamoDbLicenseRepository;
   readonly channels: DynamoDbChannelRepository;
+  readonly moneyBack: DynamoDbMoneyBackRepository;
   readonly handlers;
+  /**
+   * What operator refunds and closures run with (`refundBalance`, `closeAccount`): the
+   * recharge ports, the books of money back and the provider's refunds, each with its fault points.
+   */
+  readonly moneyBackUseCases: MoneyBackDependencies;
   /** What an operator tool or a setup page changes directly: the ledger and the recharge queue, with faults. */
   readonly operator: { readonly ledger: LedgerRepository; readonly recharges: RechargeRequests };
 
@@ -107,7 +127,7 @@ export class SimWorld {
     /** Faults of the relay's puts to the bus, before or after the put: records come again. */
     readonly relayFaults: RandomFaults,
   ) {
-    this.clock = new TestClock(options.start);
+    this.clock = new NetworkClock(options.start);
     this.faults = new RandomFaults(options.seed, options.faultRate, 'main');
     this.ingestFaults = Array.from(
       { length: INGEST_SLOTS },
@@ -121,6 +141,7 @@ export class SimWorld {
     });
     this.reports = new ProviderReports(options.seed, this.clock);
     this.cards.onReport = (report) => this.reports.add(report);
+    this.clock.onMove = () => this.cards.clockMoved();
     this.usage = new SimulatedQueue('usage', this.clock, VISIBILITY_MS.usage);
     this.deadLetters = new SimulatedQueue('usage-dlq', this.clock, VISIBILITY_MS.usage);
     this.recharges = new SimulatedQueue('recharges', this.clock, VISIBILITY_MS.recharges);
@@ -130,6 +151,7 @@ export class SimWorld {
     this.runs = new DynamoDbDailyRunRepository(client, tableName);
     this.licenses = new DynamoDbLicenseRepository(client, tableName);
     this.channels = new DynamoDbChannelRepository(client, tableName);
+    this.moneyBack = new DynamoDbMoneyBackRepository(client, tableName);
 
     const variant = options.variant;
     const sqs = this.sqs.asClient();
@@ -157,6 +179,7 @@ export class SimWorld {
     // are applied as the event reader reads them: signatures are the handler's tests' business.
     const webhook = wireStripeWebhook({ ...common, provider, sqs, rechargeQueueUrl, reader: UNREAD }).apply;
     const requests = decorate('recharges', new SqsRechargeRequests(sqs, rechargeQueueUrl));
+    this.moneyBackUseCases = wireMoneyBack({ ...common, provider }, requests);
     this.operator = {
       ledger: decorate('ledger', new DynamoDbLedgerRepository(client, tableName)),
       recharges: requests,
@@ -176,6 +199,7 @@ export class SimWorld {
       api: createApiHandler(
         apiDependencies(
           recharge,
+          provider,
           client,
           tableName,
           OPERATOR_NAME,

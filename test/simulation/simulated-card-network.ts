@@ -9,20 +9,31 @@
  * - A record of everything that reached the network, per card: every charge call (new or
  *   a replay of its key), every change of a charge's status, every authentication the
  *   cardholder completed or failed. The invariants judge the system by it.
- * - Faults: answers lost before or after the network acted (charges, status lookups,
- *   cancellations), requests refused with nothing charged, and a cardholder who pays a
- *   waiting charge at the very moment the system cancels it. Each depends on the seed, the
- *   partner and the call's number for that partner, so it does not matter which of two
- *   partners' concurrent calls reaches the network first.
+ * - Faults: answers lost before or after the network acted (charges, refunds, status
+ *   lookups, cancellations), requests refused with nothing charged or refunded, and a
+ *   cardholder who pays a waiting charge at the very moment the system cancels it. Each
+ *   depends on the seed, the partner and the call's number for that partner, so it does not
+ *   matter which of two partners' concurrent calls reaches the network first.
  *
- * Every change the sandbox reports, as Stripe would to a webhook endpoint, becomes a
- * provider report (`ProviderEvent`) with an id of the simulator's, handed to `onReport`.
+ * Money comes back through the sandbox as well (the money-back port): charges paid with
+ * Stripe's dispute test cards are disputed when the clock moves, and their banks decide
+ * (card-disputes.ts); refunds are asked by the system or made on the dashboard. Every change
+ * the sandbox reports, as Stripe would to a webhook endpoint, becomes a provider report
+ * (`ProviderEvent`) with an id of the simulator's, handed to `onReport`.
  */
 import {
   type PaymentIntentStatus,
+  type SandboxPaymentIntent,
   SandboxPaymentProvider,
   type StripeShapedEvent,
 } from '../../functions/adapters/payments/sandbox-payment-provider';
+import type {
+  ChargeRefunds,
+  MoneyBackProvider,
+  ProviderDispute,
+  RefundRequest,
+  RefundResult,
+} from '../../functions/domain/money-back/money-back-provider';
 import type {
   CardRole,
   ChargeReference,
@@ -36,6 +47,7 @@ import type {
   SetupSessionRequest,
 } from '../../functions/domain/recharge/payment-provider';
 import type { ProviderEvent } from '../../functions/domain/recharge/provider-events';
+import { CardDisputes } from './card-disputes';
 import { chanceOf } from './prng';
 
 /** The kinds of card the simulator hands out, each played by one of Stripe's test payment methods. */
@@ -49,15 +61,21 @@ export const CARD_KINDS = {
   stolenCard: 'pm_card_chargeDeclinedStolenCard',
   fraudulent: 'pm_card_chargeDeclinedFraudulent',
   authenticationRequired: 'pm_card_authenticationRequired',
+  disputed: 'pm_card_createDispute',
+  inquiry: 'pm_card_createDisputeInquiry',
 } as const;
 export type CardKind = keyof typeof CARD_KINDS;
 
-/** Charges that go through · decline softly (another day may work) · decline hard · wait for the cardholder. */
+/**
+ * Charges that go through · decline softly (another day may work) · decline hard · wait for
+ * the cardholder · go through and are then disputed by the cardholder's bank.
+ */
 export const CARD_GROUPS = {
   succeeding: ['visa', 'mastercard'],
   softDeclining: ['declined', 'insufficientFunds'],
   hardDeclining: ['expiredCard', 'lostCard', 'stolenCard', 'fraudulent'],
   authenticating: ['authenticationRequired'],
+  disputing: ['disputed', 'inquiry'],
 } as const satisfies Record<string, readonly CardKind[]>;
 
 /** What the cardholder does with a charge waiting for authentication, once told about it. */
@@ -101,6 +119,8 @@ export interface NetworkCharge {
   readonly card: string;
   readonly partnerId: string;
   readonly idempotencyKey: string;
+  /** What the card was charged, in cents. */
+  readonly amountCents: number;
   status: PaymentIntentStatus;
 }
 
@@ -125,12 +145,19 @@ export interface NetworkOptions {
 }
 
 const MINUTE_MS = 60_000;
+/**
+ * A run asks for few refunds next to its charges: their answers are lost (and their
+ * requests refused) this many times as often, so that every run meets them.
+ */
+const REFUND_FAULTS_SCALE = 4;
 /** Chance that a cardholder about to pay does so while the system cancels the charge. */
 const PAYS_DURING_CANCEL = 0.3;
 
-export class SimulatedCardNetwork implements PaymentProvider {
+export class SimulatedCardNetwork implements PaymentProvider, MoneyBackProvider {
   readonly requiresCustomer = false;
   readonly sandbox: SandboxPaymentProvider;
+  /** The disputes the cardholders' banks opened, and what they will decide. */
+  readonly disputes: CardDisputes;
   /** Every charge call and status change, in order. */
   readonly facts: CardFact[] = [];
   /** By provider charge id. */
@@ -145,6 +172,9 @@ export class SimulatedCardNetwork implements PaymentProvider {
     statusAnswersLost: 0,
     cancelAnswersLost: 0,
     paidDuringCancel: 0,
+    refundAnswersLostAfter: 0,
+    refundAnswersLostBefore: 0,
+    refusedRefunds: 0,
   };
   onReport: (report: ProviderEvent) => void = () => undefined;
 
@@ -153,6 +183,8 @@ export class SimulatedCardNetwork implements PaymentProvider {
   private readonly callsByPartner = new Map<string, number>();
   private readonly reportsByPartner = new Map<string, number>();
   private readonly known = new Set<string>();
+  /** Refund keys a refund was made under: asking again with one replays it. */
+  private readonly knownRefunds = new Set<string>();
   private sequence = 0;
   private cardSequence = 0;
   private timeoutRate: number;
@@ -162,6 +194,7 @@ export class SimulatedCardNetwork implements PaymentProvider {
     this.timeoutRate = options.timeoutRate;
     this.refusalRate = options.refusalRate;
     this.sandbox = new SandboxPaymentProvider({ now: options.now, onEvent: (event) => this.noteEvent(event) });
+    this.disputes = new CardDisputes(options.seed, this.sandbox, options.now);
   }
 
   /** A new card of that kind, never handed out before. */
@@ -239,6 +272,57 @@ export class SimulatedCardNetwork implements PaymentProvider {
       return { outcome: 'unknown', reason: 'simulated: the cancellation timed out after it was made' };
     }
     return this.answered(reference.idempotencyKey, answer);
+  }
+
+  async dispute(disputeId: string): Promise<ProviderDispute | undefined> {
+    return this.sandbox.dispute(disputeId);
+  }
+
+  async refundsOf(providerChargeId: string): Promise<ChargeRefunds | undefined> {
+    return this.sandbox.refundsOf(providerChargeId);
+  }
+
+  /** A refund the system asks for; a new key may lose its answer (before or after the refund is made) or be refused. */
+  async refund(request: RefundRequest): Promise<RefundResult> {
+    const key = request.idempotencyKey;
+    if (!this.knownRefunds.has(key)) {
+      const draw = this.draw('refund', request.charge.partnerId);
+      const timeoutRate = this.timeoutRate * REFUND_FAULTS_SCALE;
+      if (draw < timeoutRate / 2) {
+        this.sandbox.failNextRefund('timeout-before-refund');
+        this.faults.refundAnswersLostBefore += 1;
+      } else if (draw < timeoutRate) {
+        this.sandbox.failNextRefund('timeout-after-refund');
+        this.faults.refundAnswersLostAfter += 1;
+      } else if (draw < timeoutRate + this.refusalRate * REFUND_FAULTS_SCALE) {
+        this.sandbox.failNextRefund('refused');
+        this.faults.refusedRefunds += 1;
+      }
+    }
+    const made = this.sandbox.refunds.length;
+    const answer = await this.sandbox.refund(request);
+    if (this.sandbox.refunds.length > made) this.knownRefunds.add(key);
+    return answer;
+  }
+
+  /** The partner a report is about: named by a charge-changed or saved-card report, through the charge or dispute otherwise. */
+  partnerOfReport(report: ProviderEvent): string | undefined {
+    switch (report.kind) {
+      case 'card-saved':
+      case 'charge-changed':
+        return report.partnerId;
+      case 'dispute-changed':
+        return this.disputes.byId.get(report.disputeId)?.partnerId;
+      case 'charge-refunded':
+        return this.charges.get(report.providerChargeId)?.partnerId;
+      case 'ignored':
+        return undefined;
+    }
+  }
+
+  /** The test clock moved: the banks open the disputes of charges paid with dispute cards. */
+  clockMoved(): void {
+    this.sandbox.clockMoved();
   }
 
   async checkPaymentMethod(paymentMethod: string, customerId: string | undefined): Promise<PaymentMethodCheck> {
@@ -323,20 +407,53 @@ export class SimulatedCardNetwork implements PaymentProvider {
   private noteEvent(event: StripeShapedEvent): void {
     this.sequence += 1;
     const occurredAt = new Date(event.created * 1000);
-    if (event.type === 'checkout.session.completed') {
-      const session = event.data.object;
-      this.report(session.metadata.partnerId, (eventId) => ({
-        kind: 'card-saved',
-        eventId,
-        occurredAt,
-        partnerId: session.metadata.partnerId,
-        role: session.metadata.role,
-        sessionId: session.id,
-        setupReference: session.setup_intent,
-      }));
-      return;
+    switch (event.type) {
+      case 'checkout.session.completed': {
+        const session = event.data.object;
+        this.report(session.metadata.partnerId, (eventId) => ({
+          kind: 'card-saved',
+          eventId,
+          occurredAt,
+          partnerId: session.metadata.partnerId,
+          role: session.metadata.role,
+          sessionId: session.id,
+          setupReference: session.setup_intent,
+        }));
+        return;
+      }
+      case 'charge.dispute.created':
+      case 'charge.dispute.updated':
+      case 'charge.dispute.funds_withdrawn':
+      case 'charge.dispute.closed':
+      case 'charge.dispute.funds_reinstated': {
+        const dispute = event.data.object;
+        const charge = this.chargeNamed(dispute.payment_intent);
+        this.disputes.noted(dispute, charge.partnerId, charge.idempotencyKey);
+        this.report(charge.partnerId, (eventId) => ({
+          kind: 'dispute-changed',
+          eventId,
+          occurredAt,
+          disputeId: dispute.id,
+        }));
+        return;
+      }
+      case 'charge.refunded':
+      case 'refund.created': {
+        const providerChargeId = event.data.object.payment_intent;
+        this.report(this.chargeNamed(providerChargeId).partnerId, (eventId) => ({
+          kind: 'charge-refunded',
+          eventId,
+          occurredAt,
+          providerChargeId,
+        }));
+        return;
+      }
+      default:
+        this.noteIntent(event.data.object, occurredAt);
     }
-    const intent = event.data.object;
+  }
+
+  private noteIntent(intent: SandboxPaymentIntent, occurredAt: Date): void {
     const { partnerId, attemptId } = intent.metadata;
     let charge = this.charges.get(intent.id);
     if (charge === undefined) {
@@ -345,6 +462,7 @@ export class SimulatedCardNetwork implements PaymentProvider {
         card: this.cardOfKey.get(attemptId) ?? intent.payment_method,
         partnerId,
         idempotencyKey: attemptId,
+        amountCents: intent.amount,
         status: intent.status,
       };
       this.charges.set(intent.id, charge);
@@ -373,6 +491,13 @@ export class SimulatedCardNetwork implements PaymentProvider {
       attemptId,
       providerChargeId: intent.id,
     }));
+  }
+
+  /** A charge money comes back from: one the network made and recorded. */
+  private chargeNamed(chargeId: string): NetworkCharge {
+    const charge = this.charges.get(chargeId);
+    if (charge === undefined) throw new Error(`the sandbox reported money back on ${chargeId}, a charge it never made`);
+    return charge;
   }
 
   /**

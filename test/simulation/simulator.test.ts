@@ -14,7 +14,7 @@ import type {
   ChargeResult,
   ChargeStatus,
 } from '../../functions/domain/recharge/payment-provider';
-import { PassingProvider } from '../support/passing-provider';
+import { PassingMoneyBackProvider } from '../support/passing-provider';
 import { InvariantBroken } from './invariants';
 import { type SimulationOptions, runSimulation } from './simulator';
 
@@ -52,7 +52,7 @@ class ForgetfulUsageLedger implements UsageLedger {
 }
 
 /** Reads Stripe's error `code` (`card_declined`) where the `decline_code` (`lost_card`) says more: hard declines look soft. */
-class CodeForDeclineCode extends PassingProvider {
+class CodeForDeclineCode extends PassingMoneyBackProvider {
   override async charge(request: ChargeRequest): Promise<ChargeResult> {
     const answer = await this.real.charge(request);
     return answer.outcome === 'declined' && declineKind(answer.declineCode) === 'hard'
@@ -62,7 +62,7 @@ class CodeForDeclineCode extends PassingProvider {
 }
 
 /** Answers `canceled` without asking the provider: the charge still waits, and the partner may pay it. */
-class CancelsOnlyOnPaper extends PassingProvider {
+class CancelsOnlyOnPaper extends PassingMoneyBackProvider {
   override async cancelCharge(reference: ChargeReference): Promise<ChargeStatus> {
     return { outcome: 'canceled', providerChargeId: reference.providerChargeId };
   }
@@ -103,7 +103,7 @@ describe('Simulator', () => {
   it('reports invariant 8 when a card adapter takes hard declines for soft ones and a lost card is charged again', async () => {
     // Act
     const broken = await failureOf({
-      seed: 11,
+      seed: 25,
       steps: SUITE_STEPS,
       dynamoDbEndpoint: endpoint(),
       variant: { name: 'code read for decline code', provider: (real) => new CodeForDeclineCode(real) },
@@ -113,7 +113,7 @@ describe('Simulator', () => {
     expect(broken).toBeInstanceOf(InvariantBroken);
     expect((broken as InvariantBroken).invariant).toBe(8);
     expect((broken as InvariantBroken).message).toMatch(
-      /^invariant 8 \(.+\) broken at seed 11 step \d+: card pm_sim_\d+_\w+ of partner partner-\d+ was charged again \(attempt att-\S+\) after its hard decline \w+ on attempt att-\S+\. Replay: npm run simulate -- --seed 11 --steps 120$/,
+      /^invariant 8 \(.+\) broken at seed 25 step \d+: card pm_sim_\d+_\w+ of partner partner-\d+ was charged again \(attempt att-\S+\) after its hard decline \w+ on attempt att-\S+\. Replay: npm run simulate -- --seed 25 --steps 120$/,
     );
   }, 180_000);
 

@@ -2,13 +2,16 @@
  * The fault-injection simulator: a seeded schedule of partners, usage, deliveries, clock
  * advances across midnights and month ends, card changes (primary and backup cards, setup
  * pages), charges waiting for the partner to authenticate, the card network's reports to
- * the webhook (late, repeated, reordered), finance payments and reconciliations, run
- * against the production handlers on DynamoDB Local, with crashes before and after the
- * calls of their ports and lost card-provider answers. The books are checked after every
- * step (invariants.ts); at the end the faults stop, every queue is drained, every report
- * delivered, partners do what they meant to on the card pages, two more daily runs settle
- * what is pending, and everything is checked once more. The event relay runs at each
- * daily run, with faults of its own, and at the end.
+ * the webhook (late, repeated, reordered), finance payments and reconciliations, money that
+ * comes back (disputes the banks open and decide, refunds on the provider's dashboard,
+ * operator refunds of unused balance, closed accounts that still receive usage), run
+ * against the production handlers and use cases on DynamoDB Local, with crashes before and
+ * after the calls of their ports and lost card-provider answers. The books are checked after
+ * every step (invariants.ts); at the end the faults stop, every queue is drained, every
+ * report delivered, partners do what they meant to on the card pages, the banks decide every
+ * dispute, open refunds and closures are asked again until done, two more daily runs settle
+ * what is pending, and everything is checked once more. The event relay runs at each daily
+ * run, with faults of its own, and at the end.
  */
 import type { ScheduledEvent } from 'aws-lambda';
 import type { DailyRunStart } from '../../functions/domain/daily/daily-run';
@@ -18,6 +21,7 @@ import { Books } from './books';
 import { Cardholders } from './cardholders';
 import { type Figures, figuresOf } from './figures';
 import { Invariants } from './invariants';
+import { MoneyBackOperator } from './money-back-operator';
 import { OperatorActions } from './operator-actions';
 import { Prng, chanceOf } from './prng';
 import type { ReportDelivery } from './provider-reports';
@@ -56,6 +60,10 @@ const ACTIONS = {
   'register-channel': 1,
   'cancel-channel': 0.3,
   'long-pause': 0.5,
+  'banks-decide': 2,
+  'dashboard-refund': 0.5,
+  'operator-refund': 1,
+  'close-account': 0.12,
 } as const;
 type Action = keyof typeof ACTIONS;
 
@@ -68,6 +76,8 @@ const MISSED_RUN = 0.04;
 const MAX_SCHEDULED_TRIES = 30;
 const MAX_DRAIN_ROUNDS = 2_000;
 const START = new Date('2026-11-20T08:00:00.000Z');
+/** Deciding "whenever they meant to": the end of a run has every bank decide. */
+const EVENTUALLY = new Date(8.64e15);
 
 export async function runSimulation(options: SimulationOptions): Promise<Figures> {
   const world = await SimWorld.create({
@@ -93,6 +103,7 @@ class Simulation {
   private readonly invariants: Invariants;
   private readonly usage: UsageMessages;
   private readonly operator: OperatorActions;
+  private readonly moneyBack: MoneyBackOperator;
   private readonly cardholders: Cardholders;
   private readonly completedRuns: Date[] = [];
   private step = 0;
@@ -117,6 +128,7 @@ class Simulation {
     this.usage = new UsageMessages(this.prng, this.model, world.usage, () => world.clock.now());
     this.cardholders = new Cardholders(world);
     this.operator = new OperatorActions(world, this.prng, this.model, this.books, this.invariants, this.cardholders);
+    this.moneyBack = new MoneyBackOperator(world, this.prng, this.model, this.invariants);
   }
 
   async run(): Promise<Figures> {
@@ -145,6 +157,7 @@ class Simulation {
       model: this.model,
       usage: this.usage,
       operator: this.operator,
+      moneyBack: this.moneyBack,
       cardholders: this.cardholders,
       counts: this.counts,
       checks: this.invariants.checks,
@@ -172,22 +185,53 @@ class Simulation {
         return this.deliverReports(this.world.reports.due(this.step, 10), touched);
       case 'partners-act':
         return this.cardholders.act(touched);
+      case 'banks-decide':
+        return this.banksDecide(this.world.clock.now(), touched);
       case 'create-partner':
-        if (this.model.partners.size < MAX_PARTNERS) touched.add(await this.operator.createPartner());
+        if (this.model.openPartners.length < MAX_PARTNERS) touched.add(await this.operator.createPartner());
         return;
       case 'long-pause':
         return this.advanceTo(new Date(this.world.clock.now().getTime() + this.prng.int(1, 30) * 60 * 60 * 1000));
     }
     if (partner === undefined) return;
     touched.add(partner.partnerId);
+    // Money keeps moving on a closed account: usage, finance, refunds.
+    if (action === 'finance-payment') return this.operator.pay(partner);
+    if (action === 'reconcile') return this.operator.reconcile(partner);
+    if (action === 'dashboard-refund') return this.moneyBack.dashboardRefund(partner);
+    if (action === 'operator-refund') return this.moneyBack.refund(partner, touched);
+    if (action === 'close-account') return this.closeAccount(partner, touched);
+    // The rest serves an account that is open: a closed one is left alone.
+    if (partner.closure !== undefined) return;
     if (action === 'change-card') return this.operator.changeCard(this.waitingInstead() ?? partner);
     if (action === 'set-backup-card') return this.operator.setBackupCard(partner);
     if (action === 'open-setup') return this.operator.openSetup(partner);
     if (action === 'change-settings') return this.operator.changeSettings(partner);
-    if (action === 'finance-payment') return this.operator.pay(partner);
-    if (action === 'reconcile') return this.operator.reconcile(partner);
     if (action === 'register-channel') return this.operator.registerChannel(partner);
     return this.operator.cancelChannel(partner);
+  }
+
+  /**
+   * Half the time an account still being closed is closed again, as its operator would
+   * retry; otherwise the partner's account is closed, while enough others stay open.
+   */
+  private async closeAccount(partner: PartnerModel, touched: Set<string>): Promise<void> {
+    const closing = this.moneyBack.closing();
+    if (closing.length > 0 && this.prng.chance(0.5)) {
+      const again = this.prng.pick(closing);
+      touched.add(again.partnerId);
+      return this.moneyBack.close(again);
+    }
+    if (partner.closure === undefined && this.model.openPartners.length > INITIAL_PARTNERS)
+      return this.moneyBack.closeOpen(partner, touched);
+  }
+
+  /** The banks decide the disputes due by `by`. */
+  private banksDecide(by: Date, touched: Set<string>): void {
+    for (const dispute of this.world.cards.disputes.due(by)) {
+      this.world.cards.disputes.decide(dispute);
+      touched.add(dispute.partnerId);
+    }
   }
 
   /**
@@ -197,7 +241,9 @@ class Simulation {
    */
   private waitingInstead(): PartnerModel | undefined {
     if (!this.prng.chance(0.2)) return undefined;
-    const waiting = this.world.cards.stillWaiting().filter((charge) => this.model.partners.has(charge.partnerId));
+    const waiting = this.world.cards
+      .stillWaiting()
+      .filter((charge) => this.model.partners.get(charge.partnerId)?.closure === undefined);
     if (waiting.length === 0) return undefined;
     return this.model.partner(this.prng.pick(waiting).partnerId);
   }
@@ -260,7 +306,8 @@ class Simulation {
   private async deliverReports(deliveries: readonly ReportDelivery[], touched: Set<string>): Promise<void> {
     for (const delivery of deliveries) {
       const { report } = delivery;
-      if ('partnerId' in report) touched.add(report.partnerId);
+      const partnerId = this.world.cards.partnerOfReport(report);
+      if (partnerId !== undefined) touched.add(partnerId);
       try {
         const outcome = await this.world.handlers.webhook(report);
         if (outcome === 'unknown') this.world.reports.notTaken(delivery);
@@ -378,6 +425,8 @@ class Simulation {
     await this.settleCards();
     await this.cardholders.actOnEverything();
     await this.settleCards();
+    await this.settleDisputes();
+    await this.moneyBack.finishEverything(() => this.settleCards());
     for (let day = 0; day < 2; day += 1) {
       await this.advanceTo(
         new Date(Math.floor(this.world.clock.now().getTime() / DAY_MS) * DAY_MS + DAY_MS + 60_000),
@@ -389,6 +438,17 @@ class Simulation {
     await this.invariants.checkPartners([...this.model.partners.keys()].sort(), 'settled', true);
     await this.invariants.checkWaitingCharges();
     await this.invariants.checkEvents();
+    await this.moneyBack.tallyParts();
+  }
+
+  /** Every bank decides every dispute still open (an inquiry escalated is decided in its turn), and the reports are delivered. */
+  private async settleDisputes(): Promise<void> {
+    for (let round = 0; this.world.cards.disputes.undecided > 0; round += 1) {
+      if (round >= MAX_DRAIN_ROUNDS)
+        throw new Error(`${this.world.cards.disputes.undecided} disputes are still undecided after ${round} rounds`);
+      this.banksDecide(EVENTUALLY, new Set());
+      await this.settleCards();
+    }
   }
 
   /** Recharge requests and the network's reports, until neither has anything left (a saved card requests a recharge). */
