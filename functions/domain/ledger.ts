@@ -8,6 +8,8 @@ export const ENTRY_KINDS = [
   'opening',
   'usage',
   'recharge',
+  /** A partner's own top-up, charged on its card (docs/contract.md §14). */
+  'top-up',
   'payment',
   'adjustment',
   /** A dispute took back a charge that credited the balance (docs/contract.md §13). */

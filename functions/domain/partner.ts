@@ -56,6 +56,16 @@ export interface PartnerAccount {
   readonly refundInFlight?: string;
   /** When the account was closed. */
   readonly closedAt?: Date;
+  /** What automatic recharges credited in the UTC month they last credited in (docs/contract.md §14). */
+  readonly automaticCredits?: AutomaticCredits;
+  /** The UTC month (YYYY-MM) `RechargeLimitReached` was last published for: once a month. */
+  readonly limitReachedMonth?: string;
+}
+
+export interface AutomaticCredits {
+  /** A UTC month, YYYY-MM. */
+  readonly month: string;
+  readonly total: Micros;
 }
 
 export interface LastDecline {

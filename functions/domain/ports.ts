@@ -1,6 +1,6 @@
 /** The ports the use cases depend on; adapters in functions/adapters implement them. */
 import type { DomainEvent } from './events';
-import type { ChargeAttempt, Invoice, RechargeTrigger } from './recharge/charge-attempt';
+import type { ChargeAttempt, Invoice, RechargeTrigger, TopUp } from './recharge/charge-attempt';
 import type { LedgerEntry, LedgerPage, Posting, PostingResult } from './ledger';
 import type { Currency, Micros } from './money';
 import type { RechargeSettings } from './recharge-rules';
@@ -121,16 +121,46 @@ export type SettleResult =
   /** Someone else settled this attempt first (a concurrent resume): nothing was written. */
   | { readonly outcome: 'already-settled'; readonly attempt: ChargeAttempt };
 
+/**
+ * The month's automatic credits a capped recharge was decided from (docs/contract.md §14):
+ * `total` is 0 when the partner has none in `month` yet.
+ */
+export interface CapSeen {
+  readonly month: string;
+  readonly total: Micros;
+}
+
+export type TopUpOpening =
+  | { readonly kind: 'opened' }
+  /** The reference was taken first (a concurrent repeat): this top-up is that one. */
+  | { readonly kind: 'exists'; readonly topUp: TopUp }
+  | { readonly kind: 'busy' }
+  | { readonly kind: 'partner-closed' };
+
 export interface RechargeRepository {
   /**
    * Records the attempt and takes the partner's single in-flight slot; `busy` if another
-   * attempt holds it, `partner-closed` once the account is closed.
+   * attempt holds it, `partner-closed` once the account is closed. Given `capSeen`, it opens
+   * only while the partner's automatic credits are still those: `cap-moved` if a credit
+   * counted since, so the cap is decided again where the charge is opened.
    */
-  openAttempt(attempt: ChargeAttempt): Promise<'opened' | 'busy' | 'partner-closed'>;
+  openAttempt(attempt: ChargeAttempt, capSeen?: CapSeen): Promise<'opened' | 'busy' | 'partner-closed' | 'cap-moved'>;
+  /**
+   * Opens a top-up's attempt as `openAttempt` does and, in the same transaction, takes its
+   * reference: a reference names one top-up, ever.
+   */
+  openTopUp(attempt: ChargeAttempt, topUp: TopUp): Promise<TopUpOpening>;
+  getTopUp(partnerId: string, reference: string): Promise<TopUp | undefined>;
   getAttempt(partnerId: string, attemptId: string): Promise<ChargeAttempt | undefined>;
   /**
+   * Notes that the monthly cap stopped an automatic recharge in `month`, with its event, once
+   * a month: false if it was noted for that month already.
+   */
+  markLimitReached(partnerId: string, month: string, event: DomainEvent): Promise<boolean>;
+  /**
    * Credits the balance, issues the invoice, settles the open attempt, restores a partner
-   * back at >= 0 and commits the events: one transaction.
+   * back at >= 0, counts a recharge's credit in the month's automatic credits and commits
+   * the events: one transaction.
    */
   settleSucceeded(
     attempt: ChargeAttempt,

@@ -19,6 +19,11 @@ export interface RechargeSettings {
   readonly threshold: Micros;
   readonly autoRenewAmount: Micros;
   readonly autoRecharge: boolean;
+  /**
+   * At most this much is credited by automatic recharges in a UTC month (docs/contract.md
+   * §14); none when absent. Opening charges, top-ups and finance payments are not capped.
+   */
+  readonly monthlyLimit?: Micros;
 }
 
 export const DEFAULT_RECHARGE_SETTINGS: RechargeSettings = {

@@ -12,6 +12,7 @@ import type { Clock } from '../domain/ports';
 import type { LicenseFeeSchedule } from '../domain/monthly/license-fee';
 import type { MonthlyRunDependencies } from '../domain/monthly/license-fees';
 import type { MoneyBackProvider } from '../domain/money-back/money-back-provider';
+import type { PaymentPages } from '../domain/recharge/payment-pages';
 import type { PaymentProvider } from '../domain/recharge/payment-provider';
 import type { RechargeDependencies } from '../domain/recharge/recharge-partner';
 import { type PortDecorator, undecorated } from './port-decorator';
@@ -19,8 +20,8 @@ import { type PortDecorator, undecorated } from './port-decorator';
 export interface RechargeWiring {
   readonly dynamoDb: DynamoDBDocumentClient;
   readonly tableName: string;
-  /** Charges cards and pays money back: one provider for both ports. */
-  readonly provider: PaymentProvider & MoneyBackProvider;
+  /** Charges cards and pays money back: one provider for both ports, and for payment pages where it has them. */
+  readonly provider: PaymentProvider & MoneyBackProvider & Partial<PaymentPages>;
   readonly clock: Clock;
   /** Put around every port below, the provider and the clock included. */
   readonly decorate?: PortDecorator;
@@ -33,8 +34,14 @@ export function wireRecharge(wiring: RechargeWiring): RechargeDependencies {
     channels: decorate('channels', new DynamoDbChannelRepository(wiring.dynamoDb, wiring.tableName)),
     attempts: decorate('attempts', new DynamoDbRechargeRepository(wiring.dynamoDb, wiring.tableName)),
     provider: decorate('provider', wiring.provider),
+    ...(servesPaymentPages(wiring.provider) && { pages: decorate('pages', wiring.provider) }),
     clock: decorate('clock', wiring.clock),
   };
+}
+
+/** A top-up paid on a page (docs/contract.md §14) needs them; the simulator's card network has none. */
+function servesPaymentPages(provider: Partial<PaymentPages>): provider is PaymentPages {
+  return provider.createPaymentPage !== undefined;
 }
 
 export function wireDailyRun(wiring: RechargeWiring & { readonly work: DailyWorkQueue }): DailyRunDependencies {

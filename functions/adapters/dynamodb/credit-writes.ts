@@ -36,8 +36,11 @@ export function planStanding(before: PartnerAccount, credit: Micros): StandingPl
 export interface CreditExtras {
   /** More conditions on the partner item, e.g. that it holds a given charge attempt. */
   readonly conditions?: readonly string[];
+  /** More attributes to set on the partner item, e.g. the month's automatic credits. */
+  readonly sets?: readonly string[];
   /** More attributes to remove from the partner item. */
   readonly removes?: readonly string[];
+  readonly names?: Record<string, string>;
   readonly values?: Record<string, unknown>;
 }
 
@@ -51,6 +54,7 @@ export function creditWithStanding(
   const sets = [
     'attentionPk = if_not_exists(attentionPk, :shard)',
     'attentionSk = if_not_exists(attentionSk, :partnerId)',
+    ...(extras.sets ?? []),
   ];
   const removes = [...(extras.removes ?? [])];
   if (plan.restoresStanding) {
@@ -73,7 +77,7 @@ export function creditWithStanding(
       Key: partnerKey(partnerId),
       UpdateExpression: `ADD liveBalance :credit, version :one SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
       ConditionExpression: ['attribute_exists(pk)', ...(extras.conditions ?? []), ...standing].join(' AND '),
-      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeNames: { '#status': 'status', ...extras.names },
       ExpressionAttributeValues: {
         ':credit': credit,
         ':one': 1,

@@ -7,13 +7,14 @@ import type {
   ChargePurpose,
   Invoice,
   InvoiceLine,
+  TopUp,
 } from '../../domain/recharge/charge-attempt';
 import type { CreditedCharge } from '../../domain/money-back/money-back-ports';
 import { type Currency, micros } from '../../domain/money';
 import type { PartnerAccount, PartnerStatus } from '../../domain/partner';
 import type { CardDeclines } from '../../domain/recharge/decline-policy';
 import type { CardRole } from '../../domain/recharge/payment-provider';
-import { attemptKey, attentionShard, invoiceKey, ledgerEntryKey, partnerKey } from './keys';
+import { attemptKey, attentionShard, invoiceKey, ledgerEntryKey, partnerKey, topUpKey } from './keys';
 
 export type Item = Record<string, unknown>;
 
@@ -31,6 +32,7 @@ export function partnerToItem(account: PartnerAccount): Item {
     threshold: settings.threshold,
     autoRenewAmount: settings.autoRenewAmount,
     autoRecharge: settings.autoRecharge,
+    ...(settings.monthlyLimit !== undefined && { monthlyLimit: settings.monthlyLimit }),
     status: account.status,
     createdAt: account.createdAt.toISOString(),
     liveBalance: account.liveBalance,
@@ -59,6 +61,7 @@ export function itemToPartner(item: Item): PartnerAccount {
       threshold: micros(item.threshold as number),
       autoRenewAmount: micros(item.autoRenewAmount as number),
       autoRecharge: item.autoRecharge as boolean,
+      ...(item.monthlyLimit !== undefined && { monthlyLimit: micros(item.monthlyLimit as number) }),
     },
     status: item.status as PartnerStatus,
     createdAt: new Date(item.createdAt as string),
@@ -88,8 +91,18 @@ export function itemToPartner(item: Item): PartnerAccount {
     ...(item.lastDailyRetryOn !== undefined && { lastDailyRetryOn: item.lastDailyRetryOn as string }),
     ...(item.refundInFlight !== undefined && { refundInFlight: item.refundInFlight as string }),
     ...(item.closedAt !== undefined && { closedAt: new Date(item.closedAt as string) }),
+    ...(item[AUTOMATIC_CREDIT_ATTRIBUTES.month] !== undefined && {
+      automaticCredits: {
+        month: item[AUTOMATIC_CREDIT_ATTRIBUTES.month] as string,
+        total: micros(item[AUTOMATIC_CREDIT_ATTRIBUTES.total] as number),
+      },
+    }),
+    ...(item.limitReachedMonth !== undefined && { limitReachedMonth: item.limitReachedMonth as string }),
   };
 }
+
+/** The partner item's attributes of its month's automatic credits (docs/contract.md §14). */
+export const AUTOMATIC_CREDIT_ATTRIBUTES = { month: 'automaticCreditMonth', total: 'automaticCreditTotal' } as const;
 
 /** The partner item's attributes for the card in a role: its decline counts and when it was set. */
 export function cardAttributes(role: CardRole) {
@@ -152,6 +165,7 @@ export function attemptToItem(attempt: ChargeAttempt): Item {
     paymentMethod: attempt.paymentMethod,
     cardRole: attempt.cardRole,
     ...(attempt.paymentCustomerId !== undefined && { paymentCustomerId: attempt.paymentCustomerId }),
+    ...(attempt.reference !== undefined && { reference: attempt.reference }),
     state: attempt.state,
     createdAt: attempt.createdAt.toISOString(),
   };
@@ -172,6 +186,7 @@ export function itemToAttempt(item: Item): ChargeAttempt {
     paymentMethod: item.paymentMethod as string,
     cardRole: (item.cardRole as CardRole | undefined) ?? 'primary',
     ...(item.paymentCustomerId !== undefined && { paymentCustomerId: item.paymentCustomerId as string }),
+    ...(item.reference !== undefined && { reference: item.reference as string }),
     state: item.state as AttemptState,
     createdAt: new Date(item.createdAt as string),
     ...(item.settledAt !== undefined && { settledAt: new Date(item.settledAt as string) }),
@@ -208,6 +223,30 @@ export function itemToCreditedCharge(item: Item): CreditedCharge | undefined {
     refundedCredit: micros((item[MONEY_BACK_ATTRIBUTES.refunded] as number | undefined) ?? 0),
     disputedCredit: micros((item[MONEY_BACK_ATTRIBUTES.disputed] as number | undefined) ?? 0),
     moneyBackVersion: (item[MONEY_BACK_ATTRIBUTES.version] as number | undefined) ?? 0,
+  };
+}
+
+export function topUpToItem(topUp: TopUp): Item {
+  return {
+    ...topUpKey(topUp.partnerId, topUp.reference),
+    type: 'top-up',
+    partnerId: topUp.partnerId,
+    reference: topUp.reference,
+    amount: topUp.amount,
+    checkout: topUp.checkout,
+    attemptId: topUp.attemptId,
+    requestedAt: topUp.requestedAt.toISOString(),
+  };
+}
+
+export function itemToTopUp(item: Item): TopUp {
+  return {
+    partnerId: item.partnerId as string,
+    reference: item.reference as string,
+    amount: micros(item.amount as number),
+    checkout: item.checkout as boolean,
+    attemptId: item.attemptId as string,
+    requestedAt: new Date(item.requestedAt as string),
   };
 }
 

@@ -52,6 +52,12 @@ export const operatorRefundKey = (partnerId: string, reference: string): ItemKey
   sk: `REFUND#${reference}`,
 });
 
+/** A partner's top-up, one per reference: it names the attempt that charges it. */
+export const topUpKey = (partnerId: string, reference: string): ItemKey => ({
+  pk: `PARTNER#${partnerId}`,
+  sk: `TOPUP#${reference}`,
+});
+
 export const invoicePartition = (partnerId: string): string => `PARTNER#${partnerId}#INVOICE`;
 
 export const invoiceKey = (partnerId: string, issuedAt: Date, invoiceId: string): ItemKey => ({

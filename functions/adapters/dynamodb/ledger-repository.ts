@@ -218,14 +218,16 @@ export class DynamoDbLedgerRepository implements LedgerRepository {
   }
 
   async updateRechargeSettings(partnerId: string, settings: RechargeSettings): Promise<boolean> {
+    // The settings are replaced whole: settings without a monthly limit lift the cap.
+    const limit = settings.monthlyLimit;
     return updateIf(this.client, this.tableName, partnerKey(partnerId), {
-      update:
-        'SET threshold = :threshold, autoRenewAmount = :renew, autoRecharge = :auto, attentionPk = if_not_exists(attentionPk, :shard), attentionSk = if_not_exists(attentionSk, :partnerId) REMOVE belowThresholdSince',
+      update: `SET threshold = :threshold, autoRenewAmount = :renew, autoRecharge = :auto, ${limit === undefined ? '' : 'monthlyLimit = :limit, '}attentionPk = if_not_exists(attentionPk, :shard), attentionSk = if_not_exists(attentionSk, :partnerId) REMOVE belowThresholdSince${limit === undefined ? ', monthlyLimit' : ''}`,
       condition: 'attribute_exists(pk)',
       values: {
         ':threshold': settings.threshold,
         ':renew': settings.autoRenewAmount,
         ':auto': settings.autoRecharge,
+        ...(limit !== undefined && { ':limit': limit }),
         ':shard': attentionShard(partnerId),
         ':partnerId': partnerId,
       },

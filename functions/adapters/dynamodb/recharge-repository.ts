@@ -4,21 +4,50 @@
  * (so it can be settled once), and on success also credits the balance with its ledger
  * entry, issues the invoice, frees the slot and returns an overdue or blocked partner to
  * `active` when the credit brings the balance back to >= 0. Either settlement writes its
- * events to the outbox in the same transaction.
+ * events to the outbox in the same transaction. A top-up takes its reference in the
+ * transaction that opens its attempt; a recharge's credit is counted in the month's
+ * automatic credits in the transaction that credits it, and a capped recharge opens only
+ * while those are what it was decided from (docs/contract.md §14).
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type LedgerEntry, entryIdOf } from '../../domain/ledger';
 import type { PartnerAccount } from '../../domain/partner';
 import type { DomainEvent } from '../../domain/events';
-import { add } from '../../domain/money';
-import type { CreditEvents, PageRequest, RechargeRepository, SettleResult } from '../../domain/ports';
-import { type ChargeAttempt, type Invoice, invoiceFor } from '../../domain/recharge/charge-attempt';
+import { type Micros, add } from '../../domain/money';
+import { monthOf } from '../../domain/month';
+import type {
+  CapSeen,
+  CreditEvents,
+  PageRequest,
+  RechargeRepository,
+  SettleResult,
+  TopUpOpening,
+} from '../../domain/ports';
+import {
+  type ChargeAttempt,
+  type Invoice,
+  type TopUp,
+  invoiceFor,
+  isPaymentPage,
+} from '../../domain/recharge/charge-attempt';
 import { type CardDeclines, REQUEST_REFUSED } from '../../domain/recharge/decline-policy';
-import { attemptToItem, cardAttributes, invoiceToItem, itemToAttempt, itemToInvoice, itemToPartner } from './items';
+import { afterAutomaticCredit, automaticTotalIn, countsTowardCap } from '../../domain/recharge/monthly-cap';
+import {
+  AUTOMATIC_CREDIT_ATTRIBUTES,
+  type Item,
+  attemptToItem,
+  cardAttributes,
+  invoiceToItem,
+  itemToAttempt,
+  itemToInvoice,
+  itemToPartner,
+  itemToTopUp,
+  topUpToItem,
+} from './items';
 import { creditWithStanding, planStanding } from './credit-writes';
-import { attemptKey, invoicePartition, partnerKey } from './keys';
-import { outboxPuts, putOutboxEvent } from './outbox';
+import { attemptKey, invoicePartition, partnerKey, topUpKey } from './keys';
+import { type TransactItem, outboxPuts, putOutboxEvent } from './outbox';
 import { partitionPage } from './page-query';
 import { putLedgerEntry, putPostingGuard } from './posting-writes';
 import { cancellationReasons, isConditionFailure, retryOnContention } from './transactions';
@@ -36,29 +65,37 @@ export class DynamoDbRechargeRepository implements RechargeRepository {
     private readonly tableName: string,
   ) {}
 
-  async openAttempt(attempt: ChargeAttempt): Promise<'opened' | 'busy' | 'partner-closed'> {
+  async openAttempt(
+    attempt: ChargeAttempt,
+    capSeen?: CapSeen,
+  ): Promise<'opened' | 'busy' | 'partner-closed' | 'cap-moved'> {
+    try {
+      await retryOnContention(() =>
+        this.client.send(
+          new TransactWriteCommand({ TransactItems: [this.putAttempt(attempt), this.takeSlot(attempt, capSeen)] }),
+        ),
+      );
+      return 'opened';
+    } catch (error) {
+      const partner = cancellationReasons(error)?.[1];
+      if (!isConditionFailure(partner)) throw error;
+      return slotRefusal(partner?.item, capSeen !== undefined);
+    }
+  }
+
+  async openTopUp(attempt: ChargeAttempt, topUp: TopUp): Promise<TopUpOpening> {
     try {
       await retryOnContention(() =>
         this.client.send(
           new TransactWriteCommand({
             TransactItems: [
+              this.putAttempt(attempt),
+              this.takeSlot(attempt),
               {
                 Put: {
                   TableName: this.tableName,
-                  Item: attemptToItem(attempt),
+                  Item: topUpToItem(topUp),
                   ConditionExpression: 'attribute_not_exists(pk)',
-                },
-              },
-              {
-                Update: {
-                  TableName: this.tableName,
-                  Key: partnerKey(attempt.partnerId),
-                  UpdateExpression: 'SET chargeInFlight = :attemptId',
-                  // A closed account is never charged again (docs/contract.md §13).
-                  ConditionExpression:
-                    'attribute_exists(pk) AND attribute_not_exists(chargeInFlight) AND #status <> :closed',
-                  ExpressionAttributeNames: { '#status': 'status' },
-                  ExpressionAttributeValues: { ':attemptId': attempt.attemptId, ':closed': 'closed' },
                   ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
                 },
               },
@@ -66,11 +103,49 @@ export class DynamoDbRechargeRepository implements RechargeRepository {
           }),
         ),
       );
-      return 'opened';
+      return { kind: 'opened' };
     } catch (error) {
-      const partner = cancellationReasons(error)?.[1];
-      if (!isConditionFailure(partner)) throw error;
-      return partner?.item?.status === 'closed' ? 'partner-closed' : 'busy';
+      const reasons = cancellationReasons(error);
+      const taken = reasons?.[2];
+      if (isConditionFailure(taken) && taken?.item !== undefined)
+        return { kind: 'exists', topUp: itemToTopUp(taken.item) };
+      if (!isConditionFailure(reasons?.[1])) throw error;
+      return { kind: slotRefusal(reasons?.[1]?.item, false) === 'partner-closed' ? 'partner-closed' : 'busy' };
+    }
+  }
+
+  async getTopUp(partnerId: string, reference: string): Promise<TopUp | undefined> {
+    const { Item: item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: topUpKey(partnerId, reference), ConsistentRead: true }),
+    );
+    return item === undefined ? undefined : itemToTopUp(item);
+  }
+
+  async markLimitReached(partnerId: string, month: string, event: DomainEvent): Promise<boolean> {
+    try {
+      await retryOnContention(() =>
+        this.client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName: this.tableName,
+                  Key: partnerKey(partnerId),
+                  UpdateExpression: 'SET limitReachedMonth = :month',
+                  ConditionExpression:
+                    'attribute_exists(pk) AND (attribute_not_exists(limitReachedMonth) OR limitReachedMonth <> :month)',
+                  ExpressionAttributeValues: { ':month': month },
+                },
+              },
+              putOutboxEvent(this.tableName, partnerId, event),
+            ],
+          }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(cancellationReasons(error)?.[0])) return false;
+      throw error;
     }
   }
 
@@ -93,6 +168,7 @@ export class DynamoDbRechargeRepository implements RechargeRepository {
       const before = await this.partner(attempt.partnerId);
       const plan = planStanding(before, attempt.charge.credit);
       const unblocked = plan.wasBlocked && plan.restoresStanding;
+      const counted = countsTowardCap(attempt) ? countCredit(before, attempt.charge.credit, at) : NOT_COUNTED;
       try {
         await retryOnContention(() =>
           this.client.send(
@@ -100,15 +176,11 @@ export class DynamoDbRechargeRepository implements RechargeRepository {
               TransactItems: [
                 this.closeAttempt(attempt, 'succeeded', at, { providerChargeId }),
                 creditWithStanding(this.tableName, attempt.partnerId, attempt.charge.credit, plan, {
-                  conditions: ['chargeInFlight = :attemptId'],
-                  // A success ends the card's run of soft declines.
-                  removes: [
-                    'chargeInFlight',
-                    DECLINE_ATTRIBUTES,
-                    'openingPending',
-                    cardAttributes(attempt.cardRole).softDeclines,
-                  ],
-                  values: { ':attemptId': attempt.attemptId },
+                  conditions: ['chargeInFlight = :attemptId', ...counted.conditions],
+                  sets: counted.sets,
+                  removes: ['chargeInFlight', ...succeededRemoves(attempt)],
+                  names: counted.names,
+                  values: { ':attemptId': attempt.attemptId, ...counted.values },
                 }),
                 putLedgerEntry(this.tableName, entry),
                 putPostingGuard(this.tableName, entry),
@@ -349,6 +421,33 @@ export class DynamoDbRechargeRepository implements RechargeRepository {
     return { invoices: items, ...(nextCursor !== undefined && { nextCursor }) };
   }
 
+  private putAttempt(attempt: ChargeAttempt): TransactItem {
+    return {
+      Put: { TableName: this.tableName, Item: attemptToItem(attempt), ConditionExpression: 'attribute_not_exists(pk)' },
+    };
+  }
+
+  /** Takes the partner's single in-flight slot; given `capSeen`, only while the month's automatic credits are those. */
+  private takeSlot(attempt: ChargeAttempt, capSeen?: CapSeen): TransactItem {
+    const cap = capSeen === undefined ? NOT_COUNTED : capUnmoved(capSeen);
+    const names = { '#status': 'status', ...cap.names };
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: partnerKey(attempt.partnerId),
+        UpdateExpression: 'SET chargeInFlight = :attemptId',
+        // A closed account is never charged again (docs/contract.md §13).
+        ConditionExpression: [
+          'attribute_exists(pk) AND attribute_not_exists(chargeInFlight) AND #status <> :closed',
+          ...cap.conditions,
+        ].join(' AND '),
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: { ':attemptId': attempt.attemptId, ':closed': 'closed', ...cap.values },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
+    };
+  }
+
   private async partner(partnerId: string): Promise<PartnerAccount> {
     const { Item: item } = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: partnerKey(partnerId), ConsistentRead: true }),
@@ -397,15 +496,79 @@ export class DynamoDbRechargeRepository implements RechargeRepository {
 }
 
 function creditEntry(attempt: ChargeAttempt, at: Date): LedgerEntry {
+  const kind = attempt.purpose === 'top-up' ? 'top-up' : 'recharge';
   return {
     partnerId: attempt.partnerId,
     currency: attempt.currency,
-    kind: 'recharge',
+    kind,
     idempotencyKey: attempt.attemptId,
-    entryId: entryIdOf('recharge', attempt.attemptId),
+    entryId: entryIdOf(kind, attempt.attemptId),
     amount: attempt.charge.credit,
     postedAt: at,
     eventCount: 1,
-    memo: attempt.purpose === 'opening' ? 'opening charge' : 'card recharge',
+    memo: MEMOS[attempt.purpose],
+  };
+}
+
+const MEMOS: Readonly<Record<ChargeAttempt['purpose'], string>> = {
+  opening: 'opening charge',
+  recharge: 'card recharge',
+  'top-up': 'card top-up',
+};
+
+/**
+ * What a success clears on the partner besides its slot: the opening still owed (an
+ * opening or recharge succeeded; a top-up does not pay the opening shortfall off), and,
+ * for a saved card, its run of soft declines and the last decline. A payment page charged
+ * a card of the partner's choosing, which says nothing of the saved one.
+ */
+function succeededRemoves(attempt: ChargeAttempt): string[] {
+  const removes = attempt.purpose === 'top-up' ? [] : ['openingPending'];
+  if (!isPaymentPage(attempt)) removes.push(DECLINE_ATTRIBUTES, cardAttributes(attempt.cardRole).softDeclines);
+  return removes;
+}
+
+/** Why the partner's slot was not taken: a closed account, another attempt holding it, or the cap's credits moved. */
+function slotRefusal(partner: Item | undefined, capped: boolean): 'busy' | 'partner-closed' | 'cap-moved' {
+  if (partner?.status === 'closed') return 'partner-closed';
+  return capped && partner !== undefined && partner.chargeInFlight === undefined ? 'cap-moved' : 'busy';
+}
+
+interface PartnerChange {
+  readonly conditions: readonly string[];
+  readonly sets: readonly string[];
+  readonly names: Record<string, string>;
+  readonly values: Record<string, unknown>;
+}
+
+const NOT_COUNTED: PartnerChange = { conditions: [], sets: [], names: {}, values: {} };
+
+/** The month's automatic credits are still those seen: none in `month` (total 0), or exactly `total`. */
+function capUnmoved(seen: CapSeen): PartnerChange {
+  const names = { '#capMonth': AUTOMATIC_CREDIT_ATTRIBUTES.month, '#capTotal': AUTOMATIC_CREDIT_ATTRIBUTES.total };
+  return seen.total === 0
+    ? {
+        conditions: ['(attribute_not_exists(#capMonth) OR #capMonth <> :capMonth)'],
+        sets: [],
+        names: { '#capMonth': names['#capMonth'] },
+        values: { ':capMonth': seen.month },
+      }
+    : {
+        conditions: ['#capMonth = :capMonth', '#capTotal = :capTotal'],
+        sets: [],
+        names,
+        values: { ':capMonth': seen.month, ':capTotal': seen.total },
+      };
+}
+
+/** Counts a recharge's credit in the month it is credited, from the partner as read: the write re-checks that read. */
+function countCredit(before: PartnerAccount, credit: Micros, at: Date): PartnerChange {
+  const seen = capUnmoved({ month: monthOf(at), total: automaticTotalIn(before, at) });
+  const after = afterAutomaticCredit(before, credit, at);
+  return {
+    ...seen,
+    sets: ['#capMonth = :capMonth', '#capTotal = :capNewTotal'],
+    names: { ...seen.names, '#capTotal': AUTOMATIC_CREDIT_ATTRIBUTES.total },
+    values: { ...seen.values, ':capNewTotal': after.total },
   };
 }

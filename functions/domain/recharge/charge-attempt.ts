@@ -11,7 +11,7 @@ import { CARD_FEE_DESCRIPTION, type Currency, type Micros } from '../money';
 import type { Charge } from '../recharge-rules';
 import type { CardRole, ChargeReference } from './payment-provider';
 
-/** What asked for a charge: a debit's crossing, the daily retry, a new card, the opening. */
+/** What asked for a charge: a debit's crossing, the daily retry, a new card, the opening, the partner's own top-up. */
 export const RECHARGE_TRIGGERS = [
   'below-threshold',
   'overdue',
@@ -20,14 +20,29 @@ export const RECHARGE_TRIGGERS = [
   'opening',
   /** The primary card declined this very charge: the backup card is tried for it at once. */
   'backup-card',
+  /**
+   * The partner asked for a top-up (docs/contract.md §14). As a recharge request it only
+   * finishes the top-up's open attempt; it never decides an automatic charge.
+   */
+  'top-up',
 ] as const;
 export type RechargeTrigger = (typeof RECHARGE_TRIGGERS)[number];
 
 export type AttemptState = 'pending' | 'action-required' | 'succeeded' | 'declined' | 'failed' | 'canceled';
 /** States an attempt is still open in: it holds the partner's in-flight slot. */
 export const OPEN_ATTEMPT_STATES: readonly AttemptState[] = ['pending', 'action-required'];
-/** An opening charge tops a new account up to 500.00; a recharge follows the table of docs/contract.md §5. */
-export type ChargePurpose = 'opening' | 'recharge';
+/**
+ * An opening charge tops a new account up to 500.00; a recharge follows the table of
+ * docs/contract.md §5; a top-up is an amount the partner asked for (§14).
+ */
+export type ChargePurpose = 'opening' | 'recharge' | 'top-up';
+
+/**
+ * The `paymentMethod` of a top-up paid on a hosted payment page (docs/contract.md §14): the
+ * partner chooses the card there, so the attempt names none of the partner's saved cards,
+ * and no decline or dispute of it counts against them.
+ */
+export const PAYMENT_PAGE = 'payment-page';
 
 export interface ChargeAttempt {
   readonly partnerId: string;
@@ -40,6 +55,8 @@ export interface ChargeAttempt {
   /** The role the card had when the attempt was opened; its declines count against that role. */
   readonly cardRole: CardRole;
   readonly paymentCustomerId?: string;
+  /** The partner's reference of a top-up: one top-up, and one attempt, per reference. */
+  readonly reference?: string;
   readonly state: AttemptState;
   readonly createdAt: Date;
   readonly settledAt?: Date;
@@ -53,14 +70,37 @@ export interface ChargeAttempt {
   readonly lastError?: string;
 }
 
+/** A charge the partner pays on a hosted payment page rather than one made off-session on a saved card. */
+export function isPaymentPage(attempt: ChargeAttempt): boolean {
+  return attempt.paymentMethod === PAYMENT_PAGE;
+}
+
+/**
+ * A partner's top-up as it was asked for: the reference names it once, ever, with its
+ * amount and whether it is paid on a payment page, and the attempt that charges it.
+ */
+export interface TopUp {
+  readonly partnerId: string;
+  readonly reference: string;
+  /** The credit asked for; the card is charged that plus the card fee. */
+  readonly amount: Micros;
+  readonly checkout: boolean;
+  readonly attemptId: string;
+  readonly requestedAt: Date;
+}
+
 /** Attempt ids sort by creation time, so a partner's attempts list in order. */
 export function newAttemptId(at: Date): string {
   return `att-${at.toISOString().replace(/[-:.]/g, '')}-${randomUUID().slice(0, 8)}`;
 }
 
 export interface InvoiceLine {
-  /** `license-fee`: the monthly fee for hosted numbers (functions/domain/monthly), charged without a credit. */
-  readonly kind: 'credit' | 'card-fee' | 'license-fee';
+  /**
+   * `credit`: what a recharge or an opening charge credits; `top-up`: what a partner's top-up
+   * credits; `license-fee`: the monthly fee for hosted numbers (functions/domain/monthly),
+   * charged without a credit.
+   */
+  readonly kind: 'credit' | 'top-up' | 'card-fee' | 'license-fee';
   readonly description: string;
   readonly amount: Micros;
 }
@@ -91,6 +131,12 @@ export function chargeReferenceOf(attempt: ChargeAttempt): ChargeReference {
 /** One invoice per successful attempt, so its id follows from the attempt's. */
 export const invoiceIdOf = (attempt: ChargeAttempt): string => `inv-${attempt.attemptId}`;
 
+const CREDIT_LINES: Readonly<Record<ChargePurpose, Pick<InvoiceLine, 'kind' | 'description'>>> = {
+  opening: { kind: 'credit', description: 'Opening balance top-up' },
+  recharge: { kind: 'credit', description: 'Prepaid balance recharge' },
+  'top-up': { kind: 'top-up', description: 'Prepaid balance top-up' },
+};
+
 export function invoiceFor(attempt: ChargeAttempt, providerChargeId: string, issuedAt: Date): Invoice {
   const { credit, fee, total } = attempt.charge;
   return {
@@ -100,11 +146,7 @@ export function invoiceFor(attempt: ChargeAttempt, providerChargeId: string, iss
     issuedAt,
     currency: attempt.currency,
     lines: [
-      {
-        kind: 'credit',
-        description: attempt.purpose === 'opening' ? 'Opening balance top-up' : 'Prepaid balance recharge',
-        amount: credit,
-      },
+      { ...CREDIT_LINES[attempt.purpose], amount: credit },
       { kind: 'card-fee', description: CARD_FEE_DESCRIPTION, amount: fee },
     ],
     total,

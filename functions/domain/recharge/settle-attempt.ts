@@ -4,9 +4,10 @@
  * slot, an authentication request keeps the slot and tells the partner where to go, a
  * refused request or a canceled charge ends the attempt with nothing charged. A waiting
  * charge that failed is canceled at the provider before it is settled as declined, so it
- * can never be paid after the partner was told it failed.
+ * can never be paid after the partner was told it failed. A top-up's settlement publishes
+ * `TopUp*` events instead of `Recharge*` ones (docs/contract.md §10).
  */
-import type { DomainEvent } from '../events';
+import type { DomainEvent, EventType } from '../events';
 import { type Micros, formatAmount } from '../money';
 import type { SettleResult } from '../ports';
 import { type ChargeAttempt, chargeReferenceOf, invoiceIdOf } from './charge-attempt';
@@ -21,8 +22,10 @@ export type RechargeOutcome =
   | 'waiting-after-decline'
   /** Every card of the partner had a hard decline or used up its soft retries: only a new card helps. */
   | 'no-chargeable-card'
-  /** Another trigger holds the partner's in-flight slot. */
+  /** Another trigger holds the partner's in-flight slot, or a recharge it made was credited meanwhile. */
   | 'in-flight'
+  /** The recharge would take the month's automatic credits past `monthlyLimit` (docs/contract.md §14): not made. */
+  | 'limit-reached'
   /** The account is closed: it is never charged again (docs/contract.md §13). */
   | 'partner-closed'
   | 'succeeded'
@@ -56,7 +59,7 @@ export async function settleByAnswer(
       if (attempt.state === 'action-required') return { outcome: 'action-required', attempt };
       return outcomeOf(
         await deps.attempts.awaitAction(attempt, answer, now, {
-          type: 'RechargeActionRequired',
+          type: eventsOf(attempt).actionRequired,
           time: now,
           detail: { ...amounts, actionUrl: answer.actionUrl, paymentMethod: attempt.paymentMethod },
         }),
@@ -64,7 +67,7 @@ export async function settleByAnswer(
     case 'failed':
       return outcomeOf(
         await deps.attempts.settleWithoutCharge(attempt, { state: 'failed', reason: answer.reason }, now, {
-          type: 'RechargeFailed',
+          type: eventsOf(attempt).failed,
           time: now,
           detail: { ...amounts, failure: answer.reason },
         }),
@@ -108,7 +111,7 @@ async function settleDeclined(
   const now = deps.clock.now();
   return outcomeOf(
     await deps.attempts.settleDeclined(attempt, { code: declineCode, card }, now, {
-      type: 'RechargeFailed',
+      type: eventsOf(attempt).failed,
       time: now,
       detail: {
         ...amountsOf(attempt),
@@ -132,7 +135,7 @@ async function settleSucceeded(
   const amounts = amountsOf(attempt);
   const settled = await deps.attempts.settleSucceeded(attempt, providerChargeId, now, ({ liveBalance, unblocked }) => [
     {
-      type: 'RechargeSucceeded',
+      type: eventsOf(attempt).succeeded,
       time: now,
       detail: {
         ...amounts,
@@ -155,10 +158,18 @@ function unblockedEvent(attempt: ChargeAttempt, liveBalance: Micros, at: Date): 
   };
 }
 
+/** The events a charge's settlement publishes: a partner's top-up has its own, apart from automatic charges. */
+function eventsOf(attempt: ChargeAttempt): Readonly<Record<'succeeded' | 'failed' | 'actionRequired', EventType>> {
+  return attempt.purpose === 'top-up'
+    ? { succeeded: 'TopUpSucceeded', failed: 'TopUpFailed', actionRequired: 'TopUpActionRequired' }
+    : { succeeded: 'RechargeSucceeded', failed: 'RechargeFailed', actionRequired: 'RechargeActionRequired' };
+}
+
 function amountsOf(attempt: ChargeAttempt) {
   return {
     partnerId: attempt.partnerId,
     attemptId: attempt.attemptId,
+    ...(attempt.reference !== undefined && { reference: attempt.reference }),
     currency: attempt.currency,
     credit: formatAmount(attempt.charge.credit),
     fee: formatAmount(attempt.charge.fee),
