@@ -2,13 +2,14 @@
  * Just enough of Stripe's API, over real HTTP on 127.0.0.1, for the real SDK to charge
  * saved cards off-session, bring a cardholder to the bank's authentication page, cancel,
  * look up and list PaymentIntents, check PaymentMethods and customers, save cards
- * through Checkout in setup mode, refund charges and read their disputes. It refuses what Stripe refuses (cards saved to another
+ * through Checkout in setup mode, take a payment through Checkout in payment mode, refund
+ * charges and read their disputes. It refuses what Stripe refuses (cards saved to another
  * customer or detached, unknown ids, keys reused with other parameters, refunds of more
  * than is left or of a charged-back charge), keeps every POST's answer under its
  * `Idempotency-Key`, records the webhook events each change would send, and signs their
  * deliveries as Stripe does. Tests can make the next requests fail (500) or hang before or
- * after they are carried out, and play the cardholder's bank (disputes) and the dashboard
- * (refunds).
+ * after they are carried out, and play the partner on Checkout's pages, the cardholder's
+ * bank (disputes) and the dashboard (refunds).
  *
  * The resources live under test/support/fake-stripe/, one file each; this is the server
  * and the helpers tests drive it with.
@@ -18,7 +19,7 @@ import type { AddressInfo } from 'node:net';
 import { systemClock } from '../../functions/adapters/system-clock';
 import type { Clock } from '../../functions/domain/ports';
 import { Charges, type FakeCharge } from './fake-stripe/charges';
-import { type FakeCheckoutSession, SetupCheckout } from './fake-stripe/checkout';
+import { Checkout, type CheckoutPayment, type FakeCheckoutSession } from './fake-stripe/checkout';
 import { Customers } from './fake-stripe/customers';
 import { type DisputeOpening, Disputes, type FakeDispute, type FakeDisputeStatus } from './fake-stripe/disputes';
 import { EventLog, type FakeEvent, type SignedDelivery } from './fake-stripe/events';
@@ -39,7 +40,7 @@ import {
 } from './fake-stripe/wire';
 
 export type { FakeCharge } from './fake-stripe/charges';
-export type { FakeCheckoutSession, FakeSetupIntent } from './fake-stripe/checkout';
+export type { CheckoutPayment, FakeCheckoutSession, FakeSetupIntent } from './fake-stripe/checkout';
 export type { FakeCustomer, FakePaymentMethod } from './fake-stripe/customers';
 export type { DisputeOpening, FakeDispute, FakeDisputeStatus } from './fake-stripe/disputes';
 export type { FakeEvent, SignedDelivery } from './fake-stripe/events';
@@ -85,7 +86,7 @@ export class FakeStripeServer {
   private readonly disputeStore: Disputes;
   private readonly paymentIntents: PaymentIntents;
   private readonly refundStore: Refunds;
-  private readonly checkout: SetupCheckout;
+  private readonly checkout: Checkout;
   private readonly idempotency = new IdempotentAnswers();
   private readonly failures: { readonly kind: FailureKind; readonly only: RequestFilter }[] = [];
   private readonly stalled = new Set<ServerResponse>();
@@ -110,7 +111,7 @@ export class FakeStripeServer {
       baseUrl,
     );
     this.refundStore = new Refunds(this.paymentIntents, this.chargeStore, this.disputeStore, this.log, clock);
-    this.checkout = new SetupCheckout(this.customers, this.log, clock, baseUrl);
+    this.checkout = new Checkout(this.customers, this.paymentIntents, this.log, clock, baseUrl);
     const intents = this.paymentIntents;
     this.routes = [
       { method: 'POST', pattern: /^\/v1\/customers()$/, run: (_, params) => ok(this.customers.create(params)) },
@@ -157,7 +158,13 @@ export class FakeStripeServer {
         run: (id, params) => ok(this.withExpansions(this.disputeStore.retrieve(id), params)),
       },
       { method: 'POST', pattern: /^\/v1\/checkout\/sessions()$/, run: (_, params) => ok(this.checkout.create(params)) },
+      { method: 'GET', pattern: /^\/v1\/checkout\/sessions()$/, run: (_, params) => this.checkout.list(params) },
       { method: 'GET', pattern: /^\/v1\/checkout\/sessions\/([^/]+)$/, run: (id) => ok(this.checkout.retrieve(id)) },
+      {
+        method: 'POST',
+        pattern: /^\/v1\/checkout\/sessions\/([^/]+)\/expire$/,
+        run: (id) => ok(this.checkout.expire(id)),
+      },
       {
         method: 'GET',
         pattern: /^\/v1\/setup_intents\/([^/]+)$/,
@@ -318,6 +325,21 @@ export class FakeStripeServer {
     token: string,
   ): { readonly setupIntent: string; readonly paymentMethod: string } {
     return this.checkout.complete(sessionId, token);
+  }
+
+  /**
+   * The partner pays a Checkout Session in payment mode on its page with the card of
+   * `token` (`pm_card_visa` unless told): the session completes and its PaymentIntent is
+   * paid, the card saved to the customer when the session asked for it; or the card is
+   * declined, the failed PaymentIntent kept, and the session stays open for another card.
+   */
+  payCheckoutSession(sessionId: string, token = 'pm_card_visa'): CheckoutPayment {
+    return this.checkout.pay(sessionId, token);
+  }
+
+  /** An open Checkout Session reaches its `expires_at` without being completed: it expires. */
+  lapseCheckoutSession(sessionId: string): FakeCheckoutSession {
+    return this.checkout.lapse(sessionId);
   }
 
   reset(): void {

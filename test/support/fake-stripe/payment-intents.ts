@@ -8,6 +8,10 @@
  * its payment method moved to `last_payment_error`. Confirming it again with a
  * `return_url` and without `off_session` answers `requires_action` with a
  * `redirect_to_url` next action, the page where the cardholder authenticates.
+ *
+ * A Checkout Session in payment mode makes its PaymentIntent when the customer first pays
+ * on its page (`confirmOnPage`), on-session: the cardholder is there to authenticate, so
+ * only a decline stops the payment, and the page lets them try another card on the same intent.
  */
 import type { Clock } from '../../../functions/domain/ports';
 import type { Charges } from './charges';
@@ -61,6 +65,8 @@ export interface FakePaymentIntent {
   readonly confirmation_method: 'automatic';
   readonly canceled_at: number | null;
   readonly cancellation_reason: string | null;
+  /** Set by a Checkout Session that saves the card for later (`payment_intent_data[setup_future_usage]`). */
+  readonly setup_future_usage: 'on_session' | 'off_session' | null;
   readonly created: number;
   readonly livemode: false;
 }
@@ -82,6 +88,16 @@ const EVENT_OF_STATUS: Readonly<Record<string, string>> = {
   processing: 'payment_intent.processing',
   canceled: 'payment_intent.canceled',
 };
+
+/** What a Checkout Session gives the PaymentIntent it makes. */
+export interface CheckoutIntent {
+  readonly amount: number;
+  readonly currency: string;
+  readonly customer: string | null;
+  readonly description: string | null;
+  readonly metadata: Record<string, string>;
+  readonly setupFutureUsage: 'on_session' | 'off_session' | null;
+}
 
 interface Attempt {
   readonly offSession: boolean;
@@ -135,6 +151,7 @@ export class PaymentIntents {
       confirmation_method: 'automatic',
       canceled_at: null,
       cancellation_reason: null,
+      setup_future_usage: null,
       created: secondsAt(this.clock),
       livemode: false,
     };
@@ -211,6 +228,29 @@ export class PaymentIntents {
     return { object: 'search_result', url: '/v1/payment_intents/search', has_more: false, data };
   }
 
+  /**
+   * A Checkout Session's page confirms its intent with the card the customer entered,
+   * making the intent on the first try (`intentId` null). Paid, or failed with the decline
+   * and left for another card; a card paid for later use is saved to the customer first.
+   */
+  confirmOnPage(intentId: string | null, creation: CheckoutIntent, method: HeldMethod): FakePaymentIntent {
+    const intent = intentId === null ? this.openForCheckout(creation) : this.existing(intentId);
+    if (intent.status !== 'requires_payment_method') {
+      throw new Error(`payment intent ${intent.id} of the checkout page is ${intent.status}, not waiting for a card`);
+    }
+    const outcome = method.behaviour.outcome;
+    if (outcome.kind === 'decline') return this.fail(intent, outcome.decline, method.object).intent;
+    const card =
+      intent.setup_future_usage === null || intent.customer === null
+        ? method.object.id
+        : this.customers.attach(method.object.id, { customer: intent.customer }).id;
+    const paid = this.succeed(intent, card);
+    if (outcome.kind === 'succeed' && outcome.disputedFor !== undefined) {
+      this.disputes.open(paid.id, { reason: outcome.disputedFor });
+    }
+    return paid;
+  }
+
   /** The cardholder finishes the bank's page: the intent is paid, or fails authentication. */
   completeAuthentication(id: string, result: 'succeed' | 'fail'): FakePaymentIntent {
     const intent = this.intents.get(id);
@@ -220,6 +260,16 @@ export class PaymentIntents {
     if (result === 'succeed') return this.succeed(intent, intent.payment_method);
     const method = intent.payment_method === null ? undefined : this.customers.retrieveMethod(intent.payment_method);
     return this.fail(intent, AUTHENTICATION_FAILED, method).intent;
+  }
+
+  /** A Checkout Session expired: the intent its page made cannot be paid any more. */
+  abandon(id: string): FakePaymentIntent {
+    return this.save({
+      ...this.existing(id),
+      status: 'canceled',
+      canceled_at: secondsAt(this.clock),
+      cancellation_reason: 'abandoned',
+    });
   }
 
   clear(): void {
@@ -307,6 +357,35 @@ export class PaymentIntents {
       next_action: null,
     });
     return { intent: failed, error };
+  }
+
+  private openForCheckout(creation: CheckoutIntent): FakePaymentIntent {
+    const intent: FakePaymentIntent = {
+      id: stripeId('pi'),
+      object: 'payment_intent',
+      amount: creation.amount,
+      amount_received: 0,
+      currency: creation.currency,
+      customer: creation.customer,
+      payment_method: null,
+      payment_method_types: ['card'],
+      description: creation.description,
+      status: 'requires_payment_method',
+      last_payment_error: null,
+      latest_charge: null,
+      next_action: null,
+      metadata: { ...creation.metadata },
+      capture_method: 'automatic',
+      confirmation_method: 'automatic',
+      canceled_at: null,
+      cancellation_reason: null,
+      setup_future_usage: creation.setupFutureUsage,
+      created: secondsAt(this.clock),
+      livemode: false,
+    };
+    this.intents.set(intent.id, intent);
+    this.events.record('payment_intent.created', intent);
+    return intent;
   }
 
   /** States Stripe reaches in ways a test card does not show (e.g. `processing`). */
