@@ -17,6 +17,7 @@ import type {
   RefundRequest,
   RefundResult,
 } from '../../domain/money-back/money-back-provider';
+import type { PaymentPageRequest, PaymentPages } from '../../domain/recharge/payment-pages';
 import type {
   ChargeReference,
   ChargeRequest,
@@ -30,9 +31,9 @@ import type {
 } from '../../domain/recharge/payment-provider';
 import type { StripeClientOptions } from './stripe-client';
 
-type StripeProvider = PaymentProvider & MoneyBackProvider;
+type StripeProvider = PaymentProvider & MoneyBackProvider & PaymentPages;
 
-export class LazyStripePaymentProvider implements PaymentProvider, MoneyBackProvider {
+export class LazyStripePaymentProvider implements PaymentProvider, MoneyBackProvider, PaymentPages {
   /** Known without the SDK: Stripe charges only cards saved to a customer. */
   readonly requiresCustomer = true;
   private loaded: Promise<StripeProvider> | undefined;
@@ -44,6 +45,10 @@ export class LazyStripePaymentProvider implements PaymentProvider, MoneyBackProv
 
   async charge(request: ChargeRequest): Promise<ChargeResult> {
     return (await this.provider()).charge(request);
+  }
+
+  async createPaymentPage(request: PaymentPageRequest): Promise<ChargeResult> {
+    return (await this.provider()).createPaymentPage(request);
   }
 
   async chargeStatus(reference: ChargeReference): Promise<ChargeStatus> {

@@ -4,7 +4,9 @@
  * id. Only what Stripe states clearly becomes `succeeded`, `declined`, `action-required` or
  * `failed`; everything else is `unknown`, so the attempt stays open and is resumed with the
  * same key, which Stripe answers with the same PaymentIntent. Cards are saved on Stripe's
- * hosted Checkout page in setup mode, and checked before they are stored. Disputes and
+ * hosted Checkout page in setup mode, and checked before they are stored. A charge the
+ * partner pays on Stripe's hosted Checkout page in payment mode is answered by
+ * `StripePaymentPages`, and so are the status and the cancel of its session. Disputes and
  * refunds of those PaymentIntents are answered by `StripeMoneyBack`.
  */
 import Stripe from 'stripe';
@@ -17,6 +19,7 @@ import type {
   RefundResult,
 } from '../../domain/money-back/money-back-provider';
 import type { Clock } from '../../domain/ports';
+import type { PaymentPageRequest, PaymentPages } from '../../domain/recharge/payment-pages';
 import type {
   ChargeReference,
   ChargeRequest,
@@ -31,6 +34,7 @@ import type {
 import { systemClock } from '../system-clock';
 import { KEY_TRUSTED_FOR_MS, clip, describeStripeError, idOf, isMissing, nonEmpty, unclear } from './stripe-answers';
 import { StripeMoneyBack } from './stripe-money-back';
+import { StripePaymentPages, isCheckoutSession } from './stripe-payment-pages';
 
 /** Reported when Stripe declines without saying why. */
 const UNSPECIFIED_DECLINE = 'card_declined';
@@ -41,10 +45,11 @@ export const LOOKUP_MARGIN_MS = 10 * 60 * 1000;
 /** States in which an attempt's PaymentIntent may have taken, or may still take, the money; the first found wins. */
 const CHARGING_STATES: readonly Stripe.PaymentIntent.Status[] = ['succeeded', 'processing', 'requires_action'];
 
-export class StripePaymentProvider implements PaymentProvider, MoneyBackProvider {
+export class StripePaymentProvider implements PaymentProvider, MoneyBackProvider, PaymentPages {
   /** Stripe charges a card off-session only when it is saved to a customer. */
   readonly requiresCustomer = true;
   private readonly moneyBack: StripeMoneyBack;
+  private readonly paymentPages: StripePaymentPages;
 
   constructor(
     private readonly stripe: Stripe,
@@ -53,6 +58,7 @@ export class StripePaymentProvider implements PaymentProvider, MoneyBackProvider
     private readonly clock: Clock = systemClock,
   ) {
     this.moneyBack = new StripeMoneyBack(stripe, clock);
+    this.paymentPages = new StripePaymentPages(stripe, pages, clock);
   }
 
   async charge(request: ChargeRequest): Promise<ChargeResult> {
@@ -89,7 +95,12 @@ export class StripePaymentProvider implements PaymentProvider, MoneyBackProvider
     return this.answer(intent, request.idempotencyKey);
   }
 
+  createPaymentPage(request: PaymentPageRequest): Promise<ChargeResult> {
+    return this.paymentPages.createPaymentPage(request);
+  }
+
   async chargeStatus(reference: ChargeReference): Promise<ChargeStatus> {
+    if (isCheckoutSession(reference.providerChargeId)) return this.paymentPages.chargeStatus(reference);
     let intent: Stripe.PaymentIntent;
     try {
       intent = await this.stripe.paymentIntents.retrieve(reference.providerChargeId);
@@ -110,6 +121,7 @@ export class StripePaymentProvider implements PaymentProvider, MoneyBackProvider
   }
 
   async cancelCharge(reference: ChargeReference): Promise<ChargeStatus> {
+    if (isCheckoutSession(reference.providerChargeId)) return this.paymentPages.cancelCharge(reference);
     let intent: Stripe.PaymentIntent;
     try {
       intent = await this.stripe.paymentIntents.cancel(

@@ -1,6 +1,7 @@
 import type { LazyStripePaymentProvider as Provider } from '../../../functions/adapters/payments/lazy-stripe-payment-provider';
 import { chargeRequest } from '../../support/charge-request';
 import { FakeStripeServer } from '../../support/fake-stripe-server';
+import { pageRequest } from '../../support/page-request';
 
 const CUSTOMER = 'cus_partner1';
 
@@ -107,6 +108,7 @@ describe('Class: LazyStripePaymentProvider', () => {
     const session = await lazy.createSetupSession({ partnerId: 'partner-1', customerId: CUSTOMER, role: 'backup' });
     const saved = fake.completeSetupSession(session.sessionId, 'pm_card_visa');
     const card = await lazy.savedCard(saved.setupIntent);
+    const page = await lazy.createPaymentPage(pageRequest({ customerId: CUSTOMER }));
 
     // Assess
     expect(waiting).toMatchObject({ outcome: 'action-required', providerChargeId: reference.providerChargeId });
@@ -115,6 +117,7 @@ describe('Class: LazyStripePaymentProvider', () => {
     expect(check).toEqual({ verdict: 'usable' });
     expect(session.url).toBe(`http://127.0.0.1:${fake.port}/checkout/${session.sessionId}`);
     expect(card).toEqual({ paymentMethod: saved.paymentMethod, customerId: CUSTOMER });
+    expect(page).toMatchObject({ outcome: 'action-required', providerChargeId: fake.checkoutSessions[1]?.id });
     expect(stripeLoads).toBe(1);
     expect(clientsCreated).toBe(1);
   });
