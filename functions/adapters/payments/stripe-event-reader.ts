@@ -3,10 +3,11 @@
  * HMAC of the raw body under the endpoint's signing secret, signed within the tolerance of
  * its receipt), which calls nothing at Stripe; only the SDK's static webhook helpers are
  * used, so no API client is created. A signed event is then reduced to what billing acts
- * on: a setup session that saved a card, a change of a charge one of our attempts made, a
- * dispute that changed, or a PaymentIntent whose refunds changed. Stripe's disputes and
- * refunds do not carry our metadata, so those two name only Stripe's object, and the use
- * case asks Stripe whether it is ours.
+ * on: a setup session that saved a card, a change of a charge one of our attempts made (its
+ * PaymentIntent, or the payment page it is paid on: a Checkout Session in payment mode
+ * completed or expired), a dispute that changed, or a PaymentIntent whose refunds changed.
+ * Stripe's disputes and refunds do not carry our metadata, so those two name only Stripe's
+ * object, and the use case asks Stripe whether it is ours.
  */
 import Stripe from 'stripe';
 import * as z from 'zod';
@@ -33,6 +34,13 @@ const CompletedSetupSession = z.object({
   mode: z.literal('setup'),
   setup_intent: z.string().min(1),
   metadata: z.object({ partnerId: z.string().min(1), role: z.enum(['primary', 'backup']).default('primary') }),
+});
+
+/** A payment page of a charge attempt (Checkout in payment mode): its metadata names the attempt and the partner. */
+const AttemptPaymentSession = z.object({
+  id: z.string().min(1),
+  mode: z.literal('payment'),
+  metadata: z.object({ partnerId: z.string().min(1), attemptId: z.string().min(1) }),
 });
 
 /** A PaymentIntent made by a charge attempt: its metadata names the attempt and the partner. */
@@ -66,6 +74,9 @@ const REFUND_CHANGES = new Set([
   'refund.updated',
   'refund.failed',
 ]);
+
+/** A payment page paid (completed) or given up (expired): the use case asks the session where it stands. */
+const PAYMENT_PAGE_CHANGES = new Set(['checkout.session.completed', 'checkout.session.expired']);
 
 const CHARGE_CHANGES = new Set([
   'payment_intent.succeeded',
@@ -137,7 +148,7 @@ export class StripeEventReader implements ProviderEventReader {
 function eventOf(event: StripeEvent): ProviderEvent {
   const reported = { eventId: event.id, occurredAt: new Date(event.created * 1000) };
   if (event.type === 'checkout.session.completed') {
-    // Payment-mode sessions (top-ups) and sessions this system did not make are not acted on.
+    // Sessions this system did not make are not acted on.
     const session = CompletedSetupSession.safeParse(event.data.object);
     if (session.success) {
       return {
@@ -147,6 +158,18 @@ function eventOf(event: StripeEvent): ProviderEvent {
         role: session.data.metadata.role,
         sessionId: session.data.id,
         setupReference: session.data.setup_intent,
+      };
+    }
+  }
+  if (PAYMENT_PAGE_CHANGES.has(event.type)) {
+    const session = AttemptPaymentSession.safeParse(event.data.object);
+    if (session.success) {
+      return {
+        ...reported,
+        kind: 'charge-changed',
+        partnerId: session.data.metadata.partnerId,
+        attemptId: session.data.metadata.attemptId,
+        providerChargeId: session.data.id,
       };
     }
   }

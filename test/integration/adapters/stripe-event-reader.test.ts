@@ -6,6 +6,7 @@ import { StripePaymentProvider } from '../../../functions/adapters/payments/stri
 import type { ChargeRequest } from '../../../functions/domain/recharge/payment-provider';
 import { chargeRequest } from '../../support/charge-request';
 import { type FakeEvent, FakeStripeServer } from '../../support/fake-stripe-server';
+import { pageRequest } from '../../support/page-request';
 import { TestClock } from '../../support/test-clock';
 
 const CUSTOMER = 'cus_partner1';
@@ -179,6 +180,100 @@ describe('Class: StripeEventReader', () => {
           partnerId: 'partner-1',
           attemptId: request.idempotencyKey,
           providerChargeId: fake.intents[0]?.id,
+        });
+      });
+
+      describe('Payment pages', () => {
+        /** A payment page of an attempt of partner-1, as a top-up opens it. */
+        const openPage = async () => {
+          const request = pageRequest({ partnerId: 'partner-1', customerId: CUSTOMER });
+          const page = await stripe().createPaymentPage(request);
+          if (page.outcome !== 'action-required') throw new Error(`no page: ${JSON.stringify(page)}`);
+          return { request, sessionId: page.providerChargeId };
+        };
+
+        it.each<[string, (sessionId: string) => void]>([
+          ['checkout.session.completed', (sessionId) => fake.payCheckoutSession(sessionId)],
+          ['checkout.session.expired', (sessionId) => fake.lapseCheckoutSession(sessionId)],
+        ])(
+          'reads %s of a payment page as a change of the charge of its attempt, named by the session',
+          async (type, act) => {
+            // Prepare
+            const { request, sessionId } = await openPage();
+            act(sessionId);
+            const event = lastEvent(type);
+
+            // Act
+            const read = await deliver(event);
+
+            // Assess
+            expect(read).toEqual({
+              kind: 'charge-changed',
+              eventId: event.id,
+              occurredAt: NOW,
+              partnerId: 'partner-1',
+              attemptId: request.idempotencyKey,
+              providerChargeId: sessionId,
+            });
+          },
+        );
+
+        it('reads payment_intent.succeeded of the PaymentIntent a payment page made as a change of the charge of its attempt', async () => {
+          // Prepare
+          const { request, sessionId } = await openPage();
+          const paid = fake.payCheckoutSession(sessionId);
+          const event = lastEvent('payment_intent.succeeded');
+
+          // Act
+          const read = await deliver(event);
+
+          // Assess
+          expect(read).toEqual({
+            kind: 'charge-changed',
+            eventId: event.id,
+            occurredAt: NOW,
+            partnerId: 'partner-1',
+            attemptId: request.idempotencyKey,
+            providerChargeId: paid.paymentIntent,
+          });
+        });
+
+        it.each([
+          ['that names no attempt', { metadata: { partnerId: 'partner-1' } }],
+          ['that names no partner', { metadata: { attemptId: 'att-1' } }],
+          ['in subscription mode', { mode: 'subscription' }],
+        ])('ignores checkout.session.expired of a session %s', async (_, changes) => {
+          const { sessionId } = await openPage();
+          fake.lapseCheckoutSession(sessionId);
+          const event = withObject(lastEvent('checkout.session.expired'), changes);
+
+          const read = await deliver(event);
+
+          expect(read).toEqual({
+            kind: 'ignored',
+            type: 'checkout.session.expired',
+            eventId: event.id,
+            occurredAt: NOW,
+          });
+        });
+
+        it('ignores an expired setup session', async () => {
+          const session = await stripe().createSetupSession({
+            partnerId: 'partner-1',
+            customerId: CUSTOMER,
+            role: 'primary',
+          });
+          fake.lapseCheckoutSession(session.sessionId);
+          const event = lastEvent('checkout.session.expired');
+
+          const read = await deliver(event);
+
+          expect(read).toEqual({
+            kind: 'ignored',
+            type: 'checkout.session.expired',
+            eventId: event.id,
+            occurredAt: NOW,
+          });
         });
       });
 
