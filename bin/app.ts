@@ -19,6 +19,8 @@ new PrepaidBillingStack(app, 'PrepaidBilling', {
   removalPolicy: settings.removalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
   existingUsageQueueArns: settings.existingUsageQueueArns,
   usageFutureMarginSeconds: settings.usageFutureMarginSeconds,
+  topUpMinimum: settings.topUpMinimum,
+  topUpMaximum: settings.topUpMaximum,
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
 });
 

@@ -5,11 +5,15 @@
  */
 import * as z from 'zod';
 import {
+  DEFAULT_TOP_UP_MAXIMUM,
+  DEFAULT_TOP_UP_MINIMUM,
   DEFAULT_USAGE_FUTURE_MARGIN_SECONDS,
   configurationError,
   issueLines,
   licenseFees,
   requiredText,
+  topUpAmount,
+  topUpBoundsInOrder,
   wholeSeconds,
   wholeSecondsText,
   WHOLE_SECONDS_MESSAGE,
@@ -78,6 +82,10 @@ export const DeploymentSettingsSchema = z.object({
   usageFutureMarginSeconds: z
     .union([wholeSeconds, wholeSecondsText], { error: WHOLE_SECONDS_MESSAGE })
     .default(DEFAULT_USAGE_FUTURE_MARGIN_SECONDS),
+  /** The least a partner's top-up may credit (`POST /partners/{partnerId}/top-ups`, docs/contract.md §14). */
+  topUpMinimum: topUpAmount.default(DEFAULT_TOP_UP_MINIMUM),
+  /** The most a partner's top-up may credit. */
+  topUpMaximum: topUpAmount.default(DEFAULT_TOP_UP_MAXIMUM),
 });
 
 export type DeploymentSettings = z.output<typeof DeploymentSettingsSchema>;
@@ -109,9 +117,18 @@ export function readDeploymentSettings(
     .filter((key) => key.startsWith(SETTINGS_CONTEXT_PREFIX) && !known.has(key))
     .map((key) => `context ${key} is not a setting; the settings are ${DEPLOYMENT_SETTING_NAMES.join(', ')}`);
   const parsed = DeploymentSettingsSchema.safeParse(given);
-  const refused = parsed.success ? [] : issueLines(parsed.error, (name) => `context ${contextKey(name)}`);
-  if (!parsed.success || unknown.length > 0) {
+  const refused = parsed.success
+    ? topUpBoundsRefused(parsed.data)
+    : issueLines(parsed.error, (name) => `context ${contextKey(name)}`);
+  if (!parsed.success || refused.length > 0 || unknown.length > 0) {
     throw configurationError('the deployment settings (CDK context) are not valid', [...refused, ...unknown]);
   }
   return parsed.data;
+}
+
+/** The top-up bounds in order; checked after the schema, which stays a plain object for `pick`. */
+function topUpBoundsRefused(settings: DeploymentSettings): string[] {
+  return topUpBoundsInOrder(settings.topUpMinimum, settings.topUpMaximum)
+    ? []
+    : [`context ${contextKey('topUpMinimum')} must be at most topUpMaximum (${settings.topUpMaximum})`];
 }

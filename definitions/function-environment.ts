@@ -5,11 +5,15 @@
  */
 import * as z from 'zod';
 import {
+  DEFAULT_TOP_UP_MAXIMUM,
+  DEFAULT_TOP_UP_MINIMUM,
   DEFAULT_USAGE_FUTURE_MARGIN_SECONDS,
   LICENSE_FEES_EXAMPLE,
   NOT_SET,
   licenseFees,
   requiredText,
+  topUpAmount,
+  topUpBoundsInOrder,
   wholeSecondsText,
 } from './setting-values';
 
@@ -114,13 +118,21 @@ export const MonthlyRunEnvironment = requiringStripeSecret(
 );
 
 export const ApiEnvironment = requiringStripeSecret(
-  z.object({
-    ...RECHARGE,
-    /** Named in the 402 message of a blocked partner's channels. */
-    OPERATOR_NAME: requiredText,
-    /** A charge that cannot finish within the API's time budget is finished by the recharge function. */
-    RECHARGE_QUEUE_URL: requiredText,
-  }),
+  z
+    .object({
+      ...RECHARGE,
+      /** Named in the 402 message of a blocked partner's channels. */
+      OPERATOR_NAME: requiredText,
+      /** A charge that cannot finish within the API's time budget is finished by the recharge function. */
+      RECHARGE_QUEUE_URL: requiredText,
+      /** The least and the most a partner's top-up may credit, in whole cents ("10.00"). */
+      TOP_UP_MINIMUM: optionalText(topUpAmount).transform((amount) => amount ?? DEFAULT_TOP_UP_MINIMUM),
+      TOP_UP_MAXIMUM: optionalText(topUpAmount).transform((amount) => amount ?? DEFAULT_TOP_UP_MAXIMUM),
+    })
+    .refine((variables) => topUpBoundsInOrder(variables.TOP_UP_MINIMUM, variables.TOP_UP_MAXIMUM), {
+      path: ['TOP_UP_MINIMUM'],
+      error: 'must be at most TOP_UP_MAXIMUM',
+    }),
 );
 
 export const StripeWebhookEnvironment = requiringStripeSecret(

@@ -45,6 +45,35 @@ export const wholeSecondsText = z
   .transform(Number)
   .pipe(wholeSeconds);
 
+/**
+ * The amounts a partner's top-up may credit by default (docs/contract.md §14), and the
+ * most one card charge can credit: MAX_CARD_CREDIT of docs/contract.md §2 in cents
+ * (functions/domain/money.ts; a unit test holds the two equal).
+ */
+export const DEFAULT_TOP_UP_MINIMUM = '10.00';
+export const DEFAULT_TOP_UP_MAXIMUM = '100000.00';
+export const MAX_TOP_UP_CENTS = 96_153_845;
+const MAX_TOP_UP = '961538.45';
+export const TOP_UP_AMOUNT_MESSAGE = `must be an amount in whole cents from 0.01 to ${MAX_TOP_UP}, e.g. "${DEFAULT_TOP_UP_MINIMUM}"`;
+
+/** Cents of an amount written with exactly two fraction digits and no leading zeros, as "10.00". */
+function centsOf(text: string): number {
+  const [units = '', cents = ''] = text.split('.');
+  return Number(units) * 100 + Number(cents);
+}
+
+/** A top-up bound, as text in whole cents ("10.00"), as cdk.json, `-c` and an environment variable carry it. */
+export const topUpAmount = z
+  .string({ error: TOP_UP_AMOUNT_MESSAGE })
+  .trim()
+  .regex(/^(0|[1-9][0-9]{0,5})\.[0-9]{2}$/, { error: TOP_UP_AMOUNT_MESSAGE })
+  .refine((text) => centsOf(text) >= 1 && centsOf(text) <= MAX_TOP_UP_CENTS, { error: TOP_UP_AMOUNT_MESSAGE });
+
+/** The minimum is at most the maximum: checked where both are read. */
+export function topUpBoundsInOrder(minimum: string, maximum: string): boolean {
+  return centsOf(minimum) <= centsOf(maximum);
+}
+
 /** One line per refused setting (`name message`); a value refused in several places (two entries of one list) once. */
 export function issueLines(error: z.ZodError, nameOf: (key: string) => string): string[] {
   return [...new Set(error.issues.map((issue) => `${nameOf(String(issue.path[0] ?? ''))} ${issue.message}`))];

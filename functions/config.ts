@@ -14,6 +14,8 @@ import {
   RechargeEnvironment,
 } from '../definitions/function-environment';
 import { configurationError, issueLines } from '../definitions/setting-values';
+import { parseAmount } from './domain/money';
+import type { TopUpBounds } from './domain/recharge/top-up';
 
 function parseEnvironment<T extends z.ZodType>(functionName: string, schema: T, env: NodeJS.ProcessEnv): z.output<T> {
   const parsed = schema.safeParse(env);
@@ -118,6 +120,8 @@ export interface ApiConfig extends RechargeConfig {
   /** Named in the 402 message of a blocked partner's channels. */
   readonly operatorName: string;
   readonly rechargeQueueUrl: string;
+  /** What a partner's top-up may credit (docs/contract.md §14). */
+  readonly topUpBounds: TopUpBounds;
 }
 
 export function readApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
@@ -126,6 +130,7 @@ export function readApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     ...rechargeConfigOf(variables),
     operatorName: variables.OPERATOR_NAME,
     rechargeQueueUrl: variables.RECHARGE_QUEUE_URL,
+    topUpBounds: { minimum: parseAmount(variables.TOP_UP_MINIMUM), maximum: parseAmount(variables.TOP_UP_MAXIMUM) },
   };
 }
 

@@ -3,8 +3,13 @@ import { CfnOutput, RemovalPolicy, SecretValue, Stack, type StackProps, Validati
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { DeploymentSettingsSchema } from '../definitions/deployment-settings';
-import { configurationError, DEFAULT_USAGE_FUTURE_MARGIN_SECONDS, issueLines } from '../definitions/setting-values';
-import { OperatorApi, STRIPE_WEBHOOK_PATH } from './api/operator-api';
+import {
+  configurationError,
+  DEFAULT_USAGE_FUTURE_MARGIN_SECONDS,
+  issueLines,
+  topUpBoundsInOrder,
+} from '../definitions/setting-values';
+import { OperatorApi, STRIPE_WEBHOOK_PATH, type TopUpBounds } from './api/operator-api';
 import { BillingTable } from './data/billing-table';
 import { BillingEventBus } from './events/event-bus';
 import { EventRelay } from './events/event-relay';
@@ -48,6 +53,10 @@ export interface PrepaidBillingStackProps extends StackProps {
   readonly existingUsageQueueArns?: readonly string[];
   /** How far in the future a usage event may be dated before ingestion refuses it; a day by default. */
   readonly usageFutureMarginSeconds?: number;
+  /** The least a partner's top-up may credit, in whole cents ("10.00", the default). */
+  readonly topUpMinimum?: string;
+  /** The most a partner's top-up may credit, in whole cents ("100000.00", the default). */
+  readonly topUpMaximum?: string;
 }
 
 export class PrepaidBillingStack extends Stack {
@@ -109,6 +118,7 @@ export class PrepaidBillingStack extends Stack {
     this.api = new OperatorApi(this, 'OperatorApi', {
       ...shared,
       operatorName: props.operatorName,
+      topUpBounds: topUpBounds(props),
       rechargeQueue,
       stripeWebhook: this.stripeWebhook.handler,
     });
@@ -188,6 +198,17 @@ function cardPages(props: PrepaidBillingStackProps): CardPages {
     throw configurationError('the card pages of PrepaidBillingStack are not valid', issueLines(pages.error, String));
   }
   return { returnUrl: pages.data.cardReturnUrl, cancelUrl: pages.data.cardCancelUrl };
+}
+
+/** The top-up bounds, with their defaults, checked by the rules of the deployment settings. */
+function topUpBounds(props: PrepaidBillingStackProps): TopUpBounds {
+  const title = 'the top-up bounds of PrepaidBillingStack are not valid';
+  const bounds = DeploymentSettingsSchema.pick({ topUpMinimum: true, topUpMaximum: true }).safeParse(props);
+  if (!bounds.success) throw configurationError(title, issueLines(bounds.error, String));
+  const { topUpMinimum: minimum, topUpMaximum: maximum } = bounds.data;
+  if (!topUpBoundsInOrder(minimum, maximum))
+    throw configurationError(title, [`topUpMinimum must be at most topUpMaximum (${maximum})`]);
+  return { minimum, maximum };
 }
 
 interface SecretPlaceholder {

@@ -47,6 +47,7 @@ import { scheduledEvent } from './scheduled-event';
 import { DAY_MS, type ScheduledJobName, scheduledJobsBetween } from './scheduled-jobs';
 import { SANDBOX_STATE_FILE, SandboxStateFile } from './sandbox-state';
 import { type RunningSqsEmulator, startSqsEmulator } from './sqs-emulator';
+import type { TopUpBounds } from '../functions/domain/recharge/top-up';
 import { type StreamRelay, startStreamRelay } from './stream-relay';
 import { apiGatewayEvent } from './api-gateway-event';
 import { WebhookDeliveries, localWebhookSecret } from './webhook-deliveries';
@@ -61,6 +62,8 @@ export interface LocalRuntimeOptions {
   readonly licenseFees: Readonly<Record<string, string>>;
   /** How far in the future a usage event may be dated before ingestion refuses it. */
   readonly futureMarginMs: number;
+  /** What a partner's top-up may credit; the deployment settings' defaults when not given. */
+  readonly topUpBounds?: TopUpBounds;
   /** Where the runtime tells what happens: events, handler errors. */
   readonly tell: (line: string) => void;
 }
@@ -171,7 +174,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const controls = localControls(info, clock, sqs, queues, relay, deliveries, wiring, daily, invoke, failures);
     const api = invoke(
       createApiHandler(
-        wireApi({ ...wiring, operatorName: options.operatorName, sqs, rechargeQueueUrl: queues.recharge.queueUrl }),
+        wireApi({
+          ...wiring,
+          operatorName: options.operatorName,
+          sqs,
+          rechargeQueueUrl: queues.recharge.queueUrl,
+          ...(options.topUpBounds !== undefined && { topUpBounds: options.topUpBounds }),
+        }),
       ),
     );
     const localRouter = createLocalRouter(

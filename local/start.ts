@@ -1,13 +1,15 @@
 /**
  * `npm start`: runs the whole system on this machine (see local-runtime.ts) until Ctrl-C.
  * Settings come from the environment: PORT (API, 8080), DYNAMODB_PORT (8000), SQS_PORT
- * (9324), LOCAL_DATA_DIR (.local-data); the operator's name, the license fees and the usage
- * future margin from the deployment settings in cdk.json, read as a deployment reads them.
+ * (9324), LOCAL_DATA_DIR (.local-data); the operator's name, the license fees, the usage
+ * future margin and the top-up bounds from the deployment settings in cdk.json, read as a
+ * deployment reads them.
  */
 import './observability-defaults';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type DeploymentSettings, readDeploymentSettings } from '../definitions/deployment-settings';
+import { parseAmount } from '../functions/domain/money';
 import { type LocalRuntime, startLocalRuntime } from './local-runtime';
 import { assertPortFree } from './port-check';
 
@@ -30,6 +32,7 @@ async function main(): Promise<void> {
     operatorName: settings.operatorName,
     licenseFees: settings.licenseFees,
     futureMarginMs: settings.usageFutureMarginSeconds * 1000,
+    topUpBounds: { minimum: parseAmount(settings.topUpMinimum), maximum: parseAmount(settings.topUpMaximum) },
     tell: (line) => console.log(line),
   });
   stopOnSignals(runtime);

@@ -7,6 +7,7 @@ import type { LicenseFeeDependencies } from '../domain/monthly/license-fees';
 import type { OpeningBalances } from '../domain/partners/open-account';
 import type { RechargeRequests } from '../domain/ports';
 import type { RechargeDependencies } from '../domain/recharge/recharge-partner';
+import type { TopUpDependencies } from '../domain/recharge/top-up';
 
 export interface ApiDependencies {
   readonly recharge: RechargeDependencies;
@@ -15,6 +16,8 @@ export interface ApiDependencies {
    * time budget is handed to the recharge function, which resumes it with the same key.
    */
   readonly rechargeQueue: RechargeRequests;
+  /** A partner's own top-ups: the recharge ports and the amounts a top-up may credit. */
+  readonly topUps: TopUpDependencies;
   /** A repeated create is compared with the remainder the partner was opened with. */
   readonly openings: OpeningBalances;
   /** Payments and reconciliations. */

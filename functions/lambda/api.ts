@@ -32,6 +32,7 @@ const ready = builtOnce(() =>
         operatorName: config.operatorName,
         sqs: createSqsClient(config.endpoints.sqs),
         rechargeQueueUrl: config.rechargeQueueUrl,
+        topUpBounds: config.topUpBounds,
       }),
     ),
   ),

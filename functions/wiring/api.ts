@@ -12,6 +12,7 @@ import type { ApiDependencies } from '../api/api-dependencies';
 import type { MoneyBackProvider } from '../domain/money-back/money-back-provider';
 import type { RechargeRequests } from '../domain/ports';
 import type { RechargeDependencies } from '../domain/recharge/recharge-partner';
+import { DEFAULT_TOP_UP_BOUNDS, type TopUpBounds } from '../domain/recharge/top-up';
 import { BalanceFollowUp } from '../domain/usage/balance-follow-up';
 import { type PortDecorator, undecorated } from './port-decorator';
 import { type RechargeWiring, wireRecharge } from './recharge';
@@ -21,6 +22,8 @@ export interface ApiWiring extends RechargeWiring {
   readonly sqs: SQSClient;
   /** Where charges without a clear answer within the API's time budget go to be finished. */
   readonly rechargeQueueUrl: string;
+  /** What a partner's top-up may credit; the deployment settings' defaults when not given. */
+  readonly topUpBounds?: TopUpBounds;
 }
 
 export function wireApi(wiring: ApiWiring): ApiDependencies {
@@ -33,6 +36,7 @@ export function wireApi(wiring: ApiWiring): ApiDependencies {
     wiring.operatorName,
     decorate('rechargeQueue', new SqsRechargeRequests(wiring.sqs, wiring.rechargeQueueUrl)),
     decorate,
+    wiring.topUpBounds,
   );
 }
 
@@ -49,10 +53,12 @@ export function apiDependencies(
   operatorName: string,
   rechargeQueue: RechargeRequests,
   decorate: PortDecorator = undecorated,
+  topUpBounds: TopUpBounds = DEFAULT_TOP_UP_BOUNDS,
 ): ApiDependencies {
   return {
     recharge,
     rechargeQueue,
+    topUps: { ...recharge, bounds: topUpBounds },
     openings: decorate('openings', new DynamoDbOpeningBalances(dynamoDb, tableName)),
     finance: {
       ...recharge,

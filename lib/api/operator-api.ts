@@ -34,10 +34,17 @@ export const STRIPE_WEBHOOK_PATH = '/webhooks/stripe';
  */
 export const STRIPE_WEBHOOK_THROTTLE = { rateLimit: 50, burstLimit: 100 } as const;
 
+/** The least and the most a partner's top-up may credit, in whole cents ("10.00"). */
+export interface TopUpBounds {
+  readonly minimum: string;
+  readonly maximum: string;
+}
+
 export interface OperatorApiProps {
   readonly table: ITableV2;
   readonly stripe: StripeAccess;
   readonly operatorName: string;
+  readonly topUpBounds: TopUpBounds;
   /** A charge that cannot finish within the API's time budget is handed to the recharge function here. */
   readonly rechargeQueue: IQueue;
   /** The function Stripe's webhook deliveries go to (StripeWebhook). */
@@ -65,6 +72,8 @@ export class OperatorApi extends Construct {
         TABLE_NAME: props.table.tableName,
         OPERATOR_NAME: props.operatorName,
         RECHARGE_QUEUE_URL: props.rechargeQueue.queueUrl,
+        TOP_UP_MINIMUM: props.topUpBounds.minimum,
+        TOP_UP_MAXIMUM: props.topUpBounds.maximum,
       },
       stripe: props.stripe,
     });

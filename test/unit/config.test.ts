@@ -146,6 +146,30 @@ describe('Module: functions/config', () => {
     });
   });
 
+  describe('Function: readApiConfig', () => {
+    const API = { ...STRIPE, OPERATOR_NAME: '360dialog', RECHARGE_QUEUE_URL: RECHARGE_QUEUE };
+
+    it('reads the top-up bounds as amounts, 10.00 to 100000.00 when the stack sets none', () => {
+      // Act
+      const defaults = readApiConfig(API);
+      const set = readApiConfig({ ...API, TOP_UP_MINIMUM: '25.00', TOP_UP_MAXIMUM: '5000.00' });
+
+      // Assess
+      expect(defaults.topUpBounds).toEqual({ minimum: 10_000_000, maximum: 100_000_000_000 });
+      expect(set.topUpBounds).toEqual({ minimum: 25_000_000, maximum: 5_000_000_000 });
+    });
+
+    it('stops the start on a top-up bound that is not whole cents or above the maximum', () => {
+      // Act
+      const fraction = startError(() => readApiConfig({ ...API, TOP_UP_MINIMUM: '10.005' }));
+      const crossed = startError(() => readApiConfig({ ...API, TOP_UP_MINIMUM: '500.00', TOP_UP_MAXIMUM: '100.00' }));
+
+      // Assess
+      expect(fraction).toContain('TOP_UP_MINIMUM must be an amount in whole cents from 0.01 to 961538.45');
+      expect(crossed).toContain('TOP_UP_MINIMUM must be at most TOP_UP_MAXIMUM');
+    });
+  });
+
   describe('Function: readPublishEventsConfig', () => {
     it('reads the bus and an EventBridge endpoint override', () => {
       // Act

@@ -8,7 +8,8 @@
  * partner's single in-flight slot; one that finds it taken is refused, never queued. It
  * charges the primary card only: the partner asked for a charge now, not for a fall back.
  */
-import type { Micros } from '../money';
+import { DEFAULT_TOP_UP_MAXIMUM, DEFAULT_TOP_UP_MINIMUM } from '../../../definitions/setting-values';
+import { type Micros, parseAmount } from '../money';
 import type { PartnerAccount } from '../partner';
 import { toCharge } from '../recharge-rules';
 import { type ChargeAttempt, PAYMENT_PAGE, type TopUp, newAttemptId } from './charge-attempt';
@@ -31,6 +32,12 @@ export interface TopUpBounds {
   readonly minimum: Micros;
   readonly maximum: Micros;
 }
+
+/** The deployment settings' defaults (definitions/setting-values.ts): 10.00 to 100,000.00. */
+export const DEFAULT_TOP_UP_BOUNDS: TopUpBounds = {
+  minimum: parseAmount(DEFAULT_TOP_UP_MINIMUM),
+  maximum: parseAmount(DEFAULT_TOP_UP_MAXIMUM),
+};
 
 export interface TopUpDependencies extends RechargeDependencies {
   readonly bounds: TopUpBounds;

@@ -5,6 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type DeploymentSettings, readDeploymentSettings } from '../../../definitions/deployment-settings';
+import { MAX_TOP_UP_CENTS } from '../../../definitions/setting-values';
+import { MAX_CARD_CREDIT, MICROS_PER_CENT } from '../../../functions/domain/money';
 
 const QUEUE_ARN = 'arn:aws:sqs:eu-central-1:123456789012:platform-usage';
 const PAGES = {
@@ -46,6 +48,8 @@ describe('Function: readDeploymentSettings', () => {
       removalPolicy: 'retain',
       existingUsageQueueArns: [],
       usageFutureMarginSeconds: 86_400,
+      topUpMinimum: '10.00',
+      topUpMaximum: '100000.00',
     });
   });
 
@@ -91,6 +95,8 @@ describe('Function: readDeploymentSettings', () => {
       removalPolicy: 'destroy',
       alarmEmail: 'ops@example.com',
       stripeSecretName: 'billing/stripe-key',
+      topUpMinimum: '10.00',
+      topUpMaximum: '100000.00',
     });
   });
 
@@ -123,12 +129,34 @@ describe('Function: readDeploymentSettings', () => {
     ['usageFutureMarginSeconds', -1, 'must be a whole number of seconds'],
     ['usageFutureMarginSeconds', 1e10, 'must be a whole number of seconds'],
     ['usageFutureMarginSeconds', 'a day', 'must be a whole number of seconds'],
+    ['topUpMinimum', '10', 'must be an amount in whole cents from 0.01 to 961538.45'],
+    ['topUpMinimum', 10, 'must be an amount in whole cents from 0.01 to 961538.45'],
+    ['topUpMinimum', '0.00', 'must be an amount in whole cents from 0.01 to 961538.45'],
+    ['topUpMinimum', '010.00', 'must be an amount in whole cents from 0.01 to 961538.45'],
+    ['topUpMaximum', '961538.46', 'must be an amount in whole cents from 0.01 to 961538.45'],
   ])('refuses %s = %j, naming the key', (name, value, message) => {
     // Act
     const error = refusal({ ...REQUIRED, [name]: value });
 
     // Assess
     expect(error).toContain(`context prepaid-billing:${name} ${message}`);
+  });
+
+  it('takes top-up bounds in whole cents up to what one card charge credits', () => {
+    // Act
+    const settings = read({ ...REQUIRED, topUpMinimum: '0.01', topUpMaximum: '961538.45' });
+
+    // Assess
+    expect(settings).toMatchObject({ topUpMinimum: '0.01', topUpMaximum: '961538.45' });
+    expect(MAX_TOP_UP_CENTS * MICROS_PER_CENT).toBe(MAX_CARD_CREDIT);
+  });
+
+  it('refuses a top-up minimum above the maximum', () => {
+    // Act
+    const error = refusal({ ...REQUIRED, topUpMaximum: '5.00' });
+
+    // Assess
+    expect(error).toContain('context prepaid-billing:topUpMinimum must be at most topUpMaximum (5.00)');
   });
 
   it('names every refused key in one error, each once', () => {
