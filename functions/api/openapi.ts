@@ -13,10 +13,10 @@ import { ProblemView } from './schemas';
 type JsonSchema = Record<string, unknown>;
 
 const PROBLEM_DESCRIPTIONS: Readonly<Record<number, string>> = {
-  400: 'The request is not valid: a path that is not percent-encoded UTF-8 (`invalid-path`), a field that does not match its schema (`validation-failed`, `errors` names each field), an amount beyond the money range (`amount-out-of-range`), a cursor this API did not issue for this list (`invalid-cursor`), a card without the customer the card provider keeps cards for (`customer-required`), or a rule of the request refused',
-  402: 'Payment required: the partner is blocked for overdue payments',
+  400: 'The request is not valid: a path that is not percent-encoded UTF-8 (`invalid-path`), a field that does not match its schema (`validation-failed`, `errors` names each field), an amount beyond the money range (`amount-out-of-range`), a cursor this API did not issue for this list (`invalid-cursor`), a card without the customer the card provider keeps cards for (`customer-required`), a top-up outside the bounds the deployment allows (`top-up-out-of-range`), or a rule of the request refused',
+  402: 'Payment required: the partner is blocked for overdue payments; or a top-up the card did not pay (`card-declined`, with its `declineCode`: declined, refused by the card provider (`request_refused`), or a card the decline policy no longer charges), nothing credited',
   404: 'The partner, number or refund does not exist (`unknown-refund` for a refund), or the number is not one of this partner',
-  409: 'Conflicts with what exists: an id or idempotency key used with other details, a number registered before, a month not over, a partner without the customer its cards are saved to (`customer-required`), a card changed after the request was made (`card-superseded`), a closed partner (`partner-closed`), a refund reference used for another amount (`reference-conflict`), another refund of the partner still waiting for the card provider (`refund-in-progress`)',
+  409: 'Conflicts with what exists: an id or idempotency key used with other details, a number registered before, a month not over, a partner without the customer its cards are saved to (`customer-required`), a card changed after the request was made (`card-superseded`), a closed partner (`partner-closed`), a refund or top-up reference used for another amount (`reference-conflict`), another refund of the partner still waiting for the card provider (`refund-in-progress`), another charge of the partner in flight when a top-up is asked for (`charge-in-progress`)',
   413: "The body is larger than 10 MB, API Gateway's payload limit",
   415: 'The body is not JSON: send it as application/json (or application/*+json) in UTF-8',
   422: 'The card provider refused the card (`payment-method-refused`): not found, not a card, saved to another customer or to none, or the customer does not exist; or a refund is more than the live balance (`refund-exceeds-balance`) or than the credit the card charges still carry (`refund-exceeds-charges`); `detail` says which, and how much',
@@ -77,7 +77,7 @@ export function openApiDocument() {
       title: 'prepaid-billing operator API',
       version: '1.0.0',
       description:
-        'Prepaid partner balances: accounts, cards, balances, recharges, finance payments, reconciliation, channels, refunds and closing an account. Amounts are decimal strings with 2 to 6 fraction digits, at most 10000000.00 either side of 0; errors are application/problem+json (RFC 9457) with a stable `type`. A path the API serves answers a method it does not accept with 405 and an `Allow` header; a path it does not serve with 404.',
+        'Prepaid partner balances: accounts, cards, balances, recharges, top-ups, finance payments, reconciliation, channels, refunds and closing an account. Amounts are decimal strings with 2 to 6 fraction digits, at most 10000000.00 either side of 0; errors are application/problem+json (RFC 9457) with a stable `type`. A path the API serves answers a method it does not accept with 405 and an `Allow` header; a path it does not serve with 404.',
     },
     // API Gateway with IAM authorization: requests are signed with AWS Signature Version 4.
     security: [{ sigv4: [] }],

@@ -34,15 +34,19 @@ const STATUS_BY_CODE: Readonly<Record<string, { status: number; title: string }>
  * answered by the router like a domain error.
  */
 export class RequestProblem extends Error {
+  /** Members of the problem beyond RFC 9457's own (`declineCode`), as its extensions allow. */
+  readonly extensions: Readonly<Record<string, string>>;
+
   constructor(
     readonly status: number,
     readonly code: string,
     readonly title: string,
     readonly detail: string,
-    options?: ErrorOptions,
+    options?: ErrorOptions & { readonly extensions?: Readonly<Record<string, string>> },
   ) {
     super(detail, options);
     this.name = 'RequestProblem';
+    this.extensions = options?.extensions ?? {};
   }
 }
 
@@ -140,6 +144,46 @@ export function refundExceedsCharges(asked: string, refundable: string, tooManyC
   );
 }
 
+/**
+ * A top-up the card did not pay (docs/contract.md §14): declined, refused by the provider,
+ * or a card the decline policy no longer lets be charged. Nothing was credited.
+ */
+export function cardDeclined(declineCode: string | undefined, detail: string): RequestProblem {
+  return new RequestProblem(402, 'card-declined', 'Card declined', detail, {
+    ...(declineCode !== undefined && { extensions: { declineCode } }),
+  });
+}
+
+export function topUpOutOfRange(asked: string, minimum: string, maximum: string): RequestProblem {
+  return new RequestProblem(
+    400,
+    'top-up-out-of-range',
+    'Top-up out of range',
+    `a top-up of ${asked} is outside what a top-up may credit: ${minimum} to ${maximum}`,
+  );
+}
+
+/** A top-up reference names one top-up: the same reference with another amount, or paid another way, is refused. */
+export function topUpReferenceConflict(reference: string, existing: string, asked: string): RequestProblem {
+  return new RequestProblem(
+    409,
+    'reference-conflict',
+    'Top-up reference used for another top-up',
+    `top-up "${reference}" was asked for as ${existing}, not ${asked}; a reference is used for one top-up only`,
+  );
+}
+
+/** One charge of a partner is in flight at a time: a top-up does not wait for another (docs/contract.md §14). */
+export function chargeInProgress(partnerId: string, attemptId: string | undefined): RequestProblem {
+  const which = attemptId === undefined ? 'another charge' : `charge ${attemptId}`;
+  return new RequestProblem(
+    409,
+    'charge-in-progress',
+    'Another charge in progress',
+    `${which} of partner "${partnerId}" is still in flight (GET /partners/${partnerId} shows it); ask for the top-up again once it is over`,
+  );
+}
+
 export interface FieldError {
   readonly field: string;
   readonly message: string;
@@ -159,8 +203,9 @@ export function problem(
   title: string,
   detail: string,
   errors?: readonly FieldError[],
+  extensions: Readonly<Record<string, string>> = {},
 ): Response {
-  return new Response(problemBody(status, code, title, detail, errors), {
+  return new Response(problemBody(status, code, title, detail, errors, extensions), {
     status,
     headers: { 'content-type': PROBLEM_CONTENT_TYPE },
   });
@@ -172,6 +217,7 @@ export function problemBody(
   title: string,
   detail: string,
   errors?: readonly FieldError[],
+  extensions: Readonly<Record<string, string>> = {},
 ): string {
   return JSON.stringify({
     type: `${PROBLEM_TYPE_BASE}${code}`,
@@ -179,6 +225,7 @@ export function problemBody(
     status,
     detail,
     ...(errors !== undefined && { errors }),
+    ...extensions,
   });
 }
 

@@ -43,7 +43,7 @@ export function createApiRouter(deps: ApiDependencies, logger: Logger): ApiRoute
   app.errorHandler(RequestProblem, async (error) => {
     // A provider that could not be asked is the operator's to look into; refusals are the caller's.
     if (error.status >= 500) logger.warn('card provider gave no clear answer', { detail: error.detail, error });
-    return problem(error.status, error.code, error.title, error.detail);
+    return problem(error.status, error.code, error.title, error.detail, undefined, error.extensions);
   });
   app.notFound(async () => problem(...ROUTE_NOT_FOUND));
   app.errorHandler(MethodNotAllowedError, async () =>

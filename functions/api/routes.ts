@@ -18,6 +18,7 @@ import { type RechargeResult, rechargePartner } from '../domain/recharge/recharg
 import type { ApiDependencies } from './api-dependencies';
 import { type ApiRoute, existingPartner, route } from './api-route';
 import { MONEY_BACK_ROUTES } from './money-back-routes';
+import { TOP_UP_ROUTES } from './top-up-routes';
 import { RequestProblem, customerRequired, partnerClosed, paymentMethodRefused, providerUnavailable } from './problems';
 import * as schemas from './schemas';
 import { balanceView, channelView, chargeView, entryView, invoiceView, partnerView, snapshotView } from './views';
@@ -30,7 +31,7 @@ async function inFlightAttempt(account: PartnerAccount, deps: ApiDependencies): 
 
 async function shownPartner(partnerId: string, deps: ApiDependencies) {
   const account = await existingPartner(partnerId, deps);
-  return partnerView(account, await inFlightAttempt(account, deps));
+  return partnerView(account, await inFlightAttempt(account, deps), deps.recharge.clock.now());
 }
 
 /** The account of a partner that may still be given a card, recharge settings or a number: not a closed one. */
@@ -159,7 +160,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
       return {
         status: handedOff ? 202 : outcome === 'created' ? 201 : 200,
         body: {
-          ...partnerView(account, await inFlightAttempt(account, deps)),
+          ...partnerView(account, await inFlightAttempt(account, deps), deps.recharge.clock.now()),
           liveBalance: formatAmount(account.liveBalance),
           ...(openingCharge !== undefined &&
             attempt !== undefined && {
@@ -202,7 +203,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     method: 'put',
     path: '/partners/{partnerId}/recharge-settings',
     operationId: 'putRechargeSettings',
-    summary: `Replace threshold, auto-renew amount and the auto-recharge flag; ${CLOSED_REFUSED}`,
+    summary: `Replace threshold, auto-renew amount, the auto-recharge flag and the monthly limit on automatic recharges (left out: no limit); ${CLOSED_REFUSED}`,
     pathSchema: schemas.PartnerPath,
     bodySchema: schemas.RechargeSettingsBody,
     responses: { 200: { description: 'The partner with its new settings', schema: schemas.PartnerView } },
@@ -367,6 +368,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
       };
     },
   }),
+  ...TOP_UP_ROUTES,
   ...MONEY_BACK_ROUTES,
   route({
     method: 'get',

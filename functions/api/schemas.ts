@@ -9,7 +9,7 @@ import { CLOSURE_REFUND_REFERENCE } from '../domain/money-back/close-account';
 import type { OperatorRefund, RefundPartState } from '../domain/money-back/money-back-ports';
 import { CURRENCIES, MAX_CARD_CREDIT, MAX_CARD_TOTAL, formatAmount, isWholeCents } from '../domain/money';
 import { PARTNER_ID_PATTERN, PARTNER_ID_RULE, type PartnerStatus } from '../domain/partner';
-import type { AttemptState } from '../domain/recharge/charge-attempt';
+import type { AttemptState, InvoiceLine } from '../domain/recharge/charge-attempt';
 import type { CardRole as DomainCardRole } from '../domain/recharge/payment-provider';
 import { AmountSchema, TotalAmountSchema } from '../schemas/amount-schema';
 
@@ -31,6 +31,13 @@ const ATTEMPT_STATES = valuesOf<AttemptState>({
   canceled: true,
 });
 
+const INVOICE_LINE_KINDS = valuesOf<InvoiceLine['kind']>({
+  credit: true,
+  'top-up': true,
+  'card-fee': true,
+  'license-fee': true,
+});
+
 const WholeCents = AmountSchema.refine(isWholeCents, 'cards are charged in whole cents: use at most 2 fraction digits');
 
 export const PartnerId = z.string().regex(PARTNER_ID_PATTERN, PARTNER_ID_RULE);
@@ -48,16 +55,25 @@ export const ChannelPath = z.object({ partnerId: PartnerId, phoneNumber: PhoneNu
 export const PhonePath = z.object({ phoneNumber: PhoneNumber });
 export const RefundPath = z.object({ partnerId: PartnerId, reference: Reference });
 
+/** What one card charge can credit: beyond it, an amount is out of range (docs/contract.md §2). */
+const CARD_CREDIT_RULE = {
+  message: `must be at most ${formatAmount(MAX_CARD_CREDIT)}: one card charge carries at most that credit (with the 4% fee, ${formatAmount(MAX_CARD_TOTAL)}, the largest charge the card processor takes)`,
+  params: { code: AmountOutOfRangeError.code },
+};
+
 export const RechargeSettingsBody = z.strictObject({
   threshold: WholeCents.refine((amount) => amount >= 0, 'must be 0.00 or more'),
   autoRenewAmount: WholeCents.refine((amount) => amount > 0, 'must be more than 0.00').refine(
     (amount) => amount <= MAX_CARD_CREDIT,
-    {
-      message: `must be at most ${formatAmount(MAX_CARD_CREDIT)}: one card charge carries at most that credit (with the 4% fee, ${formatAmount(MAX_CARD_TOTAL)}, the largest charge the card processor takes)`,
-      params: { code: AmountOutOfRangeError.code },
-    },
+    CARD_CREDIT_RULE,
   ),
   autoRecharge: z.boolean(),
+  monthlyLimit: WholeCents.refine((amount) => amount > 0, 'must be more than 0.00')
+    .optional()
+    .meta({
+      description:
+        'At most this much is credited by automatic recharges in a UTC month; a recharge that would pass it is not made (`RechargeLimitReached`, once that month). Top-ups, the opening charge and payments are not capped. Left out: no cap',
+    }),
 });
 
 const PaymentMethodReference = z
@@ -111,6 +127,20 @@ export const RefundBody = z.strictObject({
   ),
 });
 
+export const TopUpBody = z.strictObject({
+  amount: WholeCents.refine((amount) => amount > 0, 'must be more than 0.00')
+    .refine((amount) => amount <= MAX_CARD_CREDIT, CARD_CREDIT_RULE)
+    .meta({
+      description:
+        "Credited to the balance; the card is charged this plus the 4% card fee. Between the deployment's `topUpMinimum` and `topUpMaximum` (10.00 to 100000.00 by default)",
+    }),
+  reference: Reference.meta({ description: 'Names the top-up: one charge per reference, whatever the retries' }),
+  checkout: z.boolean().default(false).meta({
+    description:
+      '`true`: answer a hosted payment page (Stripe Checkout) where the partner pays on-session, the card saved to its customer for later charges, instead of charging the saved card now',
+  }),
+});
+
 export const ReconciliationBody = z.strictObject({
   period: z.string().regex(/^[0-9]{4}-(0[1-9]|1[0-2])$/, 'must be a month as YYYY-MM'),
   actualAmount: TotalAmountSchema.refine((amount) => amount >= 0, 'must be 0.00 or more'),
@@ -130,6 +160,15 @@ const RechargeSettingsView = z.object({
   threshold: WireAmount,
   autoRenewAmount: WireAmount,
   autoRecharge: z.boolean(),
+  monthlyLimit: WireAmount.optional(),
+});
+
+/** The month's automatic recharges against the monthly cap (docs/contract.md §14). */
+const AutomaticRechargesView = z.object({
+  month: z.string().meta({ description: 'The current UTC month, YYYY-MM' }),
+  total: WireAmount.meta({ description: 'Credited by automatic recharges this month' }),
+  limit: WireAmount.optional().meta({ description: '`rechargeSettings.monthlyLimit`, when set' }),
+  limitReached: z.boolean().meta({ description: 'A recharge was not made this month because of the limit' }),
 });
 
 const CardView = z.object({
@@ -161,6 +200,7 @@ export const PartnerView = z.object({
     description: "The charge attempt holding the partner's single in-flight slot",
   }),
   rechargeSettings: RechargeSettingsView,
+  automaticRecharges: AutomaticRechargesView,
   status: z.enum(PARTNER_STATUSES).meta({ description: '`closed` is final: the account is never charged again' }),
   createdAt: Timestamp,
   closedAt: Timestamp.optional(),
@@ -230,9 +270,7 @@ export const InvoicePageView = z.object({
       invoiceId: z.string(),
       issuedAt: Timestamp,
       currency: z.enum(CURRENCIES),
-      lines: z.array(
-        z.object({ kind: z.enum(['credit', 'card-fee', 'license-fee']), description: z.string(), amount: WireAmount }),
-      ),
+      lines: z.array(z.object({ kind: z.enum(INVOICE_LINE_KINDS), description: z.string(), amount: WireAmount })),
       total: WireAmount,
     }),
   ),
@@ -262,6 +300,27 @@ export const ReconciliationView = z.object({
   adjustment: WireAmount.meta({
     description: 'Booked to the balance: estimated - actual (a debit when upstream billed more)',
   }),
+});
+
+export const TopUpView = z.object({
+  partnerId: PartnerId,
+  reference: Reference,
+  currency: z.enum(CURRENCIES),
+  amount: WireAmount.meta({ description: 'Credited to the balance once the charge succeeds' }),
+  fee: WireAmount.meta({ description: 'The 4% card fee' }),
+  total: WireAmount.meta({ description: 'What the card is charged' }),
+  checkout: z.boolean(),
+  attemptId: z.string(),
+  state: z.enum(ATTEMPT_STATES).meta({
+    description:
+      '`succeeded`: credited; `action-required`: waits for the partner at `actionUrl`; `pending`: being finished by the recharge function; `canceled`: the page expired or the charge was given up, nothing charged',
+  }),
+  actionUrl: z.url().optional().meta({
+    description: 'Where the partner authenticates the charge, or pays it on the payment page (`checkout`)',
+  }),
+  invoiceId: z.string().optional().meta({ description: 'The invoice of a succeeded top-up' }),
+  liveBalance: WireAmount,
+  requestedAt: Timestamp,
 });
 
 export const RefundView = z.object({
@@ -330,4 +389,5 @@ export const ProblemView = z.object({
   status: z.number().int(),
   detail: z.string(),
   errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  declineCode: z.string().optional().meta({ description: 'Why the card was not charged (`card-declined`)' }),
 });

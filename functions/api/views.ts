@@ -7,13 +7,19 @@ import type { OperatorRefund } from '../domain/money-back/money-back-ports';
 import { refundedAmount, wirePart } from '../domain/money-back/refund-balance';
 import { ZERO, formatAmount, negate, sum } from '../domain/money';
 import type { PartnerAccount } from '../domain/partner';
-import type { ChargeAttempt, Invoice } from '../domain/recharge/charge-attempt';
+import { monthOf } from '../domain/month';
+import { type ChargeAttempt, type Invoice, type TopUp, invoiceIdOf } from '../domain/recharge/charge-attempt';
+import { automaticTotalIn } from '../domain/recharge/monthly-cap';
 import { type CardDeclines, isChargeable, retriesLeft } from '../domain/recharge/decline-policy';
 import type { RechargeResult } from '../domain/recharge/recharge-partner';
 
-/** `inFlight`: the attempt the account's `chargeInFlight` names, read by the caller. */
-export function partnerView(account: PartnerAccount, inFlight?: ChargeAttempt) {
-  const { threshold, autoRenewAmount, autoRecharge } = account.rechargeSettings;
+/**
+ * `inFlight`: the attempt the account's `chargeInFlight` names, read by the caller; `now`
+ * dates the month of the automatic recharges shown against the monthly cap.
+ */
+export function partnerView(account: PartnerAccount, inFlight: ChargeAttempt | undefined, now: Date) {
+  const { threshold, autoRenewAmount, autoRecharge, monthlyLimit } = account.rechargeSettings;
+  const month = monthOf(now);
   const backup = account.backupPaymentMethod;
   return {
     partnerId: account.partnerId,
@@ -30,6 +36,13 @@ export function partnerView(account: PartnerAccount, inFlight?: ChargeAttempt) {
       threshold: formatAmount(threshold),
       autoRenewAmount: formatAmount(autoRenewAmount),
       autoRecharge,
+      ...(monthlyLimit !== undefined && { monthlyLimit: formatAmount(monthlyLimit) }),
+    },
+    automaticRecharges: {
+      month,
+      total: formatAmount(automaticTotalIn(account, now)),
+      ...(monthlyLimit !== undefined && { limit: formatAmount(monthlyLimit) }),
+      limitReached: account.limitReachedMonth === month,
     },
     status: account.status,
     createdAt: account.createdAt.toISOString(),
@@ -65,6 +78,26 @@ export function chargeView(result: RechargeResult) {
       ...attemptView(attempt),
       ...(attempt.declineCode !== undefined && { declineCode: attempt.declineCode }),
     }),
+  };
+}
+
+/** A top-up and its attempt as they stand, with the balance the partner has now. */
+export function topUpView(topUp: TopUp, attempt: ChargeAttempt, account: PartnerAccount) {
+  const { credit, fee, total } = attempt.charge;
+  return {
+    partnerId: topUp.partnerId,
+    reference: topUp.reference,
+    currency: attempt.currency,
+    amount: formatAmount(credit),
+    fee: formatAmount(fee),
+    total: formatAmount(total),
+    checkout: topUp.checkout,
+    attemptId: attempt.attemptId,
+    state: attempt.state,
+    ...(attempt.state === 'action-required' && attempt.actionUrl !== undefined && { actionUrl: attempt.actionUrl }),
+    ...(attempt.state === 'succeeded' && { invoiceId: invoiceIdOf(attempt) }),
+    liveBalance: formatAmount(account.liveBalance),
+    requestedAt: topUp.requestedAt.toISOString(),
   };
 }
 

@@ -102,6 +102,7 @@ export function differingDetails(
 ): string[] {
   const text = (value: string | undefined) => (value === undefined ? 'not set' : `"${value}"`);
   const amount = formatAmount;
+  const limit = (value: Micros | undefined) => (value === undefined ? 'not set' : amount(value));
   const compared: [string, string, string][] = [
     ['currency', account.currency, request.currency],
     ['paymentMethod', text(account.paymentMethod), text(request.paymentMethod)],
@@ -129,6 +130,11 @@ export function differingDetails(
       'rechargeSettings.autoRecharge',
       String(account.rechargeSettings.autoRecharge),
       String(request.rechargeSettings.autoRecharge),
+    ],
+    [
+      'rechargeSettings.monthlyLimit',
+      limit(account.rechargeSettings.monthlyLimit),
+      limit(request.rechargeSettings.monthlyLimit),
     ],
   ];
   return compared
