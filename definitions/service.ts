@@ -33,3 +33,12 @@ export const DISPUTES_WON_METRIC = 'DisputesWon';
 export const DISPUTES_LOST_METRIC = 'DisputesLost';
 export const PROVIDER_REFUNDS_METRIC = 'ProviderRefunds';
 export const OPERATOR_REFUNDS_METRIC = 'OperatorRefunds';
+
+/**
+ * Partners' own top-ups (docs/contract.md §14), counted as the event relay puts each
+ * `TopUpSucceeded` on the bus, whichever function credited it (the API, the webhook after a
+ * payment page or an authentication, the recharge function): how many, and what their cards
+ * were charged per currency (dimension `currency`), charted beside the charges.
+ */
+export const TOP_UPS_SUCCEEDED_METRIC = 'TopUpsSucceeded';
+export const TOP_UP_AMOUNT_METRIC = 'TopUpAmount';

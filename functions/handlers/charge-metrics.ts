@@ -1,6 +1,13 @@
-/** Metrics of a charge outcome, shared by every handler that charges cards. */
+/** Metrics of a charge outcome, shared by every handler that charges cards, and of the top-ups credited. */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { CHARGE_UNRESOLVED_AFTER_SECONDS, CHARGE_UNRESOLVED_METRIC } from '../../definitions/service';
+import {
+  CHARGE_UNRESOLVED_AFTER_SECONDS,
+  CHARGE_UNRESOLVED_METRIC,
+  TOP_UPS_SUCCEEDED_METRIC,
+  TOP_UP_AMOUNT_METRIC,
+} from '../../definitions/service';
+import type { DomainEvent } from '../domain/events';
+import { MICROS_PER_UNIT, parseAmount } from '../domain/money';
 import type { RechargeResult } from '../domain/recharge/recharge-partner';
 import { metrics } from '../observability';
 
@@ -36,4 +43,19 @@ export function recordCharge(result: RechargeResult, now: Date): void {
       return;
     }
   }
+}
+
+/**
+ * A top-up credited, as its `TopUpSucceeded` event tells it: counted where every top-up
+ * passes, the event relay, since a top-up is credited by the API, the webhook or the
+ * recharge function. A batch the stream delivers again may count one twice.
+ */
+export function recordTopUpCredited(event: DomainEvent): void {
+  if (event.type !== 'TopUpSucceeded') return;
+  const { currency, total } = event.detail;
+  metrics.addMetric(TOP_UPS_SUCCEEDED_METRIC, MetricUnit.Count, 1);
+  metrics
+    .singleMetric()
+    .addDimension('currency', String(currency))
+    .addMetric(TOP_UP_AMOUNT_METRIC, MetricUnit.NoUnit, parseAmount(String(total)) / MICROS_PER_UNIT);
 }

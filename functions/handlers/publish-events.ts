@@ -14,6 +14,7 @@ import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEven
 import type { DomainEvent } from '../domain/events';
 import type { EventPublisher } from '../domain/ports';
 import { logger, metrics, tracer } from '../observability';
+import { recordTopUpCredited } from './charge-metrics';
 import { LoggedBatchProcessor } from './logged-batch-processor';
 
 export interface PublishEventsDependencies {
@@ -30,6 +31,7 @@ export function createPublishEventsHandler(deps: PublishEventsDependencies) {
     if (event === undefined) return;
     await deps.publisher.publish([event]);
     metrics.addMetric('EventsPublished', MetricUnit.Count, 1);
+    recordTopUpCredited(event);
   };
 
   const publishEvents = (event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> => {

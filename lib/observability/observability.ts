@@ -35,6 +35,8 @@ import {
   PARTNER_WORK_FAILED_METRIC,
   PROVIDER_REFUNDS_METRIC,
   SERVICE_NAME,
+  TOP_UPS_SUCCEEDED_METRIC,
+  TOP_UP_AMOUNT_METRIC,
   WEBHOOK_FAILED_METRIC,
   WEBHOOK_REFUSED_METRIC,
 } from '../../definitions/service';
@@ -316,16 +318,26 @@ export class Observability extends Construct {
           new GraphWidget({ title: 'Dead-letter queue depth', left: deadLetterDepth, width: 8 }),
         ],
         [
+          // Top-ups beside the automatic charges: the partners' own, counted as the relay publishes them.
           new GraphWidget({
-            title: 'Charges succeeded and declined',
-            left: [business('ChargesSucceeded'), searchSum('ChargesDeclined', 'declineCode', 'ChargesDeclined')],
+            title: 'Charges succeeded and declined; top-ups succeeded',
+            left: [
+              business('ChargesSucceeded'),
+              searchSum('ChargesDeclined', 'declineCode', 'ChargesDeclined'),
+              business(TOP_UPS_SUCCEEDED_METRIC),
+            ],
             width: 8,
           }),
           new GraphWidget({
-            title: 'Charged amount per currency',
+            title: 'Charged amount and top-up amount per currency',
             left: [
               new MathExpression({
                 expression: `SEARCH('{${METRICS_NAMESPACE},currency,service} MetricName="ChargedAmount"', 'Sum', 300)`,
+                label: '',
+                period: Duration.minutes(5),
+              }),
+              new MathExpression({
+                expression: `SEARCH('{${METRICS_NAMESPACE},currency,service} MetricName="${TOP_UP_AMOUNT_METRIC}"', 'Sum', 300)`,
                 label: '',
                 period: Duration.minutes(5),
               }),

@@ -11,6 +11,8 @@ import {
   DISPUTES_OPENED_METRIC,
   DISPUTES_WON_METRIC,
   OPERATOR_REFUNDS_METRIC,
+  TOP_UPS_SUCCEEDED_METRIC,
+  TOP_UP_AMOUNT_METRIC,
   PROVIDER_REFUNDS_METRIC,
   WEBHOOK_FAILED_METRIC,
   WEBHOOK_REFUSED_METRIC,
@@ -174,6 +176,8 @@ describe('Class: PrepaidBillingStack', () => {
         OPERATOR_NAME: '360dialog',
         PAYMENT_PROVIDER: 'stripe',
         RECHARGE_QUEUE_URL: ref(recharges.requests.queue),
+        TOP_UP_MINIMUM: '10.00',
+        TOP_UP_MAXIMUM: '100000.00',
       });
     });
 
@@ -194,6 +198,16 @@ describe('Class: PrepaidBillingStack', () => {
         /cardReturnUrl must be an https URL/,
       );
       expect(() => synth({ cardCancelUrl: 'cards/cancelled' })).toThrow(/cardCancelUrl must be an https URL/);
+    });
+
+    it('gives the API the top-up bounds of the deployment settings, and refuses bounds out of order', () => {
+      const { stack, template: bounded } = synth({ topUpMinimum: '25.00', topUpMaximum: '5000.00' });
+      const fn = stack.api.handler.function.node.defaultChild as never;
+      const variables = bounded.toJSON().Resources[stack.getLogicalId(fn)].Properties.Environment.Variables;
+      expect(variables).toMatchObject({ TOP_UP_MINIMUM: '25.00', TOP_UP_MAXIMUM: '5000.00' });
+      expect(() => synth({ topUpMinimum: '500.00', topUpMaximum: '100.00' })).toThrow(
+        /topUpMinimum must be at most topUpMaximum/,
+      );
     });
     it('sets each function the variables its schema names, all of them, and no others (the local endpoint overrides aside)', () => {
       const { ingestion, recharges, scheduledRuns, api, eventRelay, stripeWebhook } = defaultStack;
@@ -754,6 +768,24 @@ describe('Class: PrepaidBillingStack', () => {
       const nextRow = Math.min(...widgets.map((widget) => widget.y).filter((y) => y > chargesRow));
       expect(moneyBack.map((widget) => widget.y)).toEqual([nextRow, nextRow]);
       expect(alarms().filter((alarm) => counts.includes(String(alarm.MetricName)))).toEqual([]);
+    });
+
+    it('charts top-ups, counted and summed, in the widgets of the charges', () => {
+      const parts = Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0]?.Properties.DashboardBody[
+        'Fn::Join'
+      ][1] as unknown[];
+      const widgets = (
+        JSON.parse(parts.map((part) => (typeof part === 'string' ? part : 'token')).join('')) as {
+          widgets: { y: number; properties: { title?: string; metrics?: unknown[][] } }[];
+        }
+      ).widgets;
+      const charted = (title: string) =>
+        JSON.stringify(widgets.find((widget) => widget.properties.title?.startsWith(title))?.properties.metrics);
+
+      expect(charted('Charges succeeded')).toContain(TOP_UPS_SUCCEEDED_METRIC);
+      expect(charted('Charges succeeded')).toContain('ChargesSucceeded');
+      expect(charted('Charged amount')).toContain(TOP_UP_AMOUNT_METRIC);
+      expect(charted('Charged amount')).toContain('ChargedAmount');
     });
 
     it("charts the webhook route's requests, 4xx and 5xx from API Gateway's metrics of that method", () => {
