@@ -12,26 +12,15 @@ import type { CardPages } from '../../config';
 import type { Clock } from '../../domain/ports';
 import type { PaymentPageRequest } from '../../domain/recharge/payment-pages';
 import type { ChargeReference, ChargeResult, ChargeStatus } from '../../domain/recharge/payment-provider';
+import { PAYMENT_PAGE_LIFETIME_MS } from './checkout-session';
 import { clip, describeStripeError, idOf, isMissing, nonEmpty, unclear } from './stripe-answers';
 
-/** Stripe names Checkout Sessions `cs_test_…` and `cs_live_…`. */
-const CHECKOUT_SESSION_PREFIX = 'cs_';
-/**
- * Stripe's shortest session lifetime: a top-up waiting on its page holds the partner's
- * single charge slot no longer than this.
- */
-export const PAYMENT_PAGE_LIFETIME_MS = 30 * 60 * 1000;
 /**
  * Stripe counts the lifetime from when it creates the session, which can be later than the
  * time the request was made by the client's retries (about a minute) and clock skew; a
  * session asked to live less than 30 minutes from then is refused.
  */
 const LIFETIME_MARGIN_MS = 2 * 60 * 1000;
-
-/** Whether a provider charge id names a Checkout Session rather than a PaymentIntent. */
-export function isCheckoutSession(providerChargeId: string): boolean {
-  return providerChargeId.startsWith(CHECKOUT_SESSION_PREFIX);
-}
 
 export class StripePaymentPages {
   constructor(

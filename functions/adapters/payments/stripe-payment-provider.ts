@@ -32,9 +32,10 @@ import type {
   SetupSessionRequest,
 } from '../../domain/recharge/payment-provider';
 import { systemClock } from '../system-clock';
+import { isCheckoutSession } from './checkout-session';
 import { KEY_TRUSTED_FOR_MS, clip, describeStripeError, idOf, isMissing, nonEmpty, unclear } from './stripe-answers';
 import { StripeMoneyBack } from './stripe-money-back';
-import { StripePaymentPages, isCheckoutSession } from './stripe-payment-pages';
+import { StripePaymentPages } from './stripe-payment-pages';
 
 /** Reported when Stripe declines without saying why. */
 const UNSPECIFIED_DECLINE = 'card_declined';
