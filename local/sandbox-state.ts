@@ -2,9 +2,10 @@
  * Where the local runtime keeps the sandbox card provider's state, next to the data that
  * refers to it: the charges (a charge waiting for authentication can still be completed or
  * canceled after a restart, and a key replays its charge), the setup sessions and the
- * cards they saved, the disputes and refunds of the charges (a dispute can still be closed,
- * and a refund's key replays it), and the charge id sequence (an id is never handed out
- * twice, so an old `actionUrl` never opens another partner's charge).
+ * cards they saved, the payment pages (one still open can be paid after a restart, and an
+ * attempt's key answers with its page), the disputes and refunds of the charges (a dispute
+ * can still be closed, and a refund's key replays it), and the charge id sequence (an id
+ * is never handed out twice, so an old `actionUrl` never opens another partner's charge).
  *
  * The file is written after each change, before the call that made the change answers and
  * before its event is delivered: what billing records of a charge is never newer than what
@@ -58,6 +59,25 @@ const SandboxStateSchema = z.object({
   savedCards: z.array(
     z.object({ setupReference: z.string().min(1), paymentMethod: z.string(), customerId: z.string() }),
   ),
+  // A file written before payment pages were played has none.
+  paymentSessions: z
+    .array(
+      z.object({
+        sessionId: z.string().min(1),
+        request: z.object({
+          partnerId: z.string(),
+          customerId: z.string(),
+          amountCents: z.number().int().positive(),
+          currency: z.enum(CURRENCIES),
+          idempotencyKey: z.string().min(1),
+          description: z.string(),
+        }),
+        expiresAt: z.iso.datetime(),
+        paid: z.object({ paymentIntent: z.string().min(1), paymentMethod: z.string().min(1) }).optional(),
+        expired: z.literal(true).optional(),
+      }),
+    )
+    .default([]),
   // A file written before disputes and refunds were played has none.
   disputes: z
     .array(

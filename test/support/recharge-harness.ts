@@ -193,12 +193,13 @@ export class RechargeHarness {
 
 /**
  * A sandbox event as the webhook's reader hands it to the use case: a nudge naming the
- * attempt and the charge (from the PaymentIntent's metadata), or the setup that saved a card.
+ * attempt and the charge (from the metadata of the PaymentIntent, or of the payment page it
+ * is paid on), or the setup that saved a card.
  */
 function reportOf(event: StripeShapedEvent): ProviderEvent {
   const base = { eventId: event.id, occurredAt: new Date(event.created * 1000) };
   const object = event.data.object;
-  if (object.object === 'checkout.session')
+  if (object.object === 'checkout.session' && object.mode === 'setup')
     return {
       ...base,
       kind: 'card-saved',
@@ -208,7 +209,8 @@ function reportOf(event: StripeShapedEvent): ProviderEvent {
       setupReference: object.setup_intent,
     };
   // Disputes and refunds are the money-back use cases' reports, not this harness's.
-  if (object.object !== 'payment_intent') return { ...base, kind: 'ignored', type: event.type };
+  if (object.object !== 'payment_intent' && object.object !== 'checkout.session')
+    return { ...base, kind: 'ignored', type: event.type };
   return {
     ...base,
     kind: 'charge-changed',

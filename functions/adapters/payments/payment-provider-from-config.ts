@@ -6,6 +6,7 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import type { PaymentProviderConfig } from '../../config';
 import type { MoneyBackProvider } from '../../domain/money-back/money-back-provider';
+import type { PaymentPages } from '../../domain/recharge/payment-pages';
 import type { PaymentProvider } from '../../domain/recharge/payment-provider';
 import { LazyStripePaymentProvider } from './lazy-stripe-payment-provider';
 import { SandboxPaymentProvider } from './sandbox-payment-provider';
@@ -20,7 +21,7 @@ export type StripeBudget = Pick<StripeClientOptions, 'timeoutMs' | 'maxNetworkRe
 export async function paymentProviderFrom(
   config: PaymentProviderConfig,
   budget: StripeBudget = {},
-): Promise<PaymentProvider & MoneyBackProvider> {
+): Promise<PaymentProvider & MoneyBackProvider & PaymentPages> {
   if (config.kind === 'sandbox') return new SandboxPaymentProvider();
   const apiKey = await getSecret(config.secretId, { maxAge: 300 });
   if (typeof apiKey !== 'string' || apiKey.trim() === '') {

@@ -2,13 +2,14 @@
  * The card provider of local runs and tests. It plays in memory the flows Stripe plays:
  * Stripe's test payment method ids (sandbox-cards.ts, docs/contract.md §5), idempotency
  * keys that answer about the same charge forever, charges that wait for the cardholder on
- * a hosted page, setup sessions that save a card, disputes and refunds of the charges
+ * a hosted page, setup sessions that save a card, payment pages where the partner pays a
+ * charge on-session (sandbox-checkout.ts), disputes and refunds of the charges
  * (sandbox-money-back.ts), and a Stripe-shaped event for each change a webhook endpoint would
  * hear of. It can be told to lose the answer of its next charges or refunds, to play the
  * provider timeouts a real system meets.
  *
- * The hosted pages of the local runtime call `completeAuthentication` and `completeSetup`,
- * its stand-in for Stripe's dashboard `refundFromDashboard` and `closeDispute`, and its test
+ * The hosted pages of the local runtime call `completeAuthentication`, `completeSetup`,
+ * `payPage` and `abandonPage`, its stand-in for Stripe's dashboard `refundFromDashboard` and `closeDispute`, and its test
  * clock `clockMoved`; events go to `onEvent` unsigned (signing them is the listener's job).
  * Its whole state can be taken as plain JSON after each change (`onChange`) and given to a
  * new sandbox (`state`), so the local runtime's charges outlive a restart as Stripe's do. The
@@ -22,6 +23,7 @@ import type {
   RefundRequest,
   RefundResult,
 } from '../../domain/money-back/money-back-provider';
+import type { PaymentPageRequest, PaymentPages } from '../../domain/recharge/payment-pages';
 import type {
   CardRole,
   ChargeReference,
@@ -42,6 +44,15 @@ import {
   UNKNOWN_PAYMENT_METHOD,
   declineCodeOf,
 } from './sandbox-cards';
+import {
+  type CheckoutEventType,
+  type PagePayment,
+  type PaymentPageRefusal,
+  SandboxCheckout,
+  type SandboxPaymentPage,
+  type SandboxPaymentSession,
+  type SandboxPaymentSessionState,
+} from './sandbox-checkout';
 import {
   type DisputeCloseRefusal,
   type DisputeEventType,
@@ -148,6 +159,7 @@ export type PaymentIntentEventType =
 export type StripeShapedEvent =
   | EventEnvelope<PaymentIntentEventType, SandboxPaymentIntent>
   | EventEnvelope<'checkout.session.completed', SandboxCheckoutSession>
+  | EventEnvelope<CheckoutEventType, SandboxPaymentSession>
   | EventEnvelope<DisputeEventType, SandboxDispute>
   | EventEnvelope<'charge.refunded', SandboxChargeObject>
   | EventEnvelope<'refund.created', SandboxRefund>;
@@ -206,6 +218,8 @@ export interface SandboxState extends SandboxMoneyBackState {
   readonly setupSessions: readonly SandboxSetupSessionState[];
   /** The cards completed setups saved, by the setup's reference. */
   readonly savedCards: readonly SandboxSavedCardState[];
+  /** The payment pages, in the order they were opened. */
+  readonly paymentSessions: readonly SandboxPaymentSessionState[];
 }
 
 export interface SandboxChargeState {
@@ -242,7 +256,7 @@ interface SessionRecord {
   setupReference?: string;
 }
 
-export class SandboxPaymentProvider implements PaymentProvider, MoneyBackProvider {
+export class SandboxPaymentProvider implements PaymentProvider, MoneyBackProvider, PaymentPages {
   /** Local partners may have no customer; a customer id given is recorded on the charge. */
   readonly requiresCustomer = false;
 
@@ -259,6 +273,7 @@ export class SandboxPaymentProvider implements PaymentProvider, MoneyBackProvide
   private readonly onChange: ((state: SandboxState) => void) | undefined;
   private readonly now: () => Date;
   private readonly moneyBack: SandboxMoneyBack;
+  private readonly checkout: SandboxCheckout;
 
   constructor(options: SandboxOptions = {}) {
     const pagesBaseUrl = options.pagesBaseUrl ?? DEFAULT_PAGES_BASE_URL;
@@ -284,6 +299,22 @@ export class SandboxPaymentProvider implements PaymentProvider, MoneyBackProvide
       },
       options.state,
     );
+    this.checkout = new SandboxCheckout(
+      {
+        now: () => this.now(),
+        newId: randomId,
+        pageUrl: (sessionId) => `${this.pagesBaseUrl}/local/pages/checkout/${encodeURIComponent(sessionId)}`,
+        hasPayment: (paymentIntent) => this.byId.has(paymentIntent),
+        makePayment: (request) => this.makePayment(request).chargeId,
+        reportPayment: (paymentIntent) => {
+          const charge = this.byId.get(paymentIntent);
+          if (charge !== undefined) this.emitIntent('payment_intent.succeeded', charge);
+        },
+        changed: () => this.changed(),
+        emit: ({ type, object }) => this.emit(type, object),
+      },
+      options.state?.paymentSessions,
+    );
   }
 
   /** Every charge that reached the card network, in order; each `result` reads where the charge stands now. */
@@ -305,6 +336,11 @@ export class SandboxPaymentProvider implements PaymentProvider, MoneyBackProvide
     return [...this.byId.values()].map((charge) => this.intentOf(charge));
   }
 
+  /** Every payment page, in the order they were opened, as the local server shows it now. */
+  get paymentPages(): readonly SandboxPaymentPage[] {
+    return this.checkout.pages;
+  }
+
   /** Every dispute, in the order they were opened. */
   get disputes(): readonly SandboxDispute[] {
     return this.moneyBack.disputes;
@@ -315,7 +351,10 @@ export class SandboxPaymentProvider implements PaymentProvider, MoneyBackProvide
     return this.moneyBack.refunds;
   }
 
-  /** The next new charges lose their answers or are refused, in this order; replays and other calls are not affected. */
+  /**
+   * The next new charges and payment pages lose their answers or are refused, in this
+   * order; replays and other calls are not affected.
+   */
   failNext(...losses: SandboxFault[]): void {
     this.lostAnswers.push(...losses);
   }
@@ -346,6 +385,7 @@ export class SandboxPaymentProvider implements PaymentProvider, MoneyBackProvide
         paymentMethod,
         customerId,
       })),
+      paymentSessions: this.checkout.snapshot(),
       ...this.moneyBack.snapshot(),
     };
   }
@@ -362,12 +402,28 @@ export class SandboxPaymentProvider implements PaymentProvider, MoneyBackProvide
     return this.resultOf(charge);
   }
 
+  /** A payment page of the local server, once per attempt; the same faults as a charge (`failNext`) apply to a new one. */
+  async createPaymentPage(request: PaymentPageRequest): Promise<ChargeResult> {
+    const earlier = this.checkout.replay(request);
+    if (earlier !== undefined) return earlier;
+    const fault = this.lostAnswers.shift();
+    if (fault === 'timeout-before-charge')
+      return { outcome: 'unknown', reason: 'sandbox: timed out before the payment page was opened' };
+    if (fault === 'refused') return { outcome: 'failed', reason: 'sandbox: the request was refused, no page opened' };
+    const page = this.checkout.open(request);
+    if (fault === 'timeout-after-charge')
+      return { outcome: 'unknown', reason: 'sandbox: timed out after the payment page was opened' };
+    return page;
+  }
+
   async chargeStatus(reference: ChargeReference): Promise<ChargeStatus> {
+    if (this.checkout.holds(reference.providerChargeId)) return this.checkout.status(reference);
     const charge = this.find(reference);
     return 'chargeId' in charge ? this.statusOf(charge) : charge;
   }
 
   async cancelCharge(reference: ChargeReference): Promise<ChargeStatus> {
+    if (this.checkout.holds(reference.providerChargeId)) return this.checkout.cancel(reference);
     const charge = this.find(reference);
     if (!('chargeId' in charge)) return charge;
     if (charge.status === 'requires_action') {
@@ -422,11 +478,22 @@ export class SandboxPaymentProvider implements PaymentProvider, MoneyBackProvide
   }
 
   /**
-   * The test clock moved: the charges paid with a dispute test card are disputed now, as
-   * Stripe disputes them shortly after the payment.
+   * The test clock moved: payment pages past their time expire, and the charges paid with a
+   * dispute test card are disputed now, as Stripe disputes them shortly after the payment.
    */
   clockMoved(): void {
+    this.checkout.expireDue();
     this.moneyBack.openDueDisputes();
+  }
+
+  /** The payment page's button: pays it with a test card (`pm_card_visa` unless told), once, before it expires. */
+  payPage(sessionId: string, paymentMethod?: string): PagePayment | PaymentPageRefusal {
+    return this.checkout.pay(sessionId, paymentMethod);
+  }
+
+  /** The payment page's "cancel": the partner gives up, and the page expires with nothing charged. */
+  abandonPage(sessionId: string): SandboxPaymentPage | PaymentPageRefusal {
+    return this.checkout.abandon(sessionId);
   }
 
   /** The authentication page's answer: the waiting charge succeeds, or fails as a failed 3D Secure does. */
@@ -485,8 +552,7 @@ export class SandboxPaymentProvider implements PaymentProvider, MoneyBackProvide
   }
 
   private create(request: ChargeRequest): ChargeRecord {
-    this.sequence += 1;
-    const chargeId = `${CHARGE_ID_PREFIX}${String(this.sequence).padStart(6, '0')}`;
+    const chargeId = this.nextChargeId();
     const card = TEST_CARDS.get(request.paymentMethod) ?? { charge: 'declines', error: UNKNOWN_PAYMENT_METHOD };
     const charge: ChargeRecord =
       card.charge === 'succeeds'
@@ -498,6 +564,26 @@ export class SandboxPaymentProvider implements PaymentProvider, MoneyBackProvide
     this.changed();
     this.emitIntent(EVENT_OF_STATUS[charge.status], charge);
     return charge;
+  }
+
+  /**
+   * The PaymentIntent a payment page makes when the partner pays it on-session: paid. The
+   * page saves the state and sends its events.
+   */
+  private makePayment(request: ChargeRequest): ChargeRecord {
+    const charge: ChargeRecord = {
+      chargeId: this.nextChargeId(),
+      request,
+      status: 'succeeded',
+      lastPaymentError: null,
+    };
+    this.remember(charge);
+    return charge;
+  }
+
+  private nextChargeId(): string {
+    this.sequence += 1;
+    return `${CHARGE_ID_PREFIX}${String(this.sequence).padStart(6, '0')}`;
   }
 
   private remember(charge: ChargeRecord): void {

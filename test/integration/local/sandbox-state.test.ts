@@ -10,6 +10,7 @@ import { SandboxPaymentProvider } from '../../../functions/adapters/payments/san
 import { startLocalRuntime } from '../../../local/local-runtime';
 import { SANDBOX_STATE_FILE, SandboxStateFile } from '../../../local/sandbox-state';
 import { chargeRequest } from '../../support/charge-request';
+import { pageRequest } from '../../support/page-request';
 import { TestClock } from '../../support/test-clock';
 
 const START = new Date('2026-11-22T09:00:00Z');
@@ -64,6 +65,20 @@ describe('Class: SandboxStateFile', () => {
 
       // Assess
       expect(state).toMatchObject({ sequence: 1, disputes: [], refunds: [] });
+    });
+
+    it('reads a file written before payment pages were kept as holding none', async () => {
+      // Prepare
+      const clock = new TestClock(START);
+      await savingSandbox(clock).charge(chargeRequest());
+      const { paymentSessions: _pages, ...older } = JSON.parse(readFileSync(file, 'utf8'));
+      writeFileSync(file, JSON.stringify(older));
+
+      // Act
+      const state = new SandboxStateFile(file).read();
+
+      // Assess
+      expect(state).toMatchObject({ sequence: 1, paymentSessions: [] });
     });
 
     it('refuses JSON that is not the sandbox state, naming the field at fault', async () => {
@@ -147,11 +162,50 @@ describe('Class: SandboxStateFile', () => {
       });
     });
 
+    it('keeps payment pages: one open before a restart is paid after it, and the key of a paid one answers its PaymentIntent', async () => {
+      // Prepare
+      const clock = new TestClock(START);
+      const before = savingSandbox(clock);
+      const paidRequest = pageRequest();
+      const paidPage = await before.createPaymentPage(paidRequest);
+      const openPage = await before.createPaymentPage(pageRequest());
+      if (paidPage.outcome !== 'action-required' || openPage.outcome !== 'action-required')
+        throw new Error('expected open pages');
+      before.payPage(paidPage.providerChargeId);
+
+      // Act
+      const after = savingSandbox(clock);
+      const paidAfter = after.payPage(openPage.providerChargeId, 'pm_card_mastercard');
+
+      // Assess
+      expect(paidAfter).toEqual({ paymentIntent: 'pi_sandbox_000002', paymentMethod: 'pm_card_mastercard' });
+      expect(await after.createPaymentPage(paidRequest)).toEqual({
+        outcome: 'succeeded',
+        providerChargeId: 'pi_sandbox_000001',
+      });
+      expect(new SandboxStateFile(file).read()).toEqual(after.snapshot());
+      expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({
+        sequence: 2,
+        paymentSessions: [
+          { sessionId: paidPage.providerChargeId, paid: { paymentIntent: 'pi_sandbox_000001' } },
+          { sessionId: openPage.providerChargeId, paid: { paymentIntent: 'pi_sandbox_000002' } },
+        ],
+      });
+    });
+
     it('replaces the file whole by renaming a copy written aside over it', () => {
       // Prepare: a copy left half written by a crash.
       const saved = new SandboxStateFile(file);
       writeFileSync(`${file}.next`, '{"sequ');
-      const state = { sequence: 0, charges: [], setupSessions: [], savedCards: [], disputes: [], refunds: [] };
+      const state = {
+        sequence: 0,
+        charges: [],
+        setupSessions: [],
+        savedCards: [],
+        paymentSessions: [],
+        disputes: [],
+        refunds: [],
+      };
 
       // Act
       saved.write(state);

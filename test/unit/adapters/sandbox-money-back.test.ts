@@ -576,6 +576,7 @@ describe('Class: SandboxPaymentProvider, money that comes back', () => {
         charges: [],
         setupSessions: [],
         savedCards: [],
+        paymentSessions: [],
         disputes: [
           {
             disputeId: 'du_1',

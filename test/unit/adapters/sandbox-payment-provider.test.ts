@@ -742,6 +742,7 @@ describe('Class: SandboxPaymentProvider', () => {
           },
         ],
         savedCards: [{ setupReference: completion.setupReference, paymentMethod: 'pm_card_visa', customerId: 'cus_2' }],
+        paymentSessions: [],
         disputes: [],
         refunds: [],
       });
