@@ -18,6 +18,7 @@ import { NOT_A_CARD, TEST_CARDS } from '../functions/adapters/payments/sandbox-c
 import { problem, validationProblem } from '../functions/api/problems';
 import type { ChargeStatus } from '../functions/domain/recharge/payment-provider';
 import { MICROS_PER_CENT, formatAmount, micros } from '../functions/domain/money';
+import { escapeHtml, html, json, page, resultPage } from './page-html';
 
 /** What the pages need of the sandbox provider. */
 export interface HostedPagesProvider {
@@ -148,30 +149,4 @@ ${form}
 <p>From a terminal (to fail it, send <code>{"outcome":"fail"}</code>):</p>
 <pre>curl -s -X POST '${escapeHtml(url)}'</pre>`,
   );
-}
-
-function resultPage(title: string, text: string): string {
-  return page(title, `<p>${escapeHtml(text)}</p>`);
-}
-
-function page(title: string, body: string): string {
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)} (sandbox)</title></head>
-<body><h1>${escapeHtml(title)}</h1>
-${body}
-</body></html>
-`;
-}
-
-/** Ids, partner ids and descriptions come from requests: never written into a page as markup. */
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
-}
-
-function html(status: number, body: string): Response {
-  return new Response(body, { status, headers: { 'content-type': 'text/html; charset=utf-8' } });
-}
-
-function json(status: number, body: unknown): Response {
-  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 }

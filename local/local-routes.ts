@@ -1,7 +1,7 @@
 /**
  * The local-only endpoints of docs/contract.md §11 (`/local/...`): where the queues and the
  * database are, the test clock, draining the queues, the sandbox card provider's hosted
- * pages (card-pages.ts) and its stand-in for Stripe's dashboard (stripe-dashboard.ts). Same
+ * pages (card-pages.ts, checkout-pages.ts) and its stand-in for Stripe's dashboard (stripe-dashboard.ts). Same
  * router and problem+json answers as the operator API.
  */
 import { MethodNotAllowedError, Router } from '@aws-lambda-powertools/event-handler/http';
@@ -9,6 +9,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import * as z from 'zod';
 import { problem, validationProblem } from '../functions/api/problems';
 import { type HostedPagesProvider, addCardPages } from './card-pages';
+import { CHECKOUT_PAGES, type PaymentPagesProvider, addCheckoutPages } from './checkout-pages';
 import { DrainTimeout } from './drain';
 import { ClockAdvanceRefused } from './local-clock';
 import type { ScheduledJob } from './scheduled-jobs';
@@ -40,7 +41,7 @@ export interface LocalControls {
   advanceClock(to: Date): Promise<{ readonly from: Date; readonly ran: readonly JobRun[] }>;
   drain(): Promise<void>;
   /** The sandbox provider whose hosted pages are served, and the base URL they are served at. */
-  readonly pages: { readonly provider: HostedPagesProvider; readonly baseUrl: string };
+  readonly pages: { readonly provider: HostedPagesProvider & PaymentPagesProvider; readonly baseUrl: string };
   /** The sandbox provider whose disputes and refunds the dashboard shows and acts on. */
   readonly stripeDashboard: StripeDashboardProvider;
 }
@@ -78,6 +79,7 @@ export function createLocalRouter(controls: LocalControls, logger: Logger): Rout
   });
 
   addCardPages(app, controls.pages.provider, controls.pages.baseUrl);
+  addCheckoutPages(app, controls.pages.provider);
   addStripeDashboard(app, controls.stripeDashboard);
 
   app.errorHandler(ClockAdvanceRefused, async (error) =>
@@ -89,7 +91,7 @@ export function createLocalRouter(controls: LocalControls, logger: Logger): Rout
       404,
       'route-not-found',
       'Not found',
-      `the local endpoints are /local/info, /local/clock, /local/clock/advance, /local/drain, the card pages /local/pages/setup/{sessionId} and /local/pages/authenticate/{chargeId}, and the dashboard's ${STRIPE_DASHBOARD}/payment-intents, ${STRIPE_DASHBOARD}/payment-intents/{paymentIntentId}/refunds, ${STRIPE_DASHBOARD}/disputes, ${STRIPE_DASHBOARD}/disputes/{disputeId}/close and ${STRIPE_DASHBOARD}/refunds`,
+      `the local endpoints are /local/info, /local/clock, /local/clock/advance, /local/drain, the card pages /local/pages/setup/{sessionId}, /local/pages/authenticate/{chargeId} and ${CHECKOUT_PAGES}/{sessionId}, and the dashboard's ${STRIPE_DASHBOARD}/payment-intents, ${STRIPE_DASHBOARD}/payment-intents/{paymentIntentId}/refunds, ${STRIPE_DASHBOARD}/disputes, ${STRIPE_DASHBOARD}/disputes/{disputeId}/close and ${STRIPE_DASHBOARD}/refunds`,
     ),
   );
   app.errorHandler(MethodNotAllowedError, async () =>
