@@ -1,7 +1,9 @@
 /**
  * Card providers that pass every call to another: test doubles extend one and change one
  * answer. `PassingProvider` forwards the payment port; `PassingMoneyBackProvider` forwards
- * disputes and refunds as well, for doubles of a provider that answers both.
+ * disputes and refunds as well, for doubles of a provider that answers both;
+ * `PassingPaymentPagesProvider` forwards the hosted payment page too, for doubles of a
+ * provider that also serves one (Stripe, the sandbox).
  */
 import type {
   ChargeRefunds,
@@ -10,6 +12,7 @@ import type {
   RefundRequest,
   RefundResult,
 } from '../../functions/domain/money-back/money-back-provider';
+import type { PaymentPageRequest, PaymentPages } from '../../functions/domain/recharge/payment-pages';
 import type {
   ChargeReference,
   ChargeRequest,
@@ -69,5 +72,15 @@ export class PassingMoneyBackProvider extends PassingProvider implements MoneyBa
 
   refund(request: RefundRequest): Promise<RefundResult> {
     return this.real.refund(request);
+  }
+}
+
+export class PassingPaymentPagesProvider extends PassingMoneyBackProvider implements PaymentPages {
+  constructor(protected override readonly real: PaymentProvider & MoneyBackProvider & PaymentPages) {
+    super(real);
+  }
+
+  createPaymentPage(request: PaymentPageRequest): Promise<ChargeResult> {
+    return this.real.createPaymentPage(request);
   }
 }
