@@ -146,10 +146,12 @@ export interface NetworkOptions {
 
 const MINUTE_MS = 60_000;
 /**
- * A run asks for few refunds next to its charges: their answers are lost (and their
- * requests refused) this many times as often, so that every run meets them.
+ * A run asks for few refunds next to its charges: their answers are lost, and their
+ * requests refused (a part then goes back to the balance), this many times as often as a
+ * charge's, so that every run meets them.
  */
 const REFUND_FAULTS_SCALE = 4;
+const REFUND_REFUSALS_SCALE = 10;
 /** Chance that a cardholder about to pay does so while the system cancels the charge. */
 const PAYS_DURING_CANCEL = 0.3;
 
@@ -294,7 +296,7 @@ export class SimulatedCardNetwork implements PaymentProvider, MoneyBackProvider 
       } else if (draw < timeoutRate) {
         this.sandbox.failNextRefund('timeout-after-refund');
         this.faults.refundAnswersLostAfter += 1;
-      } else if (draw < timeoutRate + this.refusalRate * REFUND_FAULTS_SCALE) {
+      } else if (draw < timeoutRate + this.refusalRate * REFUND_REFUSALS_SCALE) {
         this.sandbox.failNextRefund('refused');
         this.faults.refusedRefunds += 1;
       }
@@ -408,8 +410,14 @@ export class SimulatedCardNetwork implements PaymentProvider, MoneyBackProvider 
     this.sequence += 1;
     const occurredAt = new Date(event.created * 1000);
     switch (event.type) {
-      case 'checkout.session.completed': {
+      case 'checkout.session.completed':
+      case 'checkout.session.expired': {
         const session = event.data.object;
+        // Top-ups' payment pages are not simulated: a setup page is the only checkout session.
+        if (session.mode === 'payment')
+          throw new Error(
+            `the simulator opens no payment pages, yet the sandbox reported ${event.type} of ${session.id}`,
+          );
         this.report(session.metadata.partnerId, (eventId) => ({
           kind: 'card-saved',
           eventId,
