@@ -228,6 +228,26 @@ describe('Route: POST /partners/{partnerId}/top-ups, with the Stripe adapter', (
     expect(await liveBalance('tu-6')).toBe('630.00');
   });
 
+  it('refuses a card the decline policy no longer charges with 402 saying why, without asking Stripe, and a closed partner with 409', async () => {
+    // Prepare: the card is lost (a hard decline); another partner is closed.
+    await createPartner('tu-9', 'pm_card_chargeDeclinedLostCard');
+    const lost = await topUp('tu-9', { amount: '20.00', reference: 'order-13' });
+    const intents = fake.intents.length;
+    await createPartner('tu-10');
+    await api.call('POST', '/partners/tu-10/closure');
+
+    // Act
+    const refused = await topUp('tu-9', { amount: '20.00', reference: 'order-14' });
+    const closed = await topUp('tu-10', { amount: '20.00', reference: 'order-15' });
+
+    // Assess
+    expect(lost).toMatchObject({ status: 402, body: { type: `${PROBLEM}card-declined`, declineCode: 'lost_card' } });
+    expect(refused).toMatchObject({ status: 402, body: { type: `${PROBLEM}card-declined`, declineCode: 'lost_card' } });
+    expect(refused.body.detail).toContain('may not be charged again: its issuer declined it for good (lost_card)');
+    expect(fake.intents).toHaveLength(intents);
+    expect(closed).toMatchObject({ status: 409, body: { type: `${PROBLEM}partner-closed` } });
+  });
+
   describe('with checkout', () => {
     /** The Checkout Session a top-up's page is, by the URL the API answered. */
     const sessionOf = (actionUrl: unknown) => {
