@@ -5,15 +5,28 @@
  * description, `setup_future_usage`: the card saved to the customer for later off-session
  * charges once it paid).
  */
-import type { FakeCheckoutSession } from './checkout';
 import type { Customers } from './customers';
 import type { CheckoutIntent, FakePaymentIntent, PaymentIntents } from './payment-intents';
 import { type Params, invalidRequest, missingParam, nested } from './wire';
 
-type PaymentFields = Pick<
-  FakeCheckoutSession,
-  'customer' | 'currency' | 'amount_subtotal' | 'amount_total' | 'payment_intent' | 'payment_status'
->;
+/** The fields of a Checkout Session that its mode fills: payment mode's, or left empty in setup mode. */
+export interface PaymentFields {
+  readonly customer: string | null;
+  /** Lower case; in payment mode, the line items'. */
+  readonly currency: string | null;
+  /** Cents, in payment mode. */
+  readonly amount_subtotal: number | null;
+  readonly amount_total: number | null;
+  /** Made when the partner first pays on the page; null before, and in setup mode. */
+  readonly payment_intent: string | null;
+  readonly payment_status: 'no_payment_required' | 'unpaid' | 'paid';
+}
+
+/** What paying a session on its page needs of it. */
+interface PayableSession extends PaymentFields {
+  readonly id: string;
+  readonly allowed_payment_method_types: readonly string[] | null;
+}
 
 const FUTURE_USAGES = ['on_session', 'off_session'] as const;
 
@@ -60,7 +73,7 @@ export class CheckoutPayments {
   }
 
   /** The partner pays `session` on its page with the card of `token`: its intent paid, or declined. */
-  pay(session: FakeCheckoutSession, token: string): FakePaymentIntent {
+  pay(session: PayableSession, token: string): FakePaymentIntent {
     const data = this.intentData.get(session.id);
     if (data === undefined || session.amount_total === null || session.currency === null) {
       throw new Error(`checkout session ${session.id} is not in payment mode`);

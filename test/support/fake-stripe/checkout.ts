@@ -8,7 +8,7 @@
  * (`url` null) and `checkout.session.expired` is sent.
  */
 import type { Clock } from '../../../functions/domain/ports';
-import { CheckoutPayments } from './checkout-payment';
+import { CheckoutPayments, type PaymentFields } from './checkout-payment';
 import type { Customers } from './customers';
 import type { EventLog } from './events';
 import type { PaymentIntents } from './payment-intents';
@@ -28,7 +28,7 @@ import {
 /** Stripe's default: a session can be completed for 24 hours. */
 export const SESSION_LIFETIME_SECONDS = 24 * 60 * 60;
 
-export interface FakeCheckoutSession {
+export interface FakeCheckoutSession extends PaymentFields {
   readonly id: string;
   readonly object: 'checkout.session';
   readonly mode: 'setup' | 'payment';
@@ -36,15 +36,7 @@ export interface FakeCheckoutSession {
   readonly ui_mode: 'hosted_page';
   /** The page, while the session is open. */
   readonly url: string | null;
-  readonly customer: string | null;
   readonly setup_intent: string | null;
-  /** Made when the partner first pays on the page; null before, and in setup mode. */
-  readonly payment_intent: string | null;
-  readonly payment_status: 'no_payment_required' | 'unpaid' | 'paid';
-  /** Cents, in payment mode. */
-  readonly amount_subtotal: number | null;
-  readonly amount_total: number | null;
-  readonly currency: string | null;
   readonly success_url: string;
   readonly cancel_url: string | null;
   readonly allowed_payment_method_types: readonly string[] | null;
