@@ -14,7 +14,7 @@ import { MICROS_PER_CENT, formatAmount, micros } from '../../functions/domain/mo
 import { isLicenseAttemptId } from '../../functions/domain/monthly/license-fee';
 import type { PartnerAccount } from '../../functions/domain/partner';
 import type { PartnerBooks } from './books';
-import type { InvariantNumber, Strictness } from './invariants';
+import type { InvariantNumber, Strictness } from './invariant-catalogue';
 import type { PartnerModel, ReferenceModel } from './reference-model';
 import type { SimWorld } from './sim-world';
 import type { CardFact, NetworkCharge } from './simulated-card-network';

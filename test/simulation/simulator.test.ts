@@ -15,7 +15,7 @@ import type {
   ChargeStatus,
 } from '../../functions/domain/recharge/payment-provider';
 import { PassingMoneyBackProvider } from '../support/passing-provider';
-import { InvariantBroken } from './invariants';
+import { InvariantBroken } from './invariant-catalogue';
 import { type SimulationOptions, runSimulation } from './simulator';
 
 /** Steps of the in-suite run: about two simulated days, a few seconds per hundred steps. */
