@@ -11,17 +11,15 @@ import type { DailyWorkQueue } from '../domain/daily/daily-run-ports';
 import type { Clock } from '../domain/ports';
 import type { LicenseFeeSchedule } from '../domain/monthly/license-fee';
 import type { MonthlyRunDependencies } from '../domain/monthly/license-fees';
-import type { MoneyBackProvider } from '../domain/money-back/money-back-provider';
-import type { PaymentPages } from '../domain/recharge/payment-pages';
-import type { PaymentProvider } from '../domain/recharge/payment-provider';
+import type { CardProvider } from '../domain/card-provider';
 import type { RechargeDependencies } from '../domain/recharge/recharge-partner';
 import { type PortDecorator, undecorated } from './port-decorator';
 
 export interface RechargeWiring {
   readonly dynamoDb: DynamoDBDocumentClient;
   readonly tableName: string;
-  /** Charges cards and pays money back: one provider for both ports, and for payment pages where it has them. */
-  readonly provider: PaymentProvider & MoneyBackProvider & Partial<PaymentPages>;
+  /** Charges cards, pays money back and serves payment pages: one provider for the three ports. */
+  readonly provider: CardProvider;
   readonly clock: Clock;
   /** Put around every port below, the provider and the clock included. */
   readonly decorate?: PortDecorator;
@@ -34,14 +32,9 @@ export function wireRecharge(wiring: RechargeWiring): RechargeDependencies {
     channels: decorate('channels', new DynamoDbChannelRepository(wiring.dynamoDb, wiring.tableName)),
     attempts: decorate('attempts', new DynamoDbRechargeRepository(wiring.dynamoDb, wiring.tableName)),
     provider: decorate('provider', wiring.provider),
-    ...(servesPaymentPages(wiring.provider) && { pages: decorate('pages', wiring.provider) }),
+    pages: decorate('pages', wiring.provider),
     clock: decorate('clock', wiring.clock),
   };
-}
-
-/** A top-up paid on a page (docs/contract.md §14) needs them; the simulator's card network has none. */
-function servesPaymentPages(provider: Partial<PaymentPages>): provider is PaymentPages {
-  return provider.createPaymentPage !== undefined;
 }
 
 export function wireDailyRun(wiring: RechargeWiring & { readonly work: DailyWorkQueue }): DailyRunDependencies {

@@ -20,11 +20,10 @@ import { DynamoDbRechargeRepository } from '../../functions/adapters/dynamodb/re
 import { SqsDailyWorkQueue } from '../../functions/adapters/sqs/sqs-daily-work-queue';
 import { SqsRechargeRequests } from '../../functions/adapters/sqs/sqs-recharge-requests';
 import type { MoneyBackDependencies } from '../../functions/domain/money-back/money-back-dependencies';
-import type { MoneyBackProvider } from '../../functions/domain/money-back/money-back-provider';
+import type { CardProvider } from '../../functions/domain/card-provider';
 import type { LedgerRepository, RechargeRequests, UsageLedger } from '../../functions/domain/ports';
 import { parseLicenseFeeSchedule } from '../../functions/domain/monthly/license-fee';
 import { type ProviderEventOutcome, applyProviderEvent } from '../../functions/domain/recharge/apply-provider-event';
-import type { PaymentProvider } from '../../functions/domain/recharge/payment-provider';
 import type { ProviderEvent, ProviderEventReader } from '../../functions/domain/recharge/provider-events';
 import { createApiHandler } from '../../functions/handlers/api';
 import { createDailyRunHandler } from '../../functions/handlers/daily-run';
@@ -53,7 +52,7 @@ import { SimulatedQueue, SimulatedSqs } from './simulated-sqs';
 export interface Variant {
   readonly name: string;
   readonly usageLedger?: (real: UsageLedger) => UsageLedger;
-  readonly provider?: (real: PaymentProvider & MoneyBackProvider) => PaymentProvider & MoneyBackProvider;
+  readonly provider?: (real: CardProvider) => CardProvider;
 }
 
 export interface WorldOptions {

@@ -46,6 +46,7 @@ import type {
   SetupSession,
   SetupSessionRequest,
 } from '../../functions/domain/recharge/payment-provider';
+import type { PaymentPageRequest, PaymentPages } from '../../functions/domain/recharge/payment-pages';
 import type { ProviderEvent } from '../../functions/domain/recharge/provider-events';
 import { CardDisputes } from './card-disputes';
 import { chanceOf } from './prng';
@@ -155,7 +156,7 @@ const REFUND_REFUSALS_SCALE = 10;
 /** Chance that a cardholder about to pay does so while the system cancels the charge. */
 const PAYS_DURING_CANCEL = 0.3;
 
-export class SimulatedCardNetwork implements PaymentProvider, MoneyBackProvider {
+export class SimulatedCardNetwork implements PaymentProvider, MoneyBackProvider, PaymentPages {
   readonly requiresCustomer = false;
   readonly sandbox: SandboxPaymentProvider;
   /** The disputes the cardholders' banks opened, and what they will decide. */
@@ -285,6 +286,11 @@ export class SimulatedCardNetwork implements PaymentProvider, MoneyBackProvider 
   }
 
   /** A refund the system asks for; a new key may lose its answer (before or after the refund is made) or be refused. */
+  /** The simulator never opens a payment page; a top-up on one would be the sandbox's, like its other pages. */
+  createPaymentPage(request: PaymentPageRequest): Promise<ChargeResult> {
+    return this.sandbox.createPaymentPage(request);
+  }
+
   async refund(request: RefundRequest): Promise<RefundResult> {
     const key = request.idempotencyKey;
     if (!this.knownRefunds.has(key)) {

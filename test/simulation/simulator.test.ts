@@ -14,7 +14,7 @@ import type {
   ChargeResult,
   ChargeStatus,
 } from '../../functions/domain/recharge/payment-provider';
-import { PassingMoneyBackProvider } from '../support/passing-provider';
+import { PassingProvider } from '../support/passing-provider';
 import { InvariantBroken } from './invariant-catalogue';
 import { type SimulationOptions, runSimulation } from './simulator';
 
@@ -52,7 +52,7 @@ class ForgetfulUsageLedger implements UsageLedger {
 }
 
 /** Reads Stripe's error `code` (`card_declined`) where the `decline_code` (`lost_card`) says more: hard declines look soft. */
-class CodeForDeclineCode extends PassingMoneyBackProvider {
+class CodeForDeclineCode extends PassingProvider {
   override async charge(request: ChargeRequest): Promise<ChargeResult> {
     const answer = await this.real.charge(request);
     return answer.outcome === 'declined' && declineKind(answer.declineCode) === 'hard'
@@ -62,7 +62,7 @@ class CodeForDeclineCode extends PassingMoneyBackProvider {
 }
 
 /** Answers `canceled` without asking the provider: the charge still waits, and the partner may pay it. */
-class CancelsOnlyOnPaper extends PassingMoneyBackProvider {
+class CancelsOnlyOnPaper extends PassingProvider {
   override async cancelCharge(reference: ChargeReference): Promise<ChargeStatus> {
     return { outcome: 'canceled', providerChargeId: reference.providerChargeId };
   }

@@ -7,8 +7,7 @@ import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { ApiDependencies } from '../../functions/api/api-dependencies';
 import { createApiHandler } from '../../functions/handlers/api';
-import type { MoneyBackProvider } from '../../functions/domain/money-back/money-back-provider';
-import type { PaymentProvider } from '../../functions/domain/recharge/payment-provider';
+import type { CardProvider } from '../../functions/domain/card-provider';
 import { apiDependencies, wireApi } from '../../functions/wiring/api';
 import { wireRecharge } from '../../functions/wiring/recharge';
 import { apiGatewayEvent } from '../../local/api-gateway-event';
@@ -36,7 +35,7 @@ export class ApiHarness {
   /** `provider`: another card provider than the harness's sandbox; `queue`: a real recharge queue. */
   constructor(
     readonly recharge: RechargeHarness,
-    options: { readonly queue?: TestQueues; readonly provider?: PaymentProvider & MoneyBackProvider } = {},
+    options: { readonly queue?: TestQueues; readonly provider?: CardProvider } = {},
   ) {
     this.queue = options.queue;
     const wiring = { ...recharge.wiring, provider: options.provider ?? recharge.provider };

@@ -11,8 +11,7 @@ import {
   startDailyRun,
 } from '../../functions/domain/daily/daily-run';
 import { wireDailyRun } from '../../functions/wiring/recharge';
-import type { MoneyBackProvider } from '../../functions/domain/money-back/money-back-provider';
-import type { PaymentProvider } from '../../functions/domain/recharge/payment-provider';
+import type { CardProvider } from '../../functions/domain/card-provider';
 import type { RechargeHarness } from './recharge-harness';
 
 class QueuedWork implements DailyWorkQueue {
@@ -30,7 +29,7 @@ export class DailyHarness {
 
   constructor(
     readonly recharge: RechargeHarness,
-    provider: PaymentProvider & MoneyBackProvider = recharge.provider,
+    provider: CardProvider = recharge.provider,
   ) {
     this.runs = new DynamoDbDailyRunRepository(recharge.table.client, recharge.table.tableName);
     // The run's own ports, with the recharge harness's fault points around them.

@@ -15,8 +15,7 @@ import {
   retryLicenseFees,
   runMonthlyLicenseFees,
 } from '../../functions/domain/monthly/license-fees';
-import type { MoneyBackProvider } from '../../functions/domain/money-back/money-back-provider';
-import type { PaymentProvider } from '../../functions/domain/recharge/payment-provider';
+import type { CardProvider } from '../../functions/domain/card-provider';
 import { wireMonthlyRun } from '../../functions/wiring/recharge';
 import { RechargeHarness } from './recharge-harness';
 
@@ -25,7 +24,7 @@ const FEES = parseLicenseFeeSchedule({ EUR: '25.00', USD: '27.00' });
 export class LicenseHarness {
   readonly licenses: DynamoDbLicenseRepository;
   /** The card provider of the runs: the recharge harness's sandbox, unless a test puts another around it. */
-  provider: PaymentProvider & MoneyBackProvider;
+  provider: CardProvider;
 
   private constructor(readonly recharge: RechargeHarness) {
     this.licenses = new DynamoDbLicenseRepository(recharge.table.client, recharge.table.tableName);

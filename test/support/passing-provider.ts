@@ -1,32 +1,25 @@
-/**
- * Card providers that pass every call to another: test doubles extend one and change one
- * answer. `PassingProvider` forwards the payment port; `PassingMoneyBackProvider` forwards
- * disputes and refunds as well, for doubles of a provider that answers both;
- * `PassingPaymentPagesProvider` forwards the hosted payment page too, for doubles of a
- * provider that also serves one (Stripe, the sandbox).
- */
+/** A card provider that passes every call to another: test doubles extend it and change one answer. */
+import type { CardProvider } from '../../functions/domain/card-provider';
 import type {
   ChargeRefunds,
-  MoneyBackProvider,
   ProviderDispute,
   RefundRequest,
   RefundResult,
 } from '../../functions/domain/money-back/money-back-provider';
-import type { PaymentPageRequest, PaymentPages } from '../../functions/domain/recharge/payment-pages';
+import type { PaymentPageRequest } from '../../functions/domain/recharge/payment-pages';
 import type {
   ChargeReference,
   ChargeRequest,
   ChargeResult,
   ChargeStatus,
   PaymentMethodCheck,
-  PaymentProvider,
   SavedCard,
   SetupSession,
   SetupSessionRequest,
 } from '../../functions/domain/recharge/payment-provider';
 
-export class PassingProvider implements PaymentProvider {
-  constructor(protected readonly real: PaymentProvider) {}
+export class PassingProvider implements CardProvider {
+  constructor(protected readonly real: CardProvider) {}
 
   get requiresCustomer(): boolean {
     return this.real.requiresCustomer;
@@ -55,12 +48,6 @@ export class PassingProvider implements PaymentProvider {
   savedCard(setupReference: string): Promise<SavedCard | undefined> {
     return this.real.savedCard(setupReference);
   }
-}
-
-export class PassingMoneyBackProvider extends PassingProvider implements MoneyBackProvider {
-  constructor(protected override readonly real: PaymentProvider & MoneyBackProvider) {
-    super(real);
-  }
 
   dispute(disputeId: string): Promise<ProviderDispute | undefined> {
     return this.real.dispute(disputeId);
@@ -72,12 +59,6 @@ export class PassingMoneyBackProvider extends PassingProvider implements MoneyBa
 
   refund(request: RefundRequest): Promise<RefundResult> {
     return this.real.refund(request);
-  }
-}
-
-export class PassingPaymentPagesProvider extends PassingMoneyBackProvider implements PaymentPages {
-  constructor(protected override readonly real: PaymentProvider & MoneyBackProvider & PaymentPages) {
-    super(real);
   }
 
   createPaymentPage(request: PaymentPageRequest): Promise<ChargeResult> {

@@ -10,8 +10,7 @@ import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import Stripe from 'stripe';
 import { StripeEventReader } from '../../functions/adapters/payments/stripe-event-reader';
-import type { MoneyBackProvider } from '../../functions/domain/money-back/money-back-provider';
-import type { PaymentProvider } from '../../functions/domain/recharge/payment-provider';
+import type { CardProvider } from '../../functions/domain/card-provider';
 import { createStripeWebhookHandler } from '../../functions/handlers/stripe-webhook';
 import { wireStripeWebhook } from '../../functions/wiring/stripe-webhook';
 import { apiGatewayEvent } from '../../local/api-gateway-event';
@@ -45,7 +44,7 @@ export interface DeliveryOptions {
 
 export interface WebhookHarnessOptions {
   /** Another card provider than the harness's sandbox (the Stripe adapter against the fake Stripe). */
-  readonly provider?: PaymentProvider & MoneyBackProvider;
+  readonly provider?: CardProvider;
   /** The endpoint's signing secret; a new one by default. */
   readonly secret?: string;
 }

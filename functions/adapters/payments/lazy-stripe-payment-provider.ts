@@ -10,6 +10,7 @@
  * so a charge attempt stays open and is resumed once the function is fixed.
  */
 import type { CardPages } from '../../config';
+import type { CardProvider } from '../../domain/card-provider';
 import type {
   ChargeRefunds,
   MoneyBackProvider,
@@ -31,12 +32,10 @@ import type {
 } from '../../domain/recharge/payment-provider';
 import type { StripeClientOptions } from './stripe-client';
 
-type StripeProvider = PaymentProvider & MoneyBackProvider & PaymentPages;
-
 export class LazyStripePaymentProvider implements PaymentProvider, MoneyBackProvider, PaymentPages {
   /** Known without the SDK: Stripe charges only cards saved to a customer. */
   readonly requiresCustomer = true;
-  private loaded: Promise<StripeProvider> | undefined;
+  private loaded: Promise<CardProvider> | undefined;
 
   constructor(
     private readonly options: StripeClientOptions,
@@ -84,13 +83,13 @@ export class LazyStripePaymentProvider implements PaymentProvider, MoneyBackProv
   }
 
   /** One client per process, shared by calls that start together. */
-  private provider(): Promise<StripeProvider> {
-    this.loaded ??= loadStripeProvider(this.options, this.pages);
+  private provider(): Promise<CardProvider> {
+    this.loaded ??= loadCardProvider(this.options, this.pages);
     return this.loaded;
   }
 }
 
-async function loadStripeProvider(options: StripeClientOptions, pages: CardPages): Promise<StripeProvider> {
+async function loadCardProvider(options: StripeClientOptions, pages: CardPages): Promise<CardProvider> {
   const [{ createStripeClient }, { StripePaymentProvider }] = await Promise.all([
     import('./stripe-client'),
     import('./stripe-payment-provider'),

@@ -5,9 +5,7 @@
  */
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import type { PaymentProviderConfig } from '../../config';
-import type { MoneyBackProvider } from '../../domain/money-back/money-back-provider';
-import type { PaymentPages } from '../../domain/recharge/payment-pages';
-import type { PaymentProvider } from '../../domain/recharge/payment-provider';
+import type { CardProvider } from '../../domain/card-provider';
 import { LazyStripePaymentProvider } from './lazy-stripe-payment-provider';
 import { SandboxPaymentProvider } from './sandbox-payment-provider';
 import type { StripeClientOptions } from './stripe-client';
@@ -21,7 +19,7 @@ export type StripeBudget = Pick<StripeClientOptions, 'timeoutMs' | 'maxNetworkRe
 export async function paymentProviderFrom(
   config: PaymentProviderConfig,
   budget: StripeBudget = {},
-): Promise<PaymentProvider & MoneyBackProvider & PaymentPages> {
+): Promise<CardProvider> {
   if (config.kind === 'sandbox') return new SandboxPaymentProvider();
   const apiKey = await getSecret(config.secretId, { maxAge: 300 });
   if (typeof apiKey !== 'string' || apiKey.trim() === '') {

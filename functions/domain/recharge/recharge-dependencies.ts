@@ -10,9 +10,9 @@ export interface RechargeDependencies {
   readonly attempts: RechargeRepository;
   readonly provider: PaymentProvider;
   /**
-   * The provider's hosted payment pages, where it has them: a top-up paid on a page
-   * (docs/contract.md §14) is opened, and resumed while its page has no clear answer, there.
+   * The provider's hosted payment pages: a top-up paid on a page (docs/contract.md §14) is
+   * opened, and resumed while its page has no clear answer, there.
    */
-  readonly pages?: PaymentPages;
+  readonly pages: PaymentPages;
   readonly clock: Clock;
 }

@@ -101,8 +101,6 @@ export async function resumeAttempt(attempt: ChargeAttempt, deps: RechargeDepend
     return settleByAnswer(attempt, await deps.provider.chargeStatus(chargeReferenceOf(attempt)), deps);
   }
   if (isPaymentPage(attempt)) {
-    if (deps.pages === undefined)
-      throw new Error(`attempt ${attempt.attemptId} is paid on a payment page, and this provider has none`);
     return settleByAnswer(attempt, await deps.pages.createPaymentPage(paymentPageRequestOf(attempt)), deps);
   }
   return settleByAnswer(attempt, await deps.provider.charge(chargeRequestOf(attempt)), deps);

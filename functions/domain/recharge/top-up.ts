@@ -79,7 +79,7 @@ export async function topUp(request: TopUpRequest, deps: TopUpDependencies): Pro
   if (account.status === 'closed') return { kind: 'partner-closed', account };
   if (account.chargeInFlight !== undefined) return { kind: 'charge-in-progress', attemptId: account.chargeInFlight };
 
-  const payer = payerOf(account, request.checkout, deps);
+  const payer = payerOf(account, request.checkout);
   if ('kind' in payer) return payer;
   const now = deps.clock.now();
   const attempt: ChargeAttempt = {
@@ -121,10 +121,8 @@ export async function topUp(request: TopUpRequest, deps: TopUpDependencies): Pro
 function payerOf(
   account: PartnerAccount,
   checkout: boolean,
-  deps: TopUpDependencies,
 ): { readonly paymentMethod: string } | Extract<TopUpResult, { kind: 'customer-required' | 'card-not-chargeable' }> {
   if (checkout) {
-    if (deps.pages === undefined) throw new Error('a top-up on a payment page needs a provider with payment pages');
     return account.paymentCustomerId === undefined ? { kind: 'customer-required' } : { paymentMethod: PAYMENT_PAGE };
   }
   const declines = account.cardDeclines.primary;

@@ -4,7 +4,7 @@
  * stored, backup cards, setup pages, charges waiting for authentication, and charges the
  * provider gives no clear answer to within the API's time budget handed to the queue.
  */
-import type { MoneyBackProvider } from '../../../functions/domain/money-back/money-back-provider';
+import type { CardProvider } from '../../../functions/domain/card-provider';
 import type { PaymentMethodCheck, PaymentProvider } from '../../../functions/domain/recharge/payment-provider';
 import { ApiHarness } from '../../support/api-harness';
 import { RechargeHarness } from '../../support/recharge-harness';
@@ -13,10 +13,7 @@ import { type TestQueues, createTestQueues } from '../../support/usage-queues';
 const PROBLEM = 'urn:prepaid-billing:problem:';
 
 /** The sandbox with some answers changed, as a provider of another kind would give them. */
-function changedProvider(
-  base: PaymentProvider & MoneyBackProvider,
-  changes: Partial<PaymentProvider>,
-): PaymentProvider & MoneyBackProvider {
+function changedProvider(base: CardProvider, changes: Partial<PaymentProvider>): CardProvider {
   return {
     requiresCustomer: base.requiresCustomer,
     charge: (request) => base.charge(request),
@@ -28,6 +25,7 @@ function changedProvider(
     dispute: (disputeId) => base.dispute(disputeId),
     refundsOf: (providerChargeId) => base.refundsOf(providerChargeId),
     refund: (request) => base.refund(request),
+    createPaymentPage: (request) => base.createPaymentPage(request),
     ...changes,
   };
 }

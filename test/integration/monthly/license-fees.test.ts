@@ -1,11 +1,11 @@
 import { shardOf } from '../../../functions/adapters/dynamodb/keys';
 import { formatAmount, parseAmount } from '../../../functions/domain/money';
 import { parseMonth } from '../../../functions/domain/month';
-import type { MoneyBackProvider } from '../../../functions/domain/money-back/money-back-provider';
-import type { ChargeRequest, ChargeResult, PaymentProvider } from '../../../functions/domain/recharge/payment-provider';
+import type { CardProvider } from '../../../functions/domain/card-provider';
+import type { ChargeRequest, ChargeResult } from '../../../functions/domain/recharge/payment-provider';
 import { storeOnAccount } from '../../support/hostile-account';
 import { LicenseHarness } from '../../support/license-harness';
-import { PassingMoneyBackProvider } from '../../support/passing-provider';
+import { PassingProvider } from '../../support/passing-provider';
 
 const amount = parseAmount;
 const DECEMBER = parseMonth('2026-12');
@@ -14,11 +14,11 @@ const DECEMBER = parseMonth('2026-12');
  * The card provider, except that while `refusing` it throws for one partner the way the
  * Stripe adapter refuses a request no provider could carry out, before anything is sent.
  */
-class RefusingProvider extends PassingMoneyBackProvider {
+class RefusingProvider extends PassingProvider {
   refusing = true;
 
   constructor(
-    real: PaymentProvider & MoneyBackProvider,
+    real: CardProvider,
     private readonly partnerId: string,
   ) {
     super(real);
