@@ -45,6 +45,7 @@ import {
   itemToTopUp,
   topUpToItem,
 } from './items';
+import { updateIfTogether } from './conditional-update';
 import { creditWithStanding, planStanding } from './credit-writes';
 import { attemptKey, invoicePartition, partnerKey, topUpKey } from './keys';
 import { type TransactItem, outboxPuts, putOutboxEvent } from './outbox';
@@ -122,31 +123,17 @@ export class DynamoDbRechargeRepository implements RechargeRepository {
   }
 
   async markLimitReached(partnerId: string, month: string, event: DomainEvent): Promise<boolean> {
-    try {
-      await retryOnContention(() =>
-        this.client.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Update: {
-                  TableName: this.tableName,
-                  Key: partnerKey(partnerId),
-                  UpdateExpression: 'SET limitReachedMonth = :month',
-                  ConditionExpression:
-                    'attribute_exists(pk) AND (attribute_not_exists(limitReachedMonth) OR limitReachedMonth <> :month)',
-                  ExpressionAttributeValues: { ':month': month },
-                },
-              },
-              putOutboxEvent(this.tableName, partnerId, event),
-            ],
-          }),
-        ),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(cancellationReasons(error)?.[0])) return false;
-      throw error;
-    }
+    return updateIfTogether(
+      this.client,
+      this.tableName,
+      partnerKey(partnerId),
+      {
+        update: 'SET limitReachedMonth = :month',
+        condition: 'attribute_exists(pk) AND (attribute_not_exists(limitReachedMonth) OR limitReachedMonth <> :month)',
+        values: { ':month': month },
+      },
+      [putOutboxEvent(this.tableName, partnerId, event)],
+    );
   }
 
   async getAttempt(partnerId: string, attemptId: string): Promise<ChargeAttempt | undefined> {
