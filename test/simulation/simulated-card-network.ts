@@ -285,12 +285,12 @@ export class SimulatedCardNetwork implements PaymentProvider, MoneyBackProvider,
     return this.sandbox.refundsOf(providerChargeId);
   }
 
-  /** A refund the system asks for; a new key may lose its answer (before or after the refund is made) or be refused. */
   /** The simulator never opens a payment page; a top-up on one would be the sandbox's, like its other pages. */
   createPaymentPage(request: PaymentPageRequest): Promise<ChargeResult> {
     return this.sandbox.createPaymentPage(request);
   }
 
+  /** A refund the system asks for; a new key may lose its answer (before or after the refund is made) or be refused. */
   async refund(request: RefundRequest): Promise<RefundResult> {
     const key = request.idempotencyKey;
     if (!this.knownRefunds.has(key)) {
