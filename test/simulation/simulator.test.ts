@@ -4,8 +4,10 @@
  * caught within the same short run, and caught the same way again when the seed is
  * replayed. Card adapters broken in ways Stripe's answers invite must be caught too: one
  * that reads a decline's `code` instead of its `decline_code`, so lost cards look like
- * soft declines, and one that takes a cancellation for done without Stripe doing it.
+ * soft declines, one that takes a cancellation for done without Stripe doing it, and one
+ * that lists only the refunds it asked for, so a refund made on the dashboard is never booked.
  */
+import type { ChargeRefunds } from '../../functions/domain/money-back/money-back-provider';
 import type { UsageChunk, UsageChunkResult, UsageLedger } from '../../functions/domain/ports';
 import { declineKind } from '../../functions/domain/recharge/decline-policy';
 import type {
@@ -65,6 +67,19 @@ class CodeForDeclineCode extends PassingProvider {
 class CancelsOnlyOnPaper extends PassingProvider {
   override async cancelCharge(reference: ChargeReference): Promise<ChargeStatus> {
     return { outcome: 'canceled', providerChargeId: reference.providerChargeId };
+  }
+}
+
+/**
+ * Lists a charge's refunds as if only those carrying our metadata were ours (an operator
+ * reference): a refund made on the dashboard carries none, so its credit is never taken back.
+ */
+class OwnRefundsOnly extends PassingProvider {
+  override async refundsOf(providerChargeId: string): Promise<ChargeRefunds | undefined> {
+    const listed = await this.real.refundsOf(providerChargeId);
+    return listed === undefined
+      ? undefined
+      : { ...listed, refunds: listed.refunds.filter((refund) => refund.operatorReference !== undefined) };
   }
 }
 
@@ -131,6 +146,23 @@ describe('Simulator', () => {
     expect((broken as InvariantBroken).invariant).toBe(11);
     expect((broken as InvariantBroken).detail).toMatch(
       /^attempt att-\S+ of partner partner-\d+ was settled canceled, but its charge \S+ still waits for the partner, who may pay it$/,
+    );
+  }, 180_000);
+
+  it('reports invariant 12 when a card adapter lists only the refunds it asked for, so a dashboard refund is never booked', async () => {
+    // Act
+    const broken = await failureOf({
+      seed: 1,
+      steps: SUITE_STEPS,
+      dynamoDbEndpoint: endpoint(),
+      variant: { name: 'own refunds only', provider: (real) => new OwnRefundsOnly(real) },
+    });
+
+    // Assess
+    expect(broken).toBeInstanceOf(InvariantBroken);
+    expect((broken as InvariantBroken).invariant).toBe(12);
+    expect((broken as InvariantBroken).detail).toMatch(
+      /^dashboard refund re_\S+ of [\d.]+ of charge pi_\S+ \(attempt att-\S+\) of partner partner-\d+ was never booked, while the charge still carries [\d.]+ of credit$/,
     );
   }, 180_000);
 });
