@@ -22,9 +22,9 @@ export const CHARGE_UNRESOLVED_METRIC = 'ChargeUnresolved';
 export const CHARGE_UNRESOLVED_AFTER_SECONDS = 3600;
 
 /**
- * Money that comes back (docs/contract.md §13), counted where it is booked: disputes as the
- * webhook applies them (opened: the chargeback was booked; won: it was credited back; lost:
- * kept by the cardholder), refunds made at the card provider as the webhook books them, and
+ * Money that comes back (docs/contract.md §13): disputes and refunds made at the card
+ * provider counted from the events of their bookings as the relay publishes them (opened:
+ * the chargeback was booked; won: it was credited back; lost: kept by the cardholder), and
  * operator refunds as the API opens them. Charted on the dashboard, not alarmed: each is a
  * case the operator follows in the provider's dashboard and the events.
  */

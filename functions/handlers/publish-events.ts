@@ -16,6 +16,7 @@ import type { EventPublisher } from '../domain/ports';
 import { logger, metrics, tracer } from '../observability';
 import { recordTopUpCredited } from './charge-metrics';
 import { LoggedBatchProcessor } from './logged-batch-processor';
+import { recordMoneyBackBooked } from './money-back-metrics';
 
 export interface PublishEventsDependencies {
   readonly publisher: EventPublisher;
@@ -32,6 +33,7 @@ export function createPublishEventsHandler(deps: PublishEventsDependencies) {
     await deps.publisher.publish([event]);
     metrics.addMetric('EventsPublished', MetricUnit.Count, 1);
     recordTopUpCredited(event);
+    recordMoneyBackBooked(event);
   };
 
   const publishEvents = (event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> => {

@@ -11,21 +11,9 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import {
-  DISPUTES_LOST_METRIC,
-  DISPUTES_OPENED_METRIC,
-  DISPUTES_WON_METRIC,
-  PROVIDER_REFUNDS_METRIC,
-  WEBHOOK_FAILED_METRIC,
-  WEBHOOK_REFUSED_METRIC,
-} from '../../definitions/service';
+import { WEBHOOK_FAILED_METRIC, WEBHOOK_REFUSED_METRIC } from '../../definitions/service';
 import { PROBLEM_CONTENT_TYPE, problemBody } from '../api/problems';
-import {
-  type ProviderEventDependencies,
-  type ProviderEventOutcome,
-  applyProviderEvent,
-  disputeStepsOf,
-} from '../domain/recharge/apply-provider-event';
+import { type ProviderEventDependencies, applyProviderEvent } from '../domain/recharge/apply-provider-event';
 import type { ProviderEvent, ProviderEventReader } from '../domain/recharge/provider-events';
 import { logger, metrics, tracer } from '../observability';
 
@@ -50,7 +38,7 @@ export function createStripeWebhookHandler(deps: StripeWebhookDependencies) {
       return problemResult(400, 'webhook-signature-refused', 'Webhook delivery refused', delivery.reason);
     }
     const fields = eventFields(delivery);
-    let outcome: ProviderEventOutcome;
+    let outcome: string;
     try {
       outcome = await applyProviderEvent(delivery, deps.apply);
     } catch (error) {
@@ -65,7 +53,6 @@ export function createStripeWebhookHandler(deps: StripeWebhookDependencies) {
       );
     }
     logger.info('webhook event handled', { ...fields, outcome });
-    countMoneyBack(outcome);
     return {
       statusCode: 200,
       headers: { 'content-type': 'application/json' },
@@ -98,21 +85,6 @@ function eventFields(event: ProviderEvent) {
     ...(event.kind === 'ignored' && { type: event.type }),
     ...(event.kind === 'charge-changed' && { attemptId: event.attemptId }),
   };
-}
-
-/** Disputes by the steps a report booked, refunds made at the provider by the reports that booked any. */
-const MONEY_BACK_METRICS: Readonly<Record<string, string>> = {
-  open: DISPUTES_OPENED_METRIC,
-  won: DISPUTES_WON_METRIC,
-  lost: DISPUTES_LOST_METRIC,
-};
-
-function countMoneyBack(outcome: ProviderEventOutcome): void {
-  for (const step of disputeStepsOf(outcome)) {
-    const metric = MONEY_BACK_METRICS[step];
-    if (metric !== undefined) count(metric);
-  }
-  if (outcome === 'refunds-booked') count(PROVIDER_REFUNDS_METRIC);
 }
 
 function count(metric: string): void {

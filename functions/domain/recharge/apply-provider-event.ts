@@ -103,12 +103,3 @@ export function disputeOutcomeOf(outcome: DisputeOutcome): `dispute-${string}` {
   if (outcome.kind !== 'booked') return `dispute-${outcome.kind}`;
   return `dispute-${outcome.steps.length === 0 ? 'unchanged' : outcome.steps.join('+')}`;
 }
-
-/** The dispute steps an outcome names: what the webhook counts. */
-export function disputeStepsOf(outcome: ProviderEventOutcome): readonly string[] {
-  if (!outcome.startsWith('dispute-')) return [];
-  return outcome
-    .slice('dispute-'.length)
-    .split('+')
-    .filter((step) => ['inquiry', 'open', 'won', 'lost', 'inquiry-closed'].includes(step));
-}
