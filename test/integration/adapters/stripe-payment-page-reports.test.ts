@@ -6,53 +6,32 @@
  * (credited once, invoiced with the PaymentIntent), still open after a declined card, or
  * expired. A page whose answer was lost is the same page when the top-up is asked again.
  */
-import { createStripeClient } from '../../../functions/adapters/payments/stripe-client';
-import { StripePaymentProvider } from '../../../functions/adapters/payments/stripe-payment-provider';
-import { ApiHarness } from '../../support/api-harness';
-import { type FakeEvent, FakeStripeServer } from '../../support/fake-stripe-server';
-import { RechargeHarness } from '../../support/recharge-harness';
-import { type TestQueues, createTestQueues } from '../../support/usage-queues';
-import { WebhookHarness } from '../../support/webhook-harness';
+import type { ApiHarness } from '../../support/api-harness';
+import type { FakeEvent, FakeStripeServer } from '../../support/fake-stripe-server';
+import type { RechargeHarness } from '../../support/recharge-harness';
+import { StripeApiHarness } from '../../support/stripe-api-harness';
+import type { WebhookHarness } from '../../support/webhook-harness';
 
-const PAGES = { returnUrl: 'https://billing.example/cards/done', cancelUrl: 'https://billing.example/cards/left' };
-/** A hung request is given up quickly; a local answer comes far sooner. */
-const TEST_TIMEOUT_MS = 400;
 const MINUTE_MS = 60 * 1000;
 
 describe('Stripe payment pages reported to the webhook', () => {
   let recharge: RechargeHarness;
   let fake: FakeStripeServer;
-  let queue: TestQueues;
+  let stripe: StripeApiHarness;
   let api: ApiHarness;
   let webhook: WebhookHarness;
 
   beforeAll(async () => {
-    recharge = await RechargeHarness.start();
-    [fake, queue] = await Promise.all([FakeStripeServer.start({ clock: recharge.clock }), createTestQueues()]);
-    // The API's client settings (no retries), pointed at the fake.
-    const provider = new StripePaymentProvider(
-      createStripeClient({
-        apiKey: 'sk_test_fake',
-        host: '127.0.0.1',
-        port: fake.port,
-        protocol: 'http',
-        timeoutMs: TEST_TIMEOUT_MS,
-        maxNetworkRetries: 0,
-      }),
-      PAGES,
-      recharge.clock,
-    );
-    api = new ApiHarness(recharge, { queue, provider });
-    webhook = await WebhookHarness.start(recharge, { provider, secret: fake.webhookSecret });
+    stripe = await StripeApiHarness.start();
+    ({ recharge, fake, api, webhook } = stripe);
   });
 
   afterEach(async () => {
-    await Promise.all([api.queuedRequests(), webhook.queuedRequests()]);
+    await stripe.drainQueues();
   });
 
   afterAll(async () => {
-    await Promise.all([fake.close(), queue.drop(), webhook.stop()]);
-    await recharge.stop();
+    await stripe.stop();
   });
 
   /** A partner of its own customer opening with 600.00, and its top-up of 400.00 (416.00 with the fee) on a page. */

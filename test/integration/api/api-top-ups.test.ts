@@ -6,57 +6,37 @@
  * handed to the recharge queue; one charge in flight per partner; and the payment page,
  * credited once however often Stripe reports it paid, and changing nothing once it lapses.
  */
-import { createStripeClient } from '../../../functions/adapters/payments/stripe-client';
-import { StripePaymentProvider } from '../../../functions/adapters/payments/stripe-payment-provider';
+import type { StripePaymentProvider } from '../../../functions/adapters/payments/stripe-payment-provider';
 import { rechargePartner } from '../../../functions/domain/recharge/recharge-partner';
-import { ApiHarness } from '../../support/api-harness';
-import { FakeStripeServer } from '../../support/fake-stripe-server';
-import { RechargeHarness } from '../../support/recharge-harness';
-import { type TestQueues, createTestQueues } from '../../support/usage-queues';
-import { WebhookHarness } from '../../support/webhook-harness';
+import type { ApiHarness } from '../../support/api-harness';
+import type { FakeStripeServer } from '../../support/fake-stripe-server';
+import type { RechargeHarness } from '../../support/recharge-harness';
+import { StripeApiHarness } from '../../support/stripe-api-harness';
+import type { WebhookHarness } from '../../support/webhook-harness';
 
 const PROBLEM = 'urn:prepaid-billing:problem:';
-const PAGES = { returnUrl: 'https://billing.example/cards/done', cancelUrl: 'https://billing.example/cards/left' };
-/** A hung request is given up quickly; a local answer comes far sooner. */
-const TEST_TIMEOUT_MS = 400;
 const DAY_MS = 24 * 3600 * 1000;
 
 describe('Route: POST /partners/{partnerId}/top-ups, with the Stripe adapter', () => {
   let recharge: RechargeHarness;
   let fake: FakeStripeServer;
-  let queue: TestQueues;
+  let stripe: StripeApiHarness;
   let api: ApiHarness;
   let webhook: WebhookHarness;
   let provider: StripePaymentProvider;
 
   beforeAll(async () => {
-    recharge = await RechargeHarness.start();
-    [fake, queue] = await Promise.all([FakeStripeServer.start({ clock: recharge.clock }), createTestQueues()]);
-    // The API's client settings (no retries), pointed at the fake.
-    provider = new StripePaymentProvider(
-      createStripeClient({
-        apiKey: 'sk_test_fake',
-        host: '127.0.0.1',
-        port: fake.port,
-        protocol: 'http',
-        timeoutMs: TEST_TIMEOUT_MS,
-        maxNetworkRetries: 0,
-      }),
-      PAGES,
-      recharge.clock,
-    );
-    api = new ApiHarness(recharge, { queue, provider });
-    webhook = await WebhookHarness.start(recharge, { provider, secret: fake.webhookSecret });
+    stripe = await StripeApiHarness.start();
+    ({ recharge, fake, api, webhook, provider } = stripe);
   });
 
   afterEach(async () => {
     recharge.faults.disarm();
-    await Promise.all([api.queuedRequests(), webhook.queuedRequests()]);
+    await stripe.drainQueues();
   });
 
   afterAll(async () => {
-    await Promise.all([fake.close(), queue.drop(), webhook.stop()]);
-    await recharge.stop();
+    await stripe.stop();
   });
 
   /** A partner of its own customer, opening with 600.00 (no opening charge), its card made from `token`. */

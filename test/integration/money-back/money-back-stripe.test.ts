@@ -5,27 +5,23 @@
  * crashed between the ledger and Stripe and after Stripe answered. Each is booked once,
  * the balance always equals its ledger, and the 7-day rule runs on a chargeback.
  */
-import { createStripeClient } from '../../../functions/adapters/payments/stripe-client';
-import { StripePaymentProvider } from '../../../functions/adapters/payments/stripe-payment-provider';
 import type { MoneyBackDependencies } from '../../../functions/domain/money-back/money-back-dependencies';
 import { refundBalance } from '../../../functions/domain/money-back/refund-balance';
 import { parseAmount } from '../../../functions/domain/money';
 import { wireMoneyBack } from '../../../functions/wiring/money-back';
-import { ApiHarness } from '../../support/api-harness';
+import type { ApiHarness } from '../../support/api-harness';
 import { DailyHarness } from '../../support/daily-harness';
-import { FakeStripeServer } from '../../support/fake-stripe-server';
+import type { FakeStripeServer } from '../../support/fake-stripe-server';
 import { InjectedCrash } from '../../support/fault-switch';
 import { MoneyBackBooks } from '../../support/money-back-books';
-import { RechargeHarness } from '../../support/recharge-harness';
-import { type TestQueues, createTestQueues } from '../../support/usage-queues';
-import { WebhookHarness } from '../../support/webhook-harness';
-
-const PAGES = { returnUrl: 'https://billing.example/cards/done', cancelUrl: 'https://billing.example/cards/left' };
+import type { RechargeHarness } from '../../support/recharge-harness';
+import { StripeApiHarness } from '../../support/stripe-api-harness';
+import type { WebhookHarness } from '../../support/webhook-harness';
 
 describe('Money back with the Stripe adapter: disputes, refunds, through the signed webhook', () => {
   let recharge: RechargeHarness;
   let fake: FakeStripeServer;
-  let queue: TestQueues;
+  let stripe: StripeApiHarness;
   let api: ApiHarness;
   let webhook: WebhookHarness;
   let daily: DailyHarness;
@@ -33,28 +29,21 @@ describe('Money back with the Stripe adapter: disputes, refunds, through the sig
   let moneyBack: MoneyBackDependencies;
 
   beforeAll(async () => {
-    recharge = await RechargeHarness.start();
-    [fake, queue] = await Promise.all([FakeStripeServer.start({ clock: recharge.clock }), createTestQueues()]);
-    const provider = new StripePaymentProvider(
-      createStripeClient({ apiKey: 'sk_test_fake', host: '127.0.0.1', port: fake.port, protocol: 'http' }),
-      PAGES,
-      recharge.clock,
-    );
-    api = new ApiHarness(recharge, { queue, provider });
-    webhook = await WebhookHarness.start(recharge, { provider, secret: fake.webhookSecret });
-    daily = new DailyHarness(recharge, provider);
+    // The SDK's own client settings: these flows call Stripe many times, none of them hung.
+    stripe = await StripeApiHarness.start({ client: {} });
+    ({ recharge, fake, api, webhook } = stripe);
+    daily = new DailyHarness(recharge, stripe.provider);
     books = new MoneyBackBooks(recharge.table);
-    moneyBack = wireMoneyBack({ ...recharge.wiring, provider }, recharge.requests);
+    moneyBack = wireMoneyBack({ ...recharge.wiring, provider: stripe.provider }, recharge.requests);
   });
 
   afterEach(async () => {
     recharge.faults.disarm();
-    await Promise.all([api.queuedRequests(), webhook.queuedRequests()]);
+    await stripe.drainQueues();
   });
 
   afterAll(async () => {
-    await Promise.all([fake.close(), queue.drop(), webhook.stop()]);
-    await recharge.stop();
+    await stripe.stop();
   });
 
   /** A partner opened with nothing left over: its opening charge of 500.00 (520.00 with the fee) is paid at Stripe. */
