@@ -63,20 +63,19 @@ async function moveTo(
           ...(unblocked ? [unblockedEvent(record, liveBalance, now)] : []),
         ],
       );
-    if (next !== 'open') {
-      const account = await deps.ledger.getPartner(record.partnerId);
-      const balance = account?.liveBalance ?? ZERO;
-      return deps.moneyBack.moveDispute({ record, from: stored.state }, () => [closedEvent(record, balance, now)]);
-    }
+    if (next !== 'open')
+      return deps.moneyBack.moveDispute({ record, from: stored.state }, ({ liveBalance }) => [
+        closedEvent(record, liveBalance, now),
+      ]);
   }
   const charge = await chargeDisputed(dispute, deps);
   if (charge === 'unknown-partner') return charge;
   const record = recordOf(dispute, charge, stored, next, now);
-  if (next !== 'open' || record.chargeback === 0) {
-    const account = await deps.ledger.getPartner(record.partnerId);
-    const balance = account?.liveBalance ?? ZERO;
-    return deps.moneyBack.moveDispute({ record, from: stored?.state }, () => [disputedEvent(record, balance, now)]);
-  }
+  // The repository reads the balance for the events of a step that moves none.
+  if (next !== 'open' || record.chargeback === 0)
+    return deps.moneyBack.moveDispute({ record, from: stored?.state }, ({ liveBalance }) => [
+      disputedEvent(record, liveBalance, now),
+    ]);
   const credit = charge as CreditedCharge;
   const moved = await deps.moneyBack.moveDispute(
     {
