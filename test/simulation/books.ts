@@ -5,7 +5,7 @@
  */
 import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Snapshot } from '../../functions/domain/daily/daily-run-ports';
-import type { LedgerEntry } from '../../functions/domain/ledger';
+import { type LedgerEntry, entryIdOf } from '../../functions/domain/ledger';
 import type { Invoice } from '../../functions/domain/recharge/charge-attempt';
 import { usageEventKey } from '../../functions/adapters/dynamodb/keys';
 import { outboxPartition } from '../../functions/adapters/dynamodb/outbox';
@@ -41,6 +41,11 @@ export class PartnerBooks {
     let total = 0;
     for (const entry of this.entries.values()) if (kind === undefined || entry.kind === kind) total += entry.amount;
     return total;
+  }
+
+  /** What a charge attempt credited to the balance: a recharge's or opening's entry, or a top-up's. */
+  creditOf(attemptId: string): LedgerEntry | undefined {
+    return this.entries.get(entryIdOf('recharge', attemptId)) ?? this.entries.get(entryIdOf('top-up', attemptId));
   }
 
   /** Whether money came back to the partner's cards: a chargeback, a refund, or what followed either. */

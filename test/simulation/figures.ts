@@ -6,8 +6,10 @@ import { MAX_SOFT_DECLINES_PER_CARD, declineKind } from '../../functions/domain/
 import type { Cardholders } from './cardholders';
 import type { MoneyBackOperator } from './money-back-operator';
 import type { OperatorActions } from './operator-actions';
+import type { PartnerTopUps } from './partner-top-ups';
 import type { ReferenceModel } from './reference-model';
 import type { SimWorld } from './sim-world';
+import type { SimulatedApi } from './simulated-api';
 import { CARD_GROUPS, type CardKind } from './simulated-card-network';
 import type { UsageMessages } from './usage-messages';
 
@@ -61,6 +63,10 @@ export interface Figures {
   /** Refunds: on the dashboard, of unused balance (with their parts at the end), the answers the network lost or refused. */
   readonly refunds: Readonly<Record<string, number>>;
   readonly closures: Readonly<Record<string, number>>;
+  /** Partners' top-ups by how they went, and their payment pages. */
+  readonly topUps: Readonly<Record<string, number>>;
+  /** Monthly caps the operator set, and the months a cap held a recharge back (`RechargeLimitReached`). */
+  readonly monthlyLimits: Readonly<Record<string, number>>;
   /** The network's reports to the webhook: sent, delivered (each try), repeats, redeliveries, given up; outcomes. */
   readonly reports: Readonly<Record<string, number>>;
   readonly reportOutcomes: Readonly<Record<string, number>>;
@@ -91,6 +97,8 @@ export function figuresOf(run: {
   model: ReferenceModel;
   usage: UsageMessages;
   operator: OperatorActions;
+  api: SimulatedApi;
+  topUps: PartnerTopUps;
   moneyBack: MoneyBackOperator;
   cardholders: Cardholders;
   counts: {
@@ -216,11 +224,16 @@ export function figuresOf(run: {
       balancePaidBack: [...model.partners.values()].filter((partner) => partner.refunds.has(CLOSURE_REFUND_REFERENCE))
         .length,
     },
+    topUps: { ...run.topUps.done },
+    monthlyLimits: {
+      set: run.operator.done.monthlyLimitsSet,
+      reached: distinct(world.events.ofType('RechargeLimitReached')),
+    },
     reports: { ...world.reports.counts },
     reportOutcomes: sortedByKey(Object.fromEntries(world.reports.outcomes)),
     invoices: statuses('succeeded'),
     operator: { ...run.operator.done },
-    apiRetries: run.operator.apiRetries,
+    apiRetries: run.api.retries,
     moneyBackRetries: run.moneyBack.retries,
     dailyRuns: counts.dailyRuns,
     missedDailyRuns: counts.missedRuns,
@@ -252,6 +265,8 @@ export function formatFigures(figures: Figures): string {
     `disputes: ${counted(figures.disputes)}`,
     `refunds: ${counted(figures.refunds)}`,
     `closures: ${counted(figures.closures)}`,
+    `top-ups: ${counted(figures.topUps)}`,
+    `monthly limits: ${counted(figures.monthlyLimits)}`,
     `card network reports: ${counted(figures.reports)}; outcomes ${counted(figures.reportOutcomes)}`,
     `operator: ${Object.entries(figures.operator)
       .map(([kind, count]) => `${kind} ${count}`)

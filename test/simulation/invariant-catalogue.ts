@@ -15,8 +15,13 @@ export const INVARIANTS = {
   13: 'no charge gives back more than it took',
   14: 'every operator refund is paid back or released, part by part',
   15: 'a closed account is never charged, blocked or opened again',
+  16: 'automatic credits in any month stay within the monthly limit in force',
+  17: 'every top-up reference is charged once and credited its amount',
 } as const;
 export type InvariantNumber = keyof typeof INVARIANTS;
+
+/** Reports a broken invariant; never returns. */
+export type Fail = (invariant: InvariantNumber, detail: string) => never;
 
 export class InvariantBroken extends Error {
   constructor(

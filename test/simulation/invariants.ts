@@ -17,6 +17,7 @@ import type { Invoice } from '../../functions/domain/recharge/charge-attempt';
 import { MAX_SOFT_DECLINES_PER_CARD, declineKind } from '../../functions/domain/recharge/decline-policy';
 import type { Books, PartnerBooks } from './books';
 import { MoneyBackInvariants } from './money-back-invariants';
+import { TopUpInvariants } from './top-up-invariants';
 import type { MessageModel, ReferenceModel } from './reference-model';
 import type { SimWorld } from './sim-world';
 import type { CardFact, WaitingCharge } from './simulated-card-network';
@@ -47,6 +48,7 @@ export class Invariants {
     closed: new Set<string>(),
   };
   private readonly moneyBack: MoneyBackInvariants;
+  private readonly topUps: TopUpInvariants;
 
   constructor(
     private readonly world: SimWorld,
@@ -54,7 +56,9 @@ export class Invariants {
     private readonly books: Books,
     private readonly run: { readonly seed: number; readonly steps: number },
   ) {
-    this.moneyBack = new MoneyBackInvariants(world, model, (invariant, detail) => this.fail(invariant, detail));
+    const fail = (invariant: InvariantNumber, detail: string) => this.fail(invariant, detail);
+    this.moneyBack = new MoneyBackInvariants(world, model, fail);
+    this.topUps = new TopUpInvariants(world, model, fail);
   }
 
   fail(invariant: InvariantNumber, detail: string): never {
@@ -203,6 +207,7 @@ export class Invariants {
       this.checkAuthentications(account, books, strictness);
       this.checkStanding(account);
       await this.moneyBack.checkPartner(account, books, strictness);
+      await this.topUps.checkPartner(account, books);
     }
   }
 
@@ -294,7 +299,8 @@ export class Invariants {
 
   private checkCharges(account: PartnerAccount, books: PartnerBooks, strictness: Strictness): void {
     const { partnerId } = account;
-    const credits = entriesOf(books, 'recharge');
+    // A recharge or opening charge credits a `recharge` entry, a top-up a `top-up` entry; both name the attempt.
+    const credits = new Map([...entriesOf(books, 'recharge'), ...entriesOf(books, 'top-up')]);
     const invoicesByAttempt = new Map<string, Invoice[]>();
     for (const invoice of books.invoices.values()) {
       invoicesByAttempt.set(invoice.attemptId, [...(invoicesByAttempt.get(invoice.attemptId) ?? []), invoice]);
@@ -359,8 +365,9 @@ export class Invariants {
           `charge ${charge.chargeId} (attempt ${key}) of partner ${partnerId} was credited without an invoice`,
         );
       const lines = invoice.lines.map((line) => `${line.kind} ${formatAmount(line.amount)}`).join(', ');
+      const creditLine = credit.kind === 'top-up' ? 'top-up' : 'credit';
       if (
-        invoice.lines.find((line) => line.kind === 'credit')?.amount !== credit.amount ||
+        invoice.lines.find((line) => line.kind === creditLine)?.amount !== credit.amount ||
         invoice.lines.find((line) => line.kind === 'card-fee')?.amount !== cardFee(credit.amount)
       ) {
         this.fail(
@@ -395,7 +402,7 @@ export class Invariants {
     if (waitingCharges.length === 0) return;
     const creditsByAttempt = new Map<string, number>();
     for (const entry of books.entries.values())
-      if (entry.kind === 'recharge')
+      if (entry.kind === 'recharge' || entry.kind === 'top-up')
         creditsByAttempt.set(entry.idempotencyKey, (creditsByAttempt.get(entry.idempotencyKey) ?? 0) + 1);
     for (const waiting of waitingCharges) {
       const key = waiting.idempotencyKey;
@@ -494,7 +501,8 @@ export class Invariants {
   /**
    * Invariant 7, once the relay has caught up: every event in the outbox reached the bus
    * (more than once is allowed: consumers deduplicate on `detail.id`), the bus got no event
-   * the outbox does not hold, and every invoice was announced by a `RechargeSucceeded`.
+   * the outbox does not hold, and every invoice was announced by a `RechargeSucceeded` (a
+   * top-up's by a `TopUpSucceeded`); and invariant 16's `RechargeLimitReached`, once a month.
    */
   async checkEvents(): Promise<void> {
     await this.world.relayEvents();
@@ -512,16 +520,20 @@ export class Invariants {
       }
       const announced = new Set(
         [...relayed.values()]
-          .filter((event) => event.type === 'RechargeSucceeded' && event.detail.partnerId === partnerId)
+          .filter((event) => SUCCEEDED_CHARGES.has(event.type) && event.detail.partnerId === partnerId)
           .map((event) => String(event.detail.invoiceId)),
       );
       for (const invoiceId of (await this.books.refresh(partnerId)).invoices.keys()) {
         if (!announced.has(invoiceId))
-          this.fail(7, `invoice ${invoiceId} of partner ${partnerId} was issued without a RechargeSucceeded event`);
+          this.fail(
+            7,
+            `invoice ${invoiceId} of partner ${partnerId} was issued without a RechargeSucceeded or TopUpSucceeded event`,
+          );
       }
     }
     if (relayed.size !== committed)
       this.fail(7, `the bus got ${relayed.size} distinct events, the outbox holds ${committed}`);
+    this.topUps.checkLimitEvents([...relayed.values()]);
     this.checks += 1;
   }
 
@@ -606,6 +618,9 @@ export class Invariants {
     }
   }
 }
+
+/** The events that announce a paid charge and its invoice. */
+const SUCCEEDED_CHARGES: ReadonlySet<string> = new Set(['RechargeSucceeded', 'TopUpSucceeded']);
 
 function entriesOf(books: PartnerBooks, kind: LedgerEntry['kind']): Map<string, LedgerEntry> {
   const byKey = new Map<string, LedgerEntry>();

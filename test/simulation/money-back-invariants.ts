@@ -14,7 +14,7 @@ import { MICROS_PER_CENT, formatAmount, micros } from '../../functions/domain/mo
 import { isLicenseAttemptId } from '../../functions/domain/monthly/license-fee';
 import type { PartnerAccount } from '../../functions/domain/partner';
 import type { PartnerBooks } from './books';
-import type { InvariantNumber, Strictness } from './invariant-catalogue';
+import type { Fail, Strictness } from './invariant-catalogue';
 import type { PartnerModel, ReferenceModel } from './reference-model';
 import type { SimWorld } from './sim-world';
 import type { CardFact, NetworkCharge } from './simulated-card-network';
@@ -37,8 +37,6 @@ interface TakenBack {
   operatorParts: number;
   chargebacks: number;
 }
-
-type Fail = (invariant: InvariantNumber, detail: string) => never;
 
 export class MoneyBackInvariants {
   private byPartner = new Map<string, Map<string, ChargeMoneyBack>>();
@@ -131,7 +129,7 @@ export class MoneyBackInvariants {
           if (!inFlight) await this.checkNothingTaken(account.partnerId, dispute.id, what);
           continue;
         }
-        const credit = books.entries.get(entryIdOf('recharge', charge.idempotencyKey))?.amount ?? 0;
+        const credit = books.creditOf(charge.idempotencyKey)?.amount ?? 0;
         if (chargeback.amount >= 0 || -chargeback.amount > Math.min(dispute.amount * MICROS_PER_CENT, credit))
           this.fail(
             12,
@@ -197,7 +195,7 @@ export class MoneyBackInvariants {
         );
         const release = books.entries.get(entryIdOf('refund-release', releaseKey(reference, part.attemptId)));
         const about = `${what}: its ${part.state} part of ${formatAmount(part.amount)} on charge ${part.providerChargeId} (attempt ${part.attemptId})`;
-        if (isLicenseAttemptId(part.attemptId) || !books.entries.has(entryIdOf('recharge', part.attemptId)))
+        if (isLicenseAttemptId(part.attemptId) || books.creditOf(part.attemptId) === undefined)
           this.fail(14, `${about} is on a charge that never credited the balance`);
         if (part.state !== 'refused') takeBack(context, part.attemptId, 'operatorParts', part.amount);
         if (part.state !== 'refused' && release !== undefined)
@@ -317,7 +315,7 @@ export class MoneyBackInvariants {
     for (const attemptId of attempts) {
       const taken = takenBack.get(attemptId) ?? { providerRefunds: 0, operatorParts: 0, chargebacks: 0 };
       const total = taken.providerRefunds + taken.operatorParts + taken.chargebacks;
-      const credit = books.entries.get(entryIdOf('recharge', attemptId))?.amount ?? 0;
+      const credit = books.creditOf(attemptId)?.amount ?? 0;
       const what = `attempt ${attemptId} of partner ${account.partnerId}, which credited ${formatAmount(micros(credit))}`;
       if (total < 0 || total > credit) this.fail(13, `${what}, gave back ${formatAmount(micros(total))}`);
       const record = await this.world.moneyBack.creditedCharge(account.partnerId, attemptId);

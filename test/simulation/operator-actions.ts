@@ -1,8 +1,7 @@
 /**
- * What operators and finance do through the HTTP API handler: create partners, change
- * cards and recharge settings, record payments (new, repeated, conflicting), reconcile
- * closed months, register and cancel numbers. A 5xx is retried as a client would (the
- * API says it is safe to); the answer then must be what the request deserves. A backup
+ * What operators and finance do through the HTTP API handler (simulated-api.ts): create
+ * partners, change cards and recharge settings (monthly limits among them), record payments
+ * (new, repeated, conflicting), reconcile closed months, register and cancel numbers. A backup
  * card is set the way an operator tool would, through the ledger's `setCard`, followed by
  * a recharge request, as a saved card is.
  */
@@ -15,8 +14,6 @@ import {
   parseAmount,
 } from '../../functions/domain/money';
 import { monthOf, monthRange, parseMonth } from '../../functions/domain/month';
-import { lambdaContext } from '../../local/lambda-context';
-import { jsonRequest } from '../support/api-harness';
 import { InjectedCrash } from '../support/fault-switch';
 import type { CardRole } from '../../functions/domain/recharge/payment-provider';
 import type { Books } from './books';
@@ -25,6 +22,7 @@ import type { Invariants } from './invariants';
 import type { Prng } from './prng';
 import type { PartnerModel, ReferenceModel } from './reference-model';
 import type { SimWorld } from './sim-world';
+import { type ApiAnswer, MAX_API_TRIES, type SimulatedApi, expectStatus } from './simulated-api';
 import { CARD_GROUPS } from './simulated-card-network';
 
 /** How often each group of card is handed out: to a new partner, as a new primary card, as a backup. */
@@ -44,18 +42,18 @@ const REPLACEMENT_CARDS: CardMix = {
   disputing: 4,
 };
 const BACKUP_CARDS: CardMix = { succeeding: 65, softDeclining: 12, hardDeclining: 8, authenticating: 15, disputing: 3 };
+/**
+ * The monthly caps settings changes choose from (none, half the time): some below one
+ * recharge of the larger settings, so the cap binds at once, some a few recharges high.
+ */
+const MONTHLY_LIMITS = [undefined, undefined, undefined, '600.00', '1000.00', '2500.00'] as const;
 /** Chance that a card change enters the partner's current card again. */
 const SAME_CARD_AGAIN = 0.05;
-
-/** A client gives up after this many 5xx in a row; the faults never come close. */
-const MAX_API_TRIES = 25;
 
 export class OperatorActions {
   private partnerSequence = 0;
   private referenceSequence = 0;
   private numberSequence = 0;
-  apiCalls = 0;
-  apiRetries = 0;
   readonly done = {
     partners: 0,
     cardChanges: 0,
@@ -63,6 +61,7 @@ export class OperatorActions {
     backupCards: 0,
     setupPages: 0,
     settingsChanges: 0,
+    monthlyLimitsSet: 0,
     refusedSettings: 0,
     payments: 0,
     repeatedPayments: 0,
@@ -81,6 +80,7 @@ export class OperatorActions {
     private readonly books: Books,
     private readonly invariants: Invariants,
     private readonly cardholders: Cardholders,
+    private readonly api: SimulatedApi,
   ) {}
 
   async createPartner(): Promise<string> {
@@ -102,7 +102,7 @@ export class OperatorActions {
       ...(settings !== undefined && { rechargeSettings: settings }),
     });
     // 202: the opening charge had no clear answer within the API's budget; the recharge queue finishes it.
-    this.expectStatus(response.status, [200, 201, 202], `creating ${partnerId}`);
+    expectStatus(response.status, [200, 201, 202], `creating ${partnerId}`);
     this.model.addPartner({
       partnerId,
       currency,
@@ -125,7 +125,7 @@ export class OperatorActions {
     const again = current !== undefined && this.prng.chance(SAME_CARD_AGAIN);
     const paymentMethod = again ? current : this.issueCard(REPLACEMENT_CARDS, 'primary');
     const response = await this.call('PUT', `/partners/${partner.partnerId}/payment-method`, { paymentMethod });
-    this.expectStatus(response.status, [200, 202], `changing the card of ${partner.partnerId}`);
+    expectStatus(response.status, [200, 202], `changing the card of ${partner.partnerId}`);
     partner.paymentMethod = paymentMethod;
     if (again) this.done.sameCardAgain += 1;
     else this.done.cardChanges += 1;
@@ -157,7 +157,7 @@ export class OperatorActions {
   async openSetup(partner: PartnerModel): Promise<void> {
     const role: CardRole = this.prng.chance(0.7) ? 'primary' : 'backup';
     const response = await this.call('POST', `/partners/${partner.partnerId}/payment-method/setup`, { role });
-    this.expectStatus(response.status, [201], `opening a setup page for the ${role} card of ${partner.partnerId}`);
+    expectStatus(response.status, [201], `opening a setup page for the ${role} card of ${partner.partnerId}`);
     const now = this.world.clock.now().getTime();
     const when = this.prng.weighted({ soon: 75, expired: 10, never: 15 });
     const minutes = when === 'soon' ? this.prng.int(1, 20 * 60) : this.prng.int(25 * 60, 48 * 60);
@@ -181,11 +181,7 @@ export class OperatorActions {
         { threshold: '100.00', autoRenewAmount: '1e12', autoRecharge: true },
       ]);
       const refused = await this.call('PUT', `/partners/${partner.partnerId}/recharge-settings`, hostile);
-      this.expectStatus(
-        refused.status,
-        [400],
-        `refusing the settings ${JSON.stringify(hostile)} of ${partner.partnerId}`,
-      );
+      expectStatus(refused.status, [400], `refusing the settings ${JSON.stringify(hostile)} of ${partner.partnerId}`);
       this.done.refusedSettings += 1;
       return;
     }
@@ -196,9 +192,15 @@ export class OperatorActions {
       { threshold: '0.00', autoRenewAmount: '100.00', autoRecharge: false },
       { threshold: formatAmount(MAX_AMOUNT), autoRenewAmount: formatAmount(MAX_CARD_CREDIT), autoRecharge: true },
     ]);
-    const response = await this.call('PUT', `/partners/${partner.partnerId}/recharge-settings`, settings);
-    this.expectStatus(response.status, [200], `changing the recharge settings of ${partner.partnerId}`);
+    const limit = this.prng.pick(MONTHLY_LIMITS);
+    const response = await this.call('PUT', `/partners/${partner.partnerId}/recharge-settings`, {
+      ...settings,
+      ...(limit !== undefined && { monthlyLimit: limit }),
+    });
+    expectStatus(response.status, [200], `changing the recharge settings of ${partner.partnerId}`);
+    partner.limits.push({ at: this.world.clock.now(), ...(limit !== undefined && { limit: parseAmount(limit) }) });
     this.done.settingsChanges += 1;
+    if (limit !== undefined) this.done.monthlyLimitsSet += 1;
   }
 
   /** A new payment, or a repeat of an earlier reference: the same amount is the same payment, another is a conflict. */
@@ -320,7 +322,7 @@ export class OperatorActions {
     const phoneNumber = `+49160${String(this.numberSequence).padStart(7, '0')}`;
     const response = await this.call('POST', `/partners/${partner.partnerId}/channels`, { phoneNumber });
     // 200: a retry after a 5xx finds the number registered to this partner already.
-    this.expectStatus(response.status, [200, 201], `registering ${phoneNumber} for ${partner.partnerId}`);
+    expectStatus(response.status, [200, 201], `registering ${phoneNumber} for ${partner.partnerId}`);
     partner.channels.push(phoneNumber);
     this.done.channels += 1;
   }
@@ -332,7 +334,7 @@ export class OperatorActions {
       'DELETE',
       `/partners/${partner.partnerId}/channels/${encodeURIComponent(phoneNumber)}`,
     );
-    this.expectStatus(response.status, [200], `cancelling ${phoneNumber} of ${partner.partnerId}`);
+    expectStatus(response.status, [200], `cancelling ${phoneNumber} of ${partner.partnerId}`);
     this.done.cancelledChannels += 1;
   }
 
@@ -343,32 +345,12 @@ export class OperatorActions {
   /** A tool's call retried after a crash, as its operator would run it again. */
   private retried<T>(call: () => Promise<T>): Promise<T> {
     return retriedAfterCrashes(call, () => {
-      this.apiRetries += 1;
+      this.api.retries += 1;
     });
   }
 
-  private async call(
-    method: string,
-    path: string,
-    body?: unknown,
-  ): Promise<{ status: number; body: Record<string, unknown> }> {
-    for (let tries = 1; ; tries += 1) {
-      this.apiCalls += 1;
-      const result = await this.world.handlers.api(jsonRequest(method, path, body), lambdaContext('api'));
-      if (result.statusCode < 500)
-        return {
-          status: result.statusCode,
-          body: result.body === '' ? {} : (JSON.parse(result.body) as Record<string, unknown>),
-        };
-      if (tries >= MAX_API_TRIES)
-        throw new Error(`${method} ${path} kept failing with ${result.statusCode}: ${result.body}`);
-      this.apiRetries += 1;
-    }
-  }
-
-  private expectStatus(status: number, expected: readonly number[], what: string): void {
-    if (!expected.includes(status))
-      throw new Error(`${what} was answered ${status}, expected ${expected.join(' or ')}`);
+  private call(method: string, path: string, body?: unknown): Promise<ApiAnswer> {
+    return this.api.call(method, path, body);
   }
 }
 

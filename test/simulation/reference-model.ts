@@ -1,6 +1,7 @@
 /**
  * What the books must say, kept apart from the system: the partners and what the
- * simulator did to them (openings, payments, reconciliations, operator refunds, closures),
+ * simulator did to them (openings, payments, reconciliations, monthly caps, top-ups,
+ * operator refunds, closures),
  * every usage event and the fate each of its messages must meet. The invariants compare
  * DynamoDB with this.
  */
@@ -27,6 +28,10 @@ export interface PartnerModel {
   readonly refunds: Map<string, Micros>;
   /** References of those refunds last answered with a part still open: the operator asks again. */
   readonly unfinishedRefunds: Set<string>;
+  /** The partner's monthly caps on automatic recharges, as the operator set them (none before the first). */
+  readonly limits: LimitChange[];
+  /** The partner's top-ups the system took on, by reference. */
+  readonly topUps: Map<string, TopUpModel>;
   /** Set once the operator closed the account. */
   closure?: Closure;
   /** Events whose message was acknowledged: debited, and only once. */
@@ -34,6 +39,18 @@ export interface PartnerModel {
   confirmedCost: Micros;
   /** Events sent whose messages are all still on the queue: debited or not yet. */
   readonly unconfirmed: Set<string>;
+}
+
+export interface LimitChange {
+  readonly at: Date;
+  /** Undefined: no cap from then on. */
+  readonly limit?: Micros;
+}
+
+export interface TopUpModel {
+  readonly amount: Micros;
+  readonly checkout: boolean;
+  readonly attemptId: string;
 }
 
 export interface Closure {
@@ -88,6 +105,8 @@ export class ReferenceModel {
       | 'channels'
       | 'refunds'
       | 'unfinishedRefunds'
+      | 'limits'
+      | 'topUps'
       | 'confirmedEvents'
       | 'confirmedCost'
       | 'unconfirmed'
@@ -100,6 +119,8 @@ export class ReferenceModel {
       channels: [],
       refunds: new Map(),
       unfinishedRefunds: new Set(),
+      limits: [],
+      topUps: new Map(),
       confirmedEvents: 0,
       confirmedCost: 0 as Micros,
       unconfirmed: new Set(),

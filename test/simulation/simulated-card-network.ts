@@ -9,13 +9,14 @@
  * - A record of everything that reached the network, per card: every charge call (new or
  *   a replay of its key), every change of a charge's status, every authentication the
  *   cardholder completed or failed. The invariants judge the system by it.
- * - Faults: answers lost before or after the network acted (charges, refunds, status
- *   lookups, cancellations), requests refused with nothing charged or refunded, and a
+ * - Faults: answers lost before or after the network acted (charges, payment pages,
+ *   refunds, status lookups, cancellations), requests refused with nothing charged or refunded, and a
  *   cardholder who pays a waiting charge at the very moment the system cancels it. Each
  *   depends on the seed, the partner and the call's number for that partner, so it does not
  *   matter which of two partners' concurrent calls reaches the network first.
  *
- * Money comes back through the sandbox as well (the money-back port): charges paid with
+ * Top-ups paid on a payment page are the sandbox's pages, paid with a card of ours
+ * (`payPage`) or given up. Money comes back through the sandbox as well (the money-back port): charges paid with
  * Stripe's dispute test cards are disputed when the clock moves, and their banks decide
  * (card-disputes.ts); refunds are asked by the system or made on the dashboard. Every change
  * the sandbox reports, as Stripe would to a webhook endpoint, becomes a provider report
@@ -46,6 +47,7 @@ import type {
   SetupSession,
   SetupSessionRequest,
 } from '../../functions/domain/recharge/payment-provider';
+import type { SandboxPaymentPage } from '../../functions/adapters/payments/sandbox-checkout';
 import type { PaymentPageRequest, PaymentPages } from '../../functions/domain/recharge/payment-pages';
 import type { ProviderEvent } from '../../functions/domain/recharge/provider-events';
 import { CardDisputes } from './card-disputes';
@@ -228,18 +230,7 @@ export class SimulatedCardNetwork implements PaymentProvider, MoneyBackProvider,
     });
     this.cardOfKey.set(key, request.paymentMethod);
     // The sandbox replays a known key without looking at its faults: lose only answers of new charges.
-    if (fresh) {
-      if (draw < this.timeoutRate / 2) {
-        this.sandbox.failNext('timeout-before-charge');
-        this.faults.answersLostBeforeCharge += 1;
-      } else if (draw < this.timeoutRate) {
-        this.sandbox.failNext('timeout-after-charge');
-        this.faults.answersLostAfterCharge += 1;
-      } else if (draw < this.timeoutRate + this.refusalRate) {
-        this.sandbox.failNext('refused');
-        this.faults.refusedRequests += 1;
-      }
-    }
+    if (fresh) this.failNextBy(draw);
     return this.answered(
       key,
       await this.sandbox.charge({ ...request, paymentMethod: this.testCardOf(request.paymentMethod) }),
@@ -285,9 +276,31 @@ export class SimulatedCardNetwork implements PaymentProvider, MoneyBackProvider,
     return this.sandbox.refundsOf(providerChargeId);
   }
 
-  /** The simulator never opens a payment page; a top-up on one would be the sandbox's, like its other pages. */
+  /** A top-up's payment page, the sandbox's: the partner pays it (`payPage`), gives up, or lets it expire. */
   createPaymentPage(request: PaymentPageRequest): Promise<ChargeResult> {
+    const draw = this.draw('page', request.partnerId);
+    if (this.pageOf(request.idempotencyKey) === undefined) this.failNextBy(draw);
     return this.sandbox.createPaymentPage(request);
+  }
+
+  /** The payment page the system opened for an attempt, if any. */
+  pageOf(attemptId: string): SandboxPaymentPage | undefined {
+    return this.sandbox.paymentPages.find((page) => page.request.idempotencyKey === attemptId);
+  }
+
+  /**
+   * The partner pays a payment page with a card of ours (played by its test card): the
+   * charge it makes is recorded as that card's. False when the page refused (declined,
+   * expired, paid).
+   */
+  payPage(page: SandboxPaymentPage, card: string): boolean {
+    this.cardOfKey.set(page.request.idempotencyKey, card);
+    return !('outcome' in this.sandbox.payPage(page.sessionId, this.testCardOf(card)));
+  }
+
+  /** The partner gives up on a payment page; false when it was no longer open. */
+  abandonPage(page: SandboxPaymentPage): boolean {
+    return !('outcome' in this.sandbox.abandonPage(page.sessionId));
   }
 
   /** A refund the system asks for; a new key may lose its answer (before or after the refund is made) or be refused. */
@@ -397,6 +410,20 @@ export class SimulatedCardNetwork implements PaymentProvider, MoneyBackProvider,
     return answer;
   }
 
+  /** Loses the answer of the next new charge or page (before or after the network acted), or refuses it, as `draw` falls. */
+  private failNextBy(draw: number): void {
+    if (draw < this.timeoutRate / 2) {
+      this.sandbox.failNext('timeout-before-charge');
+      this.faults.answersLostBeforeCharge += 1;
+    } else if (draw < this.timeoutRate) {
+      this.sandbox.failNext('timeout-after-charge');
+      this.faults.answersLostAfterCharge += 1;
+    } else if (draw < this.timeoutRate + this.refusalRate) {
+      this.sandbox.failNext('refused');
+      this.faults.refusedRequests += 1;
+    }
+  }
+
   /** Whose test card plays a card of ours; ids the simulator did not hand out go to the sandbox as they are. */
   private testCardOf(card: string): string {
     const issued = this.issued.get(card);
@@ -419,11 +446,19 @@ export class SimulatedCardNetwork implements PaymentProvider, MoneyBackProvider,
       case 'checkout.session.completed':
       case 'checkout.session.expired': {
         const session = event.data.object;
-        // Top-ups' payment pages are not simulated: a setup page is the only checkout session.
-        if (session.mode === 'payment')
-          throw new Error(
-            `the simulator opens no payment pages, yet the sandbox reported ${event.type} of ${session.id}`,
-          );
+        // A top-up's payment page paid or expired: the attempt it charges is asked where it stands.
+        if (session.mode === 'payment') {
+          const { partnerId, attemptId } = session.metadata;
+          this.report(partnerId, (eventId) => ({
+            kind: 'charge-changed',
+            eventId,
+            occurredAt,
+            partnerId,
+            attemptId,
+            providerChargeId: session.id,
+          }));
+          return;
+        }
         this.report(session.metadata.partnerId, (eventId) => ({
           kind: 'card-saved',
           eventId,

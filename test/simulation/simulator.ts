@@ -1,14 +1,15 @@
 /**
  * The fault-injection simulator: a seeded schedule of partners, usage, deliveries, clock
  * advances across midnights and month ends, card changes (primary and backup cards, setup
- * pages), charges waiting for the partner to authenticate, the card network's reports to
+ * pages), charges waiting for the partner to authenticate, partners' top-ups (on the saved
+ * card or a payment page) and monthly caps on automatic recharges, the card network's reports to
  * the webhook (late, repeated, reordered), finance payments and reconciliations, money that
  * comes back (disputes the banks open and decide, refunds on the provider's dashboard,
  * operator refunds of unused balance, closed accounts that still receive usage), run
  * against the production handlers and use cases on DynamoDB Local, with crashes before and
  * after the calls of their ports and lost card-provider answers. The books are checked after
  * every step (invariants.ts); at the end the faults stop, every queue is drained, every
- * report delivered, partners do what they meant to on the card pages, the banks decide every
+ * report delivered, partners do what they meant to on the card and payment pages, the banks decide every
  * dispute, open refunds and closures are asked again until done, two more daily runs settle
  * what is pending, and everything is checked once more. The event relay runs at each daily
  * run, with faults of its own, and at the end.
@@ -23,10 +24,12 @@ import { type Figures, figuresOf } from './figures';
 import { Invariants } from './invariants';
 import { MoneyBackOperator } from './money-back-operator';
 import { OperatorActions } from './operator-actions';
+import { PartnerTopUps } from './partner-top-ups';
 import { Prng, chanceOf } from './prng';
 import type { ReportDelivery } from './provider-reports';
 import { type PartnerModel, ReferenceModel } from './reference-model';
 import { INGEST_SLOTS, SimWorld, type Variant } from './sim-world';
+import { SimulatedApi } from './simulated-api';
 import { type SimulatedMessage, type SimulatedQueue, type SqsHandler, deliver } from './simulated-sqs';
 import { UsageMessages } from './usage-messages';
 
@@ -64,6 +67,7 @@ const ACTIONS = {
   'dashboard-refund': 0.5,
   'operator-refund': 1,
   'close-account': 0.12,
+  'top-up': 1.5,
 } as const;
 type Action = keyof typeof ACTIONS;
 
@@ -105,6 +109,8 @@ class Simulation {
   private readonly operator: OperatorActions;
   private readonly moneyBack: MoneyBackOperator;
   private readonly cardholders: Cardholders;
+  private readonly api: SimulatedApi;
+  private readonly topUps: PartnerTopUps;
   private readonly completedRuns: Date[] = [];
   private step = 0;
   readonly counts = {
@@ -127,7 +133,19 @@ class Simulation {
     this.invariants = new Invariants(world, this.model, this.books, { seed: options.seed, steps: options.steps });
     this.usage = new UsageMessages(this.prng, this.model, world.usage, () => world.clock.now());
     this.cardholders = new Cardholders(world);
-    this.operator = new OperatorActions(world, this.prng, this.model, this.books, this.invariants, this.cardholders);
+    this.api = new SimulatedApi(world);
+    this.operator = new OperatorActions(
+      world,
+      this.prng,
+      this.model,
+      this.books,
+      this.invariants,
+      this.cardholders,
+      this.api,
+    );
+    this.topUps = new PartnerTopUps(world, this.prng, this.api, (invariant, detail) =>
+      this.invariants.fail(invariant, detail),
+    );
     this.moneyBack = new MoneyBackOperator(world, this.prng, this.model, this.invariants);
   }
 
@@ -137,6 +155,8 @@ class Simulation {
       this.beginStep();
       await this.advanceTo(new Date(this.world.clock.now().getTime() + this.prng.int(1, 20 * 60) * 1000));
       const touched = new Set<string>();
+      // A partner on a payment page pays it within minutes: the page is open for half an hour only.
+      this.topUps.actOnPages(this.world.clock.now(), touched);
       const action: Action =
         this.model.partners.size < INITIAL_PARTNERS ? 'create-partner' : this.prng.weighted(ACTIONS);
       await this.perform(action, touched);
@@ -157,6 +177,8 @@ class Simulation {
       model: this.model,
       usage: this.usage,
       operator: this.operator,
+      api: this.api,
+      topUps: this.topUps,
       moneyBack: this.moneyBack,
       cardholders: this.cardholders,
       counts: this.counts,
@@ -201,6 +223,8 @@ class Simulation {
     if (action === 'dashboard-refund') return this.moneyBack.dashboardRefund(partner);
     if (action === 'operator-refund') return this.moneyBack.refund(partner, touched);
     if (action === 'close-account') return this.closeAccount(partner, touched);
+    // A closed account's partner may still ask for a top-up: it is refused.
+    if (action === 'top-up') return this.topUps.topUp(partner);
     // The rest serves an account that is open: a closed one is left alone.
     if (partner.closure !== undefined) return;
     if (action === 'change-card') return this.operator.changeCard(this.waitingInstead() ?? partner);
@@ -424,6 +448,7 @@ class Simulation {
     );
     await this.settleCards();
     await this.cardholders.actOnEverything();
+    this.topUps.actOnEverything();
     await this.settleCards();
     await this.settleDisputes();
     await this.moneyBack.finishEverything(() => this.settleCards());
