@@ -114,7 +114,12 @@ export const RechargeEnvironment = requiringStripeSecret(z.object(RECHARGE));
 export const DailyRunEnvironment = requiringStripeSecret(z.object({ ...RECHARGE, DAILY_WORK_QUEUE_URL: requiredText }));
 
 export const MonthlyRunEnvironment = requiringStripeSecret(
-  z.object({ ...RECHARGE, LICENSE_FEES: jsonText(licenseFees, LICENSE_FEES_EXAMPLE) }),
+  z.object({
+    ...RECHARGE,
+    LICENSE_FEES: jsonText(licenseFees, LICENSE_FEES_EXAMPLE),
+    /** The starter queues the month's pieces of work here; a piece queues the rest of its shard. */
+    MONTHLY_WORK_QUEUE_URL: requiredText,
+  }),
 );
 
 export const ApiEnvironment = requiringStripeSecret(

@@ -14,17 +14,30 @@ export const requiredText = z
   .min(1, NOT_SET);
 
 export const LICENSE_FEES_EXAMPLE = '{"EUR":"25.00","USD":"27.00"}';
-const LICENSE_FEES_MESSAGE = `must map each currency to an amount string, e.g. ${LICENSE_FEES_EXAMPLE}`;
+const LICENSE_FEES_BY_MONTH_EXAMPLE =
+  '{"2026-01":{"EUR":"25.00","USD":"27.00"},"2027-01":{"EUR":"27.00","USD":"29.00"}}';
+const LICENSE_FEES_MESSAGE = `must map each currency to an amount string, e.g. ${LICENSE_FEES_EXAMPLE}, or each month (YYYY-MM) a price list applies from to such a map, e.g. ${LICENSE_FEES_BY_MONTH_EXAMPLE}`;
+
+const feePerCurrency = z
+  .record(z.string(), z.string({ error: LICENSE_FEES_MESSAGE }), { error: LICENSE_FEES_MESSAGE })
+  .refine((fees) => Object.keys(fees).length > 0, { error: LICENSE_FEES_MESSAGE });
 
 /**
- * The monthly license fee per hosted number in each currency. The monthly run checks the
- * currencies and amounts themselves when it starts (functions/domain/monthly/license-fee.ts).
+ * The monthly license fee per hosted number in each currency: one price list for every
+ * month, or price lists by the month each applies from (until the next one's month). The
+ * monthly run checks the currencies and amounts themselves when it starts
+ * (functions/domain/monthly/license-fee.ts).
  */
-export const licenseFees = z
-  .record(z.string(), z.string({ error: LICENSE_FEES_MESSAGE }), {
-    error: (issue) => (issue.input === undefined ? NOT_SET : LICENSE_FEES_MESSAGE),
-  })
-  .refine((fees) => Object.keys(fees).length > 0, { error: LICENSE_FEES_MESSAGE });
+export const licenseFees = z.union(
+  [
+    feePerCurrency,
+    z
+      .record(z.string().regex(/^[0-9]{4}-(0[1-9]|1[0-2])$/), feePerCurrency)
+      .refine((lists) => Object.keys(lists).length > 0, { error: LICENSE_FEES_MESSAGE }),
+  ],
+  { error: (issue) => (issue.input === undefined ? NOT_SET : LICENSE_FEES_MESSAGE) },
+);
+export type LicenseFeesSetting = z.output<typeof licenseFees>;
 
 /** How far in the future a usage event may be dated by default: a day of clock skew. */
 export const DEFAULT_USAGE_FUTURE_MARGIN_SECONDS = 86_400;

@@ -15,6 +15,7 @@ import {
 } from '../definitions/function-environment';
 import { configurationError, issueLines } from '../definitions/setting-values';
 import { parseAmount } from './domain/money';
+import type { LicenseFeeSetting } from './domain/monthly/license-fee';
 import type { TopUpBounds } from './domain/recharge/top-up';
 
 function parseEnvironment<T extends z.ZodType>(functionName: string, schema: T, env: NodeJS.ProcessEnv): z.output<T> {
@@ -150,13 +151,21 @@ export function readStripeWebhookConfig(env: NodeJS.ProcessEnv = process.env): S
 }
 
 export interface MonthlyRunConfig extends RechargeConfig {
-  /** From JSON such as {"EUR":"25.00","USD":"27.00"}: the monthly fee per hosted number in each currency. */
-  readonly licenseFees: Record<string, string>;
+  /**
+   * From JSON such as {"EUR":"25.00","USD":"27.00"}, or price lists by the month they apply
+   * from, {"2027-01":{"EUR":"27.00","USD":"29.00"}}: the monthly fee per hosted number.
+   */
+  readonly licenseFees: LicenseFeeSetting;
+  readonly monthlyWorkQueueUrl: string;
 }
 
 export function readMonthlyRunConfig(env: NodeJS.ProcessEnv = process.env): MonthlyRunConfig {
   const variables = parseEnvironment('monthly run', MonthlyRunEnvironment, env);
-  return { ...rechargeConfigOf(variables), licenseFees: variables.LICENSE_FEES };
+  return {
+    ...rechargeConfigOf(variables),
+    licenseFees: variables.LICENSE_FEES,
+    monthlyWorkQueueUrl: variables.MONTHLY_WORK_QUEUE_URL,
+  };
 }
 
 export interface PublishEventsConfig {

@@ -3,6 +3,7 @@ import { CfnOutput, RemovalPolicy, SecretValue, Stack, type StackProps, Validati
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { DeploymentSettingsSchema } from '../definitions/deployment-settings';
+import type { LicenseFeesSetting } from '../definitions/setting-values';
 import {
   configurationError,
   DEFAULT_USAGE_FUTURE_MARGIN_SECONDS,
@@ -29,8 +30,11 @@ export const PLACEHOLDER_STRIPE_WEBHOOK_SECRET_NAME = 'prepaid-billing/stripe-we
 export interface PrepaidBillingStackProps extends StackProps {
   /** Named in the 402 message of a blocked partner's channels. */
   readonly operatorName: string;
-  /** The monthly license fee per hosted number in each currency, e.g. { EUR: '25.00', USD: '27.00' }. */
-  readonly licenseFees: Readonly<Record<string, string>>;
+  /**
+   * The monthly license fee per hosted number in each currency, e.g. { EUR: '25.00', USD: '27.00' },
+   * or price lists by the month they apply from, e.g. { '2027-01': { EUR: '27.00', USD: '29.00' } }.
+   */
+  readonly licenseFees: LicenseFeesSetting;
   /** Subscribed to the alarm topic when given (the address must confirm the subscription). */
   readonly alarmEmail?: string;
   /**
@@ -130,7 +134,8 @@ export class PrepaidBillingStack extends Stack {
         Recharge: this.recharges.handler,
         DailyStart: this.scheduledRuns.dailyStarter,
         DailyShard: this.scheduledRuns.dailyShard,
-        MonthlyRun: this.scheduledRuns.monthly,
+        MonthlyStart: this.scheduledRuns.monthlyStarter,
+        MonthlyShard: this.scheduledRuns.monthlyShard,
         Api: this.api.handler,
         StripeWebhook: this.stripeWebhook.handler,
         EventRelay: this.eventRelay.handler,
@@ -141,6 +146,7 @@ export class PrepaidBillingStack extends Stack {
         Usage: this.ingestion.usage.deadLetterQueue,
         Recharge: this.recharges.requests.deadLetterQueue,
         DailyWork: this.scheduledRuns.dailyWork.deadLetterQueue,
+        MonthlyWork: this.scheduledRuns.monthlyWork.deadLetterQueue,
         Schedule: this.scheduledRuns.scheduleDeadLetterQueue,
       },
       chargeLogGroups: [this.recharges.handler.logGroup, this.scheduledRuns.dailyShard.logGroup],

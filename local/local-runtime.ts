@@ -16,13 +16,16 @@ import { SandboxPaymentProvider } from '../functions/adapters/payments/sandbox-p
 import { StripeEventReader } from '../functions/adapters/payments/stripe-event-reader';
 import { createSqsClient } from '../functions/adapters/sqs/client';
 import { SqsDailyWorkQueue } from '../functions/adapters/sqs/sqs-daily-work-queue';
+import { SqsMonthlyWorkQueue } from '../functions/adapters/sqs/sqs-monthly-work-queue';
 import type { DailyRunDependencies } from '../functions/domain/daily/daily-run';
+import type { MonthlyRunDependencies } from '../functions/domain/monthly/monthly-run';
 import { parseLicenseFeeSchedule } from '../functions/domain/monthly/license-fee';
 import { createApiHandler } from '../functions/handlers/api';
 import { createDailyRunHandler } from '../functions/handlers/daily-run';
 import { createDailyShardHandler } from '../functions/handlers/daily-shard';
 import { createIngestUsageHandler } from '../functions/handlers/ingest-usage';
 import { createMonthlyRunHandler } from '../functions/handlers/monthly-run';
+import { createMonthlyShardHandler } from '../functions/handlers/monthly-shard';
 import { createPublishEventsHandler } from '../functions/handlers/publish-events';
 import { wirePublishEvents } from '../functions/wiring/publish-events';
 import { createRechargeHandler } from '../functions/handlers/recharge';
@@ -32,6 +35,7 @@ import { wireApi } from '../functions/wiring/api';
 import { wireIngestUsage } from '../functions/wiring/ingest-usage';
 import { type RechargeWiring, wireDailyRun, wireMonthlyRun, wireRecharge } from '../functions/wiring/recharge';
 import { wireStripeWebhook } from '../functions/wiring/stripe-webhook';
+import type { LicenseFeesSetting } from '../definitions/setting-values';
 import { MAX_RECEIVE_COUNT } from '../lib/messaging/redrive';
 import { createBillingTable } from './create-tables';
 import { drainQueuesAndRelay } from './drain';
@@ -59,7 +63,7 @@ export interface LocalRuntimeOptions {
   /** DynamoDB's files, the clock, the event log and the sandbox card provider's state live here. */
   readonly dataDir: string;
   readonly operatorName: string;
-  readonly licenseFees: Readonly<Record<string, string>>;
+  readonly licenseFees: LicenseFeesSetting;
   /** How far in the future a usage event may be dated before ingestion refuses it. */
   readonly futureMarginMs: number;
   /** What a partner's top-up may credit; the deployment settings' defaults when not given. */
@@ -83,7 +87,8 @@ const TIMEOUTS_MS = {
   recharge: 120_000,
   dailyRun: 300_000,
   dailyShard: 900_000,
-  monthlyRun: 900_000,
+  monthlyRun: 300_000,
+  monthlyShard: 900_000,
   publishEvents: 30_000,
 };
 /**
@@ -158,7 +163,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const deliveries = webhookDeliveries(webhookSecret, stripeWebhook, failures);
     stops.push(() => deliveries.stop());
     const daily = wireDailyRun({ ...wiring, work: new SqsDailyWorkQueue(sqs, queues.dailyWork.queueUrl) });
-    const workers = startWorkers(sqs, dynamoDb, wiring, events, daily, queues, invoke, failures);
+    const monthly = wireMonthlyRun({
+      ...wiring,
+      fees: parseLicenseFeeSchedule(options.licenseFees),
+      work: new SqsMonthlyWorkQueue(sqs, queues.monthlyWork.queueUrl),
+    });
+    const runs = { daily, monthly };
+    const workers = startWorkers(sqs, dynamoDb, wiring, events, runs, queues, invoke, failures);
     stops.push(() => Promise.all(workers.map((worker) => worker.stop())).then(() => undefined));
 
     const info: LocalInfo = {
@@ -171,7 +182,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       stripeWebhookUrl: `${apiUrl}${STRIPE_WEBHOOK_PATH}`,
       stripeWebhookSecret: webhookSecret,
     };
-    const controls = localControls(info, clock, sqs, queues, relay, deliveries, wiring, daily, invoke, failures);
+    const controls = localControls(info, clock, sqs, queues, relay, deliveries, runs, invoke, failures);
     const api = invoke(
       createApiHandler(
         wireApi({
@@ -275,6 +286,13 @@ interface LocalQueues {
   readonly usage: QueuePair;
   readonly recharge: QueuePair;
   readonly dailyWork: QueuePair;
+  readonly monthlyWork: QueuePair;
+}
+
+/** The scheduled runs' dependencies, each with its work queue. */
+interface ScheduledRunDependencies {
+  readonly daily: DailyRunDependencies;
+  readonly monthly: MonthlyRunDependencies;
 }
 
 /** The emulator keeps queues in memory: they are created on every start (the data is in DynamoDB). */
@@ -282,7 +300,12 @@ async function createQueues(sqs: SQSClient): Promise<LocalQueues> {
   const options = { maxReceiveCount: MAX_RECEIVE_COUNT, visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS };
   const pair = (name: string) =>
     createQueuePair(sqs, { queue: `prepaid-billing-${name}`, deadLetterQueue: `prepaid-billing-${name}-dlq` }, options);
-  return { usage: await pair('usage'), recharge: await pair('recharge'), dailyWork: await pair('daily-work') };
+  return {
+    usage: await pair('usage'),
+    recharge: await pair('recharge'),
+    dailyWork: await pair('daily-work'),
+    monthlyWork: await pair('monthly-work'),
+  };
 }
 
 function startWorkers(
@@ -290,7 +313,7 @@ function startWorkers(
   dynamoDb: DynamoDBDocumentClient,
   wiring: RechargeWiring,
   events: EventLog,
-  daily: DailyRunDependencies,
+  runs: ScheduledRunDependencies,
   queues: LocalQueues,
   invoke: InvocationGate,
   options: LocalRuntimeOptions,
@@ -311,7 +334,8 @@ function startWorkers(
       }),
     ),
   );
-  const dailyShard = invoke(createDailyShardHandler(daily));
+  const dailyShard = invoke(createDailyShardHandler(runs.daily));
+  const monthlyShard = invoke(createMonthlyShardHandler(runs.monthly));
   const recharge = invoke(createRechargeHandler(wireRecharge(wiring)));
   const workers = [
     // The batch sizes of the stack's event sources (lib/ingestion, lib/recharges, lib/schedules).
@@ -333,6 +357,12 @@ function startWorkers(
       timeoutMs: TIMEOUTS_MS.dailyShard,
       onError,
     }),
+    new QueueWorker(sqs, queues.monthlyWork.queueUrl, monthlyShard, {
+      functionName: 'monthly-shard',
+      batchSize: 1,
+      timeoutMs: TIMEOUTS_MS.monthlyShard,
+      onError,
+    }),
   ];
   for (const worker of workers) worker.start();
   return workers;
@@ -345,15 +375,12 @@ function localControls(
   queues: LocalQueues,
   relay: StreamRelay,
   deliveries: WebhookDeliveries,
-  wiring: RechargeWiring,
-  daily: DailyRunDependencies,
+  runs: ScheduledRunDependencies,
   invoke: InvocationGate,
   options: LocalRuntimeOptions,
 ): Omit<LocalControls, 'pages' | 'stripeDashboard'> {
-  const dailyRun = invoke(createDailyRunHandler(daily));
-  const monthlyRun = invoke(
-    createMonthlyRunHandler(wireMonthlyRun({ ...wiring, fees: parseLicenseFeeSchedule(options.licenseFees) })),
-  );
+  const dailyRun = invoke(createDailyRunHandler(runs.daily));
+  const monthlyRun = invoke(createMonthlyRunHandler(runs.monthly));
   const handlers: Record<ScheduledJobName, (at: Date) => Promise<unknown>> = {
     'daily-run': (at) => dailyRun(scheduledEvent('daily-run', at), lambdaContext('daily-run', TIMEOUTS_MS.dailyRun)),
     'monthly-run': (at) =>
@@ -369,6 +396,7 @@ function localControls(
     usage: queues.usage.queueUrl,
     recharge: queues.recharge.queueUrl,
     'daily-work': queues.dailyWork.queueUrl,
+    'monthly-work': queues.monthlyWork.queueUrl,
   };
   const drain = () => drainQueuesAndRelay(sqs, workQueues, relay, deliveries, DRAIN_TIMEOUT_MS);
   // One advance or drain at a time: two advances interleaving would run jobs out of order.

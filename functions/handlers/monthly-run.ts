@@ -1,9 +1,8 @@
 /**
- * Lambda handler for the monthly rule (1st of the month, 00:00 UTC): charges each
- * partner with hosted numbers its license fee, once per month. "Now" is the scheduled
- * event's time. A repeated or resumed run charges nothing twice. A partner whose fee
- * failed deterministically is reported and the run completes for the others; a
- * transient failure fails the invocation, and the retried run charges what is left.
+ * Lambda handler for the monthly rule (1st of the month, 00:00 UTC): records the month's
+ * run, and those of the months whose run never started, and queues one piece of work per
+ * shard for each month not completed. "Now" is the scheduled event's time. A repeated
+ * start queues a month still running again, which charges nobody twice.
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -11,24 +10,22 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { ScheduledEvent } from 'aws-lambda';
-import { type MonthlyRunDependencies, runMonthlyLicenseFees } from '../domain/monthly/license-fees';
+import { type MonthlyRunDependencies, type MonthlyRunStart, startMonthlyRun } from '../domain/monthly/monthly-run';
 import { logger, metrics, tracer } from '../observability';
-import { type PartnerFailureReporter, reportPartnerFailures } from './partner-failures';
 
-export function createMonthlyRunHandler(
-  deps: MonthlyRunDependencies,
-  report: PartnerFailureReporter = reportPartnerFailures,
-) {
-  const monthlyRun = async (event: ScheduledEvent) => {
-    const summary = await runMonthlyLicenseFees(new Date(event.time), deps);
-    logger.info('monthly run', { period: summary.period, ...summary.counts });
-    const failures = summary.results.flatMap((result) => (result.outcome === 'failed' ? [result.failure] : []));
-    report('monthly', failures, { period: summary.period });
-    metrics.addMetric('LicenseFeesCharged', MetricUnit.Count, summary.counts.succeeded);
-    metrics.addMetric('LicenseFeesDeclined', MetricUnit.Count, summary.counts.declined);
-    metrics.addMetric('LicenseFeesUnknownOutcome', MetricUnit.Count, summary.counts.unknown);
-    metrics.addMetric('MonthlyRunCompleted', MetricUnit.Count, 1);
-    return { period: summary.period, counts: summary.counts };
+export function createMonthlyRunHandler(deps: MonthlyRunDependencies) {
+  const monthlyRun = async (event: ScheduledEvent): Promise<MonthlyRunStart> => {
+    const start = await startMonthlyRun(new Date(event.time), deps);
+    logger.info('monthly run', { period: start.period, months: start.months });
+    const running = start.months.filter((month) => month.state !== 'completed');
+    metrics.addMetric('MonthlyRunsStarted', MetricUnit.Count, running.length);
+    // Months before this one whose run never started (or never finished) and run now.
+    metrics.addMetric(
+      'MonthlyRunCatchUpMonths',
+      MetricUnit.Count,
+      running.filter((month) => month.period !== start.period).length,
+    );
+    return start;
   };
   return middy(monthlyRun).use(injectLambdaContext(logger)).use(logMetrics(metrics)).use(captureLambdaHandler(tracer));
 }

@@ -1,6 +1,7 @@
-/** Schemas of the messages the system sends itself: recharge requests and daily run work. */
+/** Schemas of the messages the system sends itself: recharge requests, daily and monthly run work. */
 import * as z from 'zod';
 import type { Day } from '../domain/daily/daily-run-ports';
+import type { Month } from '../domain/month';
 import { PARTNER_ID_PATTERN, PARTNER_ID_RULE } from '../domain/partner';
 import { RECHARGE_TRIGGERS } from '../domain/recharge/charge-attempt';
 
@@ -19,5 +20,16 @@ export const DailyWorkSchema = z.object({
   cutoffs: z.array(z.iso.datetime().transform((time) => new Date(time))).min(1),
   shard: z.number().int().min(0),
   cursor: z.string().min(1).optional(),
+  monthsCursor: z.string().min(1).optional(),
 });
 export type DailyWork = z.infer<typeof DailyWorkSchema>;
+
+export const MonthlyWorkSchema = z.object({
+  period: z
+    .string()
+    .regex(/^[0-9]{4}-(0[1-9]|1[0-2])$/)
+    .transform((month) => month as Month),
+  shard: z.number().int().min(0),
+  cursor: z.string().min(1).optional(),
+});
+export type MonthlyWork = z.infer<typeof MonthlyWorkSchema>;

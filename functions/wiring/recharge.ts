@@ -1,8 +1,10 @@
-/** Builds the recharge and daily run dependencies from clients: shared by Lambda, the local runtime and tests. */
+/** Builds the recharge, daily and monthly run dependencies from clients: shared by Lambda, the local runtime and tests. */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbChannelRepository } from '../adapters/dynamodb/channel-repository';
 import { DynamoDbDailyRunRepository } from '../adapters/dynamodb/daily-run-repository';
 import { DynamoDbLicenseRepository } from '../adapters/dynamodb/license-repository';
+import { DynamoDbMonthlyRunRepository } from '../adapters/dynamodb/monthly-run-repository';
+import { InlineMonthlyWork } from '../adapters/inline-monthly-work';
 import { DynamoDbMoneyBackRepository } from '../adapters/dynamodb/money-back-repository';
 import { DynamoDbLedgerRepository } from '../adapters/dynamodb/ledger-repository';
 import { DynamoDbRechargeRepository } from '../adapters/dynamodb/recharge-repository';
@@ -10,7 +12,8 @@ import type { DailyRunDependencies } from '../domain/daily/daily-run';
 import type { DailyWorkQueue } from '../domain/daily/daily-run-ports';
 import type { Clock } from '../domain/ports';
 import type { LicenseFeeSchedule } from '../domain/monthly/license-fee';
-import type { MonthlyRunDependencies } from '../domain/monthly/license-fees';
+import type { MonthlyRunDependencies } from '../domain/monthly/monthly-run';
+import type { MonthlyWorkQueue } from '../domain/monthly/monthly-run-ports';
 import type { CardProvider } from '../domain/card-provider';
 import type { RechargeDependencies } from '../domain/recharge/recharge-partner';
 import { type PortDecorator, undecorated } from './port-decorator';
@@ -50,11 +53,20 @@ export function wireDailyRun(wiring: RechargeWiring & { readonly work: DailyWork
   };
 }
 
-export function wireMonthlyRun(wiring: RechargeWiring & { readonly fees: LicenseFeeSchedule }): MonthlyRunDependencies {
+export function wireMonthlyRun(
+  wiring: RechargeWiring & {
+    readonly fees: LicenseFeeSchedule;
+    /** Where the run's pieces of work go; without it, each runs in this process as it is queued. */
+    readonly work?: MonthlyWorkQueue;
+  },
+): MonthlyRunDependencies {
   const decorate = wiring.decorate ?? undecorated;
-  return {
+  const deps: MonthlyRunDependencies = {
     ...wireRecharge(wiring),
     licenses: decorate('licenses', new DynamoDbLicenseRepository(wiring.dynamoDb, wiring.tableName)),
+    runs: decorate('runs', new DynamoDbMonthlyRunRepository(wiring.dynamoDb, wiring.tableName)),
     fees: wiring.fees,
+    work: decorate('work', wiring.work ?? new InlineMonthlyWork(() => deps)),
   };
+  return deps;
 }

@@ -1,7 +1,9 @@
 /**
  * The scheduled runs. Daily at 00:00 UTC a starter Lambda queues one message per shard
  * on the daily work queue, and the shard worker runs each shard in its own invocation.
- * On the 1st of each month at 00:00 UTC the monthly run charges the license fees.
+ * On the 1st of each month at 00:00 UTC the monthly starter queues the pieces of work of
+ * the month (and of months whose run never started) on the monthly work queue, and the
+ * piece worker charges the license fees of each piece in its own invocation.
  * EventBridge retries a failed invocation and keeps an event it could not deliver in a
  * dead-letter queue (alarmed), so a missed run is visible and can be replayed.
  */
@@ -12,6 +14,7 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { LicenseFeesSetting } from '../../definitions/setting-values';
 import { BillingFunction, type StackEnvironment, type StripeAccess } from '../functions/billing-function';
 import { failureQueue } from '../messaging/failure-queue';
 import { WorkQueue } from '../messaging/work-queue';
@@ -19,8 +22,8 @@ import { WorkQueue } from '../messaging/work-queue';
 export interface ScheduledRunsProps {
   readonly table: ITableV2;
   readonly stripe: StripeAccess;
-  /** The monthly license fee per hosted number, per currency, e.g. { EUR: '25.00' }. */
-  readonly licenseFees: Readonly<Record<string, string>>;
+  /** The monthly license fee per hosted number, per currency, e.g. { EUR: '25.00' }, or price lists by month. */
+  readonly licenseFees: LicenseFeesSetting;
   readonly removalPolicy?: RemovalPolicy;
 }
 
@@ -31,7 +34,9 @@ export class ScheduledRuns extends Construct {
   readonly dailyStarter: BillingFunction;
   readonly dailyWork: WorkQueue;
   readonly dailyShard: BillingFunction;
-  readonly monthly: BillingFunction;
+  readonly monthlyStarter: BillingFunction;
+  readonly monthlyWork: WorkQueue;
+  readonly monthlyShard: BillingFunction;
   /** Scheduled events EventBridge could not deliver after its retries. */
   readonly scheduleDeadLetterQueue: Queue;
 
@@ -74,22 +79,48 @@ export class ScheduledRuns extends Construct {
       stripe: props.stripe,
       ...removal,
     });
-    this.monthly = new BillingFunction(this, 'Monthly', {
+    this.monthlyWork = new WorkQueue(this, 'MonthlyWork', { consumerTimeout: shardTimeout, ...removal });
+    const monthly = {
+      ...common,
+      LICENSE_FEES: JSON.stringify(props.licenseFees),
+      MONTHLY_WORK_QUEUE_URL: this.monthlyWork.queue.queueUrl,
+    } satisfies StackEnvironment<'monthly-run'>;
+    this.monthlyStarter = new BillingFunction(this, 'MonthlyStart', {
       entry: 'monthly-run',
-      description: 'Charges the monthly license fees on the 1st at 00:00 UTC',
-      timeout: Duration.seconds(900),
+      handler: 'startHandler',
+      description:
+        'Starts the monthly license fee run on the 1st at 00:00 UTC: pieces of work per shard and missed month',
+      timeout: Duration.seconds(300),
+      memorySize: 512,
+      environment: monthly,
+      stripe: props.stripe,
+      ...removal,
+    });
+    this.monthlyShard = new BillingFunction(this, 'MonthlyShard', {
+      entry: 'monthly-run',
+      handler: 'shardHandler',
+      description: 'Charges the license fees of one piece of the monthly run: a shard of the licensed partners',
+      timeout: shardTimeout,
       memorySize: 1024,
-      environment: { ...common, LICENSE_FEES: JSON.stringify(props.licenseFees) },
+      environment: monthly,
       stripe: props.stripe,
       ...removal,
     });
 
-    for (const run of [this.dailyStarter, this.dailyShard, this.monthly]) run.grantTableReadWrite(props.table);
-    // The starter queues the shards; a worker queues the rest of its shard when it runs long.
+    for (const run of [this.dailyStarter, this.dailyShard, this.monthlyStarter, this.monthlyShard])
+      run.grantTableReadWrite(props.table);
+    // The starters queue the pieces; a worker queues the rest of its shard when it runs long.
     this.dailyWork.queue.grantSendMessages(this.dailyStarter.function);
     this.dailyWork.queue.grantSendMessages(this.dailyShard.function);
     this.dailyShard.function.addEventSource(
       new SqsEventSource(this.dailyWork.queue, { batchSize: 1, reportBatchItemFailures: true, maxConcurrency: 10 }),
+    );
+    this.monthlyWork.queue.grantSendMessages(this.monthlyStarter.function);
+    this.monthlyWork.queue.grantSendMessages(this.monthlyShard.function);
+    // Pieces in flight x PARTNERS_CHARGED_AT_ONCE (10) is at most 30 charges at once: well
+    // under Stripe's rate limit of 100 requests a second with charges of a few hundred ms.
+    this.monthlyShard.function.addEventSource(
+      new SqsEventSource(this.monthlyWork.queue, { batchSize: 1, reportBatchItemFailures: true, maxConcurrency: 3 }),
     );
 
     const target = (fn: BillingFunction) =>
@@ -106,7 +137,7 @@ export class ScheduledRuns extends Construct {
     new Rule(this, 'MonthlyRule', {
       description: 'Monthly license fee run on the 1st at 00:00 UTC',
       schedule: MONTHLY_SCHEDULE,
-      targets: [target(this.monthly)],
+      targets: [target(this.monthlyStarter)],
     });
   }
 }

@@ -58,7 +58,8 @@ const chargingFunctions = () => {
     recharges.handler,
     scheduledRuns.dailyStarter,
     scheduledRuns.dailyShard,
-    scheduledRuns.monthly,
+    scheduledRuns.monthlyStarter,
+    scheduledRuns.monthlyShard,
     api.handler,
     stripeWebhook.handler,
   ];
@@ -124,7 +125,7 @@ describe('Class: PrepaidBillingStack', () => {
   describe('Construct: BillingFunction', () => {
     it('runs every function on Node.js 22, ARM, with active tracing, Powertools settings and a log group with retention', () => {
       const functions = template.findResources('AWS::Lambda::Function');
-      expect(Object.keys(functions)).toHaveLength(8);
+      expect(Object.keys(functions)).toHaveLength(9);
       for (const fn of Object.values(functions)) {
         expect(fn.Properties).toMatchObject({
           Runtime: 'nodejs22.x',
@@ -170,8 +171,15 @@ describe('Class: PrepaidBillingStack', () => {
         PAYMENT_PROVIDER: 'stripe',
       });
       expect(env(scheduledRuns.dailyShard).Timeout).toBe(900);
-      expect(env(scheduledRuns.monthly).Timeout).toBe(900);
-      expect(env(scheduledRuns.monthly).Environment.Variables.LICENSE_FEES).toBe(JSON.stringify(OPERATOR.licenseFees));
+      expect(env(scheduledRuns.monthlyStarter).Handler).toBe('index.startHandler');
+      expect(env(scheduledRuns.monthlyShard).Handler).toBe('index.shardHandler');
+      expect(env(scheduledRuns.monthlyShard).Timeout).toBe(900);
+      for (const monthly of [scheduledRuns.monthlyStarter, scheduledRuns.monthlyShard]) {
+        expect(env(monthly).Environment.Variables).toMatchObject({
+          LICENSE_FEES: JSON.stringify(OPERATOR.licenseFees),
+          MONTHLY_WORK_QUEUE_URL: ref(scheduledRuns.monthlyWork.queue),
+        });
+      }
       expect(env(api.handler).Environment.Variables).toMatchObject({
         OPERATOR_NAME: '360dialog',
         PAYMENT_PROVIDER: 'stripe',
@@ -216,7 +224,8 @@ describe('Class: PrepaidBillingStack', () => {
         ['recharge', recharges.handler],
         ['daily-run', scheduledRuns.dailyStarter],
         ['daily-run', scheduledRuns.dailyShard],
-        ['monthly-run', scheduledRuns.monthly],
+        ['monthly-run', scheduledRuns.monthlyStarter],
+        ['monthly-run', scheduledRuns.monthlyShard],
         ['api', api.handler],
         ['publish-events', eventRelay.handler],
         ['stripe-webhook', stripeWebhook.handler],
@@ -280,7 +289,7 @@ describe('Class: PrepaidBillingStack', () => {
         FunctionResponseTypes: ['ReportBatchItemFailures'],
         ScalingConfig: { MaximumConcurrency: 10 },
       });
-      withExisting.resourceCountIs('AWS::Lambda::EventSourceMapping', 5);
+      withExisting.resourceCountIs('AWS::Lambda::EventSourceMapping', 6);
     });
 
     it('gives ingestion the usage future margin of the deployment settings', () => {
@@ -352,6 +361,7 @@ describe('Class: PrepaidBillingStack', () => {
         defaultStack.ingestion.usage,
         defaultStack.recharges.requests,
         defaultStack.scheduledRuns.dailyWork,
+        defaultStack.scheduledRuns.monthlyWork,
       ]) {
         template.hasResourceProperties('AWS::SQS::Queue', {
           RedrivePolicy: { deadLetterTargetArn: arnOf(work.deadLetterQueue), maxReceiveCount: 5 },
@@ -366,6 +376,7 @@ describe('Class: PrepaidBillingStack', () => {
         [defaultStack.ingestion.usage, defaultStack.ingestion.handler],
         [defaultStack.recharges.requests, defaultStack.recharges.handler],
         [defaultStack.scheduledRuns.dailyWork, defaultStack.scheduledRuns.dailyShard],
+        [defaultStack.scheduledRuns.monthlyWork, defaultStack.scheduledRuns.monthlyShard],
       ] as const;
       for (const [work, consumer] of pairs) {
         const queue = queues()[defaultStack.getLogicalId(work.queue.node.defaultChild as never)];
@@ -373,7 +384,7 @@ describe('Class: PrepaidBillingStack', () => {
       }
     });
 
-    it('consumes recharges in batches of 10 and daily shards one at a time, with partial batch responses', () => {
+    it('consumes recharges in batches of 10 and daily shards and monthly pieces one at a time, with partial batch responses', () => {
       template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
         EventSourceArn: arnOf(defaultStack.recharges.requests.queue),
         BatchSize: 10,
@@ -384,6 +395,35 @@ describe('Class: PrepaidBillingStack', () => {
         BatchSize: 1,
         FunctionResponseTypes: ['ReportBatchItemFailures'],
       });
+      // A few pieces at once: each charges a page of partners at once, within the card provider's rate limit.
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        EventSourceArn: arnOf(defaultStack.scheduledRuns.monthlyWork.queue),
+        FunctionName: ref(defaultStack.scheduledRuns.monthlyShard.function),
+        BatchSize: 1,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ScalingConfig: { MaximumConcurrency: 3 },
+      });
+    });
+
+    it('lets only the starter and the worker of each run send to its work queue, and nothing else', () => {
+      const { scheduledRuns } = defaultStack;
+      const sendsTo = (fn: BillingFunction, queue: { node: { defaultChild?: unknown } }) =>
+        statementsOf(fn.function).some(
+          (statement) =>
+            actionsOf(statement).includes('sqs:SendMessage') &&
+            JSON.stringify(statement.Resource) === JSON.stringify(arnOf(queue)),
+        );
+      const runs = [
+        [scheduledRuns.dailyWork.queue, [scheduledRuns.dailyStarter, scheduledRuns.dailyShard]],
+        [scheduledRuns.monthlyWork.queue, [scheduledRuns.monthlyStarter, scheduledRuns.monthlyShard]],
+      ] as const;
+      for (const [queue, senders] of runs) {
+        for (const fn of [...senders]) expect(sendsTo(fn, queue)).toBe(true);
+        for (const fn of chargingFunctions().filter(
+          (other) => !(senders as readonly BillingFunction[]).includes(other),
+        ))
+          expect(sendsTo(fn, queue)).toBe(false);
+      }
     });
   });
 
@@ -402,7 +442,7 @@ describe('Class: PrepaidBillingStack', () => {
       });
       template.hasResourceProperties('AWS::Events::Rule', {
         ScheduleExpression: 'cron(0 0 1 * ? *)',
-        Targets: [target(defaultStack.scheduledRuns.monthly)],
+        Targets: [target(defaultStack.scheduledRuns.monthlyStarter)],
       });
     });
   });
@@ -820,7 +860,7 @@ describe('Class: PrepaidBillingStack', () => {
 
     it('alarms when any dead-letter queue or the event relay failure queue holds a message', () => {
       const dlqAlarms = alarms().filter((alarm) => alarm.MetricName === 'ApproximateNumberOfMessagesVisible');
-      expect(dlqAlarms).toHaveLength(5);
+      expect(dlqAlarms).toHaveLength(6);
       for (const alarm of dlqAlarms)
         expect(alarm).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
       const queueName = {
@@ -866,7 +906,7 @@ describe('Class: PrepaidBillingStack', () => {
     it('alarms on errors and throttles of every function', () => {
       for (const metric of ['Errors', 'Throttles']) {
         const found = alarms().filter((alarm) => alarm.MetricName === metric && alarm.Namespace === 'AWS/Lambda');
-        expect(found).toHaveLength(8);
+        expect(found).toHaveLength(9);
         for (const fn of [defaultStack.eventRelay.handler, defaultStack.stripeWebhook.handler]) {
           expect(found).toContainEqual(
             expect.objectContaining({ Dimensions: [{ Name: 'FunctionName', Value: ref(fn.function) }] }),

@@ -97,17 +97,22 @@ describe('Module: functions/config', () => {
       expect(sandbox.payments).toEqual({ kind: 'sandbox' });
     });
 
-    it('give the daily run its work queue, the API the operator and the recharge queue, and the monthly run its fees', () => {
+    it('give the daily run its work queue, the API the operator and the recharge queue, and the monthly run its fees and work queue', () => {
       // Act
       const daily = readDailyRunConfig({ ...STRIPE, DAILY_WORK_QUEUE_URL: 'https://sqs/daily' });
       const api = readApiConfig({ ...STRIPE, OPERATOR_NAME: '360dialog', RECHARGE_QUEUE_URL: RECHARGE_QUEUE });
-      const monthly = readMonthlyRunConfig({ ...STRIPE, LICENSE_FEES: '{"EUR":"25.00","USD":"27.00"}' });
+      const monthly = readMonthlyRunConfig({
+        ...STRIPE,
+        LICENSE_FEES: '{"EUR":"25.00","USD":"27.00"}',
+        MONTHLY_WORK_QUEUE_URL: 'https://sqs/monthly',
+      });
 
       // Assess
       expect(daily.dailyWorkQueueUrl).toBe('https://sqs/daily');
       expect(api.operatorName).toBe('360dialog');
       expect(api.rechargeQueueUrl).toBe(RECHARGE_QUEUE);
       expect(monthly.licenseFees).toEqual({ EUR: '25.00', USD: '27.00' });
+      expect(monthly.monthlyWorkQueueUrl).toBe('https://sqs/monthly');
       for (const config of [daily, api, monthly]) expect(config.payments).toEqual(readRechargeConfig(STRIPE).payments);
     });
 

@@ -23,15 +23,60 @@ import {
   parseAmount,
   parseCurrency,
 } from '../money';
-import { type Month, monthName } from '../month';
+import { type Month, monthName, parseMonth } from '../month';
 import type { Invoice } from '../recharge/charge-attempt';
 import { afterDecline, isChargeable } from '../recharge/decline-policy';
 
 /** The fee per hosted number in each contract currency; whole cents. */
-export type LicenseFeeSchedule = Readonly<Record<Currency, Micros>>;
+export type LicenseFees = Readonly<Record<Currency, Micros>>;
 
-/** Reads the schedule from configuration such as `{ EUR: '25.00', USD: '27.00' }`; every currency needs a fee. */
-export function parseLicenseFeeSchedule(config: Readonly<Record<string, string>>): LicenseFeeSchedule {
+/** A price list and the first month it applies to; it applies until the next one's month. */
+export interface PriceList {
+  /** Unset: from any month on, until the next price list. */
+  readonly from?: Month;
+  readonly fees: LicenseFees;
+}
+
+/** The price lists of the license fee, oldest first: each month is charged at the one in force then. */
+export interface LicenseFeeSchedule {
+  readonly priceLists: readonly PriceList[];
+}
+
+/**
+ * The configuration of the schedule: one price list for every month, `{ EUR: '25.00', USD:
+ * '27.00' }`, or price lists by the month they apply from, `{ '2026-01': { EUR: '25.00',
+ * USD: '27.00' }, '2027-01': { EUR: '27.00', USD: '29.00' } }`.
+ */
+export type LicenseFeeSetting =
+  | Readonly<Record<string, string>>
+  | Readonly<Record<string, Readonly<Record<string, string>>>>;
+
+/** Reads the schedule from its configuration; every price list needs a fee for every currency. */
+export function parseLicenseFeeSchedule(config: LicenseFeeSetting): LicenseFeeSchedule {
+  const entries = Object.entries(config);
+  if (entries.every((entry): entry is [string, string] => typeof entry[1] === 'string'))
+    return { priceLists: [{ fees: parseFees(Object.fromEntries(entries)) }] };
+  const priceLists = entries.map(([from, fees]): PriceList => {
+    if (typeof fees === 'string')
+      throw new Error(
+        `the license fee schedule mixes fees with price lists by month ("${from}"); use one form or the other`,
+      );
+    return { from: parseMonth(from), fees: parseFees(fees) };
+  });
+  return { priceLists: priceLists.sort((a, b) => (a.from ?? '').localeCompare(b.from ?? '')) };
+}
+
+/** The price list in force in `month`: the latest one that applies from it or before. */
+export function feesFor(schedule: LicenseFeeSchedule, month: Month): LicenseFees {
+  const inForce = schedule.priceLists.filter((list) => list.from === undefined || list.from <= month).at(-1);
+  if (inForce === undefined)
+    throw new Error(
+      `the license fee schedule has no price list for ${month}: the first applies from ${schedule.priceLists[0]?.from ?? 'no month'}`,
+    );
+  return inForce.fees;
+}
+
+function parseFees(config: Readonly<Record<string, string>>): LicenseFees {
   for (const code of Object.keys(config)) parseCurrency(code);
   const entries = CURRENCIES.map((currency) => {
     const text = config[currency];

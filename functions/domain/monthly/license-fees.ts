@@ -1,8 +1,9 @@
 /**
- * The monthly run: on the 1st of the month at 00:00 UTC ("now" is the scheduled event's
- * time) every licensed partner is charged its license fee for the month that starts,
- * `fee per hosted number × numbers + 4%`, on its card, as its own invoice. The prepaid
- * balance is never touched: no ledger entry, no balance change.
+ * The monthly license fee of one partner: every licensed partner is charged its fee for a
+ * month, `fee per hosted number × numbers hosted at the month's first instant + 4%`, on
+ * its card, as its own invoice, at the price list of that month. The prepaid balance is
+ * never touched: no ledger entry, no balance change. The monthly run (monthly-run.ts)
+ * spreads the partners over pieces of work.
  *
  * Exactly one charge per partner and month: the month's record is written before the
  * provider is called, its first attempt id is deterministic and is the provider's
@@ -12,9 +13,6 @@
  * daily run (`retryDueLicenseFees` per shard, or `retryLicenseFees` for one partner), once
  * a day with the same card and at once with a new one, each retry with the next key.
  *
- * Partners are found without a scan: `markLicensed` puts a partner on a sharded list when
- * it registers a number (see docs/data-model.md), and the run queries that list.
- *
  * A partner whose fee fails deterministically is the outcome `failed` and the run goes
  * on with the others (docs/architecture.md, "Isolation"): a fee already recorded stays
  * due for the daily retry; one that failed before its record is billed by running the
@@ -23,7 +21,7 @@
 import type { ChannelRepository } from '../channels/channel';
 import { type Day, dayOf } from '../daily/daily-run-ports';
 import { formatAmount, toCents } from '../money';
-import { type Month, monthOf } from '../month';
+import type { Month } from '../month';
 import { type PartnerFailure, awaitAll, isolate } from '../partner-failure';
 import type { Clock, LedgerRepository } from '../ports';
 import { AUTHENTICATION_REQUIRED, REQUEST_REFUSED, chargeableCard, declineKind } from '../recharge/decline-policy';
@@ -37,6 +35,7 @@ import {
   type LicenseFee,
   type LicenseFeeSchedule,
   billableNumbers,
+  feesFor,
   firstAttempt,
   isRetryDue,
   licenseCharge,
@@ -53,7 +52,8 @@ export interface LicenseFeeDependencies {
   readonly clock: Clock;
 }
 
-export interface MonthlyRunDependencies extends LicenseFeeDependencies {
+/** What charging a month's fee needs besides: the price lists. */
+export interface LicenseChargeDependencies extends LicenseFeeDependencies {
   readonly fees: LicenseFeeSchedule;
 }
 
@@ -98,84 +98,32 @@ export type LicenseFeeResult =
       readonly failure: PartnerFailure;
     };
 
-/** Partners charged at once within a shard: enough to hide the provider's latency. */
+/** Due fees retried at once within a shard: enough to hide the provider's latency. */
 export const LICENSED_PER_PAGE = 25;
 
-export interface MonthlyWork {
+/** A month's fee: the month, and the moment its hosted numbers are counted at (its first instant). */
+export interface LicenseMonth {
   readonly period: Month;
-  /** The run's "now": numbers hosted at this moment are billed. */
   readonly at: Date;
-  readonly shard: number;
-  readonly cursor?: string;
-}
-
-export interface LicenseShardProgress {
-  readonly results: readonly LicenseFeeResult[];
-  /** Set when the shard is not finished: where the next invocation picks up. */
-  readonly continueFrom?: string;
-}
-
-export interface MonthlyRunSummary {
-  readonly period: Month;
-  readonly counts: Readonly<Record<LicenseFeeOutcome, number>>;
-  readonly results: readonly LicenseFeeResult[];
-}
-
-/** The whole run in one go, shard after shard; `runLicenseShard` is the unit to fan out. */
-export async function runMonthlyLicenseFees(
-  scheduledAt: Date,
-  deps: MonthlyRunDependencies,
-  pageSize = LICENSED_PER_PAGE,
-): Promise<MonthlyRunSummary> {
-  const period = monthOf(scheduledAt);
-  const results: LicenseFeeResult[] = [];
-  for (let shard = 0; shard < deps.licenses.shards; shard += 1) {
-    const progress = await runLicenseShard({ period, at: scheduledAt, shard }, deps, () => true, pageSize);
-    results.push(...progress.results);
-  }
-  return { period, counts: countOutcomes(results), results };
-}
-
-export async function runLicenseShard(
-  work: MonthlyWork,
-  deps: MonthlyRunDependencies,
-  hasTimeLeft: () => boolean,
-  pageSize = LICENSED_PER_PAGE,
-): Promise<LicenseShardProgress> {
-  const results: LicenseFeeResult[] = [];
-  let cursor = work.cursor;
-  do {
-    const page = await deps.licenses.licensedPage(work.shard, cursor, pageSize);
-    results.push(
-      ...(await awaitAll(
-        page.partnerIds.map((partnerId) =>
-          isolated(partnerId, work.period, 'license-fee', () => chargeLicenseFee(partnerId, work, deps)),
-        ),
-      )),
-    );
-    cursor = page.nextCursor;
-    if (cursor !== undefined && !hasTimeLeft()) return { results, continueFrom: cursor };
-  } while (cursor !== undefined);
-  return { results };
 }
 
 /** The month's fee of one partner: charged once, whatever happens around it. */
 export async function chargeLicenseFee(
   partnerId: string,
-  work: Pick<MonthlyWork, 'period' | 'at'>,
-  deps: MonthlyRunDependencies,
+  month: LicenseMonth,
+  deps: LicenseChargeDependencies,
 ): Promise<LicenseFeeResult> {
-  const { period } = work;
+  const { period } = month;
   let fee = await deps.licenses.get(partnerId, period);
   if (fee === undefined) {
     const account = await deps.ledger.getPartner(partnerId);
     if (account === undefined) return { partnerId, period, outcome: 'unknown-partner' };
     if (account.status === 'closed') return { partnerId, period, outcome: 'partner-closed' };
-    const numbers = billableNumbers(await deps.channels.listForPartner(partnerId), work.at);
+    const numbers = billableNumbers(await deps.channels.listForPartner(partnerId), month.at);
     if (numbers === 0) return { partnerId, period, outcome: 'nothing-due' };
     const now = deps.clock.now();
     const card = chargeableCard(account);
-    const charge = licenseCharge(deps.fees[account.currency], numbers);
+    const charge = licenseCharge(feesFor(deps.fees, period)[account.currency], numbers);
     const opened = firstAttempt(
       { ...account, paymentMethod: card?.paymentMethod ?? account.paymentMethod },
       period,
@@ -383,7 +331,7 @@ function outcomeOf(settled: LicenseSettleResult): LicenseFeeResult {
 }
 
 /** One partner's fee of a month; a deterministic failure is its outcome, any other is thrown. */
-async function isolated(
+export async function isolated(
   partnerId: string,
   period: Month,
   step: string,
@@ -393,7 +341,7 @@ async function isolated(
   return outcome.ok ? outcome.value : { partnerId, period, outcome: 'failed', failure: outcome.failure };
 }
 
-function countOutcomes(results: readonly LicenseFeeResult[]): Record<LicenseFeeOutcome, number> {
+export function countOutcomes(results: readonly LicenseFeeResult[]): Record<LicenseFeeOutcome, number> {
   const counts: Record<LicenseFeeOutcome, number> = {
     'unknown-partner': 0,
     'nothing-due': 0,

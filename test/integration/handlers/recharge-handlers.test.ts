@@ -6,11 +6,8 @@ import { SqsRechargeRequests } from '../../../functions/adapters/sqs/sqs-recharg
 import type { DailyRunDependencies } from '../../../functions/domain/daily/daily-run';
 import { parseAmount } from '../../../functions/domain/money';
 import { createDailyRunHandler } from '../../../functions/handlers/daily-run';
-import { createMonthlyRunHandler } from '../../../functions/handlers/monthly-run';
-import { parseLicenseFeeSchedule } from '../../../functions/domain/monthly/license-fee';
 import { createDailyShardHandler } from '../../../functions/handlers/daily-shard';
 import { createRechargeHandler } from '../../../functions/handlers/recharge';
-import { DynamoDbLicenseRepository } from '../../../functions/adapters/dynamodb/license-repository';
 import { shardOf } from '../../../functions/adapters/dynamodb/keys';
 import { AmountOutOfRangeError } from '../../../functions/domain/errors';
 import { lambdaContext } from '../../../local/lambda-context';
@@ -277,81 +274,6 @@ describe('Handlers: recharge, daily run and daily shard', () => {
       expect(await createDailyRunHandler(deps)(scheduled, lambdaContext('daily-run'))).toMatchObject({
         state: 'already-completed',
       });
-    });
-  });
-
-  describe('Handler: monthly run', () => {
-    it('charges the license fee of the hosted numbers from the scheduled event, once per month', async () => {
-      // Prepare
-      harness.clock.set(new Date('2026-11-20T09:00:00Z'));
-      await harness.open('h-monthly', '500.00');
-      await harness.channels.register('h-monthly', '+4915112349901', harness.clock.now());
-      await harness.channels.register('h-monthly', '+4915112349902', harness.clock.now());
-      const deps = {
-        ...harness.deps,
-        licenses: new DynamoDbLicenseRepository(harness.table.client, harness.table.tableName),
-        fees: parseLicenseFeeSchedule({ EUR: '25.00', USD: '27.00' }),
-      };
-      const scheduled = {
-        time: '2026-12-01T00:00:00Z',
-        'detail-type': 'Scheduled Event',
-        source: 'aws.events',
-      } as ScheduledEvent;
-
-      // Act
-      const first = await createMonthlyRunHandler(deps)(scheduled, lambdaContext('monthly-run'));
-      const again = await createMonthlyRunHandler(deps)(scheduled, lambdaContext('monthly-run'));
-
-      // Assess
-      expect(first.counts.succeeded).toBe(1);
-      expect(again.counts.succeeded).toBe(0);
-      const [invoice] = await harness.invoices('h-monthly');
-      expect(invoice?.lines.map((line) => [line.kind, line.amount])).toEqual([
-        ['license-fee', parseAmount('50.00')],
-        ['card-fee', parseAmount('2.00')],
-      ]);
-      expect((await harness.ledger.getPartner('h-monthly'))?.liveBalance).toBe(parseAmount('500.00'));
-    });
-
-    it('charges the other partners when the fee of one partner cannot be worked out, and reports that partner', async () => {
-      // Prepare: a partner whose stored currency has no fee in the schedule, and one that pays.
-      harness.clock.set(new Date('2026-12-20T09:00:00Z'));
-      for (const partnerId of ['h-monthly-gbp', 'h-monthly-ok']) {
-        await harness.open(partnerId, '500.00');
-        await harness.channels.register(
-          partnerId,
-          partnerId === 'h-monthly-ok' ? '+4915112349911' : '+4915112349912',
-          harness.clock.now(),
-        );
-      }
-      await storeOnAccount(harness.table, 'h-monthly-gbp', { currency: 'GBP' });
-      const deps = {
-        ...harness.deps,
-        licenses: new DynamoDbLicenseRepository(harness.table.client, harness.table.tableName),
-        fees: parseLicenseFeeSchedule({ EUR: '25.00', USD: '27.00' }),
-      };
-      const failures = new RecordingFailureReporter();
-      const scheduled = {
-        time: '2027-01-01T00:00:00Z',
-        'detail-type': 'Scheduled Event',
-        source: 'aws.events',
-      } as ScheduledEvent;
-
-      // Act
-      const summary = await createMonthlyRunHandler(deps, failures.report)(scheduled, lambdaContext('monthly-run'));
-
-      // Assess
-      expect(summary.counts.failed).toBe(1);
-      expect(harness.successfulCharges('h-monthly-ok')).toEqual(new Map([['lic-2027-01-h-monthly-ok-1', 2_600]]));
-      expect(failures.reported).toEqual([
-        {
-          run: 'monthly',
-          partnerId: 'h-monthly-gbp',
-          step: 'license-fee',
-          error: expect.any(RangeError),
-          context: { period: '2027-01' },
-        },
-      ]);
     });
   });
 });

@@ -71,7 +71,7 @@ describe('Use case: monthly license fees', () => {
     const summary = await harness.runMonth('2026-12');
 
     // Assess
-    expect(summary.period).toBe('2026-12');
+    expect(summary.start.period).toBe('2026-12');
     expect(summary.counts.succeeded).toBe(2);
     expect(harness.recharge.successfulCharges('eur')).toEqual(new Map([['lic-2026-12-eur-1', 7_800]]));
     expect(harness.recharge.successfulCharges('usd')).toEqual(new Map([['lic-2026-12-usd-1', 2_808]]));
@@ -127,7 +127,7 @@ describe('Use case: monthly license fees', () => {
     expect(await harness.licenses.get('gone', DECEMBER)).toBeUndefined();
   });
 
-  it('charges nothing more when the run repeats for the same month', async () => {
+  it('charges nothing more when the run repeats for the same month, or a piece of its work is delivered again', async () => {
     // Prepare
     await harness.recharge.open('twice', '500.00');
     await harness.registerNumber('twice', '+4915100000031');
@@ -136,9 +136,15 @@ describe('Use case: monthly license fees', () => {
 
     // Act
     const again = await harness.runMonth('2026-12');
+    await harness.work.enqueue([{ period: DECEMBER, shard: shardOf('twice') }]);
+    const redelivered = await harness.runPieces();
 
     // Assess
-    expect(again.results).toMatchObject([{ partnerId: 'twice', outcome: 'already-charged' }]);
+    expect(again.start.months).toEqual([{ period: DECEMBER, state: 'completed' }]);
+    expect(again.pieces).toEqual([]);
+    expect(redelivered.flatMap((piece) => piece.results)).toMatchObject([
+      { partnerId: 'twice', outcome: 'already-charged' },
+    ]);
     expect(harness.recharge.provider.charges.length).toBe(calls);
     expect(await harness.licenseInvoices('twice')).toHaveLength(1);
     expect(await harness.recharge.events.ofType('RechargeSucceeded', 'twice')).toHaveLength(1);
@@ -294,14 +300,15 @@ describe('Use case: monthly license fees', () => {
       expect(harness.recharge.successfulCharges('new-card').size).toBe(1);
     });
 
-    it('leaves a declined month to the daily retry when the run repeats', async () => {
+    it('leaves a declined month to the daily retry when a piece of the run is delivered again', async () => {
       await harness.recharge.open('declined-twice', '500.00', { paymentMethod: 'pm_card_chargeDeclined' });
       await harness.registerNumber('declined-twice', '+4915100000121');
       await harness.runMonth('2026-12');
 
-      const again = await harness.runMonth('2026-12');
+      await harness.work.enqueue([{ period: DECEMBER, shard: shardOf('declined-twice') }]);
+      const again = await harness.runPieces();
 
-      expect(again.results).toMatchObject([{ outcome: 'declined-earlier' }]);
+      expect(again.flatMap((piece) => piece.results)).toMatchObject([{ outcome: 'declined-earlier' }]);
       expect(harness.recharge.provider.charges).toHaveLength(1);
     });
 
@@ -426,7 +433,7 @@ describe('Use case: monthly license fees', () => {
       await harness.registerNumber(partnerId, `+49152000${String(index).padStart(3, '0')}2`);
     }
 
-    const summary = await harness.runMonth('2026-12', 4);
+    const summary = await harness.runMonth('2026-12', { pageSize: 4 });
 
     expect(summary.counts.succeeded).toBe(30);
     expect(new Set(summary.results.map((result) => result.partnerId))).toEqual(new Set(partners));
@@ -444,7 +451,7 @@ describe('Use case: monthly license fees', () => {
       await storeOnAccount(harness.recharge.table, 'gbp', { currency: 'GBP' });
 
       // Act: pages of 2, so the failing partner shares a page.
-      const run = await harness.runMonth('2026-12', 2);
+      const run = await harness.runMonth('2026-12', { pageSize: 2 });
 
       // Assess: everyone else is charged; the failure is the partner's outcome, and no record was written.
       expect(run.counts).toMatchObject({ succeeded: 6, failed: 1 });
@@ -460,7 +467,7 @@ describe('Use case: monthly license fees', () => {
 
       // Once the account is repaired, running the month again charges only what is left.
       await storeOnAccount(harness.recharge.table, 'gbp', { currency: 'EUR' });
-      const again = await harness.runMonth('2026-12', 2);
+      const again = await harness.runMonth('2026-12', { pageSize: 2 });
       expect(again.counts).toMatchObject({ succeeded: 1, 'already-charged': 6, failed: 0 });
       expect(harness.recharge.successfulCharges('gbp')).toEqual(new Map([['lic-2026-12-gbp-1', 2_600]]));
       expect(harness.recharge.provider.charges).toHaveLength(7);

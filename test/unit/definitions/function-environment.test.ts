@@ -44,7 +44,11 @@ describe('Schemas: function environments', () => {
     ],
     ['recharge', RechargeEnvironment, ['TABLE_NAME', 'PAYMENT_PROVIDER']],
     ['daily run', DailyRunEnvironment, ['TABLE_NAME', 'PAYMENT_PROVIDER', 'DAILY_WORK_QUEUE_URL']],
-    ['monthly run', MonthlyRunEnvironment, ['TABLE_NAME', 'PAYMENT_PROVIDER', 'LICENSE_FEES']],
+    [
+      'monthly run',
+      MonthlyRunEnvironment,
+      ['TABLE_NAME', 'PAYMENT_PROVIDER', 'LICENSE_FEES', 'MONTHLY_WORK_QUEUE_URL'],
+    ],
     ['API', ApiEnvironment, ['TABLE_NAME', 'PAYMENT_PROVIDER', 'OPERATOR_NAME', 'RECHARGE_QUEUE_URL']],
     ['event relay', PublishEventsEnvironment, ['EVENT_BUS_NAME']],
   ] as const)('names every required variable of the %s function that is not set', (_name, schema, required) => {
@@ -144,22 +148,37 @@ describe('Schemas: function environments', () => {
   });
 
   describe('Variable: LICENSE_FEES', () => {
-    it('reads the fee schedule from JSON', () => {
+    const MONTHLY = { ...STRIPE, MONTHLY_WORK_QUEUE_URL: 'http://localhost:9324/000000000000/monthly-work' };
+    const REFUSED =
+      'must map each currency to an amount string, e.g. {"EUR":"25.00","USD":"27.00"}, or each month (YYYY-MM) a price list applies from to such a map, e.g. {"2026-01":{"EUR":"25.00","USD":"27.00"},"2027-01":{"EUR":"27.00","USD":"29.00"}}';
+
+    it('reads the fee schedule from JSON: one price list, or price lists by the month each applies from', () => {
       // Act
-      const environment = MonthlyRunEnvironment.parse({ ...STRIPE, LICENSE_FEES: '{"EUR":"25.00","USD":"27.00"}' });
+      const one = MonthlyRunEnvironment.parse({ ...MONTHLY, LICENSE_FEES: '{"EUR":"25.00","USD":"27.00"}' });
+      const byMonth = MonthlyRunEnvironment.parse({
+        ...MONTHLY,
+        LICENSE_FEES: '{"2026-01":{"EUR":"25.00","USD":"27.00"},"2027-01":{"EUR":"27.00","USD":"29.00"}}',
+      });
 
       // Assess
-      expect(environment.LICENSE_FEES).toEqual({ EUR: '25.00', USD: '27.00' });
+      expect(one.LICENSE_FEES).toEqual({ EUR: '25.00', USD: '27.00' });
+      expect(byMonth.LICENSE_FEES).toEqual({
+        '2026-01': { EUR: '25.00', USD: '27.00' },
+        '2027-01': { EUR: '27.00', USD: '29.00' },
+      });
     });
 
     it.each([
       ['{"EUR":"25.00"', 'must be JSON such as {"EUR":"25.00","USD":"27.00"}'],
-      ['{"EUR":25}', 'must map each currency to an amount string, e.g. {"EUR":"25.00","USD":"27.00"}'],
-      ['["EUR"]', 'must map each currency to an amount string, e.g. {"EUR":"25.00","USD":"27.00"}'],
-      ['{}', 'must map each currency to an amount string, e.g. {"EUR":"25.00","USD":"27.00"}'],
+      ['{"EUR":25}', REFUSED],
+      ['["EUR"]', REFUSED],
+      ['{}', REFUSED],
+      ['{"2027-1":{"EUR":"27.00"}}', REFUSED],
+      ['{"2027-01":{}}', REFUSED],
+      ['{"2027-01":{"EUR":"27.00"},"EUR":"25.00"}', REFUSED],
     ])('refuses %s', (text, message) => {
       // Act
-      const refused = refusals(MonthlyRunEnvironment, { ...STRIPE, LICENSE_FEES: text });
+      const refused = refusals(MonthlyRunEnvironment, { ...MONTHLY, LICENSE_FEES: text });
 
       // Assess
       expect(refused).toEqual([`LICENSE_FEES ${message}`]);

@@ -12,6 +12,7 @@ import {
   licenseCharge,
   licenseInvoice,
   nextAttempt,
+  feesFor,
   parseLicenseFeeSchedule,
 } from '../../../functions/domain/monthly/license-fee';
 
@@ -30,11 +31,44 @@ const channel = (status: Channel['status'], registeredAt: string, cancelledAt?: 
 
 describe('Module: license fee', () => {
   describe('Function: parseLicenseFeeSchedule', () => {
-    it('reads a fee per currency', () => {
-      expect(parseLicenseFeeSchedule({ EUR: '25.00', USD: '27.00' })).toEqual({
-        EUR: amount('25.00'),
-        USD: amount('27.00'),
+    it('reads a fee per currency: one price list for every month', () => {
+      const schedule = parseLicenseFeeSchedule({ EUR: '25.00', USD: '27.00' });
+
+      expect(schedule).toEqual({ priceLists: [{ fees: { EUR: amount('25.00'), USD: amount('27.00') } }] });
+      expect(feesFor(schedule, parseMonth('1999-01'))).toEqual({ EUR: amount('25.00'), USD: amount('27.00') });
+    });
+
+    it('reads price lists by the month each applies from: a month is charged at the latest list from it or before', () => {
+      const schedule = parseLicenseFeeSchedule({
+        '2027-01': { EUR: '27.00', USD: '29.00' },
+        '2026-01': { EUR: '25.00', USD: '27.00' },
       });
+
+      expect(feesFor(schedule, parseMonth('2026-01')).EUR).toBe(amount('25.00'));
+      expect(feesFor(schedule, parseMonth('2026-12')).EUR).toBe(amount('25.00'));
+      expect(feesFor(schedule, parseMonth('2027-01')).EUR).toBe(amount('27.00'));
+      expect(feesFor(schedule, parseMonth('2031-06')).USD).toBe(amount('29.00'));
+    });
+
+    it('has no price for a month before the first price list', () => {
+      const schedule = parseLicenseFeeSchedule({ '2027-01': { EUR: '27.00', USD: '29.00' } });
+
+      expect(() => feesFor(schedule, parseMonth('2026-12'))).toThrow(
+        'no price list for 2026-12: the first applies from 2027-01',
+      );
+    });
+
+    it('refuses a month that is not YYYY-MM, and fees mixed with price lists', () => {
+      expect(() => parseLicenseFeeSchedule({ '2027-1': { EUR: '27.00', USD: '29.00' } })).toThrow('YYYY-MM');
+      expect(() =>
+        parseLicenseFeeSchedule({ '2027-01': { EUR: '27.00', USD: '29.00' }, EUR: '25.00', USD: '27.00' }),
+      ).toThrow('mixes fees with price lists');
+    });
+
+    it('needs a fee for every currency in every price list', () => {
+      expect(() =>
+        parseLicenseFeeSchedule({ '2026-01': { EUR: '25.00', USD: '27.00' }, '2027-01': { EUR: '27.00' } }),
+      ).toThrow('no fee for USD');
     });
 
     it('needs a fee for every currency', () => {
