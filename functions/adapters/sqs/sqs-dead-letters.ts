@@ -5,6 +5,10 @@
 import { type MessageAttributeValue, type SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { DeadLetters, RefusedMessage } from '../../domain/ports';
 
+/** The attributes saying why a message was refused: operators group and redrive dead letters by the reason. */
+export const REJECTION_REASON_ATTRIBUTE = 'rejectionReason';
+export const REJECTION_DETAIL_ATTRIBUTE = 'rejectionDetail';
+
 /** SQS caps a message attribute value at the message size; keep details readable and small. */
 const MAX_DETAIL_LENGTH = 1_000;
 
@@ -16,8 +20,8 @@ export class SqsDeadLetters implements DeadLetters {
 
   async send(message: RefusedMessage): Promise<void> {
     const attributes: Record<string, MessageAttributeValue> = {
-      rejectionReason: text(message.rejection.reason),
-      rejectionDetail: text(message.rejection.detail.slice(0, MAX_DETAIL_LENGTH)),
+      [REJECTION_REASON_ATTRIBUTE]: text(message.rejection.reason),
+      [REJECTION_DETAIL_ATTRIBUTE]: text(message.rejection.detail.slice(0, MAX_DETAIL_LENGTH)),
       sourceMessageId: text(message.messageId),
       rejectedAt: text(message.rejectedAt.toISOString()),
     };
