@@ -13,7 +13,7 @@ import { OUTBOX_ITEM_TYPE } from '../../../definitions/table';
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 /** Relayed within seconds; kept a week after for audits and manual replays, then TTL-deleted. */
-const OUTBOX_RETENTION_SECONDS = 7 * 24 * 3600;
+export const OUTBOX_RETENTION_SECONDS = 7 * 24 * 3600;
 
 /** A partner's events in their own partition, ordered by time, like its ledger. */
 export const outboxPartition = (partnerId: string): string => `PARTNER#${partnerId}#OUTBOX`;
