@@ -34,7 +34,8 @@ import { cancellationReasons } from './transactions';
 /** A run catches up at most this many missed days; older gaps need an operator. */
 export const MAX_CATCH_UP_DAYS = 31;
 
-const RUN_PK = 'RUN#daily';
+/** The partition of the run records, one per day (`{YYYY-MM-DD}`), and of the catch-up point. */
+export const RUN_PK = 'RUN#daily';
 const LATEST_SK = 'LATEST';
 const historyPartition = (partnerId: string) => `PARTNER#${partnerId}#HISTORY`;
 const DAY_MS = 24 * 60 * 60 * 1000;
