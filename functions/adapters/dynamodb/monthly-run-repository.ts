@@ -24,7 +24,8 @@ import { updateIf } from './conditional-update';
 import { ATTENTION_SHARDS } from './keys';
 import { cancellationReasons, isConditionFailure } from './transactions';
 
-const RUN_PK = 'RUN#monthly';
+/** The partition of the run records, one per month (`{YYYY-MM}`), and of the catch-up point. */
+export const RUN_PK = 'RUN#monthly';
 const LATEST_SK = 'LATEST';
 const runKey = (period: Month) => ({ pk: RUN_PK, sk: period });
 
