@@ -150,6 +150,25 @@ describe('Use case: monthly license fees', () => {
     expect(await harness.recharge.events.ofType('RechargeSucceeded', 'twice')).toHaveLength(1);
   });
 
+  it('queues the pieces of a month whose run never started before those of the month that starts', async () => {
+    await harness.recharge.open('gap', '500.00');
+    await harness.registerNumber('gap', '+4915100000041');
+    await harness.runMonth('2026-11');
+
+    const february = await harness.runMonth('2027-02');
+
+    expect(february.start.months.map((month) => month.period)).toEqual(['2026-12', '2027-01', '2027-02']);
+    const periods = february.pieces.map((piece) => piece.work.period);
+    expect(periods).toEqual([...periods].sort());
+    expect(new Set(periods)).toEqual(new Set(['2026-12', '2027-01', '2027-02']));
+    // November's run found the number registered after its 1st: nothing was due then.
+    expect([...harness.recharge.successfulCharges('gap').keys()].sort()).toEqual([
+      'lic-2026-12-gap-1',
+      'lic-2027-01-gap-1',
+      'lic-2027-02-gap-1',
+    ]);
+  });
+
   it('charges each month once: January is a new charge with its own key', async () => {
     await harness.recharge.open('months', '500.00');
     await harness.registerNumber('months', '+4915100000041');
@@ -464,11 +483,19 @@ describe('Use case: monthly license fees', () => {
       for (const partnerId of others)
         expect(harness.recharge.successfulCharges(partnerId)).toEqual(new Map([[`lic-2026-12-${partnerId}-1`, 2_600]]));
       expect(await harness.licenses.get('gbp', DECEMBER)).toBeUndefined();
+      expect(await harness.runRecord(DECEMBER)).toMatchObject({ state: 'completed', partnersFailed: 1 });
 
-      // Once the account is repaired, running the month again charges only what is left.
+      // Once the account is repaired, running the month again reopens its run and charges only what is left.
       await storeOnAccount(harness.recharge.table, 'gbp', { currency: 'EUR' });
       const again = await harness.runMonth('2026-12', { pageSize: 2 });
+      expect(again.start.months).toEqual([{ period: DECEMBER, state: 'reopened' }]);
       expect(again.counts).toMatchObject({ succeeded: 1, 'already-charged': 6, failed: 0 });
+      expect(await harness.runRecord(DECEMBER)).toMatchObject({
+        state: 'completed',
+        reruns: 1,
+        partnersCharged: 1,
+        partnersFailed: 0,
+      });
       expect(harness.recharge.successfulCharges('gbp')).toEqual(new Map([['lic-2026-12-gbp-1', 2_600]]));
       expect(harness.recharge.provider.charges).toHaveLength(7);
     });
