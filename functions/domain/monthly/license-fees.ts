@@ -144,8 +144,8 @@ export async function chargeLicenseFee(
 }
 
 /**
- * The daily retry of one partner's license fees not charged yet, every month of them: a
- * pending attempt is resumed with its key (on a closed account too: it may have charged
+ * The daily retry of one partner's license fees not charged yet, every month of them in
+ * turn (`inTurn`): a pending attempt is resumed with its key (on a closed account too: it may have charged
  * the card already, and only the provider can tell); a declined one is tried again once a
  * day with the same card, at once with a new one, unless the account is closed.
  */
@@ -154,10 +154,7 @@ export async function retryLicenseFees(
   day: Day,
   deps: LicenseFeeDependencies,
 ): Promise<readonly LicenseFeeResult[]> {
-  const results: LicenseFeeResult[] = [];
-  for (const period of await deps.licenses.duePeriods(partnerId))
-    results.push(await retryLicenseFee(partnerId, period, day, deps));
-  return results;
+  return inTurn(await deps.licenses.duePeriods(partnerId), (period) => retryLicenseFee(partnerId, period, day, deps));
 }
 
 /** The daily run's step for one shard: every fee due of the shard's partners. */
@@ -171,10 +168,16 @@ export async function retryDueLicenseFees(
   let cursor: string | undefined;
   do {
     const page = await deps.licenses.duePage(shard, cursor, pageSize);
-    const retries = page.due.map(({ partnerId, period }) =>
-      isolated(partnerId, period, 'license-fee-retry', () => retryLicenseFee(partnerId, period, day, deps)),
+    const periodsOf = new Map<string, Month[]>();
+    for (const { partnerId, period } of page.due)
+      periodsOf.set(partnerId, [...(periodsOf.get(partnerId) ?? []), period]);
+    // Partners in parallel, each partner's months in turn.
+    const retries = [...periodsOf].map(([partnerId, periods]) =>
+      inTurn(periods, (period) =>
+        isolated(partnerId, period, 'license-fee-retry', () => retryLicenseFee(partnerId, period, day, deps)),
+      ),
     );
-    results.push(...(await awaitAll(retries)));
+    results.push(...(await awaitAll(retries)).flat());
     cursor = page.nextCursor;
   } while (cursor !== undefined);
   return results;
@@ -328,6 +331,25 @@ function outcomeOf(settled: LicenseSettleResult): LicenseFeeResult {
     outcome: fee.state === 'pending' ? 'unknown' : fee.state,
     fee,
   };
+}
+
+/**
+ * A partner's due fees one after another, oldest first, up to one still open (no clear
+ * answer, or failed): two months charged at once on the same card would send the later
+ * charge before the earlier one's decline is known, and a hard decline must stop every
+ * later charge on that card. The months after an open one wait for the next daily run.
+ */
+async function inTurn(
+  periods: readonly Month[],
+  retry: (period: Month) => Promise<LicenseFeeResult>,
+): Promise<LicenseFeeResult[]> {
+  const results: LicenseFeeResult[] = [];
+  for (const period of [...periods].sort()) {
+    const result = await retry(period);
+    results.push(result);
+    if (result.outcome === 'unknown' || result.outcome === 'failed') break;
+  }
+  return results;
 }
 
 /** One partner's fee of a month; a deterministic failure is its outcome, any other is thrown. */
