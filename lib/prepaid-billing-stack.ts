@@ -3,6 +3,13 @@ import { CfnOutput, RemovalPolicy, SecretValue, Stack, type StackProps, Validati
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { DeploymentSettingsSchema } from '../definitions/deployment-settings';
+import {
+  EVENT_BUS_NAME_OUTPUT,
+  OPERATED_QUEUES,
+  type OperatedQueue,
+  TABLE_NAME_OUTPUT,
+  queueOutputs,
+} from '../definitions/stack-outputs';
 import type { LicenseFeesSetting } from '../definitions/setting-values';
 import {
   configurationError,
@@ -15,6 +22,8 @@ import { BillingTable } from './data/billing-table';
 import { BillingEventBus } from './events/event-bus';
 import { EventRelay } from './events/event-relay';
 import { UsageIngestion } from './ingestion/usage-ingestion';
+import { MAX_RECEIVE_COUNT } from './messaging/redrive';
+import type { WorkQueue } from './messaging/work-queue';
 import { Observability } from './observability/observability';
 import type { CardPages, StripeAccess } from './functions/billing-function';
 import { StripeSdkLayer } from './functions/stripe-sdk-layer';
@@ -158,13 +167,10 @@ export class PrepaidBillingStack extends Stack {
   /** What an operator needs after a deploy (the API's URL is the REST API's own `OperatorApiEndpoint…` output). */
   private outputs(): void {
     const outputs: Record<string, { value: string; description: string }> = {
-      UsageQueueUrl: {
-        value: this.ingestion.usage.queue.queueUrl,
-        description: 'The messaging platform sends one usage event per conversation here',
-      },
-      UsageDeadLetterQueueUrl: {
-        value: this.ingestion.usage.deadLetterQueue.queueUrl,
-        description: 'Rejected usage events, with the reason in message attributes',
+      ...this.queueOutputs(),
+      [TABLE_NAME_OUTPUT]: {
+        value: this.data.table.tableName,
+        description: 'The billing table, which the operator command line (npx prepaid-billing) reads',
       },
       StripeSecretName: {
         value: this.stripeSecret.secretName,
@@ -178,7 +184,10 @@ export class PrepaidBillingStack extends Stack {
         value: this.stripeWebhookSecret.secretName,
         description: "Put the Stripe webhook endpoint's signing secret (whsec_...) here as a plain string",
       },
-      EventBusName: { value: this.events.bus.eventBusName, description: 'Billing events (source prepaid-billing)' },
+      [EVENT_BUS_NAME_OUTPUT]: {
+        value: this.events.bus.eventBusName,
+        description: 'Billing events (source prepaid-billing)',
+      },
       EventRelayFailureQueueUrl: {
         value: this.eventRelay.failureQueue.queueUrl,
         description:
@@ -191,6 +200,42 @@ export class PrepaidBillingStack extends Stack {
       },
     };
     for (const [id, output] of Object.entries(outputs)) new CfnOutput(this, id, output);
+  }
+
+  /** Each queue an operator redrives and its dead-letter queue, under the names the command line reads them by. */
+  private queueOutputs(): Record<string, { value: string; description: string }> {
+    const queues: Record<OperatedQueue, { pair: WorkQueue; holds: string; deadLetters: string }> = {
+      usage: {
+        pair: this.ingestion.usage,
+        holds: 'The messaging platform sends one usage event per conversation here',
+        deadLetters: 'Rejected usage events, with the reason in message attributes',
+      },
+      recharge: {
+        pair: this.recharges.requests,
+        holds: 'Recharge requests of partners below their threshold',
+        deadLetters: `Recharge requests that failed ${MAX_RECEIVE_COUNT} times`,
+      },
+      'daily-work': {
+        pair: this.scheduledRuns.dailyWork,
+        holds: "The daily run's pieces of work, one per shard",
+        deadLetters: `Pieces of the daily run's work that failed ${MAX_RECEIVE_COUNT} times`,
+      },
+      'monthly-work': {
+        pair: this.scheduledRuns.monthlyWork,
+        holds: "The monthly run's pieces of work",
+        deadLetters: `Pieces of the monthly run's work that failed ${MAX_RECEIVE_COUNT} times`,
+      },
+    };
+    return Object.fromEntries(
+      OPERATED_QUEUES.flatMap((queue) => {
+        const { pair, holds, deadLetters } = queues[queue];
+        const names = queueOutputs(queue);
+        return [
+          [names.queueUrl, { value: pair.queue.queueUrl, description: holds }],
+          [names.deadLetterQueueUrl, { value: pair.deadLetterQueue.queueUrl, description: deadLetters }],
+        ];
+      }),
+    );
   }
 }
 

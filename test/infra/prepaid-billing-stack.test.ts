@@ -18,6 +18,12 @@ import {
   WEBHOOK_REFUSED_METRIC,
 } from '../../definitions/service';
 import { BILLING_TABLE, OUTBOX_ITEM_TYPE } from '../../definitions/table';
+import {
+  EVENT_BUS_NAME_OUTPUT,
+  OPERATED_QUEUES,
+  TABLE_NAME_OUTPUT,
+  queueOutputs,
+} from '../../definitions/stack-outputs';
 import { type BillingEntry, type BillingFunction, ENTRY_ENVIRONMENTS } from '../../lib/functions/billing-function';
 import { PrepaidBillingStack, type PrepaidBillingStackProps } from '../../lib/prepaid-billing-stack';
 
@@ -1059,8 +1065,8 @@ describe('Class: PrepaidBillingStack', () => {
           'StripeSecretName',
           'StripeWebhookSecretName',
           'StripeWebhookUrl',
-          'UsageDeadLetterQueueUrl',
-          'UsageQueueUrl',
+          'TableName',
+          ...OPERATED_QUEUES.flatMap((queue) => Object.values(queueOutputs(queue))),
         ].sort(),
       );
       template.hasOutput('DashboardUrl', {
@@ -1068,6 +1074,25 @@ describe('Class: PrepaidBillingStack', () => {
           'Fn::Join': ['', Match.arrayWith(['#dashboards/dashboard/', ref(defaultStack.observability.dashboard)])],
         },
       });
+    });
+  });
+
+  describe('Outputs the operator command line reads', () => {
+    it('names the table, the bus, and each queue it redrives with its dead-letter queue', () => {
+      const { ingestion, recharges, scheduledRuns } = defaultStack;
+      const queues = {
+        usage: ingestion.usage,
+        recharge: recharges.requests,
+        'daily-work': scheduledRuns.dailyWork,
+        'monthly-work': scheduledRuns.monthlyWork,
+      };
+      for (const queue of OPERATED_QUEUES) {
+        const names = queueOutputs(queue);
+        template.hasOutput(names.queueUrl, { Value: ref(queues[queue].queue) });
+        template.hasOutput(names.deadLetterQueueUrl, { Value: ref(queues[queue].deadLetterQueue) });
+      }
+      template.hasOutput(TABLE_NAME_OUTPUT, { Value: ref(defaultStack.data.table) });
+      template.hasOutput(EVENT_BUS_NAME_OUTPUT, { Value: ref(defaultStack.events.bus) });
     });
   });
 
