@@ -146,7 +146,7 @@ describe('Class: PrepaidBillingStack', () => {
           },
         });
       }
-      template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 8);
+      template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 9);
     });
 
     it('points each function at its entry export and gives it its configuration', () => {
