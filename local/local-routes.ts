@@ -8,6 +8,7 @@ import { MethodNotAllowedError, Router } from '@aws-lambda-powertools/event-hand
 import type { Logger } from '@aws-lambda-powertools/logger';
 import * as z from 'zod';
 import { problem, validationProblem } from '../functions/api/problems';
+import type { OperatedQueue } from '../definitions/stack-outputs';
 import { type HostedPagesProvider, addCardPages } from './card-pages';
 import { CHECKOUT_PAGES, type PaymentPagesProvider, addCheckoutPages } from './checkout-pages';
 import { DrainTimeout } from './drain';
@@ -19,6 +20,8 @@ export interface LocalInfo {
   readonly sqsEndpoint: string;
   readonly usageQueueUrl: string;
   readonly deadLetterQueueUrl: string;
+  /** Every queue with its dead-letter queue, by the names of the stack's outputs (the operator command line reads them). */
+  readonly queues: Readonly<Record<OperatedQueue, { readonly queueUrl: string; readonly deadLetterQueueUrl: string }>>;
   readonly dynamoDbEndpoint: string;
   readonly tableName: string;
   readonly eventLog: string;

@@ -176,6 +176,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       sqsEndpoint: sqsEmulator.endpoint,
       usageQueueUrl: queues.usage.queueUrl,
       deadLetterQueueUrl: queues.usage.deadLetterQueueUrl,
+      queues: {
+        usage: urlsOf(queues.usage),
+        recharge: urlsOf(queues.recharge),
+        'daily-work': urlsOf(queues.dailyWork),
+        'monthly-work': urlsOf(queues.monthlyWork),
+      },
       dynamoDbEndpoint: dynamoDbLocal.endpoint,
       tableName: TABLE_NAME,
       eventLog,
@@ -293,6 +299,10 @@ interface LocalQueues {
 interface ScheduledRunDependencies {
   readonly daily: DailyRunDependencies;
   readonly monthly: MonthlyRunDependencies;
+}
+
+function urlsOf(pair: QueuePair): { queueUrl: string; deadLetterQueueUrl: string } {
+  return { queueUrl: pair.queueUrl, deadLetterQueueUrl: pair.deadLetterQueueUrl };
 }
 
 /** The emulator keeps queues in memory: they are created on every start (the data is in DynamoDB). */
