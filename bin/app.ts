@@ -21,6 +21,7 @@ new PrepaidBillingStack(app, 'PrepaidBilling', {
   usageFutureMarginSeconds: settings.usageFutureMarginSeconds,
   topUpMinimum: settings.topUpMinimum,
   topUpMaximum: settings.topUpMaximum,
+  runbookUrl: settings.runbookUrl,
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
 });
 

@@ -5,6 +5,7 @@
  */
 import * as z from 'zod';
 import {
+  DEFAULT_RUNBOOK_URL,
   DEFAULT_TOP_UP_MAXIMUM,
   DEFAULT_TOP_UP_MINIMUM,
   DEFAULT_USAGE_FUTURE_MARGIN_SECONDS,
@@ -86,6 +87,13 @@ export const DeploymentSettingsSchema = z.object({
   topUpMinimum: topUpAmount.default(DEFAULT_TOP_UP_MINIMUM),
   /** The most a partner's top-up may credit. */
   topUpMaximum: topUpAmount.default(DEFAULT_TOP_UP_MAXIMUM),
+  /** Where docs/runbook.md is read: every alarm's description links to its section there. */
+  runbookUrl: z
+    .url({
+      protocol: /^https$/,
+      error: 'must be an https URL, e.g. https://github.com/example/prepaid-billing/blob/main/docs/runbook.md',
+    })
+    .default(DEFAULT_RUNBOOK_URL),
 });
 
 export type DeploymentSettings = z.output<typeof DeploymentSettingsSchema>;

@@ -41,4 +41,13 @@ export const OPERATOR_REFUNDS_METRIC = 'OperatorRefunds';
  * were charged per currency (dimension `currency`), charted beside the charges.
  */
 export const TOP_UPS_SUCCEEDED_METRIC = 'TopUpsSucceeded';
+
+/**
+ * Counted by the daily run of the 1st of a month: a monthly run is due. The alarm
+ * `MonthlyRunMissing` compares it with `MonthlyRunCompleted` over 00:00-02:00 UTC, so a
+ * monthly run that never started is noticed as well as one that did not finish.
+ */
+export const MONTHLY_RUN_DUE_METRIC = 'MonthlyRunDue';
+/** Hours after 00:00 UTC on the 1st by which the month's run must have completed. */
+export const MONTHLY_RUN_DEADLINE_HOURS = 2;
 export const TOP_UP_AMOUNT_METRIC = 'TopUpAmount';

@@ -65,6 +65,12 @@ export const wholeSecondsText = z
  */
 export const DEFAULT_TOP_UP_MINIMUM = '10.00';
 export const DEFAULT_TOP_UP_MAXIMUM = '100000.00';
+
+/**
+ * Where the on-call engineers read docs/runbook.md: each alarm's description links to its
+ * section there. A fork sets its own repository's address.
+ */
+export const DEFAULT_RUNBOOK_URL = 'https://github.com/prepaid-billing/prepaid-billing/blob/main/docs/runbook.md';
 export const MAX_TOP_UP_CENTS = 96_153_845;
 const MAX_TOP_UP = '961538.45';
 export const TOP_UP_AMOUNT_MESSAGE = `must be an amount in whole cents from 0.01 to ${MAX_TOP_UP}, e.g. "${DEFAULT_TOP_UP_MINIMUM}"`;

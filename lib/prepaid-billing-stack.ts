@@ -70,6 +70,8 @@ export interface PrepaidBillingStackProps extends StackProps {
   readonly topUpMinimum?: string;
   /** The most a partner's top-up may credit, in whole cents ("100000.00", the default). */
   readonly topUpMaximum?: string;
+  /** Where docs/runbook.md is read: every alarm's description links to its section there. */
+  readonly runbookUrl?: string;
 }
 
 export class PrepaidBillingStack extends Stack {
@@ -138,6 +140,7 @@ export class PrepaidBillingStack extends Stack {
 
     this.observability = new Observability(this, 'Observability', {
       ...(props.alarmEmail !== undefined && { alarmEmail: props.alarmEmail }),
+      ...(props.runbookUrl !== undefined && { runbookUrl: props.runbookUrl }),
       functions: {
         Ingestion: this.ingestion.handler,
         Recharge: this.recharges.handler,

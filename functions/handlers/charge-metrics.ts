@@ -1,4 +1,4 @@
-/** Metrics of a charge outcome, shared by every handler that charges cards, and of the top-ups credited. */
+/** Metrics and the log line of a charge outcome, shared by every handler that charges cards, and metrics of the top-ups credited. */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import {
   CHARGE_UNRESOLVED_AFTER_SECONDS,
@@ -9,12 +9,23 @@ import {
 import type { DomainEvent } from '../domain/events';
 import { MICROS_PER_UNIT, parseAmount } from '../domain/money';
 import type { RechargeResult } from '../domain/recharge/recharge-partner';
-import { metrics } from '../observability';
+import { logger, metrics } from '../observability';
 
-/** `now` dates the check for charges that stay without a clear answer (alarmed past an hour). */
+/**
+ * `now` dates the check for charges that stay without a clear answer (alarmed past an hour).
+ * The `card charge` line is what the saved query `prepaid-billing/charges-by-outcome` counts.
+ */
 export function recordCharge(result: RechargeResult, now: Date): void {
   const attempt = result.attempt;
   if (attempt === undefined) return;
+  logger.info('card charge', {
+    partnerId: attempt.partnerId,
+    attemptId: attempt.attemptId,
+    purpose: attempt.purpose,
+    trigger: attempt.trigger,
+    outcome: result.outcome,
+    ...(attempt.declineCode !== undefined && { declineCode: attempt.declineCode }),
+  });
   switch (result.outcome) {
     case 'succeeded':
       metrics.addMetric('ChargesSucceeded', MetricUnit.Count, 1);

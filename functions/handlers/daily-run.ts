@@ -1,6 +1,6 @@
 /**
  * Lambda handler for the 00:00 UTC rule: records the day's run and queues one piece of
- * work per shard. "Now" is the scheduled event's time, so a run is reproducible.
+ * work per shard; on the 1st it also counts the monthly run as due (MonthlyRunMissing). "Now" is the scheduled event's time, so a run is reproducible.
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -9,6 +9,7 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { ScheduledEvent } from 'aws-lambda';
 import { type DailyRunDependencies, type DailyRunStart, startDailyRun } from '../domain/daily/daily-run';
+import { MONTHLY_RUN_DUE_METRIC } from '../../definitions/service';
 import { logger, metrics, tracer } from '../observability';
 
 export function createDailyRunHandler(deps: DailyRunDependencies) {
@@ -21,6 +22,8 @@ export function createDailyRunHandler(deps: DailyRunDependencies) {
     });
     metrics.addMetric('DailyRunStarted', MetricUnit.Count, start.state === 'already-completed' ? 0 : 1);
     metrics.addMetric('DailyRunCatchUpDays', MetricUnit.Count, start.cutoffs.length);
+    // The run of the 1st says a monthly run is due: its alarm then notices one that never starts.
+    if (new Date(event.time).getUTCDate() === 1) metrics.addMetric(MONTHLY_RUN_DUE_METRIC, MetricUnit.Count, 1);
     return start;
   };
   return middy(dailyRun).use(injectLambdaContext(logger)).use(logMetrics(metrics)).use(captureLambdaHandler(tracer));

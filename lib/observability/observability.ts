@@ -30,6 +30,8 @@ import {
   DISPUTES_OPENED_METRIC,
   DISPUTES_WON_METRIC,
   METRICS_NAMESPACE,
+  MONTHLY_RUN_DEADLINE_HOURS,
+  MONTHLY_RUN_DUE_METRIC,
   OPERATOR_REFUNDS_METRIC,
   PARTNER_RUNS,
   PARTNER_WORK_FAILED_METRIC,
@@ -40,7 +42,9 @@ import {
   WEBHOOK_FAILED_METRIC,
   WEBHOOK_REFUSED_METRIC,
 } from '../../definitions/service';
+import { DEFAULT_RUNBOOK_URL } from '../../definitions/setting-values';
 import type { BillingFunction } from '../functions/billing-function';
+import { SavedQueries } from './saved-queries';
 
 const SERVICE = { service: SERVICE_NAME };
 /** Published by the metric filters below: declines of every decline code, in one series. */
@@ -58,6 +62,16 @@ export interface ObservabilityProps {
   /** The route of Stripe's webhook deliveries: its requests and answers are on the dashboard. */
   readonly stripeWebhook: { readonly api: RestApi; readonly path: string };
   readonly alarmEmail?: string;
+  /**
+   * Where docs/runbook.md is read (the repository's copy of it): each alarm's description
+   * ends with a link to its section, `<runbookUrl>#<alarm name in lower case>`.
+   */
+  readonly runbookUrl?: string;
+}
+
+/** The link an alarm's description ends with: its section of the runbook, anchored by its name. */
+export function runbookLink(runbookUrl: string, alarmName: string): string {
+  return `${runbookUrl}#${alarmName.toLowerCase()}`;
 }
 
 /**
@@ -80,12 +94,21 @@ export class Observability extends Construct {
       reason:
         'Alarm notifications carry only alarm names and states, no partner data; CloudWatch alarms cannot publish to a topic encrypted with the AWS managed SNS key, and a customer managed key for this alone is not worth its cost.',
     });
+    new SavedQueries(this, 'SavedQueries', {
+      allLogGroups: Object.values(props.functions).map((fn) => fn.logGroup),
+      ingestionLogGroup: props.functions.Ingestion?.logGroup ?? missingFunction('Ingestion'),
+      chargeLogGroups: props.chargeLogGroups,
+    });
     if (props.alarmEmail !== undefined && props.alarmEmail !== '') {
       this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
     }
     const action = new SnsAction(this.topic);
+    const runbookUrl = props.runbookUrl ?? DEFAULT_RUNBOOK_URL;
     const alarm = (alarmId: string, alarmProps: ConstructorParameters<typeof Alarm>[2]): Alarm => {
-      const created = new Alarm(this, alarmId, alarmProps);
+      const created = new Alarm(this, alarmId, {
+        ...alarmProps,
+        alarmDescription: `${alarmProps.alarmDescription ?? alarmId} (runbook: ${runbookLink(runbookUrl, alarmId)})`,
+      });
       created.addAlarmAction(action);
       this.alarms.push(created);
       return created;
@@ -169,6 +192,26 @@ export class Observability extends Construct {
 
     // More than half of the charges of an hour declined.
     const hourly = Duration.hours(1);
+    // Monthly run missing: the daily run of the 1st counted one as due and none completed by
+    // 02:00 UTC. The 2-hour periods start at 00:00 UTC, so the first one of the 1st is the window.
+    const window = Duration.hours(MONTHLY_RUN_DEADLINE_HOURS);
+    alarm('MonthlyRunMissing', {
+      alarmDescription: `The monthly run was due on the 1st and had not completed ${MONTHLY_RUN_DEADLINE_HOURS} hours after 00:00 UTC`,
+      metric: new MathExpression({
+        expression: 'IF(FILL(due, 0) > 0 AND FILL(done, 0) == 0, 1, 0)',
+        usingMetrics: {
+          due: business(MONTHLY_RUN_DUE_METRIC, 'Sum', window),
+          done: business('MonthlyRunCompleted', 'Sum', window),
+        },
+        label: 'Monthly run due and not completed',
+        period: window,
+      }),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+
     alarm('ChargeFailureRate', {
       alarmDescription: 'More than half of the card charges in the last hour were declined',
       metric: new MathExpression({
@@ -381,6 +424,16 @@ export class Observability extends Construct {
             metrics: [business('DailyRunCompleted', 'Sum', Duration.hours(25))],
             width: 8,
           }),
+          new SingleValueWidget({
+            title: 'Last runs: daily and monthly duration (s), monthly runs completed',
+            metrics: [
+              business('DailyRunDuration', 'Maximum', Duration.days(1)),
+              business('MonthlyRunDuration', 'Maximum', Duration.days(1)),
+              business('MonthlyRunCompleted', 'Sum', Duration.days(1)),
+            ],
+            start: '-P32D',
+            width: 8,
+          }),
           new GraphWidget({
             title: 'Partners skipped by a run (work failed), by run',
             left: Object.values(skippedByRun),
@@ -434,4 +487,8 @@ export class Observability extends Construct {
       ],
     });
   }
+}
+
+function missingFunction(name: string): never {
+  throw new Error(`Observability needs the ${name} function: its log group is what the saved queries read`);
 }
