@@ -440,6 +440,33 @@ export class Observability extends Construct {
             width: 8,
           }),
         ],
+        // The monthly run: its pieces' license fees, how long the month's run took, and months caught up.
+        [
+          new GraphWidget({
+            title: 'Monthly run: license fees charged, declined and without a clear answer, per hour',
+            left: [
+              business('LicenseFeesCharged', 'Sum', hourly),
+              business('LicenseFeesDeclined', 'Sum', hourly),
+              business('LicenseFeesUnknownOutcome', 'Sum', hourly),
+            ],
+            width: 8,
+          }),
+          new GraphWidget({
+            title: 'Monthly run duration (s) and pieces of work done',
+            left: [business('MonthlyRunDuration', 'Maximum', hourly)],
+            right: [business('MonthlyWorkItems', 'Sum', hourly)],
+            width: 8,
+          }),
+          new GraphWidget({
+            title: 'Monthly runs started, completed, and months caught up',
+            left: [
+              business('MonthlyRunsStarted', 'Sum', hourly),
+              business('MonthlyRunCompleted', 'Sum', hourly),
+              business('MonthlyRunCatchUpMonths', 'Sum', hourly),
+            ],
+            width: 8,
+          }),
+        ],
         [
           new GraphWidget({
             title: 'Events published to the bus (relay)',

@@ -782,6 +782,14 @@ describe('Class: PrepaidBillingStack', () => {
         'ChargesUnknownOutcome',
         'ChargesActionRequired',
         'ChargesFailed',
+        'LicenseFeesCharged',
+        'LicenseFeesDeclined',
+        'LicenseFeesUnknownOutcome',
+        'MonthlyRunDuration',
+        'MonthlyWorkItems',
+        'MonthlyRunsStarted',
+        'MonthlyRunCompleted',
+        'MonthlyRunCatchUpMonths',
       ]) {
         expect(body).toContain(metric);
       }
