@@ -37,6 +37,7 @@ import { apiDependencies } from '../../functions/wiring/api';
 import { wireIngestUsage } from '../../functions/wiring/ingest-usage';
 import { wireMoneyBack } from '../../functions/wiring/money-back';
 import { wireDailyRun, wireMonthlyRun, wireRecharge } from '../../functions/wiring/recharge';
+import type { PortDecorator } from '../../functions/wiring/port-decorator';
 import { wireStripeWebhook } from '../../functions/wiring/stripe-webhook';
 import { createBillingTable } from '../../local/create-tables';
 import { type StreamRelay, startStreamRelay } from '../../local/stream-relay';
@@ -53,6 +54,8 @@ export interface Variant {
   readonly name: string;
   readonly usageLedger?: (real: UsageLedger) => UsageLedger;
   readonly provider?: (real: CardProvider) => CardProvider;
+  /** Wraps the adapters of the wiring's ports, by port name, inside their fault points. */
+  readonly ports?: PortDecorator;
 }
 
 export interface WorldOptions {
@@ -158,7 +161,10 @@ export class SimWorld {
     const rechargeQueueUrl = this.sqs.add(this.recharges);
     const dailyWorkQueueUrl = this.sqs.add(this.dailyWork);
     const provider = variant?.provider?.(this.cards) ?? this.cards;
-    const decorate = faultyPorts(this.faults);
+    const faulty = faultyPorts(this.faults);
+    const broken = variant?.ports;
+    const decorate: PortDecorator =
+      broken === undefined ? faulty : (port, adapter) => faulty(port, broken(port, adapter));
     const common = { dynamoDb: client, tableName, events: this.events, clock: this.clock, decorate };
     const ingestion = (faults: RandomFaults) => {
       const deps = wireIngestUsage({

@@ -6,8 +6,13 @@
  * that reads a decline's `code` instead of its `decline_code`, so lost cards look like
  * soft declines, one that takes a cancellation for done without Stripe doing it, and one
  * that lists only the refunds it asked for, so a refund made on the dashboard is never booked.
+ * And recharges decided blind to the month's automatic credits must break the monthly cap.
  */
 import type { ChargeRefunds } from '../../functions/domain/money-back/money-back-provider';
+import type { PartnerAccount } from '../../functions/domain/partner';
+import type { ChargeAttempt } from '../../functions/domain/recharge/charge-attempt';
+import type { LedgerRepository, RechargeRepository } from '../../functions/domain/ports';
+import type { PortDecorator } from '../../functions/wiring/port-decorator';
 import type { UsageChunk, UsageChunkResult, UsageLedger } from '../../functions/domain/ports';
 import { declineKind } from '../../functions/domain/recharge/decline-policy';
 import type {
@@ -22,6 +27,8 @@ import { type SimulationOptions, runSimulation } from './simulator';
 
 /** Steps of the in-suite run: about two simulated days, a few seconds per hundred steps. */
 const SUITE_STEPS = 120;
+/** Enough steps for seed 5 to set a monthly limit and recharge past it (at step 369). */
+const CAP_STEPS = 400;
 
 function endpoint(): string {
   const value = process.env.DYNAMODB_ENDPOINT;
@@ -81,6 +88,37 @@ class OwnRefundsOnly extends PassingProvider {
       ? undefined
       : { ...listed, refunds: listed.refunds.filter((refund) => refund.operatorReference !== undefined) };
   }
+}
+
+/**
+ * Blind to the monthly cap's running total: partners are read without the month's
+ * automatic credits and an attempt opens without the condition that they are what the
+ * charge was decided from, so every recharge looks like the month's first.
+ */
+const capBlind: PortDecorator = (port, adapter) => {
+  if (port === 'ledger') {
+    const ledger = adapter as unknown as LedgerRepository;
+    const forget = (account: PartnerAccount): PartnerAccount => ({ ...account, automaticCredits: undefined });
+    return replacing(adapter, {
+      getPartner: async (partnerId: string) => {
+        const account = await ledger.getPartner(partnerId);
+        return account === undefined ? undefined : forget(account);
+      },
+      getPartners: async (partnerIds: readonly string[]) => (await ledger.getPartners(partnerIds)).map(forget),
+    });
+  }
+  if (port === 'attempts') {
+    const attempts = adapter as unknown as RechargeRepository;
+    return replacing(adapter, { openAttempt: (attempt: ChargeAttempt) => attempts.openAttempt(attempt) });
+  }
+  return adapter;
+};
+
+/** The adapter with some of its methods replaced. */
+function replacing<T extends object>(adapter: T, methods: Record<string, unknown>): T {
+  return new Proxy(adapter, {
+    get: (target, key) => (typeof key === 'string' && key in methods ? methods[key] : Reflect.get(target, key, target)),
+  });
 }
 
 // A run drives every handler on DynamoDB Local: about half a minute alone, minutes on a loaded 2-core machine.
@@ -165,6 +203,23 @@ describe('Simulator', () => {
       /^dashboard refund re_\S+ of [\d.]+ of charge pi_\S+ \(attempt att-\S+\) of partner partner-\d+ was never booked, while the charge still carries [\d.]+ of credit$/,
     );
   }, 180_000);
+
+  it('reports invariant 16 when recharges are decided blind to the month’s automatic credits, so the monthly cap never binds', async () => {
+    // Act: the seed sets a limit of 600.00 on a partner that then recharges 500.00 twice in November.
+    const broken = await failureOf({
+      seed: 5,
+      steps: CAP_STEPS,
+      dynamoDbEndpoint: endpoint(),
+      variant: { name: 'blind to the cap', ports: capBlind },
+    });
+
+    // Assess
+    expect(broken).toBeInstanceOf(InvariantBroken);
+    expect((broken as InvariantBroken).invariant).toBe(16);
+    expect((broken as InvariantBroken).detail).toMatch(
+      /^partner partner-\d+'s automatic recharges credited [\d.]+ in \d{4}-\d{2} with recharge att-\S+ of [\d.]+, past the monthly limit of [\d.]+ in force when it was opened at \S+$/,
+    );
+  }, 300_000);
 });
 
 /** Runs the simulator and resolves with what it threw, or undefined when every invariant held. */
