@@ -235,7 +235,7 @@ async function check(client: DynamoDBDocumentClient, figures: Figures): Promise<
     figures.chargesMade === population.partners
       ? undefined
       : `${figures.chargesMade} card charges made, expected ${population.partners}`,
-    pieces.filter((piece) => piece.progress.completedIn !== undefined).length === 1
+    pieces.flatMap((piece) => piece.progress.completed).length === 1
       ? undefined
       : 'the run was not completed exactly once',
     record?.state === 'completed' && record.partnersCharged === population.partners

@@ -1,10 +1,10 @@
 /**
- * Lambda handler for one piece of the monthly run: the licensed partners of one shard of
- * one month. It charges page by page while at least `reserveMs` of its time is left, then
- * queues the rest of the shard for a fresh invocation. The piece that finishes the month
- * records its completion and duration. Partners whose fee failed deterministically were
- * skipped and are reported one by one; a transient failure fails the work item, for SQS
- * to deliver it again.
+ * Lambda handler for one piece of the monthly run: the licensed partners of one shard,
+ * each charged for the months to run. It charges page by page while at least `reserveMs`
+ * of its time is left, then queues the rest of the shard for a fresh invocation. The
+ * piece that finishes a month records its completion and duration. Partners whose fee
+ * failed deterministically were skipped and are reported one by one; a transient failure
+ * fails the work item, for SQS to deliver it again.
  */
 import { processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { ParsedRecord } from '@aws-lambda-powertools/batch/types';
@@ -37,7 +37,7 @@ export function createMonthlyShardHandler(
       const progress = await runMonthlyPiece(work, deps, () => context.getRemainingTimeInMillis() > reserveMs);
       const counts = countOutcomes(progress.results);
       logger.info('monthly run piece', {
-        period: work.period,
+        periods: work.periods,
         shard: work.shard,
         ...counts,
         ...(progress.continueFrom !== undefined && { continued: true }),
@@ -45,14 +45,15 @@ export function createMonthlyShardHandler(
       report(
         'monthly',
         progress.results.flatMap((result) => (result.outcome === 'failed' ? [result.failure] : [])),
-        { period: work.period, shard: work.shard },
+        { periods: work.periods, shard: work.shard },
       );
       metrics.addMetric('LicenseFeesCharged', MetricUnit.Count, counts.succeeded);
       metrics.addMetric('LicenseFeesDeclined', MetricUnit.Count, counts.declined + counts['no-chargeable-card']);
       metrics.addMetric('LicenseFeesUnknownOutcome', MetricUnit.Count, counts.unknown);
-      if (progress.completedIn !== undefined) {
+      for (const month of progress.completed) {
+        logger.info('monthly run completed', month);
         metrics.addMetric('MonthlyRunCompleted', MetricUnit.Count, 1);
-        metrics.addMetric('MonthlyRunDuration', MetricUnit.Seconds, progress.completedIn.seconds);
+        metrics.addMetric('MonthlyRunDuration', MetricUnit.Seconds, month.seconds);
       }
     };
     // Always one metric per batch, as in the daily run's shard worker.

@@ -25,10 +25,14 @@ export const DailyWorkSchema = z.object({
 export type DailyWork = z.infer<typeof DailyWorkSchema>;
 
 export const MonthlyWorkSchema = z.object({
-  period: z
-    .string()
-    .regex(/^[0-9]{4}-(0[1-9]|1[0-2])$/)
-    .transform((month) => month as Month),
+  periods: z
+    .array(
+      z
+        .string()
+        .regex(/^[0-9]{4}-(0[1-9]|1[0-2])$/)
+        .transform((month) => month as Month),
+    )
+    .min(1),
   shard: z.number().int().min(0),
   cursor: z.string().min(1).optional(),
 });

@@ -2,11 +2,13 @@
 import type { Month } from '../month';
 
 /**
- * One piece of a month's work: the licensed partners of one shard, from `cursor` on. A
- * piece that runs out of time queues the rest of its shard as another piece.
+ * One piece of the run's work: the licensed partners of one shard, from `cursor` on, each
+ * charged the fee of every month of `periods` in turn (oldest first: a month caught up,
+ * then the month that starts). A piece that runs out of time queues the rest of its shard
+ * as another piece.
  */
 export interface MonthlyWork {
-  readonly period: Month;
+  readonly periods: readonly Month[];
   readonly shard: number;
   readonly cursor?: string;
 }

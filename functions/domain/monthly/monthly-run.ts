@@ -4,14 +4,16 @@
  *
  * `startMonthlyRun` records the month's run and queues one piece of work per shard of the
  * licensed list. It also catches up: every month after the last one whose run completed
- * (at most MAX_CATCH_UP_MONTHS) that has no completed run is run too, oldest first, each
- * month's numbers counted at its own first instant and charged at its own price list. A
- * month charges each partner once whichever run or piece gets to it (the fee's record).
+ * (at most MAX_CATCH_UP_MONTHS) is run too, each month's numbers counted at its own first
+ * instant and charged at its own price list. The pieces carry every month to run, and
+ * charge each partner's months in turn, oldest first, as the daily retry does: a card
+ * declined hard for one month is never charged for the next. A month charges each
+ * partner once, whichever run or piece gets to it (the fee's record).
  *
  * `runMonthlyPiece` charges the partners of one shard a page at a time, the page's
  * partners at once, and queues the rest of the shard as a new piece when its time is up.
- * It adds its figures to the month's record; the piece that finishes the month's last
- * shard completes the run with its duration. A partner whose fee fails deterministically
+ * It adds its figures to each month's record; the piece that finishes a month's last
+ * shard completes its run with its duration. A partner whose fee fails deterministically
  * is counted and skipped (docs/architecture.md, "Isolation"); a transient failure fails
  * the piece, which is delivered again and charges nobody twice.
  */
@@ -44,12 +46,9 @@ export async function startMonthlyRun(scheduledAt: Date, deps: MonthlyRunDepende
   // A month without a price list is refused before anything is recorded or charged.
   for (const month of months) feesFor(deps.fees, month);
   const runs = await deps.runs.beginRun(period, months, deps.clock.now());
-  const pieces = runs
-    .filter((run) => run.state !== 'completed')
-    .flatMap((run) =>
-      Array.from({ length: deps.runs.shards }, (_, shard): MonthlyWork => ({ period: run.period, shard })),
-    );
-  await deps.work.enqueue(pieces);
+  const periods = runs.filter((run) => run.state !== 'completed').map((run) => run.period);
+  if (periods.length > 0)
+    await deps.work.enqueue(Array.from({ length: deps.runs.shards }, (_, shard): MonthlyWork => ({ periods, shard })));
   return { period, months: runs };
 }
 
@@ -65,11 +64,12 @@ export function monthsToRun(lastCompleted: Month | undefined, period: Month): Mo
 }
 
 export interface MonthlyPieceProgress {
+  /** Every month's result of every partner of the piece. */
   readonly results: readonly LicenseFeeResult[];
   /** Set when the shard is not finished: where the next piece picks up. */
   readonly continueFrom?: string;
-  /** The month's run finished with this piece: how long it took, from its start. */
-  readonly completedIn?: { readonly seconds: number };
+  /** The months whose run finished with this piece, and how long each took from its start. */
+  readonly completed: readonly { readonly period: Month; readonly seconds: number }[];
 }
 
 export async function runMonthlyPiece(
@@ -78,27 +78,37 @@ export async function runMonthlyPiece(
   hasTimeLeft: () => boolean,
   pageSize = PARTNERS_CHARGED_AT_ONCE,
 ): Promise<MonthlyPieceProgress> {
-  const month = { period: work.period, at: monthRange(work.period).start };
+  const months = work.periods.map((period) => ({ period, at: monthRange(period).start }));
   const results: LicenseFeeResult[] = [];
   let cursor = work.cursor;
   do {
     const page = await deps.licenses.licensedPage(work.shard, cursor, pageSize);
-    const charges = page.partnerIds.map((partnerId) =>
-      isolated(partnerId, work.period, 'license-fee', () => chargeLicenseFee(partnerId, month, deps)),
-    );
-    results.push(...(await awaitAll(charges)));
+    const charges = page.partnerIds.map(async (partnerId) => {
+      const partnerResults: LicenseFeeResult[] = [];
+      for (const month of months) {
+        partnerResults.push(
+          await isolated(partnerId, month.period, 'license-fee', () => chargeLicenseFee(partnerId, month, deps)),
+        );
+      }
+      return partnerResults;
+    });
+    results.push(...(await awaitAll(charges)).flat());
     cursor = page.nextCursor;
   } while (cursor !== undefined && hasTimeLeft());
 
   // The rest of the shard is queued before this piece is recorded and acknowledged: a
   // crash in between repeats this piece, never loses the rest.
   if (cursor !== undefined) await deps.work.enqueue([{ ...work, cursor }]);
-  const recorded = await deps.runs.recordPiece(work.period, work.shard, cursor === undefined, tallyOf(results));
-  if (cursor !== undefined) return { results, continueFrom: cursor };
-  if (!recorded.lastShard) return { results };
-  const completedAt = deps.clock.now();
-  if (!(await deps.runs.completeRun(work.period, recorded.startedAt, completedAt))) return { results };
-  return { results, completedIn: { seconds: (completedAt.getTime() - recorded.startedAt.getTime()) / 1000 } };
+  const completed: { period: Month; seconds: number }[] = [];
+  for (const { period } of months) {
+    const tally = tallyOf(results.filter((result) => result.period === period));
+    const recorded = await deps.runs.recordPiece(period, work.shard, cursor === undefined, tally);
+    if (!recorded.lastShard) continue;
+    const completedAt = deps.clock.now();
+    if (await deps.runs.completeRun(period, recorded.startedAt, completedAt))
+      completed.push({ period, seconds: (completedAt.getTime() - recorded.startedAt.getTime()) / 1000 });
+  }
+  return { results, ...(cursor !== undefined && { continueFrom: cursor }), completed };
 }
 
 function tallyOf(results: readonly LicenseFeeResult[]): PieceTally {

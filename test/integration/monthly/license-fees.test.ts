@@ -136,7 +136,7 @@ describe('Use case: monthly license fees', () => {
 
     // Act
     const again = await harness.runMonth('2026-12');
-    await harness.work.enqueue([{ period: DECEMBER, shard: shardOf('twice') }]);
+    await harness.work.enqueue([{ periods: [DECEMBER], shard: shardOf('twice') }]);
     const redelivered = await harness.runPieces();
 
     // Assess
@@ -150,7 +150,7 @@ describe('Use case: monthly license fees', () => {
     expect(await harness.recharge.events.ofType('RechargeSucceeded', 'twice')).toHaveLength(1);
   });
 
-  it('queues the pieces of a month whose run never started before those of the month that starts', async () => {
+  it("charges a month whose run never started with the month that starts, in one pass over the list, each partner's months oldest first", async () => {
     await harness.recharge.open('gap', '500.00');
     await harness.registerNumber('gap', '+4915100000041');
     await harness.runMonth('2026-11');
@@ -158,11 +158,15 @@ describe('Use case: monthly license fees', () => {
     const february = await harness.runMonth('2027-02');
 
     expect(february.start.months.map((month) => month.period)).toEqual(['2026-12', '2027-01', '2027-02']);
-    const periods = february.pieces.map((piece) => piece.work.period);
-    expect(periods).toEqual([...periods].sort());
-    expect(new Set(periods)).toEqual(new Set(['2026-12', '2027-01', '2027-02']));
+    expect(february.pieces).toHaveLength(harness.licenses.shards);
+    for (const piece of february.pieces) expect(piece.work.periods).toEqual(['2026-12', '2027-01', '2027-02']);
+    expect(february.pieces.flatMap((piece) => piece.completed.map((month) => month.period)).sort()).toEqual([
+      '2026-12',
+      '2027-01',
+      '2027-02',
+    ]);
     // November's run found the number registered after its 1st: nothing was due then.
-    expect([...harness.recharge.successfulCharges('gap').keys()].sort()).toEqual([
+    expect(harness.recharge.provider.charges.map((charge) => charge.request.idempotencyKey)).toEqual([
       'lic-2026-12-gap-1',
       'lic-2027-01-gap-1',
       'lic-2027-02-gap-1',
@@ -324,7 +328,7 @@ describe('Use case: monthly license fees', () => {
       await harness.registerNumber('declined-twice', '+4915100000121');
       await harness.runMonth('2026-12');
 
-      await harness.work.enqueue([{ period: DECEMBER, shard: shardOf('declined-twice') }]);
+      await harness.work.enqueue([{ periods: [DECEMBER], shard: shardOf('declined-twice') }]);
       const again = await harness.runPieces();
 
       expect(again.flatMap((piece) => piece.results)).toMatchObject([{ outcome: 'declined-earlier' }]);

@@ -162,7 +162,7 @@ describe('Handlers: monthly run starter and piece worker, over the SQS emulator'
     await queue.client.send(
       new SendMessageCommand({
         QueueUrl: queue.queueUrl,
-        MessageBody: JSON.stringify({ period: DECEMBER, shard: shardOf(crowded[0] as string) }),
+        MessageBody: JSON.stringify({ periods: [DECEMBER], shard: shardOf(crowded[0] as string) }),
       }),
     );
 
