@@ -25,7 +25,7 @@ import { wireIngestUsage } from '../functions/wiring/ingest-usage';
 import { type CpuSample, cpuSpent, sampleCpu } from './support/cpu-time';
 import { type BatchWriteResult, ITEMS_PER_BATCH_WRITE, batchWriteAll } from './support/floor';
 import { type IngestHandler, type InvocationResult, invokeAll, percentile } from './support/invocations';
-import { itemBytes } from './support/item-size';
+import { itemBytes, writeUnitsOf } from './support/item-size';
 import { startLocalServices } from './support/local-services';
 import {
   CURRENCY,
@@ -110,8 +110,10 @@ async function main(): Promise<void> {
     await batchWriteAll(admin, services.tableName, partnerItems(spreadIds, CLOCK.now()), PARTNER_WRITES_IN_FLIGHT);
     const setupSeconds = (performance.now() - setupStarted) / 1000;
 
-    // An Update is billed on the item it leaves behind. Every update here is of a partner's
-    // balance item: sized from the partner items as stored (the larger of the two ids).
+    // An Update is billed on the larger of the item before and after. Every update here is
+    // of a partner's balance item: sized from the partner items as stored (the larger of the
+    // two ids); the items the debits leave behind, with the month's figures on them, are
+    // read back after the run, and the run fails if they cross into another KB.
     const partnerBytes = Math.max(
       await storedItemBytes(admin, services.tableName, HOT_PARTNER),
       await storedItemBytes(admin, services.tableName, spreadPartner(SPREAD_PARTNERS - 1)),
@@ -174,6 +176,14 @@ async function main(): Promise<void> {
     );
 
     await checkBooks(ledger, new Map([[HOT_PARTNER, events], ...[...spreadCounts].slice(0, 50)]));
+    const sampled = [HOT_PARTNER, ...[...spreadCounts.keys()].slice(0, 100)];
+    const partnerBytesAfter = Math.max(
+      ...(await Promise.all(sampled.map((partnerId) => storedItemBytes(admin, services.tableName, partnerId)))),
+    );
+    if (writeUnitsOf(partnerBytesAfter) > writeUnitsOf(partnerBytes))
+      throw new Error(
+        `partner items grew from ${partnerBytes} B to ${partnerBytesAfter} B, into another KB: the units counted are too low`,
+      );
     if (publisher.published > 0)
       throw new Error(`${publisher.published} events were published: a threshold was crossed or a record refused`);
     const queues = newSqsClient();
@@ -182,7 +192,15 @@ async function main(): Promise<void> {
       if (waiting > 0) throw new Error(`${waiting} messages on ${url}: expected none`);
     }
 
-    report(events, [hot, spread], partnerBytes, { setupSeconds, totalSeconds: (performance.now() - started) / 1000 });
+    report(
+      events,
+      [hot, spread],
+      { before: partnerBytes, after: partnerBytesAfter },
+      {
+        setupSeconds,
+        totalSeconds: (performance.now() - started) / 1000,
+      },
+    );
   } finally {
     for (const client of clients) client.destroy();
     await services.stop();
@@ -192,7 +210,7 @@ async function main(): Promise<void> {
 function report(
   events: number,
   results: readonly ScenarioFigures[],
-  partnerBytes: number,
+  partnerBytes: { readonly before: number; readonly after: number },
   times: { setupSeconds: number; totalSeconds: number },
 ): void {
   const out = (line = '') => process.stdout.write(`${line}\n`);
@@ -280,7 +298,7 @@ function report(
     const eventBytes = averageBytes(first.tally, 'usage event');
     out(
       `  Item sizes (DynamoDB's rule): usage event ${size(eventBytes)}, ledger entry ${size(averageBytes(first.tally, 'ledger entry'))}, ` +
-        `partner ${partnerBytes} B, floor item ${size(floorBytes)}`,
+        `partner ${partnerBytes.before} B (${partnerBytes.after} B with the month's figures, after the run), floor item ${size(floorBytes)}`,
     );
     if (eventBytes === undefined || floorBytes === undefined || Math.abs(eventBytes - floorBytes) >= 1) {
       out('  WARNING: the floor items are not the size of the dedupe records ingestion writes; the floor is off');

@@ -95,8 +95,11 @@ export type EventFate =
 
 export interface UsageChunkResult {
   readonly fates: ReadonlyMap<string, EventFate>;
-  /** The ledger entry of what was debited; absent when nothing was. */
-  readonly entry?: LedgerEntry;
+  /**
+   * The ledger entries of what was debited: none when nothing was, one for a chunk debited
+   * in one transaction, more when the chunk's channels left no room for all its events.
+   */
+  readonly entries: readonly LedgerEntry[];
 }
 
 export interface UsageLedger {

@@ -17,6 +17,7 @@ import type { PartnerAccount } from '../../functions/domain/partner';
 import { DEFAULT_RECHARGE_SETTINGS } from '../../functions/domain/recharge-rules';
 import { type ChargeAttempt, newAttemptId } from '../../functions/domain/recharge/charge-attempt';
 import type { TestTable } from './billing-table';
+import { debitUsage } from './usage-debit';
 
 export class MoneyBackBooks {
   readonly ledger: DynamoDbLedgerRepository;
@@ -90,16 +91,9 @@ export class MoneyBackBooks {
     return account;
   }
 
-  /** Usage of `amount`, posted as ingestion moves the balance. */
+  /** Usage of `amount`, debited as ingestion debits it. */
   async spend(partnerId: string, amount: string, key: string, at: Date): Promise<void> {
-    await this.ledger.post({
-      partnerId,
-      currency: 'EUR',
-      kind: 'usage',
-      idempotencyKey: key,
-      amount: parseAmount(`-${amount}`),
-      postedAt: at,
-    });
+    await debitUsage(this.table.client, this.table.tableName, { partnerId, amount, key, at });
   }
 
   async entries(partnerId: string): Promise<LedgerEntry[]> {

@@ -38,6 +38,7 @@ import { FaultSwitch } from './fault-switch';
 import { faultyPorts } from './faulty-ports';
 import { RecordingRechargeRequests } from './recording-recharge-requests';
 import { RelayedEvents } from './relayed-events';
+import { debitUsage } from './usage-debit';
 import { TestClock } from './test-clock';
 
 export class RechargeHarness {
@@ -145,16 +146,9 @@ export class RechargeHarness {
     return attemptId === undefined ? undefined : this.attempts.getAttempt(partnerId, attemptId);
   }
 
-  /** Usage of `amount` as one ledger posting, the way ingestion moves the balance. */
+  /** Usage of `amount`, debited the way ingestion debits it. */
   async spend(partnerId: string, amount: string, key: string): Promise<void> {
-    await this.ledger.post({
-      partnerId,
-      currency: 'EUR',
-      kind: 'usage',
-      idempotencyKey: key,
-      amount: parseAmount(`-${amount}`),
-      postedAt: this.clock.now(),
-    });
+    await debitUsage(this.table.client, this.table.tableName, { partnerId, amount, key, at: this.clock.now() });
   }
 
   async invoices(partnerId: string): Promise<readonly Invoice[]> {

@@ -7,9 +7,11 @@
  * wrong status. A closed account is final (docs/contract.md §13): a credit never moves
  * its status, and a closure between the read and the write makes the caller decide again.
  */
+import type { LedgerEntry } from '../../domain/ledger';
 import type { Micros } from '../../domain/money';
 import type { PartnerAccount } from '../../domain/partner';
 import { attentionShard, partnerKey } from './keys';
+import { addClauses, movementAdds } from './month-figure-attributes';
 
 export interface StandingPlan {
   readonly threshold: Micros;
@@ -44,13 +46,18 @@ export interface CreditExtras {
   readonly values?: Record<string, unknown>;
 }
 
+/**
+ * The partner's update for a credit entry: the balance, the posting count, its month's
+ * figures (month-figure-attributes.ts), the attention index and the standing `plan` decided.
+ */
 export function creditWithStanding(
   tableName: string,
-  partnerId: string,
-  credit: Micros,
+  entry: LedgerEntry,
   plan: StandingPlan,
   extras: CreditExtras = {},
 ) {
+  const { partnerId, amount: credit } = entry;
+  const figures = addClauses(movementAdds(entry));
   const sets = [
     'attentionPk = if_not_exists(attentionPk, :shard)',
     'attentionSk = if_not_exists(attentionSk, :partnerId)',
@@ -75,9 +82,9 @@ export function creditWithStanding(
     Update: {
       TableName: tableName,
       Key: partnerKey(partnerId),
-      UpdateExpression: `ADD liveBalance :credit, version :one SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
+      UpdateExpression: `ADD ${['liveBalance :credit', 'version :one', ...figures.clauses].join(', ')} SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
       ConditionExpression: ['attribute_exists(pk)', ...(extras.conditions ?? []), ...standing].join(' AND '),
-      ExpressionAttributeNames: { '#status': 'status', ...extras.names },
+      ExpressionAttributeNames: { '#status': 'status', ...figures.names, ...extras.names },
       ExpressionAttributeValues: {
         ':credit': credit,
         ':one': 1,
@@ -90,6 +97,7 @@ export function creditWithStanding(
           ':thresholdFloor': plan.threshold - credit,
         }),
         ...(plan.restoresStanding && { ':active': 'active' }),
+        ...figures.values,
         ...extras.values,
       },
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,

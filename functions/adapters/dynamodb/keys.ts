@@ -130,3 +130,30 @@ export const channelMembershipKey = (partnerId: string, phoneNumber: string): It
 
 /** The deployment's key for signing page cursors, drawn once. */
 export const CURSOR_KEY_ITEM: ItemKey = { pk: 'CONFIG', sk: 'CURSOR-KEY' };
+
+/** A partner's closed months and the usage of its channels beyond those the partner item keeps. */
+export const monthsPartition = (partnerId: string): string => `PARTNER#${partnerId}#MONTHS`;
+
+/** A closed month's figures and closing balance (docs/data-model.md, "Month figures"). */
+export const MONTH_PREFIX = 'MONTH#';
+export const monthKey = (partnerId: string, month: string): ItemKey => ({
+  pk: monthsPartition(partnerId),
+  sk: `${MONTH_PREFIX}${month}`,
+});
+
+/** The usage of one channel in one month, for a channel whose figures the partner item does not keep. */
+export const channelMonthPrefix = (month: string): string => `CHANNEL#${month}#`;
+export const channelMonthKey = (partnerId: string, month: string, channelId: string): ItemKey => ({
+  pk: monthsPartition(partnerId),
+  sk: `${channelMonthPrefix(month)}${channelId}`,
+});
+
+/** The months still to close in a shard, `{YYYY-MM}#{partnerId}`: the daily run closes them once they are over. */
+export const monthsDuePartition = (shard: number): string => `MONTHS-DUE#${shard}`;
+export const monthDueKey = (partnerId: string, month: string): ItemKey => ({
+  pk: monthsDuePartition(shardOf(partnerId)),
+  sk: `${month}#${partnerId}`,
+});
+
+/** A partner's daily balance snapshots, by day. */
+export const historyPartition = (partnerId: string): string => `PARTNER#${partnerId}#HISTORY`;

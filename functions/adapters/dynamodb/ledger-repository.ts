@@ -30,6 +30,7 @@ import { creditWithStanding, planStanding } from './credit-writes';
 import { type Item, cardAttributes, itemToEntry, itemToPartner, partnerToItem } from './items';
 import { attentionShard, ledgerPartition, partnerKey } from './keys';
 import { batchGetItems } from './batch-get';
+import { figureItem, movementAdds } from './month-figure-attributes';
 import { outboxPuts, putOutboxEvent } from './outbox';
 import { partitionPage } from './page-query';
 import { balanceLimitError, isBalanceLimit, moveBalance, putLedgerEntry, putPostingGuard } from './posting-writes';
@@ -71,7 +72,8 @@ export class DynamoDbLedgerRepository implements LedgerRepository {
               {
                 Put: {
                   TableName: this.tableName,
-                  Item: partnerToItem(account),
+                  // The opening is the first posting of the account's first month.
+                  Item: { ...partnerToItem(account), ...figureItem(movementAdds(opening)) },
                   ConditionExpression: 'attribute_not_exists(pk)',
                   ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
                 },
@@ -112,7 +114,7 @@ export class DynamoDbLedgerRepository implements LedgerRepository {
         this.client.send(
           new TransactWriteCommand({
             TransactItems: [
-              moveBalance(this.tableName, entry.partnerId, entry.amount, entry.currency),
+              moveBalance(this.tableName, entry),
               putPostingGuard(this.tableName, entry),
               putLedgerEntry(this.tableName, entry),
             ],
@@ -143,7 +145,7 @@ export class DynamoDbLedgerRepository implements LedgerRepository {
           this.client.send(
             new TransactWriteCommand({
               TransactItems: [
-                creditWithStanding(this.tableName, posting.partnerId, posting.amount, plan, {
+                creditWithStanding(this.tableName, entry, plan, {
                   conditions: ['liveBalance <= :highest'],
                   values: { ':highest': MAX_BALANCE - posting.amount },
                 }),

@@ -102,7 +102,7 @@ export class DynamoDbMoneyBackRepository implements MoneyBackRepository {
     const debit =
       creditPart > 0
         ? [
-            moveBalance(this.tableName, charge.partnerId, entry.amount, charge.currency),
+            moveBalance(this.tableName, entry),
             putLedgerEntry(this.tableName, entry),
             putPostingGuard(this.tableName, entry),
           ]
@@ -162,7 +162,7 @@ export class DynamoDbMoneyBackRepository implements MoneyBackRepository {
           },
         },
         // The live balance covers the refund, and the partner's single refund slot is free.
-        withPartnerChanges(moveBalance(this.tableName, refund.partnerId, entry.amount, refund.currency), {
+        withPartnerChanges(moveBalance(this.tableName, entry), {
           sets: ['refundInFlight = :reference'],
           conditions: ['liveBalance >= :refunded', 'attribute_not_exists(refundInFlight)'],
           values: { ':reference': refund.reference, ':refunded': refund.amount },
@@ -318,10 +318,7 @@ export class DynamoDbMoneyBackRepository implements MoneyBackRepository {
       try {
         await this.transact([
           this.putDispute(step),
-          withPartnerChanges(
-            moveBalance(this.tableName, record.partnerId, entry.amount, record.currency),
-            markDisputedCard(step.paymentMethod, roles),
-          ),
+          withPartnerChanges(moveBalance(this.tableName, entry), markDisputedCard(step.paymentMethod, roles)),
           putLedgerEntry(this.tableName, entry),
           putPostingGuard(this.tableName, entry),
           noteOnCharge(this.tableName, record, { disputed: record.chargeback }, step.chargeVersion),
@@ -426,7 +423,7 @@ export class DynamoDbMoneyBackRepository implements MoneyBackRepository {
       try {
         await this.transact([
           ...records,
-          creditWithStanding(this.tableName, entry.partnerId, entry.amount, plan, {
+          creditWithStanding(this.tableName, entry, plan, {
             conditions: ['currency = :currency'],
             values: { ':currency': entry.currency },
           }),

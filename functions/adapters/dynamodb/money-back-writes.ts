@@ -82,7 +82,7 @@ export function withPartnerChanges(move: ReturnType<typeof moveBalance>, changes
       ...update,
       UpdateExpression: [update.UpdateExpression, ...changes.sets].join(', '),
       ConditionExpression: [update.ConditionExpression, ...changes.conditions].join(' AND '),
-      ...(changes.names !== undefined && { ExpressionAttributeNames: changes.names }),
+      ExpressionAttributeNames: { ...update.ExpressionAttributeNames, ...changes.names },
       ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ...changes.values },
     },
   };

@@ -8,22 +8,32 @@ import { AmountOutOfRangeError } from '../../domain/errors';
 import { type Currency, MAX_BALANCE, type Micros, formatAmount, micros } from '../../domain/money';
 import { entryToItem } from './items';
 import { attentionShard, partnerKey, postingGuardKey } from './keys';
+import { type FigureAdd, addClauses, movementAdds } from './month-figure-attributes';
 
 /**
- * Adds `amount` to the live balance of an existing partner billed in `currency`, counts
- * the posting in `version`, and puts the partner in the daily run's attention index
- * (if_not_exists: a partner already there costs no index write). The balance stays
- * within MAX_BALANCE either side of 0, checked where it is written: a refusal with the
- * partner's currency matching is that limit (see `isBalanceLimit`).
+ * Adds the entry's amount to the live balance of an existing partner billed in its
+ * currency, counts the posting in `version`, adds it to its month's figures (`figures`:
+ * the entry's kind, or for usage its categories and channels; month-figure-attributes.ts)
+ * and puts the partner in the daily run's attention index (if_not_exists: a partner
+ * already there costs no index write). The balance stays within MAX_BALANCE either side
+ * of 0, checked where it is written: a refusal with the partner's currency matching and
+ * the balance beyond the range is that limit (see `isBalanceLimit`).
  */
-export function moveBalance(tableName: string, partnerId: string, amount: Micros, currency: Currency) {
+export function moveBalance(
+  tableName: string,
+  entry: LedgerEntry,
+  figures: readonly FigureAdd[] = movementAdds(entry),
+  extra: { readonly adds?: readonly string[]; readonly condition?: string } & FigureValues = {},
+) {
+  const { amount, currency, partnerId } = entry;
+  const added = addClauses(figures);
   return {
     Update: {
       TableName: tableName,
       Key: partnerKey(partnerId),
-      UpdateExpression:
-        'ADD liveBalance :amount, version :one SET attentionPk = if_not_exists(attentionPk, :shard), attentionSk = if_not_exists(attentionSk, :partnerId)',
-      ConditionExpression: 'attribute_exists(pk) AND currency = :currency AND liveBalance BETWEEN :lowest AND :highest',
+      UpdateExpression: `ADD ${['liveBalance :amount', 'version :one', ...added.clauses, ...(extra.adds ?? [])].join(', ')} SET attentionPk = if_not_exists(attentionPk, :shard), attentionSk = if_not_exists(attentionSk, :partnerId)`,
+      ConditionExpression: `attribute_exists(pk) AND currency = :currency AND liveBalance BETWEEN :lowest AND :highest${extra.condition === undefined ? '' : ` AND (${extra.condition})`}`,
+      ExpressionAttributeNames: { ...added.names, ...extra.names },
       ExpressionAttributeValues: {
         ':amount': amount,
         ':lowest': -MAX_BALANCE - amount,
@@ -32,15 +42,24 @@ export function moveBalance(tableName: string, partnerId: string, amount: Micros
         ':shard': attentionShard(partnerId),
         ':partnerId': partnerId,
         ':currency': currency,
+        ...added.values,
+        ...extra.values,
       } as Record<string, unknown>,
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
     },
   };
 }
 
+/** Names and values an update's extra clauses use. */
+export interface FigureValues {
+  readonly names?: Record<string, string>;
+  readonly values?: Record<string, unknown>;
+}
+
 /**
  * Whether a refused `moveBalance` met the balance limit: the partner exists and is billed
- * in the posting's currency, so only the range condition can have failed.
+ * in the posting's currency, so only the range condition can have failed (a usage debit
+ * adds a condition of its own, see usage-ledger.ts).
  */
 export function isBalanceLimit(partner: Record<string, unknown> | undefined, currency: Currency): boolean {
   return partner !== undefined && partner.currency === currency;

@@ -162,7 +162,7 @@ export class DynamoDbRechargeRepository implements RechargeRepository {
             new TransactWriteCommand({
               TransactItems: [
                 this.closeAttempt(attempt, 'succeeded', at, { providerChargeId }),
-                creditWithStanding(this.tableName, attempt.partnerId, attempt.charge.credit, plan, {
+                creditWithStanding(this.tableName, entry, plan, {
                   conditions: ['chargeInFlight = :attemptId', ...counted.conditions],
                   sets: counted.sets,
                   removes: ['chargeInFlight', ...succeededRemoves(attempt)],

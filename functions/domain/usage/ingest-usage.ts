@@ -73,12 +73,11 @@ export async function ingestUsage(
   });
   try {
     const results = await deps.usageLedger.debit(chunks);
-    results.forEach((result, index) => {
+    for (const result of results) {
       for (const [eventId, fate] of result.fates) fates.set(eventId, fate);
-      const currency = chunks[index]?.currency;
-      if (result.entry !== undefined && currency !== undefined)
-        debited.set(currency, (debited.get(currency) ?? 0) - result.entry.amount);
-    });
+      for (const entry of result.entries)
+        debited.set(entry.currency, (debited.get(entry.currency) ?? 0) - entry.amount);
+    }
   } catch (error) {
     // Whatever was debited already is safe: the retry finds it as duplicates.
     for (const { event } of accepted) fates.set(event.eventId, failureFate(error));

@@ -364,7 +364,7 @@ describe('Class: DynamoDbLedgerRepository', () => {
         repository.postCredit(posting('credit-4', { amount: parseAmount('10.00'), idempotencyKey: 'bank-1' })),
         ...Array.from({ length: 8 }, (_, index) =>
           repository.post(
-            posting('credit-4', { kind: 'usage', amount: parseAmount('-1.00'), idempotencyKey: `u-${index}` }),
+            posting('credit-4', { kind: 'adjustment', amount: parseAmount('-1.00'), idempotencyKey: `u-${index}` }),
           ),
         ),
       ]);
@@ -411,7 +411,7 @@ describe('Class: DynamoDbLedgerRepository', () => {
 
   describe('Invariant: balance equals the sum of the ledger', () => {
     const partners = ['inv-a', 'inv-b', 'inv-c'];
-    const kinds: EntryKind[] = ['usage', 'recharge', 'payment', 'adjustment'];
+    const kinds: EntryKind[] = ['refund', 'recharge', 'payment', 'adjustment'];
     const anyPosting = fc.record({
       partner: fc.constantFrom(...partners),
       kind: fc.constantFrom(...kinds),
