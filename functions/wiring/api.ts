@@ -4,6 +4,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbDailyRunRepository } from '../adapters/dynamodb/daily-run-repository';
 import { DynamoDbLicenseRepository } from '../adapters/dynamodb/license-repository';
 import { DynamoDbMoneyBackRepository } from '../adapters/dynamodb/money-back-repository';
+import { DynamoDbMonthBooks } from '../adapters/dynamodb/month-books';
 import { DynamoDbOpeningBalances } from '../adapters/dynamodb/opening-balances';
 import { DynamoDbReconciliationRepository } from '../adapters/dynamodb/reconciliation-repository';
 import { InlineRechargeRequests } from '../adapters/inline-recharge-requests';
@@ -63,6 +64,7 @@ export function apiDependencies(
     finance: {
       ...recharge,
       reconciliations: decorate('reconciliations', new DynamoDbReconciliationRepository(dynamoDb, tableName)),
+      months: decorate('months', new DynamoDbMonthBooks(dynamoDb, tableName)),
       followUp: new BalanceFollowUp({
         ...recharge,
         recharges: decorate('recharges', new InlineRechargeRequests(recharge, rechargeQueue)),

@@ -6,6 +6,7 @@ import { DynamoDbLicenseRepository } from '../adapters/dynamodb/license-reposito
 import { DynamoDbMonthlyRunRepository } from '../adapters/dynamodb/monthly-run-repository';
 import { InlineMonthlyWork } from '../adapters/inline-monthly-work';
 import { DynamoDbMoneyBackRepository } from '../adapters/dynamodb/money-back-repository';
+import { DynamoDbMonthBooks } from '../adapters/dynamodb/month-books';
 import { DynamoDbLedgerRepository } from '../adapters/dynamodb/ledger-repository';
 import { DynamoDbRechargeRepository } from '../adapters/dynamodb/recharge-repository';
 import type { DailyRunDependencies } from '../domain/daily/daily-run';
@@ -50,6 +51,7 @@ export function wireDailyRun(wiring: RechargeWiring & { readonly work: DailyWork
     moneyBack: decorate('moneyBack', new DynamoDbMoneyBackRepository(wiring.dynamoDb, wiring.tableName)),
     providerMoneyBack: decorate('providerMoneyBack', wiring.provider),
     licenses: decorate('licenses', new DynamoDbLicenseRepository(wiring.dynamoDb, wiring.tableName)),
+    months: decorate('months', new DynamoDbMonthBooks(wiring.dynamoDb, wiring.tableName)),
   };
 }
 
