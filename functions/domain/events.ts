@@ -20,6 +20,7 @@ export const EVENT_TYPES = [
   'ChargeRefunded',
   'RefundIssued',
   'PartnerClosed',
+  'StatementReady',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

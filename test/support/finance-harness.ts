@@ -4,6 +4,7 @@
  * into a given standing.
  */
 import { DynamoDbDailyRunRepository } from '../../functions/adapters/dynamodb/daily-run-repository';
+import { DynamoDbMonthBooks } from '../../functions/adapters/dynamodb/month-books';
 import { DynamoDbReconciliationRepository } from '../../functions/adapters/dynamodb/reconciliation-repository';
 import {
   type PaymentResult,
@@ -39,6 +40,7 @@ export class FinanceHarness {
       channels,
       clock,
       reconciliations: recharge.decorate('reconciliations', this.reconciliations),
+      months: recharge.decorate('months', new DynamoDbMonthBooks(client, tableName)),
       followUp: new BalanceFollowUp({
         ledger,
         clock,

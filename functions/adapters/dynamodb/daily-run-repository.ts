@@ -26,7 +26,7 @@ import type { DomainEvent } from '../../domain/events';
 import { micros } from '../../domain/money';
 import { ATTENTION_INDEX } from '../../../definitions/table';
 import { decodeCursor, encodeCursor } from './cursor';
-import { ATTENTION_SHARDS, ledgerPartition, partnerKey } from './keys';
+import { ATTENTION_SHARDS, historyPartition, ledgerPartition, partnerKey } from './keys';
 import { putOutboxEvent } from './outbox';
 import { partitionPage } from './page-query';
 import { cancellationReasons } from './transactions';
@@ -37,7 +37,6 @@ export const MAX_CATCH_UP_DAYS = 31;
 /** The partition of the run records, one per day (`{YYYY-MM-DD}`), and of the catch-up point. */
 export const RUN_PK = 'RUN#daily';
 const LATEST_SK = 'LATEST';
-const historyPartition = (partnerId: string) => `PARTNER#${partnerId}#HISTORY`;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export class DynamoDbDailyRunRepository implements DailyRunRepository {

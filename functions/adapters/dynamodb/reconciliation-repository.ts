@@ -1,62 +1,23 @@
 /**
  * Reconciliations on DynamoDB: one record per partner and month under the partner
- * (`PARTNER#{id}` / `RECONCILIATION#{YYYY-MM}`), written once with `attribute_not_exists`,
- * and the month's estimated usage read from the ledger partition with a key condition on
- * the sort key range, never a scan.
+ * (`PARTNER#{id}` / `RECONCILIATION#{YYYY-MM}`), written once with `attribute_not_exists`.
+ * The month's estimated usage comes from its figures (month-books.ts).
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { ReconciliationRepository } from '../../domain/finance/finance-ports';
-import { type Reconciliation, type ReconciliationState, estimatedUsage } from '../../domain/finance/reconciliation';
-import type { EntryKind } from '../../domain/ledger';
-import { type Currency, type Micros, ZERO, add, micros } from '../../domain/money';
-import type { Month, MonthRange } from '../../domain/month';
+import type { Reconciliation, ReconciliationState } from '../../domain/finance/reconciliation';
+import { type Currency, micros } from '../../domain/money';
+import type { Month } from '../../domain/month';
 import { updateIf } from './conditional-update';
 import type { Item } from './items';
-import { ledgerPartition, reconciliationKey } from './keys';
+import { reconciliationKey } from './keys';
 
 export class DynamoDbReconciliationRepository implements ReconciliationRepository {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {}
-
-  async usageWithin(partnerId: string, range: MonthRange): Promise<Micros> {
-    // Ledger sort keys are `{postedAt ISO}#{entryId}`. Every key of the range sorts between
-    // the start instant and the end instant written alone: an entry posted exactly at the
-    // end sorts after it (`...000Z#usage:...` > `...000Z`), and one at the start after the
-    // lower bound. BETWEEN is inclusive, but no key equals a bare instant.
-    let total = ZERO;
-    let start: Record<string, unknown> | undefined;
-    do {
-      const { Items: items = [], LastEvaluatedKey: last } = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-          FilterExpression: '#kind = :usage',
-          ProjectionExpression: '#kind, amount, postedAt',
-          ExpressionAttributeNames: { '#kind': 'kind' },
-          ExpressionAttributeValues: {
-            ':pk': ledgerPartition(partnerId),
-            ':from': range.start.toISOString(),
-            ':to': range.end.toISOString(),
-            ':usage': 'usage',
-          },
-          ConsistentRead: true,
-          ...(start !== undefined && { ExclusiveStartKey: start }),
-        }),
-      );
-      // The pure rule decides again what counts: usage, start inclusive, end exclusive.
-      const page = items.map((item) => ({
-        kind: item.kind as EntryKind,
-        amount: micros(item.amount as number),
-        postedAt: new Date(item.postedAt as string),
-      }));
-      total = add(total, estimatedUsage(page, range));
-      start = last;
-    } while (start !== undefined);
-    return total;
-  }
 
   async get(partnerId: string, period: Month): Promise<Reconciliation | undefined> {
     const { Item: item } = await this.client.send(

@@ -61,6 +61,8 @@ export interface DailyWork {
   readonly cutoffs: readonly Date[];
   readonly shard: number;
   readonly cursor?: string;
+  /** Set once the shard's partners are done: where its list of months to close picks up. */
+  readonly monthsCursor?: string;
 }
 
 export interface DailyWorkQueue {

@@ -4,8 +4,10 @@
  * of one shard that need action, page by page, and hands back a cursor when its time is
  * up. For each partner: publish the balance as of every cut-off it has not seen, retry a
  * due charge once a day, block it if it has been below 0 for 7 days, and take it out of
- * the index when nothing is left to do. A closed account (docs/contract.md §13) is only
- * published: never charged, made overdue or blocked.
+ * the index when nothing is left to do; then close the partner's months that are over
+ * (docs/contract.md §15). After the partners, each shard closes the months over that its
+ * list still holds, for partners quiet since. A closed account (docs/contract.md §13) is
+ * only published: never charged, made overdue or blocked.
  *
  * A partner whose work fails deterministically is recorded and skipped, and stays in the
  * index for the next run; a charge retry that fails so does not keep the partner from
@@ -27,6 +29,8 @@ import {
 import { chargeableCard } from '../recharge/decline-policy';
 import { type RefundDependencies, resumeOperatorRefund } from '../money-back/refund-balance';
 import { overdueEvent } from '../usage/balance-follow-up';
+import type { MonthBooks } from '../statements/month-book-ports';
+import { monthOfRun, settleMonths } from '../statements/close-months';
 import {
   type DailyRunRepository,
   type DailyWork,
@@ -42,6 +46,8 @@ export interface DailyRunDependencies
   readonly runs: DailyRunRepository;
   readonly work: DailyWorkQueue;
   readonly licenses: LicenseFeeRepository;
+  /** Months of figures, closed by the first run of the month after (docs/contract.md §15). */
+  readonly months: MonthBooks;
 }
 
 /** Partners visited at once within a shard: enough to hide latency, few enough to stay under table limits. */
@@ -78,6 +84,8 @@ export interface PartnerDay {
 
 export interface ShardProgress {
   readonly visited: number;
+  /** Partners whose earlier months this shard closed from its list of months to close. */
+  readonly monthsClosed: number;
   readonly published: number;
   readonly retried: number;
   readonly blocked: number;
@@ -99,6 +107,7 @@ export async function runDailyShard(
 ): Promise<ShardProgress> {
   const totals = {
     visited: 0,
+    monthsClosed: 0,
     published: 0,
     retried: 0,
     blocked: 0,
@@ -106,40 +115,63 @@ export async function runDailyShard(
     charges: [] as RechargeResult[],
     failures: [] as PartnerFailure[],
   };
-  let cursor = work.cursor;
+  // A continuation of the months to close has the partners and license fees behind it.
+  if (work.monthsCursor === undefined) {
+    let cursor = work.cursor;
+    do {
+      const page = await deps.runs.attentionPage(work.shard, cursor, pageSize);
+      const settled = await awaitAll(
+        page.partnerIds.map((partnerId) =>
+          isolate(partnerId, 'daily-run', () => settlePartnerDay(partnerId, work, deps)),
+        ),
+      );
+      totals.visited += settled.length;
+      for (const outcome of settled) {
+        if (!outcome.ok) {
+          totals.failures.push(outcome.failure);
+          continue;
+        }
+        const result = outcome.value;
+        if (result.failure !== undefined) totals.failures.push(result.failure);
+        if (result.published) totals.published += 1;
+        if (result.charge !== undefined) {
+          totals.retried += 1;
+          totals.charges.push(result.charge);
+        }
+        if (result.blocked) totals.blocked += 1;
+        if (result.overdue) totals.overdue += 1;
+      }
+      cursor = page.nextCursor;
+      if (cursor !== undefined && !hasTimeLeft()) {
+        await deps.work.enqueue([{ ...work, cursor }]);
+        return { ...totals, continueFrom: cursor, runCompleted: false };
+      }
+    } while (cursor !== undefined);
+    // Monthly license fees that were declined are retried daily, like recharges.
+    for (const result of await retryDueLicenseFees(work.shard, work.day, deps)) {
+      if (result.outcome === 'failed') totals.failures.push(result.failure);
+    }
+  }
+  // Months over that partners quiet since left open: closed now, with their StatementReady.
+  let monthsCursor = work.monthsCursor;
   do {
-    const page = await deps.runs.attentionPage(work.shard, cursor, pageSize);
+    const page = await deps.months.duePage(work.shard, monthOfRun(work.cutoffs), monthsCursor, pageSize);
     const settled = await awaitAll(
       page.partnerIds.map((partnerId) =>
-        isolate(partnerId, 'daily-run', () => settlePartnerDay(partnerId, work, deps)),
+        isolate(partnerId, 'month-close', () => settleMonths(partnerId, work, deps.months)),
       ),
     );
-    totals.visited += settled.length;
     for (const outcome of settled) {
-      if (!outcome.ok) {
-        totals.failures.push(outcome.failure);
-        continue;
-      }
-      const result = outcome.value;
-      if (result.failure !== undefined) totals.failures.push(result.failure);
-      if (result.published) totals.published += 1;
-      if (result.charge !== undefined) {
-        totals.retried += 1;
-        totals.charges.push(result.charge);
-      }
-      if (result.blocked) totals.blocked += 1;
-      if (result.overdue) totals.overdue += 1;
+      if (outcome.ok) totals.monthsClosed += 1;
+      else totals.failures.push(outcome.failure);
     }
-    cursor = page.nextCursor;
-    if (cursor !== undefined && !hasTimeLeft()) {
-      await deps.work.enqueue([{ ...work, cursor }]);
-      return { ...totals, continueFrom: cursor, runCompleted: false };
+    monthsCursor = page.nextCursor;
+    if (monthsCursor !== undefined && !hasTimeLeft()) {
+      const { cursor: _done, ...rest } = work;
+      await deps.work.enqueue([{ ...rest, monthsCursor }]);
+      return { ...totals, continueFrom: monthsCursor, runCompleted: false };
     }
-  } while (cursor !== undefined);
-  // Monthly license fees that were declined are retried daily, like recharges.
-  for (const result of await retryDueLicenseFees(work.shard, work.day, deps)) {
-    if (result.outcome === 'failed') totals.failures.push(result.failure);
-  }
+  } while (monthsCursor !== undefined);
   const last = await deps.runs.finishShard(work.day, work.shard);
   if (last) await deps.runs.completeRun(work.day, deps.clock.now());
   return { ...totals, runCompleted: last };
@@ -220,12 +252,17 @@ export async function settlePartnerDay(
   if (asOf.quietSinceLatest && current.version === asOf.version && settled) {
     await deps.runs.releaseAttention(partnerId, asOf.version);
   }
+
+  // 5. Close the months before the run's (their balances are published now) with their
+  // StatementReady, and list the running month to be closed after its end.
+  const months = await isolate(partnerId, 'month-close', () => settleMonths(partnerId, work, deps.months));
   return {
     published,
     ...sweep,
     ...(charge !== undefined && { charge }),
     ...(!retry.ok && { failure: retry.failure }),
     ...(refund !== undefined && !refund.ok && { failure: refund.failure }),
+    ...(!months.ok && { failure: months.failure }),
   };
 }
 

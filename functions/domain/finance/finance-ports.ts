@@ -1,11 +1,8 @@
-/** What reconciliation needs from storage, beyond the ledger itself. */
-import type { Micros } from '../money';
-import type { Month, MonthRange } from '../month';
+/** What reconciliation needs from storage, beyond the ledger and the month's figures. */
+import type { Month } from '../month';
 import type { Reconciliation } from './reconciliation';
 
 export interface ReconciliationRepository {
-  /** The estimated usage of the range: the positive sum of the partner's `usage` entries posted in it. */
-  usageWithin(partnerId: string, range: MonthRange): Promise<Micros>;
   get(partnerId: string, period: Month): Promise<Reconciliation | undefined>;
   /** Stores the month's reconciliation once; a month reconciled before answers with the stored one. */
   record(

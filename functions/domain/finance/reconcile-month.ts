@@ -1,6 +1,7 @@
 /**
  * Reconciliation of a partner's month against the upstream (Meta) invoice: the operator
- * enters the invoice's amount, the month's estimated usage is read from the ledger, and
+ * enters the invoice's amount, the month's estimated usage is read from the month's
+ * figures (a few items, whatever the month's number of events), and
  * the difference is booked once per partner and month as an `adjustment` entry keyed by
  * the period.
  *
@@ -17,11 +18,13 @@ import { UnknownPartnerError, CurrencyMismatchError, InvalidAmountError } from '
 import type { ChannelRepository } from '../channels/channel';
 import { entryIdOf, type Posting } from '../ledger';
 import { type Currency, type Micros, formatAmount } from '../money';
-import { isClosed, monthName, monthOf, monthRange, parseMonth } from '../month';
+import { isClosed, monthName, monthOf, parseMonth } from '../month';
 import { assertPartnerId } from '../partner';
 import type { Clock, LedgerRepository } from '../ports';
 import type { BalanceFollowUp } from '../usage/balance-follow-up';
 import { PeriodBeforeAccountError, PeriodNotClosedError, ReconciliationConflictError } from './finance-errors';
+import type { MonthBooks } from '../statements/month-book-ports';
+import { usageTotal } from '../statements/month-figures';
 import type { ReconciliationRepository } from './finance-ports';
 import { type Reconciliation, adjustmentOf } from './reconciliation';
 
@@ -39,6 +42,8 @@ export interface ReconcileMonthDependencies {
   readonly ledger: LedgerRepository;
   readonly channels: ChannelRepository;
   readonly reconciliations: ReconciliationRepository;
+  /** The month's figures: its usage is the estimate. */
+  readonly months: MonthBooks;
   readonly followUp: BalanceFollowUp;
   readonly clock: Clock;
 }
@@ -73,7 +78,9 @@ export async function reconcileMonth(
   const now = deps.clock.now();
   if (!isClosed(period, now)) throw new PeriodNotClosedError(period);
 
-  const estimated = await deps.reconciliations.usageWithin(partnerId, monthRange(period));
+  const book = await deps.months.read(partnerId, period, { channels: false });
+  if (book === undefined) throw new UnknownPartnerError(partnerId);
+  const estimated = usageTotal(book.figures).amount;
   const adjustment = adjustmentOf(estimated, request.actualAmount);
   const reconciliation: Reconciliation = {
     partnerId,
