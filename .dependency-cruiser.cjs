@@ -55,6 +55,22 @@ module.exports = {
       to: { pathNot: ['^definitions/', '(^|/)node_modules/'] },
     },
     {
+      name: 'operator-cli-stands-apart',
+      severity: 'error',
+      comment:
+        'cli/ is the operator command line (bin/prepaid-billing.js): a program of its own that nothing but its tests imports. It works through the adapters and views of functions/, the facts of definitions/ and the local event log, never through handlers, Lambda entries, the CDK app (lib/, bin/), tests, benchmarks or scripts.',
+      from: { pathNot: ['^cli/', '^bin/prepaid-billing\\.js$', '^test/'] },
+      to: { path: '^cli/' },
+    },
+    {
+      name: 'operator-cli-uses-adapters',
+      severity: 'error',
+      comment:
+        'The operator command line reads and repairs through functions/adapters/ and functions/domain/ (and the API views); handlers, wiring and Lambda entries are for Lambda and npm start, lib/ and bin/ for the CDK app.',
+      from: { path: '^cli/' },
+      to: { path: '^(lib|bin|test|bench|scripts)/|^functions/(handlers|lambda|wiring)/' },
+    },
+    {
       name: 'no-test-code-in-production',
       severity: 'error',
       comment:

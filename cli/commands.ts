@@ -1,0 +1,6 @@
+/** The commands of the operator command line, in the order the help lists them. */
+import type { Command } from './command';
+import { dlqList } from './commands/dlq-list';
+import { dlqRedrive } from './commands/dlq-redrive';
+
+export const COMMANDS: readonly Command[] = [dlqList, dlqRedrive];
