@@ -2,5 +2,6 @@
 import type { Command } from './command';
 import { dlqList } from './commands/dlq-list';
 import { dlqRedrive } from './commands/dlq-redrive';
+import { eventsReplay } from './commands/events-replay';
 
-export const COMMANDS: readonly Command[] = [dlqList, dlqRedrive];
+export const COMMANDS: readonly Command[] = [dlqList, dlqRedrive, eventsReplay];

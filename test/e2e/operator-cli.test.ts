@@ -3,7 +3,7 @@
  * operator uses it: each command on what the system did, and its answers to wrong names,
  * a system that is not there and missing credentials.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
@@ -12,6 +12,15 @@ import { LocalSystem } from '../support/local-system';
 import { OperatorCli, runBin, runNpx } from '../support/operator-cli';
 
 jest.setTimeout(240_000);
+
+interface LoggedEvent {
+  readonly 'detail-type': string;
+  readonly time: string;
+  // biome-ignore lint/suspicious/noExplicitAny: an event's detail is JSON of any shape; the assertions check it.
+  readonly detail: any;
+}
+
+const HOUR_MS = 60 * 60 * 1000;
 
 describe('Operator command line against npm start', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'prepaid-billing-cli-'));
@@ -36,6 +45,8 @@ describe('Operator command line against npm start', () => {
 
   const now = async () => new Date((await system.call('GET', '/local/clock')).body.now);
   const drain = async () => expect((await system.call('POST', '/local/drain')).status).toBe(200);
+  const advance = async (to: Date) =>
+    expect((await system.call('POST', '/local/clock/advance', { to: to.toISOString() })).status).toBe(200);
   const createPartner = async (partnerId: string, details: Record<string, unknown> = {}) =>
     expect(
       (
@@ -60,6 +71,11 @@ describe('Operator command line against npm start', () => {
       occurredAt: at.toISOString(),
       cost: { amount, currency: 'EUR' },
     });
+  const loggedEvents = (): LoggedEvent[] =>
+    readFileSync(info.eventLog, 'utf8')
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => JSON.parse(line) as LoggedEvent);
   const countsOf = (groups: { reason: string; count: number }[]) =>
     Object.fromEntries(groups.map((group) => [group.reason, group.count]));
 
@@ -139,6 +155,55 @@ describe('Operator command line against npm start', () => {
     expect((await cli.json('dlq', 'list', 'recharge')).groups).toEqual([]);
   });
 
+  it('puts the outbox events of a time range on the bus again: each detail.id of the range once more, nothing else', async () => {
+    // Prepare: events an hour apart, on the test clock.
+    const from = new Date((await now()).getTime() + HOUR_MS);
+    const to = new Date(from.getTime() + HOUR_MS);
+    await advance(from);
+    await createPartner('p-replay-1');
+    await createPartner('p-replay-2', { paymentMethod: 'pm_card_chargeDeclined' });
+    await drain();
+    await advance(to);
+    await createPartner('p-replay-3');
+    await drain();
+    const before = loggedEvents();
+    // UsageRejected is published by ingestion directly and has no outbox item to replay.
+    const inRange = before.filter(
+      (event) =>
+        event.time >= from.toISOString() && event.time < to.toISOString() && event['detail-type'] !== 'UsageRejected',
+    );
+    expect(inRange.map((event) => event.detail.partnerId)).toEqual(
+      expect.arrayContaining(['p-replay-1', 'p-replay-2']),
+    );
+
+    // Act
+    const replayed = await cli.json('events', 'replay', '--from', from.toISOString(), '--to', to.toISOString());
+
+    // Assess: the range's ids once more each, nothing else; their times and details as first published.
+    const added = loggedEvents().slice(before.length);
+    expect(replayed).toMatchObject({ published: inRange.length });
+    expect(added.map((event) => event.detail.id).sort()).toEqual(inRange.map((event) => event.detail.id).sort());
+    expect(added).toEqual(expect.arrayContaining(inRange));
+
+    // One type of one partner: only those.
+    const declines = await cli.json(
+      'events',
+      'replay',
+      '--from',
+      from.toISOString(),
+      '--to',
+      to.toISOString(),
+      '--type',
+      'RechargeFailed',
+      '--partner',
+      'p-replay-2',
+    );
+    const declined = inRange.filter((event) => event['detail-type'] === 'RechargeFailed');
+    expect(declined).toHaveLength(1);
+    expect(declines).toMatchObject({ published: 1, byType: [{ type: 'RechargeFailed', count: 1 }] });
+    expect(loggedEvents().slice(before.length + added.length)).toEqual(declined);
+  });
+
   it('answers wrong names, a system that is not there and missing credentials with a sentence and an exit code', async () => {
     const help = await runNpx(['prepaid-billing', '--help']);
     expect(help).toMatchObject({ code: 0, stdout: expect.stringContaining('dlq redrive <queue> [--reason <reason>]') });
@@ -147,6 +212,7 @@ describe('Operator command line against npm start', () => {
     expect(unknownQueue).toMatchObject({ code: 2, stdout: '' });
     expect(unknownQueue.stderr).toContain('there is no queue billing: name one of usage, recharge, daily-work');
     expect((await cli.run('dlq', 'redrive', 'usage', '--reason', 'bored')).stderr).toContain('--reason');
+    expect((await cli.run('events', 'replay', '--from', 'yesterday', '--to', 'today')).code).toBe(2);
 
     const stopped = await runBin(['dlq', 'list', 'usage', '--local', '--port', '1']);
     expect(stopped).toMatchObject({ code: 1 });
