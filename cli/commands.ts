@@ -3,5 +3,6 @@ import type { Command } from './command';
 import { dlqList } from './commands/dlq-list';
 import { dlqRedrive } from './commands/dlq-redrive';
 import { eventsReplay } from './commands/events-replay';
+import { partner } from './commands/partner';
 
-export const COMMANDS: readonly Command[] = [dlqList, dlqRedrive, eventsReplay];
+export const COMMANDS: readonly Command[] = [dlqList, dlqRedrive, eventsReplay, partner];

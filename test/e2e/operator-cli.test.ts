@@ -21,6 +21,7 @@ interface LoggedEvent {
 }
 
 const HOUR_MS = 60 * 60 * 1000;
+const DAY_MS = 24 * HOUR_MS;
 
 describe('Operator command line against npm start', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'prepaid-billing-cli-'));
@@ -204,6 +205,43 @@ describe('Operator command line against npm start', () => {
     expect(loggedEvents().slice(before.length + added.length)).toEqual(declined);
   });
 
+  it("tells a blocked partner's story: its declines with their codes, the daily runs that retried them, and the block's day", async () => {
+    // Prepare: 520.00 left, 600.00 of usage, a card that declines; eight days of daily runs.
+    const start = await now();
+    await createPartner('p-blocked', {
+      paymentMethod: 'pm_card_chargeDeclined',
+      previousInvoiceRemainder: '520.00',
+    });
+    await send(info.usageQueueUrl, usage('blk-1', 'p-blocked', '600.00', start));
+    await drain();
+    await advance(new Date(start.getTime() + 8 * DAY_MS));
+
+    // Act
+    const story = await cli.json('partner', 'p-blocked');
+    const text = (await cli.run('partner', 'p-blocked')).stdout;
+
+    // Assess: blocked, with the day it was blocked, the declines and their codes, and the runs.
+    const blockedAt: string = story.balance.blockedAt;
+    const blockDay = blockedAt.slice(0, 10);
+    expect(story.account).toMatchObject({ partnerId: 'p-blocked', status: 'blocked' });
+    expect(story.balance).toMatchObject({ liveBalance: '-80.00', amountDue: '80.00' });
+    expect(story.lastDecline).toMatchObject({ declineCode: 'generic_decline' });
+    const declined = story.charges.filter((charge: { state: string }) => charge.state === 'declined');
+    expect(declined.length).toBeGreaterThanOrEqual(8);
+    for (const charge of declined) expect(charge.declineCode).toBe('generic_decline');
+    expect(story.dailyRuns[0]).toMatchObject({ day: blockDay, blocked: true, published: '-80.00' });
+    const retries = story.dailyRuns.filter((run: { charges: unknown[] }) => run.charges.length > 0);
+    expect(retries.length).toBeGreaterThanOrEqual(6);
+    for (const run of retries)
+      expect(run.charges).toEqual([expect.objectContaining({ declineCode: 'generic_decline' })]);
+    expect(story.events.map((event: { type: string }) => event.type)).toEqual(
+      expect.arrayContaining(['PartnerOverdue', 'RechargeFailed', 'PartnerBlocked']),
+    );
+    expect(text).toMatch(new RegExp(`blocked on\\s+${blockDay}`));
+    expect(text).toMatch(new RegExp(`${blockDay}\\s+published -80.00; blocked`));
+    expect(text).toMatch(/daily-run\s+declined\s+603.20 EUR\s+generic_decline/);
+  });
+
   it('answers wrong names, a system that is not there and missing credentials with a sentence and an exit code', async () => {
     const help = await runNpx(['prepaid-billing', '--help']);
     expect(help).toMatchObject({ code: 0, stdout: expect.stringContaining('dlq redrive <queue> [--reason <reason>]') });
@@ -211,6 +249,9 @@ describe('Operator command line against npm start', () => {
     const unknownQueue = await cli.run('dlq', 'list', 'billing');
     expect(unknownQueue).toMatchObject({ code: 2, stdout: '' });
     expect(unknownQueue.stderr).toContain('there is no queue billing: name one of usage, recharge, daily-work');
+    const unknownPartner = await cli.run('partner', 'p-nobody');
+    expect(unknownPartner).toMatchObject({ code: 1 });
+    expect(unknownPartner.stderr).toContain('there is no partner p-nobody');
     expect((await cli.run('dlq', 'redrive', 'usage', '--reason', 'bored')).stderr).toContain('--reason');
     expect((await cli.run('events', 'replay', '--from', 'yesterday', '--to', 'today')).code).toBe(2);
 
