@@ -4,5 +4,6 @@ import { dlqList } from './commands/dlq-list';
 import { dlqRedrive } from './commands/dlq-redrive';
 import { eventsReplay } from './commands/events-replay';
 import { partner } from './commands/partner';
+import { runs } from './commands/runs';
 
-export const COMMANDS: readonly Command[] = [dlqList, dlqRedrive, eventsReplay, partner];
+export const COMMANDS: readonly Command[] = [dlqList, dlqRedrive, eventsReplay, partner, runs];

@@ -240,6 +240,12 @@ describe('Operator command line against npm start', () => {
     expect(text).toMatch(new RegExp(`blocked on\\s+${blockDay}`));
     expect(text).toMatch(new RegExp(`${blockDay}\\s+published -80.00; blocked`));
     expect(text).toMatch(/daily-run\s+declined\s+603.20 EUR\s+generic_decline/);
+
+    // The runs: each day's daily run completed.
+    const { daily } = await cli.json('runs', '--limit', '8');
+    expect(daily).toHaveLength(8);
+    expect(daily[0]).toMatchObject({ day: blockDay, state: 'completed' });
+    for (const run of daily) expect(run).toMatchObject({ state: 'completed', durationSeconds: expect.any(Number) });
   });
 
   it('answers wrong names, a system that is not there and missing credentials with a sentence and an exit code', async () => {
