@@ -5,6 +5,14 @@
 export const SERVICE_NAME = 'prepaid-billing';
 export const METRICS_NAMESPACE = 'PrepaidBilling';
 
+/** A statement as a PDF (docs/contract.md §15). */
+export const PDF_MEDIA_TYPE = 'application/pdf';
+/**
+ * What the operator API answers as bytes: its function returns them base64-encoded, and
+ * API Gateway passes them on as binary to a request that accepts one of these types.
+ */
+export const API_BINARY_MEDIA_TYPES = [PDF_MEDIA_TYPE] as const;
+
 /** The metric of partners skipped by a run, with the run as its `run` dimension (alarmed). */
 export const PARTNER_WORK_FAILED_METRIC = 'PartnerWorkFailed';
 

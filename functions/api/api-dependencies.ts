@@ -7,6 +7,7 @@ import type { LicenseFeeDependencies } from '../domain/monthly/license-fees';
 import type { OpeningBalances } from '../domain/partners/open-account';
 import type { RechargeRequests } from '../domain/ports';
 import type { RechargeDependencies } from '../domain/recharge/recharge-partner';
+import type { StatementDependencies } from '../domain/statements/read-statement';
 import type { TopUpDependencies } from '../domain/recharge/top-up';
 
 export interface ApiDependencies {
@@ -27,7 +28,9 @@ export interface ApiDependencies {
   /** Refunds of unused balance and closures; its debits ask for recharges through the recharge queue. */
   readonly moneyBack: MoneyBackDependencies;
   readonly runs: Pick<DailyRunRepository, 'historyPage'>;
+  /** Monthly statements: the months' figures, the daily snapshots and the invoices. */
+  readonly statements: StatementDependencies;
   readonly channelRules: ChannelDependencies;
-  /** Named in the 402 message of a blocked partner's channels. */
+  /** Named in the 402 message of a blocked partner's channels, and on the statements. */
   readonly operatorName: string;
 }

@@ -11,6 +11,24 @@ export interface RouteResponse {
   readonly body: unknown;
 }
 
+/** An answer in another format than JSON, as the request's Accept header asked (a statement's CSV or PDF). */
+export interface Representation {
+  readonly status: number;
+  readonly contentType: string;
+  /** Text, or bytes answered base64-encoded for API Gateway to pass on as binary. */
+  readonly content: string | Uint8Array;
+  /** Offered to the client as the file's name. */
+  readonly filename?: string;
+}
+
+/** A format a route answers besides JSON, for the OpenAPI document. */
+export interface AlternativeFormat {
+  readonly mediaType: string;
+  /** Bytes rather than text: the API answers it base64-encoded, API Gateway passes it on as binary. */
+  readonly binary: boolean;
+  readonly description: string;
+}
+
 export interface ApiRoute<TPath = unknown, TBody = unknown, TQuery = unknown> {
   readonly method: HttpMethod;
   /** OpenAPI style: `/partners/{partnerId}`. */
@@ -23,7 +41,12 @@ export interface ApiRoute<TPath = unknown, TBody = unknown, TQuery = unknown> {
   /** Success responses; every route may also answer the problems of `problemStatuses`. */
   readonly responses: Readonly<Record<number, { readonly description: string; readonly schema: z.ZodType }>>;
   readonly problemStatuses: readonly number[];
-  handle(input: { path: TPath; body: TBody; query: TQuery }, deps: ApiDependencies): Promise<RouteResponse>;
+  /** Formats of the 200 answer besides JSON, chosen by the Accept header. */
+  readonly representations?: readonly AlternativeFormat[];
+  handle(
+    input: { path: TPath; body: TBody; query: TQuery; accept: string | undefined },
+    deps: ApiDependencies,
+  ): Promise<RouteResponse | Representation>;
 }
 
 /** Keeps each route's types while the table holds them side by side. */

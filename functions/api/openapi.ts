@@ -16,7 +16,8 @@ const PROBLEM_DESCRIPTIONS: Readonly<Record<number, string>> = {
   400: 'The request is not valid: a path that is not percent-encoded UTF-8 (`invalid-path`), a field that does not match its schema (`validation-failed`, `errors` names each field), an amount beyond the money range (`amount-out-of-range`), a cursor this API did not issue for this list (`invalid-cursor`), a card without the customer the card provider keeps cards for (`customer-required`), a top-up outside the bounds the deployment allows (`top-up-out-of-range`), or a rule of the request refused',
   402: 'Payment required: the partner is blocked for overdue payments; or a top-up the card did not pay (`card-declined`, with its `declineCode`: declined, refused by the card provider (`request_refused`), or a card the decline policy no longer charges), nothing credited',
   404: 'The partner, number or refund does not exist (`unknown-refund` for a refund), or the number is not one of this partner',
-  409: 'Conflicts with what exists: an id or idempotency key used with other details, a number registered before, a month not over, a partner without the customer its cards are saved to (`customer-required`), a card changed after the request was made (`card-superseded`), a closed partner (`partner-closed`), a refund or top-up reference used for another amount (`reference-conflict`), another refund of the partner still waiting for the card provider (`refund-in-progress`), another charge of the partner in flight when a top-up is asked for (`charge-in-progress`)',
+  406: 'The Accept header takes none of the formats the route answers (`not-acceptable`, `detail` names them)',
+  409: 'Conflicts with what exists: an id or idempotency key used with other details, a number registered before, a month not over (`period-not-closed`), a statement the daily run has not closed yet (`statement-not-ready`), a partner without the customer its cards are saved to (`customer-required`), a card changed after the request was made (`card-superseded`), a closed partner (`partner-closed`), a refund or top-up reference used for another amount (`reference-conflict`), another refund of the partner still waiting for the card provider (`refund-in-progress`), another charge of the partner in flight when a top-up is asked for (`charge-in-progress`)',
   413: "The body is larger than 10 MB, API Gateway's payload limit",
   415: 'The body is not JSON: send it as application/json (or application/*+json) in UTF-8',
   422: 'The card provider refused the card (`payment-method-refused`): not found, not a card, saved to another customer or to none, or the customer does not exist; or a refund is more than the live balance (`refund-exceeds-balance`) or than the credit the card charges still carry (`refund-exceeds-charges`); `detail` says which, and how much',
@@ -42,9 +43,21 @@ function parameters(schema: z.ZodType | undefined, location: 'path' | 'query') {
 function operation(route: ApiRoute) {
   const responses: Record<string, unknown> = {};
   for (const [status, response] of Object.entries(route.responses)) {
+    const alternatives = status === '200' ? (route.representations ?? []) : [];
     responses[status] = {
-      description: response.description,
-      content: { 'application/json': { schema: jsonSchema(response.schema) } },
+      description: [
+        response.description,
+        ...alternatives.map((format) => `${format.mediaType}: ${format.description}`),
+      ].join('. '),
+      content: {
+        'application/json': { schema: jsonSchema(response.schema) },
+        ...Object.fromEntries(
+          alternatives.map((format) => [
+            format.mediaType,
+            { schema: format.binary ? { type: 'string', contentMediaType: format.mediaType } : { type: 'string' } },
+          ]),
+        ),
+      },
     };
   }
   const problemStatuses = [...route.problemStatuses, ...(route.bodySchema === undefined ? [] : BODY_PROBLEM_STATUSES)];

@@ -22,6 +22,7 @@ const STATUS_BY_CODE: Readonly<Record<string, { status: number; title: string }>
   'number-already-registered': { status: 409, title: 'Number registered before' },
   'reconciliation-conflict': { status: 409, title: 'Month reconciled with another amount' },
   'period-not-closed': { status: 409, title: 'Month not over' },
+  'statement-not-ready': { status: 409, title: 'Statement not ready' },
   'period-before-account': { status: 400, title: 'Month before the account' },
   'payment-required': { status: 402, title: 'Payment required' },
   'currency-mismatch': { status: 400, title: 'Currency mismatch' },

@@ -35,8 +35,8 @@ export function routerPath(path: string): `/${string}` {
 export function createApiRouter(deps: ApiDependencies, logger: Logger): ApiRouter {
   const app = new Router({ logger });
   for (const definition of API_ROUTES) {
-    app[definition.method](routerPath(definition.path), async ({ req, params }) =>
-      serve(definition, req, params, deps),
+    app[definition.method](routerPath(definition.path), async ({ req, params, res }) =>
+      serve(definition, req, params, res.headers, deps),
     );
   }
   app.errorHandler(DomainError, async (error) => domainProblem(error));
@@ -86,8 +86,9 @@ async function serve(
   definition: ApiRoute,
   req: Request,
   params: Record<string, string>,
+  responseHeaders: Headers,
   deps: ApiDependencies,
-): Promise<Response> {
+): Promise<Response | ArrayBuffer> {
   const path = parse(definition.pathSchema, params);
   if (!path.success) return validationProblem('path', path.error);
   const query = parse(definition.querySchema, Object.fromEntries(new URL(req.url).searchParams));
@@ -102,11 +103,25 @@ async function serve(
   }
   const body = parse(definition.bodySchema, json);
   if (!body.success) return validationProblem('body', body.error);
-  const result = await definition.handle({ path: path.data, body: body.data, query: query.data }, deps);
-  return new Response(JSON.stringify(result.body), {
-    status: result.status,
-    headers: { 'content-type': 'application/json' },
-  });
+  const result = await definition.handle(
+    { path: path.data, body: body.data, query: query.data, accept: req.headers.get('accept') ?? undefined },
+    deps,
+  );
+  if (!('contentType' in result)) {
+    return new Response(JSON.stringify(result.body), {
+      status: result.status,
+      headers: { 'content-type': 'application/json' },
+    });
+  }
+  const headers = {
+    'content-type': result.contentType,
+    ...(result.filename !== undefined && { 'content-disposition': `inline; filename="${result.filename}"` }),
+  };
+  if (typeof result.content === 'string') return new Response(result.content, { status: result.status, headers });
+  // Bytes are answered as an ArrayBuffer, which the router base64-encodes with
+  // isBase64Encoded; API Gateway passes them on as binary for the media types it lists.
+  for (const [name, value] of Object.entries(headers)) responseHeaders.set(name, value);
+  return result.content.slice().buffer as ArrayBuffer;
 }
 
 function parse(schema: z.ZodType | undefined, input: unknown) {

@@ -18,6 +18,7 @@ import { type RechargeResult, rechargePartner } from '../domain/recharge/recharg
 import type { ApiDependencies } from './api-dependencies';
 import { type ApiRoute, existingPartner, route } from './api-route';
 import { MONEY_BACK_ROUTES } from './money-back-routes';
+import { STATEMENT_ROUTES } from './statement-routes';
 import { TOP_UP_ROUTES } from './top-up-routes';
 import { RequestProblem, customerRequired, partnerClosed, paymentMethodRefused, providerUnavailable } from './problems';
 import * as schemas from './schemas';
@@ -370,6 +371,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   }),
   ...TOP_UP_ROUTES,
   ...MONEY_BACK_ROUTES,
+  ...STATEMENT_ROUTES,
   route({
     method: 'get',
     path: '/partners/{partnerId}/ledger',

@@ -153,8 +153,8 @@ export const PageQuery = z.object({
   cursor: z.string().min(1).optional(),
 });
 
-const WireAmount = z.string().meta({ examples: ['500.00'] });
-const Timestamp = z.iso.datetime();
+export const WireAmount = z.string().meta({ examples: ['500.00'] });
+export const Timestamp = z.iso.datetime();
 
 const RechargeSettingsView = z.object({
   threshold: WireAmount,

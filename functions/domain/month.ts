@@ -19,7 +19,8 @@ export class InvalidPeriodError extends DomainError {
   readonly code = 'invalid-period';
 }
 
-const MONTH_PATTERN = /^([0-9]{4})-(0[1-9]|1[0-2])$/;
+/** `YYYY-MM`: a year and a month 01 to 12. */
+export const MONTH_PATTERN = /^([0-9]{4})-(0[1-9]|1[0-2])$/;
 
 export function parseMonth(text: string): Month {
   if (typeof text !== 'string' || !MONTH_PATTERN.test(text)) {

@@ -7,6 +7,7 @@ import { DynamoDbMoneyBackRepository } from '../adapters/dynamodb/money-back-rep
 import { DynamoDbMonthBooks } from '../adapters/dynamodb/month-books';
 import { DynamoDbOpeningBalances } from '../adapters/dynamodb/opening-balances';
 import { DynamoDbReconciliationRepository } from '../adapters/dynamodb/reconciliation-repository';
+import { DynamoDbStatementRecords } from '../adapters/dynamodb/statement-records';
 import { InlineRechargeRequests } from '../adapters/inline-recharge-requests';
 import { SqsRechargeRequests } from '../adapters/sqs/sqs-recharge-requests';
 import type { ApiDependencies } from '../api/api-dependencies';
@@ -56,6 +57,7 @@ export function apiDependencies(
   decorate: PortDecorator = undecorated,
   topUpBounds: TopUpBounds = DEFAULT_TOP_UP_BOUNDS,
 ): ApiDependencies {
+  const months = decorate('months', new DynamoDbMonthBooks(dynamoDb, tableName));
   return {
     recharge,
     rechargeQueue,
@@ -64,7 +66,7 @@ export function apiDependencies(
     finance: {
       ...recharge,
       reconciliations: decorate('reconciliations', new DynamoDbReconciliationRepository(dynamoDb, tableName)),
-      months: decorate('months', new DynamoDbMonthBooks(dynamoDb, tableName)),
+      months,
       followUp: new BalanceFollowUp({
         ...recharge,
         recharges: decorate('recharges', new InlineRechargeRequests(recharge, rechargeQueue)),
@@ -78,6 +80,12 @@ export function apiDependencies(
       recharges: rechargeQueue,
     },
     runs: decorate('runs', new DynamoDbDailyRunRepository(dynamoDb, tableName)),
+    statements: {
+      ledger: recharge.ledger,
+      months,
+      records: decorate('statementRecords', new DynamoDbStatementRecords(dynamoDb, tableName)),
+      clock: recharge.clock,
+    },
     channelRules: { ledger: recharge.ledger, channels: recharge.channels, now: () => recharge.clock.now() },
     operatorName,
   };

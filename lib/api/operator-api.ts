@@ -25,6 +25,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { BillingFunction, type StripeAccess } from '../functions/billing-function';
+import { API_BINARY_MEDIA_TYPES } from '../../definitions/service';
 
 /** The path of Stripe's webhook deliveries, the one route outside IAM authorization. */
 export const STRIPE_WEBHOOK_PATH = '/webhooks/stripe';
@@ -93,6 +94,8 @@ export class OperatorApi extends Construct {
       restApiName: 'prepaid-billing',
       description: 'prepaid-billing operator API (IAM authorization)',
       endpointTypes: [EndpointType.REGIONAL],
+      // A statement's PDF leaves the function base64-encoded and reaches the client as bytes.
+      binaryMediaTypes: [...API_BINARY_MEDIA_TYPES],
       // The account-level role API Gateway needs to write execution and access logs.
       cloudWatchRole: true,
       defaultMethodOptions: { authorizationType: AuthorizationType.IAM },

@@ -684,6 +684,10 @@ describe('Class: PrepaidBillingStack', () => {
       template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: 'stripe' });
     });
 
+    it('passes a statement’s PDF on as binary: the function answers it base64-encoded', () => {
+      template.hasResourceProperties('AWS::ApiGateway::RestApi', { BinaryMediaTypes: ['application/pdf'] });
+    });
+
     it('throttles the webhook route on its own, and logs and measures it like the stage', () => {
       template.hasResourceProperties('AWS::ApiGateway::Stage', {
         MethodSettings: Match.arrayWith([

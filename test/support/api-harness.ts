@@ -4,7 +4,7 @@
  * test queues, through the production wiring to a real queue on the SQS emulator.
  */
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { ApiDependencies } from '../../functions/api/api-dependencies';
 import { createApiHandler } from '../../functions/handlers/api';
 import type { CardProvider } from '../../functions/domain/card-provider';
@@ -69,6 +69,14 @@ export class ApiHarness {
       contentType: headers['content-type'],
       body: result.body === '' ? {} : JSON.parse(result.body),
     };
+  }
+
+  /** The handler's answer as API Gateway receives it, to a request with these headers (e.g. `accept`). */
+  async raw(method: string, path: string, headers: Record<string, string> = {}): Promise<APIGatewayProxyResult> {
+    return this.handler(
+      apiGatewayEvent({ method, path, query: {}, headers: { host: 'api.example', ...headers }, body: null }),
+      lambdaContext('api'),
+    );
   }
 
   /** The bodies of the messages on the real recharge queue, taken off it. */
