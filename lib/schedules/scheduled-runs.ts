@@ -89,7 +89,7 @@ export class ScheduledRuns extends Construct {
       entry: 'monthly-run',
       handler: 'startHandler',
       description:
-        'Starts the monthly license fee run on the 1st at 00:00 UTC: pieces of work per shard and missed month',
+        'Starts the monthly license fee run on the 1st at 00:00 UTC: a piece of work per shard, for the month and any missed one',
       timeout: Duration.seconds(300),
       memorySize: 512,
       environment: monthly,
