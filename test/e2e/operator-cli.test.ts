@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { createSqsClient } from '../../functions/adapters/sqs/client';
 import { LocalSystem } from '../support/local-system';
-import { OperatorCli, runBin, runNpx } from '../support/operator-cli';
+import { OperatorCli, runBin, runInProcess, runNpx } from '../support/operator-cli';
 
 jest.setTimeout(240_000);
 
@@ -261,10 +261,10 @@ describe('Operator command line against npm start', () => {
     expect((await cli.run('dlq', 'redrive', 'usage', '--reason', 'bored')).stderr).toContain('--reason');
     expect((await cli.run('events', 'replay', '--from', 'yesterday', '--to', 'today')).code).toBe(2);
 
-    const stopped = await runBin(['dlq', 'list', 'usage', '--local', '--port', '1']);
+    const stopped = await runInProcess(['dlq', 'list', 'usage', '--local', '--port', '1']);
     expect(stopped).toMatchObject({ code: 1 });
     expect(stopped.stderr).toContain('nothing answers at http://127.0.0.1:1');
-    expect((await runBin(['dlq', 'list', 'usage'])).stderr).toContain('say which system: --stack <name>');
+    expect((await runInProcess(['dlq', 'list', 'usage'])).stderr).toContain('say which system: --stack <name>');
 
     const noCredentials = await runBin(['dlq', 'list', 'usage', '--stack', 'PrepaidBilling'], {
       PATH: process.env.PATH,

@@ -22,15 +22,8 @@ export class OperatorCli {
   constructor(private readonly apiUrl: string) {}
 
   /** `npx prepaid-billing <args> --local --port <the system's>`, in this process. */
-  async run(...args: string[]): Promise<CliAnswer> {
-    const stdout: string[] = [];
-    const stderr: string[] = [];
-    const code = await runCommandLine([...args, '--local', '--port', new URL(this.apiUrl).port], {
-      out: (text) => stdout.push(`${text}\n`),
-      err: (text) => stderr.push(`${text}\n`),
-      env: {},
-    });
-    return { code, stdout: stdout.join(''), stderr: stderr.join('') };
+  run(...args: string[]): Promise<CliAnswer> {
+    return runInProcess([...args, '--local', '--port', new URL(this.apiUrl).port]);
   }
 
   /** The command's report with `--json`, failing the test when it did not succeed. */
@@ -40,6 +33,18 @@ export class OperatorCli {
     if (answer.code !== 0) throw new Error(`prepaid-billing ${args.join(' ')} exited ${answer.code}: ${answer.stderr}`);
     return JSON.parse(answer.stdout);
   }
+}
+
+/** The command line with these arguments alone, in this process. */
+export async function runInProcess(args: readonly string[]): Promise<CliAnswer> {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const code = await runCommandLine(args, {
+    out: (text) => stdout.push(`${text}\n`),
+    err: (text) => stderr.push(`${text}\n`),
+    env: {},
+  });
+  return { code, stdout: stdout.join(''), stderr: stderr.join('') };
 }
 
 /** The bin with these arguments alone, in this environment (this process's by default). */
