@@ -10,7 +10,8 @@ import { RUN_PK as MONTHLY_RUNS } from '../../functions/adapters/dynamodb/monthl
 
 const RunSchema = z.object({
   sk: z.string(),
-  state: z.enum(['running', 'completed']),
+  // Shown as stored (`running`, `completed`): a state added later is shown, not refused.
+  state: z.string(),
   startedAt: z.iso.datetime(),
   completedAt: z.iso.datetime().optional(),
 });
