@@ -9,7 +9,6 @@ import type { ApiDependencies } from './api-dependencies';
 import { type ApiRoute, type Representation, route } from './api-route';
 import { RequestProblem } from './problems';
 import { CSV_CONTENT_TYPE, statementCsv } from './statement-csv';
-import { PDF_CONTENT_TYPE, statementPdf } from './statement-pdf';
 import { StatementPath, StatementView } from './statement-schemas';
 import { statementView } from './statement-view';
 
@@ -73,10 +72,14 @@ async function represent(
   const filename = `statement-${statement.partnerId}-${statement.period}`;
   return mediaType === 'text/csv'
     ? { status: 200, contentType: CSV_CONTENT_TYPE, content: statementCsv(statement), filename: `${filename}.csv` }
-    : {
-        status: 200,
-        contentType: PDF_CONTENT_TYPE,
-        content: await statementPdf(statement, deps.operatorName),
-        filename: `${filename}.pdf`,
-      };
+    : await pdfOf(statement, deps.operatorName, `${filename}.pdf`);
+}
+
+/**
+ * The PDF, its module (and pdf-lib, half of the API's bundle) initialised on the first
+ * PDF asked for rather than at every cold start.
+ */
+async function pdfOf(statement: Statement, operatorName: string, filename: string): Promise<Representation> {
+  const { PDF_CONTENT_TYPE, statementPdf } = await import('./statement-pdf');
+  return { status: 200, contentType: PDF_CONTENT_TYPE, content: await statementPdf(statement, operatorName), filename };
 }
