@@ -125,7 +125,8 @@ function replacing<T extends object>(adapter: T, methods: Record<string, unknown
 describe('Simulator', () => {
   it('holds every invariant through a fixed-seed run with crashes, lost card answers and late card reports', async () => {
     // Act
-    const figures = await runSimulation({ seed: 1, steps: SUITE_STEPS, dynamoDbEndpoint: endpoint() });
+    // Seed 4 meets, within the short run, hard declines, an authentication and late reports.
+    const figures = await runSimulation({ seed: 4, steps: SUITE_STEPS, dynamoDbEndpoint: endpoint() });
 
     // Assess
     expect(figures.faultsInjected).toBeGreaterThan(0);
@@ -190,7 +191,7 @@ describe('Simulator', () => {
   it('reports invariant 12 when a card adapter lists only the refunds it asked for, so a dashboard refund is never booked', async () => {
     // Act
     const broken = await failureOf({
-      seed: 1,
+      seed: 2,
       steps: SUITE_STEPS,
       dynamoDbEndpoint: endpoint(),
       variant: { name: 'own refunds only', provider: (real) => new OwnRefundsOnly(real) },
