@@ -50,6 +50,7 @@ describe('Function: readDeploymentSettings', () => {
       usageFutureMarginSeconds: 86_400,
       topUpMinimum: '10.00',
       topUpMaximum: '100000.00',
+      runbookUrl: 'https://github.com/prepaid-billing/prepaid-billing/blob/main/docs/runbook.md',
     });
   });
 
@@ -97,6 +98,7 @@ describe('Function: readDeploymentSettings', () => {
       stripeSecretName: 'billing/stripe-key',
       topUpMinimum: '10.00',
       topUpMaximum: '100000.00',
+      runbookUrl: 'https://github.com/prepaid-billing/prepaid-billing/blob/main/docs/runbook.md',
     });
   });
 
