@@ -78,6 +78,8 @@ export interface Figures {
   readonly dailyRuns: number;
   readonly missedDailyRuns: number;
   readonly monthlyRuns: number;
+  /** Monthly statements read and checked at the daily runs after month ends (invariant 18). */
+  readonly statementsRead: number;
   readonly scheduledRetries: number;
   readonly partnersBlockedEvents: number;
   readonly partnersUnblockedEvents: number;
@@ -112,6 +114,7 @@ export function figuresOf(run: {
     scheduledRetries: number;
   };
   checks: number;
+  statementsRead: number;
   simulatedFrom: Date;
   wallSeconds: number;
 }): Figures {
@@ -238,6 +241,7 @@ export function figuresOf(run: {
     dailyRuns: counts.dailyRuns,
     missedDailyRuns: counts.missedRuns,
     monthlyRuns: counts.monthlyRuns,
+    statementsRead: run.statementsRead,
     scheduledRetries: counts.scheduledRetries,
     partnersBlockedEvents: distinct(world.events.ofType('PartnerBlocked')),
     partnersUnblockedEvents: distinct(world.events.ofType('PartnerUnblocked')),
@@ -271,7 +275,7 @@ export function formatFigures(figures: Figures): string {
     `operator: ${Object.entries(figures.operator)
       .map(([kind, count]) => `${kind} ${count}`)
       .join(', ')}; API 5xx retried ${figures.apiRetries}, money-back calls retried ${figures.moneyBackRetries}`,
-    `scheduled: daily runs ${figures.dailyRuns} (${figures.missedDailyRuns} midnights missed and caught up), monthly runs ${figures.monthlyRuns}, invocations retried ${figures.scheduledRetries}`,
+    `scheduled: daily runs ${figures.dailyRuns} (${figures.missedDailyRuns} midnights missed and caught up), monthly runs ${figures.monthlyRuns} (statements read ${figures.statementsRead}), invocations retried ${figures.scheduledRetries}`,
     `standing: PartnerBlocked ${figures.partnersBlockedEvents}, PartnerUnblocked ${figures.partnersUnblockedEvents}`,
     `events relayed from the outbox: ${figures.eventsRelayed}, ${figures.eventsRedelivered} of them put again after a relay fault`,
     `invariant checks: ${figures.invariantChecks}, all held`,

@@ -17,6 +17,7 @@ export const INVARIANTS = {
   15: 'a closed account is never charged, blocked or opened again',
   16: 'automatic credits in any month stay within the monthly limit in force',
   17: 'every top-up reference is charged once and credited its amount',
+  18: "every statement closes at its published balance at the cut-off and opens at the previous one's closing",
 } as const;
 export type InvariantNumber = keyof typeof INVARIANTS;
 

@@ -17,6 +17,7 @@ import type { Invoice } from '../../functions/domain/recharge/charge-attempt';
 import { MAX_SOFT_DECLINES_PER_CARD, declineKind } from '../../functions/domain/recharge/decline-policy';
 import type { Books, PartnerBooks } from './books';
 import { MoneyBackInvariants } from './money-back-invariants';
+import { MonthEndInvariants } from './month-end-invariants';
 import { TopUpInvariants } from './top-up-invariants';
 import type { MessageModel, ReferenceModel } from './reference-model';
 import type { SimWorld } from './sim-world';
@@ -49,6 +50,7 @@ export class Invariants {
   };
   private readonly moneyBack: MoneyBackInvariants;
   private readonly topUps: TopUpInvariants;
+  readonly monthEnds: MonthEndInvariants;
 
   constructor(
     private readonly world: SimWorld,
@@ -59,6 +61,7 @@ export class Invariants {
     const fail = (invariant: InvariantNumber, detail: string) => this.fail(invariant, detail);
     this.moneyBack = new MoneyBackInvariants(world, model, fail);
     this.topUps = new TopUpInvariants(world, model, fail);
+    this.monthEnds = new MonthEndInvariants(world, fail);
   }
 
   fail(invariant: InvariantNumber, detail: string): never {
@@ -484,7 +487,8 @@ export class Invariants {
   /**
    * After a daily run at `runAt`: invariant 4 (the 7-day rule, by the clock the system
    * kept, checked against when the ledger says the balance went below 0) and invariant
-   * 6 (each partner's published balance at each cut-off is the sum of the entries before it).
+   * 6 (each partner's published balance at each cut-off is the sum of the entries before it),
+   * and invariant 18 (the statements of the months over since the last run).
    */
   async checkDailyRun(runAt: Date, cutoffs: readonly Date[], completedRuns: readonly Date[]): Promise<void> {
     const partnerIds = [...this.model.partners.keys()].sort();
@@ -494,6 +498,7 @@ export class Invariants {
       const books = await this.books.refreshHistory(account.partnerId);
       this.checkOverdueRule(account, books, runAt, completedRuns);
       this.checkPublished(account, books, cutoffs);
+      await this.monthEnds.checkPartner(account, books, runAt);
     }
     await this.checkWaitingCharges();
   }

@@ -6,12 +6,15 @@
  * that reads a decline's `code` instead of its `decline_code`, so lost cards look like
  * soft declines, one that takes a cancellation for done without Stripe doing it, and one
  * that lists only the refunds it asked for, so a refund made on the dashboard is never booked.
- * And recharges decided blind to the month's automatic credits must break the monthly cap.
+ * And recharges decided blind to the month's automatic credits must break the monthly cap,
+ * and a daily run that forgets the months of partners quiet since must leave a statement
+ * unreadable at the month's end.
  */
 import type { ChargeRefunds } from '../../functions/domain/money-back/money-back-provider';
 import type { PartnerAccount } from '../../functions/domain/partner';
 import type { ChargeAttempt } from '../../functions/domain/recharge/charge-attempt';
 import type { LedgerRepository, RechargeRepository } from '../../functions/domain/ports';
+import type { MonthBooks } from '../../functions/domain/statements/month-book-ports';
 import type { PortDecorator } from '../../functions/wiring/port-decorator';
 import type { UsageChunk, UsageChunkResult, UsageLedger } from '../../functions/domain/ports';
 import { declineKind } from '../../functions/domain/recharge/decline-policy';
@@ -29,6 +32,8 @@ import { type SimulationOptions, runSimulation } from './simulator';
 const SUITE_STEPS = 120;
 /** Enough steps for seed 5 to set a monthly limit and recharge past it (at step 369). */
 const CAP_STEPS = 400;
+/** Thirty-six simulated hours before November's end: the run crosses it within the suite's steps. */
+const BEFORE_MONTH_END = new Date('2026-11-28T12:00:00.000Z');
 
 function endpoint(): string {
   const value = process.env.DYNAMODB_ENDPOINT;
@@ -113,6 +118,18 @@ const capBlind: PortDecorator = (port, adapter) => {
   }
   return adapter;
 };
+
+/**
+ * The rule broken on purpose: the daily run never finds the partners with a month to
+ * close on its shard's list, so a partner that did not move since the month's end keeps
+ * it open and its statement is never ready.
+ */
+const forgetsQuietPartners: PortDecorator = (port, adapter) =>
+  port === 'months'
+    ? replacing(adapter, {
+        duePage: async (): Promise<Awaited<ReturnType<MonthBooks['duePage']>>> => ({ partnerIds: [] }),
+      })
+    : adapter;
 
 /** The adapter with some of its methods replaced. */
 function replacing<T extends object>(adapter: T, methods: Record<string, unknown>): T {
@@ -221,6 +238,24 @@ describe('Simulator', () => {
       /^partner partner-\d+'s automatic recharges credited [\d.]+ in \d{4}-\d{2} with recharge att-\S+ of [\d.]+, past the monthly limit of [\d.]+ in force when it was opened at \S+$/,
     );
   }, 300_000);
+
+  it('reports invariant 18 when the daily run forgets the months of partners quiet since, so their statements are never ready', async () => {
+    // Act
+    const broken = await failureOf({
+      seed: 1,
+      steps: SUITE_STEPS,
+      start: BEFORE_MONTH_END,
+      dynamoDbEndpoint: endpoint(),
+      variant: { name: 'forgets quiet partners', ports: forgetsQuietPartners },
+    });
+
+    // Assess
+    expect(broken).toBeInstanceOf(InvariantBroken);
+    expect((broken as InvariantBroken).invariant).toBe(18);
+    expect((broken as InvariantBroken).detail).toMatch(
+      /^partner partner-\d+'s statement of 2026-11 was answered 409 \(urn:prepaid-billing:problem:statement-not-ready\) after a completed daily run$/,
+    );
+  }, 180_000);
 });
 
 /** Runs the simulator and resolves with what it threw, or undefined when every invariant held. */
