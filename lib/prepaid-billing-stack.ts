@@ -26,7 +26,7 @@ import { MAX_RECEIVE_COUNT } from './messaging/redrive';
 import type { WorkQueue } from './messaging/work-queue';
 import { Observability } from './observability/observability';
 import type { CardPages, StripeAccess } from './functions/billing-function';
-import { StripeSdkLayer } from './functions/stripe-sdk-layer';
+import { PackageLayer } from './functions/package-layer';
 import { Recharges } from './recharges/recharges';
 import { ScheduledRuns } from './schedules/scheduled-runs';
 import { StripeWebhook } from './webhooks/stripe-webhook';
@@ -83,7 +83,9 @@ export class PrepaidBillingStack extends Stack {
   /** The Stripe webhook endpoint's signing secret. */
   readonly stripeWebhookSecret: ISecret;
   /** The Stripe SDK, shared by the functions that charge cards. */
-  readonly stripeSdk: StripeSdkLayer;
+  readonly stripeSdk: PackageLayer;
+  /** pdf-lib, which draws the statements' PDFs in the API. */
+  readonly pdfLib: PackageLayer;
   readonly recharges: Recharges;
   readonly ingestion: UsageIngestion;
   readonly scheduledRuns: ScheduledRuns;
@@ -103,11 +105,20 @@ export class PrepaidBillingStack extends Stack {
       props.stripeWebhookSecretName,
       STRIPE_WEBHOOK_SECRET_PLACEHOLDER,
     );
-    this.stripeSdk = new StripeSdkLayer(this, 'StripeSdk');
+    this.stripeSdk = new PackageLayer(this, 'StripeSdk', {
+      packageName: 'stripe',
+      title: 'Stripe SDK',
+      purpose: 'for the functions that charge cards',
+    });
+    this.pdfLib = new PackageLayer(this, 'PdfLib', {
+      packageName: 'pdf-lib',
+      title: 'PDF library',
+      purpose: "for the API's statement PDFs",
+    });
 
     const stripe: StripeAccess = {
       secret: this.stripeSecret,
-      sdkLayer: this.stripeSdk.layer,
+      sdkLayer: this.stripeSdk,
       cardPages: cardPages(props),
     };
     // Outbox events are put on the bus by the relay alone; of the other functions only
@@ -136,6 +147,7 @@ export class PrepaidBillingStack extends Stack {
       topUpBounds: topUpBounds(props),
       rechargeQueue,
       stripeWebhook: this.stripeWebhook.handler,
+      pdfLayer: this.pdfLib,
     });
 
     this.observability = new Observability(this, 'Observability', {

@@ -25,6 +25,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { BillingFunction, type StripeAccess } from '../functions/billing-function';
+import type { PackageLayer } from '../functions/package-layer';
 import { API_BINARY_MEDIA_TYPES } from '../../definitions/service';
 
 /** The path of Stripe's webhook deliveries, the one route outside IAM authorization. */
@@ -50,6 +51,8 @@ export interface OperatorApiProps {
   readonly rechargeQueue: IQueue;
   /** The function Stripe's webhook deliveries go to (StripeWebhook). */
   readonly stripeWebhook: BillingFunction;
+  /** The layer with pdf-lib, which draws the statements' PDFs: the API's bundle leaves it out. */
+  readonly pdfLayer: PackageLayer;
   readonly removalPolicy?: RemovalPolicy;
 }
 
@@ -77,6 +80,7 @@ export class OperatorApi extends Construct {
         TOP_UP_MAXIMUM: props.topUpBounds.maximum,
       },
       stripe: props.stripe,
+      packageLayers: [props.pdfLayer],
     });
     const fn = this.handler.function;
     this.handler.grantTableReadWrite(props.table);

@@ -1,13 +1,13 @@
 /**
  * Every Lambda of the system is built the same way: Node.js 22 on ARM, X-Ray tracing,
  * its own log group with a retention, Powertools settings and an esbuild bundle (CJS,
- * minified, with source maps; the AWS SDK v3 comes from the runtime, and the Stripe SDK
- * from its layer in the functions that charge cards).
+ * minified, with source maps; the AWS SDK v3 comes from the runtime, and a package given
+ * in a layer, such as the Stripe SDK in the functions that charge cards, from its layer).
  */
 import * as path from 'node:path';
 import { CfnElement, type Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { Architecture, type ILayerVersion, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -24,6 +24,7 @@ import {
   RechargeEnvironment,
   StripeWebhookEnvironment,
 } from '../../definitions/function-environment';
+import type { PackageLayer } from './package-layer';
 
 /** The repository root: entries, the lock file and esbuild are resolved from here. */
 const PROJECT_ROOT = path.join(__dirname, '..', '..');
@@ -80,8 +81,8 @@ export interface CardPages {
 export interface StripeAccess {
   /** Holds the Stripe secret key as a plain string. */
   readonly secret: ISecret;
-  /** The layer with the `stripe` package (see StripeSdkLayer). */
-  readonly sdkLayer: ILayerVersion;
+  /** The layer with the `stripe` package. */
+  readonly sdkLayer: PackageLayer;
   readonly cardPages: CardPages;
 }
 
@@ -97,6 +98,8 @@ interface BillingFunctionOptions<E extends BillingEntry> {
   readonly logRetention?: RetentionDays;
   /** Applied to the log group; RETAIN by default. */
   readonly removalPolicy?: RemovalPolicy;
+  /** Packages the function takes from layers rather than its bundle, beyond the Stripe SDK of `stripe`. */
+  readonly packageLayers?: readonly PackageLayer[];
 }
 
 /**
@@ -114,6 +117,10 @@ export class BillingFunction<E extends BillingEntry = BillingEntry> extends Cons
   constructor(scope: Construct, id: string, props: BillingFunctionProps<E>) {
     super(scope, id);
     const stripe: StripeAccess | undefined = props.stripe;
+    if (stripe !== undefined && stripe.sdkLayer.packageName !== 'stripe') {
+      throw new Error(`the Stripe SDK layer holds ${stripe.sdkLayer.packageName}, not stripe`);
+    }
+    const packageLayers = [...(stripe !== undefined ? [stripe.sdkLayer] : []), ...(props.packageLayers ?? [])];
     // Every value of a StackEnvironment is text; the generic type does not show it.
     const environment = props.environment as Record<string, string>;
     this.timeout = props.timeout;
@@ -144,14 +151,14 @@ export class BillingFunction<E extends BillingEntry = BillingEntry> extends Cons
           CARD_CANCEL_URL: stripe.cardPages.cancelUrl,
         }),
       },
-      ...(stripe !== undefined && { layers: [stripe.sdkLayer] }),
+      ...(packageLayers.length > 0 && { layers: packageLayers.map(({ layer }) => layer) }),
       bundling: {
         minify: true,
         sourceMap: true,
         format: OutputFormat.CJS,
         target: 'node22',
-        // `stripe` stays out only where its layer is attached: anywhere else it is bundled, never missing.
-        externalModules: ['@aws-sdk/*', ...(stripe !== undefined ? ['stripe'] : [])],
+        // A layer's package stays out only where the layer is attached: anywhere else it is bundled, never missing.
+        externalModules: ['@aws-sdk/*', ...packageLayers.map(({ packageName }) => packageName)],
       },
     });
     stripe?.secret.grantRead(this.function);

@@ -246,31 +246,47 @@ describe('Class: PrepaidBillingStack', () => {
     });
   });
 
-  describe('Construct: StripeSdkLayer', () => {
-    it('is one layer for Node.js 22 on ARM with the Stripe SDK version the adapter tests run', () => {
-      template.resourceCountIs('AWS::Lambda::LayerVersion', 1);
-      template.hasResourceProperties('AWS::Lambda::LayerVersion', {
+  describe('Construct: PackageLayer', () => {
+    it('is one layer for the Stripe SDK and one for pdf-lib, for Node.js 22 on ARM, with the versions the tests run', () => {
+      template.resourceCountIs('AWS::Lambda::LayerVersion', 2);
+      const described = (description: string) => ({
         CompatibleRuntimes: ['nodejs22.x'],
         CompatibleArchitectures: ['arm64'],
-        Description: Match.stringLikeRegexp(`^Stripe SDK ${Stripe.PACKAGE_VERSION} `),
+        Description: Match.stringLikeRegexp(description),
       });
-      expect(defaultStack.stripeSdk.sdkVersion).toBe(Stripe.PACKAGE_VERSION);
+      template.hasResourceProperties('AWS::Lambda::LayerVersion', {
+        ...described(`^Stripe SDK ${Stripe.PACKAGE_VERSION} `),
+        LicenseInfo: 'MIT',
+      });
+      const pdfLibVersion = jest.requireActual<{ version: string }>('pdf-lib/package.json').version;
+      template.hasResourceProperties(
+        'AWS::Lambda::LayerVersion',
+        described(`^PDF library ${pdfLibVersion} \\(pdf-lib `),
+      );
+      expect(defaultStack.stripeSdk.version).toBe(Stripe.PACKAGE_VERSION);
+      expect(defaultStack.pdfLib.version).toBe(pdfLibVersion);
     });
 
-    it('is attached to exactly the functions that charge cards, not to ingestion', () => {
-      const layer = ref(defaultStack.stripeSdk.layer);
+    it("attaches the Stripe SDK to exactly the functions that charge cards, pdf-lib to the API's alone, neither to the others", () => {
+      const stripeLayer = ref(defaultStack.stripeSdk.layer);
+      const pdfLibLayer = ref(defaultStack.pdfLib.layer);
       const functions = template.findResources('AWS::Lambda::Function');
-      const withLayer = Object.keys(functions).filter(
-        (id) => JSON.stringify(functions[id]?.Properties.Layers) === JSON.stringify([layer]),
-      );
-      const withoutLayer = Object.keys(functions).filter((id) => functions[id]?.Properties.Layers === undefined);
       const idOf = (fn: { function: { node: { defaultChild?: unknown } } }) =>
         defaultStack.getLogicalId(fn.function.node.defaultChild as never);
+      const layersOf = (id: string): unknown[] => functions[id]?.Properties.Layers ?? [];
+      const carrying = (layer: unknown) =>
+        Object.keys(functions)
+          .filter((id) => layersOf(id).some((attached) => JSON.stringify(attached) === JSON.stringify(layer)))
+          .sort();
 
-      expect(withLayer.sort()).toEqual(chargingFunctions().map(idOf).sort());
-      expect(withoutLayer.sort()).toEqual(
-        [idOf(defaultStack.ingestion.handler), idOf(defaultStack.eventRelay.handler)].sort(),
-      );
+      expect(carrying(stripeLayer)).toEqual(chargingFunctions().map(idOf).sort());
+      expect(carrying(pdfLibLayer)).toEqual([idOf(defaultStack.api.handler)]);
+      expect(layersOf(idOf(defaultStack.api.handler))).toEqual([stripeLayer, pdfLibLayer]);
+      expect(
+        Object.keys(functions)
+          .filter((id) => layersOf(id).length === 0)
+          .sort(),
+      ).toEqual([idOf(defaultStack.ingestion.handler), idOf(defaultStack.eventRelay.handler)].sort());
     });
   });
 
