@@ -3,8 +3,9 @@
  * `npm run bundle-sizes [cdk.out]`):
  * - per function: index.js as deployed (minified) and rebuilt unminified with the same
  *   entry and external modules (the "unminified-equivalent" of the 1 MB target), its
- *   layers, and the external packages its cold start requires;
- * - per layer: its files, and the Stripe SDK rebuilt unminified.
+ *   layers, where it gets each package a layer carries, and the external packages its
+ *   cold start requires;
+ * - per layer: its files, and its package's index.js rebuilt unminified.
  *
  * The cold start is observed by loading each bundle in a child Node.js process with the
  * function's environment (intrinsic values replaced by placeholders, AWS endpoints pointed
@@ -17,7 +18,7 @@ import { isBuiltin } from 'node:module';
 import { join, relative, resolve } from 'node:path';
 import { buildSync } from 'esbuild';
 import { BILLING_ENTRIES } from '../lib/functions/billing-function';
-import { stripeSdkBuild } from '../lib/functions/stripe-sdk-layer';
+import { packageLayerBuild } from '../lib/functions/package-layer';
 import { textTable } from './text-table';
 
 interface TemplateResource {
@@ -64,12 +65,22 @@ function entryOf(assetDir: string): string {
   return entry;
 }
 
-/** Where the function gets the Stripe SDK from, and whether its cold start loads it. */
-function stripeOf(assetDir: string, coldStart: string[]): string {
-  if (externalsOf(join(assetDir, 'index.js')).includes('stripe'))
-    return coldStart.includes('stripe') ? 'layer, at cold start' : 'layer, on first charge';
+/**
+ * For each package a layer of the synth carries, where the function gets it from: a layer
+ * attached to it (loaded at cold start or on first use), its bundle, or nowhere (left out
+ * of the bundle with no layer to carry it); packages it does not use are not listed.
+ */
+function layerPackagesOf(assetDir: string, attached: string[], coldStart: string[]): string {
+  const externals = externalsOf(join(assetDir, 'index.js'));
   const { sources } = JSON.parse(readFileSync(join(assetDir, 'index.js.map'), 'utf8')) as { sources: string[] };
-  return sources.some((source) => source.includes('node_modules/stripe/')) ? 'bundled' : '-';
+  const uses = [...layerPackages].sort().flatMap((name) => {
+    if (externals.includes(name)) {
+      if (!attached.includes(name)) return [`${name}: MISSING, no layer`];
+      return [`${name}: layer, ${coldStart.includes(name) ? 'at cold start' : 'on first use'}`];
+    }
+    return sources.some((source) => source.includes(`node_modules/${name}/`)) ? [`${name}: bundled`] : [];
+  });
+  return uses.join('; ') || '-';
 }
 
 /** The external packages required while the bundle initialises, loaded as Lambda would with the layers on NODE_PATH. */
@@ -105,6 +116,15 @@ function coldStartRequires(bundle: string, environment: Record<string, unknown>,
   return loaded.filter((name) => externals.includes(name)).sort();
 }
 
+/** A layer's package: nodejs/node_modules/<package>/index.js, where the Node.js runtimes look for it. */
+const LAYER_PACKAGE = /^nodejs\/node_modules\/((?:@[^/]+\/)?[^/]+)\/index\.js$/;
+const filesOf = (folder: string): string[] =>
+  readdirSync(folder, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? filesOf(join(folder, entry.name)) : [join(folder, entry.name)],
+  );
+const packagesOf = (layerDir: string): string[] =>
+  filesOf(layerDir).flatMap((file) => LAYER_PACKAGE.exec(relative(layerDir, file))?.[1] ?? []);
+
 const layers = new Map<string, { logicalId: string; dir: string }>();
 const functions: Array<{ logicalId: string; resource: TemplateResource; dir: string }> = [];
 for (const file of templates) {
@@ -120,8 +140,11 @@ for (const file of templates) {
       functions.push({ logicalId, resource, dir: join(outDir, assetPath) });
   }
 }
+const layerPackages = new Set([...layers.values()].flatMap(({ dir }) => packagesOf(dir)));
 
-const functionRows = [['function', 'handler', 'minified', 'unminified', 'layers', 'stripe', 'cold start requires']];
+const functionRows = [
+  ['function', 'handler', 'minified', 'unminified', 'layers', 'layer packages', 'cold start requires'],
+];
 for (const { logicalId, resource, dir } of functions) {
   const bundle = join(dir, 'index.js');
   const layerIds = (resource.Properties?.Layers ?? []).map((layer) => (layer as { Ref?: string }).Ref ?? 'external');
@@ -142,27 +165,27 @@ for (const { logicalId, resource, dir } of functions) {
       }),
     ),
     layerIds.join(', ') || '-',
-    stripeOf(dir, coldStart),
+    layerPackagesOf(dir, layerDirs.flatMap(packagesOf), coldStart),
     coldStart.join(', '),
   ]);
 }
 
 const layerRows = [['layer', 'file', 'size', 'unminified']];
 for (const { logicalId, dir } of layers.values()) {
-  const files = (folder: string): string[] =>
-    readdirSync(folder, { withFileTypes: true }).flatMap((entry) =>
-      entry.isDirectory() ? files(join(folder, entry.name)) : [join(folder, entry.name)],
-    );
-  for (const file of files(dir)) {
-    const isStripe = relative(dir, file) === join('nodejs', 'node_modules', 'stripe', 'index.js');
+  for (const file of filesOf(dir)) {
+    const name = LAYER_PACKAGE.exec(relative(dir, file))?.[1];
+    const version =
+      name === undefined
+        ? ''
+        : (JSON.parse(readFileSync(join(file, '..', 'package.json'), 'utf8')) as { version: string }).version;
     layerRows.push([
       logicalId,
-      relative(dir, file),
+      name === undefined ? relative(dir, file) : `${relative(dir, file)} (${name} ${version})`,
       kib(statSync(file).size),
-      isStripe ? kib(unminifiedBytes(stripeSdkBuild())) : '-',
+      name === undefined ? '-' : kib(unminifiedBytes(packageLayerBuild(name))),
     ]);
   }
-  const total = files(dir).reduce((sum, file) => sum + statSync(file).size, 0);
+  const total = filesOf(dir).reduce((sum, file) => sum + statSync(file).size, 0);
   layerRows.push([logicalId, '(unzipped total)', kib(total), '-']);
 }
 
