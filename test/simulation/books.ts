@@ -4,7 +4,7 @@
  * last), so checking after every step stays cheap however long the run.
  */
 import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
-import type { Snapshot } from '../../functions/domain/daily/daily-run-ports';
+import { type Snapshot, dayOf } from '../../functions/domain/daily/daily-run-ports';
 import { type LedgerEntry, entryIdOf } from '../../functions/domain/ledger';
 import type { Invoice } from '../../functions/domain/recharge/charge-attempt';
 import { usageEventKey } from '../../functions/adapters/dynamodb/keys';
@@ -52,6 +52,18 @@ export class PartnerBooks {
   hasMoneyBack(): boolean {
     for (const entry of this.entries.values()) if (MONEY_BACK_KINDS.has(entry.kind)) return true;
     return false;
+  }
+
+  /**
+   * The balance the daily runs published as of a cut-off: the newest snapshot on or before
+   * its day (a day nothing moved in publishes nothing). Undefined when none was published.
+   */
+  publishedAsOf(cutoff: Date): Snapshot | undefined {
+    const day = dayOf(cutoff);
+    let latest: string | undefined;
+    for (const published of this.snapshots.keys())
+      if (published <= day && (latest === undefined || published > latest)) latest = published;
+    return latest === undefined ? undefined : this.snapshots.get(latest);
   }
 
   /** The balance as of a cut-off: every entry posted before it. */

@@ -7,7 +7,6 @@
  * reported yet) is allowed while the run goes on and must be settled at the end.
  */
 import type { SandboxCharge } from '../../functions/adapters/payments/sandbox-payment-provider';
-import { dayOf } from '../../functions/domain/daily/daily-run-ports';
 import type { DomainEvent } from '../../functions/domain/events';
 import type { LedgerEntry } from '../../functions/domain/ledger';
 import { cardFee, formatAmount, micros } from '../../functions/domain/money';
@@ -21,6 +20,7 @@ import { MonthEndInvariants } from './month-end-invariants';
 import { TopUpInvariants } from './top-up-invariants';
 import type { MessageModel, ReferenceModel } from './reference-model';
 import type { SimWorld } from './sim-world';
+import type { SimulatedApi } from './simulated-api';
 import type { CardFact, WaitingCharge } from './simulated-card-network';
 import { InvariantBroken, type InvariantNumber, type Strictness } from './invariant-catalogue';
 
@@ -56,12 +56,13 @@ export class Invariants {
     private readonly world: SimWorld,
     private readonly model: ReferenceModel,
     private readonly books: Books,
+    api: SimulatedApi,
     private readonly run: { readonly seed: number; readonly steps: number },
   ) {
     const fail = (invariant: InvariantNumber, detail: string) => this.fail(invariant, detail);
     this.moneyBack = new MoneyBackInvariants(world, model, fail);
     this.topUps = new TopUpInvariants(world, model, fail);
-    this.monthEnds = new MonthEndInvariants(world, fail);
+    this.monthEnds = new MonthEndInvariants(api, fail);
   }
 
   fail(invariant: InvariantNumber, detail: string): never {
@@ -591,25 +592,23 @@ export class Invariants {
 
   private checkPublished(account: PartnerAccount, books: PartnerBooks, cutoffs: readonly Date[]): void {
     const { partnerId } = account;
-    const days = [...books.snapshots.keys()].sort();
     for (const cutoff of cutoffs) {
       if (account.createdAt >= cutoff) continue;
-      const day = dayOf(cutoff);
-      const latest = days.filter((published) => published <= day).pop();
+      const snapshot = books.publishedAsOf(cutoff);
       const expected = books.balanceBefore(cutoff);
-      if (latest === undefined)
+      if (snapshot === undefined)
         this.fail(
           6,
           `no balance of partner ${partnerId} was ever published as of ${cutoff.toISOString()} (the ledger says ${formatAmount(micros(expected))})`,
         );
-      const snapshot = books.snapshots.get(latest);
-      if (snapshot?.balance !== expected) {
+      if (snapshot.balance !== expected) {
         this.fail(
           6,
-          `partner ${partnerId}'s balance as of ${cutoff.toISOString()} is published as ${formatAmount(micros(snapshot?.balance ?? 0))} (on ${latest}), the ledger says ${formatAmount(micros(expected))}`,
+          `partner ${partnerId}'s balance as of ${cutoff.toISOString()} is published as ${formatAmount(micros(snapshot.balance))} (on ${snapshot.day}), the ledger says ${formatAmount(micros(expected))}`,
         );
       }
     }
+    const days = [...books.snapshots.keys()].sort();
     const newest = books.snapshots.get(days[days.length - 1] ?? '');
     if (
       newest !== undefined &&

@@ -6,14 +6,12 @@
  * and closing − opening is the month's ledger movement to the micro-unit. Each month of
  * each partner is read once, at the first completed daily run after its end.
  */
-import { dayOf } from '../../functions/domain/daily/daily-run-ports';
 import { MAX_BALANCE, type Micros, formatAmount, parseAmount } from '../../functions/domain/money';
 import { type Month, monthOf, monthRange } from '../../functions/domain/month';
 import type { PartnerAccount } from '../../functions/domain/partner';
 import type { PartnerBooks } from './books';
 import type { Fail } from './invariant-catalogue';
-import type { SimWorld } from './sim-world';
-import { SimulatedApi } from './simulated-api';
+import type { SimulatedApi } from './simulated-api';
 
 /** What the invariant reads of a statement's JSON. */
 interface StatementFigures {
@@ -24,16 +22,14 @@ interface StatementFigures {
 
 export class MonthEndInvariants {
   statementsRead = 0;
-  private readonly api: SimulatedApi;
   /** By partner: the last month whose statement was read, and its closing. */
   private readonly lastRead = new Map<string, { readonly month: Month; readonly closing: number }>();
 
   constructor(
-    world: SimWorld,
+    /** The API the simulation's operators and partners call: its retries count with theirs. */
+    private readonly api: SimulatedApi,
     private readonly fail: Fail,
-  ) {
-    this.api = new SimulatedApi(world);
-  }
+  ) {}
 
   /** After a daily run completed at `runAt`: the partner's months over since the last check. */
   async checkPartner(account: PartnerAccount, books: PartnerBooks, runAt: Date): Promise<void> {
@@ -64,7 +60,7 @@ export class MonthEndInvariants {
     };
     const { start, end } = monthRange(month);
     const atCutoff = books.balanceBefore(end);
-    const published = publishedAt(books, end);
+    const published = books.publishedAsOf(end)?.balance;
     const moved = atCutoff - books.balanceBefore(start);
     const describe = `partner ${partnerId}'s statement of ${month} (opening ${statement.opening}, closing ${statement.closing}, net ${statement.netMovement})`;
     if (figures.opening !== opening)
@@ -76,19 +72,6 @@ export class MonthEndInvariants {
       this.fail(18, `${describe}: the month's ledger entries move the balance by ${show(moved)}`);
     return figures.closing;
   }
-}
-
-/**
- * The balance published as of a cut-off: the newest snapshot on or before its day
- * (a day nothing moved in publishes nothing). Undefined when none was ever published.
- */
-function publishedAt(books: PartnerBooks, cutoff: Date): number | undefined {
-  const day = dayOf(cutoff);
-  const latest = [...books.snapshots.keys()]
-    .filter((published) => published <= day)
-    .sort()
-    .pop();
-  return latest === undefined ? undefined : books.snapshots.get(latest)?.balance;
 }
 
 function nextMonth(month: Month): Month {

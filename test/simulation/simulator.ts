@@ -132,10 +132,13 @@ class Simulation {
   ) {
     this.prng = new Prng(options.seed);
     this.books = new Books(world);
-    this.invariants = new Invariants(world, this.model, this.books, { seed: options.seed, steps: options.steps });
+    this.api = new SimulatedApi(world);
+    this.invariants = new Invariants(world, this.model, this.books, this.api, {
+      seed: options.seed,
+      steps: options.steps,
+    });
     this.usage = new UsageMessages(this.prng, this.model, world.usage, () => world.clock.now());
     this.cardholders = new Cardholders(world);
-    this.api = new SimulatedApi(world);
     this.operator = new OperatorActions(
       world,
       this.prng,
