@@ -516,6 +516,9 @@ export class Invariants {
     for (const event of this.world.events.published) {
       if (event.type !== 'UsageRejected') relayed.set(String(event.detail.id), event);
     }
+    const announced = new Set<string>();
+    for (const event of relayed.values())
+      if (SUCCEEDED_CHARGES.has(event.type)) announced.add(`${event.detail.partnerId} ${event.detail.invoiceId}`);
     let committed = 0;
     for (const partnerId of [...this.model.partners.keys()].sort()) {
       const outbox = await this.books.outbox(partnerId);
@@ -524,13 +527,8 @@ export class Invariants {
         if (!relayed.has(eventId))
           this.fail(7, `${type} ${eventId} of partner ${partnerId}, committed at ${time}, never reached the bus`);
       }
-      const announced = new Set(
-        [...relayed.values()]
-          .filter((event) => SUCCEEDED_CHARGES.has(event.type) && event.detail.partnerId === partnerId)
-          .map((event) => String(event.detail.invoiceId)),
-      );
       for (const invoiceId of (await this.books.refresh(partnerId)).invoices.keys()) {
-        if (!announced.has(invoiceId))
+        if (!announced.has(`${partnerId} ${invoiceId}`))
           this.fail(
             7,
             `invoice ${invoiceId} of partner ${partnerId} was issued without a RechargeSucceeded or TopUpSucceeded event`,

@@ -6,10 +6,17 @@
  * every operator refund is paid back or released part by part; a closed account is never
  * charged, blocked or opened again. While the run goes on, what a report still on its way
  * would book is allowed to be missing; at the end nothing is.
+ *
+ * The system's records of money back (a credited charge's totals, an operator refund, a
+ * dispute that took nothing) are read again while the run goes on only when what they are
+ * held against moved: the books' or the network's side of that charge or dispute, or a
+ * refund still open. A record found consistent stays so until one of them moves, so
+ * reading it at every step a partner is touched would only make each step cost more the
+ * longer the run; the end reads every record again.
  */
 import type { SandboxDispute, SandboxRefund } from '../../functions/adapters/payments/sandbox-money-back';
 import { entryIdOf } from '../../functions/domain/ledger';
-import type { OperatorRefund } from '../../functions/domain/money-back/money-back-ports';
+import type { CreditedCharge, OperatorRefund } from '../../functions/domain/money-back/money-back-ports';
 import { MICROS_PER_CENT, formatAmount, micros } from '../../functions/domain/money';
 import { isLicenseAttemptId } from '../../functions/domain/monthly/license-fee';
 import type { PartnerAccount } from '../../functions/domain/partner';
@@ -40,6 +47,17 @@ interface TakenBack {
 
 export class MoneyBackInvariants {
   private byPartner = new Map<string, Map<string, ChargeMoneyBack>>();
+  /** Records found consistent, with what they were held against (see the top of this file). */
+  private readonly consistent = {
+    /** By attempt: the credit the books took back by refunds and by disputes, and the charge's record then. */
+    charges: new Map<string, { readonly takenBack: string; readonly record: CreditedCharge }>(),
+    /** Operator refunds found done, by partner and reference: nothing changes them any more. */
+    refunds: new Map<string, OperatorRefund>(),
+    /** Disputes recorded as taking nothing, with the network's status then. */
+    disputes: new Map<string, SandboxDispute['status']>(),
+    /** Closed accounts found with every number cancelled. */
+    closed: new Set<string>(),
+  };
 
   constructor(
     private readonly world: SimWorld,
@@ -90,7 +108,7 @@ export class MoneyBackInvariants {
       account,
       books,
       charges,
-      refunds: await this.operatorRefunds(partner),
+      refunds: await this.operatorRefunds(partner, strictness),
       strictness,
       takenBack: new Map(),
       unbooked: [],
@@ -126,7 +144,7 @@ export class MoneyBackInvariants {
           this.world.reports.inFlight((report) => report.kind === 'dispute-changed' && report.disputeId === dispute.id);
         if (chargeback === undefined) {
           if (reversal !== undefined) this.fail(12, `${what} was credited back without a chargeback`);
-          if (!inFlight) await this.checkNothingTaken(account.partnerId, dispute.id, what);
+          if (!inFlight) await this.checkNothingTaken(account.partnerId, dispute, what, strictness);
           continue;
         }
         const credit = books.creditOf(charge.idempotencyKey)?.amount ?? 0;
@@ -159,14 +177,21 @@ export class MoneyBackInvariants {
   }
 
   /** A dispute that took money and has no chargeback: its record must exist and say the charge had no credit left. */
-  private async checkNothingTaken(partnerId: string, disputeId: string, what: string): Promise<void> {
-    const record = await this.world.moneyBack.getDispute(partnerId, disputeId);
+  private async checkNothingTaken(
+    partnerId: string,
+    dispute: SandboxDispute,
+    what: string,
+    strictness: Strictness,
+  ): Promise<void> {
+    if (strictness === 'running' && this.consistent.disputes.get(dispute.id) === dispute.status) return;
+    const record = await this.world.moneyBack.getDispute(partnerId, dispute.id);
     if (record === undefined) this.fail(12, `${what} was never booked, and no report of it is on its way`);
     if (record.chargeback !== 0)
       this.fail(
         12,
         `${what} is recorded with a chargeback of ${formatAmount(record.chargeback)} the ledger does not have`,
       );
+    this.consistent.disputes.set(dispute.id, dispute.status);
   }
 
   /**
@@ -318,7 +343,7 @@ export class MoneyBackInvariants {
       const credit = books.creditOf(attemptId)?.amount ?? 0;
       const what = `attempt ${attemptId} of partner ${account.partnerId}, which credited ${formatAmount(micros(credit))}`;
       if (total < 0 || total > credit) this.fail(13, `${what}, gave back ${formatAmount(micros(total))}`);
-      const record = await this.world.moneyBack.creditedCharge(account.partnerId, attemptId);
+      const record = await this.creditedCharge(account.partnerId, attemptId, taken, strictness);
       if (record === undefined) {
         if (total > 0) this.fail(13, `${what}, gave back credit but is no credited charge`);
         continue;
@@ -331,6 +356,7 @@ export class MoneyBackInvariants {
           13,
           `${what}, records ${formatAmount(record.refundedCredit)} refunded and ${formatAmount(record.disputedCredit)} disputed; the books say ${formatAmount(micros(taken.providerRefunds + taken.operatorParts))} and ${formatAmount(micros(taken.chargebacks))}`,
         );
+      this.consistent.charges.set(attemptId, { takenBack: takenBackKey(taken), record });
       const network = charges.get(record.providerChargeId);
       if (network === undefined) continue;
       const left =
@@ -351,6 +377,18 @@ export class MoneyBackInvariants {
             `${unbooked.what} was never booked, while the charge still carries ${formatAmount(micros(credit - total))} of credit`,
           );
     }
+  }
+
+  /** A credited charge's record: read again unless it was found consistent with what the books still take back of it. */
+  private async creditedCharge(
+    partnerId: string,
+    attemptId: string,
+    taken: TakenBack,
+    strictness: Strictness,
+  ): Promise<CreditedCharge | undefined> {
+    const known = this.consistent.charges.get(attemptId);
+    if (strictness === 'running' && known?.takenBack === takenBackKey(taken)) return known.record;
+    return this.world.moneyBack.creditedCharge(partnerId, attemptId);
   }
 
   /**
@@ -377,7 +415,8 @@ export class MoneyBackInvariants {
       );
     if (strictness === 'settled' && closure.state !== 'closed')
       this.fail(15, `${what} is still being closed at the end`);
-    if (closure.state !== 'closed') return;
+    if (closure.state !== 'closed' || (strictness === 'running' && this.consistent.closed.has(account.partnerId)))
+      return;
     const open = (await this.world.channels.listForPartner(account.partnerId)).filter(
       (channel) => channel.status !== 'cancelled',
     );
@@ -386,18 +425,22 @@ export class MoneyBackInvariants {
         15,
         `${what} was closed with numbers still hosted: ${open.map((channel) => `${channel.phoneNumber} (${channel.status})`).join(', ')}`,
       );
+    this.consistent.closed.add(account.partnerId);
   }
 
   /** The operator refunds of a partner as the system holds them, by reference. */
-  private async operatorRefunds(partner: PartnerModel): Promise<Map<string, OperatorRefund>> {
+  private async operatorRefunds(partner: PartnerModel, strictness: Strictness): Promise<Map<string, OperatorRefund>> {
     const refunds = new Map<string, OperatorRefund>();
     for (const reference of partner.refunds.keys()) {
-      const refund = await this.world.moneyBack.getOperatorRefund(partner.partnerId, reference);
+      const key = `${partner.partnerId} ${reference}`;
+      const done = strictness === 'running' ? this.consistent.refunds.get(key) : undefined;
+      const refund = done ?? (await this.world.moneyBack.getOperatorRefund(partner.partnerId, reference));
       if (refund === undefined)
         this.fail(
           14,
           `refund ${reference} to partner ${partner.partnerId} was taken on, and the system has no record of it`,
         );
+      if (refund.state === 'done') this.consistent.refunds.set(key, refund);
       refunds.set(reference, refund);
     }
     return refunds;
@@ -436,6 +479,11 @@ function attemptOpenedAt(attemptId: string): Date | undefined {
   if (stamp === null) return undefined;
   const [, year, month, day, hour, minute, second, milli] = stamp;
   return new Date(`${year}-${month}-${day}T${hour}:${minute}:${second}.${milli}Z`);
+}
+
+/** What the books took back of a charge, as a key: a record consistent with it stays so until it changes. */
+function takenBackKey(taken: TakenBack): string {
+  return `${taken.providerRefunds + taken.operatorParts} ${taken.chargebacks}`;
 }
 
 function cents(amountCents: number): string {
