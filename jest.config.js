@@ -25,6 +25,10 @@ module.exports = {
   // Integration tests run real emulators on 2 cores: redelivery waits out visibility
   // timeouts and contention retries take time. Pure unit tests finish far below this.
   testTimeout: 60_000,
+  // Jest takes one worker on 2 cores (cores - 1), but a test file mostly waits on DynamoDB
+  // Local, the SQS emulator or its own `npm start`: two files at once keep both cores busy.
+  // Every file has its own table, queues and ports, so files never share state.
+  maxWorkers: 2,
   projects: [
     {
       ...shared,

@@ -7,7 +7,8 @@ import { ABSURD_AUTO_RENEW_MICROS, storeOnAccount } from '../../support/hostile-
 import { RechargeHarness } from '../../support/recharge-harness';
 import { startOverdueClock } from '../../support/standing';
 
-const OTHERS = 30;
+/** Enough partners beside the bad one to fill pages of 5 before and after it. */
+const OTHERS = 12;
 const BAD = 'iso-bad';
 const UNREADABLE = 'iso-unreadable';
 const failuresOf = (progress: readonly ShardProgress[]) => progress.flatMap((shard) => shard.failures);
@@ -22,7 +23,7 @@ function sameShardAs(partnerId: string, count: number, prefix = 'iso'): string[]
   return ids;
 }
 
-// Eight daily runs over a shard of 31 partners: minutes on a busy 2-core machine, so the long tests get 3 minutes.
+// Eight daily runs over a shard of 13 partners: minutes on a busy 2-core machine, so the long tests get 3 minutes.
 describe('Use case: daily run, one partner whose work fails', () => {
   let recharge: RechargeHarness;
   let daily: DailyHarness;
@@ -37,7 +38,7 @@ describe('Use case: daily run, one partner whose work fails', () => {
   });
 
   it('blocks every other overdue partner of the shard on its 7th day, completes each run, and records and revisits the partner that fails', async () => {
-    // Prepare: 30 partners and the bad one in one shard, all at -20.00 since Nov 2 10:00
+    // Prepare: 12 partners and the bad one in one shard, all at -20.00 since Nov 2 10:00
     // with a declining card, so every daily run retries their charge and none pays.
     const others = sameShardAs(BAD, OTHERS);
     const partners = [...others, BAD];
@@ -61,7 +62,7 @@ describe('Use case: daily run, one partner whose work fails', () => {
       '2026-11-09',
       '2026-11-10',
     ]) {
-      const progress = await daily.runDay(day, { pageSize: 10 });
+      const progress = await daily.runDay(day, { pageSize: 5 });
       expect(progress.some((shard) => shard.runCompleted)).toBe(true);
       const failures = failuresOf(progress);
       expect(failures).toEqual([{ partnerId: BAD, step: 'charge-retry', error: expect.any(AmountOutOfRangeError) }]);
@@ -82,7 +83,7 @@ describe('Use case: daily run, one partner whose work fails', () => {
     expect(await recharge.events.ofType('RechargeFailed', BAD)).toHaveLength(0);
 
     // It stays in the attention index: the next run visits it and tries again.
-    const next = await daily.runDay('2026-11-11', { pageSize: 10 });
+    const next = await daily.runDay('2026-11-11', { pageSize: 5 });
     expect(failuresOf(next).map((failure) => failure.partnerId)).toEqual([BAD]);
   }, 180_000);
 
