@@ -8,9 +8,9 @@
  * would book is allowed to be missing; at the end nothing is.
  *
  * The system's records of money back (a credited charge's totals, an operator refund, a
- * dispute that took nothing) are read again while the run goes on only when what they are
- * held against moved: the books' or the network's side of that charge or dispute, or a
- * refund still open. A record found consistent stays so until one of them moves, so
+ * dispute that took nothing, a closed account's numbers) are read again while the run
+ * goes on only when what they are held against moved: the books' or the network's side of
+ * that charge or dispute, a refund still open, a closure not yet found complete. A record found consistent stays so until one of them moves, so
  * reading it at every step a partner is touched would only make each step cost more the
  * longer the run; the end reads every record again.
  */

@@ -223,7 +223,7 @@ describe('Simulator', () => {
   }, 180_000);
 
   it('reports invariant 16 when recharges are decided blind to the month’s automatic credits, so the monthly cap never binds', async () => {
-    // Act: the seed sets a monthly limit on a partner that then recharges past it in November.
+    // Act: the seed sets a limit of 600.00 on a partner whose automatic recharges then credit 618.87 in November.
     const broken = await failureOf({
       seed: 10,
       steps: CAP_STEPS,
